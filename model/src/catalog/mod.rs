@@ -1,0 +1,1 @@
+//! Action-provider catalogue (filled in next).

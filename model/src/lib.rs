@@ -1,0 +1,13 @@
+//! Sluice's model: the CodePipeline pipeline declaration (exact wire JSON), parsing with precise
+//! errors, the action-provider catalogue and the structural validator.
+//!
+//! Pure Rust with no I/O so the same code runs in the server and in the editor's wasm.
+
+pub mod catalog;
+pub mod parse;
+pub mod pipeline;
+pub mod validate;
+
+pub use parse::{parse_pipeline, parse_pipeline_document, ParseError, PipelineDocument, Tag};
+pub use pipeline::*;
+pub use validate::{validate, ErrorPath, Exception, ValidationError};
