@@ -1,1 +1,80 @@
-//! Action-provider catalogue (filled in next).
+//! The catalogue of built-in action types and stage-condition rule types.
+//!
+//! Why a static table: the validator needs each provider's artifact counts and configuration keys,
+//! and the editor needs the same data to draw forms; one `const` table serves both with no I/O.
+//! Data comes from the CodePipeline action reference (see reference/codepipeline.md §6).
+
+mod build_test;
+mod deploy;
+mod invoke;
+mod rules;
+mod source;
+mod spec;
+
+pub use rules::{find_rule_type, rule_types, RuleTypeSpec};
+pub use spec::{ActionTypeSpec, PropertySpec};
+
+use crate::pipeline::{ActionCategory, ActionOwner};
+
+static ALL: &[ActionTypeSpec] = &[
+    source::S3,
+    source::CODE_COMMIT,
+    source::ECR,
+    source::CODE_STAR_SOURCE_CONNECTION,
+    source::GITHUB_V1,
+    build_test::CODE_BUILD,
+    build_test::CODE_BUILD_TEST,
+    build_test::ECR_BUILD_AND_PUBLISH,
+    build_test::DEVICE_FARM,
+    build_test::COMMANDS,
+    deploy::S3,
+    deploy::CLOUD_FORMATION,
+    deploy::CLOUD_FORMATION_STACK_SET,
+    deploy::CLOUD_FORMATION_STACK_INSTANCES,
+    deploy::CODE_DEPLOY,
+    deploy::CODE_DEPLOY_TO_ECS,
+    deploy::ECS,
+    deploy::ELASTIC_BEANSTALK,
+    deploy::OPS_WORKS,
+    deploy::SERVICE_CATALOG,
+    deploy::ALEXA_SKILLS_KIT,
+    deploy::EC2,
+    deploy::EKS,
+    deploy::LAMBDA,
+    deploy::APP_CONFIG,
+    invoke::LAMBDA,
+    invoke::STEP_FUNCTIONS,
+    invoke::CODE_PIPELINE,
+    invoke::INSPECTOR_SCAN,
+    invoke::SNYK,
+    invoke::MANUAL_APPROVAL,
+];
+
+/// Every catalogued action type.
+pub fn all() -> &'static [ActionTypeSpec] {
+    ALL
+}
+
+/// The spec for an exact action type id (provider and version are case-sensitive, as on AWS).
+pub fn find(
+    category: ActionCategory,
+    owner: ActionOwner,
+    provider: &str,
+    version: &str,
+) -> Option<&'static ActionTypeSpec> {
+    ALL.iter().find(|spec| {
+        spec.category == category
+            && spec.owner == owner
+            && spec.provider == provider
+            && spec.version == version
+    })
+}
+
+/// Catalogued providers for one category and owner (used for "did you mean" hints and palettes).
+pub fn providers_for(
+    category: ActionCategory,
+    owner: ActionOwner,
+) -> impl Iterator<Item = &'static ActionTypeSpec> {
+    ALL.iter()
+        .filter(move |spec| spec.category == category && spec.owner == owner)
+}
