@@ -10,4 +10,4 @@ pub mod validate;
 
 pub use parse::{parse_pipeline, parse_pipeline_document, ParseError, PipelineDocument, Tag};
 pub use pipeline::*;
-pub use validate::{validate, ErrorPath, Exception, ValidationError};
+pub use validate::{validate, validate_in_region, ErrorPath, Exception, ValidationError};

@@ -90,7 +90,8 @@ fn parse_tracked<T: DeserializeOwned>(json: &str) -> Result<T, ParseError> {
         from_json_error(normalize_path(&path), err.into_inner())
     })?;
     // Reject trailing garbage after the document, as AWS does.
-    de.end().map_err(|err| from_json_error(String::new(), err))?;
+    de.end()
+        .map_err(|err| from_json_error(String::new(), err))?;
     Ok(value)
 }
 

@@ -17,14 +17,33 @@ fn action_type_ids_are_unique() {
 #[test]
 fn bounds_and_properties_are_consistent() {
     for spec in catalog::all() {
-        assert!(spec.input_artifacts.0 <= spec.input_artifacts.1, "{}", spec.provider);
-        assert!(spec.output_artifacts.0 <= spec.output_artifacts.1, "{}", spec.provider);
+        assert!(
+            spec.input_artifacts.0 <= spec.input_artifacts.1,
+            "{}",
+            spec.provider
+        );
+        assert!(
+            spec.output_artifacts.0 <= spec.output_artifacts.1,
+            "{}",
+            spec.provider
+        );
         let mut names = HashSet::new();
         for p in spec.properties {
-            assert!(names.insert(p.name), "{} lists {} twice", spec.provider, p.name);
-            assert!(p.name.len() <= 50, "configuration keys are at most 50 chars");
+            assert!(
+                names.insert(p.name),
+                "{} lists {} twice",
+                spec.provider,
+                p.name
+            );
+            assert!(
+                p.name.len() <= 50,
+                "configuration keys are at most 50 chars"
+            );
         }
-        assert!(!spec.runs_locally, "nothing runs locally until the engine flips it");
+        assert!(
+            !spec.runs_locally,
+            "nothing runs locally until the engine flips it"
+        );
     }
 }
 
@@ -85,7 +104,13 @@ fn find_is_exact() {
 
 #[test]
 fn secrets_are_flagged() {
-    let gh = catalog::find(ActionCategory::Source, ActionOwner::ThirdParty, "GitHub", "1").unwrap();
+    let gh = catalog::find(
+        ActionCategory::Source,
+        ActionOwner::ThirdParty,
+        "GitHub",
+        "1",
+    )
+    .unwrap();
     assert!(gh.property("OAuthToken").unwrap().secret);
     assert!(!gh.property("Owner").unwrap().secret);
 }
@@ -95,8 +120,19 @@ fn rule_types_cover_the_six_providers() {
     let names: Vec<_> = catalog::rule_types().iter().map(|r| r.provider).collect();
     assert_eq!(
         names,
-        ["CloudWatchAlarm", "CodeBuild", "Commands", "DeploymentWindow", "LambdaInvoke", "VariableCheck"]
+        [
+            "CloudWatchAlarm",
+            "CodeBuild",
+            "Commands",
+            "DeploymentWindow",
+            "LambdaInvoke",
+            "VariableCheck"
+        ]
     );
-    assert!(catalog::find_rule_type("Commands", "1").unwrap().uses_commands);
+    assert!(
+        catalog::find_rule_type("Commands", "1")
+            .unwrap()
+            .uses_commands
+    );
     assert!(catalog::find_rule_type("Nope", "1").is_none());
 }

@@ -6,7 +6,10 @@ use crate::pipeline::{ActionCategory, ActionOwner::Aws};
 /// CodeBuild serves both Build and Test with the same keys.
 const CODE_BUILD_PROPERTIES: &[P] = &[
     P::required("ProjectName", "CodeBuild project name"),
-    P::optional("PrimarySource", "Input artifact used as the primary source (required with more than one input)"),
+    P::optional(
+        "PrimarySource",
+        "Input artifact used as the primary source (required with more than one input)",
+    ),
     P::optional("BatchEnabled", "Run a batch build").one_of(BOOL),
     P::optional("CombineArtifacts", "Combine batch artifacts into one").one_of(BOOL),
     P::optional("EnvironmentVariables", "JSON array of {name, value, type}"),
@@ -38,7 +41,10 @@ pub(super) const ECR_BUILD_AND_PUBLISH: ActionTypeSpec = action(
     (0, 0),
     &[
         P::required("ECRRepositoryName", "Target ECR repository"),
-        P::optional("DockerFilePath", "Directory of the Dockerfile (default: root)"),
+        P::optional(
+            "DockerFilePath",
+            "Directory of the Dockerfile (default: root)",
+        ),
         P::optional("ImageTags", "Comma-separated tags (default latest)"),
         P::optional("RegistryType", "private (default) or public").one_of(&["private", "public"]),
     ],

@@ -28,7 +28,10 @@ pub(super) const STEP_FUNCTIONS: ActionTypeSpec = action(
         P::required("StateMachineArn", "State machine"),
         P::optional("ExecutionNamePrefix", "Execution name prefix"),
         P::optional("InputType", "Literal (default) or FilePath").one_of(&["Literal", "FilePath"]),
-        P::optional("Input", "JSON input, or a file path when InputType is FilePath"),
+        P::optional(
+            "Input",
+            "JSON input, or a file path when InputType is FilePath",
+        ),
     ],
     &["StateMachineArn", "ExecutionArn"],
 );

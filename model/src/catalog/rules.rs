@@ -79,9 +79,13 @@ static RULE_TYPES: &[RuleTypeSpec] = &[
         "Compare a pipeline variable with a value",
         (0, 0),
         &[
-            P::required("Variable", "Variable reference, e.g. #{SourceVariables.BranchName}"),
+            P::required(
+                "Variable",
+                "Variable reference, e.g. #{SourceVariables.BranchName}",
+            ),
             P::required("Value", "Value to compare with"),
-            P::required("Operator", "Comparison").one_of(&["EQ", "NE", "GT", "GE", "LT", "LE", "CONTAINS", "MATCHES"]),
+            P::required("Operator", "Comparison")
+                .one_of(&["EQ", "NE", "GT", "GE", "LT", "LE", "CONTAINS", "MATCHES"]),
         ],
     ),
 ];

@@ -11,10 +11,17 @@ pub(super) const S3: ActionTypeSpec = action(
     (0, 0),
     (1, 1),
     &[
-        P::required("S3Bucket", "Bucket holding the source object (must be versioned)"),
+        P::required(
+            "S3Bucket",
+            "Bucket holding the source object (must be versioned)",
+        ),
         P::required("S3ObjectKey", "Key of the source object"),
         P::optional("PollForSourceChanges", "Poll for changes (default true)").one_of(BOOL),
-        P::optional("AllowOverrideForS3ObjectKey", "Allow StartPipelineExecution to override the key").one_of(BOOL),
+        P::optional(
+            "AllowOverrideForS3ObjectKey",
+            "Allow StartPipelineExecution to override the key",
+        )
+        .one_of(BOOL),
     ],
     &["ETag", "VersionId"],
 );
@@ -30,9 +37,20 @@ pub(super) const CODE_COMMIT: ActionTypeSpec = action(
         P::required("RepositoryName", "Repository name"),
         P::required("BranchName", "Branch to track"),
         P::optional("PollForSourceChanges", "Poll for changes").one_of(BOOL),
-        P::optional("OutputArtifactFormat", "CODE_ZIP (default) or a clone reference").one_of(OUTPUT_ARTIFACT_FORMAT),
+        P::optional(
+            "OutputArtifactFormat",
+            "CODE_ZIP (default) or a clone reference",
+        )
+        .one_of(OUTPUT_ARTIFACT_FORMAT),
     ],
-    &["AuthorDate", "BranchName", "CommitId", "CommitMessage", "CommitterDate", "RepositoryName"],
+    &[
+        "AuthorDate",
+        "BranchName",
+        "CommitId",
+        "CommitMessage",
+        "CommitterDate",
+        "RepositoryName",
+    ],
 );
 
 pub(super) const ECR: ActionTypeSpec = action(
@@ -46,7 +64,13 @@ pub(super) const ECR: ActionTypeSpec = action(
         P::required("RepositoryName", "ECR repository name"),
         P::optional("ImageTag", "Tag to track (default latest)"),
     ],
-    &["ImageDigest", "ImageTag", "ImageURI", "RegistryId", "RepositoryName"],
+    &[
+        "ImageDigest",
+        "ImageTag",
+        "ImageURI",
+        "RegistryId",
+        "RepositoryName",
+    ],
 );
 
 pub(super) const CODE_STAR_SOURCE_CONNECTION: ActionTypeSpec = action(
@@ -60,10 +84,21 @@ pub(super) const CODE_STAR_SOURCE_CONNECTION: ActionTypeSpec = action(
         P::required("ConnectionArn", "Connection ARN"),
         P::required("FullRepositoryId", "owner/repository"),
         P::required("BranchName", "Branch to track"),
-        P::optional("OutputArtifactFormat", "CODE_ZIP (default) or a clone reference").one_of(OUTPUT_ARTIFACT_FORMAT),
+        P::optional(
+            "OutputArtifactFormat",
+            "CODE_ZIP (default) or a clone reference",
+        )
+        .one_of(OUTPUT_ARTIFACT_FORMAT),
         P::optional("DetectChanges", "Start on new commits (default true)").one_of(BOOL),
     ],
-    &["AuthorDate", "BranchName", "CommitId", "CommitMessage", "ConnectionArn", "FullRepositoryName"],
+    &[
+        "AuthorDate",
+        "BranchName",
+        "CommitId",
+        "CommitMessage",
+        "ConnectionArn",
+        "FullRepositoryName",
+    ],
 );
 
 pub(super) const GITHUB_V1: ActionTypeSpec = action(
@@ -80,5 +115,13 @@ pub(super) const GITHUB_V1: ActionTypeSpec = action(
         P::required("OAuthToken", "Personal access token").secret(),
         P::optional("PollForSourceChanges", "Poll for changes").one_of(BOOL),
     ],
-    &["AuthorDate", "BranchName", "CommitId", "CommitMessage", "CommitterDate", "CommitUrl", "RepositoryName"],
+    &[
+        "AuthorDate",
+        "BranchName",
+        "CommitId",
+        "CommitMessage",
+        "CommitterDate",
+        "CommitUrl",
+        "RepositoryName",
+    ],
 );
