@@ -1,0 +1,45 @@
+//! Sluice's engine: the one place that changes pipelines and (soon) runs them. The API and the web
+//! app both call it, so a rule enforced here holds for every client.
+#![forbid(unsafe_code)]
+
+mod error;
+mod pipelines;
+pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{EngineError, Result};
+pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};
+
+/// Where this Sluice says it lives, for ARNs: `arn:aws:codepipeline:<region>:<account_id>:...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub region: String,
+}
+
+/// The handle the server and the app share. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    store: Store,
+    account: Account,
+}
+
+impl Engine {
+    pub fn new(store: Store, account: Account) -> Self {
+        Engine { store, account }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// The ARN of a pipeline: `arn:aws:codepipeline:<region>:<account>:<name>`.
+    pub fn pipeline_arn(&self, name: &str) -> String {
+        format!("arn:aws:codepipeline:{}:{}:{name}", self.account.region, self.account.id)
+    }
+}

@@ -1,0 +1,62 @@
+//! Creating, updating and reading pipeline declarations.
+use crate::{Engine, EngineError, PipelineRecord, Result, StoreError, Tag};
+use model::{ExecutionMode, PipelineDeclaration, PipelineType};
+
+impl Engine {
+    /// Validates and saves version 1 of a new pipeline with its tags.
+    pub async fn create_pipeline(&self, pipeline: PipelineDeclaration, tags: &[Tag]) -> Result<PipelineRecord> {
+        let pipeline = self.prepared(pipeline)?;
+        let arn = self.pipeline_arn(&pipeline.name);
+        self.store.create_pipeline(&pipeline, &arn, tags).await.map_err(|err| match err {
+            StoreError::Conflict => EngineError::NameInUse(pipeline.name.clone()),
+            other => other.into(),
+        })
+    }
+
+    /// Validates and saves the next version. When the declaration carries a `version`, it must be
+    /// the latest one: saving over a version the caller never saw would drop someone's change.
+    pub async fn update_pipeline(&self, pipeline: PipelineDeclaration) -> Result<PipelineRecord> {
+        let based_on = pipeline.version;
+        let pipeline = self.prepared(pipeline)?;
+        self.store.update_pipeline(&pipeline, based_on).await.map_err(|err| match err {
+            StoreError::NotFound => EngineError::PipelineNotFound(pipeline.name.clone()),
+            StoreError::Conflict => {
+                EngineError::StaleVersion { name: pipeline.name.clone(), based_on: based_on.unwrap_or_default() }
+            }
+            other => other.into(),
+        })
+    }
+
+    /// The latest version of a pipeline, or the given one.
+    pub async fn pipeline(&self, name: &str, version: Option<u32>) -> Result<PipelineRecord> {
+        match self.store.get_pipeline(name, version).await {
+            Err(StoreError::NotFound) => Err(match version {
+                Some(version) if self.store.pipeline_exists(name).await? => {
+                    EngineError::VersionNotFound { name: name.to_owned(), version }
+                }
+                _ => EngineError::PipelineNotFound(name.to_owned()),
+            }),
+            other => Ok(other?),
+        }
+    }
+
+    /// Deletes a pipeline, its versions and its tags; true when there was one.
+    pub async fn delete_pipeline(&self, name: &str) -> Result<bool> {
+        Ok(self.store.delete_pipeline(name, &self.pipeline_arn(name)).await?)
+    }
+}
+
+impl Engine {
+    /// Fills in what AWS fills in (type V1, mode SUPERSEDED) and validates against this
+    /// server's region (cross-region rules need to know which region is home).
+    fn prepared(&self, mut pipeline: PipelineDeclaration) -> Result<PipelineDeclaration> {
+        pipeline.pipeline_type.get_or_insert(PipelineType::V1);
+        pipeline.execution_mode.get_or_insert(ExecutionMode::Superseded);
+        let errors = model::validate_in_region(&pipeline, &self.account.region);
+        if errors.is_empty() {
+            Ok(pipeline)
+        } else {
+            Err(EngineError::Invalid(errors))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Fresh, empty databases for tests, on either backend (feature `testing`).
+//!
+//! PostgreSQL comes from `SLUICE_TEST_POSTGRES_URL` (default: the local server); each database is
+//! created for one test and dropped by `cleanup`. A missing PostgreSQL fails the test loudly:
+//! the PostgreSQL half of the suite is never skipped.
+use sqlx::{Connection, Executor, PgConnection};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+pub const BACKENDS: [TestBackend; 2] = [TestBackend::Sqlite, TestBackend::Postgres];
+
+pub struct TestDatabase {
+    pub backend: TestBackend,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+fn admin_url() -> String {
+    std::env::var("SLUICE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+impl TestDatabase {
+    pub async fn new(backend: TestBackend) -> Self {
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            TestBackend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("sluice-test-{unique}"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.join("sluice.db").display());
+                TestDatabase { backend, url, cleanup: Cleanup::Dir(dir) }
+            }
+            TestBackend::Postgres => {
+                let admin_url = admin_url();
+                let name = format!("sluice_test_{unique}");
+                let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|err| {
+                    panic!(
+                        "\n\n*** PostgreSQL is not reachable at {admin_url}: {err}\n\
+                         *** These tests run on PostgreSQL as well as SQLite and are never skipped.\n\
+                         *** Start PostgreSQL or set SLUICE_TEST_POSTGRES_URL.\n"
+                    )
+                });
+                admin.execute(format!("create database {name}").as_str()).await.expect("create test database");
+                let (base, _) = admin_url.rsplit_once('/').expect("database URL has a path");
+                let url = format!("{base}/{name}");
+                TestDatabase { backend, url, cleanup: Cleanup::Database { admin_url, name } }
+            }
+        }
+    }
+
+    /// Removes the database; call it at the end of a test (a failed test leaves it for inspection).
+    pub async fn cleanup(self) {
+        match self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                    let _ = admin.execute(format!("drop database if exists {name} with (force)").as_str()).await;
+                }
+            }
+        }
+    }
+}
