@@ -1,0 +1,91 @@
+//! The CodePipeline wire API: `POST /` with `X-Amz-Target: CodePipeline_20150709.<Operation>` and an
+//! AWS JSON 1.1 body. Routing is on the header alone, as AWS does.
+mod action_types;
+mod error;
+mod pipelines;
+mod tags;
+mod wire;
+
+use crate::AppState;
+use axum::{
+    body::{to_bytes, Body},
+    extract::State,
+    http::{HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+    routing::post,
+    Router,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use error::{ApiError, ApiResult};
+
+const TARGET_PREFIX: &str = "CodePipeline_20150709.";
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// A 500-action pipeline is well under 1 MiB; anything far larger is a mistake or an attack.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", post(handle))
+}
+
+async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let operation = target.strip_prefix(TARGET_PREFIX).unwrap_or(target).to_owned();
+    let result = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => dispatch(&state, &operation, &bytes).await,
+        Err(_) => Err(ApiError::validation(format!("The request body is larger than {MAX_BODY_BYTES} bytes."))),
+    };
+    let (status, body, error_type) = match result {
+        Ok(value) => (axum::http::StatusCode::OK, value, None),
+        Err(err) => {
+            let (status, exception, body) = err.parts();
+            tracing::info!(%operation, exception, "request refused");
+            (status, body, Some(exception))
+        }
+    };
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    if let Some(exception) = error_type {
+        headers.insert("x-amzn-errortype", HeaderValue::from_static(exception));
+    }
+    response
+}
+
+async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> ApiResult<Value> {
+    match operation {
+        "CreatePipeline" => pipelines::create(state, parse(body)?).await,
+        "GetPipeline" => pipelines::get(state, parse(body)?).await,
+        "UpdatePipeline" => pipelines::update(state, parse(body)?).await,
+        "DeletePipeline" => pipelines::delete(state, parse(body)?).await,
+        "ListPipelines" => pipelines::list(state, parse(body)?).await,
+        "ListActionTypes" => action_types::list(parse(body)?),
+        "GetActionType" => action_types::get(state, parse(body)?),
+        "TagResource" => tags::tag(state, parse(body)?).await,
+        "UntagResource" => tags::untag(state, parse(body)?).await,
+        "ListTagsForResource" => tags::list(state, parse(body)?).await,
+        "" => Err(ApiError::new("UnknownOperationException", "The request has no X-Amz-Target header.")),
+        other => Err(ApiError::new("UnknownOperationException", format!("Operation {other:?} is not supported."))),
+    }
+}
+
+/// Decodes an operation's input; the error names the member at fault, in AWS's words.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    // Some clients send an empty body for operations without required members.
+    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::new("SerializationException", format!("The request body is not valid JSON: {inner}"))
+        } else {
+            ApiError::validation(format!("1 validation error detected: at '{path}': {inner}"))
+        }
+    })
+}

@@ -1,0 +1,102 @@
+//! The Sluice server: one axum router for the web app, the CodePipeline API and health checks.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod config;
+
+use anyhow::Context;
+use axum::{extract::FromRef, extract::State, http::StatusCode, routing::get, Json, Router};
+use config::Config;
+use engine::{Account, Engine, Store};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Everything a request handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+/// Opens the store, binds the address and serves until SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("could not create the data dir {}", config.data_dir.display()))?;
+    let store = Store::connect(&config.database_url()).await.context("could not open the database")?;
+    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("could not listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    println!("Sluice is listening on http://{addr}");
+    println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
+    let app = app(store, config);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// The whole router, exactly as production serves it (tests call this too).
+pub fn app(store: Store, config: Config) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("sluice")
+        .site_root(config.site_dir.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(leptos::config::Env::PROD)
+        .build();
+    let account = Account { id: config.account_id.clone(), region: config.region.clone() };
+    let state = AppState { engine: Engine::new(store, account), config: Arc::new(config), leptos_options };
+    let routes = generate_route_list(app::App);
+    let context_state = state.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.engine.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match state.engine.store().ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
+        Err(err) => {
+            tracing::error!(error = %err, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "database unavailable" })))
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}

@@ -1,0 +1,11 @@
+//! The `sluice` binary: parses the command line and hands over to the library.
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = server::config::Cli::parse();
+    server::init_tracing();
+    match cli.command {
+        server::config::Command::Serve(config) => server::serve(config).await,
+    }
+}

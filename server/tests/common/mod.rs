@@ -1,0 +1,178 @@
+//! A real Sluice server on a free port, over a fresh database, with a real aws-sdk-codepipeline client.
+#![allow(dead_code)] // Each test binary uses a different part of this harness.
+
+use aws_sdk_codepipeline::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_codepipeline::Client;
+use engine::testing::{TestBackend, TestDatabase};
+use engine::Store;
+use server::config::Config;
+use std::future::Future;
+use tokio::task::JoinHandle;
+
+pub use engine::testing::BACKENDS;
+
+pub const ACCOUNT: &str = "000000000000";
+pub const REGION: &str = "us-east-1";
+
+pub struct TestServer {
+    pub url: String,
+    pub client: Client,
+    pub backend: TestBackend,
+    db: TestDatabase,
+    task: JoinHandle<()>,
+}
+
+impl TestServer {
+    pub async fn start(backend: TestBackend) -> Self {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.expect("test database opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
+        let addr = listener.local_addr().expect("bound address");
+        let config = Config {
+            addr,
+            data_dir: std::env::temp_dir(),
+            database_url: Some(db.url.clone()),
+            site_dir: "target/site".into(),
+            region: REGION.into(),
+            account_id: ACCOUNT.into(),
+        };
+        let app = server::app(store, config);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("server runs");
+        });
+        let url = format!("http://{addr}");
+        let sdk_config = aws_sdk_codepipeline::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&url)
+            .credentials_provider(Credentials::new("AKIDSLUICETEST", "secret", None, None, "tests"))
+            .retry_config(aws_sdk_codepipeline::config::retry::RetryConfig::disabled())
+            .build();
+        TestServer { url, client: Client::from_conf(sdk_config), backend, db, task }
+    }
+
+    pub async fn stop(self) {
+        self.task.abort();
+        self.db.cleanup().await;
+    }
+
+    /// Sends a raw AWS JSON 1.1 request, for what the SDK refuses to send (bad JSON, wrong types).
+    pub async fn raw(&self, operation: &str, body: impl Into<reqwest::Body>) -> RawAnswer {
+        let response = reqwest::Client::new()
+            .post(format!("{}/", self.url))
+            .header("x-amz-target", format!("CodePipeline_20150709.{operation}"))
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(body)
+            .send()
+            .await
+            .expect("server answers");
+        let status = response.status().as_u16();
+        let request_id = response.headers().get("x-amzn-requestid").map(|v| v.to_str().unwrap_or_default().to_owned());
+        let text = response.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        RawAnswer { status, request_id, json, text }
+    }
+}
+
+pub struct RawAnswer {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+impl RawAnswer {
+    pub fn error_type(&self) -> &str {
+        self.json["__type"].as_str().unwrap_or_default()
+    }
+}
+
+/// Runs a scenario against a server on SQLite, then one on PostgreSQL.
+pub async fn on_both_backends<F, Fut>(scenario: F)
+where
+    F: Fn(TestServer) -> Fut,
+    Fut: Future<Output = TestServer>,
+{
+    for backend in BACKENDS {
+        let server = TestServer::start(backend).await;
+        let server = scenario(server).await;
+        server.stop().await;
+    }
+}
+
+/// The wire JSON of a small valid pipeline: S3 source → CodeBuild → manual approval.
+pub fn pipeline_json(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "roleArn": "arn:aws:iam::000000000000:role/service-role/pipeline",
+        "artifactStore": { "type": "S3", "location": "artifacts-bucket" },
+        "stages": [
+            { "name": "Source", "actions": [{
+                "name": "Source",
+                "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
+                "runOrder": 1,
+                "configuration": { "S3Bucket": "sources", "S3ObjectKey": "app.zip", "PollForSourceChanges": "false" },
+                "outputArtifacts": [{ "name": "SourceOutput" }],
+                "inputArtifacts": [],
+                "namespace": "SourceVariables"
+            }]},
+            { "name": "Build", "actions": [{
+                "name": "Build",
+                "actionTypeId": { "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1" },
+                "runOrder": 1,
+                "configuration": { "ProjectName": "app-build" },
+                "outputArtifacts": [{ "name": "BuildOutput" }],
+                "inputArtifacts": [{ "name": "SourceOutput" }]
+            }, {
+                "name": "Approve",
+                "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" },
+                "runOrder": 2,
+                "configuration": { "CustomData": "Check #{SourceVariables.VersionId}" },
+                "outputArtifacts": [],
+                "inputArtifacts": []
+            }]}
+        ]
+    })
+}
+
+/// The same pipeline, decoded by the SDK from its own JSON so tests send what real clients send.
+pub fn sdk_pipeline(name: &str) -> aws_sdk_codepipeline::types::PipelineDeclaration {
+    use aws_sdk_codepipeline::types::*;
+    let action_type = |category, provider: &str| {
+        ActionTypeId::builder().category(category).owner(ActionOwner::Aws).provider(provider).version("1").build().unwrap()
+    };
+    let source = ActionDeclaration::builder()
+        .name("Source")
+        .action_type_id(action_type(ActionCategory::Source, "S3"))
+        .run_order(1)
+        .configuration("S3Bucket", "sources")
+        .configuration("S3ObjectKey", "app.zip")
+        .configuration("PollForSourceChanges", "false")
+        .output_artifacts(OutputArtifact::builder().name("SourceOutput").build().unwrap())
+        .namespace("SourceVariables")
+        .build()
+        .unwrap();
+    let build = ActionDeclaration::builder()
+        .name("Build")
+        .action_type_id(action_type(ActionCategory::Build, "CodeBuild"))
+        .configuration("ProjectName", "app-build")
+        .input_artifacts(InputArtifact::builder().name("SourceOutput").build().unwrap())
+        .output_artifacts(OutputArtifact::builder().name("BuildOutput").build().unwrap())
+        .build()
+        .unwrap();
+    let approve = ActionDeclaration::builder()
+        .name("Approve")
+        .action_type_id(action_type(ActionCategory::Approval, "Manual"))
+        .run_order(2)
+        .configuration("CustomData", "Check #{SourceVariables.VersionId}")
+        .build()
+        .unwrap();
+    PipelineDeclaration::builder()
+        .name(name)
+        .role_arn("arn:aws:iam::000000000000:role/service-role/pipeline")
+        .artifact_store(ArtifactStore::builder().r#type(ArtifactStoreType::S3).location("artifacts-bucket").build().unwrap())
+        .stages(StageDeclaration::builder().name("Source").actions(source).build().unwrap())
+        .stages(StageDeclaration::builder().name("Build").actions(build).actions(approve).build().unwrap())
+        .build()
+        .unwrap()
+}
