@@ -3,13 +3,21 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod objects;
 mod pipelines;
+pub mod providers;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{EngineError, Result};
 pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};
+
+/// What providers may use besides their own workspace.
+#[derive(Debug, Clone)]
+pub struct Services {
+    pub objects: objects::ObjectStore,
+}
 
 /// Where this Sluice says it lives, for ARNs: `arn:aws:codepipeline:<region>:<account_id>:...`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,136 @@
+//! The one interface every action provider implements: S3 source, Manual approval, Commands now;
+//! git sources, buildspec builds, deploys, invokes and remote job workers later.
+//!
+//! The scheduler knows no provider by name. Before `execute` it has resolved the configuration's
+//! variables and unpacked each input artifact into its own folder; after `Succeeded` it packs and
+//! stores the outputs and records the variables. A provider only does its own job.
+use indexmap::IndexMap;
+use model::ActionDeclaration;
+use std::{future::Future, path::PathBuf, pin::Pin, time::Duration};
+use tokio_util::sync::CancellationToken;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+pub trait ActionProvider: Send + Sync {
+    /// Runs one attempt of an action. Must return soon after `ctx.cancel` fires.
+    fn execute<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, Result<ActionOutcome, ActionFailure>>;
+}
+
+/// Everything an action attempt may use. The workspace is empty and private to this attempt.
+pub struct ActionContext {
+    pub pipeline_name: String,
+    pub pipeline_execution_id: String,
+    pub stage_name: String,
+    pub action_execution_id: String,
+    /// The action as declared (commands, output artifact `files`, outputVariables, ...).
+    pub action: ActionDeclaration,
+    /// `configuration` with every `#{namespace.key}` replaced.
+    pub configuration: IndexMap<String, String>,
+    /// Environment variables with values resolved the same way.
+    pub environment: IndexMap<String, String>,
+    /// An empty directory owned by this attempt.
+    pub workspace: PathBuf,
+    /// Input artifacts in declaration order, each unpacked into its own directory.
+    pub inputs: Vec<InputArtifactDir>,
+    pub log: LogSink,
+    pub cancel: CancellationToken,
+    /// The longest this attempt may run; the scheduler also enforces it.
+    pub timeout: Duration,
+    pub services: crate::Services,
+}
+
+#[derive(Debug, Clone)]
+pub struct InputArtifactDir {
+    pub name: String,
+    pub dir: PathBuf,
+}
+
+#[derive(Debug)]
+pub enum ActionOutcome {
+    Succeeded(ActionResult),
+    /// The action waits for an outside answer (a manual approval, a job worker) until `expires_ms`.
+    Waiting { token: String, expires_ms: i64, summary: Option<String> },
+}
+
+/// What a succeeded action hands back.
+#[derive(Debug, Default)]
+pub struct ActionResult {
+    /// One entry per declared output artifact.
+    pub outputs: Vec<OutputArtifactPayload>,
+    /// Exported under the action's namespace, if it has one.
+    pub variables: IndexMap<String, String>,
+    pub summary: Option<String>,
+    pub external_execution_id: Option<String>,
+    pub external_execution_url: Option<String>,
+    /// For source actions: the revision this execution runs.
+    pub revision: Option<SourceRevision>,
+}
+
+#[derive(Debug)]
+pub struct OutputArtifactPayload {
+    pub name: String,
+    pub payload: Payload,
+}
+
+#[derive(Debug)]
+pub enum Payload {
+    /// A directory to zip, as a build's collected files.
+    Dir(PathBuf),
+    /// A file that already is the artifact (an S3 source object is passed on unchanged).
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SourceRevision {
+    pub revision_id: String,
+    pub revision_change_id: Option<String>,
+    pub revision_summary: Option<String>,
+    pub revision_url: Option<String>,
+    pub created_ms: Option<i64>,
+}
+
+/// Why an attempt failed, in CodePipeline's failure types.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?}: {message}")]
+pub struct ActionFailure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FailureKind {
+    JobFailed,
+    ConfigurationError,
+    PermissionError,
+    RevisionOutOfSync,
+    RevisionUnavailable,
+    SystemUnavailable,
+}
+
+impl ActionFailure {
+    pub fn job_failed(message: impl Into<String>) -> Self {
+        ActionFailure { kind: FailureKind::JobFailed, message: message.into() }
+    }
+
+    pub fn configuration(message: impl Into<String>) -> Self {
+        ActionFailure { kind: FailureKind::ConfigurationError, message: message.into() }
+    }
+}
+
+/// Where an action's log lines go: kept with the action execution and streamed live.
+#[derive(Debug, Clone)]
+pub struct LogSink {
+    tx: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+impl LogSink {
+    pub fn channel() -> (LogSink, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (LogSink { tx }, rx)
+    }
+
+    /// Appends one line (without its newline). Lines sent after the action ended are dropped.
+    pub fn line(&self, text: impl Into<String>) {
+        let _ = self.tx.send(text.into());
+    }
+}
