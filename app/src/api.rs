@@ -1,0 +1,261 @@
+//! Server functions and the small types that cross the network.
+//!
+//! The pipeline itself travels as `model::PipelineDeclaration` (one shape everywhere); everything
+//! else is a view struct shaped for the page that shows it.
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use model::{ParseError, PipelineDeclaration, ValidationError};
+use serde::{Deserialize, Serialize};
+
+/// One thing wrong with a pipeline, pinned where the parser or validator pinned it. Parse errors,
+/// validation errors and the server's refusals all become this, so the editor lists them alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Stable id of the rule ("first-stage-not-source", "parse-error", "name-in-use", ...).
+    pub code: String,
+    pub message: String,
+    pub stage: Option<String>,
+    pub action: Option<String>,
+    pub field: Option<String>,
+    pub stage_index: Option<usize>,
+    pub action_index: Option<usize>,
+    /// Position in the pasted text, for parse errors.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl Problem {
+    /// A problem that belongs to no particular place (or only to a field of the pipeline).
+    pub fn general(code: &str, field: Option<&str>, message: impl Into<String>) -> Self {
+        Problem {
+            code: code.to_string(),
+            message: message.into(),
+            stage: None,
+            action: None,
+            field: field.map(str::to_string),
+            stage_index: None,
+            action_index: None,
+            line: None,
+            column: None,
+        }
+    }
+}
+
+impl From<&ValidationError> for Problem {
+    fn from(err: &ValidationError) -> Self {
+        Problem {
+            code: err.code.to_string(),
+            message: err.message.clone(),
+            stage: err.path.stage.clone(),
+            action: err.path.action.clone(),
+            field: err.path.field.clone(),
+            stage_index: err.path.stage_index,
+            action_index: err.path.action_index,
+            line: None,
+            column: None,
+        }
+    }
+}
+
+impl From<&ParseError> for Problem {
+    fn from(err: &ParseError) -> Self {
+        Problem {
+            code: "parse-error".to_string(),
+            message: err.message.clone(),
+            stage: None,
+            action: None,
+            field: (!err.path.is_empty()).then(|| err.path.clone()),
+            stage_index: None,
+            action_index: None,
+            // serde_json reports 0 when it cannot tell the position.
+            line: (err.line > 0).then_some(err.line),
+            column: (err.column > 0).then_some(err.column),
+        }
+    }
+}
+
+/// Why a server function failed, in terms a page can show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppError {
+    NotFound(String),
+    /// The pipeline was refused; each problem says why and where.
+    Rejected(Vec<Problem>),
+    /// Anything else (transport, database); the message is safe to show.
+    Server(String),
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppError::NotFound(message) | AppError::Server(message) => f.write_str(message),
+            AppError::Rejected(problems) => match problems.as_slice() {
+                [one] => f.write_str(&one.message),
+                many => write!(f, "the pipeline has {} problems", many.len()),
+            },
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Server(value.to_string())
+    }
+}
+
+/// A row of the pipeline list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineRow {
+    pub name: String,
+    pub version: i64,
+    pub pipeline_type: String,
+    pub execution_mode: String,
+    pub updated_ms: i64,
+}
+
+/// The list page's data. `now_ms` is the server's clock, so "5 minutes ago" renders the same on
+/// the server and during hydration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineList {
+    pub now_ms: i64,
+    pub pipelines: Vec<PipelineRow>,
+}
+
+/// One version of a pipeline, with what the pipeline page shows around it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineDetail {
+    pub declaration: PipelineDeclaration,
+    /// Pretty JSON of `declaration`: exactly GetPipeline's `pipeline` member.
+    pub json: String,
+    pub arn: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub latest_version: u32,
+    pub now_ms: i64,
+}
+
+/// The address of a pipeline's page. Names are usually URL-safe, but the path must not break if
+/// one is not.
+pub fn pipeline_href(name: &str) -> String {
+    let mut href = String::from("/pipelines/");
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
+            href.push(byte as char);
+        } else {
+            href.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    href
+}
+
+/// Marks the current SSR response as 404; does nothing in the browser.
+pub fn set_not_found_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        // `try_into` names http's StatusCode through set_status's signature, so app needs no
+        // direct `http` dependency.
+        if let Ok(status) = 404u16.try_into() {
+            response.set_status(status);
+        }
+    }
+}
+
+/// Most pipelines an account may have (CodePipeline's quota), so one page lists them all.
+#[cfg(feature = "ssr")]
+const MAX_PIPELINES: i64 = 1000;
+
+#[server]
+pub async fn list_pipelines() -> Result<PipelineList, AppError> {
+    use self::ssr::*;
+    let summaries = engine()?.store().list_pipelines(None, MAX_PIPELINES).await.map_err(store_error)?;
+    let pipelines = summaries
+        .into_iter()
+        .map(|s| PipelineRow {
+            name: s.name,
+            version: s.version,
+            pipeline_type: s.pipeline_type,
+            execution_mode: s.execution_mode,
+            updated_ms: s.updated_ms,
+        })
+        .collect();
+    Ok(PipelineList { now_ms: now_ms(), pipelines })
+}
+
+#[server]
+pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<PipelineDetail, AppError> {
+    use self::ssr::*;
+    let engine = engine()?;
+    let latest = engine.pipeline(&name, None).await.map_err(engine_error)?;
+    let latest_version = latest.declaration.version.unwrap_or(1);
+    let record = match version {
+        Some(v) if v != latest_version => engine.pipeline(&name, Some(v)).await.map_err(engine_error)?,
+        _ => latest,
+    };
+    let json = serde_json::to_string_pretty(&record.declaration)
+        .map_err(|err| AppError::Server(format!("could not show the pipeline as JSON: {err}")))?;
+    Ok(PipelineDetail {
+        arn: engine.pipeline_arn(&name),
+        declaration: record.declaration,
+        json,
+        created_ms: record.created_ms,
+        updated_ms: record.updated_ms,
+        latest_version,
+        now_ms: now_ms(),
+    })
+}
+
+/// Creates a pipeline from pasted JSON (bare or `{"pipeline": ...}`). Takes the text rather than
+/// a parsed declaration so the same function serves the no-JS form post, and so the server
+/// parses with the same code the browser used. On success the browser is sent to the new page.
+#[server]
+pub async fn create_pipeline(json: String) -> Result<String, AppError> {
+    use self::ssr::*;
+    let pipeline = model::parse_pipeline(&json).map_err(|err| AppError::Rejected(vec![Problem::from(&err)]))?;
+    let record = engine()?.create_pipeline(pipeline, &[]).await.map_err(engine_error)?;
+    let name = record.declaration.name;
+    leptos_axum::redirect(&pipeline_href(&name));
+    Ok(name)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::{AppError, Problem};
+    use engine::{Engine, EngineError, StoreError};
+    use leptos::prelude::*;
+
+    /// The engine the server provides as context to every page render and server function.
+    pub fn engine() -> Result<Engine, AppError> {
+        use_context::<Engine>().ok_or_else(|| AppError::Server("the Sluice engine is not available".into()))
+    }
+
+    pub fn now_ms() -> i64 {
+        engine::store::now_ms()
+    }
+
+    pub fn engine_error(err: EngineError) -> AppError {
+        match err {
+            EngineError::Invalid(errors) => AppError::Rejected(errors.iter().map(Problem::from).collect()),
+            EngineError::NameInUse(name) => AppError::Rejected(vec![Problem::general(
+                "name-in-use",
+                Some("name"),
+                format!("A pipeline named \u{201c}{name}\u{201d} already exists. Choose another name."),
+            )]),
+            EngineError::PipelineNotFound(name) => AppError::NotFound(format!("There is no pipeline named \u{201c}{name}\u{201d}.")),
+            EngineError::VersionNotFound { name, version } => {
+                AppError::NotFound(format!("Pipeline \u{201c}{name}\u{201d} has no version {version}."))
+            }
+            EngineError::Store(err) => store_error(err),
+            // Not reachable from these pages (no updates yet), but worded for when it is.
+            other => AppError::Server(other.to_string()),
+        }
+    }
+
+    /// Database details go to the log, not to the browser.
+    pub fn store_error(err: StoreError) -> AppError {
+        leptos::logging::error!("store error: {err}");
+        AppError::Server("The database could not complete the request; see the server log.".into())
+    }
+}

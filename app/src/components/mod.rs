@@ -1,0 +1,5 @@
+//! Pieces shared by several pages.
+pub mod errors;
+pub mod header;
+pub mod icons;
+pub mod pipeline_graph;

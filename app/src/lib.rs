@@ -1,0 +1,86 @@
+//! Sluice's web app: pages and components, rendered on the server and hydrated in the browser.
+//!
+//! Layout: `api` holds the server functions and the small types that cross the network,
+//! `pages` one module per route, `components` the pieces pages share (the pipeline graph is drawn
+//! by one component for both the pipeline page and the editor preview).
+// Leptos views are deeply nested types; the graph and editor exceed the default limit.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod time;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use components::header::Header;
+use pages::{list::PipelineListPage, new::NewPipelinePage, pipeline::PipelinePage};
+
+/// The whole HTML document; the server renders it for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// True once the wasm app has taken over the page. Effects never run during SSR, so this stays
+/// false in the server's HTML; tests and progressive-enhancement code read it.
+#[derive(Clone, Copy)]
+pub struct Hydrated(pub ReadSignal<bool>);
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    provide_context(Hydrated(hydrated));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/sluice.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Meta name="description" content="Sluice: self-hosted pipelines that speak CodePipeline."/>
+        <Title formatter=|page: String| if page.is_empty() { "Sluice".to_string() } else { format!("{page} · Sluice") }/>
+        <Router>
+            <Header/>
+            <main class="page" data-hydrated=move || hydrated.get().to_string()>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=PipelineListPage/>
+                    <Route path=path!("/new") view=NewPipelinePage/>
+                    // Async: the page's status (404 for a missing pipeline) is known before the
+                    // first byte is sent, and a pipeline page is small enough not to need streaming.
+                    <Route path=path!("/pipelines/:name") view=PipelinePage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFoundPage() -> impl IntoView {
+    api::set_not_found_status();
+    view! {
+        <Title text="Not found"/>
+        <div class="card empty" data-testid="not-found">
+            <h1>"Page not found"</h1>
+            <p class="muted">"There is nothing at this address."</p>
+            <a class="button" href="/">"Back to pipelines"</a>
+        </div>
+    }
+}

@@ -1,0 +1,102 @@
+//! `/`: every pipeline, newest definition first in mind but listed by name (as ListPipelines does).
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{list_pipelines, pipeline_href, PipelineList};
+use crate::time;
+
+#[component]
+pub fn PipelineListPage() -> impl IntoView {
+    let pipelines = Resource::new(|| (), |_| list_pipelines());
+    view! {
+        <Title text="Pipelines"/>
+        <div class="page-head">
+            <div>
+                <h1>"Pipelines"</h1>
+                <p class="muted">"Every pipeline on this Sluice, in the shape CodePipeline uses."</p>
+            </div>
+            <a class="button primary" href="/new" data-testid="new-pipeline">"+ New pipeline"</a>
+        </div>
+        <Suspense fallback=|| view! { <div class="card loading">"Loading pipelines\u{2026}"</div> }>
+            {move || Suspend::new(async move {
+                match pipelines.await {
+                    Ok(list) if list.pipelines.is_empty() => view! { <EmptyState/> }.into_any(),
+                    Ok(list) => view! { <PipelineTable list/> }.into_any(),
+                    Err(err) => view! {
+                        <div class="card notice bad" data-testid="load-error">
+                            <h2>"Could not load the pipelines"</h2>
+                            <p>{err.to_string()}</p>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EmptyState() -> impl IntoView {
+    view! {
+        <div class="card empty" data-testid="empty-state">
+            <div class="empty-art" aria-hidden="true">
+                <span class="dot-stage"></span><span class="dot-line"></span>
+                <span class="dot-stage"></span><span class="dot-line"></span>
+                <span class="dot-stage"></span>
+            </div>
+            <h2>"No pipelines yet"</h2>
+            <p class="muted">
+                "Paste a pipeline definition (the JSON that "<code>"aws codepipeline get-pipeline"</code>
+                " prints works as is) or create one with the AWS CLI pointed at this server."
+            </p>
+            <a class="button primary" href="/new" data-testid="empty-create">"Create your first pipeline"</a>
+        </div>
+    }
+}
+
+#[component]
+fn PipelineTable(list: PipelineList) -> impl IntoView {
+    let now = list.now_ms;
+    let rows = list
+        .pipelines
+        .into_iter()
+        .map(|row| {
+            let href = pipeline_href(&row.name);
+            let name = row.name;
+            view! {
+                <tr data-testid="pipeline-row" data-name=name>
+                    <td class="name-cell"><a href=href>{name.clone()}</a></td>
+                    <td><span class="pill">{row.pipeline_type}</span></td>
+                    <td class="mode">{mode_label(&row.execution_mode)}</td>
+                    <td class="num">{row.version}</td>
+                    <td title=time::utc(row.updated_ms)>{time::ago(now, row.updated_ms)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="card table-card">
+            <table class="table" data-testid="pipeline-table">
+                <thead>
+                    <tr>
+                        <th>"Name"</th>
+                        <th>"Type"</th>
+                        <th>"Execution mode"</th>
+                        <th class="num">"Version"</th>
+                        <th>"Last updated"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// "SUPERSEDED" reads as shouting in a table; the wire value stays in the JSON.
+fn mode_label(mode: &str) -> String {
+    let mut label = mode.to_ascii_lowercase();
+    if let Some(first) = label.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    label
+}

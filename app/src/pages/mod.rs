@@ -1,0 +1,4 @@
+//! One module per route.
+pub mod list;
+pub mod new;
+pub mod pipeline;
