@@ -1,0 +1,138 @@
+//! Sluice's key store: the AES-256 data keys that objects are encrypted under at rest, playing the
+//! part of KMS for `artifactStore.encryptionKey.id`.
+//!
+//! One file per key in `<data_dir>/keys/` (directory 0700, files 0600), named by the SHA-256 of the
+//! key id (ids are ARNs, aliases or plain names, full of `:` and `/`), holding one JSON object:
+//! `{"id": "<key id>", "createdMs": <ms>, "key": "<64 hex digits>"}`. Keys are kept out of the
+//! database on purpose: a database dump or replica then holds no key material. Back up this folder
+//! with the objects, or the objects cannot be read again.
+use super::{crypto, ObjectError, Result};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Key ids longer than this are refused (a KMS key ARN is about 75 characters).
+const MAX_KEY_ID_LEN: usize = 2048;
+
+/// Handle to the key folder. Cheap to clone; holds no key material itself.
+#[derive(Debug, Clone)]
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyFile {
+    id: String,
+    created_ms: i64,
+    key: String,
+}
+
+impl KeyStore {
+    /// The key store of a data dir: `<data_dir>/keys`. Nothing is touched until a key is created.
+    pub fn new(data_dir: &Path) -> Self {
+        KeyStore { dir: data_dir.join("keys") }
+    }
+
+    /// Creates key `id` from 32 random bytes. Fails with `KeyExists` if there already is one:
+    /// replacing a key would make every object encrypted under it unreadable.
+    pub fn create_key(&self, id: &str) -> Result<()> {
+        validate_key_id(id)?;
+        create_private_dir(&self.dir)?;
+        let file = KeyFile { id: id.to_owned(), created_ms: crate::store::now_ms(), key: hex::encode(crypto::random_key()) };
+        let json = serde_json::to_vec(&file).map_err(|err| ObjectError::io("encoding a key file", io::Error::other(err)))?;
+        let temp = self.dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+        let written = write_private_file(&temp, &json);
+        // A hard link never replaces an existing file, so two racing creators cannot both win.
+        let linked = written.and_then(|()| fs::hard_link(&temp, self.path_of(id)));
+        let _ = fs::remove_file(&temp);
+        match linked {
+            Ok(()) => sync_dir(&self.dir).map_err(|err| ObjectError::io("syncing the key folder", err)),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Err(ObjectError::KeyExists { id: id.to_owned() }),
+            Err(err) => Err(ObjectError::io(format!("creating key {id:?}"), err)),
+        }
+    }
+
+    /// Whether key `id` exists.
+    pub fn has_key(&self, id: &str) -> bool {
+        validate_key_id(id).is_ok() && self.path_of(id).is_file()
+    }
+
+    /// Every key id, sorted.
+    pub fn list_keys(&self) -> Result<Vec<String>> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(ObjectError::io("listing the key folder", err)),
+        };
+        let mut ids = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|err| ObjectError::io("listing the key folder", err))?.path();
+            if path.extension().is_some_and(|ext| ext == "key") {
+                ids.push(read_key_file(&path)?.id);
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The key material of `id`; `UnknownKey` if there is no such key.
+    pub(crate) fn load(&self, id: &str) -> Result<[u8; 32]> {
+        validate_key_id(id)?;
+        let path = self.path_of(id);
+        if !path.is_file() {
+            return Err(ObjectError::UnknownKey { id: id.to_owned() });
+        }
+        let file = read_key_file(&path)?;
+        let mut key = [0u8; 32];
+        if file.id != id || hex::decode_to_slice(&file.key, &mut key).is_err() {
+            return Err(ObjectError::Corrupt(format!("the key file for {id:?} ({}) is damaged", path.display())));
+        }
+        Ok(key)
+    }
+
+    fn path_of(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{}.key", hex::encode(Sha256::digest(id.as_bytes()))))
+    }
+}
+
+/// Key ids are opaque, but must be printable and bounded: they end up in messages and the database.
+pub(crate) fn validate_key_id(id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > MAX_KEY_ID_LEN || id.chars().any(char::is_control) {
+        return Err(ObjectError::InvalidKeyId { id: id.chars().take(100).collect() });
+    }
+    Ok(())
+}
+
+fn read_key_file(path: &Path) -> Result<KeyFile> {
+    let bytes = fs::read(path).map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
+    serde_json::from_slice(&bytes).map_err(|_| ObjectError::Corrupt(format!("the key file {} is damaged", path.display())))
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|err| ObjectError::io(format!("creating the key folder {}", dir.display()), err))
+}
+
+fn write_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+/// Makes a rename or link in `dir` durable.
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
