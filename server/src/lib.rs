@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod objects;
 
 use anyhow::Context;
 use axum::{extract::FromRef, extract::State, http::StatusCode, routing::get, Json, Router};
@@ -63,6 +64,7 @@ pub fn app(store: Store, config: Config) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router())
+        .merge(objects::router())
         .leptos_routes_with_context(
             &state,
             routes,

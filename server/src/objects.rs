@@ -1,0 +1,223 @@
+//! Sluice's object store over HTTP, S3-flavoured, so users can upload S3 source objects and fetch
+//! artifacts with curl:
+//!
+//! - `PUT /objects/{bucket}/{*key}`: the raw body becomes a new version (streamed to disk, at most
+//!   [`MAX_OBJECT_BYTES`]). Optional header `x-sluice-encryption-key-id` encrypts it at rest under
+//!   that key. Answers 201 with `{"bucket","key","versionId","etag","size","sha256"}` and the
+//!   `ETag` / `x-amz-version-id` headers.
+//! - `GET /objects/{bucket}/{*key}[?versionId=...]`: the latest version or the given one, with
+//!   `ETag` (quoted, as S3 sends it) and `x-amz-version-id`. HEAD works too.
+//! - `GET /objects/{bucket}?key=...[&limit=N]`: that key's versions, newest first.
+//!
+//! Errors are `{"__type": "NoSuchKey" | "NoSuchVersion" | "InvalidBucketName" | "InvalidArgument" |
+//! "KMS.NotFoundException" | "EntityTooLarge" | "IncompleteBody" | "InternalError", "message"}`.
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use engine::objects::{validate_bucket, validate_key, ObjectError, ObjectStore, ObjectVersion};
+use futures_util::StreamExt;
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+
+/// The largest upload accepted: S3's single-PUT limit.
+pub const MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+/// Default and maximum page size of a version listing.
+const DEFAULT_LIST_LIMIT: u32 = 1000;
+const ENCRYPTION_KEY_HEADER: &str = "x-sluice-encryption-key-id";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/objects/{bucket}", get(list_versions))
+        .route("/objects/{bucket}/{*key}", get(download).put(upload))
+}
+
+/// The object store over the data dir. (`Engine::objects()` hands out the same store once the
+/// engine owns one; constructing it is free and touches nothing.)
+fn objects(state: &AppState) -> ObjectStore {
+    ObjectStore::new(state.engine.store().clone(), &state.config.data_dir)
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Path((bucket, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let objects = objects(&state);
+    // Refuse what will be refused anyway before reading a possibly huge body.
+    validate_bucket(&bucket)?;
+    validate_key(&key)?;
+    let key_id = match headers.get(ENCRYPTION_KEY_HEADER) {
+        Some(value) => Some(value.to_str().map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", format!("{ENCRYPTION_KEY_HEADER} must be printable ASCII"))
+        })?),
+        None => None,
+    };
+    if let Some(id) = key_id {
+        if !objects.keys().has_key(id) {
+            return Err(ObjectError::UnknownKey { id: id.to_owned() }.into());
+        }
+    }
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_OBJECT_BYTES) {
+        return Err(too_large());
+    }
+
+    let scratch = objects.scratch_file()?;
+    let mut file = tokio::fs::File::create(scratch.path()).await.map_err(internal)?;
+    let mut stream = body.into_data_stream();
+    let mut received: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, "IncompleteBody", format!("The upload did not complete: {err}")))?;
+        received += chunk.len() as u64;
+        if received > MAX_OBJECT_BYTES {
+            return Err(too_large());
+        }
+        file.write_all(&chunk).await.map_err(internal)?;
+    }
+    file.flush().await.map_err(internal)?;
+    drop(file);
+
+    let version = objects.put_file(&bucket, &key, scratch.path(), key_id).await?;
+    let body = json!({
+        "bucket": version.bucket,
+        "key": version.key,
+        "versionId": version.version_id,
+        "etag": version.etag,
+        "size": version.size,
+        "sha256": version.sha256,
+    });
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    set_version_headers(response.headers_mut(), &version);
+    Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+struct DownloadQuery {
+    #[serde(rename = "versionId")]
+    version_id: Option<String>,
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path((bucket, key)): Path<(String, String)>,
+    Query(query): Query<DownloadQuery>,
+) -> Result<Response, ApiError> {
+    let objects = objects(&state);
+    let version = objects.get(&bucket, &key, query.version_id.as_deref()).await?;
+    // Decrypt and verify completely before the first byte goes out: a corrupt object becomes an
+    // error response, never a 200 with wrong bytes.
+    let scratch = objects.scratch_file()?;
+    objects.read_to_file(&version, scratch.path()).await?;
+    let file = tokio::fs::File::open(scratch.path()).await.map_err(internal)?;
+    // Unlinking now is fine: the open handle keeps the bytes readable until the body is sent.
+    drop(scratch);
+    let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(version.size));
+    set_version_headers(headers, &version);
+    Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    key: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn list_versions(
+    State(state): State<AppState>,
+    Path(bucket): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let Some(key) = query.key else {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", "Name the object with ?key=..."));
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT).clamp(1, DEFAULT_LIST_LIMIT);
+    let versions = objects(&state).versions(&bucket, &key, limit).await?;
+    let listed: Vec<_> = versions
+        .iter()
+        .enumerate()
+        .map(|(index, v)| {
+            json!({
+                "versionId": v.version_id,
+                "etag": v.etag,
+                "size": v.size,
+                "sha256": v.sha256,
+                "encryptionKeyId": v.encryption_key_id,
+                "createdMs": v.created_ms,
+                "isLatest": index == 0,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "bucket": bucket, "key": key, "versions": listed })).into_response())
+}
+
+fn set_version_headers(headers: &mut HeaderMap, version: &ObjectVersion) {
+    // Both values are hex by construction, so they always make valid header values.
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", version.etag)) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Ok(id) = HeaderValue::from_str(&version.version_id) {
+        headers.insert("x-amz-version-id", id);
+    }
+    if let Some(key_id) = version.encryption_key_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+        headers.insert("x-amz-server-side-encryption", HeaderValue::from_static("aws:kms"));
+        headers.insert("x-amz-server-side-encryption-aws-kms-key-id", key_id);
+    }
+}
+
+/// An S3-style error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "EntityTooLarge", format!("Objects are at most {MAX_OBJECT_BYTES} bytes."))
+}
+
+/// Our failure, not the caller's: logged in full, reported without details.
+fn internal(err: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %err, "object store request failed");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "An internal error occurred; the server log has the details.")
+}
+
+impl From<ObjectError> for ApiError {
+    fn from(err: ObjectError) -> Self {
+        let message = err.to_string();
+        let (status, code) = match &err {
+            ObjectError::InvalidBucket { .. } => (StatusCode::BAD_REQUEST, "InvalidBucketName"),
+            ObjectError::InvalidKey { .. }
+            | ObjectError::InvalidVersionId(_)
+            | ObjectError::InvalidKeyId { .. }
+            | ObjectError::UnsafeArchive(_)
+            | ObjectError::Archive(_) => (StatusCode::BAD_REQUEST, "InvalidArgument"),
+            ObjectError::NotFound { version_id: None, .. } => (StatusCode::NOT_FOUND, "NoSuchKey"),
+            ObjectError::NotFound { version_id: Some(_), .. } => (StatusCode::NOT_FOUND, "NoSuchVersion"),
+            ObjectError::UnknownKey { .. } => (StatusCode::BAD_REQUEST, "KMS.NotFoundException"),
+            ObjectError::KeyExists { .. } => (StatusCode::CONFLICT, "KMS.AlreadyExistsException"),
+            ObjectError::Corrupt(_) | ObjectError::Io { .. } | ObjectError::Store(_) => return internal(err),
+        };
+        ApiError::new(status, code, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "__type": self.code, "message": self.message }))).into_response()
+    }
+}
