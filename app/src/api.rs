@@ -64,7 +64,8 @@ impl From<&ParseError> for Problem {
             message: err.message.clone(),
             stage: None,
             action: None,
-            field: (!err.path.is_empty()).then(|| err.path.clone()),
+            // serde_path_to_error writes "?" when it lost track of where it was.
+            field: (!err.path.is_empty() && err.path != "?").then(|| err.path.clone()),
             stage_index: None,
             action_index: None,
             // serde_json reports 0 when it cannot tell the position.

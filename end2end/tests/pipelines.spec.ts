@@ -83,7 +83,7 @@ async function paste(page: Page, value: unknown) {
 
 test("the pipeline list starts empty and offers to create one", async ({ page }) => {
   await open(page, "/");
-  await expect(page.getByRole("heading", { name: "Pipelines" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Pipelines", exact: true })).toBeVisible();
   const empty = page.getByTestId("empty-state");
   await expect(empty).toContainText("No pipelines yet");
   await empty.getByTestId("empty-create").click();

@@ -93,37 +93,46 @@ fn PipelineView(detail: PipelineDetail, show_json: Signal<bool>) -> impl IntoVie
                 <a href=base.clone()>"Show the latest"</a>
             </div>
         })}
-        <div class="layout-main">
-            <div class="card">
-                <nav class="tabs" role="tablist">
-                    <a href=diagram_href role="tab" aria-selected=move || (!show_json.get()).to_string() data-testid="tab-diagram">"Diagram"</a>
-                    <a href=json_href role="tab" aria-selected=move || show_json.get().to_string() data-testid="tab-json">"JSON"</a>
-                </nav>
-                <Show
-                    when=move || show_json.get()
-                    fallback=move || view! { <PipelineGraph pipeline=pipeline.clone()/> }
-                >
-                    <pre class="json" data-testid="pipeline-json"><code>{detail.json.clone()}</code></pre>
-                </Show>
-            </div>
-            <aside class="card meta" data-testid="pipeline-meta">
-                <h2>"Details"</h2>
-                <dl>
+        <section class="card meta" data-testid="pipeline-meta" aria-label="Details">
+            <dl>
+                <div class="meta-item wide">
                     <dt>"ARN"</dt>
                     <dd><code class="arn" data-testid="pipeline-arn">{detail.arn}</code></dd>
+                </div>
+                <div class="meta-item">
                     <dt>"Version"</dt>
                     <dd>{format!("{shown_version} of {}", detail.latest_version)}</dd>
+                </div>
+                <div class="meta-item">
                     <dt>"Created"</dt>
                     <dd title=time::utc(detail.created_ms)>{time::ago(detail.now_ms, detail.created_ms)}</dd>
+                </div>
+                <div class="meta-item">
                     <dt>{if is_latest { "Updated" } else { "Version saved" }}</dt>
                     <dd title=time::utc(detail.updated_ms)>{time::ago(detail.now_ms, detail.updated_ms)}</dd>
+                </div>
+                <div class="meta-item">
                     <dt>"Artifact store"</dt>
                     <dd>{store.unwrap_or_else(|| "none".to_string())}</dd>
-                    <dt>"Role"</dt>
+                </div>
+                <div class="meta-item wide">
+                    <dt>"Service role"</dt>
                     <dd><code class="arn">{role_arn}</code></dd>
-                </dl>
-            </aside>
-        </div>
+                </div>
+            </dl>
+        </section>
+        <section class="card">
+            <nav class="tabs" role="tablist">
+                <a href=diagram_href role="tab" aria-selected=move || (!show_json.get()).to_string() data-testid="tab-diagram">"Diagram"</a>
+                <a href=json_href role="tab" aria-selected=move || show_json.get().to_string() data-testid="tab-json">"JSON"</a>
+            </nav>
+            <Show
+                when=move || show_json.get()
+                fallback=move || view! { <PipelineGraph pipeline=pipeline.clone()/> }
+            >
+                <pre class="json" data-testid="pipeline-json"><code>{detail.json.clone()}</code></pre>
+            </Show>
+        </section>
     }
 }
 
