@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 
 // The server starts with an empty data dir (playwright.config.ts) and tests run in file order on
 // one worker, so the first test sees no pipelines.
@@ -74,6 +74,18 @@ async function open(page: Page, path: string) {
   const response = await page.goto(path);
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
   return response;
+}
+
+/** Calls the CodePipeline JSON API, as the AWS CLI would. */
+async function callApi(request: APIRequestContext, operation: string, body: unknown) {
+  const response = await request.post("/", {
+    headers: {
+      "X-Amz-Target": `CodePipeline_20150709.${operation}`,
+      "Content-Type": "application/x-amz-json-1.1",
+    },
+    data: JSON.stringify(body),
+  });
+  expect(response.ok(), `${operation}: ${await response.text()}`).toBeTruthy();
 }
 
 async function paste(page: Page, value: unknown) {
@@ -193,15 +205,7 @@ test("a broken pipeline lists errors by stage and action, and Create stays disab
 });
 
 test("a name already in use shows the server's error", async ({ page, request }) => {
-  // Made through the CodePipeline API, as the AWS CLI would.
-  const made = await request.post("/", {
-    headers: {
-      "X-Amz-Target": "CodePipeline_20150709.CreatePipeline",
-      "Content-Type": "application/x-amz-json-1.1",
-    },
-    data: JSON.stringify({ pipeline: webRelease("taken-name") }),
-  });
-  expect(made.ok()).toBeTruthy();
+  await callApi(request, "CreatePipeline", { pipeline: webRelease("taken-name") });
 
   await open(page, "/new");
   await paste(page, webRelease("taken-name")); // the bare declaration shape
@@ -217,6 +221,27 @@ test("a name already in use shows the server's error", async ({ page, request })
   // Editing the text clears the stale answer.
   await paste(page, webRelease("another-name"));
   await expect(page.getByTestId("server-problems")).toHaveCount(0);
+});
+
+test("older versions can be picked and are marked as old", async ({ page, request }) => {
+  const pipeline = webRelease("versioned");
+  await callApi(request, "CreatePipeline", { pipeline });
+  pipeline.stages[2].actions[0].configuration = { CustomData: "Second version" };
+  await callApi(request, "UpdatePipeline", { pipeline });
+
+  await open(page, "/pipelines/versioned");
+  const select = page.getByTestId("version-select");
+  await expect(select).toHaveValue("2");
+  await expect(page.getByTestId("old-version")).toHaveCount(0);
+
+  await select.selectOption("1");
+  await expect(page).toHaveURL(/\/pipelines\/versioned\?version=1$/);
+  await expect(page.getByTestId("old-version")).toContainText("version 1");
+  await page.getByTestId("tab-json").click();
+  await expect(page).toHaveURL(/version=1&tab=json$/);
+  const shown = JSON.parse((await page.getByTestId("pipeline-json").textContent()) ?? "");
+  expect(shown.version).toBe(1);
+  expect(shown.stages[2].actions[0].configuration.CustomData).toBe("Check staging first.");
 });
 
 test("a missing pipeline gets a not-found page", async ({ page }) => {
