@@ -9,6 +9,8 @@ use model::ActionDeclaration;
 use std::{future::Future, path::PathBuf, pin::Pin, time::Duration};
 use tokio_util::sync::CancellationToken;
 
+pub mod commands;
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 pub trait ActionProvider: Send + Sync {
