@@ -195,6 +195,11 @@ test("a broken pipeline lists errors by stage and action, and Create stays disab
   const parse = page.locator('[data-testid="problem"][data-code="parse-error"]');
   await expect(parse).toBeVisible();
   await expect(parse.locator(".pos-chip")).toContainText("line 4");
+  // Clicking the position puts the caret there.
+  await parse.locator(".pos-chip").click();
+  await expect(page.getByTestId("pipeline-input")).toBeFocused();
+  const caret = await page.getByTestId("pipeline-input").evaluate((el: HTMLTextAreaElement) => el.selectionStart);
+  expect(caret).toBeGreaterThan(40);
   await expect(create).toBeDisabled();
   await expect(page.getByTestId("preview")).toContainText("once the JSON parses");
 

@@ -5,7 +5,12 @@ use leptos::prelude::*;
 use crate::api::Problem;
 
 #[component]
-pub fn ProblemList(problems: Vec<Problem>) -> impl IntoView {
+pub fn ProblemList(
+    problems: Vec<Problem>,
+    /// Called with (line, column) when the position of a parse error is clicked.
+    #[prop(optional)]
+    on_locate: Option<Callback<(usize, usize)>>,
+) -> impl IntoView {
     let count = problems.len();
     let heading = if count == 1 { "1 problem".to_string() } else { format!("{count} problems") };
     view! {
@@ -14,16 +19,27 @@ pub fn ProblemList(problems: Vec<Problem>) -> impl IntoView {
                 <span class="dot bad"></span>
                 {heading}
             </h3>
-            <ul>{problems.into_iter().map(|problem| view! { <ProblemItem problem/> }).collect_view()}</ul>
+            <ul>{problems.into_iter().map(|problem| view! { <ProblemItem problem on_locate/> }).collect_view()}</ul>
         </section>
     }
 }
 
 #[component]
-fn ProblemItem(problem: Problem) -> impl IntoView {
-    let position = problem.line.map(|line| match problem.column {
-        Some(column) => format!("line {line}, column {column}"),
-        None => format!("line {line}"),
+fn ProblemItem(problem: Problem, on_locate: Option<Callback<(usize, usize)>>) -> impl IntoView {
+    let position = problem.line.map(|line| {
+        let column = problem.column.unwrap_or(1);
+        let label = match problem.column {
+            Some(column) => format!("line {line}, column {column}"),
+            None => format!("line {line}"),
+        };
+        match on_locate {
+            Some(locate) => view! {
+                <button type="button" class="chip pos-chip" title="Show in the editor"
+                    on:click=move |_| locate.run((line, column))>{label}</button>
+            }
+            .into_any(),
+            None => view! { <span class="chip pos-chip">{label}</span> }.into_any(),
+        }
     });
     view! {
         <li class="problem" data-testid="problem" data-code=problem.code.clone()>
@@ -31,7 +47,7 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
                 {problem.stage.map(|stage| view! { <span class="chip stage-chip" title="Stage">{stage}</span> })}
                 {problem.action.map(|action| view! { <span class="chip action-chip" title="Action">{action}</span> })}
                 {problem.field.map(|field| view! { <code class="chip field-chip" title="Field">{field}</code> })}
-                {position.map(|position| view! { <span class="chip pos-chip">{position}</span> })}
+                {position}
             </div>
             <p class="message">{problem.message}</p>
         </li>

@@ -71,6 +71,15 @@ pub fn NewPipelinePage() -> impl IntoView {
         create.value().set(None);
     };
 
+    // Puts the caret where a parse error is, so the fix is one keystroke away.
+    let locate = Callback::new(move |(line, column): (usize, usize)| {
+        if let Some(el) = textarea.get() {
+            let offset = text.with(|text| utf16_offset(text, line, column));
+            let _ = el.focus();
+            let _ = el.set_selection_range(offset, offset);
+        }
+    });
+
     let server_problems = move || match create.value().get() {
         Some(Err(AppError::Rejected(problems))) => problems,
         Some(Err(other)) => vec![Problem::general("server-error", None, other.to_string())],
@@ -120,7 +129,7 @@ pub fn NewPipelinePage() -> impl IntoView {
                 </div>
                 <div class="card status-card">
                     <h2>"Check"</h2>
-                    {move || check.with(|c| status_view(c))}
+                    {move || check.with(|c| status_view(c, locate))}
                     {move || {
                         let problems = server_problems();
                         (!problems.is_empty()).then(|| view! {
@@ -146,9 +155,9 @@ pub fn NewPipelinePage() -> impl IntoView {
     }
 }
 
-fn status_view(check: &Check) -> AnyView {
+fn status_view(check: &Check, locate: Callback<(usize, usize)>) -> AnyView {
     match (&check.pipeline, check.problems.is_empty()) {
-        (_, false) => view! { <ProblemList problems=check.problems.clone()/> }.into_any(),
+        (_, false) => view! { <ProblemList problems=check.problems.clone() on_locate=locate/> }.into_any(),
         (Some(pipeline), true) => {
             let actions = pipeline.actions().count();
             view! {
@@ -170,6 +179,19 @@ fn status_view(check: &Check) -> AnyView {
         }
         .into_any(),
     }
+}
+
+/// The textarea offset (UTF-16 units, as the DOM counts) of a 1-based line and column.
+fn utf16_offset(text: &str, line: usize, column: usize) -> u32 {
+    let mut offset = 0;
+    for (index, content) in text.split('\n').enumerate() {
+        if index + 1 == line {
+            offset += content.chars().take(column.saturating_sub(1)).map(char::len_utf16).sum::<usize>();
+            break;
+        }
+        offset += content.encode_utf16().count() + 1;
+    }
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 /// A typical V1 pipeline: S3 source, CodeBuild with a parallel test, manual approval, CloudFormation.
