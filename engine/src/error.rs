@@ -19,8 +19,27 @@ pub enum EngineError {
     /// UpdatePipeline based on a version that is no longer the latest.
     #[error("pipeline {name:?} changed after version {based_on} was read")]
     StaleVersion { name: String, based_on: u32 },
+    /// A caller's request that CodePipeline refuses with the named exception
+    /// (`PipelineExecutionNotStoppableException`, `InvalidApprovalTokenException`, ...).
+    #[error("{message}")]
+    Refused { exception: &'static str, message: String },
+    /// The local file system failed (workspaces, artifacts).
+    #[error("file system: {0}")]
+    Io(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+impl EngineError {
+    pub fn refused(exception: &'static str, message: impl Into<String>) -> Self {
+        EngineError::Refused { exception, message: message.into() }
+    }
+}
+
+impl From<sqlx::Error> for EngineError {
+    fn from(err: sqlx::Error) -> Self {
+        EngineError::Store(err.into())
+    }
+}

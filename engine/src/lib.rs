@@ -3,14 +3,19 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod events;
+mod executions;
 pub mod objects;
 mod pipelines;
 pub mod providers;
+mod scheduler;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{EngineError, Result};
+pub use executions::{ApprovalStatus, RetryMode, StartRequest};
+pub use scheduler::EngineConfig;
 pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};
 
 /// What providers may use besides their own workspace.
@@ -27,15 +32,25 @@ pub struct Account {
 }
 
 /// The handle the server and the app share. Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Engine {
     store: Store,
     account: Account,
+    objects: objects::ObjectStore,
+    runtime: std::sync::Arc<scheduler::Runtime>,
 }
 
 impl Engine {
-    pub fn new(store: Store, account: Account) -> Self {
-        Engine { store, account }
+    /// An engine with the providers Sluice runs locally. Call `start_background` to run pipelines.
+    pub fn new(store: Store, account: Account, config: EngineConfig) -> Self {
+        let objects = objects::ObjectStore::new(store.clone(), &config.data_dir);
+        let engine = Engine { store, account, objects, runtime: std::sync::Arc::new(scheduler::Runtime::new(config)) };
+        providers::register_builtin(&engine);
+        engine
+    }
+
+    pub fn objects(&self) -> &objects::ObjectStore {
+        &self.objects
     }
 
     pub fn store(&self) -> &Store {

@@ -1,16 +1,19 @@
 //! Creating, updating and reading pipeline declarations.
-use crate::{Engine, EngineError, PipelineRecord, Result, StoreError, Tag};
-use model::{ExecutionMode, PipelineDeclaration, PipelineType};
+use crate::{Engine, EngineError, PipelineRecord, Result, StartRequest, StoreError, Tag};
+use model::{ExecutionMode, PipelineDeclaration, PipelineType, TriggerType};
 
 impl Engine {
-    /// Validates and saves version 1 of a new pipeline with its tags.
+    /// Validates and saves version 1 of a new pipeline with its tags, then starts its first
+    /// execution, as CodePipeline does.
     pub async fn create_pipeline(&self, pipeline: PipelineDeclaration, tags: &[Tag]) -> Result<PipelineRecord> {
         let pipeline = self.prepared(pipeline)?;
         let arn = self.pipeline_arn(&pipeline.name);
-        self.store.create_pipeline(&pipeline, &arn, tags).await.map_err(|err| match err {
+        let record = self.store.create_pipeline(&pipeline, &arn, tags).await.map_err(|err| match err {
             StoreError::Conflict => EngineError::NameInUse(pipeline.name.clone()),
             other => other.into(),
-        })
+        })?;
+        self.start_execution(&record.declaration.name, StartRequest::new(TriggerType::CreatePipeline)).await?;
+        Ok(record)
     }
 
     /// Validates and saves the next version. When the declaration carries a `version`, it must be

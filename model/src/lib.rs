@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod parse;
 pub mod pipeline;
 pub mod validate;
+pub mod variables;
 
 pub use parse::{parse_pipeline, parse_pipeline_document, ParseError, PipelineDocument, Tag};
 pub use pipeline::*;

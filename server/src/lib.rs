@@ -8,7 +8,7 @@ pub mod objects;
 use anyhow::Context;
 use axum::{extract::FromRef, extract::State, http::StatusCode, routing::get, Json, Router};
 use config::Config;
-use engine::{Account, Engine, Store};
+use engine::{Account, Engine, EngineConfig, Store};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
@@ -43,13 +43,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("Sluice is listening on http://{addr}");
     println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
-    let app = app(store, config);
+    let engine = start_engine(store, &config).await?;
+    let app = app(engine, config);
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 
+/// The engine with its background work running (lease renewal, the sweep, crash recovery).
+pub async fn start_engine(store: Store, config: &Config) -> anyhow::Result<Engine> {
+    let account = Account { id: config.account_id.clone(), region: config.region.clone() };
+    let engine = Engine::new(store, account, EngineConfig::new(&config.data_dir));
+    engine.start_background().await.context("could not resume the executions in progress")?;
+    Ok(engine)
+}
+
 /// The whole router, exactly as production serves it (tests call this too).
-pub fn app(store: Store, config: Config) -> Router {
+pub fn app(engine: Engine, config: Config) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("sluice")
         .site_root(config.site_dir.display().to_string())
@@ -57,8 +66,7 @@ pub fn app(store: Store, config: Config) -> Router {
         .site_addr(config.addr)
         .env(leptos::config::Env::PROD)
         .build();
-    let account = Account { id: config.account_id.clone(), region: config.region.clone() };
-    let state = AppState { engine: Engine::new(store, account), config: Arc::new(config), leptos_options };
+    let state = AppState { engine, config: Arc::new(config), leptos_options };
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
     Router::new()

@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
 /// The object store over the data dir. (`Engine::objects()` hands out the same store once the
 /// engine owns one; constructing it is free and touches nothing.)
 fn objects(state: &AppState) -> ObjectStore {
-    ObjectStore::new(state.engine.store().clone(), &state.config.data_dir)
+    state.engine.objects().clone()
 }
 
 async fn upload(

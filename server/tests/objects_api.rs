@@ -8,8 +8,8 @@ use serde_json::Value;
 /// The key store the test server encrypts with.
 /// (The harness keeps its data in the system temp dir; when it gets a data dir of its own, take
 /// the key store from the server's engine instead.)
-fn key_store(_server: &TestServer) -> KeyStore {
-    KeyStore::new(&std::env::temp_dir())
+fn key_store(server: &TestServer) -> KeyStore {
+    server.engine.objects().keys().clone()
 }
 
 async fn put(server: &TestServer, path: &str, body: Vec<u8>, key_id: Option<&str>) -> reqwest::Response {

@@ -4,6 +4,9 @@
 //! The scheduler knows no provider by name. Before `execute` it has resolved the configuration's
 //! variables and unpacked each input artifact into its own folder; after `Succeeded` it packs and
 //! stores the outputs and records the variables. A provider only does its own job.
+pub mod manual;
+pub mod s3_source;
+
 use indexmap::IndexMap;
 use model::ActionDeclaration;
 use std::{future::Future, path::PathBuf, pin::Pin, time::Duration};
@@ -135,4 +138,13 @@ impl LogSink {
     pub fn line(&self, text: impl Into<String>) {
         let _ = self.tx.send(text.into());
     }
+}
+
+/// Registers the providers Sluice runs locally.
+pub(crate) fn register_builtin(engine: &crate::Engine) {
+    use model::{ActionCategory, ActionOwner};
+    use std::sync::Arc;
+    engine.register_provider(ActionCategory::Approval, ActionOwner::Aws, "Manual", Arc::new(manual::ManualApproval));
+    engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "S3", Arc::new(s3_source::S3Source));
+    engine.register_provider(ActionCategory::Compute, ActionOwner::Aws, "Commands", Arc::new(commands::CommandsProvider::new()));
 }

@@ -2,6 +2,8 @@
 //!
 //! Both backends go through sqlx's `Any` driver with one set of queries (`$n` placeholders work on
 //! both); only the DDL differs, so each backend keeps its own migrations folder.
+pub mod events;
+pub mod executions;
 mod objects;
 mod pipelines;
 mod tags;
@@ -92,6 +94,16 @@ impl Store {
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
         }
         Ok(Store { pool, backend })
+    }
+
+    /// A transaction for the scheduler's multi-row changes.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A pooled connection for reads that span several queries.
+    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
     }
 
     pub fn backend(&self) -> Backend {

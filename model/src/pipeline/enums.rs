@@ -142,3 +142,62 @@ wire_enum!(
         Closed => "CLOSED",
     }
 );
+
+// Runtime statuses, shared by the engine, the API and the UI.
+
+wire_enum!(
+    PipelineExecutionStatus {
+        InProgress => "InProgress",
+        Stopping => "Stopping",
+        Stopped => "Stopped",
+        Succeeded => "Succeeded",
+        Superseded => "Superseded",
+        Failed => "Failed",
+        Cancelled => "Cancelled",
+    }
+);
+
+impl PipelineExecutionStatus {
+    /// Still running or stopping: holds or waits for stages.
+    pub fn is_active(self) -> bool {
+        match self {
+            Self::InProgress | Self::Stopping => true,
+            Self::Stopped | Self::Succeeded | Self::Superseded | Self::Failed | Self::Cancelled => false,
+        }
+    }
+}
+
+wire_enum!(
+    StageExecutionStatus {
+        InProgress => "InProgress",
+        Stopping => "Stopping",
+        Stopped => "Stopped",
+        Succeeded => "Succeeded",
+        Failed => "Failed",
+        Cancelled => "Cancelled",
+        Skipped => "Skipped",
+    }
+);
+
+wire_enum!(
+    ActionExecutionStatus {
+        InProgress => "InProgress",
+        Abandoned => "Abandoned",
+        Succeeded => "Succeeded",
+        Failed => "Failed",
+    }
+);
+
+wire_enum!(
+    TriggerType {
+        CreatePipeline => "CreatePipeline",
+        StartPipelineExecution => "StartPipelineExecution",
+        PollForSourceChanges => "PollForSourceChanges",
+        Webhook => "Webhook",
+        CloudWatchEvent => "CloudWatchEvent",
+        PutActionRevision => "PutActionRevision",
+        WebhookV2 => "WebhookV2",
+        ManualRollback => "ManualRollback",
+        AutomatedRollback => "AutomatedRollback",
+    }
+);

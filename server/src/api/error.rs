@@ -73,7 +73,8 @@ impl From<EngineError> for ApiError {
                      get the latest version and apply your change to it"
                 ),
             ),
-            EngineError::Store(err) => err.into(),
+            EngineError::Refused { exception, message } => ApiError::new(exception, message),
+            EngineError::Io(_) | EngineError::Store(_) => ApiError::Internal(err.into()),
         }
     }
 }

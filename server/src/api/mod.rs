@@ -2,6 +2,7 @@
 //! AWS JSON 1.1 body. Routing is on the header alone, as AWS does.
 mod action_types;
 mod error;
+mod executions;
 mod pipelines;
 mod tags;
 mod wire;
@@ -66,6 +67,16 @@ async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> ApiResult<V
         "ListPipelines" => pipelines::list(state, parse(body)?).await,
         "ListActionTypes" => action_types::list(parse(body)?),
         "GetActionType" => action_types::get(state, parse(body)?),
+        "StartPipelineExecution" => executions::start(state, parse(body)?).await,
+        "StopPipelineExecution" => executions::stop(state, parse(body)?).await,
+        "RetryStageExecution" => executions::retry(state, parse(body)?).await,
+        "PutApprovalResult" => executions::approve(state, parse(body)?).await,
+        "EnableStageTransition" => executions::enable_transition(state, parse(body)?).await,
+        "DisableStageTransition" => executions::disable_transition(state, parse(body)?).await,
+        "GetPipelineExecution" => executions::get_execution(state, parse(body)?).await,
+        "ListPipelineExecutions" => executions::list_executions(state, parse(body)?).await,
+        "GetPipelineState" => executions::get_state(state, parse(body)?).await,
+        "ListActionExecutions" => executions::list_actions(state, parse(body)?).await,
         "TagResource" => tags::tag(state, parse(body)?).await,
         "UntagResource" => tags::untag(state, parse(body)?).await,
         "ListTagsForResource" => tags::list(state, parse(body)?).await,

@@ -16,6 +16,7 @@ pub const REGION: &str = "us-east-1";
 
 pub struct TestServer {
     pub url: String,
+    pub engine: engine::Engine,
     pub client: Client,
     pub backend: TestBackend,
     db: TestDatabase,
@@ -28,15 +29,17 @@ impl TestServer {
         let store = Store::connect(&db.url).await.expect("test database opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let addr = listener.local_addr().expect("bound address");
+        let data_dir = std::env::temp_dir().join(format!("sluice-server-test-{}", uuid::Uuid::new_v4().simple()));
         let config = Config {
             addr,
-            data_dir: std::env::temp_dir(),
+            data_dir: data_dir.clone(),
             database_url: Some(db.url.clone()),
             site_dir: "target/site".into(),
             region: REGION.into(),
             account_id: ACCOUNT.into(),
         };
-        let app = server::app(store, config);
+        let engine = server::start_engine(store, &config).await.expect("engine starts");
+        let app = server::app(engine.clone(), config);
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("server runs");
         });
@@ -48,10 +51,11 @@ impl TestServer {
             .credentials_provider(Credentials::new("AKIDSLUICETEST", "secret", None, None, "tests"))
             .retry_config(aws_sdk_codepipeline::config::retry::RetryConfig::disabled())
             .build();
-        TestServer { url, client: Client::from_conf(sdk_config), backend, db, task }
+        TestServer { url, engine, client: Client::from_conf(sdk_config), backend, db, task }
     }
 
     pub async fn stop(self) {
+        self.engine.shutdown();
         self.task.abort();
         self.db.cleanup().await;
     }

@@ -1,0 +1,413 @@
+//! What clients do to executions: start, stop, retry a stage, answer an approval, disable and
+//! enable transitions, and read state. Each change is one transaction with its events; the
+//! scheduler then moves the pipeline on.
+use crate::scheduler::{progress, set_stage, Run, Tick};
+use crate::store::events::{set_transition, transitions, TransitionRow};
+use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
+use crate::store::now_ms;
+use crate::{Engine, EngineError, PipelineRecord, Result};
+use model::{ActionExecutionStatus as A, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType};
+use serde_json::{json, Value};
+
+/// How an execution starts.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    pub trigger: TriggerType,
+    pub trigger_detail: String,
+    /// Values for the pipeline's declared variables; the rest take their defaults.
+    pub variables: Vec<(String, String)>,
+    pub source_revisions: Value,
+    /// Two starts with the same token are one execution.
+    pub client_request_token: Option<String>,
+}
+
+impl StartRequest {
+    pub fn new(trigger: TriggerType) -> Self {
+        StartRequest { trigger, trigger_detail: String::new(), variables: Vec::new(), source_revisions: json!([]), client_request_token: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    FailedActions,
+    AllActions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalStatus {
+    Approved,
+    Rejected,
+}
+
+/// One stage of GetPipelineState.
+#[derive(Debug, Clone)]
+pub struct StageState {
+    pub stage_name: String,
+    /// The execution that most recently entered the stage, and its run there.
+    pub latest: Option<(StageRow, ExecutionRow)>,
+    /// Executions waiting in front of the stage.
+    pub inbound: Vec<ExecutionRow>,
+    pub transition: Option<TransitionRow>,
+    /// Each action of the stage with its newest run, if any.
+    pub actions: Vec<(String, Option<ActionRow>)>,
+}
+
+impl Engine {
+    /// Starts an execution; returns its id (the existing one for a repeated client token).
+    pub async fn start_execution(&self, pipeline: &str, request: StartRequest) -> Result<String> {
+        let record = self.pipeline(pipeline, None).await?;
+        let variables = resolve_variables(&record, &request.variables)?;
+        let id = {
+            let lock = self.runtime.pipeline_lock(pipeline);
+            let _serial = lock.lock().await;
+            let mut tx = self.store.begin().await?;
+            rows::lock_pipeline(&mut tx, pipeline).await?;
+            if let Some(token) = &request.client_request_token {
+                if let Some(existing) = rows::execution_by_token(&mut tx, pipeline, token).await? {
+                    return Ok(existing.execution_id);
+                }
+            }
+            let mut tick = Tick::new(self);
+            let decl = &record.declaration;
+            let exec = ExecutionRow {
+                execution_id: uuid::Uuid::new_v4().to_string(),
+                pipeline_name: pipeline.to_owned(),
+                pipeline_version: decl.version.unwrap_or(1),
+                seq: rows::next_seq(&mut tx, pipeline).await?,
+                status: P::InProgress,
+                status_summary: None,
+                trigger_type: request.trigger,
+                trigger_detail: request.trigger_detail.clone(),
+                execution_mode: decl.effective_execution_mode(),
+                execution_type: "STANDARD".into(),
+                variables,
+                source_revisions: request.source_revisions.clone(),
+                client_request_token: request.client_request_token.clone(),
+                stop_reason: None,
+                stop_abandon: false,
+                current_stage: 0,
+                created_ms: tick.now,
+                updated_ms: tick.now,
+            };
+            rows::insert_execution(&mut tx, &exec).await?;
+            let trigger = json!({ "execution-trigger": { "trigger-type": exec.trigger_type.as_str(), "trigger-detail": exec.trigger_detail } });
+            tick.events.push(crate::events::PendingEvent::pipeline(pipeline, &exec.execution_id, exec.pipeline_version, "STARTED", trigger));
+            tick.commit(tx).await?;
+            exec.execution_id
+        };
+        self.advance(pipeline).await?;
+        Ok(id)
+    }
+
+    /// Stop and wait (running actions finish) or stop and abandon (they are abandoned).
+    pub async fn stop_execution(&self, pipeline: &str, execution_id: &str, abandon: bool, reason: Option<String>) -> Result<()> {
+        self.change(pipeline, execution_id, |run, tick| {
+            match run.exec.status {
+                P::InProgress => {}
+                P::Stopping if abandon && !run.exec.stop_abandon => {}
+                P::Stopping => {
+                    return Err(EngineError::refused(
+                        "DuplicatedStopRequestException",
+                        "The execution is already stopping; only a stop-and-abandon request may follow.",
+                    ))
+                }
+                other => {
+                    return Err(EngineError::refused(
+                        "PipelineExecutionNotStoppableException",
+                        format!("Execution {} is {other} and cannot be stopped.", run.exec.execution_id),
+                    ))
+                }
+            }
+            let first_stop = run.exec.status == P::InProgress;
+            run.exec.status = P::Stopping;
+            run.exec.stop_abandon |= abandon;
+            if reason.is_some() || first_stop {
+                run.exec.stop_reason = reason.clone();
+            }
+            run.exec.updated_ms = tick.now;
+            let comments = json!({ "stop-execution-comments": run.exec.stop_reason });
+            tick.events.push(crate::events::PendingEvent::pipeline(
+                &run.exec.pipeline_name, &run.exec.execution_id, run.exec.pipeline_version, "STOPPING", comments,
+            ));
+            progress(run, tick);
+            Ok(())
+        })
+        .await
+    }
+
+    /// RetryStageExecution with CodePipeline's preconditions.
+    pub async fn retry_stage(&self, pipeline: &str, stage: &str, execution_id: &str, mode: RetryMode) -> Result<()> {
+        let latest_version = self.pipeline(pipeline, None).await?.declaration.version.unwrap_or(1);
+        let newer_in_stage = {
+            let mut conn = self.store.conn().await?;
+            rows::latest_stage_run(&mut conn, pipeline, stage).await?.map(|(_, exec)| exec)
+        };
+        let others_running = {
+            let mut conn = self.store.conn().await?;
+            let mut busy = false;
+            for other in rows::active_executions(&mut conn, pipeline).await? {
+                if other.execution_id != execution_id
+                    && rows::stages_of(&mut conn, &other.execution_id).await?.iter().any(|s| s.stage_name == stage && matches!(s.status, S::InProgress | S::Stopping))
+                {
+                    busy = true;
+                }
+            }
+            busy
+        };
+        self.change(pipeline, execution_id, |run, tick| {
+            let index = run.decl.stages.iter().position(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
+            let not_retryable = |why: &str| EngineError::refused("StageNotRetryableException", why.to_owned());
+            let row = run.stage_row(stage).cloned().ok_or_else(|| not_retryable("The execution never ran this stage."))?;
+            if !matches!(row.status, S::Failed | S::Stopped) || !matches!(run.exec.status, P::Failed | P::Stopped) {
+                return Err(not_retryable("Only a failed or stopped stage of a failed or stopped execution can be retried."));
+            }
+            if run.exec.pipeline_version != latest_version {
+                return Err(not_retryable("The pipeline was updated since this execution ran, so the stage cannot be retried."));
+            }
+            if newer_in_stage.as_ref().is_some_and(|e| e.execution_id != run.exec.execution_id) {
+                return Err(EngineError::refused(
+                    "NotLatestPipelineExecutionException",
+                    "A newer execution has run this stage since; only the latest execution of a stage can be retried.",
+                ));
+            }
+            if others_running && run.exec.execution_mode != model::ExecutionMode::Parallel {
+                return Err(EngineError::refused("ConflictException", "Another execution is running in this stage."));
+            }
+            let stage_decl = run.decl.stages[index].clone();
+            let failed: Vec<String> = stage_decl
+                .actions
+                .iter()
+                .filter(|a| run.latest(&row, &a.name).is_some_and(|r| matches!(r.status, A::Failed | A::Abandoned)))
+                .map(|a| a.name.clone())
+                .collect();
+            let stage_row = run.stages.iter_mut().find(|s| s.stage_name == stage).expect("checked above");
+            stage_row.attempt += 1;
+            stage_row.manual_retries += 1;
+            if mode == RetryMode::AllActions {
+                stage_row.base_attempt = stage_row.attempt;
+            }
+            let attempt = stage_row.attempt;
+            set_stage(run, tick, stage, S::InProgress);
+            run.exec.status = P::InProgress;
+            run.exec.status_summary = None;
+            run.exec.stop_reason = None;
+            run.exec.stop_abandon = false;
+            run.exec.current_stage = index;
+            run.exec.updated_ms = tick.now;
+            tick.events.push(crate::events::PendingEvent::pipeline(
+                &run.exec.pipeline_name, &run.exec.execution_id, run.exec.pipeline_version, "RESUMED", json!({}),
+            ));
+            if mode == RetryMode::FailedActions {
+                for action in stage_decl.actions.iter().filter(|a| failed.contains(&a.name)) {
+                    tick.create_action(run, &stage_decl, action, attempt);
+                }
+            }
+            progress(run, tick);
+            Ok(())
+        })
+        .await
+    }
+
+    /// PutApprovalResult: answers a waiting manual approval once. Returns when it was answered.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn put_approval(
+        &self,
+        pipeline: &str,
+        stage: &str,
+        action: &str,
+        token: &str,
+        status: ApprovalStatus,
+        summary: &str,
+        answered_by: &str,
+    ) -> Result<i64> {
+        let record = self.pipeline(pipeline, None).await?;
+        let stage_decl = record.declaration.stages.iter().find(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
+        if !stage_decl.actions.iter().any(|a| a.name == action) {
+            return Err(EngineError::refused("ActionNotFoundException", format!("Stage '{stage}' has no action '{action}'.")));
+        }
+        let row = {
+            let mut conn = self.store.conn().await?;
+            rows::action_by_token(&mut conn, token).await?
+        };
+        let invalid = || {
+            EngineError::refused(
+                "InvalidApprovalTokenException",
+                format!("The token for stage '{stage}', action '{action}' is not valid: the approval already received a response, expired, or was never requested."),
+            )
+        };
+        let row = row.filter(|r| r.stage_name == stage && r.action_name == action).ok_or_else(invalid)?;
+        let now = now_ms();
+        self.change(pipeline, &row.execution_id.clone(), |run, tick| {
+            let current = run.actions.iter_mut().find(|a| a.action_execution_id == row.action_execution_id).ok_or_else(invalid)?;
+            if current.status != A::InProgress {
+                return Err(EngineError::refused("ApprovalAlreadyCompletedException", "This approval was already answered."));
+            }
+            if current.expires_ms.is_some_and(|at| at < now) {
+                return Err(invalid());
+            }
+            let verdict = match status {
+                ApprovalStatus::Approved => "Approved",
+                ApprovalStatus::Rejected => "Rejected",
+            };
+            current.output = json!({ "approval": { "status": verdict, "summary": summary, "answeredBy": answered_by, "answeredAt": now } });
+            current.summary = Some(summary.to_owned());
+            current.updated_ms = now;
+            let state = match status {
+                ApprovalStatus::Approved => {
+                    current.status = A::Succeeded;
+                    "SUCCEEDED"
+                }
+                ApprovalStatus::Rejected => {
+                    current.status = A::Failed;
+                    current.error_code = Some("JobFailed".into());
+                    current.error_message = Some(format!("Rejected by {answered_by}: {summary}"));
+                    "FAILED"
+                }
+            };
+            let current = current.clone();
+            tick.events.push(crate::scheduler::action_event(run, &current, state, json!({})));
+            progress(run, tick);
+            Ok(())
+        })
+        .await?;
+        Ok(now)
+    }
+
+    /// Enables or disables the inbound transition of a stage.
+    pub async fn set_stage_transition(&self, pipeline: &str, stage: &str, enabled: bool, reason: Option<String>, changed_by: &str) -> Result<()> {
+        let record = self.pipeline(pipeline, None).await?;
+        if !record.declaration.stages.iter().any(|s| s.name == stage) {
+            return Err(stage_not_found(pipeline, stage));
+        }
+        {
+            let lock = self.runtime.pipeline_lock(pipeline);
+            let _serial = lock.lock().await;
+            let mut tx = self.store.begin().await?;
+            rows::lock_pipeline(&mut tx, pipeline).await?;
+            let row = TransitionRow {
+                stage_name: stage.to_owned(),
+                enabled,
+                disabled_reason: if enabled { None } else { reason },
+                last_changed_by: Some(changed_by.to_owned()),
+                last_changed_ms: now_ms(),
+            };
+            set_transition(&mut tx, pipeline, &row).await?;
+            tx.commit().await?;
+        }
+        self.advance(pipeline).await
+    }
+
+    pub async fn execution(&self, pipeline: &str, execution_id: &str) -> Result<ExecutionRow> {
+        self.pipeline(pipeline, None).await?;
+        let mut conn = self.store.conn().await?;
+        rows::execution(&mut conn, execution_id)
+            .await?
+            .filter(|e| e.pipeline_name == pipeline)
+            .ok_or_else(|| execution_not_found(pipeline, execution_id))
+    }
+
+    /// A page of executions, newest first, below `before_seq`.
+    pub async fn executions(&self, pipeline: &str, before_seq: Option<i64>, limit: i64) -> Result<Vec<ExecutionRow>> {
+        self.pipeline(pipeline, None).await?;
+        let mut conn = self.store.conn().await?;
+        Ok(rows::list_executions(&mut conn, pipeline, before_seq, limit).await?)
+    }
+
+    /// Every action run of an execution (all attempts), oldest first.
+    pub async fn action_runs(&self, pipeline: &str, execution_id: &str) -> Result<Vec<ActionRow>> {
+        self.execution(pipeline, execution_id).await?;
+        let mut conn = self.store.conn().await?;
+        Ok(rows::actions_of(&mut conn, execution_id).await?)
+    }
+
+    /// GetPipelineState: per stage, the latest run, waiting executions, transition and actions.
+    pub async fn pipeline_state(&self, pipeline: &str) -> Result<(PipelineRecord, Vec<StageState>)> {
+        let record = self.pipeline(pipeline, None).await?;
+        let mut conn = self.store.conn().await?;
+        let transitions = transitions(&mut conn, pipeline).await?;
+        let active = rows::active_executions(&mut conn, pipeline).await?;
+        let mut waiting: Vec<(usize, ExecutionRow)> = Vec::new();
+        for exec in active {
+            let stages = rows::stages_of(&mut conn, &exec.execution_id).await?;
+            let decl = self.declaration(pipeline, exec.pipeline_version).await?;
+            if let Some(stage) = decl.stages.get(exec.current_stage) {
+                if !stages.iter().any(|s| s.stage_name == stage.name) {
+                    waiting.push((exec.current_stage, exec));
+                }
+            }
+        }
+        let mut states = Vec::new();
+        for (index, stage) in record.declaration.stages.iter().enumerate() {
+            let mut actions = Vec::new();
+            for action in &stage.actions {
+                actions.push((action.name.clone(), rows::latest_action_runs(&mut conn, pipeline, &stage.name, &action.name).await?));
+            }
+            states.push(StageState {
+                stage_name: stage.name.clone(),
+                latest: rows::latest_stage_run(&mut conn, pipeline, &stage.name).await?,
+                inbound: waiting.iter().filter(|(i, _)| *i == index).map(|(_, e)| e.clone()).collect(),
+                transition: transitions.iter().find(|t| t.stage_name == stage.name).cloned(),
+                actions,
+            });
+        }
+        Ok((record, states))
+    }
+
+    /// Loads one execution, lets `apply` change it, saves it with its events, then advances.
+    async fn change<F>(&self, pipeline: &str, execution_id: &str, apply: F) -> Result<()>
+    where
+        F: FnOnce(&mut Run, &mut Tick) -> Result<()>,
+    {
+        {
+            let lock = self.runtime.pipeline_lock(pipeline);
+            let _serial = lock.lock().await;
+            let mut tx = self.store.begin().await?;
+            if !rows::lock_pipeline(&mut tx, pipeline).await? {
+                return Err(EngineError::PipelineNotFound(pipeline.to_owned()));
+            }
+            let exec = rows::execution(&mut tx, execution_id)
+                .await?
+                .filter(|e| e.pipeline_name == pipeline)
+                .ok_or_else(|| execution_not_found(pipeline, execution_id))?;
+            let decl = self.declaration(pipeline, exec.pipeline_version).await?;
+            let stages = rows::stages_of(&mut tx, execution_id).await?;
+            let actions = rows::actions_of(&mut tx, execution_id).await?;
+            let mut run = Run::new(exec, decl, stages, actions);
+            let mut tick = Tick::new(self);
+            apply(&mut run, &mut tick)?;
+            run.save(&mut tx).await?;
+            tick.commit(tx).await?;
+        }
+        self.advance(pipeline).await
+    }
+}
+
+/// Declared variables with the values given, else their defaults.
+fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Result<Value> {
+    let declared = &record.declaration.variables;
+    if let Some((name, _)) = given.iter().find(|(name, _)| !declared.iter().any(|v| &v.name == name)) {
+        return Err(EngineError::refused("ValidationException", format!("The pipeline declares no variable named '{name}'.")));
+    }
+    let mut resolved = Vec::new();
+    for variable in declared {
+        let value = given
+            .iter()
+            .find(|(name, _)| *name == variable.name)
+            .map(|(_, value)| value.clone())
+            .or_else(|| variable.default_value.clone())
+            .ok_or_else(|| EngineError::refused("ValidationException", format!("Variable '{}' has no default value and was not given.", variable.name)))?;
+        resolved.push(json!({ "name": variable.name, "resolvedValue": value }));
+    }
+    Ok(Value::Array(resolved))
+}
+
+fn stage_not_found(pipeline: &str, stage: &str) -> EngineError {
+    EngineError::refused("StageNotFoundException", format!("Pipeline '{pipeline}' has no stage '{stage}'."))
+}
+
+fn execution_not_found(pipeline: &str, execution_id: &str) -> EngineError {
+    EngineError::refused(
+        "PipelineExecutionNotFoundException",
+        format!("Pipeline '{pipeline}' has no execution with id '{execution_id}'."),
+    )
+}

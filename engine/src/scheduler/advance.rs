@@ -1,0 +1,298 @@
+//! The scheduler's decisions. `advance` loads a pipeline's active executions, moves each as far
+//! as CodePipeline's rules allow (groups by runOrder, stages in order, stage locks, supersession,
+//! queueing, stops, disabled transitions) and saves every change with its events in one
+//! transaction. It is idempotent: running it again without news changes nothing.
+use super::Tick;
+use crate::events::PendingEvent;
+use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
+use crate::store::events::{transitions, TransitionRow};
+use crate::{Engine, Result};
+use model::{
+    ActionExecutionStatus as A, ExecutionMode, PipelineDeclaration, PipelineExecutionStatus as P,
+    StageDeclaration, StageExecutionStatus as S,
+};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// One active execution with its rows, as loaded and as changed.
+pub(crate) struct Run {
+    pub exec: ExecutionRow,
+    pub decl: Arc<PipelineDeclaration>,
+    pub stages: Vec<StageRow>,
+    pub actions: Vec<ActionRow>,
+    original: (ExecutionRow, Vec<StageRow>, Vec<ActionRow>),
+}
+
+impl Run {
+    pub(crate) fn new(exec: ExecutionRow, decl: Arc<PipelineDeclaration>, stages: Vec<StageRow>, actions: Vec<ActionRow>) -> Self {
+        let original = (exec.clone(), stages.clone(), actions.clone());
+        Run { exec, decl, stages, actions, original }
+    }
+
+    fn stage_decl(&self) -> Option<&StageDeclaration> {
+        self.decl.stages.get(self.exec.current_stage)
+    }
+
+    pub(crate) fn stage_row(&self, name: &str) -> Option<&StageRow> {
+        self.stages.iter().find(|s| s.stage_name == name)
+    }
+
+    fn stage_row_mut(&mut self, name: &str) -> Option<&mut StageRow> {
+        self.stages.iter_mut().find(|s| s.stage_name == name)
+    }
+
+    /// Waiting in front of its current stage (not yet entered).
+    fn is_waiting(&self) -> bool {
+        self.exec.status.is_active() && self.stage_decl().is_some_and(|s| self.stage_row(&s.name).is_none())
+    }
+
+    /// The latest run of each action of the current stage attempt, by action name.
+    pub(crate) fn latest<'a>(&'a self, stage: &StageRow, action: &str) -> Option<&'a ActionRow> {
+        self.actions
+            .iter()
+            .filter(|a| a.stage_name == stage.stage_name && a.action_name == action && a.stage_attempt >= stage.base_attempt)
+            .max_by_key(|a| (a.stage_attempt, a.started_ms))
+    }
+
+    /// Saves what changed since loading.
+    pub(crate) async fn save(&self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+        if self.exec != self.original.0 {
+            rows::update_execution(conn, &self.exec).await?;
+        }
+        for stage in &self.stages {
+            if !self.original.1.contains(stage) {
+                rows::upsert_stage(conn, stage).await?;
+            }
+        }
+        for action in &self.actions {
+            if !self.original.2.contains(action) {
+                rows::upsert_action(conn, action).await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn event_pipeline(&self, state: &str, extra: serde_json::Value) -> PendingEvent {
+        PendingEvent::pipeline(&self.exec.pipeline_name, &self.exec.execution_id, self.exec.pipeline_version, state, extra)
+    }
+
+    fn event_stage(&self, stage: &str, state: &str) -> PendingEvent {
+        PendingEvent::stage(&self.exec.pipeline_name, &self.exec.execution_id, self.exec.pipeline_version, stage, state)
+    }
+}
+
+impl Engine {
+    /// Moves every active execution of a pipeline as far as it can go now.
+    pub(crate) async fn advance(&self, pipeline: &str) -> Result<()> {
+        let lock = self.runtime.pipeline_lock(pipeline);
+        let _serial = lock.lock().await;
+        let mut tx = self.store.begin().await?;
+        if !rows::lock_pipeline(&mut tx, pipeline).await? {
+            return Ok(());
+        }
+        let latest_version = self.store.latest_version(&mut tx, pipeline).await?;
+        let transitions = transitions(&mut tx, pipeline).await?;
+        let mut runs = Vec::new();
+        for exec in rows::active_executions(&mut tx, pipeline).await? {
+            let decl = self.declaration(pipeline, exec.pipeline_version).await?;
+            let stages = rows::stages_of(&mut tx, &exec.execution_id).await?;
+            let actions = rows::actions_of(&mut tx, &exec.execution_id).await?;
+            runs.push(Run::new(exec, decl, stages, actions));
+        }
+        let mut tick = Tick::new(self);
+        for run in &mut runs {
+            if run.exec.pipeline_version != latest_version {
+                cancel_outdated(run, &mut tick);
+            }
+        }
+        // Progress first: a stage that finishes frees its lock for an admission below.
+        for run in &mut runs {
+            progress(run, &mut tick);
+        }
+        admit(&mut runs, &transitions, &mut tick);
+        for run in &runs {
+            run.save(&mut tx).await?;
+        }
+        tick.commit(tx).await
+    }
+}
+
+/// UpdatePipeline cancels executions of older versions.
+fn cancel_outdated(run: &mut Run, tick: &mut Tick) {
+    let now = tick.now;
+    for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress) {
+        tick.abandon(action, "The pipeline was updated while this action ran.");
+    }
+    for stage in run.stages.iter_mut().filter(|s| matches!(s.status, S::InProgress | S::Stopping)) {
+        stage.status = S::Cancelled;
+        stage.updated_ms = now;
+        tick.events.push(PendingEvent::stage(&run.exec.pipeline_name, &run.exec.execution_id, run.exec.pipeline_version, &stage.stage_name, "CANCELED"));
+    }
+    run.exec.status = P::Cancelled;
+    run.exec.status_summary = Some("The pipeline definition was updated before this execution could complete.".into());
+    run.exec.updated_ms = now;
+    tick.events.push(run.event_pipeline("CANCELED", json!({})));
+}
+
+/// Moves one execution inside its current stage: next group, stage done, failure, stop.
+pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
+    if !run.exec.status.is_active() {
+        return;
+    }
+    let Some(stage_decl) = run.stage_decl().cloned() else { return };
+    let Some(stage) = run.stage_row(&stage_decl.name).cloned() else {
+        // Waiting at the inbound transition: a stop means it never enters.
+        if run.exec.status == P::Stopping {
+            finish(run, tick, P::Stopped, None);
+        }
+        return;
+    };
+    if !matches!(stage.status, S::InProgress | S::Stopping) {
+        return;
+    }
+    let latest: Vec<(String, u32, Option<ActionRow>)> = stage_decl
+        .actions
+        .iter()
+        .map(|a| (a.name.clone(), a.run_order, run.latest(&stage, &a.name).cloned()))
+        .collect();
+    let running = latest.iter().any(|(_, _, row)| row.as_ref().is_some_and(|r| r.status == A::InProgress));
+
+    if run.exec.status == P::Stopping {
+        if run.exec.stop_abandon {
+            for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress && a.stage_name == stage.stage_name) {
+                tick.abandon(action, "Stopped and abandoned.");
+            }
+        } else if running {
+            set_stage(run, tick, &stage.stage_name, S::Stopping);
+            return;
+        }
+        set_stage(run, tick, &stage.stage_name, S::Stopped);
+        finish(run, tick, P::Stopped, run.exec.stop_reason.clone());
+        return;
+    }
+
+    let failed = latest.iter().find_map(|(_, _, row)| {
+        row.as_ref().filter(|r| matches!(r.status, A::Failed | A::Abandoned)).cloned()
+    });
+    if let Some(failed) = failed {
+        if !running {
+            set_stage(run, tick, &stage.stage_name, S::Failed);
+            let why = failed.error_message.clone().unwrap_or_else(|| "An action failed.".into());
+            finish(run, tick, P::Failed, Some(format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name)));
+        }
+        return;
+    }
+
+    // The first group with an action that has not succeeded is the one to run or wait for.
+    let groups: BTreeSet<u32> = latest.iter().map(|(_, order, _)| *order).collect();
+    let current = groups.into_iter().find(|order| {
+        latest.iter().any(|(_, o, row)| o == order && !row.as_ref().is_some_and(|r| r.status == A::Succeeded))
+    });
+    match current {
+        Some(order) => {
+            for action in stage_decl.actions.iter().filter(|a| a.run_order == order) {
+                if run.latest(&stage, &action.name).is_none() {
+                    tick.create_action(run, &stage_decl, action, stage.attempt);
+                }
+            }
+        }
+        None => {
+            set_stage(run, tick, &stage.stage_name, S::Succeeded);
+            if run.exec.current_stage + 1 >= run.decl.stages.len() {
+                finish(run, tick, P::Succeeded, Some("All stages succeeded.".into()));
+            } else {
+                run.exec.current_stage += 1;
+                run.exec.updated_ms = tick.now;
+            }
+        }
+    }
+}
+
+/// Lets waiting executions into stages whose lock and transition allow it.
+fn admit(runs: &mut [Run], transitions: &[TransitionRow], tick: &mut Tick) {
+    let Some(decl) = runs.last().map(|r| r.decl.clone()) else { return };
+    for (index, stage) in decl.stages.iter().enumerate() {
+        let waiting: Vec<usize> =
+            (0..runs.len()).filter(|&i| runs[i].is_waiting() && runs[i].exec.current_stage == index).collect();
+        if waiting.is_empty() {
+            continue;
+        }
+        let mode = runs[waiting[0]].exec.execution_mode;
+        let mut entering = waiting.clone();
+        if mode == ExecutionMode::Superseded {
+            // Only the newest waiting execution may go on; the ones it overtook end here.
+            let newest = *waiting.iter().max_by_key(|&&i| runs[i].exec.seq).unwrap_or(&waiting[0]);
+            for &i in waiting.iter().filter(|&&i| i != newest) {
+                let summary = format!("Superseded by a newer execution at stage '{}'.", stage.name);
+                finish(&mut runs[i], tick, P::Superseded, Some(summary));
+            }
+            entering = vec![newest];
+        }
+        let disabled = transitions.iter().any(|t| t.stage_name == stage.name && !t.enabled);
+        let locked = mode != ExecutionMode::Parallel
+            && runs.iter().any(|r| r.exec.status.is_active() && r.stage_row(&stage.name).is_some_and(|s| matches!(s.status, S::InProgress | S::Stopping)));
+        if disabled || locked {
+            continue;
+        }
+        if mode == ExecutionMode::Queued {
+            entering.truncate(1);
+        }
+        for i in entering {
+            enter_stage(&mut runs[i], tick, index);
+        }
+    }
+}
+
+fn enter_stage(run: &mut Run, tick: &mut Tick, index: usize) {
+    let name = run.decl.stages[index].name.clone();
+    run.stages.push(StageRow {
+        execution_id: run.exec.execution_id.clone(),
+        stage_name: name.clone(),
+        status: S::InProgress,
+        attempt: 1,
+        base_attempt: 1,
+        manual_retries: 0,
+        auto_retries: 0,
+        started_ms: tick.now,
+        updated_ms: tick.now,
+    });
+    tick.events.push(run.event_stage(&name, "STARTED"));
+    progress(run, tick);
+}
+
+pub(crate) fn set_stage(run: &mut Run, tick: &mut Tick, name: &str, status: S) {
+    let now = tick.now;
+    let Some(stage) = run.stage_row_mut(name) else { return };
+    if stage.status == status {
+        return;
+    }
+    stage.status = status;
+    stage.updated_ms = now;
+    let state = match status {
+        S::InProgress => "RESUMED",
+        S::Stopping => "STOPPING",
+        S::Stopped => "STOPPED",
+        S::Succeeded => "SUCCEEDED",
+        S::Failed => "FAILED",
+        S::Cancelled => "CANCELED",
+        S::Skipped => "SKIPPED",
+    };
+    tick.events.push(run.event_stage(name, state));
+}
+
+pub(crate) fn finish(run: &mut Run, tick: &mut Tick, status: P, summary: Option<String>) {
+    run.exec.status = status;
+    run.exec.status_summary = summary;
+    run.exec.updated_ms = tick.now;
+    let state = match status {
+        P::InProgress => "RESUMED",
+        P::Stopping => "STOPPING",
+        P::Stopped => "STOPPED",
+        P::Succeeded => "SUCCEEDED",
+        P::Superseded => "SUPERSEDED",
+        P::Failed => "FAILED",
+        P::Cancelled => "CANCELED",
+    };
+    tick.events.push(run.event_pipeline(state, json!({})));
+}

@@ -1,0 +1,348 @@
+//! The durable scheduler: decisions (`advance`), running actions under leases (`runner`), and the
+//! background sweep that takes over expired leases, times out approvals and resumes after a crash.
+mod advance;
+mod runner;
+
+pub(crate) use advance::{progress, set_stage, Run};
+
+use crate::events::PendingEvent;
+use crate::providers::ActionProvider;
+use crate::store::events::{append_event, StoredEvent};
+use crate::store::executions::ActionRow;
+use crate::store::now_ms;
+use crate::{Engine, Result};
+use model::{ActionCategory, ActionDeclaration, ActionExecutionStatus, ActionOwner, StageDeclaration};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+/// How the engine runs; the defaults suit production, tests shorten the timings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Workspaces and the object store live here.
+    pub data_dir: PathBuf,
+    /// A running action's lease; a runner that dies is replaced after this long.
+    pub lease_ttl: Duration,
+    /// How often the sweep looks for expired leases and approvals.
+    pub sweep_interval: Duration,
+}
+
+impl EngineConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        EngineConfig { data_dir: data_dir.into(), lease_ttl: Duration::from_secs(15), sweep_interval: Duration::from_secs(1) }
+    }
+}
+
+pub(crate) type ProviderKey = (ActionCategory, ActionOwner, String);
+
+/// The in-memory half of the engine: this node's identity, providers, running actions and the
+/// live event feed. Everything that must survive a crash is in the store instead.
+pub(crate) struct Runtime {
+    pub node_id: String,
+    pub config: EngineConfig,
+    pub providers: Mutex<HashMap<ProviderKey, Arc<dyn ActionProvider>>>,
+    pub running: Mutex<HashMap<String, CancellationToken>>,
+    pub events: broadcast::Sender<StoredEvent>,
+    /// Stops the background loop and every runner of this process.
+    pub shutdown: CancellationToken,
+    declarations: Mutex<HashMap<(String, u32), Arc<model::PipelineDeclaration>>>,
+    pipeline_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Runtime {
+    pub fn new(config: EngineConfig) -> Self {
+        Runtime {
+            node_id: format!("node-{}", uuid::Uuid::new_v4().simple()),
+            config,
+            providers: Mutex::default(),
+            running: Mutex::default(),
+            events: broadcast::channel(4096).0,
+            shutdown: CancellationToken::new(),
+            declarations: Mutex::default(),
+            pipeline_locks: Mutex::default(),
+        }
+    }
+
+    /// Serialises this process's decisions per pipeline (the database lock does it across processes).
+    pub fn pipeline_lock(&self, pipeline: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.pipeline_locks.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(pipeline.to_owned()).or_default().clone()
+    }
+}
+
+impl Engine {
+    /// A pipeline version's declaration; versions never change, so they are cached.
+    pub(crate) async fn declaration(&self, pipeline: &str, version: u32) -> Result<Arc<model::PipelineDeclaration>> {
+        let key = (pipeline.to_owned(), version);
+        if let Some(found) = self.runtime.declarations.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(found.clone());
+        }
+        let record = self.pipeline(pipeline, Some(version)).await?;
+        let decl = Arc::new(record.declaration);
+        self.runtime.declarations.lock().unwrap_or_else(|e| e.into_inner()).insert(key, decl.clone());
+        Ok(decl)
+    }
+
+    /// Registers the provider that runs actions of this type (replacing any earlier one).
+    pub fn register_provider(&self, category: ActionCategory, owner: ActionOwner, provider: &str, implementation: Arc<dyn ActionProvider>) {
+        self.runtime
+            .providers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((category, owner, provider.to_owned()), implementation);
+    }
+
+    /// Live events after their commit. A subscriber that falls behind gets `Lagged` and should
+    /// catch up from the outbox with `Store::events_after`.
+    pub fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
+        self.runtime.events.subscribe()
+    }
+
+    /// Starts the background work: lease renewal, the sweep, and resuming what a previous process
+    /// left running. Call once per process.
+    pub async fn start_background(&self) -> Result<()> {
+        if self.store.backend() == crate::store::Backend::Sqlite {
+            // An embedded database has no other process: whatever a dead process had claimed can
+            // be taken over now instead of after the lease runs out.
+            self.store.release_all_leases().await?;
+        }
+        self.sweep().await?;
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(engine.runtime.config.sweep_interval);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_renewal = now_ms();
+            loop {
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    _ = engine.runtime.shutdown.cancelled() => break,
+                }
+                let ttl = engine.runtime.config.lease_ttl.as_millis() as i64;
+                if now_ms() - last_renewal >= ttl / 3 {
+                    last_renewal = now_ms();
+                    if let Err(err) = engine.renew_leases().await {
+                        tracing::error!(error = %err, "lease renewal failed");
+                    }
+                }
+                if let Err(err) = engine.sweep().await {
+                    tracing::error!(error = %err, "sweep failed");
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Stops this process's background work and runners; their leases expire and another
+    /// process (or the next start) takes the actions over.
+    pub fn shutdown(&self) {
+        self.runtime.shutdown.cancel();
+        for token in self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).values() {
+            token.cancel();
+        }
+    }
+
+    async fn renew_leases(&self) -> Result<()> {
+        let until = now_ms() + self.runtime.config.lease_ttl.as_millis() as i64;
+        let mut conn = self.store.conn().await?;
+        crate::store::executions::renew_leases(&mut conn, &self.runtime.node_id, until).await?;
+        Ok(())
+    }
+
+    /// One pass of the sweep: take over actions whose runner is gone, fail expired approvals,
+    /// and advance every pipeline that has active executions.
+    pub async fn sweep(&self) -> Result<()> {
+        let now = now_ms();
+        let due = {
+            let mut conn = self.store.conn().await?;
+            crate::store::executions::due_actions(&mut conn, now).await?
+        };
+        for (pipeline, action) in due {
+            if action.token.is_some() {
+                self.expire_approval(&pipeline, &action.action_execution_id).await?;
+            } else if self.claim(&action, now).await? {
+                tracing::warn!(action = %action.action_execution_id, "taking over an action whose runner stopped");
+                self.spawn_runner(pipeline.clone(), action.action_execution_id.clone());
+            }
+        }
+        for pipeline in self.store.pipelines_with_active_executions().await? {
+            self.advance(&pipeline).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Changes decided together, applied in one transaction; side effects wait for the commit.
+pub(crate) struct Tick {
+    engine: Engine,
+    pub now: i64,
+    pub events: Vec<PendingEvent>,
+    to_start: Vec<(String, String)>,
+    to_cancel: Vec<String>,
+}
+
+impl Tick {
+    pub fn new(engine: &Engine) -> Self {
+        Tick { engine: engine.clone(), now: now_ms(), events: Vec::new(), to_start: Vec::new(), to_cancel: Vec::new() }
+    }
+
+    /// Marks a running action Abandoned and stops its runner after the commit.
+    pub fn abandon(&mut self, action: &mut ActionRow, why: &str) {
+        action.status = ActionExecutionStatus::Abandoned;
+        action.summary = Some(why.to_owned());
+        action.lease_owner = None;
+        action.updated_ms = self.now;
+        self.to_cancel.push(action.action_execution_id.clone());
+        self.events.push(PendingEvent::action(
+            "", &action.execution_id, 0, &action.stage_name, &action.action_name, "ABANDONED", json!({}),
+        ));
+        // The pipeline name and version are filled in by `commit` from the execution.
+    }
+
+    /// Creates the run of an action, resolving its variables now: later groups only start after
+    /// earlier ones succeeded, so every variable it may use exists or never will.
+    pub fn create_action(&mut self, run: &mut Run, stage: &StageDeclaration, action: &ActionDeclaration, stage_attempt: i64) {
+        let resolved = resolve(run, action);
+        let mut input = json!({
+            "actionTypeId": action.action_type_id,
+            "configuration": action.configuration,
+            "inputArtifacts": action.input_artifacts.iter().map(|a| json!({ "name": a.name })).collect::<Vec<_>>(),
+        });
+        for (key, value) in [("roleArn", &action.role_arn), ("region", &action.region), ("namespace", &action.namespace)] {
+            if let Some(value) = value {
+                input[key] = json!(value);
+            }
+        }
+        let mut row = ActionRow {
+            action_execution_id: uuid::Uuid::new_v4().to_string(),
+            execution_id: run.exec.execution_id.clone(),
+            stage_name: stage.name.clone(),
+            action_name: action.name.clone(),
+            run_order: action.run_order,
+            stage_attempt,
+            status: ActionExecutionStatus::InProgress,
+            summary: None,
+            error_code: None,
+            error_message: None,
+            external_execution_id: None,
+            external_execution_url: None,
+            token: None,
+            expires_ms: None,
+            lease_owner: Some(self.engine.runtime.node_id.clone()),
+            lease_expires_ms: Some(self.now + self.engine.runtime.config.lease_ttl.as_millis() as i64),
+            claims: 1,
+            input: Value::Null,
+            output: json!({}),
+            started_ms: self.now,
+            updated_ms: self.now,
+        };
+        let type_detail = json!({ "type": action.action_type_id, "input-artifacts": input["inputArtifacts"] });
+        match resolved {
+            Ok((configuration, environment)) => {
+                input["resolvedConfiguration"] = Value::Object(configuration);
+                input["resolvedEnvironment"] = Value::Object(environment);
+                self.to_start.push((run.exec.pipeline_name.clone(), row.action_execution_id.clone()));
+                self.events.push(action_event(run, &row, "STARTED", type_detail));
+            }
+            Err(message) => {
+                row.status = ActionExecutionStatus::Failed;
+                row.error_code = Some("ConfigurationError".into());
+                row.error_message = Some(message);
+                row.lease_owner = None;
+                row.lease_expires_ms = None;
+                self.events.push(action_event(run, &row, "FAILED", type_detail));
+            }
+        }
+        row.input = input;
+        run.actions.push(row);
+    }
+
+    /// Writes the events to the outbox, commits, then tells subscribers and starts or stops runners.
+    pub async fn commit(mut self, mut tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        let mut stored = Vec::with_capacity(self.events.len());
+        for event in &mut self.events {
+            if event.pipeline.is_empty() {
+                fill_from_execution(&mut tx, event).await?;
+            }
+            let arn = self.engine.pipeline_arn(&event.pipeline);
+            let body = event.envelope(self.engine.account(), &arn, self.now);
+            let id = append_event(&mut tx, &event.pipeline, Some(&event.execution_id), event.detail_type, &body, self.now).await?;
+            stored.push(StoredEvent {
+                id,
+                pipeline_name: event.pipeline.clone(),
+                execution_id: Some(event.execution_id.clone()),
+                detail_type: event.detail_type.to_owned(),
+                body,
+            });
+        }
+        tx.commit().await?;
+        for event in stored {
+            let _ = self.engine.runtime.events.send(event);
+        }
+        for id in self.to_cancel {
+            if let Some(token) = self.engine.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).get(&id) {
+                token.cancel();
+            }
+        }
+        for (pipeline, id) in self.to_start {
+            self.engine.spawn_runner(pipeline, id);
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn action_event(run: &Run, row: &ActionRow, state: &str, extra: Value) -> PendingEvent {
+    PendingEvent::action(
+        &run.exec.pipeline_name, &row.execution_id, run.exec.pipeline_version, &row.stage_name, &row.action_name, state, extra,
+    )
+}
+
+/// Events raised where only the action row is at hand get the execution's pipeline and version.
+async fn fill_from_execution(conn: &mut sqlx::AnyConnection, event: &mut PendingEvent) -> Result<()> {
+    if let Some(exec) = crate::store::executions::execution(conn, &event.execution_id).await? {
+        event.pipeline = exec.pipeline_name.clone();
+        event.detail["pipeline"] = json!(exec.pipeline_name);
+        event.detail["version"] = json!(exec.pipeline_version);
+    }
+    Ok(())
+}
+
+type Resolved = (Map<String, Value>, Map<String, Value>);
+
+/// The action's configuration and environment with `#{namespace.key}` replaced.
+fn resolve(run: &Run, action: &ActionDeclaration) -> std::result::Result<Resolved, String> {
+    let lookup = |namespace: &str, key: &str| -> Option<String> {
+        match namespace {
+            "codepipeline" => (key == "PipelineExecutionId").then(|| run.exec.execution_id.clone()),
+            "variables" => run.exec.variables.as_array()?.iter().find(|v| v["name"] == key)?["resolvedValue"]
+                .as_str()
+                .map(str::to_owned),
+            _ => {
+                let (stage, producer) = run.decl.actions().find(|(_, a)| a.namespace.as_deref() == Some(namespace))?;
+                let row = run
+                    .actions
+                    .iter()
+                    .filter(|r| r.stage_name == stage.name && r.action_name == producer.name)
+                    .filter(|r| r.status == ActionExecutionStatus::Succeeded)
+                    .max_by_key(|r| (r.stage_attempt, r.started_ms))?;
+                row.output["outputVariables"][key].as_str().map(str::to_owned)
+            }
+        }
+    };
+    let substitute = |pairs: Vec<(String, String)>| -> std::result::Result<Map<String, Value>, String> {
+        pairs
+            .into_iter()
+            .map(|(name, text)| {
+                model::variables::substitute(&text, &lookup)
+                    .map(|value| (name.clone(), Value::String(value)))
+                    .map_err(|reference| format!("{name}: the variable {reference} has no value in this execution"))
+            })
+            .collect()
+    };
+    let configuration = substitute(action.configuration.iter().map(|(k, v)| (k.clone(), v.clone())).collect())?;
+    let environment = substitute(action.environment_variables.iter().map(|e| (e.name.clone(), e.value.clone())).collect())?;
+    Ok((configuration, environment))
+}

@@ -1,0 +1,111 @@
+//! The event outbox and stage transitions.
+use super::{Result, Store, StoreError};
+use serde_json::Value;
+use sqlx::{AnyConnection, Row};
+
+/// One outbox entry: an EventBridge-shaped event with its position in the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub pipeline_name: String,
+    pub execution_id: Option<String>,
+    pub detail_type: String,
+    pub body: Value,
+}
+
+pub async fn append_event(
+    conn: &mut AnyConnection,
+    pipeline: &str,
+    execution_id: Option<&str>,
+    detail_type: &str,
+    body: &Value,
+    now: i64,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "insert into event (pipeline_name, execution_id, detail_type, body, created_ms)
+         values ($1, $2, $3, $4, $5) returning event_id",
+    )
+    .bind(pipeline)
+    .bind(execution_id)
+    .bind(detail_type)
+    .bind(body.to_string())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionRow {
+    pub stage_name: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub last_changed_by: Option<String>,
+    pub last_changed_ms: i64,
+}
+
+pub async fn transitions(conn: &mut AnyConnection, pipeline: &str) -> Result<Vec<TransitionRow>> {
+    let rows = sqlx::query(
+        "select stage_name, enabled, disabled_reason, last_changed_by, last_changed_ms
+         from stage_transition where pipeline_name = $1",
+    )
+    .bind(pipeline)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TransitionRow {
+                stage_name: r.try_get("stage_name")?,
+                enabled: r.try_get::<i64, _>("enabled")? != 0,
+                disabled_reason: r.try_get("disabled_reason")?,
+                last_changed_by: r.try_get("last_changed_by")?,
+                last_changed_ms: r.try_get("last_changed_ms")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn set_transition(conn: &mut AnyConnection, pipeline: &str, t: &TransitionRow) -> Result<()> {
+    sqlx::query(
+        "insert into stage_transition (pipeline_name, stage_name, enabled, disabled_reason, last_changed_by, last_changed_ms)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict (pipeline_name, stage_name) do update set enabled = excluded.enabled,
+             disabled_reason = excluded.disabled_reason, last_changed_by = excluded.last_changed_by,
+             last_changed_ms = excluded.last_changed_ms",
+    )
+    .bind(pipeline)
+    .bind(&t.stage_name)
+    .bind(i64::from(t.enabled))
+    .bind(&t.disabled_reason)
+    .bind(&t.last_changed_by)
+    .bind(t.last_changed_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Outbox entries after `after_id`, oldest first: what a reconnecting subscriber missed.
+    pub async fn events_after(&self, after_id: i64, limit: i64) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query(
+            "select event_id, pipeline_name, execution_id, detail_type, body from event
+             where event_id > $1 order by event_id limit $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                Ok(StoredEvent {
+                    id: r.try_get("event_id")?,
+                    pipeline_name: r.try_get("pipeline_name")?,
+                    execution_id: r.try_get("execution_id")?,
+                    detail_type: r.try_get("detail_type")?,
+                    body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+}

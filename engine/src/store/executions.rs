@@ -1,0 +1,517 @@
+//! Rows of pipeline, stage and action executions. The scheduler loads a pipeline's rows, changes
+//! them in memory and saves the changed ones in the same transaction as their events.
+use super::{Result, StoreError};
+use model::{ActionExecutionStatus, ExecutionMode, PipelineExecutionStatus, StageExecutionStatus, TriggerType};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionRow {
+    pub execution_id: String,
+    pub pipeline_name: String,
+    pub pipeline_version: u32,
+    pub seq: i64,
+    pub status: PipelineExecutionStatus,
+    pub status_summary: Option<String>,
+    pub trigger_type: TriggerType,
+    pub trigger_detail: String,
+    pub execution_mode: ExecutionMode,
+    pub execution_type: String,
+    /// `[{"name", "resolvedValue"}]`, as GetPipelineExecution reports them.
+    pub variables: Value,
+    pub source_revisions: Value,
+    pub client_request_token: Option<String>,
+    pub stop_reason: Option<String>,
+    pub stop_abandon: bool,
+    pub current_stage: usize,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageRow {
+    pub execution_id: String,
+    pub stage_name: String,
+    pub status: StageExecutionStatus,
+    pub attempt: i64,
+    pub base_attempt: i64,
+    pub manual_retries: i64,
+    pub auto_retries: i64,
+    pub started_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRow {
+    pub action_execution_id: String,
+    pub execution_id: String,
+    pub stage_name: String,
+    pub action_name: String,
+    pub run_order: u32,
+    pub stage_attempt: i64,
+    pub status: ActionExecutionStatus,
+    pub summary: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub external_execution_id: Option<String>,
+    pub external_execution_url: Option<String>,
+    pub token: Option<String>,
+    pub expires_ms: Option<i64>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_ms: Option<i64>,
+    pub claims: i64,
+    pub input: Value,
+    pub output: Value,
+    pub started_ms: i64,
+    pub updated_ms: i64,
+}
+
+fn wire<T>(text: String, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("unknown status or type {text:?}")))
+}
+
+fn json(text: String) -> Result<Value> {
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn to_usize(value: i64) -> Result<usize> {
+    usize::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative index {value}")))
+}
+
+impl ExecutionRow {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(ExecutionRow {
+            execution_id: row.try_get("execution_id")?,
+            pipeline_name: row.try_get("pipeline_name")?,
+            pipeline_version: u32::try_from(row.try_get::<i64, _>("pipeline_version")?)
+                .map_err(|_| StoreError::Corrupt("pipeline version".into()))?,
+            seq: row.try_get("seq")?,
+            status: wire(row.try_get("status")?, PipelineExecutionStatus::from_wire)?,
+            status_summary: row.try_get("status_summary")?,
+            trigger_type: wire(row.try_get("trigger_type")?, TriggerType::from_wire)?,
+            trigger_detail: row.try_get("trigger_detail")?,
+            execution_mode: wire(row.try_get("execution_mode")?, ExecutionMode::from_wire)?,
+            execution_type: row.try_get("execution_type")?,
+            variables: json(row.try_get("variables")?)?,
+            source_revisions: json(row.try_get("source_revisions")?)?,
+            client_request_token: row.try_get("client_request_token")?,
+            stop_reason: row.try_get("stop_reason")?,
+            stop_abandon: row.try_get::<i64, _>("stop_abandon")? != 0,
+            current_stage: to_usize(row.try_get("current_stage")?)?,
+            created_ms: row.try_get("created_ms")?,
+            updated_ms: row.try_get("updated_ms")?,
+        })
+    }
+}
+
+impl StageRow {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(StageRow {
+            execution_id: row.try_get("execution_id")?,
+            stage_name: row.try_get("stage_name")?,
+            status: wire(row.try_get("status")?, StageExecutionStatus::from_wire)?,
+            attempt: row.try_get("attempt")?,
+            base_attempt: row.try_get("base_attempt")?,
+            manual_retries: row.try_get("manual_retries")?,
+            auto_retries: row.try_get("auto_retries")?,
+            started_ms: row.try_get("started_ms")?,
+            updated_ms: row.try_get("updated_ms")?,
+        })
+    }
+}
+
+impl ActionRow {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(ActionRow {
+            action_execution_id: row.try_get("action_execution_id")?,
+            execution_id: row.try_get("execution_id")?,
+            stage_name: row.try_get("stage_name")?,
+            action_name: row.try_get("action_name")?,
+            run_order: u32::try_from(row.try_get::<i64, _>("run_order")?)
+                .map_err(|_| StoreError::Corrupt("run order".into()))?,
+            stage_attempt: row.try_get("stage_attempt")?,
+            status: wire(row.try_get("status")?, ActionExecutionStatus::from_wire)?,
+            summary: row.try_get("summary")?,
+            error_code: row.try_get("error_code")?,
+            error_message: row.try_get("error_message")?,
+            external_execution_id: row.try_get("external_execution_id")?,
+            external_execution_url: row.try_get("external_execution_url")?,
+            token: row.try_get("token")?,
+            expires_ms: row.try_get("expires_ms")?,
+            lease_owner: row.try_get("lease_owner")?,
+            lease_expires_ms: row.try_get("lease_expires_ms")?,
+            claims: row.try_get("claims")?,
+            input: json(row.try_get("input")?)?,
+            output: json(row.try_get("output")?)?,
+            started_ms: row.try_get("started_ms")?,
+            updated_ms: row.try_get("updated_ms")?,
+        })
+    }
+}
+
+const EXECUTION_COLUMNS: &str = "execution_id, pipeline_name, pipeline_version, seq, status, status_summary, \
+    trigger_type, trigger_detail, execution_mode, execution_type, variables, source_revisions, \
+    client_request_token, stop_reason, stop_abandon, current_stage, created_ms, updated_ms";
+const ACTION_COLUMNS: &str = "action_execution_id, execution_id, stage_name, action_name, run_order, \
+    stage_attempt, status, summary, error_code, error_message, external_execution_id, external_execution_url, \
+    token, expires_ms, lease_owner, lease_expires_ms, claims, input, output, started_ms, updated_ms";
+
+/// Takes the pipeline's write lock for the rest of the transaction (a row lock on PostgreSQL,
+/// the database write lock on SQLite), so one scheduler at a time decides for a pipeline.
+/// Returns false when the pipeline does not exist.
+pub async fn lock_pipeline(conn: &mut AnyConnection, pipeline: &str) -> Result<bool> {
+    let done = sqlx::query("update pipeline set updated_ms = updated_ms where name = $1")
+        .bind(pipeline)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn next_seq(conn: &mut AnyConnection, pipeline: &str) -> Result<i64> {
+    let max: Option<i64> = sqlx::query_scalar("select max(seq) from pipeline_execution where pipeline_name = $1")
+        .bind(pipeline)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+pub async fn insert_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Result<()> {
+    sqlx::query(&format!(
+        "insert into pipeline_execution ({EXECUTION_COLUMNS}) values \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+    ))
+    .bind(&e.execution_id)
+    .bind(&e.pipeline_name)
+    .bind(i64::from(e.pipeline_version))
+    .bind(e.seq)
+    .bind(e.status.as_str())
+    .bind(&e.status_summary)
+    .bind(e.trigger_type.as_str())
+    .bind(&e.trigger_detail)
+    .bind(e.execution_mode.as_str())
+    .bind(&e.execution_type)
+    .bind(e.variables.to_string())
+    .bind(e.source_revisions.to_string())
+    .bind(&e.client_request_token)
+    .bind(&e.stop_reason)
+    .bind(i64::from(e.stop_abandon))
+    .bind(e.current_stage as i64)
+    .bind(e.created_ms)
+    .bind(e.updated_ms)
+    .execute(&mut *conn)
+    .await
+    .map_err(super::conflict_on_unique)?;
+    Ok(())
+}
+
+/// Saves the fields of an execution that change after it was created.
+pub async fn update_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Result<()> {
+    sqlx::query(
+        "update pipeline_execution set status = $2, status_summary = $3, stop_reason = $4, stop_abandon = $5,
+             current_stage = $6, updated_ms = $7 where execution_id = $1",
+    )
+    .bind(&e.execution_id)
+    .bind(e.status.as_str())
+    .bind(&e.status_summary)
+    .bind(&e.stop_reason)
+    .bind(i64::from(e.stop_abandon))
+    .bind(e.current_stage as i64)
+    .bind(e.updated_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn upsert_stage(conn: &mut AnyConnection, s: &StageRow) -> Result<()> {
+    sqlx::query(
+        "insert into stage_execution (execution_id, stage_name, status, attempt, base_attempt, manual_retries,
+             auto_retries, started_ms, updated_ms) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict (execution_id, stage_name) do update set status = excluded.status,
+             attempt = excluded.attempt, base_attempt = excluded.base_attempt,
+             manual_retries = excluded.manual_retries, auto_retries = excluded.auto_retries,
+             updated_ms = excluded.updated_ms",
+    )
+    .bind(&s.execution_id)
+    .bind(&s.stage_name)
+    .bind(s.status.as_str())
+    .bind(s.attempt)
+    .bind(s.base_attempt)
+    .bind(s.manual_retries)
+    .bind(s.auto_retries)
+    .bind(s.started_ms)
+    .bind(s.updated_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn upsert_action(conn: &mut AnyConnection, a: &ActionRow) -> Result<()> {
+    sqlx::query(&format!(
+        "insert into action_execution ({ACTION_COLUMNS}) values
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         on conflict (action_execution_id) do update set status = excluded.status, summary = excluded.summary,
+             error_code = excluded.error_code, error_message = excluded.error_message,
+             external_execution_id = excluded.external_execution_id,
+             external_execution_url = excluded.external_execution_url, token = excluded.token,
+             expires_ms = excluded.expires_ms, lease_owner = excluded.lease_owner,
+             lease_expires_ms = excluded.lease_expires_ms, claims = excluded.claims, input = excluded.input,
+             output = excluded.output, updated_ms = excluded.updated_ms"
+    ))
+    .bind(&a.action_execution_id)
+    .bind(&a.execution_id)
+    .bind(&a.stage_name)
+    .bind(&a.action_name)
+    .bind(i64::from(a.run_order))
+    .bind(a.stage_attempt)
+    .bind(a.status.as_str())
+    .bind(&a.summary)
+    .bind(&a.error_code)
+    .bind(&a.error_message)
+    .bind(&a.external_execution_id)
+    .bind(&a.external_execution_url)
+    .bind(&a.token)
+    .bind(a.expires_ms)
+    .bind(&a.lease_owner)
+    .bind(a.lease_expires_ms)
+    .bind(a.claims)
+    .bind(a.input.to_string())
+    .bind(a.output.to_string())
+    .bind(a.started_ms)
+    .bind(a.updated_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Executions still holding or waiting for stages, oldest first.
+pub async fn active_executions(conn: &mut AnyConnection, pipeline: &str) -> Result<Vec<ExecutionRow>> {
+    let rows = sqlx::query(&format!(
+        "select {EXECUTION_COLUMNS} from pipeline_execution
+         where pipeline_name = $1 and status in ('InProgress', 'Stopping') order by seq"
+    ))
+    .bind(pipeline)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(ExecutionRow::from_row).collect()
+}
+
+pub async fn execution(conn: &mut AnyConnection, execution_id: &str) -> Result<Option<ExecutionRow>> {
+    let row = sqlx::query(&format!("select {EXECUTION_COLUMNS} from pipeline_execution where execution_id = $1"))
+        .bind(execution_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(ExecutionRow::from_row).transpose()
+}
+
+pub async fn execution_by_token(conn: &mut AnyConnection, pipeline: &str, token: &str) -> Result<Option<ExecutionRow>> {
+    let row = sqlx::query(&format!(
+        "select {EXECUTION_COLUMNS} from pipeline_execution where pipeline_name = $1 and client_request_token = $2"
+    ))
+    .bind(pipeline)
+    .bind(token)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(ExecutionRow::from_row).transpose()
+}
+
+/// A page of a pipeline's executions, newest first, starting below `before_seq`.
+pub async fn list_executions(
+    conn: &mut AnyConnection,
+    pipeline: &str,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<ExecutionRow>> {
+    let rows = sqlx::query(&format!(
+        "select {EXECUTION_COLUMNS} from pipeline_execution
+         where pipeline_name = $1 and ($2 is null or seq < $2) order by seq desc limit $3"
+    ))
+    .bind(pipeline)
+    .bind(before_seq)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(ExecutionRow::from_row).collect()
+}
+
+pub async fn stages_of(conn: &mut AnyConnection, execution_id: &str) -> Result<Vec<StageRow>> {
+    let rows = sqlx::query("select * from stage_execution where execution_id = $1 order by started_ms")
+        .bind(execution_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(StageRow::from_row).collect()
+}
+
+pub async fn actions_of(conn: &mut AnyConnection, execution_id: &str) -> Result<Vec<ActionRow>> {
+    let rows = sqlx::query(&format!(
+        "select {ACTION_COLUMNS} from action_execution where execution_id = $1 order by started_ms, action_execution_id"
+    ))
+    .bind(execution_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(ActionRow::from_row).collect()
+}
+
+pub async fn action(conn: &mut AnyConnection, action_execution_id: &str) -> Result<Option<ActionRow>> {
+    let row = sqlx::query(&format!("select {ACTION_COLUMNS} from action_execution where action_execution_id = $1"))
+        .bind(action_execution_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(ActionRow::from_row).transpose()
+}
+
+/// Runs whose lease is free or expired (their runner died), and approvals past their deadline:
+/// the work a sweep must pick up. Returns (pipeline name, action row).
+pub async fn due_actions(conn: &mut AnyConnection, now: i64) -> Result<Vec<(String, ActionRow)>> {
+    let rows = sqlx::query(&format!(
+        "select e.pipeline_name, {} from action_execution a join pipeline_execution e using (execution_id)
+         where a.status = 'InProgress' and (
+             (a.token is null and (a.lease_expires_ms is null or a.lease_expires_ms < $1))
+             or (a.token is not null and a.expires_ms < $1))",
+        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|row| Ok((row.try_get("pipeline_name")?, ActionRow::from_row(row)?))).collect()
+}
+
+/// Extends the leases this node holds; returns how many it still holds.
+pub async fn renew_leases(conn: &mut AnyConnection, owner: &str, until: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "update action_execution set lease_expires_ms = $2 where lease_owner = $1 and status = 'InProgress'",
+    )
+    .bind(owner)
+    .bind(until)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn append_log(conn: &mut AnyConnection, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {
+    for (i, line) in lines.iter().enumerate() {
+        sqlx::query("insert into action_log (action_execution_id, line_no, line) values ($1, $2, $3)")
+            .bind(action_execution_id)
+            .bind(first_line_no + i as i64)
+            .bind(line)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn log_lines(conn: &mut AnyConnection, action_execution_id: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "select line_no, line from action_log where action_execution_id = $1 and line_no > $2 order by line_no limit $3",
+    )
+    .bind(action_execution_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("line_no")?, r.try_get("line")?))).collect()
+}
+
+impl super::Store {
+    /// The pipeline's latest version inside the caller's transaction.
+    pub async fn latest_version(&self, conn: &mut AnyConnection, pipeline: &str) -> Result<u32> {
+        let version: i64 = sqlx::query_scalar("select latest_version from pipeline where name = $1")
+            .bind(pipeline)
+            .fetch_one(&mut *conn)
+            .await?;
+        u32::try_from(version).map_err(|_| StoreError::Corrupt("pipeline version".into()))
+    }
+
+    /// Pipelines with executions still running or stopping.
+    pub async fn pipelines_with_active_executions(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "select distinct pipeline_name from pipeline_execution where status in ('InProgress', 'Stopping')",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Frees every lease; only right for the embedded database, where no other process runs.
+    pub async fn release_all_leases(&self) -> Result<()> {
+        sqlx::query("update action_execution set lease_expires_ms = 0 where status = 'InProgress' and token is null")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes an action whose lease is free or expired. One statement, so two nodes cannot both win.
+    pub async fn claim_action(&self, action_execution_id: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "update action_execution set lease_owner = $2, lease_expires_ms = $3, claims = claims + 1
+             where action_execution_id = $1 and status = 'InProgress' and token is null
+               and (lease_expires_ms is null or lease_expires_ms < $4)",
+        )
+        .bind(action_execution_id)
+        .bind(owner)
+        .bind(until)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn last_log_line(&self, action_execution_id: &str) -> Result<i64> {
+        let last: Option<i64> = sqlx::query_scalar("select max(line_no) from action_log where action_execution_id = $1")
+            .bind(action_execution_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(last.unwrap_or(0))
+    }
+
+    pub async fn append_log(&self, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        append_log(&mut tx, action_execution_id, first_line_no, lines).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn log(&self, action_execution_id: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+        let mut conn = self.pool.acquire().await?;
+        log_lines(&mut conn, action_execution_id, after, limit).await
+    }
+}
+
+pub async fn action_by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<ActionRow>> {
+    let row = sqlx::query(&format!("select {ACTION_COLUMNS} from action_execution where token = $1"))
+        .bind(token)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(ActionRow::from_row).transpose()
+}
+
+/// The newest run of each (stage, action) of a pipeline, for GetPipelineState.
+pub async fn latest_action_runs(conn: &mut AnyConnection, pipeline: &str, stage: &str, action: &str) -> Result<Option<ActionRow>> {
+    let row = sqlx::query(&format!(
+        "select {} from action_execution a join pipeline_execution e using (execution_id)
+         where e.pipeline_name = $1 and a.stage_name = $2 and a.action_name = $3
+         order by a.started_ms desc, e.seq desc limit 1",
+        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(pipeline)
+    .bind(stage)
+    .bind(action)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(ActionRow::from_row).transpose()
+}
+
+/// The execution that most recently entered a stage, with its stage row.
+pub async fn latest_stage_run(conn: &mut AnyConnection, pipeline: &str, stage: &str) -> Result<Option<(StageRow, ExecutionRow)>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "select s.execution_id from stage_execution s join pipeline_execution e using (execution_id)
+         where e.pipeline_name = $1 and s.stage_name = $2 order by e.seq desc limit 1",
+    )
+    .bind(pipeline)
+    .bind(stage)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    let stage_row = stages_of(conn, &id).await?.into_iter().find(|s| s.stage_name == stage);
+    let exec = execution(conn, &id).await?;
+    Ok(stage_row.zip(exec))
+}

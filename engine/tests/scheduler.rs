@@ -1,0 +1,403 @@
+//! The scheduler's semantics on both backends, with an in-test provider whose behaviour each
+//! action's configuration chooses (`Outcome`, `SleepMs`, `FailTimes`, `Export`, `Write`, `Read`).
+use engine::providers::{
+    ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture, OutputArtifactPayload, Payload,
+};
+use engine::testing::{TestDatabase, BACKENDS};
+use engine::{Account, ApprovalStatus, Engine, EngineConfig, RetryMode, StartRequest, Store};
+use model::{ActionCategory, ActionExecutionStatus, ActionOwner, PipelineExecutionStatus, TriggerType};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Succeeds, fails, sleeps, exports variables and passes files on, as configured.
+#[derive(Default)]
+struct TestStep {
+    attempts: Mutex<HashMap<String, u32>>,
+}
+
+impl ActionProvider for TestStep {
+    fn execute<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, Result<ActionOutcome, ActionFailure>> {
+        Box::pin(async move {
+            let config = &ctx.configuration;
+            let key = format!("{}/{}/{}", ctx.pipeline_execution_id, ctx.stage_name, ctx.action.name);
+            let attempt = {
+                let mut attempts = self.attempts.lock().unwrap();
+                let n = attempts.entry(key).or_default();
+                *n += 1;
+                *n
+            };
+            if let Some(ms) = config.get("SleepMs") {
+                let ms: u64 = ms.parse().unwrap();
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
+                    _ = ctx.cancel.cancelled() => return Err(ActionFailure::job_failed("cancelled")),
+                }
+            }
+            let fail_times: u32 = config.get("FailTimes").map(|n| n.parse().unwrap()).unwrap_or(0);
+            if config.get("Outcome").map(String::as_str) == Some("fail") || attempt <= fail_times {
+                return Err(ActionFailure::job_failed(format!("told to fail (attempt {attempt})")));
+            }
+            let mut result = ActionResult::default();
+            for pair in config.get("Export").map(|e| e.split(',').collect::<Vec<_>>()).unwrap_or_default() {
+                let (k, v) = pair.split_once('=').unwrap();
+                result.variables.insert(k.to_owned(), v.to_owned());
+            }
+            if let Some(text) = config.get("Read") {
+                // Read=<artifact>: export the artifact's message.txt as Message.
+                let input = ctx.inputs.iter().find(|i| &i.name == text).unwrap();
+                let message = std::fs::read_to_string(input.dir.join("message.txt")).unwrap();
+                result.variables.insert("Message".into(), message);
+            }
+            for output in &ctx.action.output_artifacts {
+                let dir = ctx.workspace.join(&output.name);
+                std::fs::create_dir_all(&dir).unwrap();
+                let message = config.get("Write").cloned().unwrap_or_default();
+                std::fs::write(dir.join("message.txt"), message).unwrap();
+                result.outputs.push(OutputArtifactPayload { name: output.name.clone(), payload: Payload::Dir(dir) });
+            }
+            Ok(ActionOutcome::Succeeded(result))
+        })
+    }
+}
+
+struct Harness {
+    engine: Engine,
+    db: TestDatabase,
+}
+
+impl Harness {
+    async fn new(backend: engine::testing::TestBackend) -> Self {
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(&db.url).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("sluice-sched-{}", uuid::Uuid::new_v4().simple()));
+        let mut config = EngineConfig::new(dir);
+        config.sweep_interval = Duration::from_millis(50);
+        let engine = Engine::new(store, Account { id: "000000000000".into(), region: "us-east-1".into() }, config);
+        let step = Arc::new(TestStep::default());
+        for category in [ActionCategory::Source, ActionCategory::Build, ActionCategory::Test, ActionCategory::Deploy] {
+            engine.register_provider(category, ActionOwner::Custom, "TestStep", step.clone());
+        }
+        engine.start_background().await.unwrap();
+        Harness { engine, db }
+    }
+
+    async fn create(&self, pipeline: Value) {
+        let decl = model::parse_pipeline(&pipeline.to_string()).unwrap();
+        self.engine.store().create_pipeline(&decl, "arn:test", &[]).await.unwrap();
+    }
+
+    async fn start(&self, pipeline: &str) -> String {
+        self.engine.start_execution(pipeline, StartRequest::new(TriggerType::StartPipelineExecution)).await.unwrap()
+    }
+
+    /// Polls until the execution's status satisfies `done` (10 s at most).
+    async fn wait_status(&self, pipeline: &str, id: &str, done: impl Fn(PipelineExecutionStatus) -> bool) -> PipelineExecutionStatus {
+        for _ in 0..1000 {
+            let status = self.engine.execution(pipeline, id).await.unwrap().status;
+            if done(status) {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("execution {id} never reached the expected status");
+    }
+
+    async fn wait_end(&self, pipeline: &str, id: &str) -> PipelineExecutionStatus {
+        self.wait_status(pipeline, id, |s| !s.is_active()).await
+    }
+
+    /// The latest run of an action, once it satisfies `done`.
+    async fn wait_action(&self, pipeline: &str, id: &str, action: &str, done: impl Fn(&engine::store::executions::ActionRow) -> bool) -> engine::store::executions::ActionRow {
+        for _ in 0..1000 {
+            let runs = self.engine.action_runs(pipeline, id).await.unwrap();
+            if let Some(run) = runs.iter().rev().find(|r| r.action_name == action).filter(|r| done(r)) {
+                return run.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("action {action} of {id} never reached the expected state");
+    }
+
+    async fn runs(&self, pipeline: &str, id: &str) -> Vec<engine::store::executions::ActionRow> {
+        self.engine.action_runs(pipeline, id).await.unwrap()
+    }
+
+    async fn stop(self) {
+        self.engine.shutdown();
+        self.db.cleanup().await;
+    }
+}
+
+fn step(name: &str, category: &str, run_order: u32, config: Value, inputs: &[&str], outputs: &[&str]) -> Value {
+    json!({
+        "name": name,
+        "actionTypeId": { "category": category, "owner": "Custom", "provider": "TestStep", "version": "1" },
+        "runOrder": run_order,
+        "configuration": config,
+        "inputArtifacts": inputs.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>(),
+        "outputArtifacts": outputs.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>(),
+    })
+}
+
+fn approval(name: &str) -> Value {
+    json!({ "name": name, "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" } })
+}
+
+fn pipeline(name: &str, stages: Vec<(&str, Vec<Value>)>) -> Value {
+    json!({
+        "name": name,
+        "roleArn": "arn:aws:iam::000000000000:role/p",
+        "artifactStore": { "type": "S3", "location": "artifacts" },
+        "stages": stages.into_iter().map(|(n, actions)| json!({ "name": n, "actions": actions })).collect::<Vec<_>>(),
+    })
+}
+
+fn source(config: Value) -> (&'static str, Vec<Value>) {
+    ("Source", vec![step("Src", "Source", 1, config, &[], &["Code"])])
+}
+
+async fn on_both<F, Fut>(scenario: F)
+where
+    F: Fn(Harness) -> Fut,
+    Fut: std::future::Future<Output = Harness>,
+{
+    for backend in BACKENDS {
+        let harness = scenario(Harness::new(backend).await).await;
+        harness.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn groups_run_in_parallel_and_stages_in_order_passing_artifacts_and_variables() {
+    on_both(|h| async move {
+        let mut src = step("Src", "Source", 1, json!({ "Write": "hello", "Export": "Commit=abc" }), &[], &["Code"]);
+        src["namespace"] = json!("SourceVariables");
+        h.create(pipeline("p", vec![
+            ("Source", vec![src]),
+            ("Build", vec![
+                step("A", "Build", 1, json!({ "SleepMs": "150", "Read": "Code" }), &["Code"], &[]),
+                step("B", "Build", 1, json!({ "SleepMs": "150", "Export": "Tag=#{SourceVariables.Commit}-#{codepipeline.PipelineExecutionId}" }), &["Code"], &[]),
+                step("C", "Test", 2, json!({}), &[], &[]),
+            ]),
+        ])).await;
+        let id = h.start("p").await;
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
+        let runs = h.runs("p", &id).await;
+        let run = |name: &str| runs.iter().find(|r| r.action_name == name).unwrap().clone();
+        let (a, b, c) = (run("A"), run("B"), run("C"));
+        assert!(a.started_ms < b.updated_ms && b.started_ms < a.updated_ms, "A and B overlapped");
+        assert!(c.started_ms >= a.updated_ms.max(b.updated_ms), "C waited for its group");
+        assert_eq!(a.output["outputVariables"]["Message"], "hello", "the artifact reached the next stage");
+        assert_eq!(b.output["outputVariables"]["Tag"], format!("abc-{id}"));
+        assert_eq!(b.input["resolvedConfiguration"]["Export"], format!("Tag=abc-{id}"));
+
+        // Every change left its event, in order, ending with the execution's success.
+        let events = h.engine.store().events_after(0, 1000).await.unwrap();
+        assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+        let states: Vec<_> = events
+            .iter()
+            .filter(|e| e.detail_type == engine::events::PIPELINE_DETAIL)
+            .map(|e| e.body["detail"]["state"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(states, ["STARTED", "SUCCEEDED"]);
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failure_lets_running_actions_finish_and_starts_no_later_group() {
+    on_both(|h| async move {
+        h.create(pipeline("p", vec![
+            source(json!({})),
+            ("Build", vec![
+                step("Fails", "Build", 1, json!({ "Outcome": "fail" }), &[], &[]),
+                step("Slow", "Build", 1, json!({ "SleepMs": "200" }), &[], &[]),
+                step("Later", "Build", 2, json!({}), &[], &[]),
+            ]),
+            ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])]),
+        ])).await;
+        let id = h.start("p").await;
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
+        let runs = h.runs("p", &id).await;
+        let status = |name: &str| runs.iter().find(|r| r.action_name == name).map(|r| r.status);
+        assert_eq!(status("Slow"), Some(ActionExecutionStatus::Succeeded), "the running sibling finished");
+        assert_eq!(status("Fails"), Some(ActionExecutionStatus::Failed));
+        assert_eq!(status("Later"), None, "no later group started");
+        assert_eq!(status("D"), None, "no later stage started");
+        let exec = h.engine.execution("p", &id).await.unwrap();
+        assert!(exec.status_summary.unwrap().contains("Fails"));
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retrying_failed_actions_reruns_only_them() {
+    on_both(|h| async move {
+        h.create(pipeline("p", vec![
+            source(json!({})),
+            ("Build", vec![
+                step("Ok", "Build", 1, json!({}), &[], &[]),
+                step("Flaky", "Build", 1, json!({ "FailTimes": "1" }), &[], &[]),
+            ]),
+        ])).await;
+        let id = h.start("p").await;
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
+        let wrong_stage = h.engine.retry_stage("p", "Nope", &id, RetryMode::FailedActions).await.unwrap_err();
+        assert!(wrong_stage.to_string().contains("Nope"));
+        h.engine.retry_stage("p", "Build", &id, RetryMode::FailedActions).await.unwrap();
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
+        let runs = h.runs("p", &id).await;
+        assert_eq!(runs.iter().filter(|r| r.action_name == "Ok").count(), 1, "the succeeded action was not rerun");
+        assert_eq!(runs.iter().filter(|r| r.action_name == "Flaky").count(), 2);
+        let again = h.engine.retry_stage("p", "Build", &id, RetryMode::AllActions).await.unwrap_err();
+        assert!(matches!(again, engine::EngineError::Refused { exception: "StageNotRetryableException", .. }), "{again:?}");
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn manual_approvals_wait_for_an_answer_given_once() {
+    on_both(|h| async move {
+        h.create(pipeline("p", vec![source(json!({})), ("Approve", vec![approval("Gate")]), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])])).await;
+        let approved = h.start("p").await;
+        let gate = h.wait_action("p", &approved, "Gate", |r| r.token.is_some()).await;
+        let token = gate.token.unwrap();
+        let bad = h.engine.put_approval("p", "Approve", "Gate", "not-a-token", ApprovalStatus::Approved, "ok", "me").await.unwrap_err();
+        assert!(matches!(bad, engine::EngineError::Refused { exception: "InvalidApprovalTokenException", .. }));
+        h.engine.put_approval("p", "Approve", "Gate", &token, ApprovalStatus::Approved, "ship it", "alice").await.unwrap();
+        let twice = h.engine.put_approval("p", "Approve", "Gate", &token, ApprovalStatus::Approved, "again", "bob").await.unwrap_err();
+        assert!(matches!(twice, engine::EngineError::Refused { exception: "ApprovalAlreadyCompletedException", .. }), "{twice:?}");
+        assert_eq!(h.wait_end("p", &approved).await, PipelineExecutionStatus::Succeeded);
+        let answered = h.wait_action("p", &approved, "Gate", |_| true).await;
+        assert_eq!(answered.output["approval"]["answeredBy"], "alice");
+
+        let rejected = h.start("p").await;
+        let gate = h.wait_action("p", &rejected, "Gate", |r| r.token.is_some()).await;
+        h.engine.put_approval("p", "Approve", "Gate", gate.token.as_deref().unwrap(), ApprovalStatus::Rejected, "not today", "carol").await.unwrap();
+        assert_eq!(h.wait_end("p", &rejected).await, PipelineExecutionStatus::Failed);
+        assert!(h.runs("p", &rejected).await.iter().all(|r| r.action_name != "D"));
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stop_and_wait_lets_actions_finish_stop_and_abandon_does_not() {
+    on_both(|h| async move {
+        h.create(pipeline("p", vec![source(json!({})), ("Build", vec![step("Long", "Build", 1, json!({ "SleepMs": "300" }), &[], &[]), step("Next", "Build", 2, json!({}), &[], &[])])])).await;
+        let waited = h.start("p").await;
+        h.wait_action("p", &waited, "Long", |_| true).await;
+        h.engine.stop_execution("p", &waited, false, Some("pause".into())).await.unwrap();
+        let duplicate = h.engine.stop_execution("p", &waited, false, None).await;
+        assert!(matches!(duplicate, Err(engine::EngineError::Refused { exception: "DuplicatedStopRequestException", .. })) || h.engine.execution("p", &waited).await.unwrap().status == PipelineExecutionStatus::Stopped);
+        assert_eq!(h.wait_end("p", &waited).await, PipelineExecutionStatus::Stopped);
+        let runs = h.runs("p", &waited).await;
+        assert_eq!(runs.iter().find(|r| r.action_name == "Long").unwrap().status, ActionExecutionStatus::Succeeded);
+        assert!(runs.iter().all(|r| r.action_name != "Next"));
+        assert_eq!(h.engine.execution("p", &waited).await.unwrap().stop_reason.as_deref(), Some("pause"));
+
+        let abandoned = h.start("p").await;
+        h.wait_action("p", &abandoned, "Long", |_| true).await;
+        h.engine.stop_execution("p", &abandoned, true, None).await.unwrap();
+        assert_eq!(h.wait_end("p", &abandoned).await, PipelineExecutionStatus::Stopped);
+        let long = h.wait_action("p", &abandoned, "Long", |_| true).await;
+        assert_eq!(long.status, ActionExecutionStatus::Abandoned);
+        let not_stoppable = h.engine.stop_execution("p", &abandoned, false, None).await.unwrap_err();
+        assert!(matches!(not_stoppable, engine::EngineError::Refused { exception: "PipelineExecutionNotStoppableException", .. }));
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn superseded_mode_lets_the_newest_waiting_execution_through_a_disabled_transition() {
+    on_both(|h| async move {
+        h.create(pipeline("p", vec![source(json!({})), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])])).await;
+        h.engine.set_stage_transition("p", "Deploy", false, Some("freeze".into()), "tester").await.unwrap();
+        let older = h.start("p").await;
+        h.wait_action("p", &older, "Src", |r| r.status == ActionExecutionStatus::Succeeded).await;
+        let newer = h.start("p").await;
+        assert_eq!(h.wait_end("p", &older).await, PipelineExecutionStatus::Superseded);
+        let (_, stages) = h.engine.pipeline_state("p").await.unwrap();
+        let deploy = stages.iter().find(|s| s.stage_name == "Deploy").unwrap();
+        assert_eq!(deploy.inbound.iter().map(|e| e.execution_id.as_str()).collect::<Vec<_>>(), [newer.as_str()]);
+        assert_eq!(deploy.transition.as_ref().unwrap().disabled_reason.as_deref(), Some("freeze"));
+        h.engine.set_stage_transition("p", "Deploy", true, None, "tester").await.unwrap();
+        assert_eq!(h.wait_end("p", &newer).await, PipelineExecutionStatus::Succeeded);
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn queued_mode_runs_executions_one_by_one_in_order() {
+    on_both(|h| async move {
+        let mut decl = pipeline("p", vec![source(json!({})), ("Build", vec![step("B", "Build", 1, json!({ "SleepMs": "100" }), &[], &[])])]);
+        decl["pipelineType"] = json!("V2");
+        decl["executionMode"] = json!("QUEUED");
+        h.create(decl).await;
+        let ids = [h.start("p").await, h.start("p").await, h.start("p").await];
+        for id in &ids {
+            assert_eq!(h.wait_end("p", id).await, PipelineExecutionStatus::Succeeded, "queued executions are never superseded");
+        }
+        let mut spans = Vec::new();
+        for id in &ids {
+            let b = h.wait_action("p", id, "B", |_| true).await;
+            spans.push((b.started_ms, b.updated_ms));
+        }
+        assert!(spans.windows(2).all(|w| w[1].0 >= w[0].1), "one at a time, in order: {spans:?}");
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unknown_variable_fails_the_action_with_a_clear_message() {
+    on_both(|h| async move {
+        h.create(pipeline("p", vec![source(json!({})), ("Build", vec![step("B", "Build", 1, json!({ "Export": "x=#{Nobody.Home}" }), &[], &[])])])).await;
+        let id = h.start("p").await;
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
+        let b = h.wait_action("p", &id, "B", |_| true).await;
+        assert_eq!(b.error_code.as_deref(), Some("ConfigurationError"));
+        assert!(b.error_message.unwrap().contains("#{Nobody.Home}"));
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn updating_the_pipeline_cancels_executions_in_flight() {
+    on_both(|h| async move {
+        let decl = pipeline("p", vec![source(json!({})), ("Build", vec![step("Long", "Build", 1, json!({ "SleepMs": "5000" }), &[], &[])])]);
+        h.create(decl.clone()).await;
+        let id = h.start("p").await;
+        h.wait_action("p", &id, "Long", |_| true).await;
+        h.engine.update_pipeline(model::parse_pipeline(&decl.to_string()).unwrap()).await.unwrap();
+        h.engine.sweep().await.unwrap();
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Cancelled);
+        let long = h.wait_action("p", &id, "Long", |r| r.status != ActionExecutionStatus::InProgress).await;
+        assert_eq!(long.status, ActionExecutionStatus::Abandoned);
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_token_starts_one_execution() {
+    on_both(|h| async move {
+        h.create(pipeline("p", vec![source(json!({})), ("Build", vec![step("B", "Build", 1, json!({}), &[], &[])])])).await;
+        let mut request = StartRequest::new(TriggerType::StartPipelineExecution);
+        request.client_request_token = Some("token-1".into());
+        let first = h.engine.start_execution("p", request.clone()).await.unwrap();
+        let second = h.engine.start_execution("p", request).await.unwrap();
+        assert_eq!(first, second);
+        assert_eq!(h.engine.executions("p", None, 10).await.unwrap().len(), 1);
+        h
+    })
+    .await;
+}

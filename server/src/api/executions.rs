@@ -1,0 +1,434 @@
+//! The execution operations: start, stop, retry, approvals, transitions, and the read side
+//! (GetPipelineExecution, ListPipelineExecutions, GetPipelineState, ListActionExecutions).
+use super::error::{ApiError, ApiResult};
+use super::wire::{epoch_seconds, page_size};
+use crate::AppState;
+use engine::store::executions::{ActionRow, ExecutionRow};
+use engine::{ApprovalStatus, RetryMode, StartRequest};
+use model::TriggerType;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// Who made a change, until identities arrive with access keys.
+const ANONYMOUS: &str = "anonymous";
+
+#[derive(Deserialize)]
+pub struct NameValue {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartInput {
+    name: String,
+    #[serde(default)]
+    variables: Vec<NameValue>,
+    client_request_token: Option<String>,
+    #[serde(default)]
+    source_revisions: Vec<Value>,
+}
+
+pub async fn start(state: &AppState, input: StartInput) -> ApiResult<Value> {
+    let mut request = StartRequest::new(TriggerType::StartPipelineExecution);
+    request.variables = input.variables.into_iter().map(|v| (v.name, v.value)).collect();
+    request.client_request_token = input.client_request_token;
+    request.source_revisions = Value::Array(input.source_revisions);
+    let id = state.engine.start_execution(&input.name, request).await?;
+    Ok(json!({ "pipelineExecutionId": id }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopInput {
+    pipeline_name: String,
+    pipeline_execution_id: String,
+    #[serde(default)]
+    abandon: bool,
+    reason: Option<String>,
+}
+
+pub async fn stop(state: &AppState, input: StopInput) -> ApiResult<Value> {
+    if input.reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
+        return Err(ApiError::validation("The stop reason must be at most 200 characters."));
+    }
+    state.engine.stop_execution(&input.pipeline_name, &input.pipeline_execution_id, input.abandon, input.reason).await?;
+    Ok(json!({ "pipelineExecutionId": input.pipeline_execution_id }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryInput {
+    pipeline_name: String,
+    stage_name: String,
+    pipeline_execution_id: String,
+    retry_mode: String,
+}
+
+pub async fn retry(state: &AppState, input: RetryInput) -> ApiResult<Value> {
+    let mode = match input.retry_mode.as_str() {
+        "FAILED_ACTIONS" => RetryMode::FailedActions,
+        "ALL_ACTIONS" => RetryMode::AllActions,
+        other => return Err(ApiError::validation(format!("retryMode '{other}' must be FAILED_ACTIONS or ALL_ACTIONS."))),
+    };
+    state.engine.retry_stage(&input.pipeline_name, &input.stage_name, &input.pipeline_execution_id, mode).await?;
+    Ok(json!({ "pipelineExecutionId": input.pipeline_execution_id }))
+}
+
+#[derive(Deserialize)]
+pub struct ApprovalResult {
+    summary: String,
+    status: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalInput {
+    pipeline_name: String,
+    stage_name: String,
+    action_name: String,
+    result: ApprovalResult,
+    token: String,
+}
+
+pub async fn approve(state: &AppState, input: ApprovalInput) -> ApiResult<Value> {
+    let status = match input.result.status.as_str() {
+        "Approved" => ApprovalStatus::Approved,
+        "Rejected" => ApprovalStatus::Rejected,
+        other => return Err(ApiError::validation(format!("result.status '{other}' must be Approved or Rejected."))),
+    };
+    if input.result.summary.chars().count() > 512 {
+        return Err(ApiError::validation("result.summary must be at most 512 characters."));
+    }
+    let at = state
+        .engine
+        .put_approval(&input.pipeline_name, &input.stage_name, &input.action_name, &input.token, status, &input.result.summary, ANONYMOUS)
+        .await?;
+    Ok(json!({ "approvedAt": epoch_seconds(at) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransitionInput {
+    pipeline_name: String,
+    stage_name: String,
+    transition_type: String,
+    reason: Option<String>,
+}
+
+pub async fn enable_transition(state: &AppState, input: TransitionInput) -> ApiResult<Value> {
+    let stage = transition_stage(state, &input).await?;
+    state.engine.set_stage_transition(&input.pipeline_name, &stage, true, None, ANONYMOUS).await?;
+    Ok(json!({}))
+}
+
+pub async fn disable_transition(state: &AppState, input: TransitionInput) -> ApiResult<Value> {
+    let reason = input.reason.clone().unwrap_or_default();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "!@ ().*?-".contains(c);
+    if reason.is_empty() || reason.chars().count() > 300 || !reason.chars().all(allowed) {
+        return Err(ApiError::validation(
+            "reason is required: 1 to 300 characters of letters, digits, spaces and !@().*?-",
+        ));
+    }
+    let stage = transition_stage(state, &input).await?;
+    state.engine.set_stage_transition(&input.pipeline_name, &stage, false, Some(reason), ANONYMOUS).await?;
+    Ok(json!({}))
+}
+
+/// Sluice keeps transitions as each stage's inbound one; a stage's outbound transition is the
+/// next stage's inbound.
+async fn transition_stage(state: &AppState, input: &TransitionInput) -> ApiResult<String> {
+    let record = state.engine.pipeline(&input.pipeline_name, None).await?;
+    let stages = &record.declaration.stages;
+    let index = stages.iter().position(|s| s.name == input.stage_name).ok_or_else(|| {
+        ApiError::new("StageNotFoundException", format!("Pipeline '{}' has no stage '{}'.", input.pipeline_name, input.stage_name))
+    })?;
+    match input.transition_type.as_str() {
+        "Inbound" => Ok(input.stage_name.clone()),
+        "Outbound" => stages
+            .get(index + 1)
+            .map(|s| s.name.clone())
+            .ok_or_else(|| ApiError::validation("The last stage has no outbound transition.")),
+        other => Err(ApiError::validation(format!("transitionType '{other}' must be Inbound or Outbound."))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetExecutionInput {
+    pipeline_name: String,
+    pipeline_execution_id: String,
+}
+
+pub async fn get_execution(state: &AppState, input: GetExecutionInput) -> ApiResult<Value> {
+    let exec = state.engine.execution(&input.pipeline_name, &input.pipeline_execution_id).await?;
+    let runs = state.engine.action_runs(&input.pipeline_name, &input.pipeline_execution_id).await?;
+    let mut out = json!({
+        "pipelineName": exec.pipeline_name,
+        "pipelineVersion": exec.pipeline_version,
+        "pipelineExecutionId": exec.execution_id,
+        "status": exec.status.as_str(),
+        "artifactRevisions": artifact_revisions(&runs),
+        "variables": exec.variables,
+        "trigger": trigger(&exec),
+        "executionMode": exec.execution_mode.as_str(),
+        "executionType": exec.execution_type,
+    });
+    if let Some(summary) = &exec.status_summary {
+        out["statusSummary"] = json!(summary);
+    }
+    Ok(json!({ "pipelineExecution": out }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListExecutionsInput {
+    pipeline_name: String,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub async fn list_executions(state: &AppState, input: ListExecutionsInput) -> ApiResult<Value> {
+    let limit = page_size(input.max_results, 100, 100)?;
+    let before = input
+        .next_token
+        .as_deref()
+        .map(|t| t.parse::<i64>().map_err(|_| ApiError::new("InvalidNextTokenException", "The next token is not valid.")))
+        .transpose()?;
+    let mut execs = state.engine.executions(&input.pipeline_name, before, limit + 1).await?;
+    let more = execs.len() as i64 > limit;
+    execs.truncate(limit as usize);
+    let mut summaries = Vec::new();
+    for exec in &execs {
+        let runs = state.engine.action_runs(&input.pipeline_name, &exec.execution_id).await?;
+        let mut summary = json!({
+            "pipelineExecutionId": exec.execution_id,
+            "status": exec.status.as_str(),
+            "startTime": epoch_seconds(exec.created_ms),
+            "lastUpdateTime": epoch_seconds(exec.updated_ms),
+            "sourceRevisions": source_revisions(&runs),
+            "trigger": trigger(exec),
+            "executionMode": exec.execution_mode.as_str(),
+            "executionType": exec.execution_type,
+        });
+        if let Some(text) = &exec.status_summary {
+            summary["statusSummary"] = json!(text);
+        }
+        if let Some(reason) = &exec.stop_reason {
+            summary["stopTrigger"] = json!({ "reason": reason });
+        }
+        summaries.push(summary);
+    }
+    let mut answer = json!({ "pipelineExecutionSummaries": summaries });
+    if let Some(last) = execs.last().filter(|_| more) {
+        answer["nextToken"] = json!(last.seq.to_string());
+    }
+    Ok(answer)
+}
+
+#[derive(Deserialize)]
+pub struct StateInput {
+    name: String,
+}
+
+pub async fn get_state(state: &AppState, input: StateInput) -> ApiResult<Value> {
+    let (record, stages) = state.engine.pipeline_state(&input.name).await?;
+    let stage_states: Vec<Value> = stages
+        .iter()
+        .map(|stage| {
+            let mut out = json!({
+                "stageName": stage.stage_name,
+                "inboundExecutions": stage.inbound.iter().map(execution_ref).collect::<Vec<_>>(),
+                "inboundTransitionState": match &stage.transition {
+                    Some(t) => json!({
+                        "enabled": t.enabled,
+                        "lastChangedBy": t.last_changed_by,
+                        "lastChangedAt": epoch_seconds(t.last_changed_ms),
+                        "disabledReason": t.disabled_reason,
+                    }),
+                    None => json!({ "enabled": true }),
+                },
+                "actionStates": stage.actions.iter().map(|(name, run)| action_state(name, run.as_ref())).collect::<Vec<_>>(),
+            });
+            if let Some(first) = stage.inbound.last() {
+                out["inboundExecution"] = execution_ref(first);
+            }
+            if let Some((row, exec)) = &stage.latest {
+                out["latestExecution"] = json!({ "pipelineExecutionId": exec.execution_id, "status": row.status.as_str(), "type": exec.execution_type });
+                if row.manual_retries > 0 || row.auto_retries > 0 {
+                    out["retryStageMetadata"] = json!({
+                        "autoStageRetryAttempt": row.auto_retries,
+                        "manualStageRetryAttempt": row.manual_retries,
+                        "latestRetryTrigger": if row.manual_retries > 0 { "ManualStageRetry" } else { "AutomatedStageRetry" },
+                    });
+                }
+            }
+            out
+        })
+        .collect();
+    Ok(json!({
+        "pipelineName": record.declaration.name,
+        "pipelineVersion": record.declaration.version,
+        "stageStates": stage_states,
+        "created": epoch_seconds(record.created_ms),
+        "updated": epoch_seconds(record.updated_ms),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionFilter {
+    pipeline_execution_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListActionsInput {
+    pipeline_name: String,
+    filter: Option<ActionFilter>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub async fn list_actions(state: &AppState, input: ListActionsInput) -> ApiResult<Value> {
+    let limit = page_size(input.max_results, 100, 100)? as usize;
+    let skip = input
+        .next_token
+        .as_deref()
+        .map(|t| t.parse::<usize>().map_err(|_| ApiError::new("InvalidNextTokenException", "The next token is not valid.")))
+        .transpose()?
+        .unwrap_or(0);
+    let executions = match input.filter.and_then(|f| f.pipeline_execution_id) {
+        Some(id) => vec![state.engine.execution(&input.pipeline_name, &id).await?],
+        None => state.engine.executions(&input.pipeline_name, None, 12).await?,
+    };
+    let mut details = Vec::new();
+    for exec in &executions {
+        let mut runs = state.engine.action_runs(&input.pipeline_name, &exec.execution_id).await?;
+        runs.reverse();
+        details.extend(runs.iter().map(|run| action_detail(exec, run)));
+    }
+    let page: Vec<Value> = details.iter().skip(skip).take(limit).cloned().collect();
+    let mut answer = json!({ "actionExecutionDetails": page });
+    if details.len() > skip + limit {
+        answer["nextToken"] = json!((skip + limit).to_string());
+    }
+    Ok(answer)
+}
+
+fn execution_ref(exec: &ExecutionRow) -> Value {
+    json!({ "pipelineExecutionId": exec.execution_id, "status": exec.status.as_str(), "type": exec.execution_type })
+}
+
+fn trigger(exec: &ExecutionRow) -> Value {
+    json!({ "triggerType": exec.trigger_type.as_str(), "triggerDetail": exec.trigger_detail })
+}
+
+fn action_state(name: &str, run: Option<&ActionRow>) -> Value {
+    let mut out = json!({ "actionName": name });
+    let Some(run) = run else { return out };
+    let mut latest = json!({
+        "actionExecutionId": run.action_execution_id,
+        "status": run.status.as_str(),
+        "lastStatusChange": epoch_seconds(run.updated_ms),
+    });
+    let mut set = |key: &str, value: &Option<String>| {
+        if let Some(value) = value {
+            latest[key] = json!(value);
+        }
+    };
+    set("summary", &run.summary);
+    set("externalExecutionId", &run.external_execution_id);
+    set("externalExecutionUrl", &run.external_execution_url);
+    if run.status == model::ActionExecutionStatus::InProgress {
+        set("token", &run.token);
+    }
+    if let Some(by) = run.output["approval"]["answeredBy"].as_str() {
+        latest["lastUpdatedBy"] = json!(by);
+    }
+    if let (Some(code), Some(message)) = (&run.error_code, &run.error_message) {
+        latest["errorDetails"] = json!({ "code": code, "message": message });
+    }
+    out["latestExecution"] = latest;
+    if let Some(revision) = run.output.get("revision") {
+        out["currentRevision"] = json!({
+            "revisionId": revision["revision_id"],
+            "revisionChangeId": revision["revision_change_id"],
+            "created": revision["created_ms"].as_i64().map(epoch_seconds),
+        });
+    }
+    out
+}
+
+fn action_detail(exec: &ExecutionRow, run: &ActionRow) -> Value {
+    let mut input = run.input.clone();
+    if let Some(map) = input.as_object_mut() {
+        map.remove("resolvedEnvironment");
+    }
+    let mut result = Map::new();
+    for (key, value) in [
+        ("externalExecutionId", &run.external_execution_id),
+        ("externalExecutionSummary", &run.summary),
+        ("externalExecutionUrl", &run.external_execution_url),
+    ] {
+        if let Some(value) = value {
+            result.insert(key.into(), json!(value));
+        }
+    }
+    if let (Some(code), Some(message)) = (&run.error_code, &run.error_message) {
+        result.insert("errorDetails".into(), json!({ "code": code, "message": message }));
+    }
+    let output_artifacts: Vec<Value> = run.output["outputArtifacts"]
+        .as_array()
+        .map(|artifacts| {
+            artifacts
+                .iter()
+                .map(|a| json!({ "name": a["name"], "s3location": { "bucket": a["location"]["s3Location"]["bucketName"], "key": a["location"]["s3Location"]["objectKey"] } }))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "pipelineExecutionId": exec.execution_id,
+        "actionExecutionId": run.action_execution_id,
+        "pipelineVersion": exec.pipeline_version,
+        "stageName": run.stage_name,
+        "actionName": run.action_name,
+        "startTime": epoch_seconds(run.started_ms),
+        "lastUpdateTime": epoch_seconds(run.updated_ms),
+        "status": run.status.as_str(),
+        "input": input,
+        "output": {
+            "outputArtifacts": output_artifacts,
+            "executionResult": result,
+            "outputVariables": run.output.get("outputVariables").cloned().unwrap_or(json!({})),
+        },
+    })
+}
+
+fn artifact_revisions(runs: &[ActionRow]) -> Vec<Value> {
+    runs.iter()
+        .filter_map(|run| {
+            let revision = run.output.get("revision")?;
+            Some(json!({
+                "name": run.output["outputArtifacts"][0]["name"],
+                "revisionId": revision["revision_id"],
+                "revisionChangeIdentifier": revision["revision_change_id"],
+                "revisionSummary": revision["revision_summary"],
+                "created": revision["created_ms"].as_i64().map(epoch_seconds),
+            }))
+        })
+        .collect()
+}
+
+fn source_revisions(runs: &[ActionRow]) -> Vec<Value> {
+    runs.iter()
+        .filter_map(|run| {
+            let revision = run.output.get("revision")?;
+            Some(json!({
+                "actionName": run.action_name,
+                "revisionId": revision["revision_id"],
+                "revisionSummary": revision["revision_summary"],
+            }))
+        })
+        .collect()
+}
