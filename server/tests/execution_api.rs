@@ -1,0 +1,253 @@
+//! A real pipeline end to end through aws-sdk-codepipeline: S3 source → Commands build → two
+//! parallel Commands tests → manual approval → Commands deploy; approved, rejected, stopped,
+//! retried and held at a disabled transition. On SQLite and PostgreSQL.
+mod common;
+
+use aws_sdk_codepipeline::types::{
+    ApprovalResult, ApprovalStatus, PipelineExecutionStatus, StageRetryMode, StageTransitionType,
+};
+use common::{on_both_backends, TestServer};
+use serde_json::json;
+use std::time::Duration;
+
+const SOURCE_BUCKET: &str = "sources";
+const SOURCE_KEY: &str = "app.zip";
+
+/// Uploads a zip holding `app.txt` as the source object.
+async fn upload_source(server: &TestServer, text: &str) {
+    let dir = tempdir("src");
+    std::fs::write(dir.join("app.txt"), text).unwrap();
+    let zip = dir.with_extension("zip");
+    engine::objects::artifacts::pack_dir(&dir, &zip).await.unwrap();
+    let response = reqwest::Client::new()
+        .put(format!("{}/objects/{SOURCE_BUCKET}/{SOURCE_KEY}", server.url))
+        .body(std::fs::read(&zip).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sluice-{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn commands(name: &str, run_order: u32, commands: &[&str], input: &str, output: Option<(&str, &str)>) -> serde_json::Value {
+    let mut action = json!({
+        "name": name,
+        "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
+        "runOrder": run_order,
+        "commands": commands,
+        "inputArtifacts": [{ "name": input }],
+    });
+    if let Some((artifact, files)) = output {
+        action["outputArtifacts"] = json!([{ "name": artifact, "files": [files] }]);
+    }
+    action
+}
+
+/// The delivery pipeline of the issue; `gate` is a file whose existence the build requires,
+/// so a test can make the build fail and then fix it.
+fn delivery_pipeline(name: &str, gate: &std::path::Path) -> serde_json::Value {
+    let gate = format!("test -f {}", gate.display());
+    json!({
+        "name": name,
+        "roleArn": "arn:aws:iam::000000000000:role/pipeline",
+        "artifactStore": { "type": "S3", "location": "artifacts" },
+        "pipelineType": "V2",
+        "stages": [
+            { "name": "Source", "actions": [{
+                "name": "Source",
+                "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
+                "configuration": { "S3Bucket": SOURCE_BUCKET, "S3ObjectKey": SOURCE_KEY, "PollForSourceChanges": "false" },
+                "outputArtifacts": [{ "name": "Src" }],
+                "namespace": "SourceVariables"
+            }]},
+            { "name": "Build", "actions": [
+                commands("Compile", 1, &[&gate, "cat app.txt > build.txt", "echo built >> build.txt"], "Src", Some(("Built", "build.txt")))
+            ]},
+            { "name": "Test", "actions": [
+                commands("Unit", 1, &["grep -q built build.txt", "sleep 0.3"], "Built", None),
+                commands("Lint", 1, &["grep -q built build.txt", "sleep 0.3"], "Built", None)
+            ]},
+            { "name": "Approve", "actions": [{
+                "name": "Release",
+                "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" },
+                "configuration": { "CustomData": "Release version #{SourceVariables.VersionId}?" }
+            }]},
+            { "name": "Deploy", "actions": [commands("Ship", 1, &["cat build.txt"], "Built", None)] }
+        ]
+    })
+}
+
+/// Polls GetPipelineExecution until the status is final (30 s at most).
+async fn wait_final(server: &TestServer, pipeline: &str, id: &str) -> PipelineExecutionStatus {
+    for _ in 0..600 {
+        let got = server.client.get_pipeline_execution().pipeline_name(pipeline).pipeline_execution_id(id).send().await.unwrap();
+        let status = got.pipeline_execution().unwrap().status().unwrap().clone();
+        if !matches!(status, PipelineExecutionStatus::InProgress | PipelineExecutionStatus::Stopping) {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("execution {id} did not finish");
+}
+
+/// Polls GetPipelineState until the approval waits for `id`, and returns its token.
+async fn wait_token(server: &TestServer, pipeline: &str, id: &str) -> String {
+    for _ in 0..600 {
+        let state = server.client.get_pipeline_state().name(pipeline).send().await.unwrap();
+        let approve = state.stage_states().iter().find(|s| s.stage_name() == Some("Approve")).unwrap();
+        let waiting = approve.latest_execution().is_some_and(|e| e.pipeline_execution_id() == id);
+        let token = approve.action_states()[0].latest_execution().and_then(|e| e.token());
+        if let (true, Some(token)) = (waiting, token) {
+            return token.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the approval for {id} never became pending");
+}
+
+async fn approve(server: &TestServer, pipeline: &str, token: &str, status: ApprovalStatus) -> Result<(), aws_sdk_codepipeline::Error> {
+    let result = ApprovalResult::builder().summary("checked by the test").status(status).build().unwrap();
+    server
+        .client
+        .put_approval_result()
+        .pipeline_name(pipeline)
+        .stage_name("Approve")
+        .action_name("Release")
+        .result(result)
+        .token(token)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(Into::into)
+}
+
+async fn start(server: &TestServer, pipeline: &str) -> String {
+    let started = server.client.start_pipeline_execution().name(pipeline).send().await.unwrap();
+    started.pipeline_execution_id().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_delivery_pipeline_runs_end_to_end() {
+    on_both_backends(|server| async move {
+        upload_source(&server, "hello from the source").await;
+        let gate = tempdir("gate").join("open");
+        std::fs::write(&gate, "").unwrap();
+        let created = server.raw("CreatePipeline", json!({ "pipeline": delivery_pipeline("delivery", &gate) }).to_string()).await;
+        assert_eq!(created.status, 200, "{}", created.text);
+
+        // CreatePipeline started the first execution.
+        let listed = server.client.list_pipeline_executions().pipeline_name("delivery").send().await.unwrap();
+        let first = listed.pipeline_execution_summaries()[0].clone();
+        assert_eq!(first.trigger().unwrap().trigger_type().unwrap().as_str(), "CreatePipeline");
+        let id = first.pipeline_execution_id().unwrap().to_owned();
+
+        let token = wait_token(&server, "delivery", &id).await;
+        approve(&server, "delivery", &token, ApprovalStatus::Approved).await.unwrap();
+        let again = approve(&server, "delivery", &token, ApprovalStatus::Approved).await.unwrap_err();
+        assert!(matches!(again, aws_sdk_codepipeline::Error::ApprovalAlreadyCompletedException(_) | aws_sdk_codepipeline::Error::InvalidApprovalTokenException(_)), "{again:?}");
+        assert_eq!(wait_final(&server, "delivery", &id).await, PipelineExecutionStatus::Succeeded);
+
+        let actions = server.client.list_action_executions().pipeline_name("delivery")
+            .filter(aws_sdk_codepipeline::types::ActionExecutionFilter::builder().pipeline_execution_id(&id).build())
+            .send().await.unwrap();
+        let details = actions.action_execution_details();
+        let find = |name: &str| details.iter().find(|d| d.action_name() == Some(name)).unwrap();
+        let (unit, lint) = (find("Unit"), find("Lint"));
+        assert!(unit.start_time().unwrap() < lint.last_update_time().unwrap() && lint.start_time().unwrap() < unit.last_update_time().unwrap(), "tests ran in parallel");
+        let source = find("Source").output().unwrap();
+        assert!(source.output_variables().unwrap().contains_key("VersionId"));
+        let release = find("Release").input().unwrap().resolved_configuration().unwrap();
+        let version = source.output_variables().unwrap()["VersionId"].clone();
+        assert_eq!(release["CustomData"], format!("Release version {version}?"), "variables resolved in the approval");
+        let execution = server.client.get_pipeline_execution().pipeline_name("delivery").pipeline_execution_id(&id).send().await.unwrap();
+        assert_eq!(execution.pipeline_execution().unwrap().artifact_revisions()[0].revision_id(), Some(version.as_str()));
+
+        // Rejected: the pipeline fails at the approval and never deploys.
+        let rejected = start(&server, "delivery").await;
+        let token = wait_token(&server, "delivery", &rejected).await;
+        approve(&server, "delivery", &token, ApprovalStatus::Rejected).await.unwrap();
+        assert_eq!(wait_final(&server, "delivery", &rejected).await, PipelineExecutionStatus::Failed);
+
+        // Stopped and abandoned while waiting for approval.
+        let stopped = start(&server, "delivery").await;
+        wait_token(&server, "delivery", &stopped).await;
+        server.client.stop_pipeline_execution().pipeline_name("delivery").pipeline_execution_id(&stopped).abandon(true).reason("no longer needed").send().await.unwrap();
+        assert_eq!(wait_final(&server, "delivery", &stopped).await, PipelineExecutionStatus::Stopped);
+        let summaries = server.client.list_pipeline_executions().pipeline_name("delivery").send().await.unwrap();
+        let stopped_summary = summaries.pipeline_execution_summaries().iter().find(|s| s.pipeline_execution_id() == Some(stopped.as_str())).unwrap();
+        assert_eq!(stopped_summary.stop_trigger().unwrap().reason(), Some("no longer needed"));
+        let not_stoppable = server.client.stop_pipeline_execution().pipeline_name("delivery").pipeline_execution_id(&stopped).send().await.unwrap_err();
+        assert!(not_stoppable.into_service_error().is_pipeline_execution_not_stoppable_exception());
+
+        // A failing build, retried after the cause is fixed.
+        std::fs::remove_file(&gate).unwrap();
+        let retried = start(&server, "delivery").await;
+        assert_eq!(wait_final(&server, "delivery", &retried).await, PipelineExecutionStatus::Failed);
+        std::fs::write(&gate, "").unwrap();
+        server.client.retry_stage_execution().pipeline_name("delivery").stage_name("Build").pipeline_execution_id(&retried)
+            .retry_mode(StageRetryMode::FailedActions).send().await.unwrap();
+        let token = wait_token(&server, "delivery", &retried).await;
+        let state = server.client.get_pipeline_state().name("delivery").send().await.unwrap();
+        let build = state.stage_states().iter().find(|s| s.stage_name() == Some("Build")).unwrap();
+        assert_eq!(build.retry_stage_metadata().unwrap().manual_stage_retry_attempt(), Some(1));
+        approve(&server, "delivery", &token, ApprovalStatus::Approved).await.unwrap();
+        assert_eq!(wait_final(&server, "delivery", &retried).await, PipelineExecutionStatus::Succeeded);
+
+        // Held at a disabled transition until it is enabled again.
+        server.client.disable_stage_transition().pipeline_name("delivery").stage_name("Deploy")
+            .transition_type(StageTransitionType::Inbound).reason("change freeze").send().await.unwrap();
+        let held = start(&server, "delivery").await;
+        let token = wait_token(&server, "delivery", &held).await;
+        approve(&server, "delivery", &token, ApprovalStatus::Approved).await.unwrap();
+        let mut waited = false;
+        for _ in 0..200 {
+            let state = server.client.get_pipeline_state().name("delivery").send().await.unwrap();
+            let deploy = state.stage_states().iter().find(|s| s.stage_name() == Some("Deploy")).unwrap();
+            assert_eq!(deploy.inbound_transition_state().unwrap().disabled_reason(), Some("change freeze"));
+            if deploy.inbound_execution().is_some_and(|e| e.pipeline_execution_id() == held) {
+                waited = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(waited, "the execution waits in front of the disabled transition");
+        server.client.enable_stage_transition().pipeline_name("delivery").stage_name("Deploy")
+            .transition_type(StageTransitionType::Inbound).send().await.unwrap();
+        assert_eq!(wait_final(&server, "delivery", &held).await, PipelineExecutionStatus::Succeeded);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn execution_errors_use_codepipeline_exceptions() {
+    on_both_backends(|server| async move {
+        let gate = tempdir("gate").join("open");
+        let created = server.raw("CreatePipeline", json!({ "pipeline": delivery_pipeline("errors", &gate) }).to_string()).await;
+        assert_eq!(created.status, 200, "{}", created.text);
+        let client = &server.client;
+        let missing = client.start_pipeline_execution().name("nope").send().await.unwrap_err();
+        assert!(missing.into_service_error().is_pipeline_not_found_exception());
+        let no_exec = client.get_pipeline_execution().pipeline_name("errors").pipeline_execution_id("00000000-0000-0000-0000-000000000000").send().await.unwrap_err();
+        assert!(no_exec.into_service_error().is_pipeline_execution_not_found_exception());
+        let bad_token = client.put_approval_result().pipeline_name("errors").stage_name("Approve").action_name("Release")
+            .result(ApprovalResult::builder().summary("x").status(ApprovalStatus::Approved).build().unwrap())
+            .token("11111111-1111-1111-1111-111111111111").send().await.unwrap_err();
+        assert!(bad_token.into_service_error().is_invalid_approval_token_exception());
+        let no_stage = client.disable_stage_transition().pipeline_name("errors").stage_name("Nope")
+            .transition_type(StageTransitionType::Inbound).reason("x").send().await.unwrap_err();
+        assert!(no_stage.into_service_error().is_stage_not_found_exception());
+        let no_reason = server.raw("DisableStageTransition", r#"{"pipelineName":"errors","stageName":"Deploy","transitionType":"Inbound","reason":"bad\nreason"}"#).await;
+        assert_eq!(no_reason.error_type(), "ValidationException");
+        let token = client.start_pipeline_execution().name("errors").client_request_token("same-token").send().await.unwrap();
+        let again = client.start_pipeline_execution().name("errors").client_request_token("same-token").send().await.unwrap();
+        assert_eq!(token.pipeline_execution_id(), again.pipeline_execution_id(), "the client token de-duplicates");
+        server
+    })
+    .await;
+}
