@@ -69,6 +69,13 @@ impl Script {
         let nonce = format!("##sluice:{}##", uuid::Uuid::new_v4().simple());
         let marker = quote(&nonce);
         let mut text = String::from("exec 2>&1\n(set -o pipefail) 2>/dev/null && set -o pipefail\n");
+        // If the server dies (SIGKILL, OOM), nothing else would end this run: a watcher ends the
+        // whole process group within a second, so the action taken over after the restart is
+        // the only one that can finish.
+        text.push_str(&format!(
+            "( while kill -0 {} 2>/dev/null; do sleep 1; done; kill -KILL 0 ) >/dev/null 2>&1 &\n",
+            std::process::id()
+        ));
         for (index, command) in commands.iter().enumerate() {
             // `eval` keeps the command in this shell, so `cd` and `export` reach the next one.
             text.push_str(&format!(

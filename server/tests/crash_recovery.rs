@@ -1,0 +1,191 @@
+//! SIGKILL the real `sluice` binary at several points of a run, start it again on the same data
+//! dir: every execution goes on or ends in a correct status, and no action runs twice to success.
+mod common;
+
+use aws_sdk_codepipeline::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus};
+use aws_sdk_codepipeline::Client;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Sluice {
+    child: Child,
+    url: String,
+    client: Client,
+}
+
+impl Sluice {
+    /// Starts the binary and waits for /healthz.
+    async fn start(data_dir: &Path, port: u16) -> Sluice {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data_dir)
+            .env_remove("SLUICE_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("sluice starts");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if reqwest::get(format!("{url}/healthz")).await.is_ok_and(|r| r.status() == 200) {
+                let config = aws_sdk_codepipeline::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .region(Region::new("us-east-1"))
+                    .endpoint_url(&url)
+                    .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
+                    .build();
+                return Sluice { child, url, client: Client::from_conf(config) };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("sluice did not become healthy");
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn pipeline(build_counter: &Path, deploy_counter: &Path) -> serde_json::Value {
+    let commands = |name: &str, commands: Vec<String>| json!({
+        "name": name,
+        "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
+        "commands": commands,
+        "inputArtifacts": [{ "name": "Src" }],
+    });
+    json!({
+        "name": "crashy",
+        "roleArn": "arn:aws:iam::000000000000:role/pipeline",
+        "artifactStore": { "type": "S3", "location": "artifacts" },
+        "pipelineType": "V2",
+        "stages": [
+            { "name": "Source", "actions": [{
+                "name": "Source",
+                "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
+                "configuration": { "S3Bucket": "sources", "S3ObjectKey": "app.zip", "PollForSourceChanges": "false" },
+                "outputArtifacts": [{ "name": "Src" }]
+            }]},
+            { "name": "Build", "actions": [commands("Compile", vec![format!("sleep 3; echo built >> {}", build_counter.display())])] },
+            { "name": "Approve", "actions": [{
+                "name": "Release",
+                "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" }
+            }]},
+            { "name": "Deploy", "actions": [commands("Ship", vec![format!("echo shipped >> {}", deploy_counter.display())])] }
+        ]
+    })
+}
+
+async fn action_status(sluice: &Sluice, stage: &str) -> (Option<String>, Option<String>, Option<String>) {
+    let state = sluice.client.get_pipeline_state().name("crashy").send().await.unwrap();
+    let stage = state.stage_states().iter().find(|s| s.stage_name() == Some(stage)).unwrap().clone();
+    let latest = stage.action_states()[0].latest_execution().cloned();
+    let execution = stage.latest_execution().map(|e| e.pipeline_execution_id().to_owned());
+    (latest.as_ref().and_then(|l| l.status()).map(|s| s.as_str().to_owned()), latest.and_then(|l| l.token().map(str::to_owned)), execution)
+}
+
+/// Polls until the stage's action reports `status` for execution `id` (20 s at most).
+async fn wait_action(sluice: &Sluice, stage: &str, id: &str, status: &str) -> Option<String> {
+    for _ in 0..400 {
+        let (now, token, execution) = action_status(sluice, stage).await;
+        if now.as_deref() == Some(status) && execution.as_deref() == Some(id) {
+            return token;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{stage} never reached {status} for {id}: {:?}", action_status(sluice, stage).await);
+}
+
+async fn wait_final(sluice: &Sluice, id: &str) -> String {
+    for _ in 0..400 {
+        let got = sluice.client.get_pipeline_execution().pipeline_name("crashy").pipeline_execution_id(id).send().await.unwrap();
+        let status = got.pipeline_execution().unwrap().status().unwrap().as_str().to_owned();
+        if status != "InProgress" && status != "Stopping" {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("execution {id} never finished");
+}
+
+fn lines(path: &PathBuf) -> usize {
+    std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn sigkill_at_any_point_loses_nothing() {
+    let data_dir = std::env::temp_dir().join(format!("sluice-crash-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let (built, shipped) = (data_dir.join("built.count"), data_dir.join("shipped.count"));
+    let port = free_port();
+
+    let sluice = Sluice::start(&data_dir, port).await;
+    let source = data_dir.join("source");
+    std::fs::create_dir_all(&source).unwrap();
+    std::fs::write(source.join("app.txt"), "v1").unwrap();
+    let zip = data_dir.join("source.zip");
+    engine::objects::artifacts::pack_dir(&source, &zip).await.unwrap();
+    let put = reqwest::Client::new().put(format!("{}/objects/sources/app.zip", sluice.url)).body(std::fs::read(&zip).unwrap()).send().await.unwrap();
+    assert_eq!(put.status(), 201);
+    let created = reqwest::Client::new()
+        .post(format!("{}/", sluice.url))
+        .header("x-amz-target", "CodePipeline_20150709.CreatePipeline")
+        .header("content-type", "application/x-amz-json-1.1")
+        .body(json!({ "pipeline": pipeline(&built, &shipped) }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200, "{}", created.text().await.unwrap());
+    let listed = sluice.client.list_pipeline_executions().pipeline_name("crashy").send().await.unwrap();
+    let id = listed.pipeline_execution_summaries()[0].pipeline_execution_id().unwrap().to_owned();
+
+    // 1. Killed while the build runs: the build runs again after the restart, and finishes once.
+    wait_action(&sluice, "Build", &id, "InProgress").await;
+    sluice.kill();
+    let sluice = Sluice::start(&data_dir, port).await;
+    let token = wait_action(&sluice, "Approve", &id, "InProgress").await;
+    let token = match token {
+        Some(token) => token,
+        None => {
+            // The approval row exists before its runner hands out the token.
+            let mut token = None;
+            for _ in 0..100 {
+                token = action_status(&sluice, "Approve").await.1;
+                if token.is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            token.expect("approval token")
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await; // Long enough for an orphaned build to finish, if one survived.
+    assert_eq!(lines(&built), 1, "the killed build never finished; the rerun finished once");
+
+    // 2. Killed while waiting for approval: the token is still good after the restart.
+    sluice.kill();
+    let sluice = Sluice::start(&data_dir, port).await;
+    let result = ApprovalResult::builder().summary("after the crash").status(ApprovalStatus::Approved).build().unwrap();
+    sluice.client.put_approval_result().pipeline_name("crashy").stage_name("Approve").action_name("Release").result(result).token(&token).send().await.unwrap();
+    assert_eq!(wait_final(&sluice, &id).await, "Succeeded");
+    assert_eq!(lines(&shipped), 1);
+
+    // 3. Killed right after a start: the new execution still runs to its approval.
+    let second = sluice.client.start_pipeline_execution().name("crashy").send().await.unwrap().pipeline_execution_id().unwrap().to_owned();
+    sluice.kill();
+    let sluice = Sluice::start(&data_dir, port).await;
+    wait_action(&sluice, "Approve", &second, "InProgress").await;
+    assert_eq!(lines(&built), 2, "the second execution built exactly once");
+    sluice.client.stop_pipeline_execution().pipeline_name("crashy").pipeline_execution_id(&second).abandon(true).send().await.unwrap();
+    assert_eq!(wait_final(&sluice, &second).await, "Stopped");
+    sluice.kill();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
