@@ -7,6 +7,8 @@ cd "$ROOT"
 # Outside the clone, so a fresh clone on the same machine (CI) reuses compiled dependencies.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/sluice/target}
 export PATH="$HOME/.cargo/bin:$PATH"
+# Incremental caches only help an edit-compile loop; for these one-shot builds they cost gigabytes.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 # Must equal the `wasm-bindgen` version pinned in Cargo.toml.
 WASM_BINDGEN_VERSION=0.2.130
 

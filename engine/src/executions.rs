@@ -80,6 +80,7 @@ impl Engine {
                 trigger_detail: request.trigger_detail.clone(),
                 execution_mode: decl.effective_execution_mode(),
                 execution_type: "STANDARD".into(),
+                rollback_target: None,
                 variables,
                 source_revisions: request.source_revisions.clone(),
                 client_request_token: request.client_request_token.clone(),
@@ -206,6 +207,78 @@ impl Engine {
             Ok(())
         })
         .await
+    }
+
+    /// RollbackStage: a new execution that runs one stage again with the artifacts and variables
+    /// of an earlier execution that succeeded there. Returns the new execution's id.
+    pub async fn rollback_stage(&self, pipeline: &str, stage: &str, target_id: &str) -> Result<String> {
+        let record = self.pipeline(pipeline, None).await?;
+        let decl = &record.declaration;
+        let unable = |why: String| EngineError::refused("UnableToRollbackStageException", why);
+        if decl.effective_pipeline_type() != model::PipelineType::V2 {
+            return Err(unable("Stage rollback needs a V2 pipeline.".into()));
+        }
+        if decl.effective_execution_mode() == model::ExecutionMode::Parallel {
+            return Err(unable("Stage rollback is not available in PARALLEL mode.".into()));
+        }
+        let index = decl.stages.iter().position(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
+        if index == 0 {
+            return Err(unable("The source stage cannot be rolled back.".into()));
+        }
+        let target = self.execution(pipeline, target_id).await?;
+        if target.execution_type == "ROLLBACK" {
+            return Err(unable(format!("Execution {target_id} is itself a rollback.")));
+        }
+        if Some(target.pipeline_version) != decl.version {
+            return Err(EngineError::refused(
+                "PipelineExecutionOutdatedException",
+                format!("Execution {target_id} ran version {} of the pipeline; only executions of the current version can be rolled back to.", target.pipeline_version),
+            ));
+        }
+        let id = {
+            let lock = self.runtime.pipeline_lock(pipeline);
+            let _serial = lock.lock().await;
+            let mut tx = self.store.begin().await?;
+            rows::lock_pipeline(&mut tx, pipeline).await?;
+            let succeeded = rows::stages_of(&mut tx, target_id).await?.iter().any(|s| s.stage_name == stage && s.status == S::Succeeded);
+            if !succeeded {
+                return Err(unable(format!("Execution {target_id} did not succeed in stage '{stage}'.")));
+            }
+            let mut tick = Tick::new(self);
+            let exec = ExecutionRow {
+                execution_id: uuid::Uuid::new_v4().to_string(),
+                seq: rows::next_seq(&mut tx, pipeline).await?,
+                status: P::InProgress,
+                status_summary: None,
+                trigger_type: TriggerType::ManualRollback,
+                trigger_detail: target_id.to_owned(),
+                execution_type: "ROLLBACK".into(),
+                rollback_target: Some(target_id.to_owned()),
+                client_request_token: None,
+                stop_reason: None,
+                stop_abandon: false,
+                current_stage: index,
+                created_ms: tick.now,
+                updated_ms: tick.now,
+                ..target.clone()
+            };
+            rows::insert_execution(&mut tx, &exec).await?;
+            // The earlier stages' results, so inputs and variables resolve as they did then.
+            let earlier: Vec<&str> = decl.stages[..index].iter().map(|s| s.name.as_str()).collect();
+            for mut row in rows::actions_of(&mut tx, target_id).await? {
+                if row.status == A::Succeeded && earlier.contains(&row.stage_name.as_str()) {
+                    row.action_execution_id = uuid::Uuid::new_v4().to_string();
+                    row.execution_id = exec.execution_id.clone();
+                    rows::upsert_action(&mut tx, &row).await?;
+                }
+            }
+            let trigger = json!({ "execution-trigger": { "trigger-type": "ManualRollback", "trigger-detail": target_id } });
+            tick.events.push(crate::events::PendingEvent::pipeline(pipeline, &exec.execution_id, exec.pipeline_version, "STARTED", trigger));
+            tick.commit(tx).await?;
+            exec.execution_id
+        };
+        self.advance(pipeline).await?;
+        Ok(id)
     }
 
     /// PutApprovalResult: answers a waiting manual approval once. Returns when it was answered.

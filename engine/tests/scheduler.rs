@@ -401,3 +401,69 @@ async fn a_client_token_starts_one_execution() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn artifacts_are_encrypted_with_the_artifact_store_key() {
+    on_both(|h| async move {
+        let mut decl = pipeline("p", vec![
+            ("Source", vec![step("Src", "Source", 1, json!({ "Write": "secret-payload" }), &[], &["Code"])]),
+            ("Build", vec![step("B", "Build", 1, json!({ "Read": "Code" }), &["Code"], &[])]),
+        ]);
+        decl["artifactStore"]["encryptionKey"] = json!({ "id": "alias/sluice-test", "type": "KMS" });
+        h.create(decl).await;
+
+        let without_key = h.start("p").await;
+        assert_eq!(h.wait_end("p", &without_key).await, PipelineExecutionStatus::Failed);
+        let src = h.wait_action("p", &without_key, "Src", |_| true).await;
+        assert!(src.error_message.unwrap().contains("alias/sluice-test"), "the missing key is named");
+
+        h.engine.objects().keys().create_key("alias/sluice-test").unwrap();
+        let id = h.start("p").await;
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
+        let src = h.wait_action("p", &id, "Src", |_| true).await;
+        let stored = &src.output["outputArtifacts"][0];
+        let location = &stored["location"]["s3Location"];
+        let version = h
+            .engine
+            .objects()
+            .version(location["bucketName"].as_str().unwrap(), location["objectKey"].as_str().unwrap(), stored["versionId"].as_str().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(version.encryption_key_id.as_deref(), Some("alias/sluice-test"));
+        let b = h.wait_action("p", &id, "B", |_| true).await;
+        assert_eq!(b.output["outputVariables"]["Message"], "secret-payload", "the consumer read the decrypted artifact");
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rolling_back_reruns_one_stage_with_an_earlier_executions_artifacts() {
+    on_both(|h| async move {
+        let mut decl = pipeline("p", vec![
+            ("Source", vec![step("Src", "Source", 1, json!({ "Write": "from-source" }), &[], &["Code"])]),
+            ("Deploy", vec![step("D", "Deploy", 1, json!({ "Read": "Code" }), &["Code"], &[])]),
+        ]);
+        decl["pipelineType"] = json!("V2");
+        h.create(decl).await;
+        let good = h.start("p").await;
+        assert_eq!(h.wait_end("p", &good).await, PipelineExecutionStatus::Succeeded);
+        let refused = h.engine.rollback_stage("p", "Source", &good).await.unwrap_err();
+        assert!(matches!(refused, engine::EngineError::Refused { exception: "UnableToRollbackStageException", .. }));
+
+        let rollback = h.engine.rollback_stage("p", "Deploy", &good).await.unwrap();
+        assert_eq!(h.wait_end("p", &rollback).await, PipelineExecutionStatus::Succeeded);
+        let exec = h.engine.execution("p", &rollback).await.unwrap();
+        assert_eq!(exec.execution_type, "ROLLBACK");
+        assert_eq!(exec.rollback_target.as_deref(), Some(good.as_str()));
+        let runs = h.runs("p", &rollback).await;
+        let deploys: Vec<_> = runs.iter().filter(|r| r.action_name == "D").collect();
+        assert_eq!(deploys.len(), 1);
+        assert_eq!(deploys[0].output["outputVariables"]["Message"], "from-source", "the target's artifact was used");
+        let nested = h.engine.rollback_stage("p", "Deploy", &rollback).await.unwrap_err();
+        assert!(nested.to_string().contains("itself a rollback"));
+        h
+    })
+    .await;
+}

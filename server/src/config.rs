@@ -12,6 +12,25 @@ pub struct Cli {
 pub enum Command {
     /// Run the web app, the CodePipeline API and the engine.
     Serve(Config),
+    /// Manage the encryption keys that artifact stores name in `encryptionKey.id`.
+    #[command(subcommand)]
+    Kms(KmsCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum KmsCommand {
+    /// Create a key; pipelines then name it in `artifactStore.encryptionKey.id`.
+    CreateKey {
+        /// The key id, as pipelines will name it (an id, alias or KMS key ARN).
+        id: String,
+        #[arg(long, env = "SLUICE_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// List the key ids.
+    ListKeys {
+        #[arg(long, env = "SLUICE_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]

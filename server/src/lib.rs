@@ -86,6 +86,22 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .with_state(state)
 }
 
+/// `sluice kms ...`: the key store works on files alone, so no server needs to run.
+pub fn kms(command: config::KmsCommand) -> anyhow::Result<()> {
+    match command {
+        config::KmsCommand::CreateKey { id, data_dir } => {
+            engine::objects::KeyStore::new(&data_dir).create_key(&id)?;
+            println!("Created key {id:?} in {}", data_dir.join("keys").display());
+        }
+        config::KmsCommand::ListKeys { data_dir } => {
+            for id in engine::objects::KeyStore::new(&data_dir).list_keys()? {
+                println!("{id}");
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     match state.engine.store().ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),

@@ -7,5 +7,6 @@ async fn main() -> anyhow::Result<()> {
     server::init_tracing();
     match cli.command {
         server::config::Command::Serve(config) => server::serve(config).await,
+        server::config::Command::Kms(command) => server::kms(command),
     }
 }

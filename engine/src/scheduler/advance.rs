@@ -199,7 +199,9 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
         }
         None => {
             set_stage(run, tick, &stage.stage_name, S::Succeeded);
-            if run.exec.current_stage + 1 >= run.decl.stages.len() {
+            if run.exec.rollback_target.is_some() {
+                finish(run, tick, P::Succeeded, Some(format!("Stage '{}' rolled back.", stage.stage_name)));
+            } else if run.exec.current_stage + 1 >= run.decl.stages.len() {
                 finish(run, tick, P::Succeeded, Some("All stages succeeded.".into()));
             } else {
                 run.exec.current_stage += 1;

@@ -18,6 +18,8 @@ pub struct ExecutionRow {
     pub trigger_detail: String,
     pub execution_mode: ExecutionMode,
     pub execution_type: String,
+    /// For a rollback: the execution whose run of the stage is repeated.
+    pub rollback_target: Option<String>,
     /// `[{"name", "resolvedValue"}]`, as GetPipelineExecution reports them.
     pub variables: Value,
     pub source_revisions: Value,
@@ -93,6 +95,7 @@ impl ExecutionRow {
             trigger_detail: row.try_get("trigger_detail")?,
             execution_mode: wire(row.try_get("execution_mode")?, ExecutionMode::from_wire)?,
             execution_type: row.try_get("execution_type")?,
+            rollback_target: row.try_get("rollback_target")?,
             variables: json(row.try_get("variables")?)?,
             source_revisions: json(row.try_get("source_revisions")?)?,
             client_request_token: row.try_get("client_request_token")?,
@@ -152,7 +155,7 @@ impl ActionRow {
 
 const EXECUTION_COLUMNS: &str = "execution_id, pipeline_name, pipeline_version, seq, status, status_summary, \
     trigger_type, trigger_detail, execution_mode, execution_type, variables, source_revisions, \
-    client_request_token, stop_reason, stop_abandon, current_stage, created_ms, updated_ms";
+    client_request_token, stop_reason, stop_abandon, current_stage, created_ms, updated_ms, rollback_target";
 const ACTION_COLUMNS: &str = "action_execution_id, execution_id, stage_name, action_name, run_order, \
     stage_attempt, status, summary, error_code, error_message, external_execution_id, external_execution_url, \
     token, expires_ms, lease_owner, lease_expires_ms, claims, input, output, started_ms, updated_ms";
@@ -179,7 +182,7 @@ pub async fn next_seq(conn: &mut AnyConnection, pipeline: &str) -> Result<i64> {
 pub async fn insert_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Result<()> {
     sqlx::query(&format!(
         "insert into pipeline_execution ({EXECUTION_COLUMNS}) values \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
     .bind(&e.execution_id)
     .bind(&e.pipeline_name)
@@ -199,6 +202,7 @@ pub async fn insert_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Res
     .bind(e.current_stage as i64)
     .bind(e.created_ms)
     .bind(e.updated_ms)
+    .bind(&e.rollback_target)
     .execute(&mut *conn)
     .await
     .map_err(super::conflict_on_unique)?;

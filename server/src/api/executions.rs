@@ -76,6 +76,19 @@ pub async fn retry(state: &AppState, input: RetryInput) -> ApiResult<Value> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollbackInput {
+    pipeline_name: String,
+    stage_name: String,
+    target_pipeline_execution_id: String,
+}
+
+pub async fn rollback(state: &AppState, input: RollbackInput) -> ApiResult<Value> {
+    let id = state.engine.rollback_stage(&input.pipeline_name, &input.stage_name, &input.target_pipeline_execution_id).await?;
+    Ok(json!({ "pipelineExecutionId": id }))
+}
+
+#[derive(Deserialize)]
 pub struct ApprovalResult {
     summary: String,
     status: String,
@@ -177,6 +190,9 @@ pub async fn get_execution(state: &AppState, input: GetExecutionInput) -> ApiRes
     if let Some(summary) = &exec.status_summary {
         out["statusSummary"] = json!(summary);
     }
+    if let Some(target) = &exec.rollback_target {
+        out["rollbackMetadata"] = json!({ "rollbackTargetPipelineExecutionId": target });
+    }
     Ok(json!({ "pipelineExecution": out }))
 }
 
@@ -216,6 +232,9 @@ pub async fn list_executions(state: &AppState, input: ListExecutionsInput) -> Ap
         }
         if let Some(reason) = &exec.stop_reason {
             summary["stopTrigger"] = json!({ "reason": reason });
+        }
+        if let Some(target) = &exec.rollback_target {
+            summary["rollbackMetadata"] = json!({ "rollbackTargetPipelineExecutionId": target });
         }
         summaries.push(summary);
     }

@@ -70,6 +70,7 @@ async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> ApiResult<V
         "StartPipelineExecution" => executions::start(state, parse(body)?).await,
         "StopPipelineExecution" => executions::stop(state, parse(body)?).await,
         "RetryStageExecution" => executions::retry(state, parse(body)?).await,
+        "RollbackStage" => executions::rollback(state, parse(body)?).await,
         "PutApprovalResult" => executions::approve(state, parse(body)?).await,
         "EnableStageTransition" => executions::enable_transition(state, parse(body)?).await,
         "DisableStageTransition" => executions::disable_transition(state, parse(body)?).await,
