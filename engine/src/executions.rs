@@ -1,7 +1,7 @@
 //! What clients do to executions: start, stop, retry a stage, answer an approval, disable and
 //! enable transitions, and read state. Each change is one transaction with its events; the
 //! scheduler then moves the pipeline on.
-use crate::scheduler::{progress, set_stage, Run, Tick};
+use crate::scheduler::{progress, restart_stage, Retry, Run, Tick};
 use crate::store::events::{set_transition, transitions, TransitionRow};
 use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::now_ms;
@@ -174,35 +174,7 @@ impl Engine {
             if others_running && run.exec.execution_mode != model::ExecutionMode::Parallel {
                 return Err(EngineError::refused("ConflictException", "Another execution is running in this stage."));
             }
-            let stage_decl = run.decl.stages[index].clone();
-            let failed: Vec<String> = stage_decl
-                .actions
-                .iter()
-                .filter(|a| run.latest(&row, &a.name).is_some_and(|r| matches!(r.status, A::Failed | A::Abandoned)))
-                .map(|a| a.name.clone())
-                .collect();
-            let stage_row = run.stages.iter_mut().find(|s| s.stage_name == stage).expect("checked above");
-            stage_row.attempt += 1;
-            stage_row.manual_retries += 1;
-            if mode == RetryMode::AllActions {
-                stage_row.base_attempt = stage_row.attempt;
-            }
-            let attempt = stage_row.attempt;
-            set_stage(run, tick, stage, S::InProgress);
-            run.exec.status = P::InProgress;
-            run.exec.status_summary = None;
-            run.exec.stop_reason = None;
-            run.exec.stop_abandon = false;
-            run.exec.current_stage = index;
-            run.exec.updated_ms = tick.now;
-            tick.events.push(crate::events::PendingEvent::pipeline(
-                &run.exec.pipeline_name, &run.exec.execution_id, run.exec.pipeline_version, "RESUMED", json!({}),
-            ));
-            if mode == RetryMode::FailedActions {
-                for action in stage_decl.actions.iter().filter(|a| failed.contains(&a.name)) {
-                    tick.create_action(run, &stage_decl, action, attempt);
-                }
-            }
+            restart_stage(run, tick, index, mode, Retry::Manual);
             progress(run, tick);
             Ok(())
         })

@@ -467,3 +467,28 @@ async fn rolling_back_reruns_one_stage_with_an_earlier_executions_artifacts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn on_failure_retry_retries_a_failed_stage_once_by_itself() {
+    on_both(|h| async move {
+        let declare = |name: &str, fail_times: &str| {
+            let mut decl = pipeline(name, vec![source(json!({})), ("Build", vec![step("Flaky", "Build", 1, json!({ "FailTimes": fail_times }), &[], &[])])]);
+            decl["pipelineType"] = json!("V2");
+            decl["stages"][1]["onFailure"] = json!({ "result": "RETRY", "retryConfiguration": { "retryMode": "FAILED_ACTIONS" } });
+            decl
+        };
+        h.create(declare("once", "1")).await;
+        h.create(declare("twice", "2")).await;
+        let recovers = h.start("once").await;
+        assert_eq!(h.wait_end("once", &recovers).await, PipelineExecutionStatus::Succeeded);
+        assert_eq!(h.runs("once", &recovers).await.iter().filter(|r| r.action_name == "Flaky").count(), 2);
+        let (_, stages) = h.engine.pipeline_state("once").await.unwrap();
+        assert_eq!(stages[1].latest.as_ref().unwrap().0.auto_retries, 1);
+
+        let gives_up = h.start("twice").await;
+        assert_eq!(h.wait_end("twice", &gives_up).await, PipelineExecutionStatus::Failed);
+        assert_eq!(h.runs("twice", &gives_up).await.iter().filter(|r| r.action_name == "Flaky").count(), 2, "one automatic attempt only");
+        h
+    })
+    .await;
+}

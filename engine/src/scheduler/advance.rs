@@ -6,10 +6,10 @@ use super::Tick;
 use crate::events::PendingEvent;
 use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::events::{transitions, TransitionRow};
-use crate::{Engine, Result};
+use crate::{Engine, Result, RetryMode};
 use model::{
-    ActionExecutionStatus as A, ExecutionMode, PipelineDeclaration, PipelineExecutionStatus as P,
-    StageDeclaration, StageExecutionStatus as S,
+    ActionExecutionStatus as A, ConditionResult, ExecutionMode, PipelineDeclaration, PipelineExecutionStatus as P,
+    StageDeclaration, StageExecutionStatus as S, StageRetryMode,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -85,8 +85,12 @@ impl Run {
 impl Engine {
     /// Moves every active execution of a pipeline as far as it can go now.
     pub(crate) async fn advance(&self, pipeline: &str) -> Result<()> {
+        // Every finished action asks for an advance; while one is already queued for the lock,
+        // more would only reload the same state.
+        let Some(ticket) = self.runtime.queue_advance(pipeline) else { return Ok(()) };
         let lock = self.runtime.pipeline_lock(pipeline);
         let _serial = lock.lock().await;
+        drop(ticket);
         let mut tx = self.store.begin().await?;
         if !rows::lock_pipeline(&mut tx, pipeline).await? {
             return Ok(());
@@ -177,6 +181,10 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
     });
     if let Some(failed) = failed {
         if !running {
+            if let Some(mode) = automatic_retry(&stage_decl, &stage) {
+                restart_stage(run, tick, run.exec.current_stage, mode, Retry::Automatic);
+                return;
+            }
             set_stage(run, tick, &stage.stage_name, S::Failed);
             let why = failed.error_message.clone().unwrap_or_else(|| "An action failed.".into());
             finish(run, tick, P::Failed, Some(format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name)));
@@ -209,6 +217,64 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
             }
         }
     }
+}
+
+/// `onFailure: {result: RETRY}` retries a failed stage once by itself (CodePipeline allows one
+/// automatic attempt). Conditions with rules are not evaluated yet, so only the unconditional
+/// form retries.
+fn automatic_retry(stage: &StageDeclaration, row: &StageRow) -> Option<RetryMode> {
+    let on_failure = stage.on_failure.as_ref()?;
+    let unconditional = on_failure.conditions.is_empty();
+    (on_failure.result == Some(ConditionResult::Retry) && unconditional && row.auto_retries == 0).then(|| {
+        match on_failure.retry_configuration.as_ref().and_then(|c| c.retry_mode) {
+            Some(StageRetryMode::AllActions) => RetryMode::AllActions,
+            _ => RetryMode::FailedActions,
+        }
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    Manual,
+    Automatic,
+}
+
+/// Runs a failed or stopped stage again: its failed actions, or all of them from the first group.
+pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: RetryMode, trigger: Retry) {
+    let stage_decl = run.decl.stages[index].clone();
+    let Some(row) = run.stage_row(&stage_decl.name).cloned() else { return };
+    let failed: Vec<String> = stage_decl
+        .actions
+        .iter()
+        .filter(|a| run.latest(&row, &a.name).is_some_and(|r| matches!(r.status, A::Failed | A::Abandoned)))
+        .map(|a| a.name.clone())
+        .collect();
+    let Some(stage_row) = run.stage_row_mut(&stage_decl.name) else { return };
+    stage_row.attempt += 1;
+    match trigger {
+        Retry::Manual => stage_row.manual_retries += 1,
+        Retry::Automatic => stage_row.auto_retries += 1,
+    }
+    if mode == RetryMode::AllActions {
+        stage_row.base_attempt = stage_row.attempt;
+    }
+    let attempt = stage_row.attempt;
+    set_stage(run, tick, &stage_decl.name, S::InProgress);
+    if run.exec.status != P::InProgress {
+        run.exec.status = P::InProgress;
+        run.exec.status_summary = None;
+        run.exec.stop_reason = None;
+        run.exec.stop_abandon = false;
+        tick.events.push(run.event_pipeline("RESUMED", json!({})));
+    }
+    run.exec.current_stage = index;
+    run.exec.updated_ms = tick.now;
+    if mode == RetryMode::FailedActions {
+        for action in stage_decl.actions.iter().filter(|a| failed.contains(&a.name)) {
+            tick.create_action(run, &stage_decl, action, attempt);
+        }
+    }
+    progress(run, tick);
 }
 
 /// Lets waiting executions into stages whose lock and transition allow it.

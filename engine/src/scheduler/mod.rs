@@ -3,7 +3,7 @@
 mod advance;
 mod runner;
 
-pub(crate) use advance::{progress, set_stage, Run};
+pub(crate) use advance::{progress, restart_stage, Retry, Run};
 
 use crate::events::PendingEvent;
 use crate::providers::ActionProvider;
@@ -51,6 +51,8 @@ pub(crate) struct Runtime {
     pub shutdown: CancellationToken,
     declarations: Mutex<HashMap<(String, u32), Arc<model::PipelineDeclaration>>>,
     pipeline_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Pipelines with an `advance` waiting for their lock; see `Engine::advance`.
+    waiting_advances: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Runtime {
@@ -64,13 +66,33 @@ impl Runtime {
             shutdown: CancellationToken::new(),
             declarations: Mutex::default(),
             pipeline_locks: Mutex::default(),
+            waiting_advances: Mutex::default(),
         }
+    }
+
+    /// Registers an advance about to wait for the pipeline's lock. None when one already waits:
+    /// it has not loaded anything yet, so it will see the caller's committed change. Dropping
+    /// the ticket (once the lock is held, or if the wait is abandoned) lets the next one queue.
+    pub fn queue_advance<'a>(&'a self, pipeline: &'a str) -> Option<AdvanceTicket<'a>> {
+        let fresh = self.waiting_advances.lock().unwrap_or_else(|e| e.into_inner()).insert(pipeline.to_owned());
+        fresh.then_some(AdvanceTicket { runtime: self, pipeline })
     }
 
     /// Serialises this process's decisions per pipeline (the database lock does it across processes).
     pub fn pipeline_lock(&self, pipeline: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.pipeline_locks.lock().unwrap_or_else(|e| e.into_inner());
         locks.entry(pipeline.to_owned()).or_default().clone()
+    }
+}
+
+pub(crate) struct AdvanceTicket<'a> {
+    runtime: &'a Runtime,
+    pipeline: &'a str,
+}
+
+impl Drop for AdvanceTicket<'_> {
+    fn drop(&mut self) {
+        self.runtime.waiting_advances.lock().unwrap_or_else(|e| e.into_inner()).remove(self.pipeline);
     }
 }
 
