@@ -10,12 +10,14 @@ mod pipelines;
 pub mod providers;
 mod scheduler;
 pub mod store;
+mod triggers;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use error::{EngineError, Result};
 pub use executions::{ApprovalStatus, RetryMode, StartRequest};
 pub use scheduler::EngineConfig;
+pub use triggers::{ActionRevision, PutRevisionOutcome};
 pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};
 
 /// What providers may use besides their own workspace.

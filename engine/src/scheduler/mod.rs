@@ -193,6 +193,7 @@ impl Engine {
         for pipeline in self.store.pipelines_with_active_executions().await? {
             self.advance(&pipeline).await?;
         }
+        self.poll_sources().await?;
         Ok(())
     }
 }

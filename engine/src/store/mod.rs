@@ -6,6 +6,7 @@ pub mod events;
 pub mod executions;
 mod objects;
 mod pipelines;
+pub mod sources;
 mod tags;
 
 use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
