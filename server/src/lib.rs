@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod logs;
 pub mod objects;
 
 use anyhow::Context;
@@ -73,6 +74,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .route("/healthz", get(healthz))
         .merge(api::router())
         .merge(objects::router())
+        .merge(logs::router())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -4,6 +4,7 @@ mod action_types;
 mod error;
 mod executions;
 mod pipelines;
+mod sources;
 mod tags;
 mod wire;
 
@@ -78,6 +79,8 @@ async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> ApiResult<V
         "ListPipelineExecutions" => executions::list_executions(state, parse(body)?).await,
         "GetPipelineState" => executions::get_state(state, parse(body)?).await,
         "ListActionExecutions" => executions::list_actions(state, parse(body)?).await,
+        "PutActionRevision" => sources::put_action_revision(state, parse(body)?).await,
+        "ListRuleTypes" => sources::list_rule_types(parse(body)?),
         "TagResource" => tags::tag(state, parse(body)?).await,
         "UntagResource" => tags::untag(state, parse(body)?).await,
         "ListTagsForResource" => tags::list(state, parse(body)?).await,

@@ -1,0 +1,69 @@
+//! An action execution's log over HTTP, for the UI and for `curl`:
+//!
+//! - `GET /api/v1/action-executions/{id}/log?after=N&limit=M`: the lines numbered above `after`
+//!   (default 0), at most `limit` of them (default and maximum 1000), as
+//!   `{"lines": [{"n": 1, "text": "..."}], "next": N}`. `next` is the number of the last line
+//!   returned (or `after` when none was), so a follower asks again with `after=next`.
+//!
+//! Errors are `{"__type": "ActionExecutionNotFoundException" | "InvalidArgument" | "InternalError", "message"}`.
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+const MAX_LINES: i64 = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/action-executions/{id}/log", get(log))
+}
+
+#[derive(Deserialize)]
+struct LogQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn log(State(state): State<AppState>, Path(id): Path<String>, query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    let Ok(Query(query)) = query else {
+        return error(StatusCode::BAD_REQUEST, "InvalidArgument", "after and limit must be whole numbers.");
+    };
+    let after = query.after.unwrap_or(0);
+    let limit = query.limit.unwrap_or(MAX_LINES);
+    if after < 0 || !(1..=MAX_LINES).contains(&limit) {
+        return error(StatusCode::BAD_REQUEST, "InvalidArgument", format!("after must be 0 or more and limit 1 to {MAX_LINES}."));
+    }
+    let store = state.engine.store();
+    // An action that has not logged yet has no lines either: only the action row tells them apart.
+    let exists = match store.conn().await {
+        Ok(mut conn) => engine::store::executions::action(&mut conn, &id).await.map(|row| row.is_some()),
+        Err(err) => Err(err),
+    };
+    match exists {
+        Ok(true) => {}
+        Ok(false) => {
+            return error(StatusCode::NOT_FOUND, "ActionExecutionNotFoundException", format!("No action execution with id '{id}'."))
+        }
+        Err(err) => return internal(err),
+    }
+    match store.log(&id, after, limit).await {
+        Ok(lines) => {
+            let next = lines.last().map(|(n, _)| *n).unwrap_or(after);
+            let lines: Vec<_> = lines.into_iter().map(|(n, text)| json!({ "n": n, "text": text })).collect();
+            Json(json!({ "lines": lines, "next": next })).into_response()
+        }
+        Err(err) => internal(err),
+    }
+}
+
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "__type": code, "message": message.into() }))).into_response()
+}
+
+fn internal(err: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %err, "reading an action log failed");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "An internal error occurred; the server log has the details.")
+}
