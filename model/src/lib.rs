@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod parse;
+pub mod time;
 pub mod pipeline;
 pub mod validate;
 pub mod variables;

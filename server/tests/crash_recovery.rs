@@ -56,32 +56,13 @@ fn free_port() -> u16 {
 }
 
 fn pipeline(build_counter: &Path, deploy_counter: &Path) -> serde_json::Value {
-    let commands = |name: &str, commands: Vec<String>| json!({
-        "name": name,
-        "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
-        "commands": commands,
-        "inputArtifacts": [{ "name": "Src" }],
-    });
-    json!({
-        "name": "crashy",
-        "roleArn": "arn:aws:iam::000000000000:role/pipeline",
-        "artifactStore": { "type": "S3", "location": "artifacts" },
-        "pipelineType": "V2",
-        "stages": [
-            { "name": "Source", "actions": [{
-                "name": "Source",
-                "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
-                "configuration": { "S3Bucket": "sources", "S3ObjectKey": "app.zip", "PollForSourceChanges": "false" },
-                "outputArtifacts": [{ "name": "Src" }]
-            }]},
-            { "name": "Build", "actions": [commands("Compile", vec![format!("sleep 3; echo built >> {}", build_counter.display())])] },
-            { "name": "Approve", "actions": [{
-                "name": "Release",
-                "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" }
-            }]},
-            { "name": "Deploy", "actions": [commands("Ship", vec![format!("echo shipped >> {}", deploy_counter.display())])] }
-        ]
-    })
+    let build = format!("sleep 3; echo built >> {}", build_counter.display());
+    let ship = format!("echo shipped >> {}", deploy_counter.display());
+    common::v2_pipeline_with_s3_source("crashy", "sources", "app.zip", vec![
+        json!({ "name": "Build", "actions": [common::commands_action("Compile", 1, &[&build], "Src", None)] }),
+        json!({ "name": "Approve", "actions": [common::approval_action("Release")] }),
+        json!({ "name": "Deploy", "actions": [common::commands_action("Ship", 1, &[&ship], "Src", None)] }),
+    ])
 }
 
 async fn action_status(sluice: &Sluice, stage: &str) -> (Option<String>, Option<String>, Option<String>) {
@@ -128,13 +109,7 @@ async fn sigkill_at_any_point_loses_nothing() {
     let port = free_port();
 
     let sluice = Sluice::start(&data_dir, port).await;
-    let source = data_dir.join("source");
-    std::fs::create_dir_all(&source).unwrap();
-    std::fs::write(source.join("app.txt"), "v1").unwrap();
-    let zip = data_dir.join("source.zip");
-    engine::objects::artifacts::pack_dir(&source, &zip).await.unwrap();
-    let put = reqwest::Client::new().put(format!("{}/objects/sources/app.zip", sluice.url)).body(std::fs::read(&zip).unwrap()).send().await.unwrap();
-    assert_eq!(put.status(), 201);
+    common::upload_zip(&sluice.url, "sources", "app.zip", &[("app.txt", "v1")]).await;
     let created = reqwest::Client::new()
         .post(format!("{}/", sluice.url))
         .header("x-amz-target", "CodePipeline_20150709.CreatePipeline")

@@ -6,26 +6,15 @@ mod common;
 use aws_sdk_codepipeline::types::{
     ApprovalResult, ApprovalStatus, PipelineExecutionStatus, StageRetryMode, StageTransitionType,
 };
-use common::{on_both_backends, TestServer};
+use common::{approval_action, commands_action, on_both_backends, upload_zip, v2_pipeline_with_s3_source, TestServer};
 use serde_json::json;
 use std::time::Duration;
 
 const SOURCE_BUCKET: &str = "sources";
 const SOURCE_KEY: &str = "app.zip";
 
-/// Uploads a zip holding `app.txt` as the source object.
 async fn upload_source(server: &TestServer, text: &str) {
-    let dir = tempdir("src");
-    std::fs::write(dir.join("app.txt"), text).unwrap();
-    let zip = dir.with_extension("zip");
-    engine::objects::artifacts::pack_dir(&dir, &zip).await.unwrap();
-    let response = reqwest::Client::new()
-        .put(format!("{}/objects/{SOURCE_BUCKET}/{SOURCE_KEY}", server.url))
-        .body(std::fs::read(&zip).unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    upload_zip(&server.url, SOURCE_BUCKET, SOURCE_KEY, &[("app.txt", text)]).await;
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
@@ -34,52 +23,22 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-fn commands(name: &str, run_order: u32, commands: &[&str], input: &str, output: Option<(&str, &str)>) -> serde_json::Value {
-    let mut action = json!({
-        "name": name,
-        "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
-        "runOrder": run_order,
-        "commands": commands,
-        "inputArtifacts": [{ "name": input }],
-    });
-    if let Some((artifact, files)) = output {
-        action["outputArtifacts"] = json!([{ "name": artifact, "files": [files] }]);
-    }
-    action
-}
-
 /// The delivery pipeline of the issue; `gate` is a file whose existence the build requires,
 /// so a test can make the build fail and then fix it.
 fn delivery_pipeline(name: &str, gate: &std::path::Path) -> serde_json::Value {
     let gate = format!("test -f {}", gate.display());
-    json!({
-        "name": name,
-        "roleArn": "arn:aws:iam::000000000000:role/pipeline",
-        "artifactStore": { "type": "S3", "location": "artifacts" },
-        "pipelineType": "V2",
-        "stages": [
-            { "name": "Source", "actions": [{
-                "name": "Source",
-                "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
-                "configuration": { "S3Bucket": SOURCE_BUCKET, "S3ObjectKey": SOURCE_KEY, "PollForSourceChanges": "false" },
-                "outputArtifacts": [{ "name": "Src" }],
-                "namespace": "SourceVariables"
-            }]},
-            { "name": "Build", "actions": [
-                commands("Compile", 1, &[&gate, "cat app.txt > build.txt", "echo built >> build.txt"], "Src", Some(("Built", "build.txt")))
-            ]},
-            { "name": "Test", "actions": [
-                commands("Unit", 1, &["grep -q built build.txt", "sleep 0.3"], "Built", None),
-                commands("Lint", 1, &["grep -q built build.txt", "sleep 0.3"], "Built", None)
-            ]},
-            { "name": "Approve", "actions": [{
-                "name": "Release",
-                "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" },
-                "configuration": { "CustomData": "Release version #{SourceVariables.VersionId}?" }
-            }]},
-            { "name": "Deploy", "actions": [commands("Ship", 1, &["cat build.txt"], "Built", None)] }
-        ]
-    })
+    let stage = |name: &str, actions: Vec<serde_json::Value>| json!({ "name": name, "actions": actions });
+    let mut release = approval_action("Release");
+    release["configuration"] = json!({ "CustomData": "Release version #{SourceVariables.VersionId}?" });
+    v2_pipeline_with_s3_source(name, SOURCE_BUCKET, SOURCE_KEY, vec![
+        stage("Build", vec![commands_action("Compile", 1, &[&gate, "cat app.txt > build.txt", "echo built >> build.txt"], "Src", Some(("Built", "build.txt")))]),
+        stage("Test", vec![
+            commands_action("Unit", 1, &["grep -q built build.txt", "sleep 0.3"], "Built", None),
+            commands_action("Lint", 1, &["grep -q built build.txt", "sleep 0.3"], "Built", None),
+        ]),
+        stage("Approve", vec![release]),
+        stage("Deploy", vec![commands_action("Ship", 1, &["cat build.txt"], "Built", None)]),
+    ])
 }
 
 /// Polls GetPipelineExecution until the status is final (30 s at most).

@@ -180,3 +180,61 @@ pub fn sdk_pipeline(name: &str) -> aws_sdk_codepipeline::types::PipelineDeclarat
         .build()
         .unwrap()
 }
+
+/// Zips `files` and uploads the zip as a new version of `bucket/key` in Sluice's object store.
+pub async fn upload_zip(url: &str, bucket: &str, key: &str, files: &[(&str, &str)]) {
+    let dir = std::env::temp_dir().join(format!("sluice-upload-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let zip = dir.with_extension("zip");
+    engine::objects::artifacts::pack_dir(&dir, &zip).await.unwrap();
+    let response = reqwest::Client::new()
+        .put(format!("{url}/objects/{bucket}/{key}"))
+        .body(std::fs::read(&zip).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&zip);
+}
+
+/// A V2 pipeline whose first stage is an S3 source (`bucket/key`, no polling) producing `Src`.
+pub fn v2_pipeline_with_s3_source(name: &str, bucket: &str, key: &str, stages: Vec<serde_json::Value>) -> serde_json::Value {
+    let source = serde_json::json!({ "name": "Source", "actions": [{
+        "name": "Source",
+        "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
+        "configuration": { "S3Bucket": bucket, "S3ObjectKey": key, "PollForSourceChanges": "false" },
+        "outputArtifacts": [{ "name": "Src" }],
+        "namespace": "SourceVariables"
+    }]});
+    serde_json::json!({
+        "name": name,
+        "roleArn": "arn:aws:iam::000000000000:role/pipeline",
+        "artifactStore": { "type": "S3", "location": "artifacts" },
+        "pipelineType": "V2",
+        "stages": std::iter::once(source).chain(stages).collect::<Vec<_>>(),
+    })
+}
+
+/// A Commands action reading `input`, optionally producing `(artifact, files glob)`.
+pub fn commands_action(name: &str, run_order: u32, commands: &[&str], input: &str, output: Option<(&str, &str)>) -> serde_json::Value {
+    let mut action = serde_json::json!({
+        "name": name,
+        "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
+        "runOrder": run_order,
+        "commands": commands,
+        "inputArtifacts": [{ "name": input }],
+    });
+    if let Some((artifact, files)) = output {
+        action["outputArtifacts"] = serde_json::json!([{ "name": artifact, "files": [files] }]);
+    }
+    action
+}
+
+/// A manual approval action.
+pub fn approval_action(name: &str) -> serde_json::Value {
+    serde_json::json!({ "name": name, "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" } })
+}
