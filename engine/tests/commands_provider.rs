@@ -68,6 +68,7 @@ async fn fixture(action: ActionDeclaration, inputs: &[(&str, &[(&str, &str)])]) 
         environment: IndexMap::new(),
         workspace,
         inputs,
+        source_revision: None,
         log: sink,
         cancel: CancellationToken::new(),
         timeout: Duration::from_secs(60),

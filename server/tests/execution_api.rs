@@ -210,3 +210,39 @@ async fn execution_errors_use_codepipeline_exceptions() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn source_revisions_pin_the_object_version_an_execution_uses() {
+    on_both_backends(|server| async move {
+        upload_source(&server, "first").await;
+        let gate = tempdir("gate").join("open");
+        std::fs::write(&gate, "").unwrap();
+        let created = server.raw("CreatePipeline", json!({ "pipeline": delivery_pipeline("pinned", &gate) }).to_string()).await;
+        assert_eq!(created.status, 200, "{}", created.text);
+        let first = server.engine.objects().latest(SOURCE_BUCKET, SOURCE_KEY).await.unwrap().unwrap();
+        upload_source(&server, "second").await;
+
+        let revision = aws_sdk_codepipeline::types::SourceRevisionOverride::builder()
+            .action_name("Source")
+            .revision_type(aws_sdk_codepipeline::types::SourceRevisionType::S3ObjectVersionId)
+            .revision_value(&first.version_id)
+            .build()
+            .unwrap();
+        let started = server.client.start_pipeline_execution().name("pinned").source_revisions(revision).send().await.unwrap();
+        let id = started.pipeline_execution_id().unwrap().to_owned();
+        // The first execution holds the approval stage, so this one is read once its source ran.
+        let mut revision_id = None;
+        for _ in 0..400 {
+            let got = server.client.get_pipeline_execution().pipeline_name("pinned").pipeline_execution_id(&id).send().await.unwrap();
+            revision_id = got.pipeline_execution().unwrap().artifact_revisions().first().and_then(|r| r.revision_id().map(str::to_owned));
+            if revision_id.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(revision_id.as_deref(), Some(first.version_id.as_str()), "the pinned version, not the latest");
+        server.client.stop_pipeline_execution().pipeline_name("pinned").pipeline_execution_id(&id).abandon(true).send().await.unwrap();
+        server
+    })
+    .await;
+}

@@ -37,6 +37,9 @@ pub struct ActionContext {
     pub workspace: PathBuf,
     /// Input artifacts in declaration order, each unpacked into its own directory.
     pub inputs: Vec<InputArtifactDir>,
+    /// For source actions: the revision this execution is pinned to (from StartPipelineExecution's
+    /// sourceRevisions, a poll or PutActionRevision); None means the latest.
+    pub source_revision: Option<String>,
     pub log: LogSink,
     pub cancel: CancellationToken,
     /// The longest this attempt may run; the scheduler also enforces it.

@@ -14,14 +14,18 @@ impl ActionProvider for S3Source {
             };
             let (bucket, key) = (setting("S3Bucket")?, setting("S3ObjectKey")?);
             let objects = &ctx.services.objects;
-            let version = objects
-                .latest(&bucket, &key)
-                .await
+            let found = match &ctx.source_revision {
+                Some(version_id) => objects.version(&bucket, &key, version_id).await,
+                None => objects.latest(&bucket, &key).await,
+            };
+            let version = found
                 .map_err(|e| ActionFailure::configuration(format!("s3://{bucket}/{key}: {e}")))?
                 .ok_or_else(|| {
-                    ActionFailure { kind: super::FailureKind::RevisionUnavailable, message: format!(
-                        "s3://{bucket}/{key} has no versions yet; upload one with PUT /objects/{bucket}/{key}"
-                    ) }
+                    let message = match &ctx.source_revision {
+                        Some(version_id) => format!("s3://{bucket}/{key} has no version {version_id}"),
+                        None => format!("s3://{bucket}/{key} has no versions yet; upload one with PUT /objects/{bucket}/{key}"),
+                    };
+                    ActionFailure { kind: super::FailureKind::RevisionUnavailable, message }
                 })?;
             let file = ctx.workspace.join("source-object");
             objects

@@ -103,6 +103,7 @@ impl Engine {
                         action: action.clone(),
                         workspace: workspace.clone(),
                         inputs,
+                        source_revision: pinned_revision(&exec.source_revisions, &action.name),
                         log: log.clone(),
                         cancel: cancel.clone(),
                         timeout,
@@ -320,6 +321,16 @@ impl Engine {
         }
         self.advance(pipeline).await
     }
+}
+
+/// The revision an execution's `sourceRevisions` pin for a source action, if any.
+fn pinned_revision(source_revisions: &Value, action: &str) -> Option<String> {
+    source_revisions
+        .as_array()?
+        .iter()
+        .find(|r| r["actionName"] == action)
+        .and_then(|r| r["revisionValue"].as_str())
+        .map(str::to_owned)
 }
 
 /// The artifact bucket and encryption key of a pipeline (its home region's store).
