@@ -492,3 +492,19 @@ async fn on_failure_retry_retries_a_failed_stage_once_by_itself() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_catalogue_marks_exactly_the_providers_the_engine_runs() {
+    let h = Harness::new(BACKENDS[0]).await;
+    for spec in model::catalog::all() {
+        assert_eq!(
+            spec.runs_locally,
+            h.engine.can_run(spec.category, spec.owner, spec.provider),
+            "{}/{}/{}",
+            spec.owner,
+            spec.category,
+            spec.provider
+        );
+    }
+    h.stop().await;
+}

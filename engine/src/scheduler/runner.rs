@@ -148,6 +148,12 @@ impl Engine {
         providers.get(&(id.category, id.owner, id.provider.clone())).cloned()
     }
 
+    /// Whether this engine has a provider for the action type.
+    pub fn can_run(&self, category: model::ActionCategory, owner: model::ActionOwner, provider: &str) -> bool {
+        let providers = self.runtime.providers.lock().unwrap_or_else(|e| e.into_inner());
+        providers.contains_key(&(category, owner, provider.to_owned()))
+    }
+
     /// Unpacks each input artifact, produced earlier in this execution, into its own folder.
     async fn fetch_inputs(
         &self,

@@ -17,7 +17,7 @@ pub use spec::{ActionTypeSpec, PropertySpec};
 use crate::pipeline::{ActionCategory, ActionOwner};
 
 static ALL: &[ActionTypeSpec] = &[
-    source::S3,
+    spec::runs_locally(source::S3),
     source::CODE_COMMIT,
     source::ECR,
     source::CODE_STAR_SOURCE_CONNECTION,
@@ -26,7 +26,7 @@ static ALL: &[ActionTypeSpec] = &[
     build_test::CODE_BUILD_TEST,
     build_test::ECR_BUILD_AND_PUBLISH,
     build_test::DEVICE_FARM,
-    build_test::COMMANDS,
+    spec::runs_locally(build_test::COMMANDS),
     deploy::S3,
     deploy::CLOUD_FORMATION,
     deploy::CLOUD_FORMATION_STACK_SET,
@@ -47,7 +47,7 @@ static ALL: &[ActionTypeSpec] = &[
     invoke::CODE_PIPELINE,
     invoke::INSPECTOR_SCAN,
     invoke::SNYK,
-    invoke::MANUAL_APPROVAL,
+    spec::runs_locally(invoke::MANUAL_APPROVAL),
 ];
 
 /// Every catalogued action type.

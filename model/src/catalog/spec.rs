@@ -112,3 +112,9 @@ pub(super) const fn action(
 
 pub(super) const BOOL: &[&str] = &["true", "false"];
 pub(super) const OUTPUT_ARTIFACT_FORMAT: &[&str] = &["CODE_ZIP", "CODEBUILD_CLONE_REF"];
+
+/// Marks an entry as one Sluice runs itself (the engine registers a provider for it; an engine
+/// test checks the two lists agree).
+pub(super) const fn runs_locally(spec: ActionTypeSpec) -> ActionTypeSpec {
+    ActionTypeSpec { runs_locally: true, ..spec }
+}

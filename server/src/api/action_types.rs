@@ -82,8 +82,19 @@ pub fn get(_state: &AppState, input: GetInput) -> ApiResult<Value> {
 /// One `ActionType` of ListActionTypes. `sluiceRunsLocally` is ours: SDKs ignore members they do
 /// not know, and the UI uses it to mark providers Sluice accepts but cannot run yet.
 fn action_type(spec: &ActionTypeSpec) -> Value {
-    let properties: Vec<Value> = spec
-        .properties
+    json!({
+        "id": id(spec),
+        "settings": {},
+        "actionConfigurationProperties": configuration_properties(spec.properties),
+        "inputArtifactDetails": counts(spec.input_artifacts),
+        "outputArtifactDetails": counts(spec.output_artifacts),
+        "sluiceRunsLocally": spec.runs_locally,
+    })
+}
+
+/// Configuration properties as ListActionTypes and ListRuleTypes describe them.
+pub fn configuration_properties(properties: &[model::catalog::PropertySpec]) -> Vec<Value> {
+    properties
         .iter()
         .map(|p| {
             json!({
@@ -91,15 +102,7 @@ fn action_type(spec: &ActionTypeSpec) -> Value {
                 "queryable": p.queryable, "description": p.description, "type": "String",
             })
         })
-        .collect();
-    json!({
-        "id": id(spec),
-        "settings": {},
-        "actionConfigurationProperties": properties,
-        "inputArtifactDetails": counts(spec.input_artifacts),
-        "outputArtifactDetails": counts(spec.output_artifacts),
-        "sluiceRunsLocally": spec.runs_locally,
-    })
+        .collect()
 }
 
 fn id(spec: &ActionTypeSpec) -> Value {

@@ -76,21 +76,11 @@ pub fn list_rule_types(input: ListRuleTypesInput) -> ApiResult<Value> {
 }
 
 fn rule_type(spec: &RuleTypeSpec) -> Value {
-    let properties: Vec<Value> = spec
-        .properties
-        .iter()
-        .map(|p| {
-            json!({
-                "name": p.name, "required": p.required, "key": p.key, "secret": p.secret,
-                "queryable": p.queryable, "description": p.description, "type": "String",
-            })
-        })
-        .collect();
     let (minimum, maximum) = spec.input_artifacts;
     json!({
         "id": { "category": "Rule", "owner": "AWS", "provider": spec.provider, "version": spec.version },
         "settings": {},
-        "ruleConfigurationProperties": properties,
+        "ruleConfigurationProperties": super::action_types::configuration_properties(spec.properties),
         "inputArtifactDetails": { "minimumCount": minimum, "maximumCount": maximum },
     })
 }
