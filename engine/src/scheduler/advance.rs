@@ -55,22 +55,22 @@ impl Run {
             .max_by_key(|a| (a.stage_attempt, a.started_ms))
     }
 
-    /// Saves what changed since loading.
-    pub(crate) async fn save(&self, conn: &mut sqlx::AnyConnection) -> Result<()> {
+    /// Saves what changed since loading; returns whether anything did.
+    pub(crate) async fn save(&self, conn: &mut sqlx::AnyConnection) -> Result<bool> {
+        let mut changed = false;
         if self.exec != self.original.0 {
             rows::update_execution(conn, &self.exec).await?;
+            changed = true;
         }
-        for stage in &self.stages {
-            if !self.original.1.contains(stage) {
-                rows::upsert_stage(conn, stage).await?;
-            }
+        for stage in self.stages.iter().filter(|s| !self.original.1.contains(s)) {
+            rows::upsert_stage(conn, stage).await?;
+            changed = true;
         }
-        for action in &self.actions {
-            if !self.original.2.contains(action) {
-                rows::upsert_action(conn, action).await?;
-            }
+        for action in self.actions.iter().filter(|a| !self.original.2.contains(a)) {
+            rows::upsert_action(conn, action).await?;
+            changed = true;
         }
-        Ok(())
+        Ok(changed)
     }
 
     fn event_pipeline(&self, state: &str, extra: serde_json::Value) -> PendingEvent {
@@ -95,30 +95,43 @@ impl Engine {
         if !rows::lock_pipeline(&mut tx, pipeline).await? {
             return Ok(());
         }
-        let latest_version = self.store.latest_version(&mut tx, pipeline).await?;
-        let transitions = transitions(&mut tx, pipeline).await?;
+        let mut tick = Tick::new(self);
+        if self.decide(&mut tx, pipeline, &mut tick).await? {
+            tick.commit(tx).await
+        } else {
+            // Nothing to do: rolling back spares the durable commit the lock statement would cost.
+            tx.rollback().await?;
+            Ok(())
+        }
+    }
+
+    /// The decisions of `advance` inside the caller's transaction, which must hold the
+    /// pipeline's lock. Returns whether anything changed.
+    pub(crate) async fn decide(&self, tx: &mut sqlx::AnyConnection, pipeline: &str, tick: &mut Tick) -> Result<bool> {
+        let latest_version = self.store.latest_version(tx, pipeline).await?;
+        let transitions = transitions(tx, pipeline).await?;
         let mut runs = Vec::new();
-        for exec in rows::active_executions(&mut tx, pipeline).await? {
+        for exec in rows::active_executions(tx, pipeline).await? {
             let decl = self.declaration(pipeline, exec.pipeline_version).await?;
-            let stages = rows::stages_of(&mut tx, &exec.execution_id).await?;
-            let actions = rows::actions_of(&mut tx, &exec.execution_id).await?;
+            let stages = rows::stages_of(tx, &exec.execution_id).await?;
+            let actions = rows::actions_of(tx, &exec.execution_id).await?;
             runs.push(Run::new(exec, decl, stages, actions));
         }
-        let mut tick = Tick::new(self);
         for run in &mut runs {
             if run.exec.pipeline_version != latest_version {
-                cancel_outdated(run, &mut tick);
+                cancel_outdated(run, tick);
             }
         }
         // Progress first: a stage that finishes frees its lock for an admission below.
         for run in &mut runs {
-            progress(run, &mut tick);
+            progress(run, tick);
         }
-        admit(&mut runs, &transitions, &mut tick);
+        admit(&mut runs, &transitions, tick);
+        let mut changed = !tick.is_empty();
         for run in &runs {
-            run.save(&mut tx).await?;
+            changed |= run.save(tx).await?;
         }
-        tick.commit(tx).await
+        Ok(changed)
     }
 }
 

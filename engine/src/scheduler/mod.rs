@@ -212,6 +212,11 @@ impl Tick {
         Tick { engine: engine.clone(), now: now_ms(), events: Vec::new(), to_start: Vec::new(), to_cancel: Vec::new() }
     }
 
+    /// No events, runners to start or runners to stop.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.to_start.is_empty() && self.to_cancel.is_empty()
+    }
+
     /// Marks a running action Abandoned and stops its runner after the commit.
     pub fn abandon(&mut self, action: &mut ActionRow, why: &str) {
         action.status = ActionExecutionStatus::Abandoned;
