@@ -139,7 +139,7 @@ impl Engine {
 fn cancel_outdated(run: &mut Run, tick: &mut Tick) {
     let now = tick.now;
     for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress) {
-        tick.abandon(action, "The pipeline was updated while this action ran.");
+        tick.abandon(&run.exec, action, "The pipeline was updated while this action ran.");
     }
     for stage in run.stages.iter_mut().filter(|s| matches!(s.status, S::InProgress | S::Stopping)) {
         stage.status = S::Cancelled;
@@ -178,7 +178,7 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
     if run.exec.status == P::Stopping {
         if run.exec.stop_abandon {
             for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress && a.stage_name == stage.stage_name) {
-                tick.abandon(action, "Stopped and abandoned.");
+                tick.abandon(&run.exec, action, "Stopped and abandoned.");
             }
         } else if running {
             set_stage(run, tick, &stage.stage_name, S::Stopping);

@@ -8,7 +8,7 @@ pub(crate) use advance::{progress, restart_stage, Retry, Run};
 use crate::events::PendingEvent;
 use crate::providers::ActionProvider;
 use crate::store::events::{append_event, StoredEvent};
-use crate::store::executions::ActionRow;
+use crate::store::executions::{ActionRow, ExecutionRow};
 use crate::store::now_ms;
 use crate::{Engine, Result};
 use model::{ActionCategory, ActionDeclaration, ActionExecutionStatus, ActionOwner, StageDeclaration};
@@ -218,16 +218,16 @@ impl Tick {
     }
 
     /// Marks a running action Abandoned and stops its runner after the commit.
-    pub fn abandon(&mut self, action: &mut ActionRow, why: &str) {
+    pub fn abandon(&mut self, exec: &ExecutionRow, action: &mut ActionRow, why: &str) {
         action.status = ActionExecutionStatus::Abandoned;
         action.summary = Some(why.to_owned());
         action.lease_owner = None;
         action.updated_ms = self.now;
         self.to_cancel.push(action.action_execution_id.clone());
         self.events.push(PendingEvent::action(
-            "", &action.execution_id, 0, &action.stage_name, &action.action_name, "ABANDONED", json!({}),
+            &exec.pipeline_name, &exec.execution_id, exec.pipeline_version, &action.stage_name, &action.action_name,
+            "ABANDONED", json!({}),
         ));
-        // The pipeline name and version are filled in by `commit` from the execution.
     }
 
     /// Creates the run of an action, resolving its variables now: later groups only start after
@@ -289,12 +289,9 @@ impl Tick {
     }
 
     /// Writes the events to the outbox, commits, then tells subscribers and starts or stops runners.
-    pub async fn commit(mut self, mut tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    pub async fn commit(self, mut tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
         let mut stored = Vec::with_capacity(self.events.len());
-        for event in &mut self.events {
-            if event.pipeline.is_empty() {
-                fill_from_execution(&mut tx, event).await?;
-            }
+        for event in &self.events {
             let arn = self.engine.pipeline_arn(&event.pipeline);
             let body = event.envelope(self.engine.account(), &arn, self.now);
             let id = append_event(&mut tx, &event.pipeline, Some(&event.execution_id), event.detail_type, &body, self.now).await?;
@@ -326,16 +323,6 @@ pub(crate) fn action_event(run: &Run, row: &ActionRow, state: &str, extra: Value
     PendingEvent::action(
         &run.exec.pipeline_name, &row.execution_id, run.exec.pipeline_version, &row.stage_name, &row.action_name, state, extra,
     )
-}
-
-/// Events raised where only the action row is at hand get the execution's pipeline and version.
-async fn fill_from_execution(conn: &mut sqlx::AnyConnection, event: &mut PendingEvent) -> Result<()> {
-    if let Some(exec) = crate::store::executions::execution(conn, &event.execution_id).await? {
-        event.pipeline = exec.pipeline_name.clone();
-        event.detail["pipeline"] = json!(exec.pipeline_name);
-        event.detail["version"] = json!(exec.pipeline_version);
-    }
-    Ok(())
 }
 
 type Resolved = (Map<String, Value>, Map<String, Value>);
