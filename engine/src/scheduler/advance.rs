@@ -93,6 +93,8 @@ impl Engine {
         drop(ticket);
         let mut tx = self.store.begin().await?;
         if !rows::lock_pipeline(&mut tx, pipeline).await? {
+            // Deleted: its runners' outcomes have nowhere to go.
+            drop(self.runtime.take_finished(pipeline));
             return Ok(());
         }
         let mut tick = Tick::new(self);
@@ -116,6 +118,11 @@ impl Engine {
             let stages = rows::stages_of(tx, &exec.execution_id).await?;
             let actions = rows::actions_of(tx, &exec.execution_id).await?;
             runs.push(Run::new(exec, decl, stages, actions));
+        }
+        for finished in self.runtime.take_finished(pipeline) {
+            if let Some(recorded) = super::outcomes::apply(&mut runs, finished, tick) {
+                tick.recorded.push(recorded);
+            }
         }
         for run in &mut runs {
             if run.exec.pipeline_version != latest_version {

@@ -1,6 +1,7 @@
 //! The durable scheduler: decisions (`advance`), running actions under leases (`runner`), and the
 //! background sweep that takes over expired leases, times out approvals and resumes after a crash.
 mod advance;
+mod outcomes;
 mod runner;
 
 pub(crate) use advance::{progress, restart_stage, Retry, Run};
@@ -53,6 +54,8 @@ pub(crate) struct Runtime {
     pipeline_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Pipelines with an `advance` waiting for their lock; see `Engine::advance`.
     waiting_advances: Mutex<std::collections::HashSet<String>>,
+    /// Finished actions per pipeline, recorded by the next advance (see `outcomes`).
+    finished: Mutex<HashMap<String, Vec<outcomes::Finished>>>,
 }
 
 impl Runtime {
@@ -67,6 +70,7 @@ impl Runtime {
             declarations: Mutex::default(),
             pipeline_locks: Mutex::default(),
             waiting_advances: Mutex::default(),
+            finished: Mutex::default(),
         }
     }
 
@@ -76,6 +80,14 @@ impl Runtime {
     pub fn queue_advance<'a>(&'a self, pipeline: &'a str) -> Option<AdvanceTicket<'a>> {
         let fresh = self.waiting_advances.lock().unwrap_or_else(|e| e.into_inner()).insert(pipeline.to_owned());
         fresh.then_some(AdvanceTicket { runtime: self, pipeline })
+    }
+
+    pub fn queue_finished(&self, pipeline: &str, finished: outcomes::Finished) {
+        self.finished.lock().unwrap_or_else(|e| e.into_inner()).entry(pipeline.to_owned()).or_default().push(finished);
+    }
+
+    pub fn take_finished(&self, pipeline: &str) -> Vec<outcomes::Finished> {
+        self.finished.lock().unwrap_or_else(|e| e.into_inner()).remove(pipeline).unwrap_or_default()
     }
 
     /// Serialises this process's decisions per pipeline (the database lock does it across processes).
@@ -169,8 +181,9 @@ impl Engine {
 
     async fn renew_leases(&self) -> Result<()> {
         let until = now_ms() + self.runtime.config.lease_ttl.as_millis() as i64;
+        let running: Vec<String> = self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
         let mut conn = self.store.conn().await?;
-        crate::store::executions::renew_leases(&mut conn, &self.runtime.node_id, until).await?;
+        crate::store::executions::renew_leases(&mut conn, &self.runtime.node_id, &running, until).await?;
         Ok(())
     }
 
@@ -187,7 +200,7 @@ impl Engine {
                 self.expire_approval(&pipeline, &action.action_execution_id).await?;
             } else if self.claim(&action, now).await? {
                 tracing::warn!(action = %action.action_execution_id, "taking over an action whose runner stopped");
-                self.spawn_runner(pipeline.clone(), action.action_execution_id.clone());
+                self.spawn_runner(action.action_execution_id.clone());
             }
         }
         for pipeline in self.store.pipelines_with_active_executions().await? {
@@ -203,18 +216,27 @@ pub(crate) struct Tick {
     engine: Engine,
     pub now: i64,
     pub events: Vec<PendingEvent>,
-    to_start: Vec<(String, String)>,
+    to_start: Vec<String>,
     to_cancel: Vec<String>,
+    /// Runners whose outcome this tick records, told after the commit.
+    recorded: Vec<tokio::sync::oneshot::Sender<bool>>,
 }
 
 impl Tick {
     pub fn new(engine: &Engine) -> Self {
-        Tick { engine: engine.clone(), now: now_ms(), events: Vec::new(), to_start: Vec::new(), to_cancel: Vec::new() }
+        Tick {
+            engine: engine.clone(),
+            now: now_ms(),
+            events: Vec::new(),
+            to_start: Vec::new(),
+            to_cancel: Vec::new(),
+            recorded: Vec::new(),
+        }
     }
 
-    /// No events, runners to start or runners to stop.
+    /// No events, runners to start or stop, or outcomes to record.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.to_start.is_empty() && self.to_cancel.is_empty()
+        self.events.is_empty() && self.to_start.is_empty() && self.to_cancel.is_empty() && self.recorded.is_empty()
     }
 
     /// Marks a running action Abandoned and stops its runner after the commit.
@@ -272,7 +294,7 @@ impl Tick {
             Ok((configuration, environment)) => {
                 input["resolvedConfiguration"] = Value::Object(configuration);
                 input["resolvedEnvironment"] = Value::Object(environment);
-                self.to_start.push((run.exec.pipeline_name.clone(), row.action_execution_id.clone()));
+                self.to_start.push(row.action_execution_id.clone());
                 self.events.push(action_event(run, &row, "STARTED", type_detail));
             }
             Err(message) => {
@@ -304,6 +326,9 @@ impl Tick {
             });
         }
         tx.commit().await?;
+        for recorded in self.recorded {
+            let _ = recorded.send(true);
+        }
         for event in stored {
             let _ = self.engine.runtime.events.send(event);
         }
@@ -312,8 +337,8 @@ impl Tick {
                 token.cancel();
             }
         }
-        for (pipeline, id) in self.to_start {
-            self.engine.spawn_runner(pipeline, id);
+        for id in self.to_start {
+            self.engine.spawn_runner(id);
         }
         Ok(())
     }

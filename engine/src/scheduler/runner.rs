@@ -1,6 +1,7 @@
 //! Running one action attempt: prepare its workspace and inputs, call its provider under a
 //! timeout and cancellation, store its outputs, and record the outcome only if this runner still
 //! holds the action's lease (a runner that lost it must not report: no action succeeds twice).
+use super::outcomes::{Finished, Outcome};
 use super::{action_event, Run, Tick};
 use crate::objects::artifacts;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
@@ -8,7 +9,7 @@ use crate::store::executions::{self as rows, ActionRow};
 use crate::store::now_ms;
 use crate::{Engine, Result, Services};
 use model::{ActionDeclaration, ActionExecutionStatus as A, PipelineDeclaration};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -24,7 +25,7 @@ fn default_timeout(action: &ActionDeclaration) -> Duration {
 }
 
 impl Engine {
-    pub(crate) fn spawn_runner(&self, pipeline: String, action_id: String) {
+    pub(crate) fn spawn_runner(&self, action_id: String) {
         let cancel = CancellationToken::new();
         self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).insert(action_id.clone(), cancel.clone());
         let engine = self.clone();
@@ -33,9 +34,6 @@ impl Engine {
                 tracing::error!(action = %action_id, error = %err, "action runner failed; the sweep will retry it");
             }
             engine.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&action_id);
-            if let Err(err) = engine.advance(&pipeline).await {
-                tracing::error!(pipeline = %pipeline, error = %err, "advance after an action failed");
-            }
         });
     }
 
@@ -126,7 +124,7 @@ impl Engine {
             let _ = tokio::fs::remove_dir_all(&workspace_root).await;
             return Ok(());
         }
-        let outcome = match outcome {
+        let outcome: Outcome = match outcome {
             Ok(ActionOutcome::Succeeded(result)) => match self.store_outputs(&decl, &exec.pipeline_name, action_id, &result.outputs, &workspace_root).await {
                 Ok(stored) => Ok((ActionOutcome::Succeeded(result), stored)),
                 Err(failure) => Err(failure),
@@ -239,61 +237,24 @@ impl Engine {
         Ok(stored)
     }
 
-    /// Saves the outcome if this runner still owns the action, then lets the pipeline move on.
-    async fn record_outcome(
-        &self,
-        pipeline: &str,
-        started: &ActionRow,
-        outcome: std::result::Result<(ActionOutcome, Vec<Value>), ActionFailure>,
-    ) -> Result<()> {
-        let lock = self.runtime.pipeline_lock(pipeline);
-        let _serial = lock.lock().await;
-        let mut tx = self.store.begin().await?;
-        rows::lock_pipeline(&mut tx, pipeline).await?;
-        let Some(mut row) = rows::action(&mut tx, &started.action_execution_id).await? else { return Ok(()) };
-        let still_ours = row.status == A::InProgress
-            && row.lease_owner.as_deref() == Some(self.runtime.node_id.as_str())
-            && row.claims == started.claims;
-        if !still_ours {
-            tracing::warn!(action = %row.action_execution_id, "outcome discarded: the action was taken over or stopped");
-            return Ok(());
+    /// Hands the outcome to the pipeline's next advance (which records it only if this runner
+    /// still owns the action) and waits until it is durable or discarded.
+    async fn record_outcome(&self, pipeline: &str, started: &ActionRow, outcome: Outcome) -> Result<()> {
+        let (recorded, answer) = tokio::sync::oneshot::channel();
+        let finished = Finished {
+            action_execution_id: started.action_execution_id.clone(),
+            claims: started.claims,
+            node_id: self.runtime.node_id.clone(),
+            outcome,
+            recorded,
+        };
+        self.runtime.queue_finished(pipeline, finished);
+        self.advance(pipeline).await?;
+        if answer.await != Ok(true) {
+            // Not recorded: the lease runs out and the sweep runs the action again.
+            tracing::warn!(action = %started.action_execution_id, "the action's outcome was not recorded");
         }
-        let Some(exec) = rows::execution(&mut tx, &row.execution_id).await? else { return Ok(()) };
-        let decl = self.declaration(pipeline, exec.pipeline_version).await?;
-        let run = Run::new(exec, decl, Vec::new(), Vec::new());
-        let mut tick = Tick::new(self);
-        row.updated_ms = tick.now;
-        row.lease_owner = None;
-        row.lease_expires_ms = None;
-        match outcome {
-            Ok((ActionOutcome::Succeeded(result), artifacts)) => {
-                row.status = A::Succeeded;
-                row.summary = result.summary;
-                row.external_execution_id = result.external_execution_id;
-                row.external_execution_url = result.external_execution_url;
-                let variables: Map<String, Value> = result.variables.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-                row.output = json!({ "outputArtifacts": artifacts, "outputVariables": variables });
-                if let Some(revision) = result.revision {
-                    row.output["revision"] = json!(revision);
-                }
-                let detail = json!({ "output-artifacts": row.output["outputArtifacts"] });
-                tick.events.push(action_event(&run, &row, "SUCCEEDED", detail));
-            }
-            Ok((ActionOutcome::Waiting { token, expires_ms, summary }, _)) => {
-                row.token = Some(token);
-                row.expires_ms = Some(expires_ms);
-                row.summary = summary;
-            }
-            Err(failure) => {
-                row.status = A::Failed;
-                row.error_code = Some(format!("{:?}", failure.kind));
-                row.error_message = Some(failure.message.clone());
-                let detail = json!({ "execution-result": { "external-execution-summary": failure.message, "error-code": row.error_code } });
-                tick.events.push(action_event(&run, &row, "FAILED", detail));
-            }
-        }
-        rows::upsert_action(&mut tx, &row).await?;
-        tick.commit(tx).await
+        Ok(())
     }
 
     /// Claims an action whose lease ran out; false when another node got there first.

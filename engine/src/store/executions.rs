@@ -381,15 +381,23 @@ pub async fn due_actions(conn: &mut AnyConnection, now: i64) -> Result<Vec<(Stri
 }
 
 /// Extends the leases this node holds; returns how many it still holds.
-pub async fn renew_leases(conn: &mut AnyConnection, owner: &str, until: i64) -> Result<u64> {
-    let done = sqlx::query(
-        "update action_execution set lease_expires_ms = $2 where lease_owner = $1 and status = 'InProgress'",
-    )
-    .bind(owner)
-    .bind(until)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
+/// Extends the leases of the actions this node is still running; the lease of an action whose
+/// runner died with an error then runs out and the sweep takes the action over.
+pub async fn renew_leases(conn: &mut AnyConnection, owner: &str, running: &[String], until: i64) -> Result<u64> {
+    let mut renewed = 0;
+    for chunk in running.chunks(200) {
+        let ids = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "update action_execution set lease_expires_ms = $2 \
+             where lease_owner = $1 and status = 'InProgress' and action_execution_id in ({ids})"
+        );
+        let mut query = sqlx::query(&sql).bind(owner).bind(until);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        renewed += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(renewed)
 }
 
 pub async fn append_log(conn: &mut AnyConnection, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {

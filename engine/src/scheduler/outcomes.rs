@@ -1,0 +1,76 @@
+//! Group commit of finished actions. A runner does not commit its outcome itself: it hands it to
+//! the pipeline's queue and asks for an advance, and that advance applies every outcome queued
+//! so far and the decisions they allow in one transaction. Under load many actions finish while
+//! one advance holds the lock, so one durable commit records all of them.
+use super::{action_event, Run, Tick};
+use crate::providers::{ActionFailure, ActionOutcome};
+use model::ActionExecutionStatus as A;
+use serde_json::{json, Map, Value};
+use tokio::sync::oneshot;
+
+/// What a provider returned, with the artifacts already stored.
+pub(crate) type Outcome = std::result::Result<(ActionOutcome, Vec<Value>), ActionFailure>;
+
+/// One finished attempt waiting to be recorded.
+pub(crate) struct Finished {
+    pub action_execution_id: String,
+    /// The claim count the runner started under: a takeover since then makes the outcome stale.
+    pub claims: i64,
+    pub node_id: String,
+    pub outcome: Outcome,
+    /// Told once the outcome is durable (true) or discarded (false).
+    pub recorded: oneshot::Sender<bool>,
+}
+
+/// Applies a finished attempt to its action's row, if its runner still owns the action.
+/// Returns the acknowledgement to send after the commit, or None when already answered.
+pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Option<oneshot::Sender<bool>> {
+    let Finished { action_execution_id, claims, node_id, outcome, recorded } = finished;
+    let found = runs.iter_mut().find_map(|run| {
+        let index = run.actions.iter().position(|a| a.action_execution_id == action_execution_id)?;
+        Some((run, index))
+    });
+    let Some((run, index)) = found else {
+        let _ = recorded.send(false);
+        return None;
+    };
+    let row = &run.actions[index];
+    if row.status != A::InProgress || row.lease_owner.as_deref() != Some(node_id.as_str()) || row.claims != claims {
+        tracing::warn!(action = %action_execution_id, "outcome discarded: the action was taken over or stopped");
+        let _ = recorded.send(false);
+        return None;
+    }
+    let mut row = row.clone();
+    row.updated_ms = tick.now;
+    row.lease_owner = None;
+    row.lease_expires_ms = None;
+    match outcome {
+        Ok((ActionOutcome::Succeeded(result), artifacts)) => {
+            row.status = A::Succeeded;
+            row.summary = result.summary;
+            row.external_execution_id = result.external_execution_id;
+            row.external_execution_url = result.external_execution_url;
+            let variables: Map<String, Value> = result.variables.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            row.output = json!({ "outputArtifacts": artifacts, "outputVariables": variables });
+            if let Some(revision) = result.revision {
+                row.output["revision"] = json!(revision);
+            }
+            let detail = json!({ "output-artifacts": row.output["outputArtifacts"] });
+            tick.events.push(action_event(run, &row, "SUCCEEDED", detail));
+        }
+        Ok((ActionOutcome::Waiting { token, expires_ms, summary }, _)) => {
+            row.token = Some(token);
+            row.expires_ms = Some(expires_ms);
+            row.summary = summary;
+        }
+        Err(failure) => {
+            row.status = A::Failed;
+            row.error_code = Some(format!("{:?}", failure.kind));
+            row.error_message = Some(failure.message.clone());
+            let detail = json!({ "execution-result": { "external-execution-summary": failure.message, "error-code": row.error_code } });
+            tick.events.push(action_event(run, &row, "FAILED", detail));
+        }
+    }
+    run.actions[index] = row;
+    Some(recorded)
+}
