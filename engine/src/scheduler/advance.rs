@@ -12,7 +12,7 @@ use model::{
     StageDeclaration, StageExecutionStatus as S, StageRetryMode,
 };
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// One active execution with its rows, as loaded and as changed.
@@ -112,11 +112,14 @@ impl Engine {
     pub(crate) async fn decide(&self, tx: &mut sqlx::AnyConnection, pipeline: &str, tick: &mut Tick) -> Result<bool> {
         let latest_version = self.store.latest_version(tx, pipeline).await?;
         let transitions = transitions(tx, pipeline).await?;
+        // Three queries whatever the number of executions: decisions are frequent.
+        let mut stages = group_by_execution(rows::stages_of_active(tx, pipeline).await?, |s| &s.execution_id);
+        let mut actions = group_by_execution(rows::actions_of_active(tx, pipeline).await?, |a| &a.execution_id);
         let mut runs = Vec::new();
         for exec in rows::active_executions(tx, pipeline).await? {
             let decl = self.declaration(pipeline, exec.pipeline_version).await?;
-            let stages = rows::stages_of(tx, &exec.execution_id).await?;
-            let actions = rows::actions_of(tx, &exec.execution_id).await?;
+            let stages = stages.remove(&exec.execution_id).unwrap_or_default();
+            let actions = actions.remove(&exec.execution_id).unwrap_or_default();
             runs.push(Run::new(exec, decl, stages, actions));
         }
         for finished in self.runtime.take_finished(pipeline) {
@@ -140,6 +143,15 @@ impl Engine {
         }
         Ok(changed)
     }
+}
+
+/// Splits rows by execution, keeping their order.
+fn group_by_execution<T>(rows: Vec<T>, execution: impl Fn(&T) -> &String) -> HashMap<String, Vec<T>> {
+    let mut grouped: HashMap<String, Vec<T>> = HashMap::new();
+    for row in rows {
+        grouped.entry(execution(&row).clone()).or_default().push(row);
+    }
+    grouped
 }
 
 /// UpdatePipeline cancels executions of older versions.

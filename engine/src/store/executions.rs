@@ -300,6 +300,32 @@ pub async fn active_executions(conn: &mut AnyConnection, pipeline: &str) -> Resu
     rows.iter().map(ExecutionRow::from_row).collect()
 }
 
+const ACTIVE_OF_PIPELINE: &str =
+    "select execution_id from pipeline_execution where pipeline_name = $1 and status in ('InProgress', 'Stopping')";
+
+/// The stage rows of every active execution of a pipeline, in one query.
+pub async fn stages_of_active(conn: &mut AnyConnection, pipeline: &str) -> Result<Vec<StageRow>> {
+    let rows = sqlx::query(&format!(
+        "select * from stage_execution where execution_id in ({ACTIVE_OF_PIPELINE}) order by started_ms"
+    ))
+    .bind(pipeline)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(StageRow::from_row).collect()
+}
+
+/// The action rows of every active execution of a pipeline, in one query.
+pub async fn actions_of_active(conn: &mut AnyConnection, pipeline: &str) -> Result<Vec<ActionRow>> {
+    let rows = sqlx::query(&format!(
+        "select {ACTION_COLUMNS} from action_execution where execution_id in ({ACTIVE_OF_PIPELINE})
+         order by started_ms, action_execution_id"
+    ))
+    .bind(pipeline)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(ActionRow::from_row).collect()
+}
+
 pub async fn execution(conn: &mut AnyConnection, execution_id: &str) -> Result<Option<ExecutionRow>> {
     let row = sqlx::query(&format!("select {EXECUTION_COLUMNS} from pipeline_execution where execution_id = $1"))
         .bind(execution_id)
