@@ -33,7 +33,8 @@ pub struct ActionContext {
     pub configuration: IndexMap<String, String>,
     /// Environment variables with values resolved the same way.
     pub environment: IndexMap<String, String>,
-    /// An empty directory owned by this attempt.
+    /// A directory path private to this attempt. It does not exist yet: a provider that writes
+    /// files creates it (`create_dir_all`), so actions that need no disk cost no directory.
     pub workspace: PathBuf,
     /// Input artifacts in declaration order, each unpacked into its own directory.
     pub inputs: Vec<InputArtifactDir>,

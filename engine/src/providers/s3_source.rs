@@ -28,6 +28,9 @@ impl ActionProvider for S3Source {
                     ActionFailure { kind: super::FailureKind::RevisionUnavailable, message }
                 })?;
             let file = ctx.workspace.join("source-object");
+            tokio::fs::create_dir_all(&ctx.workspace)
+                .await
+                .map_err(|e| ActionFailure::job_failed(format!("cannot create the workspace: {e}")))?;
             objects
                 .read_to_file(&version, &file)
                 .await

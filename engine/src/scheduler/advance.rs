@@ -2,7 +2,7 @@
 //! as CodePipeline's rules allow (groups by runOrder, stages in order, stage locks, supersession,
 //! queueing, stops, disabled transitions) and saves every change with its events in one
 //! transaction. It is idempotent: running it again without news changes nothing.
-use super::Tick;
+use super::{Scope, Tick};
 use crate::events::PendingEvent;
 use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::events::{transitions, TransitionRow};
@@ -62,11 +62,11 @@ impl Run {
             rows::update_execution(conn, &self.exec).await?;
             changed = true;
         }
-        for stage in self.stages.iter().filter(|s| !self.original.1.contains(s)) {
+        for stage in changed_rows(&self.stages, &self.original.1) {
             rows::upsert_stage(conn, stage).await?;
             changed = true;
         }
-        for action in self.actions.iter().filter(|a| !self.original.2.contains(a)) {
+        for action in changed_rows(&self.actions, &self.original.2) {
             rows::upsert_action(conn, action).await?;
             changed = true;
         }
@@ -85,12 +85,16 @@ impl Run {
 impl Engine {
     /// Moves every active execution of a pipeline as far as it can go now.
     pub(crate) async fn advance(&self, pipeline: &str) -> Result<()> {
+        self.advance_scoped(pipeline, Scope::All).await
+    }
+
+    pub(crate) async fn advance_scoped(&self, pipeline: &str, scope: Scope) -> Result<()> {
         // Every finished action asks for an advance; while one is already queued for the lock,
         // more would only reload the same state.
-        let Some(ticket) = self.runtime.queue_advance(pipeline) else { return Ok(()) };
+        let Some(ticket) = self.runtime.queue_advance(pipeline, scope) else { return Ok(()) };
         let lock = self.runtime.pipeline_lock(pipeline);
         let _serial = lock.lock().await;
-        drop(ticket);
+        let scope = ticket.redeem();
         let mut tx = self.store.begin().await?;
         if !rows::lock_pipeline(&mut tx, pipeline).await? {
             // Deleted: its runners' outcomes have nowhere to go.
@@ -98,7 +102,7 @@ impl Engine {
             return Ok(());
         }
         let mut tick = Tick::new(self);
-        if self.decide(&mut tx, pipeline, &mut tick).await? {
+        if self.decide(&mut tx, pipeline, scope, &mut tick).await? {
             tick.commit(tx).await
         } else {
             // Nothing to do: rolling back spares the durable commit the lock statement would cost.
@@ -109,20 +113,17 @@ impl Engine {
 
     /// The decisions of `advance` inside the caller's transaction, which must hold the
     /// pipeline's lock. Returns whether anything changed.
-    pub(crate) async fn decide(&self, tx: &mut sqlx::AnyConnection, pipeline: &str, tick: &mut Tick) -> Result<bool> {
+    async fn decide(&self, tx: &mut sqlx::AnyConnection, pipeline: &str, scope: Scope, tick: &mut Tick) -> Result<bool> {
         let latest_version = self.store.latest_version(tx, pipeline).await?;
         let transitions = transitions(tx, pipeline).await?;
-        // Three queries whatever the number of executions: decisions are frequent.
-        let mut stages = group_by_execution(rows::stages_of_active(tx, pipeline).await?, |s| &s.execution_id);
-        let mut actions = group_by_execution(rows::actions_of_active(tx, pipeline).await?, |a| &a.execution_id);
-        let mut runs = Vec::new();
-        for exec in rows::active_executions(tx, pipeline).await? {
-            let decl = self.declaration(pipeline, exec.pipeline_version).await?;
-            let stages = stages.remove(&exec.execution_id).unwrap_or_default();
-            let actions = actions.remove(&exec.execution_id).unwrap_or_default();
-            runs.push(Run::new(exec, decl, stages, actions));
-        }
-        for finished in self.runtime.take_finished(pipeline) {
+        let finished = self.runtime.take_finished(pipeline);
+        let parallel = self.declaration(pipeline, latest_version).await?.effective_execution_mode() == ExecutionMode::Parallel;
+        let only: Option<Vec<String>> = (scope == Scope::Finished && parallel).then(|| {
+            let ids: BTreeSet<&String> = finished.iter().map(|f| &f.execution_id).collect();
+            ids.into_iter().cloned().collect()
+        });
+        let mut runs = self.load_runs(tx, pipeline, only.as_deref()).await?;
+        for finished in finished {
             if let Some(recorded) = super::outcomes::apply(&mut runs, finished, tick) {
                 tick.recorded.push(recorded);
             }
@@ -143,6 +144,38 @@ impl Engine {
         }
         Ok(changed)
     }
+
+    /// The pipeline's active executions (or only those listed) with their rows, in three queries
+    /// whatever their number: decisions are frequent.
+    async fn load_runs(&self, tx: &mut sqlx::AnyConnection, pipeline: &str, only: Option<&[String]>) -> Result<Vec<Run>> {
+        let (execs, stages, actions) = match only {
+            None => (
+                rows::active_executions(tx, pipeline).await?,
+                rows::stages_of_active(tx, pipeline).await?,
+                rows::actions_of_active(tx, pipeline).await?,
+            ),
+            Some(ids) => (
+                rows::executions_in(tx, ids).await?,
+                rows::stages_in(tx, ids).await?,
+                rows::actions_in(tx, ids).await?,
+            ),
+        };
+        let mut stages = group_by_execution(stages, |s| &s.execution_id);
+        let mut actions = group_by_execution(actions, |a| &a.execution_id);
+        let mut runs = Vec::with_capacity(execs.len());
+        for exec in execs.into_iter().filter(|e| e.status.is_active()) {
+            let decl = self.declaration(pipeline, exec.pipeline_version).await?;
+            let stages = stages.remove(&exec.execution_id).unwrap_or_default();
+            let actions = actions.remove(&exec.execution_id).unwrap_or_default();
+            runs.push(Run::new(exec, decl, stages, actions));
+        }
+        Ok(runs)
+    }
+}
+
+/// Rows changed in place or appended since loading (decisions never remove or reorder rows).
+fn changed_rows<'a, T: PartialEq>(rows: &'a [T], original: &'a [T]) -> impl Iterator<Item = &'a T> {
+    rows.iter().enumerate().filter(move |(i, row)| original.get(*i) != Some(*row)).map(|(_, row)| row)
 }
 
 /// Splits rows by execution, keeping their order.

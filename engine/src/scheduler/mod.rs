@@ -6,6 +6,7 @@ mod runner;
 
 pub(crate) use advance::{progress, restart_stage, Retry, Run};
 
+
 use crate::events::PendingEvent;
 use crate::providers::ActionProvider;
 use crate::store::events::{append_event, StoredEvent};
@@ -52,8 +53,8 @@ pub(crate) struct Runtime {
     pub shutdown: CancellationToken,
     declarations: Mutex<HashMap<(String, u32), Arc<model::PipelineDeclaration>>>,
     pipeline_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Pipelines with an `advance` waiting for their lock; see `Engine::advance`.
-    waiting_advances: Mutex<std::collections::HashSet<String>>,
+    /// Pipelines with an `advance` waiting for their lock, and what it must look at.
+    waiting_advances: Mutex<HashMap<String, Scope>>,
     /// Finished actions per pipeline, recorded by the next advance (see `outcomes`).
     finished: Mutex<HashMap<String, Vec<outcomes::Finished>>>,
 }
@@ -75,11 +76,22 @@ impl Runtime {
     }
 
     /// Registers an advance about to wait for the pipeline's lock. None when one already waits:
-    /// it has not loaded anything yet, so it will see the caller's committed change. Dropping
-    /// the ticket (once the lock is held, or if the wait is abandoned) lets the next one queue.
-    pub fn queue_advance<'a>(&'a self, pipeline: &'a str) -> Option<AdvanceTicket<'a>> {
-        let fresh = self.waiting_advances.lock().unwrap_or_else(|e| e.into_inner()).insert(pipeline.to_owned());
-        fresh.then_some(AdvanceTicket { runtime: self, pipeline })
+    /// it has not loaded anything yet, so it will see the caller's committed change (and widens
+    /// to every execution if the caller needs that). `redeem` the ticket once the lock is held.
+    pub fn queue_advance<'a>(&'a self, pipeline: &'a str, scope: Scope) -> Option<AdvanceTicket<'a>> {
+        let mut waiting = self.waiting_advances.lock().unwrap_or_else(|e| e.into_inner());
+        match waiting.get_mut(pipeline) {
+            Some(queued) => {
+                if scope == Scope::All {
+                    *queued = Scope::All;
+                }
+                None
+            }
+            None => {
+                waiting.insert(pipeline.to_owned(), scope);
+                Some(AdvanceTicket { runtime: self, pipeline })
+            }
+        }
     }
 
     pub fn queue_finished(&self, pipeline: &str, finished: outcomes::Finished) {
@@ -97,12 +109,33 @@ impl Runtime {
     }
 }
 
+/// Which executions an advance decides about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Every active execution of the pipeline.
+    All,
+    /// Only the executions whose actions just finished, when the pipeline's executions cannot
+    /// affect each other (PARALLEL mode); the sweep still looks at all of them every second.
+    Finished,
+}
+
 pub(crate) struct AdvanceTicket<'a> {
     runtime: &'a Runtime,
     pipeline: &'a str,
 }
 
+impl AdvanceTicket<'_> {
+    /// Leaves the queue, so the next request waits anew; returns the scope asked for meanwhile.
+    pub fn redeem(self) -> Scope {
+        let mut waiting = self.runtime.waiting_advances.lock().unwrap_or_else(|e| e.into_inner());
+        let scope = waiting.remove(self.pipeline).unwrap_or(Scope::All);
+        std::mem::forget(self);
+        scope
+    }
+}
+
 impl Drop for AdvanceTicket<'_> {
+    /// An abandoned wait (the caller's future dropped) must not block later requests.
     fn drop(&mut self) {
         self.runtime.waiting_advances.lock().unwrap_or_else(|e| e.into_inner()).remove(self.pipeline);
     }

@@ -13,6 +13,7 @@ pub(crate) type Outcome = std::result::Result<(ActionOutcome, Vec<Value>), Actio
 
 /// One finished attempt waiting to be recorded.
 pub(crate) struct Finished {
+    pub execution_id: String,
     pub action_execution_id: String,
     /// The claim count the runner started under: a takeover since then makes the outcome stale.
     pub claims: i64,
@@ -25,7 +26,7 @@ pub(crate) struct Finished {
 /// Applies a finished attempt to its action's row, if its runner still owns the action.
 /// Returns the acknowledgement to send after the commit, or None when already answered.
 pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Option<oneshot::Sender<bool>> {
-    let Finished { action_execution_id, claims, node_id, outcome, recorded } = finished;
+    let Finished { action_execution_id, claims, execution_id: _, node_id, outcome, recorded } = finished;
     let found = runs.iter_mut().find_map(|run| {
         let index = run.actions.iter().position(|a| a.action_execution_id == action_execution_id)?;
         Some((run, index))

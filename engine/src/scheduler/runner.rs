@@ -59,16 +59,20 @@ impl Engine {
             return Ok(());
         };
         let workspace_root = self.runtime.config.data_dir.join("work").join(action_id);
-        let _ = tokio::fs::remove_dir_all(&workspace_root).await;
+        if row.claims > 1 {
+            // A takeover starts clean; a first attempt has nothing there yet.
+            let _ = tokio::fs::remove_dir_all(&workspace_root).await;
+        }
         let workspace = workspace_root.join("src");
-        tokio::fs::create_dir_all(&workspace).await.map_err(io)?;
 
         let (log, mut lines) = LogSink::channel();
         let logger = {
             let store = self.store.clone();
             let id = action_id.to_owned();
+            // Only a takeover continues a log an earlier runner started.
+            let resumed = row.claims > 1;
             tokio::spawn(async move {
-                let mut next = store.last_log_line(&id).await.unwrap_or(0) + 1;
+                let mut next = if resumed { store.last_log_line(&id).await.unwrap_or(0) } else { 0 } + 1;
                 while let Some(first) = lines.recv().await {
                     let mut batch = vec![first];
                     while let Ok(more) = lines.try_recv() {
@@ -242,6 +246,7 @@ impl Engine {
     async fn record_outcome(&self, pipeline: &str, started: &ActionRow, outcome: Outcome) -> Result<()> {
         let (recorded, answer) = tokio::sync::oneshot::channel();
         let finished = Finished {
+            execution_id: started.execution_id.clone(),
             action_execution_id: started.action_execution_id.clone(),
             claims: started.claims,
             node_id: self.runtime.node_id.clone(),
@@ -249,7 +254,7 @@ impl Engine {
             recorded,
         };
         self.runtime.queue_finished(pipeline, finished);
-        self.advance(pipeline).await?;
+        self.advance_scoped(pipeline, super::Scope::Finished).await?;
         if answer.await != Ok(true) {
             // Not recorded: the lease runs out and the sweep runs the action again.
             tracing::warn!(action = %started.action_execution_id, "the action's outcome was not recorded");
@@ -314,8 +319,4 @@ fn strings(value: &Value) -> indexmap::IndexMap<String, String> {
         .as_object()
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
         .unwrap_or_default()
-}
-
-fn io(err: std::io::Error) -> crate::EngineError {
-    crate::EngineError::Io(err.to_string())
 }

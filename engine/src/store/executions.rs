@@ -411,19 +411,53 @@ pub async fn due_actions(conn: &mut AnyConnection, now: i64) -> Result<Vec<(Stri
 /// runner died with an error then runs out and the sweep takes the action over.
 pub async fn renew_leases(conn: &mut AnyConnection, owner: &str, running: &[String], until: i64) -> Result<u64> {
     let mut renewed = 0;
-    for chunk in running.chunks(200) {
-        let ids = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+    for chunk in running.chunks(IN_LIST_CHUNK) {
         let sql = format!(
-            "update action_execution set lease_expires_ms = $2 \
-             where lease_owner = $1 and status = 'InProgress' and action_execution_id in ({ids})"
+            "update action_execution set lease_expires_ms = $1 \
+             where lease_owner = $2 and status = 'InProgress' and action_execution_id in ({})",
+            placeholders(3, chunk.len())
         );
-        let mut query = sqlx::query(&sql).bind(owner).bind(until);
-        for id in chunk {
-            query = query.bind(id);
-        }
+        let query = chunk.iter().fold(sqlx::query(&sql).bind(until).bind(owner), |q, id| q.bind(id));
         renewed += query.execute(&mut *conn).await?.rows_affected();
     }
     Ok(renewed)
+}
+
+/// Bind parameters per `in (...)` list, well under SQLite's and PostgreSQL's limits.
+const IN_LIST_CHUNK: usize = 500;
+
+/// `$first, $first+1, ...`: `n` numbered parameters for an `in (...)` list.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Rows of `select ... where execution_id in (...)` for the given executions; `query` holds
+/// `{ids}` where the list goes.
+async fn rows_of_executions(conn: &mut AnyConnection, query: &str, ids: &[String]) -> Result<Vec<AnyRow>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        let sql = query.replace("{ids}", &placeholders(1, chunk.len()));
+        let query = chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id));
+        found.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(found)
+}
+
+pub async fn executions_in(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<ExecutionRow>> {
+    let sql = format!("select {EXECUTION_COLUMNS} from pipeline_execution where execution_id in ({{ids}}) order by seq");
+    rows_of_executions(conn, &sql, ids).await?.iter().map(ExecutionRow::from_row).collect()
+}
+
+pub async fn stages_in(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<StageRow>> {
+    let sql = "select * from stage_execution where execution_id in ({ids}) order by started_ms";
+    rows_of_executions(conn, sql, ids).await?.iter().map(StageRow::from_row).collect()
+}
+
+pub async fn actions_in(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<ActionRow>> {
+    let sql = format!(
+        "select {ACTION_COLUMNS} from action_execution where execution_id in ({{ids}}) order by started_ms, action_execution_id"
+    );
+    rows_of_executions(conn, &sql, ids).await?.iter().map(ActionRow::from_row).collect()
 }
 
 pub async fn append_log(conn: &mut AnyConnection, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {
