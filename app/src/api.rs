@@ -197,6 +197,8 @@ pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<Pipeline
         Some(v) if v != latest_version => engine.pipeline(&name, Some(v)).await.map_err(engine_error)?,
         _ => latest,
     };
+    let mut record = record;
+    model::catalog::mask_secrets(&mut record.declaration);
     let json = serde_json::to_string_pretty(&record.declaration)
         .map_err(|err| AppError::Server(format!("could not show the pipeline as JSON: {err}")))?;
     Ok(PipelineDetail {

@@ -20,7 +20,7 @@ pub struct CurrentUser {
 pub struct Permissions(pub std::sync::Arc<dyn Fn(&str, &str) -> bool + Send + Sync>);
 
 #[server]
-pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
+pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     use_context::<CurrentUser>().ok_or_else(|| AppError::Server("Sign in first.".into()))
 }
 

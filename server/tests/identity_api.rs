@@ -250,3 +250,36 @@ async fn the_audit_trail_records_every_call_and_detects_tampering() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn secrets_never_come_back_and_masked_updates_keep_them() {
+    on_both_backends(|server: TestServer| async move {
+        const TOKEN: &str = "ghp_thisisthesecrettoken";
+        let mut pipeline = common::pipeline_json("github");
+        pipeline["stages"][0]["actions"][0]["actionTypeId"] = json!({ "category": "Source", "owner": "ThirdParty", "provider": "GitHub", "version": "1" });
+        pipeline["stages"][0]["actions"][0]["configuration"] =
+            json!({ "Owner": "sluice", "Repo": "app", "Branch": "main", "OAuthToken": TOKEN, "PollForSourceChanges": "false" });
+        let created = server.raw("CreatePipeline", json!({ "pipeline": pipeline }).to_string()).await;
+        assert_eq!(created.status, 200, "{}", created.text);
+        let got = server.raw("GetPipeline", r#"{"name":"github"}"#).await;
+        let configuration = &got.json["pipeline"]["stages"][0]["actions"][0]["configuration"];
+        assert_eq!(configuration["OAuthToken"], "****");
+        assert_eq!(configuration["Repo"], "app");
+
+        // The declaration read back, changed and sent again: `****` keeps the stored token.
+        let mut changed = got.json["pipeline"].clone();
+        changed["stages"][0]["actions"][0]["configuration"]["Branch"] = json!("release");
+        let updated = server.raw("UpdatePipeline", json!({ "pipeline": changed }).to_string()).await;
+        assert_eq!(updated.status, 200, "{}", updated.text);
+        let stored = server.engine.pipeline("github", None).await.unwrap().declaration;
+        assert_eq!(stored.stages[0].actions[0].configuration["OAuthToken"], TOKEN);
+        assert_eq!(stored.stages[0].actions[0].configuration["Branch"], "release");
+
+        let records = server.engine.store().list_audit(&Default::default()).await.unwrap();
+        for text in [&created.text, &got.text, &updated.text].into_iter().chain(records.iter().map(|r| &r.record)) {
+            assert!(!text.contains(TOKEN), "the secret leaked: {text}");
+        }
+        server
+    })
+    .await;
+}

@@ -3,11 +3,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::icons::Logo;
-use crate::auth::signed_in_user;
+use crate::auth::get_current_user;
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let user = Resource::new(|| (), |_| signed_in_user());
+    let user = Resource::new(|| (), |_| get_current_user());
     view! {
         <header class="topbar">
             <div class="topbar-inner">

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use model::PipelineDeclaration;
 
 use crate::api::{AppError, CreatePipeline, Problem};
-use crate::auth::signed_in_user;
+use crate::auth::get_current_user;
 use crate::components::{errors::ProblemList, pipeline_graph::PipelineGraph};
 use crate::Hydrated;
 
@@ -46,7 +46,7 @@ pub fn NewPipelinePage() -> impl IntoView {
     let check = Memo::new(move |_| text.with(|text| Check::of(text)));
     let create = ServerAction::<CreatePipeline>::new();
     // Save is offered only to users who may create pipelines; the server checks again.
-    let user = Resource::new(|| (), |_| signed_in_user());
+    let user = Resource::new(|| (), |_| get_current_user());
     let textarea = NodeRef::<Textarea>::new();
     let hydrated = use_context::<Hydrated>().map(|h| h.0);
 

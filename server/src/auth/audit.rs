@@ -41,7 +41,7 @@ pub struct CallIdentity {
 }
 
 /// Member names whose values never reach the trail.
-const SECRET_MEMBERS: [&str; 4] = ["secret", "password", "oauthtoken", "credentials"];
+const SECRET_MEMBERS: [&str; 5] = ["secret", "password", "oauthtoken", "refreshtoken", "credentials"];
 pub const MASK: &str = "****";
 pub const API_SOURCE: &str = "codepipeline.amazonaws.com";
 pub const UI_SOURCE: &str = "sluice.ui";
@@ -134,7 +134,7 @@ pub fn ui_event_name(path: &str) -> String {
         .collect()
 }
 
-fn is_read_only(operation: &str) -> bool {
+pub fn is_read_only(operation: &str) -> bool {
     operation.starts_with("Get") || operation.starts_with("List")
 }
 

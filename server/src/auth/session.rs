@@ -7,7 +7,7 @@ use app::auth::{CurrentUser, Permissions};
 use axum::{
     body::Body,
     extract::{Form, Query, Request, State},
-    http::{header, HeaderMap, Method, StatusCode},
+    http::{header, request::Parts, HeaderMap, Method, StatusCode},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -77,9 +77,9 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
-async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<SignInForm>) -> Response {
+async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<SignInForm>) -> Response {
     let next = safe_next(form.next.as_deref());
-    if !same_origin(&headers) {
+    if !same_origin(&parts.headers) {
         return (StatusCode::FORBIDDEN, "Cross-site sign-in refused.").into_response();
     }
     let store = state.engine.store();
@@ -88,6 +88,7 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): 
     let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
     let password = form.password.clone();
     let valid = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &stored)).await.unwrap_or(false);
+    record_sign_in(&state, &parts, &form.username, valid && user.is_some()).await;
     if !(valid && user.is_some()) {
         let again = format!("/signin?failed=1&next={}", percent_encode(&next));
         return Redirect::to(&again).into_response();
@@ -100,6 +101,18 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): 
     }
     let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", SESSION_HOURS * 3600);
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+}
+
+/// Sign-ins are recorded as CloudTrail records them: `ConsoleLogin`, failed ones included.
+async fn record_sign_in(state: &AppState, parts: &Parts, user_name: &str, succeeded: bool) {
+    let context = audit::CallContext::of_request(audit::UI_SOURCE, "ConsoleLogin".into(), parts, state.engine.account());
+    let identity = audit::CallIdentity {
+        user_name: Some(user_name.to_owned()),
+        arn: succeeded.then(|| super::user_arn(state.engine.account(), user_name)),
+        access_key_id: None,
+    };
+    let error = (!succeeded).then_some(("Failed authentication", "Wrong user name or password."));
+    audit::append(state.engine.store(), &context, &identity, &serde_json::json!({ "userName": user_name }), error).await;
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -164,7 +177,8 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     request.extensions_mut().insert(current);
     request.extensions_mut().insert(Permissions(Arc::new(move |action: &str, resource: &str| checker.may(action, resource))));
     request.extensions_mut().insert(caller.clone());
-    if unsafe_method && !is_api {
+    // Server functions are POSTs even when they only read; Get*/List* ones are not changes.
+    if unsafe_method && !is_api && !audit::is_read_only(&audit::ui_event_name(path_of(&request))) {
         return run_recorded(&state, &caller, request, next).await;
     }
     next.run(request).await
@@ -187,6 +201,10 @@ async fn run_recorded(state: &AppState, caller: &Caller, request: Request, next:
     let identity = audit::CallIdentity { user_name: Some(caller.user_name.clone()), arn: Some(caller.arn.clone()), access_key_id: None };
     audit::append(state.engine.store(), &context, &identity, &parameters, failed.then_some((error_code.as_str(), ""))).await;
     response
+}
+
+fn path_of(request: &Request) -> &str {
+    request.uri().path()
 }
 
 fn is_public(path: &str) -> bool {
