@@ -63,6 +63,9 @@ test("the audit page lists who did what", async ({ page }) => {
   await expect(adminList.first()).toBeVisible();
   const viewerDenied = rows.filter({ hasText: "user/viewer" }).filter({ hasText: "AccessDeniedException" });
   await expect(viewerDenied.first()).toContainText("CreatePipeline");
+  // Sign-ins are recorded as CloudTrail names them, the failed one from the first test included.
+  await expect(rows.filter({ hasText: "ConsoleLogin" }).filter({ hasText: "user/viewer" }).first()).toContainText("Success");
+  await expect(rows.filter({ hasText: "ConsoleLogin" }).filter({ hasText: "Failed authentication" }).first()).toBeVisible();
 
   await page.goto("/audit?outcome=Failure");
   await expect(page.getByTestId("audit-row").first()).toBeVisible();
