@@ -99,7 +99,7 @@ async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<S
         tracing::error!(error = %err, "could not create a session");
         return (StatusCode::INTERNAL_SERVER_ERROR, "Could not sign in; see the server log.").into_response();
     }
-    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", SESSION_HOURS * 3600);
+    let cookie = session_cookie(&token, SESSION_HOURS * 3600, over_tls(&parts.headers));
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
 
@@ -124,7 +124,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
             tracing::error!(error = %err, "could not end a session");
         }
     }
-    let cleared = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let cleared = session_cookie("", 0, over_tls(&headers));
     ([(header::SET_COOKIE, cleared)], Redirect::to("/signin")).into_response()
 }
 
@@ -223,6 +223,17 @@ fn same_origin(headers: &HeaderMap) -> bool {
     })
 }
 
+/// The session cookie; `Secure` when the browser reached Sluice over TLS (through a proxy that
+/// terminates it and says so), so the token never travels in clear text.
+fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
+}
+
+fn over_tls(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").is_some_and(|proto| proto.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
 fn session_token(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
         let (name, value) = pair.trim().split_once('=')?;
@@ -294,6 +305,15 @@ mod tests {
         assert!(!same_origin(&headers));
         headers.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().unwrap());
         assert!(same_origin(&headers));
+    }
+
+    #[test]
+    fn cookies_are_http_only_same_site_and_secure_behind_tls() {
+        let mut headers = HeaderMap::new();
+        let plain = session_cookie("t", 60, over_tls(&headers));
+        assert_eq!(plain, "sluice_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60");
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        assert!(session_cookie("t", 60, over_tls(&headers)).ends_with("; Secure"));
     }
 
     #[test]
