@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 // scripts/test builds Sluice and exports SLUICE_BIN and SLUICE_SITE_DIR; each run gets an empty data dir.
+// The environment carries it to the workers, which load this file again, and to the sign-in setup.
 const bin = process.env.SLUICE_BIN ?? "../target/debug/sluice";
-const dataDir = mkdtempSync(join(tmpdir(), "sluice-e2e-"));
+const dataDir = (process.env.SLUICE_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "sluice-e2e-")));
 const port = Number(process.env.SLUICE_E2E_PORT ?? 3123);
+const adminPassword = (process.env.SLUICE_ADMIN_PASSWORD ??= "e2e-admin-password");
 
 export default defineConfig({
   testDir: "./tests",
@@ -15,6 +17,11 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   reporter: [["list"]],
+  // "setup" signs in once (tests/auth.setup.ts); every test then starts with the admin's session.
+  projects: [
+    { name: "setup", testMatch: /auth\.setup\.ts/ },
+    { name: "chromium", dependencies: ["setup"], use: { storageState: ".auth/admin.json" } },
+  ],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     trace: "retain-on-failure",
@@ -34,6 +41,7 @@ export default defineConfig({
   },
   webServer: {
     command: `${bin} serve --addr 127.0.0.1:${port} --data-dir ${dataDir}`,
+    env: { SLUICE_ADMIN_PASSWORD: adminPassword },
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

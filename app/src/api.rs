@@ -171,6 +171,7 @@ const MAX_PIPELINES: i64 = 1000;
 #[server]
 pub async fn list_pipelines() -> Result<PipelineList, AppError> {
     use self::ssr::*;
+    crate::auth::authorize("codepipeline:ListPipelines", "*")?;
     let summaries = engine()?.store().list_pipelines(None, MAX_PIPELINES).await.map_err(store_error)?;
     let pipelines = summaries
         .into_iter()
@@ -189,12 +190,15 @@ pub async fn list_pipelines() -> Result<PipelineList, AppError> {
 pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<PipelineDetail, AppError> {
     use self::ssr::*;
     let engine = engine()?;
+    crate::auth::authorize("codepipeline:GetPipeline", &engine.pipeline_arn(&name))?;
     let latest = engine.pipeline(&name, None).await.map_err(engine_error)?;
     let latest_version = latest.declaration.version.unwrap_or(1);
     let record = match version {
         Some(v) if v != latest_version => engine.pipeline(&name, Some(v)).await.map_err(engine_error)?,
         _ => latest,
     };
+    let mut record = record;
+    model::catalog::mask_secrets(&mut record.declaration);
     let json = serde_json::to_string_pretty(&record.declaration)
         .map_err(|err| AppError::Server(format!("could not show the pipeline as JSON: {err}")))?;
     Ok(PipelineDetail {
@@ -215,7 +219,9 @@ pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<Pipeline
 pub async fn create_pipeline(json: String) -> Result<String, AppError> {
     use self::ssr::*;
     let pipeline = model::parse_pipeline(&json).map_err(|err| AppError::Rejected(vec![Problem::from(&err)]))?;
-    let record = engine()?.create_pipeline(pipeline, &[]).await.map_err(engine_error)?;
+    let engine = engine()?;
+    crate::auth::authorize("codepipeline:CreatePipeline", &engine.pipeline_arn(&pipeline.name))?;
+    let record = engine.create_pipeline(pipeline, &[]).await.map_err(engine_error)?;
     let name = record.declaration.name;
     leptos_axum::redirect(&pipeline_href(&name));
     Ok(name)

@@ -15,6 +15,95 @@ pub enum Command {
     /// Manage the encryption keys that artifact stores name in `encryptionKey.id`.
     #[command(subcommand)]
     Kms(KmsCommand),
+    /// Manage users (they sign in with a password and own access keys).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage access keys, which sign CodePipeline API requests (SigV4).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Check or export the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// The database a command works on, named as `sluice serve` names it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    #[arg(long, env = "SLUICE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Database URL; `postgres://...` selects PostgreSQL. Default: SQLite in the data dir.
+    #[arg(long, env = "SLUICE_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn database_url(&self) -> String {
+        database_url(&self.data_dir, self.database_url.as_deref())
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password comes from SLUICE_USER_PASSWORD or is generated and printed once.
+    Add {
+        name: String,
+        /// Built-in role: Admin, Editor (author and run), Approver or Viewer.
+        #[arg(long, default_value = "Viewer")]
+        role: String,
+        #[arg(long, env = "SLUICE_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List users and their roles.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Attach (or replace) an inline IAM policy, read from a JSON file, to a user.
+    PutPolicy {
+        name: String,
+        policy_name: String,
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum KeyCommand {
+    /// Create an access key for a user; the secret is printed once and cannot be shown again.
+    Create {
+        user: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List a user's access keys and whether each is active.
+    List {
+        user: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke an access key; requests signed with it are refused from then on.
+    Revoke {
+        access_key_id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exits non-zero if a record was edited, removed or reordered.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print every record as JSON lines, oldest first.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -58,14 +147,23 @@ pub struct Config {
     /// Twelve-digit account id reported in ARNs.
     #[arg(long, env = "SLUICE_ACCOUNT_ID", default_value = "000000000000")]
     pub account_id: String,
+
+    /// Password for the `admin` user created on first start; without it one is generated and printed.
+    #[arg(long, env = "SLUICE_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
 }
 
 impl Config {
     /// The database to open: the explicit URL, or a SQLite file in the data dir.
     pub fn database_url(&self) -> String {
-        match &self.database_url {
-            Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("sluice.db").display()),
-        }
+        database_url(&self.data_dir, self.database_url.as_deref())
+    }
+}
+
+/// The explicit URL, or a SQLite file in the data dir.
+fn database_url(data_dir: &std::path::Path, explicit: Option<&str>) -> String {
+    match explicit {
+        Some(url) => url.to_owned(),
+        None => format!("sqlite://{}?mode=rwc", data_dir.join("sluice.db").display()),
     }
 }

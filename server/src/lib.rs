@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod logs;
 pub mod objects;
@@ -44,9 +45,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("Sluice is listening on http://{addr}");
     println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
+    if let Some(password) = auth::ensure_admin(&store, config.admin_password.clone()).await? {
+        println!("Created the first user, admin, with the password (shown once): {password}");
+    }
     let engine = start_engine(store, &config).await?;
     let app = app(engine, config);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 
@@ -73,18 +79,23 @@ pub fn app(engine: Engine, config: Config) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router())
+        .merge(auth::session::router())
         .merge(objects::router())
         .merge(logs::router())
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.engine.clone()),
+            move || {
+                provide_context(context_state.engine.clone());
+                auth::session::provide_user_context();
+            },
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session::guard))
         .with_state(state)
 }
 

@@ -8,5 +8,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         server::config::Command::Serve(config) => server::serve(config).await,
         server::config::Command::Kms(command) => server::kms(command),
+        server::config::Command::User(command) => server::auth::commands::user(command).await,
+        server::config::Command::Key(command) => server::auth::commands::key(command).await,
+        server::config::Command::Audit(command) => server::auth::commands::audit(command).await,
     }
 }

@@ -2,7 +2,6 @@
 //! dir: every execution goes on or ends in a correct status, and no action runs twice to success.
 mod common;
 
-use aws_sdk_codepipeline::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus};
 use aws_sdk_codepipeline::Client;
 use serde_json::json;
@@ -31,13 +30,8 @@ impl Sluice {
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..200 {
             if reqwest::get(format!("{url}/healthz")).await.is_ok_and(|r| r.status() == 200) {
-                let config = aws_sdk_codepipeline::Config::builder()
-                    .behavior_version(BehaviorVersion::latest())
-                    .region(Region::new("us-east-1"))
-                    .endpoint_url(&url)
-                    .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
-                    .build();
-                return Sluice { child, url, client: Client::from_conf(config) };
+                let (id, secret) = access_key(data_dir);
+                return Sluice { child, client: common::sdk_client(&url, &id, &secret), url };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -97,6 +91,26 @@ async fn wait_final(sluice: &Sluice, id: &str) -> String {
     panic!("execution {id} never finished");
 }
 
+/// The access key of the `ci` user, made with the CLI the first time (as a deploy script would).
+fn access_key(data_dir: &Path) -> (String, String) {
+    let saved = data_dir.join("ci.key");
+    if let Ok(text) = std::fs::read_to_string(&saved) {
+        let (id, secret) = text.split_once(' ').expect("saved key");
+        return (id.to_owned(), secret.to_owned());
+    }
+    let sluice = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).arg("--data-dir").arg(data_dir).env_remove("SLUICE_DATABASE_URL").output().unwrap();
+        assert!(output.status.success(), "sluice {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    sluice(&["user", "add", "ci", "--role", "Admin"]);
+    let printed = sluice(&["key", "create", "ci"]);
+    let field = |name: &str| printed.lines().find_map(|l| l.strip_prefix(name)).expect("key printed").trim().to_owned();
+    let (id, secret) = (field("AccessKeyId:"), field("SecretAccessKey (shown once):"));
+    std::fs::write(&saved, format!("{id} {secret}")).unwrap();
+    (id, secret)
+}
+
 fn lines(path: &PathBuf) -> usize {
     std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0)
 }
@@ -110,15 +124,11 @@ async fn sigkill_at_any_point_loses_nothing() {
 
     let sluice = Sluice::start(&data_dir, port).await;
     common::upload_zip(&sluice.url, "sources", "app.zip", &[("app.txt", "v1")]).await;
-    let created = reqwest::Client::new()
-        .post(format!("{}/", sluice.url))
-        .header("x-amz-target", "CodePipeline_20150709.CreatePipeline")
-        .header("content-type", "application/x-amz-json-1.1")
-        .body(json!({ "pipeline": pipeline(&built, &shipped) }).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 200, "{}", created.text().await.unwrap());
+    let (key_id, secret) = access_key(&data_dir);
+    let body = json!({ "pipeline": pipeline(&built, &shipped) }).to_string().into_bytes();
+    let now = server::auth::sigv4::format_amz_date(common::now_seconds());
+    let created = common::signed_request(&sluice.url, "CreatePipeline", body, &key_id, &secret, now).await;
+    assert_eq!(created.status, 200, "{}", created.text);
     let listed = sluice.client.list_pipeline_executions().pipeline_name("crashy").send().await.unwrap();
     let id = listed.pipeline_execution_summaries()[0].pipeline_execution_id().unwrap().to_owned();
 

@@ -2,8 +2,10 @@
 //!
 //! Both backends go through sqlx's `Any` driver with one set of queries (`$n` placeholders work on
 //! both); only the DDL differs, so each backend keeps its own migrations folder.
+pub mod audit;
 pub mod events;
 pub mod executions;
+pub mod identity;
 mod objects;
 mod pipelines;
 pub mod sources;

@@ -8,10 +8,12 @@ mod build_test;
 mod deploy;
 mod invoke;
 mod rules;
+mod secrets;
 mod source;
 mod spec;
 
 pub use rules::{find_rule_type, rule_types, RuleTypeSpec};
+pub use secrets::{keep_masked_secrets, mask_secrets, MASK};
 pub use spec::{ActionTypeSpec, PropertySpec};
 
 use crate::pipeline::{ActionCategory, ActionOwner};

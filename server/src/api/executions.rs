@@ -2,15 +2,13 @@
 //! (GetPipelineExecution, ListPipelineExecutions, GetPipelineState, ListActionExecutions).
 use super::error::{ApiError, ApiResult};
 use super::wire::{epoch_seconds, page_size};
+use crate::auth::Caller;
 use crate::AppState;
 use engine::store::executions::{ActionRow, ExecutionRow};
 use engine::{ApprovalStatus, RetryMode, StartRequest};
 use model::TriggerType;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-
-/// Who made a change, until identities arrive with access keys.
-const ANONYMOUS: &str = "anonymous";
 
 #[derive(Deserialize)]
 pub struct NameValue {
@@ -29,8 +27,9 @@ pub struct StartInput {
     source_revisions: Vec<Value>,
 }
 
-pub async fn start(state: &AppState, input: StartInput) -> ApiResult<Value> {
+pub async fn start(state: &AppState, caller: &Caller, input: StartInput) -> ApiResult<Value> {
     let mut request = StartRequest::new(TriggerType::StartPipelineExecution);
+    request.trigger_detail = caller.arn.clone();
     request.variables = input.variables.into_iter().map(|v| (v.name, v.value)).collect();
     request.client_request_token = input.client_request_token;
     request.source_revisions = Value::Array(input.source_revisions);
@@ -104,7 +103,7 @@ pub struct ApprovalInput {
     token: String,
 }
 
-pub async fn approve(state: &AppState, input: ApprovalInput) -> ApiResult<Value> {
+pub async fn approve(state: &AppState, caller: &Caller, input: ApprovalInput) -> ApiResult<Value> {
     let status = match input.result.status.as_str() {
         "Approved" => ApprovalStatus::Approved,
         "Rejected" => ApprovalStatus::Rejected,
@@ -115,7 +114,7 @@ pub async fn approve(state: &AppState, input: ApprovalInput) -> ApiResult<Value>
     }
     let at = state
         .engine
-        .put_approval(&input.pipeline_name, &input.stage_name, &input.action_name, &input.token, status, &input.result.summary, ANONYMOUS)
+        .put_approval(&input.pipeline_name, &input.stage_name, &input.action_name, &input.token, status, &input.result.summary, &caller.arn)
         .await?;
     Ok(json!({ "approvedAt": epoch_seconds(at) }))
 }
@@ -129,13 +128,13 @@ pub struct TransitionInput {
     reason: Option<String>,
 }
 
-pub async fn enable_transition(state: &AppState, input: TransitionInput) -> ApiResult<Value> {
+pub async fn enable_transition(state: &AppState, caller: &Caller, input: TransitionInput) -> ApiResult<Value> {
     let stage = transition_stage(state, &input).await?;
-    state.engine.set_stage_transition(&input.pipeline_name, &stage, true, None, ANONYMOUS).await?;
+    state.engine.set_stage_transition(&input.pipeline_name, &stage, true, None, &caller.arn).await?;
     Ok(json!({}))
 }
 
-pub async fn disable_transition(state: &AppState, input: TransitionInput) -> ApiResult<Value> {
+pub async fn disable_transition(state: &AppState, caller: &Caller, input: TransitionInput) -> ApiResult<Value> {
     let reason = input.reason.clone().unwrap_or_default();
     let allowed = |c: char| c.is_ascii_alphanumeric() || "!@ ().*?-".contains(c);
     if reason.is_empty() || reason.chars().count() > 300 || !reason.chars().all(allowed) {
@@ -144,7 +143,7 @@ pub async fn disable_transition(state: &AppState, input: TransitionInput) -> Api
         ));
     }
     let stage = transition_stage(state, &input).await?;
-    state.engine.set_stage_transition(&input.pipeline_name, &stage, false, Some(reason), ANONYMOUS).await?;
+    state.engine.set_stage_transition(&input.pipeline_name, &stage, false, Some(reason), &caller.arn).await?;
     Ok(json!({}))
 }
 

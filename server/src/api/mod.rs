@@ -8,11 +8,12 @@ mod sources;
 mod tags;
 mod wire;
 
+use crate::auth::{self, audit, operations, sigv4, sigv4::SignedRequest, Caller};
 use crate::AppState;
 use axum::{
-    body::{to_bytes, Body},
-    extract::State,
-    http::{HeaderMap, HeaderValue},
+    body::to_bytes,
+    extract::{Request, State},
+    http::{request::Parts, HeaderValue},
     response::{IntoResponse, Response},
     routing::post,
     Router,
@@ -31,35 +32,82 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/", post(handle))
 }
 
-async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let operation = target.strip_prefix(TARGET_PREFIX).unwrap_or(target).to_owned();
-    let result = match to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => dispatch(&state, &operation, &bytes).await,
-        Err(_) => Err(ApiError::validation(format!("The request body is larger than {MAX_BODY_BYTES} bytes."))),
+    let context = audit::CallContext::of_request(audit::API_SOURCE, operation, &parts, state.engine.account());
+    let (bytes, result, identity) = match to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            let (result, identity) = call(&state, &parts, &context.operation, &bytes).await;
+            (bytes, result, identity)
+        }
+        Err(_) => {
+            let too_large = ApiError::validation(format!("The request body is larger than {MAX_BODY_BYTES} bytes."));
+            (Default::default(), Err(too_large), audit::CallIdentity::default())
+        }
     };
-    let (status, body, error_type) = match result {
+    let (status, body, error) = match result {
         Ok(value) => (axum::http::StatusCode::OK, value, None),
         Err(err) => {
             let (status, exception, body) = err.parts();
-            tracing::info!(%operation, exception, "request refused");
+            tracing::info!(operation = %context.operation, exception, "request refused");
             (status, body, Some(exception))
         }
     };
+    let message = body["message"].as_str().unwrap_or_default();
+    let parameters = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    audit::append(state.engine.store(), &context, &identity, &parameters, error.map(|code| (code, message))).await;
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
-    if let Ok(id) = HeaderValue::from_str(&request_id) {
+    if let Ok(id) = HeaderValue::from_str(&context.request_id) {
         headers.insert("x-amzn-requestid", id);
     }
-    if let Some(exception) = error_type {
+    if let Some(exception) = error {
         headers.insert("x-amzn-errortype", HeaderValue::from_static(exception));
     }
     response
 }
 
-async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> ApiResult<Value> {
+/// Authenticates the signed request, checks the caller's policies for the operation's IAM action
+/// and resource, then runs it.
+async fn call(state: &AppState, parts: &Parts, operation: &str, body: &[u8]) -> (ApiResult<Value>, audit::CallIdentity) {
+    let request = SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or_default(),
+        headers: &parts.headers,
+        body,
+    };
+    let account = state.engine.account();
+    // The session guard has already identified a signed-in browser; anything else must be signed.
+    let authenticated = match parts.extensions.get::<Caller>() {
+        Some(session_caller) => Ok(session_caller.clone()),
+        None => auth::authenticate(state.engine.store(), account, &request).await,
+    };
+    let caller = match authenticated {
+        Ok(caller) => caller,
+        Err(err) => {
+            let claimed_key = sigv4::parse_authorization(&parts.headers).ok().map(|claim| claim.access_key_id);
+            return (Err(err), audit::CallIdentity { access_key_id: claimed_key, ..Default::default() });
+        }
+    };
+    let identity = audit::CallIdentity {
+        user_name: Some(caller.user_name.clone()),
+        arn: Some(caller.arn.clone()),
+        access_key_id: caller.access_key_id.clone(),
+    };
+    let input = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let resource = operations::resource_arn(operation, &input, &account.region, &account.id);
+    let result = match caller.authorize(&operations::iam_action(operation), &resource) {
+        Ok(()) => dispatch(state, &caller, operation, body).await,
+        Err(denied) => Err(denied),
+    };
+    (result, identity)
+}
+
+async fn dispatch(state: &AppState, caller: &Caller, operation: &str, body: &[u8]) -> ApiResult<Value> {
     match operation {
         "CreatePipeline" => pipelines::create(state, parse(body)?).await,
         "GetPipeline" => pipelines::get(state, parse(body)?).await,
@@ -68,13 +116,13 @@ async fn dispatch(state: &AppState, operation: &str, body: &[u8]) -> ApiResult<V
         "ListPipelines" => pipelines::list(state, parse(body)?).await,
         "ListActionTypes" => action_types::list(parse(body)?),
         "GetActionType" => action_types::get(state, parse(body)?),
-        "StartPipelineExecution" => executions::start(state, parse(body)?).await,
+        "StartPipelineExecution" => executions::start(state, caller, parse(body)?).await,
         "StopPipelineExecution" => executions::stop(state, parse(body)?).await,
         "RetryStageExecution" => executions::retry(state, parse(body)?).await,
         "RollbackStage" => executions::rollback(state, parse(body)?).await,
-        "PutApprovalResult" => executions::approve(state, parse(body)?).await,
-        "EnableStageTransition" => executions::enable_transition(state, parse(body)?).await,
-        "DisableStageTransition" => executions::disable_transition(state, parse(body)?).await,
+        "PutApprovalResult" => executions::approve(state, caller, parse(body)?).await,
+        "EnableStageTransition" => executions::enable_transition(state, caller, parse(body)?).await,
+        "DisableStageTransition" => executions::disable_transition(state, caller, parse(body)?).await,
         "GetPipelineExecution" => executions::get_execution(state, parse(body)?).await,
         "ListPipelineExecutions" => executions::list_executions(state, parse(body)?).await,
         "GetPipelineState" => executions::get_state(state, parse(body)?).await,

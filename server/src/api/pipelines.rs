@@ -19,7 +19,7 @@ pub async fn create(state: &AppState, input: CreateInput) -> ApiResult<Value> {
     let arn = state.engine.pipeline_arn(&input.pipeline.name);
     let tags = check_tags(input.tags.as_deref().unwrap_or_default(), &[], &arn)?;
     let record = state.engine.create_pipeline(input.pipeline, &tags).await?;
-    let mut answer = json!({ "pipeline": record.declaration });
+    let mut answer = json!({ "pipeline": masked(record.declaration) });
     if let Some(tags) = input.tags {
         answer["tags"] = json!(tags);
     }
@@ -44,7 +44,8 @@ pub async fn get(state: &AppState, input: GetInput) -> ApiResult<Value> {
         })?),
     };
     let record = state.engine.pipeline(&input.name, version).await?;
-    Ok(json!({ "pipeline": record.declaration, "metadata": metadata(state, &record) }))
+    let metadata = metadata(state, &record);
+    Ok(json!({ "pipeline": masked(record.declaration), "metadata": metadata }))
 }
 
 #[derive(Deserialize)]
@@ -54,8 +55,15 @@ pub struct UpdateInput {
 }
 
 pub async fn update(state: &AppState, input: UpdateInput) -> ApiResult<Value> {
-    match state.engine.update_pipeline(input.pipeline).await {
-        Ok(record) => Ok(json!({ "pipeline": record.declaration })),
+    let mut pipeline = input.pipeline;
+    // Sending back the `****` a read showed keeps the stored secret.
+    match state.engine.pipeline(&pipeline.name, None).await {
+        Ok(stored) => model::catalog::keep_masked_secrets(&mut pipeline, &stored.declaration),
+        Err(EngineError::PipelineNotFound(_)) => {}
+        Err(other) => return Err(other.into()),
+    }
+    match state.engine.update_pipeline(pipeline).await {
+        Ok(record) => Ok(json!({ "pipeline": masked(record.declaration) })),
         // AWS answers an update of a missing pipeline with ResourceNotFoundException.
         Err(EngineError::PipelineNotFound(name)) => Err(ApiError::new(
             "ResourceNotFoundException",
@@ -108,6 +116,12 @@ pub async fn list(state: &AppState, input: ListInput) -> ApiResult<Value> {
         answer["nextToken"] = json!(next_token(&last.name));
     }
     Ok(answer)
+}
+
+/// A pipeline as reads show it: secret configuration values as `****`.
+fn masked(mut pipeline: PipelineDeclaration) -> PipelineDeclaration {
+    model::catalog::mask_secrets(&mut pipeline);
+    pipeline
 }
 
 fn metadata(state: &AppState, record: &PipelineRecord) -> Value {

@@ -17,7 +17,10 @@ pub const REGION: &str = "us-east-1";
 pub struct TestServer {
     pub url: String,
     pub engine: engine::Engine,
+    /// Signs as `tester`, an Admin; `client_as` gives clients for other users.
     pub client: Client,
+    /// `tester`'s access key: (id, secret).
+    pub key: (String, String),
     pub backend: TestBackend,
     db: TestDatabase,
     task: JoinHandle<()>,
@@ -37,21 +40,27 @@ impl TestServer {
             site_dir: "target/site".into(),
             region: REGION.into(),
             account_id: ACCOUNT.into(),
+            admin_password: None,
         };
+        server::auth::create_user(&store, "tester", server::auth::policy::Role::Admin, None).await.expect("test user");
+        let key = server::auth::create_access_key(&store, "tester").await.expect("test key");
         let engine = server::start_engine(store, &config).await.expect("engine starts");
         let app = server::app(engine.clone(), config);
         let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             axum::serve(listener, app).await.expect("server runs");
         });
         let url = format!("http://{addr}");
-        let sdk_config = aws_sdk_codepipeline::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(REGION))
-            .endpoint_url(&url)
-            .credentials_provider(Credentials::new("AKIDSLUICETEST", "secret", None, None, "tests"))
-            .retry_config(aws_sdk_codepipeline::config::retry::RetryConfig::disabled())
-            .build();
-        TestServer { url, engine, client: Client::from_conf(sdk_config), backend, db, task }
+        let client = sdk_client(&url, &key.0, &key.1);
+        TestServer { url, engine, client, key, backend, db, task }
+    }
+
+    /// A new user with `role` and an access key, and an SDK client that signs as them.
+    pub async fn client_as(&self, user_name: &str, role: server::auth::policy::Role) -> (Client, (String, String)) {
+        let store = self.engine.store();
+        server::auth::create_user(store, user_name, role, None).await.expect("user");
+        let key = server::auth::create_access_key(store, user_name).await.expect("key");
+        (sdk_client(&self.url, &key.0, &key.1), key)
     }
 
     pub async fn stop(self) {
@@ -60,22 +69,66 @@ impl TestServer {
         self.db.cleanup().await;
     }
 
-    /// Sends a raw AWS JSON 1.1 request, for what the SDK refuses to send (bad JSON, wrong types).
-    pub async fn raw(&self, operation: &str, body: impl Into<reqwest::Body>) -> RawAnswer {
-        let response = reqwest::Client::new()
-            .post(format!("{}/", self.url))
-            .header("x-amz-target", format!("CodePipeline_20150709.{operation}"))
-            .header("content-type", "application/x-amz-json-1.1")
-            .body(body)
-            .send()
-            .await
-            .expect("server answers");
-        let status = response.status().as_u16();
-        let request_id = response.headers().get("x-amzn-requestid").map(|v| v.to_str().unwrap_or_default().to_owned());
-        let text = response.text().await.expect("body");
-        let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-        RawAnswer { status, request_id, json, text }
+    /// Sends a raw AWS JSON 1.1 request signed as `tester`, for what the SDK refuses to send
+    /// (bad JSON, wrong types).
+    pub async fn raw(&self, operation: &str, body: impl Into<Vec<u8>>) -> RawAnswer {
+        let (id, secret) = &self.key;
+        self.raw_signed(operation, body.into(), id, secret, server::auth::sigv4::format_amz_date(now_seconds())).await
     }
+
+    /// A raw request signed with any key at any time, for the signature tests.
+    pub async fn raw_signed(&self, operation: &str, body: Vec<u8>, key_id: &str, secret: &str, amz_date: String) -> RawAnswer {
+        signed_request(&self.url, operation, body, key_id, secret, amz_date).await
+    }
+
+    /// Sends exactly these headers and body, signed or not.
+    pub async fn send_raw(&self, headers: reqwest::header::HeaderMap, body: Vec<u8>) -> RawAnswer {
+        send(&self.url, headers, body).await
+    }
+}
+
+/// A CodePipeline request to the server at `url`, signed with SigV4 as an SDK would sign it.
+pub async fn signed_request(url: &str, operation: &str, body: Vec<u8>, key_id: &str, secret: &str, amz_date: String) -> RawAnswer {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("host", url.trim_start_matches("http://").parse().unwrap());
+    headers.insert("x-amz-date", amz_date.parse().unwrap());
+    headers.insert("x-amz-target", format!("CodePipeline_20150709.{operation}").parse().unwrap());
+    headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
+    let request = server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &body };
+    let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
+    let authorization = server::auth::sigv4::authorization_header(key_id, secret, REGION, &request, &signed);
+    headers.insert("authorization", authorization.parse().unwrap());
+    send(url, headers, body).await
+}
+
+async fn send(url: &str, headers: reqwest::header::HeaderMap, body: Vec<u8>) -> RawAnswer {
+    let response = reqwest::Client::new()
+        .post(format!("{url}/"))
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .expect("server answers");
+    let status = response.status().as_u16();
+    let request_id = response.headers().get("x-amzn-requestid").map(|v| v.to_str().unwrap_or_default().to_owned());
+    let text = response.text().await.expect("body");
+    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    RawAnswer { status, request_id, json, text }
+}
+
+pub fn sdk_client(url: &str, key_id: &str, secret: &str) -> Client {
+    let sdk_config = aws_sdk_codepipeline::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(url)
+        .credentials_provider(Credentials::new(key_id, secret, None, None, "tests"))
+        .retry_config(aws_sdk_codepipeline::config::retry::RetryConfig::disabled())
+        .build();
+    Client::from_conf(sdk_config)
+}
+
+pub fn now_seconds() -> i64 {
+    engine::store::now_ms() / 1000
 }
 
 pub struct RawAnswer {

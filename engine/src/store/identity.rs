@@ -1,0 +1,205 @@
+//! Users, their access keys and their inline policies. Hashing, key generation and policy
+//! evaluation live in the server's auth module; this layer only keeps the rows.
+use super::{conflict_on_unique, now_ms, Result, Store, StoreError};
+use sqlx::Row;
+
+/// A user as the auth layer needs it; the password hash never leaves the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub name: String,
+    pub password_hash: String,
+    /// A built-in role name (Admin, Editor, Approver, Viewer).
+    pub role: String,
+    pub created_ms: i64,
+}
+
+/// An access key with its owner; `active` is false once the key is revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyRecord {
+    pub access_key_id: String,
+    pub user_name: String,
+    pub secret_access_key: String,
+    pub active: bool,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPolicy {
+    pub name: String,
+    pub document: String,
+}
+
+impl Store {
+    /// Adds a user; `Conflict` if the name is taken.
+    pub async fn create_user(&self, name: &str, password_hash: &str, role: &str) -> Result<()> {
+        sqlx::query("insert into app_user (user_name, password_hash, role, created_ms) values ($1, $2, $3, $4)")
+            .bind(name)
+            .bind(password_hash)
+            .bind(role)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(conflict_on_unique)?;
+        Ok(())
+    }
+
+    pub async fn user(&self, name: &str) -> Result<UserRecord> {
+        let row = sqlx::query("select user_name, password_hash, role, created_ms from app_user where user_name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user_of(&row)
+    }
+
+    /// Every user in name order.
+    pub async fn list_users(&self) -> Result<Vec<UserRecord>> {
+        let rows = sqlx::query("select user_name, password_hash, role, created_ms from app_user order by user_name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_of).collect()
+    }
+
+    pub async fn set_password_hash(&self, name: &str, password_hash: &str) -> Result<()> {
+        let done = sqlx::query("update app_user set password_hash = $1 where user_name = $2")
+            .bind(password_hash)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Stores a new key for an existing user; `NotFound` if the user does not exist.
+    pub async fn create_access_key(&self, user_name: &str, access_key_id: &str, secret: &str) -> Result<()> {
+        self.user(user_name).await?;
+        sqlx::query(
+            "insert into access_key (access_key_id, user_name, secret_access_key, status, created_ms)
+             values ($1, $2, $3, 'Active', $4)",
+        )
+        .bind(access_key_id)
+        .bind(user_name)
+        .bind(secret)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(conflict_on_unique)?;
+        Ok(())
+    }
+
+    pub async fn access_key(&self, access_key_id: &str) -> Result<AccessKeyRecord> {
+        let row = sqlx::query(
+            "select access_key_id, user_name, secret_access_key, status, created_ms from access_key where access_key_id = $1",
+        )
+        .bind(access_key_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        access_key_of(&row)
+    }
+
+    /// A user's keys, oldest first.
+    pub async fn list_access_keys(&self, user_name: &str) -> Result<Vec<AccessKeyRecord>> {
+        let rows = sqlx::query(
+            "select access_key_id, user_name, secret_access_key, status, created_ms from access_key
+             where user_name = $1 order by created_ms, access_key_id",
+        )
+        .bind(user_name)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(access_key_of).collect()
+    }
+
+    /// Revokes a key for good; requests signed with it are refused from then on.
+    pub async fn revoke_access_key(&self, access_key_id: &str) -> Result<()> {
+        let done = sqlx::query("update access_key set status = 'Inactive' where access_key_id = $1")
+            .bind(access_key_id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Adds or replaces one of a user's inline policies.
+    pub async fn put_user_policy(&self, user_name: &str, policy_name: &str, document: &str) -> Result<()> {
+        self.user(user_name).await?;
+        sqlx::query(
+            "insert into user_policy (user_name, policy_name, document) values ($1, $2, $3)
+             on conflict (user_name, policy_name) do update set document = excluded.document",
+        )
+        .bind(user_name)
+        .bind(policy_name)
+        .bind(document)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn user_policies(&self, user_name: &str) -> Result<Vec<UserPolicy>> {
+        let rows = sqlx::query("select policy_name, document from user_policy where user_name = $1 order by policy_name")
+            .bind(user_name)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok(UserPolicy { name: row.try_get("policy_name")?, document: row.try_get("document")? }))
+            .collect()
+    }
+}
+
+fn user_of(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
+    Ok(UserRecord {
+        name: row.try_get("user_name")?,
+        password_hash: row.try_get("password_hash")?,
+        role: row.try_get("role")?,
+        created_ms: row.try_get("created_ms")?,
+    })
+}
+
+fn access_key_of(row: &sqlx::any::AnyRow) -> Result<AccessKeyRecord> {
+    let status: String = row.try_get("status")?;
+    Ok(AccessKeyRecord {
+        access_key_id: row.try_get("access_key_id")?,
+        user_name: row.try_get("user_name")?,
+        secret_access_key: row.try_get("secret_access_key")?,
+        active: status == "Active",
+        created_ms: row.try_get("created_ms")?,
+    })
+}
+
+impl Store {
+    /// Records a browser session under the hash of its token.
+    pub async fn create_session(&self, token_hash: &str, user_name: &str, expires_ms: i64) -> Result<()> {
+        sqlx::query("insert into app_session (token_hash, user_name, created_ms, expires_ms) values ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(user_name)
+            .bind(now_ms())
+            .bind(expires_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The user of a session that has not expired.
+    pub async fn session_user(&self, token_hash: &str) -> Result<Option<String>> {
+        let row = sqlx::query("select user_name from app_session where token_hash = $1 and expires_ms > $2")
+            .bind(token_hash)
+            .bind(now_ms())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("user_name")).transpose()?)
+    }
+
+    /// Ends a session (sign-out); expired sessions of anyone go too.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("delete from app_session where token_hash = $1 or expires_ms <= $2")
+            .bind(token_hash)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! `sluice user ...`, `sluice key ...` and `sluice audit ...`: set-up and checks without the UI.
+use super::policy::{Policy, Role};
+use crate::config::{AuditCommand, KeyCommand, StoreArgs, UserCommand};
+use anyhow::Context;
+use engine::store::audit::{AuditFilter, ChainCheck};
+use engine::{Store, StoreError};
+
+async fn open(store: &StoreArgs) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&store.data_dir)
+        .with_context(|| format!("could not create the data dir {}", store.data_dir.display()))?;
+    Store::connect(&store.database_url()).await.context("could not open the database")
+}
+
+pub async fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { name, role, password, store } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}: use Admin, Editor, Approver or Viewer"))?;
+            let generated = password.is_none();
+            let password = super::create_user(&open(&store).await?, &name, role, password).await?;
+            println!("Created user {name} with role {}", role.name());
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+        }
+        UserCommand::List { store } => {
+            for user in open(&store).await?.list_users().await? {
+                println!("{}\t{}", user.name, user.role);
+            }
+        }
+        UserCommand::PutPolicy { name, policy_name, file, store } => {
+            let document = std::fs::read_to_string(&file).with_context(|| format!("could not read {}", file.display()))?;
+            Policy::parse(&document).map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+            match open(&store).await?.put_user_policy(&name, &policy_name, &document).await {
+                Err(StoreError::NotFound) => anyhow::bail!("There is no user named {name:?}."),
+                other => other?,
+            }
+            println!("Attached policy {policy_name} to {name}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Create { user, store } => {
+            let (id, secret) = super::create_access_key(&open(&store).await?, &user).await?;
+            println!("AccessKeyId: {id}");
+            println!("SecretAccessKey (shown once): {secret}");
+        }
+        KeyCommand::List { user, store } => {
+            for key in open(&store).await?.list_access_keys(&user).await? {
+                println!("{}\t{}", key.access_key_id, if key.active { "Active" } else { "Inactive" });
+            }
+        }
+        KeyCommand::Revoke { access_key_id, store } => {
+            match open(&store).await?.revoke_access_key(&access_key_id).await {
+                Err(StoreError::NotFound) => anyhow::bail!("There is no access key {access_key_id:?}."),
+                other => other?,
+            }
+            println!("Revoked {access_key_id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::Verify { store } => match open(&store).await?.verify_audit().await? {
+            ChainCheck::Intact { records } => println!("The audit trail is intact ({records} records)."),
+            ChainCheck::Broken { seq, reason } => anyhow::bail!("The audit trail is broken at record {seq}: {reason}."),
+        },
+        AuditCommand::Export { store } => {
+            let mut records = open(&store).await?.list_audit(&AuditFilter::default()).await?;
+            records.reverse();
+            for record in records {
+                println!("{}", record.record);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Identity and permissions: who is calling (SigV4 access keys on the API) and whether the
+//! policies of their role and their inline policies allow what they ask.
+pub mod audit;
+pub mod commands;
+pub mod operations;
+pub mod policy;
+pub mod secrets;
+pub mod session;
+pub mod sigv4;
+
+use crate::api::ApiError;
+use engine::{Account, Store, StoreError};
+use policy::{Decision, Policy, Role};
+
+/// Sluice's own IAM action for reading the audit trail (only Admin's `*` grants it).
+pub const AUDIT_ACTION: &str = "sluice:ListAuditRecords";
+
+/// The authenticated principal of one request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_name: String,
+    /// `arn:aws:iam::<account>:user/<name>`: what `lastChangedBy` and the audit trail record.
+    pub arn: String,
+    /// The key that signed the request.
+    pub access_key_id: Option<String>,
+    policies: Vec<Policy>,
+}
+
+impl Caller {
+    /// Loads the user's role and inline policies; a stored policy that no longer parses is an error
+    /// rather than silently granting less or more.
+    pub async fn load(store: &Store, account: &Account, user_name: &str, access_key_id: Option<String>) -> Result<Caller, StoreError> {
+        let user = store.user(user_name).await?;
+        let role = Role::parse(&user.role).ok_or_else(|| StoreError::Corrupt(format!("user {user_name} has unknown role {:?}", user.role)))?;
+        let mut policies = vec![role.policy()];
+        for stored in store.user_policies(user_name).await? {
+            let policy = Policy::parse(&stored.document)
+                .map_err(|err| StoreError::Corrupt(format!("policy {} of user {user_name}: {err}", stored.name)))?;
+            policies.push(policy);
+        }
+        Ok(Caller { arn: user_arn(account, user_name), user_name: user_name.to_owned(), access_key_id, policies })
+    }
+
+    /// Whether the caller may do `action` on `resource`.
+    pub fn may(&self, action: &str, resource: &str) -> bool {
+        policy::decide_all(&self.policies, action, resource) == Decision::Allow
+    }
+
+    /// `may`, as the API's `AccessDeniedException` in IAM's words.
+    pub fn authorize(&self, action: &str, resource: &str) -> Result<(), ApiError> {
+        match policy::decide_all(&self.policies, action, resource) {
+            Decision::Allow => Ok(()),
+            Decision::ExplicitDeny => Err(self.denied(action, resource, "with an explicit deny in an identity-based policy")),
+            Decision::ImplicitDeny => Err(self.denied(action, resource, &format!("because no identity-based policy allows the {action} action"))),
+        }
+    }
+
+    fn denied(&self, action: &str, resource: &str, why: &str) -> ApiError {
+        ApiError::new(
+            "AccessDeniedException",
+            format!("User: {} is not authorized to perform: {action} on resource: {resource} {why}", self.arn),
+        )
+    }
+}
+
+pub fn user_arn(account: &Account, user_name: &str) -> String {
+    format!("arn:aws:iam::{}:user/{user_name}", account.id)
+}
+
+/// Checks a CodePipeline API request's signature and returns who signed it.
+pub async fn authenticate(store: &Store, account: &Account, request: &sigv4::SignedRequest<'_>) -> Result<Caller, ApiError> {
+    let refuse = |err: sigv4::SigV4Error| ApiError::new(err.exception(), err.message());
+    let claim = sigv4::parse_authorization(request.headers).map_err(refuse)?;
+    let unrecognized = || ApiError::new("UnrecognizedClientException", "The security token included in the request is invalid.");
+    let key = match store.access_key(&claim.access_key_id).await {
+        Ok(key) if key.active => key,
+        Ok(_) | Err(StoreError::NotFound) => return Err(unrecognized()),
+        Err(err) => return Err(err.into()),
+    };
+    let now = engine::store::now_ms() / 1000;
+    sigv4::verify(&claim, &key.secret_access_key, &account.region, request, now).map_err(refuse)?;
+    Ok(Caller::load(store, account, &key.user_name, Some(key.access_key_id)).await?)
+}
+
+/// A new user; `password` or a generated one, which is returned so it can be shown once.
+pub async fn create_user(store: &Store, name: &str, role: Role, password: Option<String>) -> anyhow::Result<String> {
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
+        anyhow::bail!("A user name is 1 to 64 letters, digits and +=,.@_- characters, as in IAM; {name:?} is not.");
+    }
+    let password = password.unwrap_or_else(secrets::new_password);
+    let hash = secrets::hash_password(&password)?;
+    match store.create_user(name, &hash, role.name()).await {
+        Err(StoreError::Conflict) => anyhow::bail!("A user named {name:?} already exists."),
+        other => other?,
+    }
+    Ok(password)
+}
+
+/// A new access key for an existing user: `(access key id, secret)`, the secret to be shown once.
+pub async fn create_access_key(store: &Store, user_name: &str) -> anyhow::Result<(String, String)> {
+    let (id, secret) = (secrets::new_access_key_id(), secrets::new_secret_access_key());
+    match store.create_access_key(user_name, &id, &secret).await {
+        Err(StoreError::NotFound) => anyhow::bail!("There is no user named {user_name:?}."),
+        other => other?,
+    }
+    Ok((id, secret))
+}
+
+/// On an empty store, creates the first admin so nothing is ever open; returns the password to
+/// print when it was generated (`None` when it came from the operator or users already exist).
+pub async fn ensure_admin(store: &Store, given_password: Option<String>) -> anyhow::Result<Option<String>> {
+    if !store.list_users().await?.is_empty() {
+        return Ok(None);
+    }
+    let generated = given_password.is_none();
+    let password = create_user(store, "admin", Role::Admin, given_password).await?;
+    Ok(generated.then_some(password))
+}

@@ -1,0 +1,285 @@
+//! Identity on the CodePipeline API: SigV4 verification (real SDK and hand-made requests), the
+//! built-in roles against every operation, inline policies, callers' ARNs, and the audit trail.
+mod common;
+
+use aws_sdk_codepipeline::error::ProvideErrorMetadata;
+use common::{now_seconds, on_both_backends, TestServer};
+use server::auth::policy::Role;
+use server::auth::sigv4::format_amz_date;
+use serde_json::json;
+
+const USER_ARN_PREFIX: &str = "arn:aws:iam::000000000000:user/";
+
+#[tokio::test]
+async fn bad_signatures_are_refused_as_aws_refuses_them() {
+    on_both_backends(|server: TestServer| async move {
+        let (id, secret) = server.key.clone();
+        let now = format_amz_date(now_seconds());
+
+        let mut unsigned = reqwest::header::HeaderMap::new();
+        unsigned.insert("x-amz-target", "CodePipeline_20150709.ListPipelines".parse().unwrap());
+        unsigned.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
+        let answer = server.send_raw(unsigned, b"{}".to_vec()).await;
+        assert_eq!((answer.status, answer.error_type()), (400, "MissingAuthenticationTokenException"), "{}", answer.text);
+
+        let wrong_secret = server.raw_signed("ListPipelines", b"{}".to_vec(), &id, "not-the-secret", now.clone()).await;
+        assert_eq!((wrong_secret.status, wrong_secret.error_type()), (400, "InvalidSignatureException"), "{}", wrong_secret.text);
+
+        let unknown = server.raw_signed("ListPipelines", b"{}".to_vec(), "AKIAUNKNOWNKEY000000", &secret, now.clone()).await;
+        assert_eq!((unknown.status, unknown.error_type()), (400, "UnrecognizedClientException"), "{}", unknown.text);
+
+        let expired = server.raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() - 16 * 60)).await;
+        assert_eq!(expired.error_type(), "InvalidSignatureException", "{}", expired.text);
+        assert!(expired.json["message"].as_str().unwrap().starts_with("Signature expired"), "{}", expired.text);
+
+        let early = server.raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() + 16 * 60)).await;
+        assert_eq!(early.error_type(), "InvalidSignatureException", "{}", early.text);
+
+        let skewed = server.raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() - 10 * 60)).await;
+        assert_eq!(skewed.status, 200, "ten minutes of skew is within AWS's fifteen: {}", skewed.text);
+
+        // A body changed after signing: the signature covered the original body's hash.
+        let mut tampered = signed_headers(&server, "GetPipeline", br#"{"name":"a"}"#);
+        tampered.remove("content-length");
+        let answer = server.send_raw(tampered, br#"{"name":"b"}"#.to_vec()).await;
+        assert_eq!(answer.error_type(), "InvalidSignatureException", "{}", answer.text);
+
+        let mut bad_header = reqwest::header::HeaderMap::new();
+        bad_header.insert("authorization", "AWS4-HMAC-SHA256 Credential=x".parse().unwrap());
+        bad_header.insert("x-amz-target", "CodePipeline_20150709.ListPipelines".parse().unwrap());
+        let answer = server.send_raw(bad_header, b"{}".to_vec()).await;
+        assert_eq!(answer.error_type(), "IncompleteSignatureException", "{}", answer.text);
+        server
+    })
+    .await;
+}
+
+/// The headers of a request signed now as `tester`, for tests that then change what is sent.
+fn signed_headers(server: &TestServer, operation: &str, body: &[u8]) -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("host", server.url.trim_start_matches("http://").parse().unwrap());
+    headers.insert("x-amz-date", format_amz_date(now_seconds()).parse().unwrap());
+    headers.insert("x-amz-target", format!("CodePipeline_20150709.{operation}").parse().unwrap());
+    headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
+    let request = server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body };
+    let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
+    let authorization = server::auth::sigv4::authorization_header(&server.key.0, &server.key.1, common::REGION, &request, &signed);
+    headers.insert("authorization", authorization.parse().unwrap());
+    headers
+}
+
+#[tokio::test]
+async fn a_revoked_key_stops_working_with_the_sdk() {
+    on_both_backends(|server: TestServer| async move {
+        let (client, (id, _)) = server.client_as("leaver", Role::Viewer).await;
+        client.list_pipelines().send().await.expect("an active key works");
+        server.engine.store().revoke_access_key(&id).await.unwrap();
+        let err = client.list_pipelines().send().await.unwrap_err().into_service_error();
+        assert_eq!(err.code(), Some("UnrecognizedClientException"), "{err:?}");
+        server
+    })
+    .await;
+}
+
+/// (operation, input, allowed for Admin, Editor, Approver, Viewer)
+fn operations() -> Vec<(&'static str, serde_json::Value, [bool; 4])> {
+    let arn = json!({ "resourceArn": "arn:aws:codepipeline:us-east-1:000000000000:ghost" });
+    vec![
+        ("CreatePipeline", json!({ "pipeline": { "name": "ghost" } }), [true, true, false, false]),
+        ("GetPipeline", json!({ "name": "ghost" }), [true, true, true, true]),
+        ("UpdatePipeline", json!({ "pipeline": { "name": "ghost" } }), [true, true, false, false]),
+        ("DeletePipeline", json!({ "name": "ghost" }), [true, true, false, false]),
+        ("ListPipelines", json!({}), [true, true, true, true]),
+        ("ListActionTypes", json!({}), [true, true, false, true]),
+        ("GetActionType", json!({ "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1" }), [true, true, false, true]),
+        ("StartPipelineExecution", json!({ "name": "ghost" }), [true, true, false, false]),
+        ("StopPipelineExecution", json!({ "pipelineName": "ghost", "pipelineExecutionId": "x" }), [true, true, false, false]),
+        ("RetryStageExecution", json!({ "pipelineName": "ghost", "stageName": "Build", "pipelineExecutionId": "x", "retryMode": "FAILED_ACTIONS" }), [true, true, false, false]),
+        ("RollbackStage", json!({ "pipelineName": "ghost", "stageName": "Build", "targetPipelineExecutionId": "x" }), [true, true, false, false]),
+        ("PutApprovalResult", json!({ "pipelineName": "ghost", "stageName": "Build", "actionName": "Approve", "token": "t", "result": { "summary": "ok", "status": "Approved" } }), [true, false, true, false]),
+        ("EnableStageTransition", json!({ "pipelineName": "ghost", "stageName": "Build", "transitionType": "Inbound" }), [true, true, false, false]),
+        ("DisableStageTransition", json!({ "pipelineName": "ghost", "stageName": "Build", "transitionType": "Inbound", "reason": "r" }), [true, true, false, false]),
+        ("GetPipelineExecution", json!({ "pipelineName": "ghost", "pipelineExecutionId": "x" }), [true, true, true, true]),
+        ("ListPipelineExecutions", json!({ "pipelineName": "ghost" }), [true, true, true, true]),
+        ("GetPipelineState", json!({ "name": "ghost" }), [true, true, true, true]),
+        ("ListActionExecutions", json!({ "pipelineName": "ghost" }), [true, true, false, true]),
+        ("PutActionRevision", json!({ "pipelineName": "ghost", "stageName": "Source", "actionName": "Source", "actionRevision": { "revisionId": "r", "revisionChangeId": "c", "created": 1 } }), [true, true, false, false]),
+        ("ListRuleTypes", json!({}), [true, true, false, true]),
+        ("TagResource", json!({ "resourceArn": arn["resourceArn"], "tags": [{ "key": "k", "value": "v" }] }), [true, true, false, false]),
+        ("UntagResource", json!({ "resourceArn": arn["resourceArn"], "tagKeys": ["k"] }), [true, true, false, false]),
+        ("ListTagsForResource", arn.clone(), [true, true, false, true]),
+    ]
+}
+
+#[tokio::test]
+async fn every_operation_against_every_role() {
+    on_both_backends(|server: TestServer| async move {
+        let mut keys = Vec::new();
+        for role in Role::ALL {
+            let (_, key) = server.client_as(&role.name().to_lowercase(), role).await;
+            keys.push((role, key));
+        }
+        let mut wrong = Vec::new();
+        for (operation, input, allowed) in operations() {
+            for (i, (role, (id, secret))) in keys.iter().enumerate() {
+                let answer = server.raw_signed(operation, input.to_string().into_bytes(), id, secret, format_amz_date(now_seconds())).await;
+                let denied = answer.error_type() == "AccessDeniedException";
+                if denied == allowed[i] {
+                    wrong.push(format!("{} {operation}: expected {}, got {}", role.name(), if allowed[i] { "allowed" } else { "denied" }, answer.text));
+                }
+                if denied {
+                    assert_eq!(answer.status, 400);
+                    assert!(answer.text.contains(&format!("{USER_ARN_PREFIX}{}", role.name().to_lowercase())), "{}", answer.text);
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{:?} backend:\n{}", server.backend, wrong.join("\n"));
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn inline_policies_narrow_and_explicit_deny_wins() {
+    on_both_backends(|server: TestServer| async move {
+        let (client, _) = server.client_as("contractor", Role::Editor).await;
+        let deny_prod = json!({ "Version": "2012-10-17", "Statement": [
+            { "Effect": "Deny", "Action": "codepipeline:*", "Resource": "arn:aws:codepipeline:*:*:prod-*" }
+        ]});
+        server.engine.store().put_user_policy("contractor", "no-prod", &deny_prod.to_string()).await.unwrap();
+        let err = client.get_pipeline().name("prod-web").send().await.unwrap_err().into_service_error();
+        assert_eq!(err.code(), Some("AccessDeniedException"), "{err:?}");
+        assert!(err.message().unwrap().contains("explicit deny"), "{err:?}");
+        let err = client.get_pipeline().name("dev-web").send().await.unwrap_err().into_service_error();
+        assert_eq!(err.code(), Some("PipelineNotFoundException"), "other pipelines stay open: {err:?}");
+
+        // A Viewer granted approvals on one stage only, as the Approver role is meant to be narrowed.
+        let (viewer, _) = server.client_as("reviewer", Role::Viewer).await;
+        let approve_prod = json!({ "Statement": { "Effect": "Allow", "Action": "codepipeline:PutApprovalResult",
+            "Resource": "arn:aws:codepipeline:us-east-1:000000000000:web/Prod/*" }});
+        server.engine.store().put_user_policy("reviewer", "approve-prod", &approve_prod.to_string()).await.unwrap();
+        let answer = |stage: &'static str| {
+            let viewer = viewer.clone();
+            async move {
+                let result = aws_sdk_codepipeline::types::ApprovalResult::builder()
+                    .summary("ok")
+                    .status(aws_sdk_codepipeline::types::ApprovalStatus::Approved)
+                    .build()
+                    .unwrap();
+                let sent = viewer.put_approval_result().pipeline_name("web").stage_name(stage).action_name("Gate").token("t").result(result);
+                sent.send().await.unwrap_err().into_service_error().code().unwrap_or_default().to_owned()
+            }
+        };
+        assert_eq!(answer("Prod").await, "PipelineNotFoundException");
+        assert_eq!(answer("Staging").await, "AccessDeniedException");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changes_record_the_callers_arn() {
+    on_both_backends(|server: TestServer| async move {
+        let (editor, _) = server.client_as("editor", Role::Editor).await;
+        editor.create_pipeline().pipeline(common::sdk_pipeline("arns")).send().await.unwrap();
+        editor
+            .disable_stage_transition()
+            .pipeline_name("arns")
+            .stage_name("Build")
+            .transition_type(aws_sdk_codepipeline::types::StageTransitionType::Inbound)
+            .reason("freeze")
+            .send()
+            .await
+            .unwrap();
+        let state = editor.get_pipeline_state().name("arns").send().await.unwrap();
+        let build = state.stage_states().iter().find(|s| s.stage_name() == Some("Build")).unwrap();
+        assert_eq!(build.inbound_transition_state().unwrap().last_changed_by(), Some("arn:aws:iam::000000000000:user/editor"));
+
+        let started = editor.start_pipeline_execution().name("arns").send().await.unwrap();
+        let execution = editor
+            .get_pipeline_execution()
+            .pipeline_name("arns")
+            .pipeline_execution_id(started.pipeline_execution_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let trigger = execution.pipeline_execution().unwrap().trigger().unwrap();
+        assert_eq!(trigger.trigger_detail(), Some("arn:aws:iam::000000000000:user/editor"));
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_trail_records_every_call_and_detects_tampering() {
+    on_both_backends(|server: TestServer| async move {
+        let (viewer, (viewer_key, _)) = server.client_as("auditee", Role::Viewer).await;
+        let mut pipeline = common::pipeline_json("audited");
+        pipeline["stages"][1]["actions"][0]["configuration"]["OAuthToken"] = json!("ghp_supersecretvalue");
+        let created = server.raw("CreatePipeline", json!({ "pipeline": pipeline }).to_string()).await;
+        assert!(!created.text.contains("ghp_supersecretvalue"), "{}", created.text);
+        viewer.list_pipelines().send().await.unwrap();
+        viewer.delete_pipeline().name("audited").send().await.unwrap_err();
+
+        let store = server.engine.store();
+        let records = store.list_audit(&Default::default()).await.unwrap();
+        let events: Vec<serde_json::Value> = records.iter().map(|r| serde_json::from_str(&r.record).unwrap()).collect();
+        let denied = &events[0];
+        assert_eq!(denied["eventName"], "DeletePipeline");
+        assert_eq!(denied["errorCode"], "AccessDeniedException");
+        assert_eq!(denied["userIdentity"]["arn"], "arn:aws:iam::000000000000:user/auditee");
+        assert_eq!(denied["userIdentity"]["accessKeyId"], viewer_key.as_str());
+        assert_eq!(denied["sourceIPAddress"], "127.0.0.1");
+        assert_eq!(denied["requestParameters"]["name"], "audited");
+        assert_eq!(events[1]["eventName"], "ListPipelines");
+        assert_eq!(events[1]["readOnly"], true);
+        assert!(events[1].get("errorCode").is_none());
+        assert!(events[1]["userAgent"].as_str().unwrap().contains("aws-sdk-rust"), "{}", events[1]);
+        let create = &events[2];
+        assert_eq!(create["eventName"], "CreatePipeline");
+        assert_eq!(create["requestParameters"]["pipeline"]["stages"][1]["actions"][0]["configuration"]["OAuthToken"], "****");
+        assert!(!records.iter().any(|r| r.record.contains("ghp_supersecretvalue")), "a secret reached the audit trail");
+        assert_eq!(store.list_audit(&engine::store::audit::AuditFilter { outcome: Some("Failure".into()), user_arn: Some(format!("{USER_ARN_PREFIX}auditee")), ..Default::default() }).await.unwrap().len(), 1);
+
+        assert_eq!(store.verify_audit().await.unwrap(), engine::store::audit::ChainCheck::Intact { records: records.len() as u64 });
+        let mut conn = store.conn().await.unwrap();
+        let forged = records[1].record.replace("auditee", "someone-else");
+        sqlx::query("update audit_record set record = $1 where seq = $2").bind(forged).bind(records[1].seq).execute(&mut *conn).await.unwrap();
+        assert!(matches!(store.verify_audit().await.unwrap(), engine::store::audit::ChainCheck::Broken { seq, .. } if seq == records[1].seq));
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn secrets_never_come_back_and_masked_updates_keep_them() {
+    on_both_backends(|server: TestServer| async move {
+        const TOKEN: &str = "ghp_thisisthesecrettoken";
+        let mut pipeline = common::pipeline_json("github");
+        pipeline["stages"][0]["actions"][0]["actionTypeId"] = json!({ "category": "Source", "owner": "ThirdParty", "provider": "GitHub", "version": "1" });
+        pipeline["stages"][0]["actions"][0]["configuration"] =
+            json!({ "Owner": "sluice", "Repo": "app", "Branch": "main", "OAuthToken": TOKEN, "PollForSourceChanges": "false" });
+        let created = server.raw("CreatePipeline", json!({ "pipeline": pipeline }).to_string()).await;
+        assert_eq!(created.status, 200, "{}", created.text);
+        let got = server.raw("GetPipeline", r#"{"name":"github"}"#).await;
+        let configuration = &got.json["pipeline"]["stages"][0]["actions"][0]["configuration"];
+        assert_eq!(configuration["OAuthToken"], "****");
+        assert_eq!(configuration["Repo"], "app");
+
+        // The declaration read back, changed and sent again: `****` keeps the stored token.
+        let mut changed = got.json["pipeline"].clone();
+        changed["stages"][0]["actions"][0]["configuration"]["Branch"] = json!("release");
+        let updated = server.raw("UpdatePipeline", json!({ "pipeline": changed }).to_string()).await;
+        assert_eq!(updated.status, 200, "{}", updated.text);
+        let stored = server.engine.pipeline("github", None).await.unwrap().declaration;
+        assert_eq!(stored.stages[0].actions[0].configuration["OAuthToken"], TOKEN);
+        assert_eq!(stored.stages[0].actions[0].configuration["Branch"], "release");
+
+        let records = server.engine.store().list_audit(&Default::default()).await.unwrap();
+        for text in [&created.text, &got.text, &updated.text].into_iter().chain(records.iter().map(|r| &r.record)) {
+            assert!(!text.contains(TOKEN), "the secret leaked: {text}");
+        }
+        server
+    })
+    .await;
+}
