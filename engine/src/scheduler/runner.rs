@@ -25,16 +25,26 @@ fn default_timeout(action: &ActionDeclaration) -> Duration {
 
 impl Engine {
     pub(crate) fn spawn_runner(&self, pipeline: String, action_id: String) {
+        self.spawn_tracked(pipeline, action_id, |engine, id, cancel| async move { engine.run_action(&id, cancel).await });
+    }
+
+    /// Runs one action or rule execution in the background, stoppable through `running`, and
+    /// advances its pipeline when it ends (a failed runner is retried by the sweep).
+    pub(crate) fn spawn_tracked<F, Fut>(&self, pipeline: String, id: String, run: F)
+    where
+        F: FnOnce(Engine, String, CancellationToken) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<()>> + Send + 'static,
+    {
         let cancel = CancellationToken::new();
-        self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).insert(action_id.clone(), cancel.clone());
+        self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), cancel.clone());
         let engine = self.clone();
         tokio::spawn(async move {
-            if let Err(err) = engine.run_action(&action_id, cancel).await {
-                tracing::error!(action = %action_id, error = %err, "action runner failed; the sweep will retry it");
+            if let Err(err) = run(engine.clone(), id.clone(), cancel).await {
+                tracing::error!(execution = %id, error = %err, "runner failed; the sweep will retry it");
             }
-            engine.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&action_id);
+            engine.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
             if let Err(err) = engine.advance(&pipeline).await {
-                tracing::error!(pipeline = %pipeline, error = %err, "advance after an action failed");
+                tracing::error!(pipeline = %pipeline, error = %err, "advance after a runner failed");
             }
         });
     }
@@ -65,31 +75,14 @@ impl Engine {
         let workspace = workspace_root.join("src");
         tokio::fs::create_dir_all(&workspace).await.map_err(io)?;
 
-        let (log, mut lines) = LogSink::channel();
-        let logger = {
-            let store = self.store.clone();
-            let id = action_id.to_owned();
-            tokio::spawn(async move {
-                let mut next = store.last_log_line(&id).await.unwrap_or(0) + 1;
-                while let Some(first) = lines.recv().await {
-                    let mut batch = vec![first];
-                    while let Ok(more) = lines.try_recv() {
-                        batch.push(more);
-                    }
-                    if let Err(err) = store.append_log(&id, next, &batch).await {
-                        tracing::error!(action = %id, error = %err, "could not store log lines");
-                    }
-                    next += batch.len() as i64;
-                }
-            })
-        };
+        let (log, logger) = self.keep_log(action_id);
 
         let outcome = match self.provider_for(&action) {
             None => Err(ActionFailure::configuration(format!(
                 "Sluice cannot run {} actions yet ({}/{}/{}); the pipeline is accepted, but this action fails when it runs.",
                 action.action_type_id.provider, action.action_type_id.owner, action.action_type_id.category, action.action_type_id.version
             ))),
-            Some(provider) => match self.fetch_inputs(&decl, &action, &all_rows, &workspace_root).await {
+            Some(provider) => match self.fetch_inputs(&action.input_artifacts, &all_rows, &workspace_root).await {
                 Err(failure) => Err(failure),
                 Ok(inputs) => {
                     let timeout = default_timeout(&action);
@@ -154,16 +147,36 @@ impl Engine {
         providers.contains_key(&(category, owner, provider.to_owned()))
     }
 
+    /// Stores the lines sent to the returned sink as the log of an action or rule execution.
+    pub(crate) fn keep_log(&self, execution_id: &str) -> (LogSink, tokio::task::JoinHandle<()>) {
+        let (log, mut lines) = LogSink::channel();
+        let store = self.store.clone();
+        let id = execution_id.to_owned();
+        let logger = tokio::spawn(async move {
+            let mut next = store.last_log_line(&id).await.unwrap_or(0) + 1;
+            while let Some(first) = lines.recv().await {
+                let mut batch = vec![first];
+                while let Ok(more) = lines.try_recv() {
+                    batch.push(more);
+                }
+                if let Err(err) = store.append_log(&id, next, &batch).await {
+                    tracing::error!(execution = %id, error = %err, "could not store log lines");
+                }
+                next += batch.len() as i64;
+            }
+        });
+        (log, logger)
+    }
+
     /// Unpacks each input artifact, produced earlier in this execution, into its own folder.
-    async fn fetch_inputs(
+    pub(crate) async fn fetch_inputs(
         &self,
-        decl: &PipelineDeclaration,
-        action: &ActionDeclaration,
+        wanted: &[model::InputArtifact],
         rows: &[ActionRow],
         root: &Path,
     ) -> std::result::Result<Vec<InputArtifactDir>, ActionFailure> {
         let mut inputs = Vec::new();
-        for input in &action.input_artifacts {
+        for input in wanted {
             let stored = rows
                 .iter()
                 .filter(|r| r.status == A::Succeeded)
@@ -194,7 +207,6 @@ impl Engine {
                 .map_err(|e| ActionFailure::job_failed(format!("Input artifact '{}' could not be unpacked: {e}", input.name)))?;
             inputs.push(InputArtifactDir { name: input.name.clone(), dir });
         }
-        let _ = decl;
         Ok(inputs)
     }
 
@@ -348,13 +360,13 @@ fn artifact_store(decl: &PipelineDeclaration) -> (String, Option<String>) {
     }
 }
 
-fn strings(value: &Value) -> indexmap::IndexMap<String, String> {
+pub(crate) fn strings(value: &Value) -> indexmap::IndexMap<String, String> {
     value
         .as_object()
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
         .unwrap_or_default()
 }
 
-fn io(err: std::io::Error) -> crate::EngineError {
+pub(crate) fn io(err: std::io::Error) -> crate::EngineError {
     crate::EngineError::Io(err.to_string())
 }
