@@ -1,7 +1,7 @@
 //! What clients do to executions: start, stop, retry a stage, answer an approval, disable and
 //! enable transitions, and read state. Each change is one transaction with its events; the
 //! scheduler then moves the pipeline on.
-use crate::scheduler::{override_condition, progress, restart_stage, Retry, Run, Tick};
+use crate::scheduler::{declared_rules, override_condition, progress, restart_stage, Retry, Run, Tick};
 use crate::store::conditions::{self as condition_rows, ConditionRow, RuleRow};
 use crate::store::events::{set_transition, transitions, TransitionRow};
 use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
@@ -457,8 +457,13 @@ impl Engine {
                 actions.push((action.name.clone(), rows::latest_action_runs(&mut conn, pipeline, &stage.name, &action.name).await?));
             }
             let mut conditions = Vec::new();
-            for kind in ConditionType::ALL.iter().copied().filter(|kind| declares(stage, *kind)) {
-                if let Some((row, rules)) = condition_rows::latest_condition(&mut conn, pipeline, &stage.name, kind).await? {
+            for kind in ConditionType::ALL.iter().copied() {
+                let declared = declared_rules(stage, kind);
+                if declared.is_empty() {
+                    continue;
+                }
+                if let Some((row, mut rules)) = condition_rows::latest_condition(&mut conn, pipeline, &stage.name, kind).await? {
+                    rules.sort_by_key(|r| declared.iter().position(|d| d.name == r.rule_name));
                     conditions.push((kind, row, rules));
                 }
             }
@@ -498,15 +503,6 @@ impl Engine {
             tick.commit(tx).await?;
         }
         self.advance(pipeline).await
-    }
-}
-
-/// Whether the stage declares a condition of this kind.
-fn declares(stage: &model::StageDeclaration, kind: ConditionType) -> bool {
-    match kind {
-        ConditionType::BeforeEntry => stage.before_entry.is_some(),
-        ConditionType::OnSuccess => stage.on_success.is_some(),
-        ConditionType::OnFailure => stage.on_failure.as_ref().is_some_and(|f| !f.conditions.is_empty()),
     }
 }
 

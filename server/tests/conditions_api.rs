@@ -57,7 +57,8 @@ async fn pipeline_state_and_rule_executions_show_every_condition() {
         assert_eq!(rules[0].rule_name(), Some("ReadsSource"));
         assert_eq!(rules[0].latest_execution().unwrap().status(), Some(&RuleExecutionStatus::Succeeded));
         let after = gate.on_success_condition_state().expect("onSuccess state");
-        assert_eq!(after.condition_states()[0].rule_states().len(), 2);
+        let names: Vec<_> = after.condition_states()[0].rule_states().iter().map(|r| r.rule_name().unwrap()).collect();
+        assert_eq!(names, ["HasVersion", "Always"], "rule states come in declaration order");
         assert!(gate.on_failure_condition_state().is_none(), "the stage declares no onFailure condition");
 
         let all = server

@@ -8,9 +8,19 @@ use crate::{EngineError, Result};
 use crate::store::executions::StageRow;
 use model::{
     ActionExecutionStatus as A, Condition, ConditionExecutionStatus as C, ConditionType, PipelineExecutionStatus as P,
-    StageExecutionStatus as S,
+    RuleDeclaration, StageDeclaration, StageExecutionStatus as S,
 };
 use serde_json::json;
+
+/// The rules of a stage's condition of this kind, in declaration order; none when it has none.
+pub(crate) fn declared_rules(stage: &StageDeclaration, kind: ConditionType) -> Vec<&RuleDeclaration> {
+    let conditions = match kind {
+        ConditionType::BeforeEntry => stage.before_entry.as_ref().map(|c| &c.conditions),
+        ConditionType::OnSuccess => stage.on_success.as_ref().map(|c| &c.conditions),
+        ConditionType::OnFailure => stage.on_failure.as_ref().map(|c| &c.conditions),
+    };
+    conditions.into_iter().flatten().flat_map(|c| &c.rules).collect()
+}
 
 /// Where a condition stands for the stage's current attempt.
 pub(crate) enum Gate {

@@ -6,7 +6,7 @@ mod rule_runner;
 mod runner;
 
 pub(crate) use advance::{progress, restart_stage, Retry, Run};
-pub(crate) use conditions::override_condition;
+pub(crate) use conditions::{declared_rules, override_condition};
 
 use crate::events::PendingEvent;
 use crate::providers::rules::RuleProvider;

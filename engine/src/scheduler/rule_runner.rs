@@ -1,14 +1,14 @@
 //! Running one rule evaluation of a stage condition, the way `runner` runs an action: its own
 //! workspace and inputs, its provider under a timeout and cancellation, and the verdict recorded
 //! only while this runner still holds the rule's lease.
-use super::runner::io;
+use super::runner::{io, within};
 use super::{rule_event, Tick};
 use crate::providers::rules::{RuleContext, RuleProvider, RuleResult};
 use crate::providers::ActionFailure;
 use crate::store::conditions::{self as condition_rows, RuleRow};
 use crate::store::executions as rows;
 use crate::{Engine, Result, Services};
-use model::{ActionExecutionStatus as A, ConditionType, PipelineDeclaration, RuleDeclaration};
+use model::{ActionExecutionStatus as A, PipelineDeclaration, RuleDeclaration};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,13 +68,7 @@ impl Engine {
                         now_ms: crate::store::now_ms(),
                         services: Services { objects: self.objects().clone() },
                     };
-                    tokio::select! {
-                        verdict = implementation.evaluate(&ctx) => verdict,
-                        _ = tokio::time::sleep(timeout) => {
-                            cancel.cancel();
-                            Err(ActionFailure::job_failed(format!("The rule timed out after {} minutes.", timeout.as_secs() / 60)))
-                        }
-                    }
+                    within(implementation.evaluate(&ctx), timeout, &cancel, "rule").await
                 }
             },
         };
@@ -143,10 +137,5 @@ impl Engine {
 /// The declaration of the rule a row runs, from the pipeline version the execution is pinned to.
 fn declared_rule(decl: &PipelineDeclaration, row: &RuleRow) -> Option<RuleDeclaration> {
     let stage = decl.stages.iter().find(|s| s.name == row.stage_name)?;
-    let conditions = match row.condition_type {
-        ConditionType::BeforeEntry => &stage.before_entry.as_ref()?.conditions,
-        ConditionType::OnSuccess => &stage.on_success.as_ref()?.conditions,
-        ConditionType::OnFailure => &stage.on_failure.as_ref()?.conditions,
-    };
-    conditions.iter().flat_map(|c| &c.rules).find(|r| r.name == row.rule_name).cloned()
+    super::declared_rules(stage, row.condition_type).into_iter().find(|r| r.name == row.rule_name).cloned()
 }

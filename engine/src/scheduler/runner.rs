@@ -102,13 +102,7 @@ impl Engine {
                         timeout,
                         services: Services { objects: self.objects().clone() },
                     };
-                    tokio::select! {
-                        outcome = provider.execute(&ctx) => outcome,
-                        _ = tokio::time::sleep(timeout) => {
-                            cancel.cancel();
-                            Err(ActionFailure::job_failed(format!("The action timed out after {} minutes.", timeout.as_secs() / 60)))
-                        }
-                    }
+                    within(provider.execute(&ctx), timeout, &cancel, "action").await
                 }
             },
         };
@@ -338,6 +332,22 @@ impl Engine {
             tick.commit(tx).await?;
         }
         self.advance(pipeline).await
+    }
+}
+
+/// Runs a provider's work, cancelling it and failing with a clear message after `timeout`.
+pub(crate) async fn within<T>(
+    work: impl std::future::Future<Output = std::result::Result<T, ActionFailure>>,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    what: &str,
+) -> std::result::Result<T, ActionFailure> {
+    tokio::select! {
+        done = work => done,
+        _ = tokio::time::sleep(timeout) => {
+            cancel.cancel();
+            Err(ActionFailure::job_failed(format!("The {what} timed out after {} minutes.", timeout.as_secs() / 60)))
+        }
     }
 }
 

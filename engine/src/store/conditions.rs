@@ -1,6 +1,6 @@
 //! Rows of stage condition evaluations and their rule executions. The scheduler changes them in
 //! memory with the rest of an execution and saves the changed ones in the same transaction.
-use super::executions::{json, wire};
+use super::executions::{json, qualified, wire};
 use super::Result;
 use model::{ActionExecutionStatus as RuleStatus, ConditionExecutionStatus, ConditionType};
 use serde_json::Value;
@@ -169,7 +169,7 @@ pub async fn due_rules(conn: &mut AnyConnection, now: i64) -> Result<Vec<(String
     let rows = sqlx::query(&format!(
         "select e.pipeline_name, {} from rule_execution r join pipeline_execution e using (execution_id)
          where r.status = 'InProgress' and (r.lease_expires_ms is null or r.lease_expires_ms < $1)",
-        RULE_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ")
+        qualified("r", RULE_COLUMNS)
     ))
     .bind(now)
     .fetch_all(&mut *conn)

@@ -76,6 +76,11 @@ pub(super) fn wire<T>(text: String, parse: fn(&str) -> Option<T>) -> Result<T> {
     parse(&text).ok_or_else(|| StoreError::Corrupt(format!("unknown status or type {text:?}")))
 }
 
+/// A column list with each column prefixed by a table alias, for joins.
+pub(super) fn qualified(alias: &str, columns: &str) -> String {
+    columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Decodes a JSON column.
 pub(super) fn json(text: String) -> Result<Value> {
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -378,7 +383,7 @@ pub async fn due_actions(conn: &mut AnyConnection, now: i64) -> Result<Vec<(Stri
          where a.status = 'InProgress' and (
              (a.token is null and (a.lease_expires_ms is null or a.lease_expires_ms < $1))
              or (a.token is not null and a.expires_ms < $1))",
-        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+        qualified("a", ACTION_COLUMNS)
     ))
     .bind(now)
     .fetch_all(&mut *conn)
@@ -500,7 +505,7 @@ pub async fn latest_action_runs(conn: &mut AnyConnection, pipeline: &str, stage:
         "select {} from action_execution a join pipeline_execution e using (execution_id)
          where e.pipeline_name = $1 and a.stage_name = $2 and a.action_name = $3
          order by a.started_ms desc, e.seq desc limit 1",
-        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+        qualified("a", ACTION_COLUMNS)
     ))
     .bind(pipeline)
     .bind(stage)
