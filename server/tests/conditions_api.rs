@@ -4,7 +4,8 @@
 mod common;
 
 use aws_sdk_codepipeline::types::{
-    ConditionExecutionStatus, ConditionType, PipelineExecutionStatus, RuleExecutionFilter, RuleExecutionStatus,
+    ConditionExecutionStatus, ConditionType, LatestInPipelineExecutionFilter, PipelineExecutionStatus, RuleExecutionFilter,
+    RuleExecutionStatus, StartTimeRange,
 };
 use common::{commands_action, on_both_backends, upload_zip, v2_pipeline_with_s3_source, wait_final, TestServer};
 use serde_json::{json, Value};
@@ -78,6 +79,31 @@ async fn pipeline_state_and_rule_executions_show_every_condition() {
         assert_eq!(check.input().unwrap().rule_type_id().unwrap().provider(), "VariableCheck");
         let summary = check.output().unwrap().execution_result().unwrap().external_execution_summary().unwrap();
         assert!(summary.contains("NE 'none' holds"), "{summary}");
+
+        let latest = server
+            .client
+            .list_rule_executions()
+            .pipeline_name("gated")
+            .filter(
+                RuleExecutionFilter::builder()
+                    .latest_in_pipeline_execution(
+                        LatestInPipelineExecutionFilter::builder()
+                            .pipeline_execution_id(&id)
+                            .start_time_range(StartTimeRange::Latest)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(latest.rule_execution_details().len(), 3, "one evaluation of each condition");
+        let both = json!({ "pipelineName": "gated", "filter": {
+            "pipelineExecutionId": id,
+            "latestInPipelineExecution": { "pipelineExecutionId": id, "startTimeRange": "All" },
+        }});
+        assert_eq!(server.raw("ListRuleExecutions", both.to_string()).await.error_type(), "ValidationException");
 
         let first = server.client.list_rule_executions().pipeline_name("gated").max_results(2).send().await.unwrap();
         assert_eq!(first.rule_execution_details().len(), 2);

@@ -48,9 +48,16 @@ impl Run {
     pub(crate) async fn load(conn: &mut sqlx::AnyConnection, exec: ExecutionRow, decl: Arc<PipelineDeclaration>) -> Result<Run> {
         let stages = rows::stages_of(conn, &exec.execution_id).await?;
         let actions = rows::actions_of(conn, &exec.execution_id).await?;
-        let conditions = condition_rows::conditions_of(conn, &exec.execution_id).await?;
+        // Most pipelines declare no conditions; they pay for no condition queries.
+        let has_conditions = decl.stages.iter().any(|stage| {
+            ConditionType::ALL.iter().any(|kind| !conditions::declared_rules(stage, *kind).is_empty())
+        });
+        if !has_conditions {
+            return Ok(Run::new(exec, decl, stages, actions));
+        }
+        let evaluations = condition_rows::conditions_of(conn, &exec.execution_id).await?;
         let rules = condition_rows::rules_of(conn, &exec.execution_id).await?;
-        Ok(Run::new(exec, decl, stages, actions).with_conditions(conditions, rules))
+        Ok(Run::new(exec, decl, stages, actions).with_conditions(evaluations, rules))
     }
 
     fn stage_decl(&self) -> Option<&StageDeclaration> {
