@@ -1,6 +1,6 @@
 //! What clients do to executions: start, stop, retry a stage, answer an approval, disable and
-//! enable transitions, and read state. Each change is one transaction with its events; the
-//! scheduler then moves the pipeline on.
+//! enable transitions, override a stage condition, and read state. Each change is one
+//! transaction with its events; the scheduler then moves the pipeline on.
 use crate::scheduler::{declared_rules, override_condition, progress, restart_stage, Retry, Run, Tick};
 use crate::store::conditions::{self as condition_rows, ConditionRow, RuleRow};
 use crate::store::events::{set_transition, transitions, TransitionRow};

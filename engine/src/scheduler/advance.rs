@@ -10,8 +10,8 @@ use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::events::{transitions, TransitionRow};
 use crate::{Engine, Result, RetryMode};
 use model::{
-    ActionExecutionStatus as A, ConditionExecutionStatus as C, ConditionResult, ConditionType, ExecutionMode, PipelineDeclaration, PipelineExecutionStatus as P,
-    StageDeclaration, StageExecutionStatus as S, StageRetryMode,
+    ActionExecutionStatus as A, ConditionExecutionStatus as C, ConditionResult, ConditionType, ExecutionMode,
+    PipelineDeclaration, PipelineExecutionStatus as P, StageDeclaration, StageExecutionStatus as S, StageRetryMode,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -23,7 +23,8 @@ pub(crate) struct Run {
     pub decl: Arc<PipelineDeclaration>,
     pub stages: Vec<StageRow>,
     pub actions: Vec<ActionRow>,
-    /// Stage condition evaluations and their rules; loaded only where conditions are decided.
+    /// Stage condition evaluations and their rules; empty when the pipeline declares no conditions
+    /// or the caller only records one outcome.
     pub conditions: Vec<ConditionRow>,
     pub rules: Vec<RuleRow>,
     original: (ExecutionRow, Vec<StageRow>, Vec<ActionRow>),

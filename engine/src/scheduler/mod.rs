@@ -1,5 +1,6 @@
-//! The durable scheduler: decisions (`advance`), running actions under leases (`runner`), and the
-//! background sweep that takes over expired leases, times out approvals and resumes after a crash.
+//! The durable scheduler: decisions (`advance`, with stage `conditions`), running actions and
+//! condition rules under leases (`runner`, `rule_runner`), and the background sweep that takes
+//! over expired leases, times out approvals and resumes after a crash.
 mod advance;
 mod conditions;
 mod rule_runner;
