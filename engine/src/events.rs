@@ -6,6 +6,8 @@ use serde_json::{json, Value};
 pub const PIPELINE_DETAIL: &str = "CodePipeline Pipeline Execution State Change";
 pub const STAGE_DETAIL: &str = "CodePipeline Stage Execution State Change";
 pub const ACTION_DETAIL: &str = "CodePipeline Action Execution State Change";
+/// Sluice's own detail-type for stage condition rules, shaped like the action events.
+pub const RULE_DETAIL: &str = "CodePipeline Rule Execution State Change";
 
 /// An event waiting for its transaction to commit.
 #[derive(Debug, Clone)]
@@ -37,6 +39,17 @@ impl PendingEvent {
         });
         merge(&mut detail, extra);
         PendingEvent { pipeline: pipeline.into(), execution_id: execution_id.into(), detail_type: ACTION_DETAIL, detail }
+    }
+
+    /// A rule of a stage condition; `condition` is BEFORE_ENTRY, ON_SUCCESS or ON_FAILURE.
+    #[allow(clippy::too_many_arguments)]
+    pub fn rule(pipeline: &str, execution_id: &str, version: u32, stage: &str, condition: &str, rule: &str, state: &str, extra: Value) -> Self {
+        let mut detail = json!({
+            "pipeline": pipeline, "execution-id": execution_id, "stage": stage, "condition": condition, "rule": rule,
+            "state": state, "version": version,
+        });
+        merge(&mut detail, extra);
+        PendingEvent { pipeline: pipeline.into(), execution_id: execution_id.into(), detail_type: RULE_DETAIL, detail }
     }
 
     /// The full EventBridge envelope; `id` is filled with the outbox id's string form later.

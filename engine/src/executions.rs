@@ -1,12 +1,13 @@
 //! What clients do to executions: start, stop, retry a stage, answer an approval, disable and
-//! enable transitions, and read state. Each change is one transaction with its events; the
-//! scheduler then moves the pipeline on.
-use crate::scheduler::{progress, restart_stage, Retry, Run, Tick};
+//! enable transitions, override a stage condition, and read state. Each change is one
+//! transaction with its events; the scheduler then moves the pipeline on.
+use crate::scheduler::{declared_rules, override_condition, progress, restart_stage, Retry, Run, Tick};
+use crate::store::conditions::{self as condition_rows, ConditionRow, RuleRow};
 use crate::store::events::{set_transition, transitions, TransitionRow};
 use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::now_ms;
 use crate::{Engine, EngineError, PipelineRecord, Result};
-use model::{ActionExecutionStatus as A, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType};
+use model::{ActionExecutionStatus as A, ConditionType, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType};
 use serde_json::{json, Value};
 
 /// How an execution starts.
@@ -50,6 +51,8 @@ pub struct StageState {
     pub transition: Option<TransitionRow>,
     /// Each action of the stage with its newest run, if any.
     pub actions: Vec<(String, Option<ActionRow>)>,
+    /// The newest evaluation of each condition the stage declares, with its rules.
+    pub conditions: Vec<(ConditionType, ConditionRow, Vec<RuleRow>)>,
 }
 
 impl Engine {
@@ -184,6 +187,39 @@ impl Engine {
     /// RollbackStage: a new execution that runs one stage again with the artifacts and variables
     /// of an earlier execution that succeeded there. Returns the new execution's id.
     pub async fn rollback_stage(&self, pipeline: &str, stage: &str, target_id: &str) -> Result<String> {
+        self.start_rollback(pipeline, stage, target_id, TriggerType::ManualRollback).await
+    }
+
+    /// A stage condition's ROLLBACK result: rolls the stage back to the newest execution of the
+    /// current pipeline version that succeeded there, if there is one.
+    /// Boxed because it is started from `Tick::commit`, which it runs again: the named future
+    /// type breaks the cycle the compiler could not prove `Send` otherwise.
+    pub(crate) fn roll_back_automatically(
+        self,
+        pipeline: String,
+        stage: String,
+        failed_id: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>> {
+        Box::pin(async move { self.roll_back_to_last_success(&pipeline, &stage, &failed_id).await })
+    }
+
+    async fn roll_back_to_last_success(&self, pipeline: &str, stage: &str, failed_id: &str) -> Result<()> {
+        let version = self.pipeline(pipeline, None).await?.declaration.version.unwrap_or(1);
+        let target = {
+            let mut conn = self.store.conn().await?;
+            rows::last_success_in_stage(&mut conn, pipeline, stage, version).await?
+        };
+        match target {
+            Some(target) => {
+                let id = self.start_rollback(pipeline, stage, &target, TriggerType::AutomatedRollback).await?;
+                tracing::info!(%pipeline, %stage, failed = %failed_id, rollback = %id, "stage rolled back automatically");
+            }
+            None => tracing::info!(%pipeline, %stage, failed = %failed_id, "no earlier success in the stage to roll back to"),
+        }
+        Ok(())
+    }
+
+    async fn start_rollback(&self, pipeline: &str, stage: &str, target_id: &str, trigger: TriggerType) -> Result<String> {
         let record = self.pipeline(pipeline, None).await?;
         let decl = &record.declaration;
         let unable = |why: String| EngineError::refused("UnableToRollbackStageException", why);
@@ -222,7 +258,7 @@ impl Engine {
                 seq: rows::next_seq(&mut tx, pipeline).await?,
                 status: P::InProgress,
                 status_summary: None,
-                trigger_type: TriggerType::ManualRollback,
+                trigger_type: trigger,
                 trigger_detail: target_id.to_owned(),
                 execution_type: "ROLLBACK".into(),
                 rollback_target: Some(target_id.to_owned()),
@@ -244,8 +280,8 @@ impl Engine {
                     rows::upsert_action(&mut tx, &row).await?;
                 }
             }
-            let trigger = json!({ "execution-trigger": { "trigger-type": "ManualRollback", "trigger-detail": target_id } });
-            tick.events.push(crate::events::PendingEvent::pipeline(pipeline, &exec.execution_id, exec.pipeline_version, "STARTED", trigger));
+            let detail = json!({ "execution-trigger": { "trigger-type": trigger.as_str(), "trigger-detail": target_id } });
+            tick.events.push(crate::events::PendingEvent::pipeline(pipeline, &exec.execution_id, exec.pipeline_version, "STARTED", detail));
             tick.commit(tx).await?;
             exec.execution_id
         };
@@ -318,6 +354,39 @@ impl Engine {
         Ok(now)
     }
 
+    /// OverrideStageCondition: lets the latest execution of a stage past its beforeEntry or
+    /// onSuccess condition while it is checked, or after it failed the stage.
+    pub async fn override_stage_condition(&self, pipeline: &str, stage: &str, execution_id: &str, kind: ConditionType) -> Result<()> {
+        let record = self.pipeline(pipeline, None).await?;
+        if !record.declaration.stages.iter().any(|s| s.name == stage) {
+            return Err(stage_not_found(pipeline, stage));
+        }
+        let latest_in_stage = {
+            let mut conn = self.store.conn().await?;
+            rows::latest_stage_run(&mut conn, pipeline, stage).await?.map(|(_, exec)| exec.execution_id)
+        };
+        self.change(pipeline, execution_id, |run, tick| {
+            if latest_in_stage.as_deref().is_some_and(|latest| latest != run.exec.execution_id) {
+                return Err(EngineError::refused(
+                    "NotLatestPipelineExecutionException",
+                    "A newer execution has entered this stage since; only the latest execution's conditions can be overridden.",
+                ));
+            }
+            if run.exec.status == P::Stopping {
+                return Err(EngineError::refused("ConflictException", "The execution is stopping; wait until it has stopped."));
+            }
+            override_condition(run, tick, stage, kind)
+        })
+        .await
+    }
+
+    /// Every rule run of an execution (all evaluations), oldest first.
+    pub async fn rule_runs(&self, pipeline: &str, execution_id: &str) -> Result<Vec<RuleRow>> {
+        self.execution(pipeline, execution_id).await?;
+        let mut conn = self.store.conn().await?;
+        Ok(condition_rows::rules_of(&mut conn, execution_id).await?)
+    }
+
     /// Enables or disables the inbound transition of a stage.
     pub async fn set_stage_transition(&self, pipeline: &str, stage: &str, enabled: bool, reason: Option<String>, changed_by: &str) -> Result<()> {
         let record = self.pipeline(pipeline, None).await?;
@@ -387,7 +456,19 @@ impl Engine {
             for action in &stage.actions {
                 actions.push((action.name.clone(), rows::latest_action_runs(&mut conn, pipeline, &stage.name, &action.name).await?));
             }
+            let mut conditions = Vec::new();
+            for kind in ConditionType::ALL.iter().copied() {
+                let declared = declared_rules(stage, kind);
+                if declared.is_empty() {
+                    continue;
+                }
+                if let Some((row, mut rules)) = condition_rows::latest_condition(&mut conn, pipeline, &stage.name, kind).await? {
+                    rules.sort_by_key(|r| declared.iter().position(|d| d.name == r.rule_name));
+                    conditions.push((kind, row, rules));
+                }
+            }
             states.push(StageState {
+                conditions,
                 stage_name: stage.name.clone(),
                 latest: rows::latest_stage_run(&mut conn, pipeline, &stage.name).await?,
                 inbound: waiting.iter().filter(|(i, _)| *i == index).map(|(_, e)| e.clone()).collect(),
@@ -415,9 +496,7 @@ impl Engine {
                 .filter(|e| e.pipeline_name == pipeline)
                 .ok_or_else(|| execution_not_found(pipeline, execution_id))?;
             let decl = self.declaration(pipeline, exec.pipeline_version).await?;
-            let stages = rows::stages_of(&mut tx, execution_id).await?;
-            let actions = rows::actions_of(&mut tx, execution_id).await?;
-            let mut run = Run::new(exec, decl, stages, actions);
+            let mut run = Run::load(&mut tx, exec, decl).await?;
             let mut tick = Tick::new(self);
             apply(&mut run, &mut tick)?;
             run.save(&mut tx).await?;

@@ -1,173 +1,7 @@
-//! The scheduler's semantics on both backends, with an in-test provider whose behaviour each
-//! action's configuration chooses (`Outcome`, `SleepMs`, `FailTimes`, `Export`, `Write`, `Read`).
-use engine::providers::{
-    ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture, OutputArtifactPayload, Payload,
-};
-use engine::testing::{TestDatabase, BACKENDS};
-use engine::{Account, ApprovalStatus, Engine, EngineConfig, RetryMode, StartRequest, Store};
-use model::{ActionCategory, ActionExecutionStatus, ActionOwner, PipelineExecutionStatus, TriggerType};
-use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+//! The scheduler's semantics on both backends, with the in-test provider of `support`.
+mod support;
 
-/// Succeeds, fails, sleeps, exports variables and passes files on, as configured.
-#[derive(Default)]
-struct TestStep {
-    attempts: Mutex<HashMap<String, u32>>,
-}
-
-impl ActionProvider for TestStep {
-    fn execute<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, Result<ActionOutcome, ActionFailure>> {
-        Box::pin(async move {
-            let config = &ctx.configuration;
-            let key = format!("{}/{}/{}", ctx.pipeline_execution_id, ctx.stage_name, ctx.action.name);
-            let attempt = {
-                let mut attempts = self.attempts.lock().unwrap();
-                let n = attempts.entry(key).or_default();
-                *n += 1;
-                *n
-            };
-            if let Some(ms) = config.get("SleepMs") {
-                let ms: u64 = ms.parse().unwrap();
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
-                    _ = ctx.cancel.cancelled() => return Err(ActionFailure::job_failed("cancelled")),
-                }
-            }
-            let fail_times: u32 = config.get("FailTimes").map(|n| n.parse().unwrap()).unwrap_or(0);
-            if config.get("Outcome").map(String::as_str) == Some("fail") || attempt <= fail_times {
-                return Err(ActionFailure::job_failed(format!("told to fail (attempt {attempt})")));
-            }
-            let mut result = ActionResult::default();
-            for pair in config.get("Export").map(|e| e.split(',').collect::<Vec<_>>()).unwrap_or_default() {
-                let (k, v) = pair.split_once('=').unwrap();
-                result.variables.insert(k.to_owned(), v.to_owned());
-            }
-            if let Some(text) = config.get("Read") {
-                // Read=<artifact>: export the artifact's message.txt as Message.
-                let input = ctx.inputs.iter().find(|i| &i.name == text).unwrap();
-                let message = std::fs::read_to_string(input.dir.join("message.txt")).unwrap();
-                result.variables.insert("Message".into(), message);
-            }
-            for output in &ctx.action.output_artifacts {
-                let dir = ctx.workspace.join(&output.name);
-                std::fs::create_dir_all(&dir).unwrap();
-                let message = config.get("Write").cloned().unwrap_or_default();
-                std::fs::write(dir.join("message.txt"), message).unwrap();
-                result.outputs.push(OutputArtifactPayload { name: output.name.clone(), payload: Payload::Dir(dir) });
-            }
-            Ok(ActionOutcome::Succeeded(result))
-        })
-    }
-}
-
-struct Harness {
-    engine: Engine,
-    db: TestDatabase,
-}
-
-impl Harness {
-    async fn new(backend: engine::testing::TestBackend) -> Self {
-        let db = TestDatabase::new(backend).await;
-        let store = Store::connect(&db.url).await.unwrap();
-        let dir = std::env::temp_dir().join(format!("sluice-sched-{}", uuid::Uuid::new_v4().simple()));
-        let mut config = EngineConfig::new(dir);
-        config.sweep_interval = Duration::from_millis(50);
-        let engine = Engine::new(store, Account { id: "000000000000".into(), region: "us-east-1".into() }, config);
-        let step = Arc::new(TestStep::default());
-        for category in [ActionCategory::Source, ActionCategory::Build, ActionCategory::Test, ActionCategory::Deploy] {
-            engine.register_provider(category, ActionOwner::Custom, "TestStep", step.clone());
-        }
-        engine.start_background().await.unwrap();
-        Harness { engine, db }
-    }
-
-    async fn create(&self, pipeline: Value) {
-        let decl = model::parse_pipeline(&pipeline.to_string()).unwrap();
-        self.engine.store().create_pipeline(&decl, "arn:test", &[]).await.unwrap();
-    }
-
-    async fn start(&self, pipeline: &str) -> String {
-        self.engine.start_execution(pipeline, StartRequest::new(TriggerType::StartPipelineExecution)).await.unwrap()
-    }
-
-    /// Polls until the execution's status satisfies `done` (10 s at most).
-    async fn wait_status(&self, pipeline: &str, id: &str, done: impl Fn(PipelineExecutionStatus) -> bool) -> PipelineExecutionStatus {
-        for _ in 0..1000 {
-            let status = self.engine.execution(pipeline, id).await.unwrap().status;
-            if done(status) {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("execution {id} never reached the expected status");
-    }
-
-    async fn wait_end(&self, pipeline: &str, id: &str) -> PipelineExecutionStatus {
-        self.wait_status(pipeline, id, |s| !s.is_active()).await
-    }
-
-    /// The latest run of an action, once it satisfies `done`.
-    async fn wait_action(&self, pipeline: &str, id: &str, action: &str, done: impl Fn(&engine::store::executions::ActionRow) -> bool) -> engine::store::executions::ActionRow {
-        for _ in 0..1000 {
-            let runs = self.engine.action_runs(pipeline, id).await.unwrap();
-            if let Some(run) = runs.iter().rev().find(|r| r.action_name == action).filter(|r| done(r)) {
-                return run.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("action {action} of {id} never reached the expected state");
-    }
-
-    async fn runs(&self, pipeline: &str, id: &str) -> Vec<engine::store::executions::ActionRow> {
-        self.engine.action_runs(pipeline, id).await.unwrap()
-    }
-
-    async fn stop(self) {
-        self.engine.shutdown();
-        self.db.cleanup().await;
-    }
-}
-
-fn step(name: &str, category: &str, run_order: u32, config: Value, inputs: &[&str], outputs: &[&str]) -> Value {
-    json!({
-        "name": name,
-        "actionTypeId": { "category": category, "owner": "Custom", "provider": "TestStep", "version": "1" },
-        "runOrder": run_order,
-        "configuration": config,
-        "inputArtifacts": inputs.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>(),
-        "outputArtifacts": outputs.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>(),
-    })
-}
-
-fn approval(name: &str) -> Value {
-    json!({ "name": name, "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" } })
-}
-
-fn pipeline(name: &str, stages: Vec<(&str, Vec<Value>)>) -> Value {
-    json!({
-        "name": name,
-        "roleArn": "arn:aws:iam::000000000000:role/p",
-        "artifactStore": { "type": "S3", "location": "artifacts" },
-        "stages": stages.into_iter().map(|(n, actions)| json!({ "name": n, "actions": actions })).collect::<Vec<_>>(),
-    })
-}
-
-fn source(config: Value) -> (&'static str, Vec<Value>) {
-    ("Source", vec![step("Src", "Source", 1, config, &[], &["Code"])])
-}
-
-async fn on_both<F, Fut>(scenario: F)
-where
-    F: Fn(Harness) -> Fut,
-    Fut: std::future::Future<Output = Harness>,
-{
-    for backend in BACKENDS {
-        let harness = scenario(Harness::new(backend).await).await;
-        harness.stop().await;
-    }
-}
+use support::*;
 
 #[tokio::test]
 async fn groups_run_in_parallel_and_stages_in_order_passing_artifacts_and_variables() {
@@ -494,7 +328,7 @@ async fn on_failure_retry_retries_a_failed_stage_once_by_itself() {
 }
 
 #[tokio::test]
-async fn the_catalogue_marks_exactly_the_providers_the_engine_runs() {
+async fn the_catalogue_marks_exactly_the_providers_and_rules_the_engine_runs() {
     let h = Harness::new(BACKENDS[0]).await;
     for spec in model::catalog::all() {
         assert_eq!(
@@ -505,6 +339,9 @@ async fn the_catalogue_marks_exactly_the_providers_the_engine_runs() {
             spec.category,
             spec.provider
         );
+    }
+    for spec in model::catalog::rule_types() {
+        assert_eq!(spec.runs_locally, h.engine.can_run_rule(spec.provider), "rule {}", spec.provider);
     }
     h.stop().await;
 }

@@ -6,7 +6,7 @@ mod common;
 use aws_sdk_codepipeline::types::{
     ApprovalResult, ApprovalStatus, PipelineExecutionStatus, StageRetryMode, StageTransitionType,
 };
-use common::{approval_action, commands_action, on_both_backends, upload_zip, v2_pipeline_with_s3_source, TestServer};
+use common::{approval_action, commands_action, on_both_backends, upload_zip, v2_pipeline_with_s3_source, wait_final, TestServer};
 use serde_json::json;
 use std::time::Duration;
 
@@ -39,19 +39,6 @@ fn delivery_pipeline(name: &str, gate: &std::path::Path) -> serde_json::Value {
         stage("Approve", vec![release]),
         stage("Deploy", vec![commands_action("Ship", 1, &["cat build.txt"], "Built", None)]),
     ])
-}
-
-/// Polls GetPipelineExecution until the status is final (30 s at most).
-async fn wait_final(server: &TestServer, pipeline: &str, id: &str) -> PipelineExecutionStatus {
-    for _ in 0..600 {
-        let got = server.client.get_pipeline_execution().pipeline_name(pipeline).pipeline_execution_id(id).send().await.unwrap();
-        let status = got.pipeline_execution().unwrap().status().unwrap().clone();
-        if !matches!(status, PipelineExecutionStatus::InProgress | PipelineExecutionStatus::Stopping) {
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("execution {id} did not finish");
 }
 
 /// Polls GetPipelineState until the approval waits for `id`, and returns its token.

@@ -5,6 +5,7 @@
 //! variables and unpacked each input artifact into its own folder; after `Succeeded` it packs and
 //! stores the outputs and records the variables. A provider only does its own job.
 pub mod manual;
+pub mod rules;
 pub mod s3_source;
 
 use indexmap::IndexMap;
@@ -144,11 +145,14 @@ impl LogSink {
     }
 }
 
-/// Registers the providers Sluice runs locally.
+/// Registers the action and rule providers Sluice runs locally.
 pub(crate) fn register_builtin(engine: &crate::Engine) {
     use model::{ActionCategory, ActionOwner};
     use std::sync::Arc;
     engine.register_provider(ActionCategory::Approval, ActionOwner::Aws, "Manual", Arc::new(manual::ManualApproval));
     engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "S3", Arc::new(s3_source::S3Source));
     engine.register_provider(ActionCategory::Compute, ActionOwner::Aws, "Commands", Arc::new(commands::CommandsProvider::new()));
+    engine.register_rule_provider("VariableCheck", Arc::new(rules::VariableCheck));
+    engine.register_rule_provider("DeploymentWindow", Arc::new(rules::DeploymentWindow));
+    engine.register_rule_provider("Commands", Arc::new(rules::CommandsRule::new(commands::CommandsProvider::new())));
 }

@@ -2,14 +2,16 @@
 //! as CodePipeline's rules allow (groups by runOrder, stages in order, stage locks, supersession,
 //! queueing, stops, disabled transitions) and saves every change with its events in one
 //! transaction. It is idempotent: running it again without news changes nothing.
+use super::conditions::{self, Gate};
 use super::{Scope, Tick};
 use crate::events::PendingEvent;
+use crate::store::conditions::{self as condition_rows, ConditionRow, RuleRow};
 use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::events::{transitions, TransitionRow};
 use crate::{Engine, Result, RetryMode};
 use model::{
-    ActionExecutionStatus as A, ConditionResult, ExecutionMode, PipelineDeclaration, PipelineExecutionStatus as P,
-    StageDeclaration, StageExecutionStatus as S, StageRetryMode,
+    ActionExecutionStatus as A, ConditionExecutionStatus as C, ConditionResult, ConditionType, ExecutionMode,
+    PipelineDeclaration, PipelineExecutionStatus as P, StageDeclaration, StageExecutionStatus as S, StageRetryMode,
 };
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
@@ -21,13 +23,47 @@ pub(crate) struct Run {
     pub decl: Arc<PipelineDeclaration>,
     pub stages: Vec<StageRow>,
     pub actions: Vec<ActionRow>,
+    /// Stage condition evaluations and their rules; empty when the pipeline declares no conditions
+    /// or the caller only records one outcome.
+    pub conditions: Vec<ConditionRow>,
+    pub rules: Vec<RuleRow>,
     original: (ExecutionRow, Vec<StageRow>, Vec<ActionRow>),
+    original_conditions: (Vec<ConditionRow>, Vec<RuleRow>),
 }
 
 impl Run {
     pub(crate) fn new(exec: ExecutionRow, decl: Arc<PipelineDeclaration>, stages: Vec<StageRow>, actions: Vec<ActionRow>) -> Self {
         let original = (exec.clone(), stages.clone(), actions.clone());
-        Run { exec, decl, stages, actions, original }
+        Run { exec, decl, stages, actions, conditions: Vec::new(), rules: Vec::new(), original, original_conditions: Default::default() }
+    }
+
+    /// Adds the execution's condition evaluations, as loaded.
+    pub(crate) fn with_conditions(mut self, conditions: Vec<ConditionRow>, rules: Vec<RuleRow>) -> Self {
+        self.original_conditions = (conditions.clone(), rules.clone());
+        self.conditions = conditions;
+        self.rules = rules;
+        self
+    }
+
+    /// Loads one execution with everything the scheduler decides on.
+    pub(crate) async fn load(conn: &mut sqlx::AnyConnection, exec: ExecutionRow, decl: Arc<PipelineDeclaration>) -> Result<Run> {
+        let stages = rows::stages_of(conn, &exec.execution_id).await?;
+        let actions = rows::actions_of(conn, &exec.execution_id).await?;
+        Run::new(exec, decl, stages, actions).load_conditions(conn).await
+    }
+
+    /// Adds the execution's condition evaluations when its pipeline declares conditions; most
+    /// declare none and pay for no condition queries.
+    async fn load_conditions(mut self, conn: &mut sqlx::AnyConnection) -> Result<Run> {
+        let has_conditions = self.decl.stages.iter().any(|stage| {
+            ConditionType::ALL.iter().any(|kind| !conditions::declared_rules(stage, *kind).is_empty())
+        });
+        if has_conditions {
+            let evaluations = condition_rows::conditions_of(conn, &self.exec.execution_id).await?;
+            let rules = condition_rows::rules_of(conn, &self.exec.execution_id).await?;
+            self = self.with_conditions(evaluations, rules);
+        }
+        Ok(self)
     }
 
     fn stage_decl(&self) -> Option<&StageDeclaration> {
@@ -38,7 +74,7 @@ impl Run {
         self.stages.iter().find(|s| s.stage_name == name)
     }
 
-    fn stage_row_mut(&mut self, name: &str) -> Option<&mut StageRow> {
+    pub(crate) fn stage_row_mut(&mut self, name: &str) -> Option<&mut StageRow> {
         self.stages.iter_mut().find(|s| s.stage_name == name)
     }
 
@@ -70,10 +106,19 @@ impl Run {
             rows::upsert_action(conn, action).await?;
             changed = true;
         }
+        // Few rows, and a restarted evaluation replaces its row: compared by content.
+        for condition in self.conditions.iter().filter(|c| !self.original_conditions.0.contains(c)) {
+            condition_rows::upsert_condition(conn, condition).await?;
+            changed = true;
+        }
+        for rule in self.rules.iter().filter(|r| !self.original_conditions.1.contains(r)) {
+            condition_rows::upsert_rule(conn, rule).await?;
+            changed = true;
+        }
         Ok(changed)
     }
 
-    fn event_pipeline(&self, state: &str, extra: serde_json::Value) -> PendingEvent {
+    pub(crate) fn event_pipeline(&self, state: &str, extra: serde_json::Value) -> PendingEvent {
         PendingEvent::pipeline(&self.exec.pipeline_name, &self.exec.execution_id, self.exec.pipeline_version, state, extra)
     }
 
@@ -144,9 +189,11 @@ impl Engine {
         }
         Ok(changed)
     }
+}
 
-    /// The pipeline's active executions (or only those listed) with their rows, in three queries
-    /// whatever their number: decisions are frequent.
+impl Engine {
+    /// The pipeline's active executions (or only those listed) with their rows. Stages and
+    /// actions come in one query each whatever the number of executions: decisions are frequent.
     async fn load_runs(&self, tx: &mut sqlx::AnyConnection, pipeline: &str, only: Option<&[String]>) -> Result<Vec<Run>> {
         let (execs, stages, actions) = match only {
             None => (
@@ -167,13 +214,14 @@ impl Engine {
             let decl = self.declaration(pipeline, exec.pipeline_version).await?;
             let stages = stages.remove(&exec.execution_id).unwrap_or_default();
             let actions = actions.remove(&exec.execution_id).unwrap_or_default();
-            runs.push(Run::new(exec, decl, stages, actions));
+            runs.push(Run::new(exec, decl, stages, actions).load_conditions(tx).await?);
         }
         Ok(runs)
     }
 }
 
-/// Rows changed in place or appended since loading (decisions never remove or reorder rows).
+/// Rows changed in place or appended since loading (decisions never remove or reorder stage or
+/// action rows).
 fn changed_rows<'a, T: PartialEq>(rows: &'a [T], original: &'a [T]) -> impl Iterator<Item = &'a T> {
     rows.iter().enumerate().filter(move |(i, row)| original.get(*i) != Some(*row)).map(|(_, row)| row)
 }
@@ -193,6 +241,7 @@ fn cancel_outdated(run: &mut Run, tick: &mut Tick) {
     for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress) {
         tick.abandon(&run.exec, action, "The pipeline was updated while this action ran.");
     }
+    conditions::end_evaluations(run, tick, None, C::Cancelled, "The pipeline was updated while this condition was checked.");
     for stage in run.stages.iter_mut().filter(|s| matches!(s.status, S::InProgress | S::Stopping)) {
         stage.status = S::Cancelled;
         stage.updated_ms = now;
@@ -228,6 +277,8 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
     let running = latest.iter().any(|(_, _, row)| row.as_ref().is_some_and(|r| r.status == A::InProgress));
 
     if run.exec.status == P::Stopping {
+        // A check has nothing to finish: its rules end with the stop, whichever kind.
+        conditions::end_evaluations(run, tick, Some(&stage.stage_name), C::Abandoned, "The execution was stopped.");
         if run.exec.stop_abandon {
             for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress && a.stage_name == stage.stage_name) {
                 tick.abandon(&run.exec, action, "Stopped and abandoned.");
@@ -241,18 +292,39 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
         return;
     }
 
+    if let Some(condition) = stage_decl.before_entry.as_ref().and_then(|b| b.conditions.first()) {
+        match conditions::gate(run, tick, &stage, ConditionType::BeforeEntry, condition) {
+            Gate::Pending => return,
+            Gate::Passed => {}
+            Gate::Failed(why) if condition.result == Some(ConditionResult::Skip) => {
+                let summary = format!("Stage '{}' skipped: its beforeEntry condition failed: {why}", stage.stage_name);
+                set_stage(run, tick, &stage.stage_name, S::Skipped);
+                move_past(run, tick, &stage.stage_name, summary);
+                return;
+            }
+            Gate::Failed(why) => {
+                fail_stage(run, tick, &stage.stage_name, format!("The beforeEntry condition of stage '{}' failed: {why}", stage.stage_name));
+                return;
+            }
+        }
+    }
+
     let failed = latest.iter().find_map(|(_, _, row)| {
         row.as_ref().filter(|r| matches!(r.status, A::Failed | A::Abandoned)).cloned()
     });
     if let Some(failed) = failed {
         if !running {
-            if let Some(mode) = automatic_retry(&stage_decl, &stage) {
-                restart_stage(run, tick, run.exec.current_stage, mode, Retry::Automatic);
-                return;
+            match after_failure(run, tick, &stage_decl, &stage) {
+                AfterFailure::Pending => return,
+                AfterFailure::Retry(mode) => {
+                    restart_stage(run, tick, run.exec.current_stage, mode, Retry::Automatic);
+                    return;
+                }
+                AfterFailure::Rollback => tick.roll_back(run, &stage.stage_name),
+                AfterFailure::Fail => {}
             }
-            set_stage(run, tick, &stage.stage_name, S::Failed);
             let why = failed.error_message.clone().unwrap_or_else(|| "An action failed.".into());
-            finish(run, tick, P::Failed, Some(format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name)));
+            fail_stage(run, tick, &stage.stage_name, format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name));
         }
         return;
     }
@@ -271,26 +343,79 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
             }
         }
         None => {
-            set_stage(run, tick, &stage.stage_name, S::Succeeded);
-            if run.exec.rollback_target.is_some() {
-                finish(run, tick, P::Succeeded, Some(format!("Stage '{}' rolled back.", stage.stage_name)));
-            } else if run.exec.current_stage + 1 >= run.decl.stages.len() {
-                finish(run, tick, P::Succeeded, Some("All stages succeeded.".into()));
-            } else {
-                run.exec.current_stage += 1;
-                run.exec.updated_ms = tick.now;
+            if let Some(condition) = stage_decl.on_success.as_ref().and_then(|c| c.conditions.first()) {
+                match conditions::gate(run, tick, &stage, ConditionType::OnSuccess, condition) {
+                    Gate::Pending => return,
+                    Gate::Passed => {}
+                    Gate::Failed(why) => {
+                        let summary = format!("The onSuccess condition of stage '{}' failed: {why}", stage.stage_name);
+                        if condition.result == Some(ConditionResult::Rollback) {
+                            tick.roll_back(run, &stage.stage_name);
+                        }
+                        fail_stage(run, tick, &stage.stage_name, summary);
+                        return;
+                    }
+                }
             }
+            set_stage(run, tick, &stage.stage_name, S::Succeeded);
+            move_past(run, tick, &stage.stage_name, "All stages succeeded.".into());
         }
     }
 }
 
-/// `onFailure: {result: RETRY}` retries a failed stage once by itself (CodePipeline allows one
-/// automatic attempt). Conditions with rules are not evaluated yet, so only the unconditional
-/// form retries.
+/// After a stage succeeded or was skipped: on to the next stage, or the execution is done.
+fn move_past(run: &mut Run, tick: &mut Tick, stage: &str, last_summary: String) {
+    if run.exec.rollback_target.is_some() {
+        finish(run, tick, P::Succeeded, Some(format!("Stage '{stage}' rolled back.")));
+    } else if run.exec.current_stage + 1 >= run.decl.stages.len() {
+        finish(run, tick, P::Succeeded, Some(last_summary));
+    } else {
+        run.exec.current_stage += 1;
+        run.exec.updated_ms = tick.now;
+    }
+}
+
+fn fail_stage(run: &mut Run, tick: &mut Tick, stage: &str, summary: String) {
+    set_stage(run, tick, stage, S::Failed);
+    finish(run, tick, P::Failed, Some(summary));
+}
+
+/// What a failed stage's `onFailure` does next.
+enum AfterFailure {
+    /// Its condition's rules are still running.
+    Pending,
+    Retry(RetryMode),
+    /// Fail, and start a rollback of the stage to its last successful execution.
+    Rollback,
+    Fail,
+}
+
+/// `onFailure`'s result applies always without conditions, and with a condition when its rules
+/// pass (the condition is met). Rules are not run when the result could not apply anyway.
+fn after_failure(run: &mut Run, tick: &mut Tick, stage_decl: &StageDeclaration, stage: &StageRow) -> AfterFailure {
+    let Some(on_failure) = stage_decl.on_failure.as_ref() else { return AfterFailure::Fail };
+    let condition = on_failure.conditions.first();
+    let applies = match condition.and_then(|c| c.result).or(on_failure.result) {
+        Some(ConditionResult::Retry) => automatic_retry(stage_decl, stage).map(AfterFailure::Retry),
+        // A rollback execution that fails is not rolled back again.
+        Some(ConditionResult::Rollback) if run.exec.rollback_target.is_none() => Some(AfterFailure::Rollback),
+        _ => None,
+    };
+    let Some(applies) = applies else { return AfterFailure::Fail };
+    let Some(condition) = condition else { return applies };
+    match conditions::gate(run, tick, stage, ConditionType::OnFailure, condition) {
+        Gate::Pending => AfterFailure::Pending,
+        Gate::Passed => applies,
+        Gate::Failed(_) => AfterFailure::Fail,
+    }
+}
+
+/// `onFailure` with result RETRY (on the block or its condition) retries a failed stage once by
+/// itself (CodePipeline allows one automatic attempt).
 fn automatic_retry(stage: &StageDeclaration, row: &StageRow) -> Option<RetryMode> {
     let on_failure = stage.on_failure.as_ref()?;
-    let unconditional = on_failure.conditions.is_empty();
-    (on_failure.result == Some(ConditionResult::Retry) && unconditional && row.auto_retries == 0).then(|| {
+    let result = on_failure.conditions.first().and_then(|c| c.result).or(on_failure.result);
+    (result == Some(ConditionResult::Retry) && row.auto_retries == 0).then(|| {
         match on_failure.retry_configuration.as_ref().and_then(|c| c.retry_mode) {
             Some(StageRetryMode::AllActions) => RetryMode::AllActions,
             _ => RetryMode::FailedActions,
@@ -316,10 +441,17 @@ pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: 
         .collect();
     let Some(stage_row) = run.stage_row_mut(&stage_decl.name) else { return };
     stage_row.attempt += 1;
-    match trigger {
-        Retry::Manual => stage_row.manual_retries += 1,
-        Retry::Automatic => stage_row.auto_retries += 1,
-    }
+    let kind = match trigger {
+        Retry::Manual => {
+            stage_row.manual_retries += 1;
+            "ManualStageRetry"
+        }
+        Retry::Automatic => {
+            stage_row.auto_retries += 1;
+            "AutomatedStageRetry"
+        }
+    };
+    stage_row.last_retry_trigger = Some(kind.to_owned());
     if mode == RetryMode::AllActions {
         stage_row.base_attempt = stage_row.attempt;
     }
@@ -387,6 +519,7 @@ fn enter_stage(run: &mut Run, tick: &mut Tick, index: usize) {
         base_attempt: 1,
         manual_retries: 0,
         auto_retries: 0,
+        last_retry_trigger: None,
         started_ms: tick.now,
         updated_ms: tick.now,
     });

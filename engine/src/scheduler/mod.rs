@@ -1,19 +1,25 @@
-//! The durable scheduler: decisions (`advance`), running actions under leases (`runner`), and the
-//! background sweep that takes over expired leases, times out approvals and resumes after a crash.
+//! The durable scheduler: decisions (`advance`, with stage `conditions`), running actions and
+//! condition rules under leases (`runner`, `rule_runner`), and the background sweep that takes
+//! over expired leases, times out approvals and resumes after a crash.
 mod advance;
+mod conditions;
 mod outcomes;
+mod rule_runner;
 mod runner;
 
 pub(crate) use advance::{progress, restart_stage, Retry, Run};
+pub(crate) use conditions::{declared_rules, override_condition};
 
 
 use crate::events::PendingEvent;
+use crate::providers::rules::RuleProvider;
 use crate::providers::ActionProvider;
 use crate::store::events::{append_event, StoredEvent};
+use crate::store::conditions::RuleRow;
 use crate::store::executions::{ActionRow, ExecutionRow};
 use crate::store::now_ms;
 use crate::{Engine, Result};
-use model::{ActionCategory, ActionDeclaration, ActionExecutionStatus, ActionOwner, StageDeclaration};
+use model::{ActionCategory, ActionDeclaration, ActionExecutionStatus, ActionOwner, ConditionType, RuleDeclaration, StageDeclaration};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -47,6 +53,8 @@ pub(crate) struct Runtime {
     pub node_id: String,
     pub config: EngineConfig,
     pub providers: Mutex<HashMap<ProviderKey, Arc<dyn ActionProvider>>>,
+    /// Rule providers by rule type provider name (all rule types are category Rule, owner AWS).
+    pub rule_providers: Mutex<HashMap<String, Arc<dyn RuleProvider>>>,
     pub running: Mutex<HashMap<String, CancellationToken>>,
     pub events: broadcast::Sender<StoredEvent>,
     /// Stops the background loop and every runner of this process.
@@ -65,6 +73,7 @@ impl Runtime {
             node_id: format!("node-{}", uuid::Uuid::new_v4().simple()),
             config,
             providers: Mutex::default(),
+            rule_providers: Mutex::default(),
             running: Mutex::default(),
             events: broadcast::channel(4096).0,
             shutdown: CancellationToken::new(),
@@ -163,6 +172,16 @@ impl Engine {
             .insert((category, owner, provider.to_owned()), implementation);
     }
 
+    /// Registers the provider that evaluates rules of this type (replacing any earlier one).
+    pub fn register_rule_provider(&self, provider: &str, implementation: Arc<dyn RuleProvider>) {
+        self.runtime.rule_providers.lock().unwrap_or_else(|e| e.into_inner()).insert(provider.to_owned(), implementation);
+    }
+
+    /// Whether this engine evaluates rules of the type itself.
+    pub fn can_run_rule(&self, provider: &str) -> bool {
+        self.runtime.rule_providers.lock().unwrap_or_else(|e| e.into_inner()).contains_key(provider)
+    }
+
     /// Live events after their commit. A subscriber that falls behind gets `Lagged` and should
     /// catch up from the outbox with `Store::events_after`.
     pub fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
@@ -176,6 +195,7 @@ impl Engine {
             // An embedded database has no other process: whatever a dead process had claimed can
             // be taken over now instead of after the lease runs out.
             self.store.release_all_leases().await?;
+            crate::store::conditions::release_rule_leases(&mut *self.store.conn().await?).await?;
         }
         self.sweep().await?;
         let engine = self.clone();
@@ -236,6 +256,16 @@ impl Engine {
                 self.spawn_runner(action.action_execution_id.clone());
             }
         }
+        let due_rules = {
+            let mut conn = self.store.conn().await?;
+            crate::store::conditions::due_rules(&mut conn, now).await?
+        };
+        for (_, rule) in due_rules {
+            if self.claim_rule(&rule, now).await? {
+                tracing::warn!(rule = %rule.rule_execution_id, "taking over a rule whose runner stopped");
+                self.spawn_rule_runner(rule.rule_execution_id.clone());
+            }
+        }
         for pipeline in self.store.pipelines_with_active_executions().await? {
             self.advance(&pipeline).await?;
         }
@@ -250,7 +280,10 @@ pub(crate) struct Tick {
     pub now: i64,
     pub events: Vec<PendingEvent>,
     to_start: Vec<String>,
+    rules_to_start: Vec<String>,
     to_cancel: Vec<String>,
+    /// (pipeline, stage, failed execution) to roll back automatically after the commit.
+    to_roll_back: Vec<(String, String, String)>,
     /// Runners whose outcome this tick records, told after the commit.
     recorded: Vec<tokio::sync::oneshot::Sender<bool>>,
 }
@@ -262,14 +295,21 @@ impl Tick {
             now: now_ms(),
             events: Vec::new(),
             to_start: Vec::new(),
+            rules_to_start: Vec::new(),
             to_cancel: Vec::new(),
+            to_roll_back: Vec::new(),
             recorded: Vec::new(),
         }
     }
 
     /// No events, runners to start or stop, or outcomes to record.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.to_start.is_empty() && self.to_cancel.is_empty() && self.recorded.is_empty()
+        self.events.is_empty()
+            && self.to_start.is_empty()
+            && self.rules_to_start.is_empty()
+            && self.to_cancel.is_empty()
+            && self.to_roll_back.is_empty()
+            && self.recorded.is_empty()
     }
 
     /// Marks a running action Abandoned and stops its runner after the commit.
@@ -283,6 +323,74 @@ impl Tick {
             &exec.pipeline_name, &exec.execution_id, exec.pipeline_version, &action.stage_name, &action.action_name,
             "ABANDONED", json!({}),
         ));
+    }
+
+    /// Asks for the stage to be rolled back to its last successful execution once this commits.
+    pub fn roll_back(&mut self, run: &Run, stage: &str) {
+        self.to_roll_back.push((run.exec.pipeline_name.clone(), stage.to_owned(), run.exec.execution_id.clone()));
+    }
+
+    /// Marks a running rule Abandoned and stops its runner after the commit.
+    pub fn abandon_rule(&mut self, exec: &ExecutionRow, rule: &mut RuleRow, why: &str) {
+        rule.status = ActionExecutionStatus::Abandoned;
+        rule.summary = Some(why.to_owned());
+        rule.lease_owner = None;
+        rule.updated_ms = self.now;
+        self.to_cancel.push(rule.rule_execution_id.clone());
+        self.events.push(rule_event(exec, rule, "ABANDONED", json!({})));
+    }
+
+    /// Creates the run of a condition's rule, resolving its configuration's variables now.
+    pub fn create_rule(&mut self, run: &mut Run, stage: &str, kind: ConditionType, stage_attempt: i64, rule: &RuleDeclaration) {
+        let pairs = rule.configuration.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let resolved = substitute_all(run, pairs);
+        let mut input = json!({
+            "ruleTypeId": rule.rule_type_id,
+            "configuration": rule.configuration,
+            "inputArtifacts": rule.input_artifacts.iter().map(|a| json!({ "name": a.name })).collect::<Vec<_>>(),
+        });
+        for (key, value) in [("roleArn", &rule.role_arn), ("region", &rule.region)] {
+            if let Some(value) = value {
+                input[key] = json!(value);
+            }
+        }
+        let mut row = RuleRow {
+            rule_execution_id: uuid::Uuid::new_v4().to_string(),
+            execution_id: run.exec.execution_id.clone(),
+            stage_name: stage.to_owned(),
+            condition_type: kind,
+            stage_attempt,
+            rule_name: rule.name.clone(),
+            status: ActionExecutionStatus::InProgress,
+            summary: None,
+            error_code: None,
+            error_message: None,
+            lease_owner: Some(self.engine.runtime.node_id.clone()),
+            lease_expires_ms: Some(self.now + self.engine.runtime.config.lease_ttl.as_millis() as i64),
+            claims: 1,
+            input: Value::Null,
+            output: json!({}),
+            started_ms: self.now,
+            updated_ms: self.now,
+        };
+        match resolved {
+            Ok(configuration) => {
+                input["resolvedConfiguration"] = Value::Object(configuration);
+                self.rules_to_start.push(row.rule_execution_id.clone());
+                self.events.push(rule_event(&run.exec, &row, "STARTED", json!({ "type": rule.rule_type_id })));
+            }
+            Err(message) => {
+                row.status = ActionExecutionStatus::Failed;
+                row.error_code = Some("ConfigurationError".into());
+                row.summary = Some(message.clone());
+                row.error_message = Some(message);
+                row.lease_owner = None;
+                row.lease_expires_ms = None;
+                self.events.push(rule_event(&run.exec, &row, "FAILED", json!({})));
+            }
+        }
+        row.input = input;
+        run.rules.push(row);
     }
 
     /// Creates the run of an action, resolving its variables now: later groups only start after
@@ -373,6 +481,17 @@ impl Tick {
         for id in self.to_start {
             self.engine.spawn_runner(id);
         }
+        for id in self.rules_to_start {
+            self.engine.spawn_rule_runner(id);
+        }
+        for (pipeline, stage, failed) in self.to_roll_back {
+            let rollback = self.engine.clone().roll_back_automatically(pipeline.clone(), stage.clone(), failed);
+            tokio::spawn(async move {
+                if let Err(err) = rollback.await {
+                    tracing::warn!(%pipeline, %stage, error = %err, "automatic rollback not started");
+                }
+            });
+        }
         Ok(())
     }
 }
@@ -383,10 +502,24 @@ pub(crate) fn action_event(run: &Run, row: &ActionRow, state: &str, extra: Value
     )
 }
 
+pub(crate) fn rule_event(exec: &ExecutionRow, row: &RuleRow, state: &str, extra: Value) -> PendingEvent {
+    PendingEvent::rule(
+        &exec.pipeline_name, &row.execution_id, exec.pipeline_version, &row.stage_name, row.condition_type.as_str(),
+        &row.rule_name, state, extra,
+    )
+}
+
 type Resolved = (Map<String, Value>, Map<String, Value>);
 
 /// The action's configuration and environment with `#{namespace.key}` replaced.
 fn resolve(run: &Run, action: &ActionDeclaration) -> std::result::Result<Resolved, String> {
+    let configuration = substitute_all(run, action.configuration.iter().map(|(k, v)| (k.clone(), v.clone())).collect())?;
+    let environment = substitute_all(run, action.environment_variables.iter().map(|e| (e.name.clone(), e.value.clone())).collect())?;
+    Ok((configuration, environment))
+}
+
+/// Each (name, text) with `#{namespace.key}` replaced by the execution's values, as a JSON map.
+fn substitute_all(run: &Run, pairs: Vec<(String, String)>) -> std::result::Result<Map<String, Value>, String> {
     let lookup = |namespace: &str, key: &str| -> Option<String> {
         match namespace {
             "codepipeline" => (key == "PipelineExecutionId").then(|| run.exec.execution_id.clone()),
@@ -405,17 +538,12 @@ fn resolve(run: &Run, action: &ActionDeclaration) -> std::result::Result<Resolve
             }
         }
     };
-    let substitute = |pairs: Vec<(String, String)>| -> std::result::Result<Map<String, Value>, String> {
-        pairs
-            .into_iter()
-            .map(|(name, text)| {
-                model::variables::substitute(&text, &lookup)
-                    .map(|value| (name.clone(), Value::String(value)))
-                    .map_err(|reference| format!("{name}: the variable {reference} has no value in this execution"))
-            })
-            .collect()
-    };
-    let configuration = substitute(action.configuration.iter().map(|(k, v)| (k.clone(), v.clone())).collect())?;
-    let environment = substitute(action.environment_variables.iter().map(|e| (e.name.clone(), e.value.clone())).collect())?;
-    Ok((configuration, environment))
+    pairs
+        .into_iter()
+        .map(|(name, text)| {
+            model::variables::substitute(&text, &lookup)
+                .map(|value| (name.clone(), Value::String(value)))
+                .map_err(|reference| format!("{name}: the variable {reference} has no value in this execution"))
+        })
+        .collect()
 }

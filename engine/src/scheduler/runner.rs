@@ -26,14 +26,24 @@ fn default_timeout(action: &ActionDeclaration) -> Duration {
 
 impl Engine {
     pub(crate) fn spawn_runner(&self, action_id: String) {
+        self.spawn_tracked(action_id, |engine, id, cancel| async move { engine.run_action(&id, cancel).await });
+    }
+
+    /// Runs one action or rule execution in the background, stoppable through `running` (whose
+    /// entries also keep its lease renewed); a runner that fails is retried by the sweep.
+    pub(crate) fn spawn_tracked<F, Fut>(&self, id: String, run: F)
+    where
+        F: FnOnce(Engine, String, CancellationToken) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<()>> + Send + 'static,
+    {
         let cancel = CancellationToken::new();
-        self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).insert(action_id.clone(), cancel.clone());
+        self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), cancel.clone());
         let engine = self.clone();
         tokio::spawn(async move {
-            if let Err(err) = engine.run_action(&action_id, cancel).await {
-                tracing::error!(action = %action_id, error = %err, "action runner failed; the sweep will retry it");
+            if let Err(err) = run(engine.clone(), id.clone(), cancel).await {
+                tracing::error!(execution = %id, error = %err, "runner failed; the sweep will retry it");
             }
-            engine.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&action_id);
+            engine.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
         });
     }
 
@@ -65,33 +75,14 @@ impl Engine {
         }
         let workspace = workspace_root.join("src");
 
-        let (log, mut lines) = LogSink::channel();
-        let logger = {
-            let store = self.store.clone();
-            let id = action_id.to_owned();
-            // Only a takeover continues a log an earlier runner started.
-            let resumed = row.claims > 1;
-            tokio::spawn(async move {
-                let mut next = if resumed { store.last_log_line(&id).await.unwrap_or(0) } else { 0 } + 1;
-                while let Some(first) = lines.recv().await {
-                    let mut batch = vec![first];
-                    while let Ok(more) = lines.try_recv() {
-                        batch.push(more);
-                    }
-                    if let Err(err) = store.append_log(&id, next, &batch).await {
-                        tracing::error!(action = %id, error = %err, "could not store log lines");
-                    }
-                    next += batch.len() as i64;
-                }
-            })
-        };
+        let (log, logger) = self.keep_log(action_id, row.claims > 1);
 
         let outcome = match self.provider_for(&action) {
             None => Err(ActionFailure::configuration(format!(
                 "Sluice cannot run {} actions yet ({}/{}/{}); the pipeline is accepted, but this action fails when it runs.",
                 action.action_type_id.provider, action.action_type_id.owner, action.action_type_id.category, action.action_type_id.version
             ))),
-            Some(provider) => match self.fetch_inputs(&decl, &action, &all_rows, &workspace_root).await {
+            Some(provider) => match self.fetch_inputs(&action.input_artifacts, &all_rows, &workspace_root).await {
                 Err(failure) => Err(failure),
                 Ok(inputs) => {
                     let timeout = default_timeout(&action);
@@ -111,13 +102,7 @@ impl Engine {
                         timeout,
                         services: Services { objects: self.objects().clone() },
                     };
-                    tokio::select! {
-                        outcome = provider.execute(&ctx) => outcome,
-                        _ = tokio::time::sleep(timeout) => {
-                            cancel.cancel();
-                            Err(ActionFailure::job_failed(format!("The action timed out after {} minutes.", timeout.as_secs() / 60)))
-                        }
-                    }
+                    within(provider.execute(&ctx), timeout, &cancel, "action").await
                 }
             },
         };
@@ -156,16 +141,37 @@ impl Engine {
         providers.contains_key(&(category, owner, provider.to_owned()))
     }
 
+    /// Stores the lines sent to the returned sink as the log of an action or rule execution.
+    /// `resumed`: a takeover, which continues the log an earlier runner started.
+    pub(crate) fn keep_log(&self, execution_id: &str, resumed: bool) -> (LogSink, tokio::task::JoinHandle<()>) {
+        let (log, mut lines) = LogSink::channel();
+        let store = self.store.clone();
+        let id = execution_id.to_owned();
+        let logger = tokio::spawn(async move {
+            let mut next = if resumed { store.last_log_line(&id).await.unwrap_or(0) } else { 0 } + 1;
+            while let Some(first) = lines.recv().await {
+                let mut batch = vec![first];
+                while let Ok(more) = lines.try_recv() {
+                    batch.push(more);
+                }
+                if let Err(err) = store.append_log(&id, next, &batch).await {
+                    tracing::error!(execution = %id, error = %err, "could not store log lines");
+                }
+                next += batch.len() as i64;
+            }
+        });
+        (log, logger)
+    }
+
     /// Unpacks each input artifact, produced earlier in this execution, into its own folder.
-    async fn fetch_inputs(
+    pub(crate) async fn fetch_inputs(
         &self,
-        decl: &PipelineDeclaration,
-        action: &ActionDeclaration,
+        wanted: &[model::InputArtifact],
         rows: &[ActionRow],
         root: &Path,
     ) -> std::result::Result<Vec<InputArtifactDir>, ActionFailure> {
         let mut inputs = Vec::new();
-        for input in &action.input_artifacts {
+        for input in wanted {
             let stored = rows
                 .iter()
                 .filter(|r| r.status == A::Succeeded)
@@ -196,7 +202,6 @@ impl Engine {
                 .map_err(|e| ActionFailure::job_failed(format!("Input artifact '{}' could not be unpacked: {e}", input.name)))?;
             inputs.push(InputArtifactDir { name: input.name.clone(), dir });
         }
-        let _ = decl;
         Ok(inputs)
     }
 
@@ -295,6 +300,22 @@ impl Engine {
     }
 }
 
+/// Runs a provider's work, cancelling it and failing with a clear message after `timeout`.
+pub(crate) async fn within<T>(
+    work: impl std::future::Future<Output = std::result::Result<T, ActionFailure>>,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    what: &str,
+) -> std::result::Result<T, ActionFailure> {
+    tokio::select! {
+        done = work => done,
+        _ = tokio::time::sleep(timeout) => {
+            cancel.cancel();
+            Err(ActionFailure::job_failed(format!("The {what} timed out after {} minutes.", timeout.as_secs() / 60)))
+        }
+    }
+}
+
 /// The revision an execution's `sourceRevisions` pin for a source action, if any.
 fn pinned_revision(source_revisions: &Value, action: &str) -> Option<String> {
     source_revisions
@@ -314,9 +335,13 @@ fn artifact_store(decl: &PipelineDeclaration) -> (String, Option<String>) {
     }
 }
 
-fn strings(value: &Value) -> indexmap::IndexMap<String, String> {
+pub(crate) fn strings(value: &Value) -> indexmap::IndexMap<String, String> {
     value
         .as_object()
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
         .unwrap_or_default()
+}
+
+pub(crate) fn io(err: std::io::Error) -> crate::EngineError {
+    crate::EngineError::Io(err.to_string())
 }

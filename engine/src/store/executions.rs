@@ -40,6 +40,8 @@ pub struct StageRow {
     pub base_attempt: i64,
     pub manual_retries: i64,
     pub auto_retries: i64,
+    /// `AutomatedStageRetry` or `ManualStageRetry`: the kind of the latest retry, if any.
+    pub last_retry_trigger: Option<String>,
     pub started_ms: i64,
     pub updated_ms: i64,
 }
@@ -69,11 +71,18 @@ pub struct ActionRow {
     pub updated_ms: i64,
 }
 
-fn wire<T>(text: String, parse: fn(&str) -> Option<T>) -> Result<T> {
+/// Decodes a status or type column written with `as_str`.
+pub(super) fn wire<T>(text: String, parse: fn(&str) -> Option<T>) -> Result<T> {
     parse(&text).ok_or_else(|| StoreError::Corrupt(format!("unknown status or type {text:?}")))
 }
 
-fn json(text: String) -> Result<Value> {
+/// A column list with each column prefixed by a table alias, for joins.
+pub(super) fn qualified(alias: &str, columns: &str) -> String {
+    columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Decodes a JSON column.
+pub(super) fn json(text: String) -> Result<Value> {
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -118,6 +127,7 @@ impl StageRow {
             base_attempt: row.try_get("base_attempt")?,
             manual_retries: row.try_get("manual_retries")?,
             auto_retries: row.try_get("auto_retries")?,
+            last_retry_trigger: row.try_get("last_retry_trigger")?,
             started_ms: row.try_get("started_ms")?,
             updated_ms: row.try_get("updated_ms")?,
         })
@@ -230,11 +240,11 @@ pub async fn update_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Res
 pub async fn upsert_stage(conn: &mut AnyConnection, s: &StageRow) -> Result<()> {
     sqlx::query(
         "insert into stage_execution (execution_id, stage_name, status, attempt, base_attempt, manual_retries,
-             auto_retries, started_ms, updated_ms) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             auto_retries, started_ms, updated_ms, last_retry_trigger) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          on conflict (execution_id, stage_name) do update set status = excluded.status,
              attempt = excluded.attempt, base_attempt = excluded.base_attempt,
              manual_retries = excluded.manual_retries, auto_retries = excluded.auto_retries,
-             updated_ms = excluded.updated_ms",
+             updated_ms = excluded.updated_ms, last_retry_trigger = excluded.last_retry_trigger",
     )
     .bind(&s.execution_id)
     .bind(&s.stage_name)
@@ -245,6 +255,7 @@ pub async fn upsert_stage(conn: &mut AnyConnection, s: &StageRow) -> Result<()> 
     .bind(s.auto_retries)
     .bind(s.started_ms)
     .bind(s.updated_ms)
+    .bind(&s.last_retry_trigger)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -398,7 +409,7 @@ pub async fn due_actions(conn: &mut AnyConnection, now: i64) -> Result<Vec<(Stri
          where a.status = 'InProgress' and (
              (a.token is null and (a.lease_expires_ms is null or a.lease_expires_ms < $1))
              or (a.token is not null and a.expires_ms < $1))",
-        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+        qualified("a", ACTION_COLUMNS)
     ))
     .bind(now)
     .fetch_all(&mut *conn)
@@ -409,16 +420,19 @@ pub async fn due_actions(conn: &mut AnyConnection, now: i64) -> Result<Vec<(Stri
 /// Extends the leases this node holds; returns how many it still holds.
 /// Extends the leases of the actions this node is still running; the lease of an action whose
 /// runner died with an error then runs out and the sweep takes the action over.
+/// `running` holds action and rule execution ids alike; each table matches its own.
 pub async fn renew_leases(conn: &mut AnyConnection, owner: &str, running: &[String], until: i64) -> Result<u64> {
     let mut renewed = 0;
-    for chunk in running.chunks(IN_LIST_CHUNK) {
-        let sql = format!(
-            "update action_execution set lease_expires_ms = $1 \
-             where lease_owner = $2 and status = 'InProgress' and action_execution_id in ({})",
-            placeholders(3, chunk.len())
-        );
-        let query = chunk.iter().fold(sqlx::query(&sql).bind(until).bind(owner), |q, id| q.bind(id));
-        renewed += query.execute(&mut *conn).await?.rows_affected();
+    for (table, id_column) in [("action_execution", "action_execution_id"), ("rule_execution", "rule_execution_id")] {
+        for chunk in running.chunks(IN_LIST_CHUNK) {
+            let sql = format!(
+                "update {table} set lease_expires_ms = $1 \
+                 where lease_owner = $2 and status = 'InProgress' and {id_column} in ({})",
+                placeholders(3, chunk.len())
+            );
+            let query = chunk.iter().fold(sqlx::query(&sql).bind(until).bind(owner), |q, id| q.bind(id));
+            renewed += query.execute(&mut *conn).await?.rows_affected();
+        }
     }
     Ok(renewed)
 }
@@ -562,7 +576,7 @@ pub async fn latest_action_runs(conn: &mut AnyConnection, pipeline: &str, stage:
         "select {} from action_execution a join pipeline_execution e using (execution_id)
          where e.pipeline_name = $1 and a.stage_name = $2 and a.action_name = $3
          order by a.started_ms desc, e.seq desc limit 1",
-        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+        qualified("a", ACTION_COLUMNS)
     ))
     .bind(pipeline)
     .bind(stage)
@@ -570,6 +584,22 @@ pub async fn latest_action_runs(conn: &mut AnyConnection, pipeline: &str, stage:
     .fetch_optional(&mut *conn)
     .await?;
     row.as_ref().map(ActionRow::from_row).transpose()
+}
+
+/// The newest standard execution of a pipeline version that succeeded in a stage: what an
+/// automatic rollback of that stage goes back to.
+pub async fn last_success_in_stage(conn: &mut AnyConnection, pipeline: &str, stage: &str, version: u32) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "select s.execution_id from stage_execution s join pipeline_execution e using (execution_id)
+         where e.pipeline_name = $1 and s.stage_name = $2 and s.status = 'Succeeded'
+           and e.pipeline_version = $3 and e.execution_type = 'STANDARD'
+         order by e.seq desc limit 1",
+    )
+    .bind(pipeline)
+    .bind(stage)
+    .bind(i64::from(version))
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// The execution that most recently entered a stage, with its stage row.

@@ -3,6 +3,7 @@
 //! Both backends go through sqlx's `Any` driver with one set of queries (`$n` placeholders work on
 //! both); only the DDL differs, so each backend keeps its own migrations folder.
 pub mod audit;
+pub mod conditions;
 pub mod events;
 pub mod executions;
 pub mod identity;

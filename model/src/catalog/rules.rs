@@ -11,6 +11,8 @@ pub struct RuleTypeSpec {
     pub properties: &'static [P],
     /// Whether the rule runs the declaration's `commands` (the Commands rule).
     pub uses_commands: bool,
+    /// Whether Sluice evaluates this rule itself; the others fail when they run.
+    pub runs_locally: bool,
 }
 
 const fn rule(
@@ -26,7 +28,12 @@ const fn rule(
         input_artifacts,
         properties,
         uses_commands: false,
+        runs_locally: false,
     }
+}
+
+const fn runs_locally(spec: RuleTypeSpec) -> RuleTypeSpec {
+    RuleTypeSpec { runs_locally: true, ..spec }
 }
 
 static RULE_TYPES: &[RuleTypeSpec] = &[
@@ -52,11 +59,11 @@ static RULE_TYPES: &[RuleTypeSpec] = &[
             P::optional("EnvironmentVariables", "JSON array of {name, value, type}"),
         ],
     ),
-    RuleTypeSpec {
+    runs_locally(RuleTypeSpec {
         uses_commands: true,
         ..rule("Commands", "Run shell commands as a check", (0, 10), &[])
-    },
-    rule(
+    }),
+    runs_locally(rule(
         "DeploymentWindow",
         "Pass only inside a cron-defined window",
         (0, 0),
@@ -64,7 +71,7 @@ static RULE_TYPES: &[RuleTypeSpec] = &[
             P::required("Cron", "Cron expression of the window"),
             P::optional("TimeZone", "Time zone (default UTC)"),
         ],
-    ),
+    )),
     rule(
         "LambdaInvoke",
         "Invoke a Lambda function as a check",
@@ -74,7 +81,7 @@ static RULE_TYPES: &[RuleTypeSpec] = &[
             P::optional("UserParameters", "String passed to the function"),
         ],
     ),
-    rule(
+    runs_locally(rule(
         "VariableCheck",
         "Compare a pipeline variable with a value",
         (0, 0),
@@ -87,7 +94,7 @@ static RULE_TYPES: &[RuleTypeSpec] = &[
             P::required("Operator", "Comparison")
                 .one_of(&["EQ", "NE", "GT", "GE", "LT", "LE", "CONTAINS", "MATCHES"]),
         ],
-    ),
+    )),
 ];
 
 /// Every rule type available to stage conditions.

@@ -189,6 +189,28 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// Where a stage condition is checked (OverrideStageCondition's `conditionType`).
+    ConditionType {
+        BeforeEntry => "BEFORE_ENTRY",
+        OnSuccess => "ON_SUCCESS",
+        OnFailure => "ON_FAILURE",
+    }
+);
+
+wire_enum!(
+    /// The status of one evaluation of a stage condition.
+    ConditionExecutionStatus {
+        InProgress => "InProgress",
+        Failed => "Failed",
+        Errored => "Errored",
+        Succeeded => "Succeeded",
+        Cancelled => "Cancelled",
+        Abandoned => "Abandoned",
+        Overridden => "Overridden",
+    }
+);
+
+wire_enum!(
     TriggerType {
         CreatePipeline => "CreatePipeline",
         StartPipelineExecution => "StartPipelineExecution",

@@ -1,7 +1,7 @@
 //! The execution operations: start, stop, retry, approvals, transitions, and the read side
 //! (GetPipelineExecution, ListPipelineExecutions, GetPipelineState, ListActionExecutions).
 use super::error::{ApiError, ApiResult};
-use super::wire::{epoch_seconds, page_size};
+use super::wire::{epoch_seconds, offset_page, page_size};
 use crate::auth::Caller;
 use crate::AppState;
 use engine::store::executions::{ActionRow, ExecutionRow};
@@ -271,13 +271,14 @@ pub async fn get_state(state: &AppState, input: StateInput) -> ApiResult<Value> 
             if let Some(first) = stage.inbound.last() {
                 out["inboundExecution"] = execution_ref(first);
             }
+            super::conditions::add_condition_states(&mut out, &stage.conditions);
             if let Some((row, exec)) = &stage.latest {
                 out["latestExecution"] = json!({ "pipelineExecutionId": exec.execution_id, "status": row.status.as_str(), "type": exec.execution_type });
-                if row.manual_retries > 0 || row.auto_retries > 0 {
+                if let Some(latest) = &row.last_retry_trigger {
                     out["retryStageMetadata"] = json!({
                         "autoStageRetryAttempt": row.auto_retries,
                         "manualStageRetryAttempt": row.manual_retries,
-                        "latestRetryTrigger": if row.manual_retries > 0 { "ManualStageRetry" } else { "AutomatedStageRetry" },
+                        "latestRetryTrigger": latest,
                     });
                 }
             }
@@ -310,12 +311,6 @@ pub struct ListActionsInput {
 
 pub async fn list_actions(state: &AppState, input: ListActionsInput) -> ApiResult<Value> {
     let limit = page_size(input.max_results, 100, 100)? as usize;
-    let skip = input
-        .next_token
-        .as_deref()
-        .map(|t| t.parse::<usize>().map_err(|_| ApiError::new("InvalidNextTokenException", "The next token is not valid.")))
-        .transpose()?
-        .unwrap_or(0);
     let executions = match input.filter.and_then(|f| f.pipeline_execution_id) {
         Some(id) => vec![state.engine.execution(&input.pipeline_name, &id).await?],
         None => state.engine.executions(&input.pipeline_name, None, 12).await?,
@@ -326,10 +321,10 @@ pub async fn list_actions(state: &AppState, input: ListActionsInput) -> ApiResul
         runs.reverse();
         details.extend(runs.iter().map(|run| action_detail(exec, run)));
     }
-    let page: Vec<Value> = details.iter().skip(skip).take(limit).cloned().collect();
+    let (page, next) = offset_page(details, input.next_token.as_deref(), limit)?;
     let mut answer = json!({ "actionExecutionDetails": page });
-    if details.len() > skip + limit {
-        answer["nextToken"] = json!((skip + limit).to_string());
+    if let Some(token) = next {
+        answer["nextToken"] = json!(token);
     }
     Ok(answer)
 }

@@ -1,6 +1,7 @@
 //! The CodePipeline wire API: `POST /` with `X-Amz-Target: CodePipeline_20150709.<Operation>` and an
 //! AWS JSON 1.1 body. Routing is on the header alone, as AWS does.
 mod action_types;
+mod conditions;
 mod error;
 mod executions;
 mod pipelines;
@@ -129,6 +130,8 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: &str, body: &[u8
         "ListActionExecutions" => executions::list_actions(state, parse(body)?).await,
         "PutActionRevision" => sources::put_action_revision(state, parse(body)?).await,
         "ListRuleTypes" => sources::list_rule_types(parse(body)?),
+        "OverrideStageCondition" => conditions::override_condition(state, parse(body)?).await,
+        "ListRuleExecutions" => conditions::list_rule_executions(state, parse(body)?).await,
         "TagResource" => tags::tag(state, parse(body)?).await,
         "UntagResource" => tags::untag(state, parse(body)?).await,
         "ListTagsForResource" => tags::list(state, parse(body)?).await,

@@ -75,6 +75,7 @@ pub fn list_rule_types(input: ListRuleTypesInput) -> ApiResult<Value> {
     Ok(json!({ "ruleTypes": types }))
 }
 
+/// One `RuleType`; `sluiceRunsLocally` is ours, as in ListActionTypes (SDKs ignore it).
 fn rule_type(spec: &RuleTypeSpec) -> Value {
     let (minimum, maximum) = spec.input_artifacts;
     json!({
@@ -82,5 +83,6 @@ fn rule_type(spec: &RuleTypeSpec) -> Value {
         "settings": {},
         "ruleConfigurationProperties": super::action_types::configuration_properties(spec.properties),
         "inputArtifactDetails": { "minimumCount": minimum, "maximumCount": maximum },
+        "sluiceRunsLocally": spec.runs_locally,
     })
 }

@@ -25,6 +25,18 @@ pub fn token_key(token: &str) -> ApiResult<String> {
     String::from_utf8(bytes).map_err(|_| invalid())
 }
 
+/// One page of an already ordered list, for operations whose token is the offset of the next
+/// item: the page and the token for the rest, if any.
+pub fn offset_page(items: Vec<serde_json::Value>, next_token: Option<&str>, limit: usize) -> ApiResult<(Vec<serde_json::Value>, Option<String>)> {
+    let skip = next_token
+        .map(|t| t.parse::<usize>().map_err(|_| ApiError::new("InvalidNextTokenException", "The next token is not valid.")))
+        .transpose()?
+        .unwrap_or(0);
+    let more = items.len() > skip + limit;
+    let page = items.into_iter().skip(skip).take(limit).collect();
+    Ok((page, more.then(|| (skip + limit).to_string())))
+}
+
 /// Checks an optional `maxResults` against its allowed range and returns the page size.
 pub fn page_size(max_results: Option<i64>, max: i64, default: i64) -> ApiResult<i64> {
     match max_results {

@@ -291,3 +291,17 @@ pub fn commands_action(name: &str, run_order: u32, commands: &[&str], input: &st
 pub fn approval_action(name: &str) -> serde_json::Value {
     serde_json::json!({ "name": name, "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" } })
 }
+
+/// Polls GetPipelineExecution until the status is final (30 s at most).
+pub async fn wait_final(server: &TestServer, pipeline: &str, id: &str) -> aws_sdk_codepipeline::types::PipelineExecutionStatus {
+    use aws_sdk_codepipeline::types::PipelineExecutionStatus;
+    for _ in 0..600 {
+        let got = server.client.get_pipeline_execution().pipeline_name(pipeline).pipeline_execution_id(id).send().await.unwrap();
+        let status = got.pipeline_execution().unwrap().status().unwrap().clone();
+        if !matches!(status, PipelineExecutionStatus::InProgress | PipelineExecutionStatus::Stopping) {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("execution {id} did not finish");
+}

@@ -1,0 +1,227 @@
+//! Rows of stage condition evaluations and their rule executions. The scheduler changes them in
+//! memory with the rest of an execution and saves the changed ones in the same transaction.
+use super::executions::{json, qualified, wire};
+use super::Result;
+use model::{ActionExecutionStatus as RuleStatus, ConditionExecutionStatus, ConditionType};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// One evaluation of one condition of a stage run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionRow {
+    pub execution_id: String,
+    pub stage_name: String,
+    pub condition_type: ConditionType,
+    pub stage_attempt: i64,
+    pub status: ConditionExecutionStatus,
+    pub summary: Option<String>,
+    pub started_ms: i64,
+    pub updated_ms: i64,
+}
+
+/// One rule of an evaluation. Rule statuses are the action statuses (RuleExecutionStatus).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleRow {
+    pub rule_execution_id: String,
+    pub execution_id: String,
+    pub stage_name: String,
+    pub condition_type: ConditionType,
+    pub stage_attempt: i64,
+    pub rule_name: String,
+    pub status: RuleStatus,
+    pub summary: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub lease_owner: Option<String>,
+    pub lease_expires_ms: Option<i64>,
+    pub claims: i64,
+    pub input: Value,
+    pub output: Value,
+    pub started_ms: i64,
+    pub updated_ms: i64,
+}
+
+impl ConditionRow {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(ConditionRow {
+            execution_id: row.try_get("execution_id")?,
+            stage_name: row.try_get("stage_name")?,
+            condition_type: wire(row.try_get("condition_type")?, ConditionType::from_wire)?,
+            stage_attempt: row.try_get("stage_attempt")?,
+            status: wire(row.try_get("status")?, ConditionExecutionStatus::from_wire)?,
+            summary: row.try_get("summary")?,
+            started_ms: row.try_get("started_ms")?,
+            updated_ms: row.try_get("updated_ms")?,
+        })
+    }
+}
+
+impl RuleRow {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(RuleRow {
+            rule_execution_id: row.try_get("rule_execution_id")?,
+            execution_id: row.try_get("execution_id")?,
+            stage_name: row.try_get("stage_name")?,
+            condition_type: wire(row.try_get("condition_type")?, ConditionType::from_wire)?,
+            stage_attempt: row.try_get("stage_attempt")?,
+            rule_name: row.try_get("rule_name")?,
+            status: wire(row.try_get("status")?, RuleStatus::from_wire)?,
+            summary: row.try_get("summary")?,
+            error_code: row.try_get("error_code")?,
+            error_message: row.try_get("error_message")?,
+            lease_owner: row.try_get("lease_owner")?,
+            lease_expires_ms: row.try_get("lease_expires_ms")?,
+            claims: row.try_get("claims")?,
+            input: json(row.try_get("input")?)?,
+            output: json(row.try_get("output")?)?,
+            started_ms: row.try_get("started_ms")?,
+            updated_ms: row.try_get("updated_ms")?,
+        })
+    }
+}
+
+const RULE_COLUMNS: &str = "rule_execution_id, execution_id, stage_name, condition_type, stage_attempt, rule_name, \
+    status, summary, error_code, error_message, lease_owner, lease_expires_ms, claims, input, output, started_ms, updated_ms";
+
+pub async fn upsert_condition(conn: &mut AnyConnection, c: &ConditionRow) -> Result<()> {
+    sqlx::query(
+        "insert into condition_execution (execution_id, stage_name, condition_type, stage_attempt, status, summary,
+             started_ms, updated_ms) values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (execution_id, stage_name, condition_type) do update set stage_attempt = excluded.stage_attempt,
+             status = excluded.status, summary = excluded.summary, started_ms = excluded.started_ms,
+             updated_ms = excluded.updated_ms",
+    )
+    .bind(&c.execution_id)
+    .bind(&c.stage_name)
+    .bind(c.condition_type.as_str())
+    .bind(c.stage_attempt)
+    .bind(c.status.as_str())
+    .bind(&c.summary)
+    .bind(c.started_ms)
+    .bind(c.updated_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn upsert_rule(conn: &mut AnyConnection, r: &RuleRow) -> Result<()> {
+    sqlx::query(&format!(
+        "insert into rule_execution ({RULE_COLUMNS}) values
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         on conflict (rule_execution_id) do update set status = excluded.status, summary = excluded.summary,
+             error_code = excluded.error_code, error_message = excluded.error_message,
+             lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms,
+             claims = excluded.claims, input = excluded.input, output = excluded.output,
+             updated_ms = excluded.updated_ms"
+    ))
+    .bind(&r.rule_execution_id)
+    .bind(&r.execution_id)
+    .bind(&r.stage_name)
+    .bind(r.condition_type.as_str())
+    .bind(r.stage_attempt)
+    .bind(&r.rule_name)
+    .bind(r.status.as_str())
+    .bind(&r.summary)
+    .bind(&r.error_code)
+    .bind(&r.error_message)
+    .bind(&r.lease_owner)
+    .bind(r.lease_expires_ms)
+    .bind(r.claims)
+    .bind(r.input.to_string())
+    .bind(r.output.to_string())
+    .bind(r.started_ms)
+    .bind(r.updated_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn conditions_of(conn: &mut AnyConnection, execution_id: &str) -> Result<Vec<ConditionRow>> {
+    let rows = sqlx::query("select * from condition_execution where execution_id = $1 order by started_ms")
+        .bind(execution_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(ConditionRow::from_row).collect()
+}
+
+/// Every rule run of an execution (all evaluations), oldest first.
+pub async fn rules_of(conn: &mut AnyConnection, execution_id: &str) -> Result<Vec<RuleRow>> {
+    let rows = sqlx::query(&format!(
+        "select {RULE_COLUMNS} from rule_execution where execution_id = $1 order by started_ms, rule_execution_id"
+    ))
+    .bind(execution_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(RuleRow::from_row).collect()
+}
+
+pub async fn rule(conn: &mut AnyConnection, rule_execution_id: &str) -> Result<Option<RuleRow>> {
+    let row = sqlx::query(&format!("select {RULE_COLUMNS} from rule_execution where rule_execution_id = $1"))
+        .bind(rule_execution_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(RuleRow::from_row).transpose()
+}
+
+/// Running rules whose lease is free or expired (their runner died): (pipeline name, rule row).
+pub async fn due_rules(conn: &mut AnyConnection, now: i64) -> Result<Vec<(String, RuleRow)>> {
+    let rows = sqlx::query(&format!(
+        "select e.pipeline_name, {} from rule_execution r join pipeline_execution e using (execution_id)
+         where r.status = 'InProgress' and (r.lease_expires_ms is null or r.lease_expires_ms < $1)",
+        qualified("r", RULE_COLUMNS)
+    ))
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|row| Ok((row.try_get("pipeline_name")?, RuleRow::from_row(row)?))).collect()
+}
+
+
+/// Takes a rule whose lease is free or expired. One statement, so two nodes cannot both win.
+pub async fn claim_rule(conn: &mut AnyConnection, rule_execution_id: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "update rule_execution set lease_owner = $2, lease_expires_ms = $3, claims = claims + 1
+         where rule_execution_id = $1 and status = 'InProgress' and (lease_expires_ms is null or lease_expires_ms < $4)",
+    )
+    .bind(rule_execution_id)
+    .bind(owner)
+    .bind(until)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Frees every rule lease; only right for the embedded database, where no other process runs.
+pub async fn release_rule_leases(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("update rule_execution set lease_expires_ms = 0 where status = 'InProgress'").execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The newest evaluation of a condition of a stage in a pipeline, for GetPipelineState: the
+/// condition row and its rules.
+pub async fn latest_condition(
+    conn: &mut AnyConnection,
+    pipeline: &str,
+    stage: &str,
+    condition_type: ConditionType,
+) -> Result<Option<(ConditionRow, Vec<RuleRow>)>> {
+    let row = sqlx::query(
+        "select c.* from condition_execution c join pipeline_execution e using (execution_id)
+         where e.pipeline_name = $1 and c.stage_name = $2 and c.condition_type = $3
+         order by c.started_ms desc, e.seq desc limit 1",
+    )
+    .bind(pipeline)
+    .bind(stage)
+    .bind(condition_type.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(condition) = row.as_ref().map(ConditionRow::from_row).transpose()? else { return Ok(None) };
+    let rules = rules_of(conn, &condition.execution_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.stage_name == stage && r.condition_type == condition_type && r.stage_attempt == condition.stage_attempt)
+        .collect();
+    Ok(Some((condition, rules)))
+}
