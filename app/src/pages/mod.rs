@@ -1,4 +1,5 @@
 //! One module per route.
+pub mod editor;
 pub mod list;
 pub mod new;
 pub mod pipeline;
