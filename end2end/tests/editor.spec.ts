@@ -195,5 +195,21 @@ test("the JSON view follows the canvas, and broken text keeps the drawing", asyn
   await expect(page.getByTestId("json-broken")).toBeVisible();
   await page.getByTestId("tab-canvas").click();
   await expectStages(page, ["Typed"]);
-  await expect(page.getByTestId("export")).toHaveAttribute("href", /^data:application\/json/);
+  // Export gives the create-pipeline document; importing it back gives the same drawing.
+  const href = await page.getByTestId("export").getAttribute("href");
+  const exported = decodeURIComponent((href ?? "").replace(/^data:application\/json;charset=utf-8,/, ""));
+  expect(JSON.parse(exported).pipeline.stages[0].name).toBe("Typed");
+  const imported = JSON.parse(exported);
+  imported.pipeline.stages[0].name = "Imported";
+  await page.getByTestId("tab-json").click();
+  await page.getByTestId("import-file").setInputFiles({
+    name: "pipeline.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify(imported)),
+  });
+  await expect(page.getByTestId("json-broken")).toHaveCount(0);
+  await page.getByTestId("tab-canvas").click();
+  await expectStages(page, ["Imported"]);
+  await page.getByTestId("undo").click();
+  await expectStages(page, ["Typed"]);
 });

@@ -33,19 +33,16 @@ pub fn JsonView(editor: Editor) -> impl IntoView {
             parse_problem.set(None);
         }
     });
-    let on_input = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
+    // Typed, pasted or imported text goes the same way.
+    let take_text = move |value: String| {
         match model::parse_pipeline(&value) {
             Ok(pipeline) => {
                 parse_problem.set(None);
-                text.set(value);
                 editor.run(Command::ReplacePipeline(Box::new(pipeline)));
             }
-            Err(err) => {
-                parse_problem.set(Some(Problem::from(&err)));
-                text.set(value);
-            }
+            Err(err) => parse_problem.set(Some(Problem::from(&err))),
         }
+        text.set(value);
     };
     view! {
         <div class="json-view" data-testid="json-view">
@@ -55,8 +52,36 @@ pub fn JsonView(editor: Editor) -> impl IntoView {
                     <ProblemList problems=vec![problem]/>
                 </div>
             })}
+            <label class="button small ghost import">
+                "Import a file\u{2026}"
+                <input type="file" accept=".json,application/json" data-testid="import-file"
+                    on:change=move |ev| read_chosen_file(&ev, take_text)/>
+            </label>
             <textarea class="code-input" data-testid="json-input" aria-label="Pipeline JSON" spellcheck="false"
-                wrap="off" prop:value=move || text.get() on:input=on_input></textarea>
+                wrap="off" prop:value=move || text.get() on:input=move |ev| take_text(event_target_value(&ev))></textarea>
         </div>
     }
+}
+
+/// Reads the file picked in an `<input type=file>` as text, then hands it on. Through Reflect
+/// because the File API is not among the web-sys features Leptos turns on.
+fn read_chosen_file(ev: &leptos::ev::Event, then: impl FnOnce(String) + 'static) {
+    use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    use leptos::web_sys::js_sys::{Function, Promise, Reflect};
+
+    let Some(input) = ev.target() else { return };
+    let Ok(file) = Reflect::get(&input, &"files".into()).and_then(|files| Reflect::get(&files, &0.into())) else {
+        return;
+    };
+    let Ok(read) = Reflect::get(&file, &"text".into()) else { return };
+    let Some(read) = read.dyn_ref::<Function>() else { return };
+    let Ok(promise) = read.call0(&file) else { return };
+    let on_text: Closure<dyn FnMut(JsValue)> = Closure::once(move |value: JsValue| {
+        if let Some(text) = value.as_string() {
+            then(text);
+        }
+    });
+    let _ = promise.unchecked_into::<Promise>().then(&on_text);
+    // The promise calls it later; one small closure per imported file is left to the JS heap.
+    on_text.forget();
 }
