@@ -6,9 +6,11 @@ import { callApi, open } from "./api";
 
 const getPipeline = (request: APIRequestContext, name: string) => callApi(request, "GetPipeline", { name });
 
-// The other spec files expect to start with no pipelines.
+// The other spec files expect to start with no pipelines (deleting a missing one succeeds).
 test.afterAll(async ({ request }) => {
-  await callApi(request, "DeletePipeline", { name: "drawn-release" });
+  for (const name of ["drawn-release", "taken-by-api"]) {
+    await callApi(request, "DeletePipeline", { name });
+  }
 });
 
 /** Fields commit on change (blur), as a person tabbing through the form does. */
@@ -212,4 +214,54 @@ test("the JSON view follows the canvas, and broken text keeps the drawing", asyn
   await expectStages(page, ["Imported"]);
   await page.getByTestId("undo").click();
   await expectStages(page, ["Typed"]);
+});
+
+test("the server's refusal on save is listed like the validator's", async ({ page, request }) => {
+  const taken = {
+    pipeline: {
+      name: "taken-by-api",
+      roleArn: "arn:aws:iam::123456789012:role/taken",
+      artifactStore: { type: "S3", location: "taken-artifacts" },
+      stages: [
+        {
+          name: "Source",
+          actions: [
+            {
+              name: "Checkout",
+              actionTypeId: { category: "Source", owner: "AWS", provider: "S3", version: "1" },
+              configuration: { S3Bucket: "b", S3ObjectKey: "k.zip" },
+              outputArtifacts: [{ name: "Src" }],
+            },
+          ],
+        },
+        {
+          name: "Approve",
+          actions: [{ name: "Ok", actionTypeId: { category: "Approval", owner: "AWS", provider: "Manual", version: "1" } }],
+        },
+      ],
+    },
+  };
+  await callApi(request, "CreatePipeline", taken);
+
+  // Drawn with clicks only: the palette adds to the selected stage.
+  await open(page, "/new");
+  await setField(page, "name", "taken-by-api");
+  await page.getByTestId("palette-stage").click();
+  await paletteItem(page, "Source", "S3").click();
+  await setField(page, "configuration.S3Bucket", "b");
+  await setField(page, "configuration.S3ObjectKey", "k.zip");
+  await page.getByTestId("palette-stage").click();
+  await paletteItem(page, "Approval", "Manual").click();
+  await expect(page.getByTestId("status-valid")).toBeVisible();
+
+  await page.getByTestId("save-button").click();
+  const refusal = page.locator('[data-testid="problem"][data-code="name-in-use"]');
+  await expect(refusal).toContainText("taken-by-api");
+  await expect(page.getByTestId("save-button")).toBeDisabled();
+  await expect(page).toHaveURL(/\/new$/);
+  // Changing the pipeline clears the stale answer.
+  await page.getByTestId("show-settings").click();
+  await setField(page, "name", "taken-no-more");
+  await expect(refusal).toHaveCount(0);
+  await expect(page.getByTestId("save-button")).toBeEnabled();
 });
