@@ -141,15 +141,20 @@ pub struct PipelineDetail {
 /// The address of a pipeline's page. Names are usually URL-safe, but the path must not break if
 /// one is not.
 pub fn pipeline_href(name: &str) -> String {
-    let mut href = String::from("/pipelines/");
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
-            href.push(byte as char);
+    format!("/pipelines/{}", percent_encode(name, b"-._~@"))
+}
+
+/// Percent-encodes every byte that is not ASCII alphanumeric or in `keep`.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
+            out.push(byte as char);
         } else {
-            href.push_str(&format!("%{byte:02X}"));
+            out.push_str(&format!("%{byte:02X}"));
         }
     }
-    href
+    out
 }
 
 /// Marks the current SSR response as 404; does nothing in the browser.
@@ -227,6 +232,25 @@ pub async fn create_pipeline(json: String) -> Result<String, AppError> {
     Ok(name)
 }
 
+/// Saves the editor's pipeline: creates it, or (with `update`) saves its next version, as
+/// UpdatePipeline does. Takes JSON text so the server parses with the browser's parser. Returns
+/// the version saved.
+#[server]
+pub async fn save_pipeline(json: String, update: bool) -> Result<u32, AppError> {
+    use self::ssr::*;
+    let pipeline = model::parse_pipeline(&json).map_err(|err| AppError::Rejected(vec![Problem::from(&err)]))?;
+    let engine = engine()?;
+    let action = if update { "codepipeline:UpdatePipeline" } else { "codepipeline:CreatePipeline" };
+    crate::auth::authorize(action, &engine.pipeline_arn(&pipeline.name))?;
+    let record = if update {
+        engine.update_pipeline(pipeline).await
+    } else {
+        engine.create_pipeline(pipeline, &[]).await
+    }
+    .map_err(engine_error)?;
+    Ok(record.declaration.version.unwrap_or(1))
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{AppError, Problem};
@@ -255,7 +279,11 @@ mod ssr {
                 AppError::NotFound(format!("Pipeline \u{201c}{name}\u{201d} has no version {version}."))
             }
             EngineError::Store(err) => store_error(err),
-            // Not reachable from these pages (no updates yet), but worded for when it is.
+            EngineError::StaleVersion { name, based_on } => AppError::Rejected(vec![Problem::general(
+                "stale-version",
+                Some("version"),
+                format!("\u{201c}{name}\u{201d} changed since version {based_on}; reload the editor to see the latest."),
+            )]),
             other => AppError::Server(other.to_string()),
         }
     }

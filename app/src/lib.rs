@@ -20,7 +20,13 @@ use leptos_router::{
 };
 
 use components::header::Header;
-use pages::{audit::AuditPage, list::PipelineListPage, new::NewPipelinePage, pipeline::PipelinePage};
+use pages::{
+    audit::AuditPage,
+    editor::{EditPipelinePage, NewEditorPage},
+    list::PipelineListPage,
+    new::NewPipelinePage,
+    pipeline::PipelinePage,
+};
 
 /// The whole HTML document; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -63,11 +69,14 @@ pub fn App() -> impl IntoView {
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=PipelineListPage/>
-                    <Route path=path!("/new") view=NewPipelinePage/>
+                    <Route path=path!("/new") view=NewEditorPage/>
+                    // Pasting JSON works without JavaScript (the form posts to the server).
+                    <Route path=path!("/new/json") view=NewPipelinePage/>
                     // Async: the page's status (404 for a missing pipeline) is known before the
                     // first byte is sent, and a pipeline page is small enough not to need streaming.
                     <Route path=path!("/pipelines/:name") view=PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/pipelines/:name/edit") view=EditPipelinePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

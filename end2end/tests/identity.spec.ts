@@ -1,14 +1,8 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { postApi } from "./api";
 import { ADMIN_PASSWORD, VIEWER_PASSWORD, signIn } from "./identity";
 
 // These tests change no pipelines: pipelines.spec.ts expects to start with none.
-
-async function callApi(request: APIRequestContext, operation: string, body: unknown) {
-  return request.post("/", {
-    headers: { "X-Amz-Target": `CodePipeline_20150709.${operation}`, "Content-Type": "application/x-amz-json-1.1" },
-    data: JSON.stringify(body),
-  });
-}
 
 test.describe("signed out", () => {
   test.use({ storageState: { cookies: [], origins: [] } });
@@ -34,7 +28,7 @@ test.describe("signed out", () => {
   });
 
   test("the API refuses an unsigned request without a session", async ({ request }) => {
-    const response = await callApi(request, "ListPipelines", {});
+    const response = await postApi(request, "ListPipelines", {});
     expect(response.status()).toBe(400);
     expect((await response.json()).__type).toBe("MissingAuthenticationTokenException");
   });
@@ -44,16 +38,19 @@ test.describe("signed out", () => {
     await page.goto("/new");
     await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
     await expect(page.getByTestId("create-not-allowed")).toBeVisible();
+    await expect(page.getByTestId("save-button")).toHaveCount(0);
+    await page.goto("/new/json");
+    await expect(page.getByTestId("create-not-allowed")).toBeVisible();
     await expect(page.getByTestId("create-button")).toHaveCount(0);
     await expect(page.getByRole("link", { name: "Audit" })).toHaveCount(0);
 
-    const refused = await callApi(page.request, "CreatePipeline", { pipeline: { name: "viewer-was-here" } });
+    const refused = await postApi(page.request, "CreatePipeline", { pipeline: { name: "viewer-was-here" } });
     expect((await refused.json()).__type).toBe("AccessDeniedException");
   });
 });
 
 test("the audit page lists who did what", async ({ page }) => {
-  const listed = await callApi(page.request, "ListPipelines", {});
+  const listed = await postApi(page.request, "ListPipelines", {});
   expect(listed.ok()).toBeTruthy();
 
   await page.goto("/audit");

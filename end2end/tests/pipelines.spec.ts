@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { callApi, open } from "./api";
 
 // The server starts with an empty data dir (playwright.config.ts) and tests run in file order on
 // one worker, so the first test sees no pipelines.
@@ -69,25 +70,6 @@ function webRelease(name = "web-release") {
   };
 }
 
-/** Opens a page and waits until the wasm app has hydrated it, so typing reaches the app. */
-async function open(page: Page, path: string) {
-  const response = await page.goto(path);
-  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
-  return response;
-}
-
-/** Calls the CodePipeline JSON API, as the AWS CLI would. */
-async function callApi(request: APIRequestContext, operation: string, body: unknown) {
-  const response = await request.post("/", {
-    headers: {
-      "X-Amz-Target": `CodePipeline_20150709.${operation}`,
-      "Content-Type": "application/x-amz-json-1.1",
-    },
-    data: JSON.stringify(body),
-  });
-  expect(response.ok(), `${operation}: ${await response.text()}`).toBeTruthy();
-}
-
 async function paste(page: Page, value: unknown) {
   const text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
   await page.getByTestId("pipeline-input").fill(text);
@@ -100,11 +82,13 @@ test("the pipeline list starts empty and offers to create one", async ({ page })
   await expect(empty).toContainText("No pipelines yet");
   await empty.getByTestId("empty-create").click();
   await expect(page).toHaveURL(/\/new$/);
-  await expect(page.getByTestId("create-button")).toBeDisabled();
+  // The editor opens on an empty canvas, which cannot be saved yet.
+  await expect(page.getByTestId("editor-canvas")).toBeVisible();
+  await expect(page.getByTestId("save-button")).toBeDisabled();
 });
 
 test("a pasted pipeline is checked, previewed, created and drawn", async ({ page }) => {
-  await open(page, "/new");
+  await open(page, "/new/json");
   // The get-pipeline / --cli-input-json shape, as people usually have it on disk.
   await paste(page, { pipeline: webRelease() });
 
@@ -163,7 +147,7 @@ test("a pasted pipeline is checked, previewed, created and drawn", async ({ page
 });
 
 test("a broken pipeline lists errors by stage and action, and Create stays disabled", async ({ page }) => {
-  await open(page, "/new");
+  await open(page, "/new/json");
   const create = page.getByTestId("create-button");
 
   // An input artifact that no action produces.
@@ -212,7 +196,7 @@ test("a broken pipeline lists errors by stage and action, and Create stays disab
 test("a name already in use shows the server's error", async ({ page, request }) => {
   await callApi(request, "CreatePipeline", { pipeline: webRelease("taken-name") });
 
-  await open(page, "/new");
+  await open(page, "/new/json");
   await paste(page, webRelease("taken-name")); // the bare declaration shape
   const create = page.getByTestId("create-button");
   await expect(create).toBeEnabled();
@@ -221,7 +205,7 @@ test("a name already in use shows the server's error", async ({ page, request })
   const refusal = page.getByTestId("server-problems").locator('[data-code="name-in-use"]');
   await expect(refusal).toContainText("taken-name");
   await expect(refusal).toContainText("already exists");
-  await expect(page).toHaveURL(/\/new$/);
+  await expect(page).toHaveURL(/\/new\/json$/);
 
   // Editing the text clears the stale answer.
   await paste(page, webRelease("another-name"));

@@ -66,3 +66,15 @@ pub fn TransitionArrow() -> impl IntoView {
         </svg>
     }
 }
+
+/// Two overlapping sheets: "duplicate".
+#[component]
+pub fn CopyIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor"
+            stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <rect x="8" y="8" width="12" height="12" rx="2"/>
+            <path d="M16 8V6a2 2 0 0 0-2-2H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h2"/>
+        </svg>
+    }
+}

@@ -1,4 +1,5 @@
 //! Pieces shared by several pages.
+pub mod editor;
 pub mod errors;
 pub mod header;
 pub mod icons;

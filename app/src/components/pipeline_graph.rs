@@ -79,10 +79,7 @@ fn StageColumn(stage: StageDeclaration, index: usize, marks: Marks) -> impl Into
             view! {
                 {(lane > 0).then(|| view! { <div class="lane-arrow" aria-hidden="true"></div> })}
                 <div class="group" class:parallel=parallel data-testid="action-group" data-run-order=run_order>
-                    <div class="group-label">
-                        {format!("Run order {run_order}")}
-                        {parallel.then(|| view! { <span class="parallel-tag">"in parallel"</span> })}
-                    </div>
+                    <GroupLabel run_order parallel/>
                     <div class="group-actions">{cards}</div>
                 </div>
             }
@@ -111,6 +108,17 @@ fn StageColumn(stage: StageDeclaration, index: usize, marks: Marks) -> impl Into
         </section>
     }
     .into_any()
+}
+
+/// The heading of an action group: its run order, and whether its actions run side by side.
+#[component]
+pub fn GroupLabel(run_order: u32, parallel: bool) -> impl IntoView {
+    view! {
+        <div class="group-label">
+            {format!("Run order {run_order}")}
+            {parallel.then(|| view! { <span class="parallel-tag">"in parallel"</span> })}
+        </div>
+    }
 }
 
 /// Actions grouped by run order, ascending; each keeps its index in the stage so validator
@@ -165,7 +173,7 @@ fn ActionCard(action: ActionDeclaration, has_problem: bool) -> impl IntoView {
 }
 
 #[component]
-fn ArtifactList(names: Vec<String>, direction: &'static str) -> impl IntoView {
+pub fn ArtifactList(names: Vec<String>, direction: &'static str) -> impl IntoView {
     let label = if direction == "in" { "In" } else { "Out" };
     (!names.is_empty()).then(|| {
         view! {

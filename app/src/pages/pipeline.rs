@@ -85,7 +85,10 @@ fn PipelineView(detail: PipelineDetail, show_json: Signal<bool>) -> impl IntoVie
                     <span class="pill">{format!("{stage_count} stages · {action_count} actions")}</span>
                 </div>
             </div>
-            <VersionPicker base=base.clone() show_json shown=shown_version latest=detail.latest_version/>
+            <div class="head-actions">
+                <VersionPicker base=base.clone() show_json shown=shown_version latest=detail.latest_version/>
+                <a class="button" href=format!("{base}/edit") data-testid="edit-pipeline">"Edit"</a>
+            </div>
         </div>
         {(!is_latest).then(|| view! {
             <div class="notice warn" data-testid="old-version">

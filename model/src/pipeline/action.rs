@@ -38,6 +38,27 @@ pub struct ActionDeclaration {
     pub environment_variables: Vec<EnvironmentVariable>,
 }
 
+impl ActionDeclaration {
+    /// An action of the given type with every optional part empty and the default run order.
+    pub fn new(name: impl Into<String>, action_type_id: ActionTypeId) -> Self {
+        ActionDeclaration {
+            name: name.into(),
+            action_type_id,
+            run_order: DEFAULT_RUN_ORDER,
+            configuration: IndexMap::new(),
+            commands: Vec::new(),
+            output_artifacts: Vec::new(),
+            input_artifacts: Vec::new(),
+            output_variables: Vec::new(),
+            role_arn: None,
+            region: None,
+            namespace: None,
+            timeout_in_minutes: None,
+            environment_variables: Vec::new(),
+        }
+    }
+}
+
 /// AWS's default run order: actions without one run first, in parallel.
 pub const DEFAULT_RUN_ORDER: u32 = 1;
 

@@ -1,0 +1,12 @@
+//! The visual editor's pieces; the page (`pages::editor`) owns the state and lays them out.
+pub mod action_node;
+pub mod action_panel;
+pub mod canvas;
+pub mod drop_zone;
+pub mod field;
+pub mod json_view;
+pub mod palette;
+pub mod settings_panel;
+pub mod stage_panel;
+pub mod stage_node;
+pub mod versions;

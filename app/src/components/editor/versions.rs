@@ -1,0 +1,102 @@
+//! The saved versions of a pipeline and what changed between any two of them.
+use leptos::prelude::*;
+
+use crate::api::{get_pipeline, pipeline_href, AppError};
+use crate::pages::editor::diff::{diff, Change};
+
+#[component]
+pub fn VersionsPanel(name: String, latest: ReadSignal<u32>) -> impl IntoView {
+    let from = RwSignal::new(latest.get_untracked().saturating_sub(1).max(1));
+    let to = RwSignal::new(latest.get_untracked());
+    // A new save moves the comparison to the two newest versions.
+    Effect::new(move |_| {
+        let latest = latest.get();
+        from.set(latest.saturating_sub(1).max(1));
+        to.set(latest);
+    });
+    let changes = {
+        let name = name.clone();
+        LocalResource::new(move || {
+            let (name, from, to) = (name.clone(), from.get(), to.get());
+            async move {
+                let old = get_pipeline(name.clone(), Some(from)).await?;
+                let new = get_pipeline(name, Some(to)).await?;
+                Ok::<_, AppError>(diff(&old.declaration, &new.declaration))
+            }
+        })
+    };
+    let href = pipeline_href(&name);
+    let version_links = move || {
+        (1..=latest.get())
+            .rev()
+            .map(|v| {
+                let href = format!("{href}?version={v}");
+                view! { <li><a href=href data-testid="version-link">{format!("Version {v}")}</a></li> }
+            })
+            .collect_view()
+    };
+    let picker = move |label: &'static str, testid: &'static str, value: RwSignal<u32>| {
+        view! {
+            <label class="version-picker">
+                <span class="muted">{label}</span>
+                <select data-testid=testid on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).parse() {
+                        value.set(v);
+                    }
+                }>
+                    {move || (1..=latest.get())
+                        .rev()
+                        .map(|v| view! { <option value=v.to_string() selected=move || value.get() == v>{format!("Version {v}")}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+        }
+    };
+    view! {
+        <section class="card versions" data-testid="versions">
+            <h2>"Versions"</h2>
+            <ul class="version-list">{version_links}</ul>
+            <div class="diff-pickers">
+                {picker("From", "diff-from", from)}
+                {picker("To", "diff-to", to)}
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Comparing\u{2026}"</p> }>
+                {move || Suspend::new(async move {
+                    match changes.await {
+                        Ok(changes) => view! { <ChangeList changes/> }.into_any(),
+                        Err(err) => view! { <p class="notice bad">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ChangeList(changes: Vec<Change>) -> impl IntoView {
+    if changes.is_empty() {
+        return view! { <p class="muted" data-testid="diff-empty">"These versions are the same."</p> }.into_any();
+    }
+    view! {
+        <ul class="diff" data-testid="diff">
+            {changes
+                .into_iter()
+                .map(|change| {
+                    let kind = change.kind.as_str();
+                    let whole_pipeline = change.stage.is_none();
+                    view! {
+                        <li class=format!("diff-item {kind}") data-testid="diff-item" data-kind=kind>
+                            <span class="diff-kind">{kind}</span>
+                            {change.stage.map(|s| view! { <span class="chip stage-chip">{s}</span> })}
+                            {change.action.map(|a| view! { <span class="chip action-chip">{a}</span> })}
+                            {whole_pipeline.then(|| view! { <span class="chip field-chip">"pipeline"</span> })}
+                            <span class="diff-detail">{change.detail}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}

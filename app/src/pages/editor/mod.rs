@@ -1,0 +1,192 @@
+//! `/new` and `/pipelines/:name/edit`: the visual editor. The pipeline is drawn on a canvas,
+//! changed by commands (drag and drop, buttons, side panel forms, the JSON view) that can be
+//! undone, checked by the model's validator on every change, and saved as a new version.
+pub mod diff;
+pub mod document;
+pub mod handle;
+pub mod history;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use model::PipelineDeclaration;
+
+use crate::auth::get_current_user;
+use crate::api::{get_pipeline, percent_encode, pipeline_href, set_not_found_status, AppError, Problem, SavePipeline};
+use crate::components::editor::{
+    action_panel::ActionPanel, canvas::EditorCanvas, json_view::{pipeline_document, JsonView}, palette::Palette,
+    settings_panel::SettingsPanel, stage_panel::StagePanel, versions::VersionsPanel,
+};
+use crate::components::errors::ProblemList;
+use document::{blank_pipeline, Selection};
+use handle::Editor;
+use history::EditorState;
+
+#[component]
+pub fn NewEditorPage() -> impl IntoView {
+    view! {
+        <Title text="New pipeline"/>
+        <Workspace initial=blank_pipeline() saved_version=None/>
+    }
+}
+
+#[component]
+pub fn EditPipelinePage() -> impl IntoView {
+    let params = use_params_map();
+    let name = move || params.read().get("name").unwrap_or_default();
+    let detail = Resource::new(name, |name| get_pipeline(name, None));
+    view! {
+        <Title text=move || format!("Edit {}", name())/>
+        <Suspense fallback=|| view! { <div class="card loading">"Loading the pipeline\u{2026}"</div> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! {
+                        <Workspace initial=detail.declaration saved_version=Some(detail.latest_version)/>
+                    }
+                    .into_any(),
+                    Err(err) => {
+                        if matches!(err, AppError::NotFound(_)) {
+                            set_not_found_status();
+                        }
+                        view! {
+                            <div class="card notice bad" data-testid="load-error">
+                                <h2>"Could not load the pipeline"</h2>
+                                <p>{err.to_string()}</p>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The editor around one pipeline. `saved_version` is None for a pipeline not created yet.
+#[component]
+fn Workspace(initial: PipelineDeclaration, saved_version: Option<u32>) -> impl IntoView {
+    let original_name = initial.name.clone();
+    let editor = Editor::new(EditorState::new(initial));
+    let (latest, set_latest) = signal(saved_version.unwrap_or(0));
+    let show_json = RwSignal::new(false);
+    let save = ServerAction::<SavePipeline>::new();
+    let navigate = use_navigate();
+    // Save is offered only to users who may author pipelines; the server checks again.
+    let user = Resource::new(|| (), |_| get_current_user());
+
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(version)) if saved_version.is_some() => {
+            editor.state.update(|s| s.mark_saved(version));
+            set_latest.set(version);
+        }
+        // A new pipeline continues in the editor of its saved version.
+        Some(Ok(_)) => {
+            let name = editor.state.with_untracked(|s| s.pipeline.name.clone());
+            navigate(&format!("{}/edit", pipeline_href(&name)), Default::default());
+        }
+        Some(Err(AppError::Rejected(problems))) => editor.server_problems.set(problems),
+        Some(Err(other)) => editor.server_problems.set(vec![Problem::general("server-error", None, other.to_string())]),
+        None => {}
+    });
+    let on_save = move |_| {
+        let json = editor.state.with_untracked(|s| serde_json::to_string(&s.pipeline).unwrap_or_default());
+        save.dispatch(SavePipeline { json, update: saved_version.is_some() });
+    };
+    let problem_count = move || editor.problems.with(Vec::len) + editor.server_problems.with(Vec::len);
+    let save_disabled = move || save.pending().get() || problem_count() > 0;
+    let export_href = move || {
+        let text = editor.state.with(|s| pipeline_document(&s.pipeline));
+        format!("data:application/json;charset=utf-8,{}", percent_encode(&text, b"-._~"))
+    };
+    let export_name = move || editor.state.with(|s| format!("{}.json", s.pipeline.name));
+    let pick = Callback::new(move |problem: Problem| {
+        let selection = match (problem.stage_index, problem.action_index) {
+            (Some(stage), Some(action)) => Selection::Action { stage, action },
+            (Some(stage), None) => Selection::Stage(stage),
+            _ => Selection::Pipeline,
+        };
+        show_json.set(false);
+        editor.select(selection);
+        request_animation_frame(|| {
+            if let Ok(Some(node)) = document().query_selector(".editor-canvas .selected") {
+                node.scroll_into_view();
+            }
+        });
+    });
+    let selection = Memo::new(move |_| editor.selection());
+    let heading = if saved_version.is_some() { format!("Edit {original_name}") } else { "New pipeline".to_string() };
+
+    view! {
+        <div class="page-head">
+            <div>
+                <p class="crumbs"><a href="/">"Pipelines"</a>" / "
+                    {saved_version.map(|_| view! { <a href=pipeline_href(&original_name)>{original_name.clone()}</a>" / " })}
+                </p>
+                <h1>{heading}</h1>
+                {saved_version.is_none().then(|| view! {
+                    <p class="muted">"Drag a stage, then actions, from the palette. Have the JSON already? "
+                        <a href="/new/json" data-testid="paste-json">"Paste it instead"</a>"."</p>
+                })}
+            </div>
+            <div class="editor-actions">
+                <button type="button" class="button small ghost" data-testid="undo" disabled=move || editor.state.with(|s| !s.can_undo())
+                    on:click=move |_| editor.undo()>"Undo"</button>
+                <button type="button" class="button small ghost" data-testid="redo" disabled=move || editor.state.with(|s| !s.can_redo())
+                    on:click=move |_| editor.redo()>"Redo"</button>
+                <a class="button small ghost" data-testid="export" href=export_href download=export_name>"Export JSON"</a>
+                <Transition fallback=|| ()>
+                    {move || match user.get() {
+                        Some(Ok(user)) if user.can_create_pipelines => view! {
+                            <button type="button" class="button primary" data-testid="save-button" disabled=save_disabled on:click=on_save>
+                                {move || if save.pending().get() { "Saving\u{2026}" } else { "Save" }}
+                            </button>
+                        }.into_any(),
+                        _ => view! {
+                            <p class="muted" data-testid="create-not-allowed">"Your role may not save pipelines."</p>
+                        }.into_any(),
+                    }}
+                </Transition>
+            </div>
+        </div>
+        <div class="editor-status" data-testid="editor-status">
+            {move || match problem_count() {
+                0 => view! { <span class="status-ok" data-testid="status-valid"><span class="dot good"></span>"Ready to save"</span> }.into_any(),
+                n => view! { <span class="status-bad"><span class="dot bad"></span>{format!("{n} problem{} to fix before saving", if n == 1 { "" } else { "s" })}</span> }.into_any(),
+            }}
+            {move || (latest.get() > 0).then(|| view! {
+                <span class="muted" data-testid="saved-version">{format!("Saved version {}", latest.get())}</span>
+            })}
+        </div>
+        <div class="workspace">
+            <Palette editor/>
+            <section class="card canvas-card">
+                <nav class="tabs" role="tablist">
+                    <button type="button" role="tab" data-testid="tab-canvas" aria-selected=move || (!show_json.get()).to_string()
+                        on:click=move |_| show_json.set(false)>"Canvas"</button>
+                    <button type="button" role="tab" data-testid="tab-json" aria-selected=move || show_json.get().to_string()
+                        on:click=move |_| show_json.set(true)>"JSON"</button>
+                </nav>
+                <Show when=move || show_json.get() fallback=move || view! { <EditorCanvas editor/> }>
+                    <JsonView editor/>
+                </Show>
+            </section>
+            <aside class="card side-panel" data-testid="side-panel">
+                {move || match selection.get() {
+                    Selection::Pipeline => view! { <SettingsPanel editor/> }.into_any(),
+                    Selection::Stage(stage) => view! { <StagePanel editor stage/> }.into_any(),
+                    Selection::Action { stage, action } => view! { <ActionPanel editor stage action/> }.into_any(),
+                }}
+                {move || (selection.get() != Selection::Pipeline).then(|| view! {
+                    <button type="button" class="button small ghost wide" data-testid="show-settings"
+                        on:click=move |_| editor.select(Selection::Pipeline)>"Pipeline settings"</button>
+                })}
+                {move || {
+                    let problems = editor.all_problems();
+                    (!problems.is_empty()).then(|| view! { <ProblemList problems on_pick=pick/> })
+                }}
+            </aside>
+        </div>
+        {saved_version.map(|_| view! { <VersionsPanel name=original_name.clone() latest/> })}
+    }
+    .into_any()
+}
