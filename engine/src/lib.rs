@@ -2,6 +2,7 @@
 //! app both call it, so a rule enforced here holds for every client.
 #![forbid(unsafe_code)]
 
+mod approvals;
 mod error;
 pub mod events;
 mod executions;
@@ -14,6 +15,7 @@ mod triggers;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use approvals::PendingApproval;
 pub use error::{EngineError, Result};
 pub use executions::{ApprovalStatus, RetryMode, StartRequest};
 pub use scheduler::EngineConfig;

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod events;
 pub mod logs;
 pub mod objects;
 
@@ -75,6 +76,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .merge(api::router())
         .merge(objects::router())
         .merge(logs::router())
+        .merge(events::router())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -2,6 +2,7 @@
 //! timeout and cancellation, store its outputs, and record the outcome only if this runner still
 //! holds the action's lease (a runner that lost it must not report: no action succeeds twice).
 use super::{action_event, Run, Tick};
+use crate::events::PendingEvent;
 use crate::objects::artifacts;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
 use crate::store::executions::{self as rows, ActionRow};
@@ -283,6 +284,9 @@ impl Engine {
                 row.token = Some(token);
                 row.expires_ms = Some(expires_ms);
                 row.summary = summary;
+                tick.events.push(PendingEvent::approval_pending(
+                    &run.exec.pipeline_name, &row.execution_id, run.exec.pipeline_version, &row.stage_name, &row.action_name, expires_ms,
+                ));
             }
             Err(failure) => {
                 row.status = A::Failed;

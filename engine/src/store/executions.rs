@@ -519,3 +519,15 @@ pub async fn latest_stage_run(conn: &mut AnyConnection, pipeline: &str, stage: &
     let exec = execution(conn, &id).await?;
     Ok(stage_row.zip(exec))
 }
+
+/// Manual approvals waiting for an answer across every pipeline, with their pipeline, oldest first.
+pub async fn pending_approvals(conn: &mut AnyConnection) -> Result<Vec<(String, ActionRow)>> {
+    let rows = sqlx::query(&format!(
+        "select e.pipeline_name, {} from action_execution a join pipeline_execution e using (execution_id)
+         where a.status = 'InProgress' and a.token is not null order by a.updated_ms, a.action_execution_id",
+        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("pipeline_name")?, ActionRow::from_row(r)?))).collect()
+}
