@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod components;
+pub mod live;
 pub mod pages;
 pub mod time;
 
@@ -19,7 +20,7 @@ use leptos_router::{
 };
 
 use components::header::Header;
-use pages::{list::PipelineListPage, new::NewPipelinePage, pipeline::PipelinePage};
+use pages::{approvals::ApprovalsPage, list::PipelineListPage, new::NewPipelinePage, pipeline::PipelinePage};
 
 /// The whole HTML document; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                     // Async: the page's status (404 for a missing pipeline) is known before the
                     // first byte is sent, and a pipeline page is small enough not to need streaming.
                     <Route path=path!("/pipelines/:name") view=PipelinePage ssr=SsrMode::Async/>
+                    <Route path=path!("/approvals") view=ApprovalsPage/>
                 </Routes>
             </main>
         </Router>
