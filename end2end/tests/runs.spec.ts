@@ -3,7 +3,8 @@ import { execFileSync } from "node:child_process";
 
 // The live execution view and the approval inbox, against a real server: a run started from the
 // page changes colour and streams its log without a reload, and an approval answered in the inbox
-// lets the run finish.
+// lets the run finish. Named to run after pipelines.spec.ts (file order), whose first test needs
+// an empty server.
 
 const PIPELINE = "live-run";
 
