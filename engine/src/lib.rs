@@ -6,6 +6,7 @@ mod approvals;
 mod error;
 pub mod events;
 mod executions;
+mod history;
 pub mod objects;
 mod pipelines;
 pub mod providers;
