@@ -20,7 +20,7 @@ use leptos_router::{
 };
 
 use components::header::Header;
-use pages::{approvals::ApprovalsPage, list::PipelineListPage, new::NewPipelinePage, pipeline::PipelinePage};
+use pages::{approvals::ApprovalsPage, compare::ComparePage, history::HistoryPage, list::PipelineListPage, new::NewPipelinePage, pipeline::PipelinePage};
 
 /// The whole HTML document; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -68,6 +68,8 @@ pub fn App() -> impl IntoView {
                     // first byte is sent, and a pipeline page is small enough not to need streaming.
                     <Route path=path!("/pipelines/:name") view=PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
+                    <Route path=path!("/pipelines/:name/history") view=HistoryPage/>
+                    <Route path=path!("/pipelines/:name/compare") view=ComparePage/>
                 </Routes>
             </main>
         </Router>

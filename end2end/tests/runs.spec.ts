@@ -134,3 +134,40 @@ test("an approval rejected inline on the run page fails the run and offers a ret
   await expect(stage(page, "Approve").getByTestId("retry-failed")).toBeVisible();
   await notReloaded(page);
 });
+
+test("the history filters runs and compares two of them", async ({ page }) => {
+  // By now: the automatic first run (failed, no source), the approved run and the rejected run.
+  await open(page, `/pipelines/${PIPELINE}`);
+  await page.getByTestId("history-link").click();
+  await expect(page).toHaveURL(new RegExp(`/pipelines/${PIPELINE}/history$`));
+  const rows = page.getByTestId("history-row");
+  await expect(rows).toHaveCount(3);
+  await expect(page.getByTestId("history-chart").locator("rect")).toHaveCount(3);
+
+  await page.getByTestId("filter-status").selectOption("Failed");
+  await page.getByTestId("filter-apply").click();
+  await expect(page).toHaveURL(/status=Failed/);
+  await expect(rows).toHaveCount(2);
+  for (const status of await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-status")))) {
+    expect(status).toBe("Failed");
+  }
+  await page.getByTestId("filter-trigger").selectOption("CreatePipeline");
+  await page.getByTestId("filter-apply").click();
+  await expect(rows).toHaveCount(1);
+
+  await page.goto(`/pipelines/${PIPELINE}/history?text=${startedExecution.slice(0, 13)}`);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute("data-execution", startedExecution);
+  await page.goto(`/pipelines/${PIPELINE}/history?to=2001-01-01`);
+  await expect(page.getByTestId("history-empty")).toBeVisible();
+
+  // Compare: A is the second newest (approved), B the newest (rejected).
+  await page.goto(`/pipelines/${PIPELINE}/history`);
+  await page.getByTestId("compare-button").click();
+  await expect(page).toHaveURL(/\/compare\?(?=.*a=)(?=.*b=)/);
+  const release = page.locator('[data-testid="compare-row"][data-label="Approve / Release"]');
+  await expect(release.locator("td").nth(0)).toContainText("Succeeded");
+  await expect(release.locator("td").nth(1)).toContainText("Failed");
+  await expect(release).toHaveClass(/differs/);
+  await expect(page.locator('[data-testid="compare-row"][data-label="Execution"] td').nth(0)).toHaveText(startedExecution);
+});

@@ -1,5 +1,7 @@
 //! One module per route.
 pub mod approvals;
+pub mod compare;
+pub mod history;
 pub mod list;
 pub mod new;
 pub mod pipeline;

@@ -120,6 +120,7 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
         <div class="run-head">
             <h2>"Execution "<code data-testid="run-id">{execution.id.clone()}</code></h2>
             <span class=format!("pill status status-{}", execution.status.to_lowercase()) data-testid="run-status">{execution.status.clone()}</span>
+            <a href=format!("{}/history", pipeline_href(&pipeline)) data-testid="history-link">"History"</a>
             <RunPicker pipeline recent shown=execution.id.clone()/>
         </div>
         <RunFacts execution=execution.clone() now_ms/>
