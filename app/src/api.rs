@@ -2,6 +2,9 @@
 //!
 //! The pipeline itself travels as `model::PipelineDeclaration` (one shape everywhere); everything
 //! else is a view struct shaped for the page that shows it.
+pub mod history;
+pub mod runs;
+
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use model::{ParseError, PipelineDeclaration, ValidationError};

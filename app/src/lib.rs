@@ -9,6 +9,7 @@
 pub mod api;
 pub mod auth;
 pub mod components;
+pub mod live;
 pub mod pages;
 pub mod time;
 
@@ -21,8 +22,11 @@ use leptos_router::{
 
 use components::header::Header;
 use pages::{
+    approvals::ApprovalsPage,
     audit::AuditPage,
+    compare::ComparePage,
     editor::{EditPipelinePage, NewEditorPage},
+    history::HistoryPage,
     list::PipelineListPage,
     new::NewPipelinePage,
     pipeline::PipelinePage,
@@ -77,6 +81,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pipelines/:name") view=PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage/>
                     <Route path=path!("/pipelines/:name/edit") view=EditPipelinePage ssr=SsrMode::Async/>
+                    <Route path=path!("/approvals") view=ApprovalsPage/>
+                    <Route path=path!("/pipelines/:name/history") view=HistoryPage/>
+                    <Route path=path!("/pipelines/:name/compare") view=ComparePage/>
                 </Routes>
             </main>
         </Router>

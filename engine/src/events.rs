@@ -8,6 +8,9 @@ pub const STAGE_DETAIL: &str = "CodePipeline Stage Execution State Change";
 pub const ACTION_DETAIL: &str = "CodePipeline Action Execution State Change";
 /// Sluice's own detail-type for stage condition rules, shaped like the action events.
 pub const RULE_DETAIL: &str = "CodePipeline Rule Execution State Change";
+/// Sluice's own: a manual approval now has its token and waits for an answer. CodePipeline has
+/// no such event; the approval inbox needs one, as the action's STARTED comes before the token.
+pub const APPROVAL_PENDING_DETAIL: &str = "Sluice Manual Approval Pending";
 
 /// An event waiting for its transaction to commit.
 #[derive(Debug, Clone)]
@@ -50,6 +53,13 @@ impl PendingEvent {
         });
         merge(&mut detail, extra);
         PendingEvent { pipeline: pipeline.into(), execution_id: execution_id.into(), detail_type: RULE_DETAIL, detail }
+    }
+
+    /// A manual approval that waits for an answer until `expires_ms`.
+    pub fn approval_pending(pipeline: &str, execution_id: &str, version: u32, stage: &str, action: &str, expires_ms: i64) -> Self {
+        let mut event = PendingEvent::action(pipeline, execution_id, version, stage, action, "WAITING", json!({ "expires": model::time::rfc3339(expires_ms) }));
+        event.detail_type = APPROVAL_PENDING_DETAIL;
+        event
     }
 
     /// The full EventBridge envelope; `id` is filled with the outbox id's string form later.

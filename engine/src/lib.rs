@@ -2,9 +2,11 @@
 //! app both call it, so a rule enforced here holds for every client.
 #![forbid(unsafe_code)]
 
+mod approvals;
 mod error;
 pub mod events;
 mod executions;
+mod history;
 pub mod objects;
 mod pipelines;
 pub mod providers;
@@ -14,6 +16,7 @@ mod triggers;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use approvals::PendingApproval;
 pub use error::{EngineError, Result};
 pub use executions::{ApprovalStatus, RetryMode, StartRequest};
 pub use scheduler::EngineConfig;

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod events;
 pub mod logs;
 pub mod objects;
 
@@ -82,6 +83,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .merge(auth::session::router())
         .merge(objects::router())
         .merge(logs::router())
+        .merge(events::router())
         .leptos_routes_with_context(
             &state,
             routes,

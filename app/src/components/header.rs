@@ -1,9 +1,11 @@
-//! The bar at the top of every page.
+//! The bar at the top of every page, with the number of approvals waiting (kept live).
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::icons::Logo;
 use crate::auth::get_current_user;
+use crate::api::runs::approval_inbox;
+use crate::live::{live_ticks, APPROVAL_EVENTS};
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -21,6 +23,7 @@ pub fn Header() -> impl IntoView {
                     <Transition fallback=|| ()>
                         {move || user.get().and_then(Result::ok).filter(|u| u.can_read_audit).map(|_| view! { <A href="/audit">"Audit"</A> })}
                     </Transition>
+                    <A href="/approvals">"Approvals"<ApprovalCount/></A>
                 </nav>
                 <Transition fallback=|| ()>
                     {move || user.get().and_then(Result::ok).map(|u| view! {
@@ -32,5 +35,20 @@ pub fn Header() -> impl IntoView {
                 </Transition>
             </div>
         </header>
+    }
+}
+
+/// A badge with the number of pending approvals; nothing when there are none.
+#[component]
+fn ApprovalCount() -> impl IntoView {
+    let ticks = live_ticks(APPROVAL_EVENTS.to_owned());
+    let inbox = Resource::new(move || ticks.get(), |_| approval_inbox());
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                let count = inbox.await.map(|i| i.approvals.len()).unwrap_or(0);
+                (count > 0).then(|| view! { <span class="count-badge" data-testid="approval-count">{count}</span> })
+            })}
+        </Transition>
     }
 }

@@ -1,6 +1,10 @@
 //! One module per route.
+pub mod approvals;
 pub mod audit;
+pub mod compare;
 pub mod editor;
+pub mod history;
 pub mod list;
 pub mod new;
 pub mod pipeline;
+pub mod run;

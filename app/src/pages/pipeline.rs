@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::{get_pipeline, pipeline_href, set_not_found_status, AppError, PipelineDetail};
 use crate::components::pipeline_graph::PipelineGraph;
+use crate::pages::run::RunPanel;
 use crate::time;
 
 #[component]
@@ -96,6 +97,7 @@ fn PipelineView(detail: PipelineDetail, show_json: Signal<bool>) -> impl IntoVie
                 <a href=base.clone()>"Show the latest"</a>
             </div>
         })}
+        {is_latest.then(|| view! { <RunPanel pipeline=name.clone()/> })}
         <section class="card meta" data-testid="pipeline-meta" aria-label="Details">
             <dl>
                 <div class="meta-item wide">

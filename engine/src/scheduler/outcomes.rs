@@ -3,6 +3,7 @@
 //! so far and the decisions they allow in one transaction. Under load many actions finish while
 //! one advance holds the lock, so one durable commit records all of them.
 use super::{action_event, Run, Tick};
+use crate::events::PendingEvent;
 use crate::providers::{ActionFailure, ActionOutcome};
 use model::ActionExecutionStatus as A;
 use serde_json::{json, Map, Value};
@@ -63,6 +64,9 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
             row.token = Some(token);
             row.expires_ms = Some(expires_ms);
             row.summary = summary;
+            tick.events.push(PendingEvent::approval_pending(
+                &run.exec.pipeline_name, &row.execution_id, run.exec.pipeline_version, &row.stage_name, &row.action_name, expires_ms,
+            ));
         }
         Err(failure) => {
             row.status = A::Failed;

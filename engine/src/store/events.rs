@@ -85,6 +85,12 @@ pub async fn set_transition(conn: &mut AnyConnection, pipeline: &str, t: &Transi
 }
 
 impl Store {
+    /// The newest outbox id (0 when empty): where a new subscriber starts.
+    pub async fn latest_event_id(&self) -> Result<i64> {
+        let id: Option<i64> = sqlx::query_scalar("select max(event_id) from event").fetch_one(&self.pool).await?;
+        Ok(id.unwrap_or(0))
+    }
+
     /// Outbox entries after `after_id`, oldest first: what a reconnecting subscriber missed.
     pub async fn events_after(&self, after_id: i64, limit: i64) -> Result<Vec<StoredEvent>> {
         let rows = sqlx::query(

@@ -617,3 +617,64 @@ pub async fn latest_stage_run(conn: &mut AnyConnection, pipeline: &str, stage: &
     let exec = execution(conn, &id).await?;
     Ok(stage_row.zip(exec))
 }
+
+/// Manual approvals waiting for an answer across every pipeline, with their pipeline, oldest first.
+pub async fn pending_approvals(conn: &mut AnyConnection) -> Result<Vec<(String, ActionRow)>> {
+    let rows = sqlx::query(&format!(
+        "select e.pipeline_name, {} from action_execution a join pipeline_execution e using (execution_id)
+         where a.status = 'InProgress' and a.token is not null order by a.updated_ms, a.action_execution_id",
+        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("pipeline_name")?, ActionRow::from_row(r)?))).collect()
+}
+
+/// What the run history is narrowed to; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryFilter {
+    pub status: Option<PipelineExecutionStatus>,
+    pub trigger: Option<TriggerType>,
+    /// Started at or after.
+    pub from_ms: Option<i64>,
+    /// Started before.
+    pub until_ms: Option<i64>,
+    /// Case-insensitive text in the id, trigger detail, stop reason, revisions or variables.
+    pub text: Option<String>,
+}
+
+/// A page of a pipeline's executions matching `filter`, newest first, below `before_seq`. The
+/// (pipeline_name, seq) index serves the order and the page boundary, so a page costs a scan
+/// back from `before_seq` until `limit` rows match.
+pub async fn search_executions(
+    conn: &mut AnyConnection,
+    pipeline: &str,
+    filter: &HistoryFilter,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> Result<Vec<ExecutionRow>> {
+    let pattern = filter.text.as_ref().map(|text| {
+        let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let rows = sqlx::query(&format!(
+        "select {EXECUTION_COLUMNS} from pipeline_execution
+         where pipeline_name = $1 and ($2 is null or seq < $2)
+           and ($3 is null or status = $3) and ($4 is null or trigger_type = $4)
+           and ($5 is null or created_ms >= $5) and ($6 is null or created_ms < $6)
+           and ($7 is null or lower(execution_id || ' ' || trigger_detail || ' ' || coalesce(stop_reason, '') || ' '
+                || source_revisions || ' ' || variables) like $7 escape '\\')
+         order by seq desc limit $8"
+    ))
+    .bind(pipeline)
+    .bind(before_seq)
+    .bind(filter.status.map(|s| s.as_str()))
+    .bind(filter.trigger.map(|t| t.as_str()))
+    .bind(filter.from_ms)
+    .bind(filter.until_ms)
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(ExecutionRow::from_row).collect()
+}

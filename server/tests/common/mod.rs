@@ -1,6 +1,8 @@
 //! A real Sluice server on a free port, over a fresh database, with a real aws-sdk-codepipeline client.
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
+pub mod sse;
+
 use aws_sdk_codepipeline::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_codepipeline::Client;
 use engine::testing::{TestBackend, TestDatabase};

@@ -1,0 +1,292 @@
+//! Server functions of the live execution view and the approval inbox: what a run looks like
+//! now, and the controls (start, stop, retry, transitions, approvals). Each is checked against
+//! the signed-in user's policies as the matching API operation is, and recorded as them.
+use super::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One execution as the pipeline page shows it, or the pipeline's stages alone if it never ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunView {
+    pub now_ms: i64,
+    pub pipeline: String,
+    pub execution: Option<RunSummary>,
+    pub stages: Vec<StageRun>,
+    /// The newest executions, for choosing which one to show.
+    pub recent: Vec<RunSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: String,
+    pub status: String,
+    pub trigger: String,
+    pub started_ms: i64,
+    pub updated_ms: i64,
+    pub stop_reason: Option<String>,
+    pub variables: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageRun {
+    pub name: String,
+    /// None when this execution has not entered the stage.
+    pub status: Option<String>,
+    pub transition_enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub actions: Vec<ActionRun>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionRun {
+    pub name: String,
+    pub category: String,
+    pub provider: String,
+    /// The action's newest attempt in this execution.
+    pub attempt: Option<ActionAttempt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionAttempt {
+    pub id: String,
+    pub status: String,
+    pub started_ms: i64,
+    pub updated_ms: i64,
+    pub summary: Option<String>,
+    pub error: Option<String>,
+    pub configuration: Vec<(String, String)>,
+    pub output_variables: Vec<(String, String)>,
+    pub output_artifacts: Vec<String>,
+    pub external_url: Option<String>,
+    /// The approval token while a manual approval waits.
+    pub approval_token: Option<String>,
+}
+
+/// The approval inbox: every approval waiting for an answer, oldest request first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub now_ms: i64,
+    pub approvals: Vec<InboxItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub pipeline: String,
+    pub execution_id: String,
+    pub stage: String,
+    pub action: String,
+    pub token: String,
+    pub custom_data: Option<String>,
+    pub external_link: Option<String>,
+    pub requested_ms: i64,
+    pub expires_ms: Option<i64>,
+}
+
+/// How many executions the picker offers.
+#[cfg(feature = "ssr")]
+const RECENT: i64 = 10;
+
+/// Checks the signed-in user may perform `operation` on the pipeline, or on its `path` inside it
+/// (`Stage` or `Stage/Action`), the way the API checks the same operation; returns their ARN.
+#[cfg(feature = "ssr")]
+fn allowed(engine: &engine::Engine, operation: &str, pipeline: &str, path: &[&str]) -> Result<String, AppError> {
+    let mut resource = engine.pipeline_arn(pipeline);
+    for part in path {
+        resource = format!("{resource}/{part}");
+    }
+    Ok(crate::auth::authorize(&format!("codepipeline:{operation}"), &resource)?.arn)
+}
+
+/// The execution `execution_id`, or the newest one.
+#[server]
+pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<RunView, AppError> {
+    use super::ssr::*;
+    let engine = engine()?;
+    allowed(&engine, "GetPipelineState", &pipeline, &[])?;
+    let recent_rows = engine.executions(&pipeline, None, RECENT).await.map_err(engine_error)?;
+    let chosen = match execution_id.filter(|id| !id.is_empty()) {
+        Some(id) => Some(engine.execution(&pipeline, &id).await.map_err(engine_error)?),
+        None => recent_rows.first().cloned(),
+    };
+    let version = chosen.as_ref().map(|e| e.pipeline_version);
+    let declaration = engine.pipeline(&pipeline, version).await.map_err(engine_error)?.declaration;
+    let mut conn = engine.store().conn().await.map_err(store_error)?;
+    let transitions = engine::store::events::transitions(&mut conn, &pipeline).await.map_err(store_error)?;
+    let (stage_rows, action_rows) = match &chosen {
+        Some(exec) => (
+            engine::store::executions::stages_of(&mut conn, &exec.execution_id).await.map_err(store_error)?,
+            engine.action_runs(&pipeline, &exec.execution_id).await.map_err(engine_error)?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let stages = declaration
+        .stages
+        .iter()
+        .map(|stage| {
+            let transition = transitions.iter().find(|t| t.stage_name == stage.name);
+            let actions = stage
+                .actions
+                .iter()
+                .map(|action| ActionRun {
+                    name: action.name.clone(),
+                    category: action.action_type_id.category.as_str().to_owned(),
+                    provider: action.action_type_id.provider.clone(),
+                    attempt: action_rows
+                        .iter()
+                        .filter(|r| r.stage_name == stage.name && r.action_name == action.name)
+                        .max_by_key(|r| (r.stage_attempt, r.started_ms))
+                        .map(attempt),
+                })
+                .collect();
+            StageRun {
+                name: stage.name.clone(),
+                status: stage_rows.iter().find(|s| s.stage_name == stage.name).map(|s| s.status.as_str().to_owned()),
+                transition_enabled: transition.is_none_or(|t| t.enabled),
+                disabled_reason: transition.and_then(|t| t.disabled_reason.clone()),
+                actions,
+            }
+        })
+        .collect();
+    Ok(RunView {
+        now_ms: now_ms(),
+        pipeline,
+        execution: chosen.as_ref().map(summary),
+        stages,
+        recent: recent_rows.iter().map(summary).collect(),
+    })
+}
+
+/// Starts an execution; `variables` holds `name=value` lines. Returns the new execution's id.
+#[server]
+pub async fn start_run(pipeline: String, variables: String) -> Result<String, AppError> {
+    use super::ssr::*;
+    let engine = engine()?;
+    let mut request = engine::StartRequest::new(model::TriggerType::StartPipelineExecution);
+    request.trigger_detail = allowed(&engine, "StartPipelineExecution", &pipeline, &[])?;
+    for line in variables.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (name, value) = line
+            .split_once('=')
+            .ok_or_else(|| AppError::Server(format!("\u{201c}{line}\u{201d} is not a variable: write name=value, one per line.")))?;
+        request.variables.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    engine.start_execution(&pipeline, request).await.map_err(engine_error)
+}
+
+#[server]
+pub async fn stop_run(pipeline: String, execution_id: String, abandon: bool, reason: String) -> Result<(), AppError> {
+    use super::ssr::*;
+    let engine = engine()?;
+    allowed(&engine, "StopPipelineExecution", &pipeline, &[])?;
+    let reason = (!reason.trim().is_empty()).then(|| reason.trim().to_owned());
+    engine.stop_execution(&pipeline, &execution_id, abandon, reason).await.map_err(engine_error)
+}
+
+/// Retries a failed or stopped stage: its failed actions, or all of them.
+#[server]
+pub async fn retry_run_stage(pipeline: String, stage: String, execution_id: String, all_actions: bool) -> Result<(), AppError> {
+    use super::ssr::*;
+    let engine = engine()?;
+    allowed(&engine, "RetryStageExecution", &pipeline, &[&stage])?;
+    let mode = if all_actions { engine::RetryMode::AllActions } else { engine::RetryMode::FailedActions };
+    engine.retry_stage(&pipeline, &stage, &execution_id, mode).await.map_err(engine_error)
+}
+
+/// Enables or disables the transition into `stage`.
+#[server]
+pub async fn set_transition(pipeline: String, stage: String, enabled: bool, reason: String) -> Result<(), AppError> {
+    use super::ssr::*;
+    if !enabled && reason.trim().is_empty() {
+        return Err(AppError::Server("Say why the transition is disabled.".into()));
+    }
+    let engine = engine()?;
+    let operation = if enabled { "EnableStageTransition" } else { "DisableStageTransition" };
+    let user = allowed(&engine, operation, &pipeline, &[&stage])?;
+    let reason = (!enabled).then(|| reason.trim().to_owned());
+    engine.set_stage_transition(&pipeline, &stage, enabled, reason, &user).await.map_err(engine_error)
+}
+
+#[server]
+pub async fn answer_approval(
+    pipeline: String,
+    stage: String,
+    action: String,
+    token: String,
+    approve: bool,
+    comment: String,
+) -> Result<(), AppError> {
+    use super::ssr::*;
+    let engine = engine()?;
+    let user = allowed(&engine, "PutApprovalResult", &pipeline, &[&stage, &action])?;
+    let status = if approve { engine::ApprovalStatus::Approved } else { engine::ApprovalStatus::Rejected };
+    engine.put_approval(&pipeline, &stage, &action, &token, status, comment.trim(), &user).await.map_err(engine_error)?;
+    Ok(())
+}
+
+#[server]
+pub async fn approval_inbox() -> Result<Inbox, AppError> {
+    use super::ssr::*;
+    let engine = engine()?;
+    let pending = engine.pending_approvals().await.map_err(engine_error)?;
+    // The inbox lists what this user may answer.
+    let approvals = pending
+        .into_iter()
+        .filter(|p| allowed(&engine, "PutApprovalResult", &p.pipeline_name, &[&p.stage_name, &p.action_name]).is_ok())
+        .map(|p| InboxItem {
+            pipeline: p.pipeline_name,
+            execution_id: p.execution_id,
+            stage: p.stage_name,
+            action: p.action_name,
+            token: p.token,
+            custom_data: p.custom_data,
+            external_link: p.external_entity_link,
+            requested_ms: p.requested_ms,
+            expires_ms: p.expires_ms,
+        })
+        .collect();
+    Ok(Inbox { now_ms: now_ms(), approvals })
+}
+
+#[cfg(feature = "ssr")]
+fn summary(exec: &engine::store::executions::ExecutionRow) -> RunSummary {
+    RunSummary {
+        id: exec.execution_id.clone(),
+        status: exec.status.as_str().to_owned(),
+        trigger: exec.trigger_type.as_str().to_owned(),
+        started_ms: exec.created_ms,
+        updated_ms: exec.updated_ms,
+        stop_reason: exec.stop_reason.clone(),
+        variables: exec
+            .variables
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| Some((v["name"].as_str()?.to_owned(), v["resolvedValue"].as_str()?.to_owned())))
+            .collect(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn attempt(row: &engine::store::executions::ActionRow) -> ActionAttempt {
+    let pairs = |value: &serde_json::Value| -> Vec<(String, String)> {
+        value.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))).collect()
+    };
+    let waiting = row.status == model::ActionExecutionStatus::InProgress;
+    ActionAttempt {
+        id: row.action_execution_id.clone(),
+        status: row.status.as_str().to_owned(),
+        started_ms: row.started_ms,
+        updated_ms: row.updated_ms,
+        summary: row.summary.clone(),
+        error: row.error_message.clone(),
+        configuration: pairs(&row.input["resolvedConfiguration"]),
+        output_variables: pairs(&row.output["outputVariables"]),
+        output_artifacts: row.output["outputArtifacts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["name"].as_str().map(str::to_owned))
+            .collect(),
+        external_url: row.external_execution_url.clone(),
+        approval_token: row.token.clone().filter(|_| waiting),
+    }
+}

@@ -1,0 +1,104 @@
+//! Live pages: `live_ticks(url)` is a counter that goes up whenever the server pushes an event on
+//! the SSE stream at `url`; a page refetches its state when it changes. Refetching whole state
+//! (rather than applying events) means a reconnect catches up with nothing missed. The browser's
+//! EventSource reconnects by itself (sending Last-Event-ID); while the stream is silent (no event
+//! for a poll interval, say behind a proxy that buffers) the counter still goes up every
+//! interval, so the page falls back to polling. On the server the counter never moves.
+use leptos::prelude::*;
+
+/// The approval inbox's event stream (the inbox page and the header's count follow it).
+pub const APPROVAL_EVENTS: &str = "/api/v1/approvals/events";
+
+/// How often a silent stream is replaced by a poll.
+#[cfg(feature = "hydrate")]
+const POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+pub fn live_ticks(url: String) -> ReadSignal<u64> {
+    let (ticks, set_ticks) = signal(0u64);
+    #[cfg(feature = "hydrate")]
+    browser::follow(url, set_ticks);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (url, set_ticks);
+    ticks
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::POLL;
+    use leptos::prelude::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    use web_sys::{EventSource, MessageEvent};
+
+    pub fn follow(url: String, set_ticks: WriteSignal<u64>) {
+        let bump = move || set_ticks.update(|n| *n += 1);
+        let heard = Rc::new(Cell::new(false));
+        let source = EventSource::new(&url).ok();
+        let on_message = {
+            let heard = heard.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                heard.set(true);
+                bump();
+            })
+        };
+        // A (re)opened stream may follow a gap: refetch once to catch up.
+        let on_open = Closure::<dyn FnMut()>::new(bump);
+        if let Some(source) = &source {
+            source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        }
+        let poll = set_interval_with_handle(
+            move || {
+                if !heard.replace(false) {
+                    bump();
+                }
+            },
+            POLL,
+        )
+        .ok();
+        let kept = StoredValue::new_local((source, on_message, on_open));
+        on_cleanup(move || {
+            if let Some(poll) = poll {
+                poll.clear();
+            }
+            kept.with_value(|(source, _, _)| {
+                if let Some(source) = source {
+                    source.close();
+                }
+            });
+        });
+    }
+
+    pub fn follow_log(url: String, set_lines: WriteSignal<Vec<(i64, String)>>) {
+        let Ok(source) = EventSource::new(&url) else { return };
+        let on_line = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(data) = event.data().as_string() else { return };
+            let Ok(line) = serde_json::from_str::<serde_json::Value>(&data) else { return };
+            if let (Some(n), Some(text)) = (line["n"].as_i64(), line["text"].as_str()) {
+                set_lines.update(|lines| lines.push((n, text.to_owned())));
+            }
+        });
+        // Without this the browser would reconnect after the server closes a finished log.
+        let on_end = {
+            let source = source.clone();
+            Closure::<dyn FnMut()>::new(move || source.close())
+        };
+        source.set_onmessage(Some(on_line.as_ref().unchecked_ref()));
+        let _ = source.add_event_listener_with_callback("end", on_end.as_ref().unchecked_ref());
+        let kept = StoredValue::new_local((source, on_line, on_end));
+        on_cleanup(move || kept.with_value(|(source, _, _)| source.close()));
+    }
+}
+
+/// The lines of an action's log as they arrive (`(number, text)`), from its SSE stream at `url`;
+/// the stream ends by itself once the action has finished. Empty on the server.
+pub fn live_log(url: String) -> ReadSignal<Vec<(i64, String)>> {
+    let (lines, set_lines) = signal(Vec::new());
+    #[cfg(feature = "hydrate")]
+    browser::follow_log(url, set_lines);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (url, set_lines);
+    lines
+}

@@ -1,0 +1,92 @@
+//! `/approvals`: every manual approval waiting for an answer, across all pipelines, live; approve
+//! or reject each with a comment. `?order=newest` lists the newest requests first.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::pipeline_href;
+use crate::api::runs::{answer_approval, approval_inbox, InboxItem};
+use crate::live::{live_ticks, APPROVAL_EVENTS};
+use crate::time;
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let query = use_query_map();
+    let newest_first = move || query.read().get("order").as_deref() == Some("newest");
+    let ticks = live_ticks(APPROVAL_EVENTS.to_owned());
+    let answered = RwSignal::new(0u64);
+    let inbox = Resource::new(move || (ticks.get(), answered.get()), |_| approval_inbox());
+    let error = RwSignal::new(None::<String>);
+
+    view! {
+        <Title text="Approvals"/>
+        <div class="page-head">
+            <div>
+                <h1>"Approvals"</h1>
+                <p class="muted">"Every approval waiting for an answer, in every pipeline."</p>
+            </div>
+            <nav class="tabs">
+                <a href="/approvals" aria-selected=move || (!newest_first()).to_string()>"Oldest first"</a>
+                <a href="/approvals?order=newest" aria-selected=move || newest_first().to_string()>"Newest first"</a>
+            </nav>
+        </div>
+        {move || error.get().map(|message| view! { <div class="notice bad" data-testid="approval-error">{message}</div> })}
+        <Transition fallback=|| view! { <div class="card loading">"Loading approvals\u{2026}"</div> }>
+            {move || Suspend::new(async move {
+                match inbox.await {
+                    Ok(inbox) if inbox.approvals.is_empty() => view! {
+                        <div class="card empty" data-testid="no-approvals"><p>"Nothing is waiting for approval."</p></div>
+                    }.into_any(),
+                    Ok(inbox) => {
+                        let mut items = inbox.approvals;
+                        if newest_first() {
+                            items.reverse();
+                        }
+                        let now_ms = inbox.now_ms;
+                        items
+                            .into_iter()
+                            .map(|item| view! { <ApprovalCard item now_ms answered error/> })
+                            .collect_view()
+                            .into_any()
+                    }
+                    Err(err) => view! { <div class="card notice bad">{err.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ApprovalCard(item: InboxItem, now_ms: i64, answered: RwSignal<u64>, error: RwSignal<Option<String>>) -> impl IntoView {
+    let comment = RwSignal::new(String::new());
+    let key = StoredValue::new((item.pipeline.clone(), item.stage.clone(), item.action.clone(), item.token.clone()));
+    let answer = move |approve: bool| {
+        let (pipeline, stage, action, token) = key.get_value();
+        let comment = comment.get_untracked();
+        leptos::task::spawn_local(async move {
+            match answer_approval(pipeline, stage, action, token, approve, comment).await {
+                Ok(()) => error.set(None),
+                Err(err) => error.set(Some(err.to_string())),
+            }
+            answered.update(|n| *n += 1);
+        });
+    };
+    let run_href = format!("{}?execution={}", pipeline_href(&item.pipeline), item.execution_id);
+    let expires = item.expires_ms.map(|at| format!("expires {}", time::utc(at)));
+    view! {
+        <article class="card approval-item" data-testid="approval-item" data-pipeline=item.pipeline.clone() data-action=item.action.clone() data-execution=item.execution_id.clone()>
+            <h2><a href=run_href>{item.pipeline.clone()}</a>" / "{item.stage.clone()}" / "{item.action.clone()}</h2>
+            <p class="muted" title=time::utc(item.requested_ms)>
+                {format!("requested {}", time::ago(now_ms, item.requested_ms))}
+                {expires.map(|e| format!(" \u{b7} {e}"))}
+            </p>
+            {item.custom_data.map(|data| view! { <p class="custom-data">{data}</p> })}
+            {item.external_link.map(|link| view! { <a href=link.clone() target="_blank" rel="noopener">{link.clone()}</a> })}
+            <div class="approval-form">
+                <input type="text" placeholder="Comment" data-testid="approval-comment" bind:value=comment/>
+                <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button>
+                <button class="button danger" data-testid="reject" on:click=move |_| answer(false)>"Reject"</button>
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,161 @@
+//! `/pipelines/:name/history`: the run history, newest first, with filters (status, trigger, date
+//! range, text) and pages of 50, a duration/outcome chart of the rows shown, and a form to compare
+//! two executions. Filters and pages are query parameters of a plain GET form, so they work
+//! without JavaScript and can be shared.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::history::{load_history, HistoryQuery, HistoryRow};
+use crate::api::pipeline_href;
+use crate::time;
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let name = move || params.read().get("name").unwrap_or_default();
+    let filters = move || {
+        let q = query.read();
+        let get = |key: &str| q.get(key).unwrap_or_default();
+        HistoryQuery {
+            status: get("status"),
+            trigger: get("trigger"),
+            from: get("from"),
+            to: get("to"),
+            text: get("text"),
+            before: q.get("before").and_then(|b| b.parse().ok()),
+        }
+    };
+    let page = Resource::new(move || (name(), filters()), |(name, filters)| load_history(name, filters));
+
+    view! {
+        <Title text=move || format!("History of {}", name())/>
+        <div class="page-head">
+            <div>
+                <p class="crumbs"><a href="/">"Pipelines"</a>" / "<a href=move || pipeline_href(&name())>{name}</a>" /"</p>
+                <h1>"Run history"</h1>
+            </div>
+        </div>
+        <FilterForm current=Signal::derive(filters)/>
+        <Transition fallback=|| view! { <div class="card loading">"Loading the history\u{2026}"</div> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) if page.rows.is_empty() => view! {
+                        <div class="card empty" data-testid="history-empty"><p>"No execution matches."</p></div>
+                    }.into_any(),
+                    Ok(page) => {
+                        let older = page.older.map(|seq| older_href(&filters(), seq));
+                        view! {
+                            <DurationChart rows=page.rows.clone()/>
+                            <HistoryTable pipeline=name() rows=page.rows now_ms=page.now_ms/>
+                            {older.map(|href| view! { <a class="button" href=href data-testid="history-older">"Older executions"</a> })}
+                        }.into_any()
+                    }
+                    Err(err) => view! { <div class="card notice bad" data-testid="history-error">{err.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The same filters, one page further back.
+fn older_href(filters: &HistoryQuery, before: i64) -> String {
+    let pairs = [("status", &filters.status), ("trigger", &filters.trigger), ("from", &filters.from), ("to", &filters.to), ("text", &filters.text)];
+    let mut query: Vec<String> = pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    query.push(format!("before={before}"));
+    format!("?{}", query.join("&"))
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[component]
+fn FilterForm(current: Signal<HistoryQuery>) -> impl IntoView {
+    let q = current.get_untracked();
+    let options = |all: Vec<&'static str>, chosen: &str| {
+        let chosen = chosen.to_owned();
+        std::iter::once(view! { <option value="" selected=chosen.is_empty()>"Any"</option> })
+            .chain(all.into_iter().map(|v| view! { <option value=v selected={v == chosen}>{v}</option> }))
+            .collect_view()
+    };
+    let statuses = model::PipelineExecutionStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let triggers = model::TriggerType::ALL.iter().map(|t| t.as_str()).collect();
+    view! {
+        <form class="card history-filters" method="get" data-testid="history-filters">
+            <label>"Status"<select name="status" data-testid="filter-status">{options(statuses, &q.status)}</select></label>
+            <label>"Trigger"<select name="trigger" data-testid="filter-trigger">{options(triggers, &q.trigger)}</select></label>
+            <label>"From"<input type="date" name="from" value=q.from.clone() data-testid="filter-from"/></label>
+            <label>"To"<input type="date" name="to" value=q.to.clone() data-testid="filter-to"/></label>
+            <label>"Text"<input type="search" name="text" value=q.text.clone() placeholder="id, revision, reason\u{2026}" data-testid="filter-text"/></label>
+            <button class="button primary" type="submit" data-testid="filter-apply">"Filter"</button>
+        </form>
+    }
+}
+
+/// Bars of duration, oldest left, coloured by outcome.
+#[component]
+fn DurationChart(rows: Vec<HistoryRow>) -> impl IntoView {
+    let longest = rows.iter().map(|r| r.duration_ms).max().unwrap_or(1).max(1);
+    let (width, height, gap) = (12, 80, 3);
+    let count = rows.len() as i64;
+    let bars = rows
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, row)| {
+            let h = (row.duration_ms * height / longest).max(2);
+            let x = i as i64 * (width + gap);
+            let label = format!("{} \u{b7} {} \u{b7} {:.1} s", &row.id[..8.min(row.id.len())], row.status, row.duration_ms as f64 / 1000.0);
+            view! {
+                <rect x=x y=height - h width=width height=h class=format!("bar status-{}", row.status.to_lowercase())>
+                    <title>{label}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-label="Duration and outcome">
+            <svg class="history-chart" data-testid="history-chart" width=count * (width + gap) height=height
+                viewBox=format!("0 0 {} {height}", count * (width + gap))>{bars}</svg>
+        </section>
+    }
+}
+
+#[component]
+fn HistoryTable(pipeline: String, rows: Vec<HistoryRow>, now_ms: i64) -> impl IntoView {
+    let base = pipeline_href(&pipeline);
+    let compare_action = format!("{base}/compare");
+    let body = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let href = format!("{base}?execution={}", row.id);
+            let class = format!("pill status status-{}", row.status.to_lowercase());
+            view! {
+                <tr data-testid="history-row" data-execution=row.id.clone() data-status=row.status.clone()>
+                    <td><input type="radio" name="a" value=row.id.clone() checked=i == 1 aria-label="Compare: first"/></td>
+                    <td><input type="radio" name="b" value=row.id.clone() checked=i == 0 aria-label="Compare: second"/></td>
+                    <td><a href=href><code>{row.id[..8.min(row.id.len())].to_owned()}</code></a></td>
+                    <td><span class=class>{row.status.clone()}</span></td>
+                    <td title=row.trigger_detail.clone()>{row.trigger.clone()}</td>
+                    <td><code>{row.revisions.join(", ")}</code></td>
+                    <td title=time::utc(row.started_ms)>{time::ago(now_ms, row.started_ms)}</td>
+                    <td>{format!("{:.1} s", row.duration_ms as f64 / 1000.0)}</td>
+                    <td>{row.stop_reason.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="card" method="get" action=compare_action>
+            <table class="history" data-testid="history-table">
+                <thead><tr><th>"A"</th><th>"B"</th><th>"Execution"</th><th>"Status"</th><th>"Trigger"</th><th>"Revisions"</th><th>"Started"</th><th>"Duration"</th><th>"Stop reason"</th></tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+            <button class="button" type="submit" data-testid="compare-button">"Compare A and B"</button>
+        </form>
+    }
+}

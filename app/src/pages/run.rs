@@ -1,0 +1,296 @@
+//! The live execution view on the pipeline page: the chosen (or newest) execution's stages and
+//! actions coloured by status, refetched whenever the pipeline's event stream pushes something,
+//! with the run's controls. `?execution=ID` chooses the execution.
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use crate::api::runs::{
+    answer_approval, retry_run_stage, load_run, set_transition, start_run, stop_run, ActionAttempt, ActionRun, RunSummary,
+    RunView, StageRun,
+};
+use crate::api::{pipeline_href, AppError};
+use crate::live::{live_log, live_ticks};
+use crate::time;
+
+/// What the controls share: the pipeline, the inputs (kept outside the refetched view so typing
+/// survives live updates), the last error and a way to refetch at once.
+#[derive(Clone, Copy)]
+struct Controls {
+    pipeline: StoredValue<String>,
+    variables: RwSignal<String>,
+    reason: RwSignal<String>,
+    comment: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    changed: RwSignal<u64>,
+}
+
+impl Controls {
+    /// Runs a server function; shows its error, or refetches on success.
+    fn run(self, call: impl std::future::Future<Output = Result<(), AppError>> + 'static) {
+        leptos::task::spawn_local(async move {
+            match call.await {
+                Ok(()) => {
+                    self.error.set(None);
+                    self.changed.update(|n| *n += 1);
+                }
+                Err(err) => self.error.set(Some(err.to_string())),
+            }
+        });
+    }
+}
+
+#[component]
+pub fn RunPanel(pipeline: String) -> impl IntoView {
+    let query = use_query_map();
+    let chosen = move || query.read().get("execution");
+    let ticks = live_ticks(format!("/api/v1{}/events", pipeline_href(&pipeline)));
+    let controls = Controls {
+        pipeline: StoredValue::new(pipeline.clone()),
+        variables: RwSignal::new(String::new()),
+        reason: RwSignal::new(String::new()),
+        comment: RwSignal::new(String::new()),
+        error: RwSignal::new(None),
+        changed: RwSignal::new(0),
+    };
+    let view_data = Resource::new(
+        move || (chosen(), ticks.get(), controls.changed.get()),
+        move |(chosen, _, _)| load_run(controls.pipeline.get_value(), chosen),
+    );
+    let navigate = use_navigate();
+    let start = move |_| {
+        let (pipeline, variables) = (controls.pipeline.get_value(), controls.variables.get_untracked());
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match start_run(pipeline.clone(), variables).await {
+                Ok(id) => {
+                    controls.error.set(None);
+                    navigate(&format!("{}?execution={id}", pipeline_href(&pipeline)), Default::default());
+                }
+                Err(err) => controls.error.set(Some(err.to_string())),
+            }
+        });
+    };
+
+    view! {
+        <section class="card run" data-testid="run-panel" aria-label="Execution">
+            <div class="run-controls">
+                <label class="run-variables">
+                    <span class="muted">"Variables (name=value per line)"</span>
+                    <textarea rows="1" data-testid="run-variables" bind:value=controls.variables></textarea>
+                </label>
+                <button class="button primary" data-testid="start-run" on:click=start>"Start execution"</button>
+            </div>
+            {move || controls.error.get().map(|message| view! { <div class="notice bad" data-testid="run-error">{message}</div> })}
+            <Transition fallback=|| view! { <div class="loading">"Loading the execution\u{2026}"</div> }>
+                {move || Suspend::new(async move {
+                    match view_data.await {
+                        Ok(run) => view! { <RunDetail run controls/> }.into_any(),
+                        Err(err) => view! { <div class="notice bad">{err.to_string()}</div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
+    let RunView { now_ms, pipeline, execution, stages, recent } = run;
+    let Some(execution) = execution else {
+        return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p> }.into_any();
+    };
+    let execution_id = StoredValue::new(execution.id.clone());
+    let stoppable = matches!(execution.status.as_str(), "InProgress" | "Stopping");
+    let stop = move |abandon: bool| {
+        let (pipeline, id, reason) = (controls.pipeline.get_value(), execution_id.get_value(), controls.reason.get_untracked());
+        controls.run(stop_run(pipeline, id, abandon, reason));
+    };
+    let stage_count = stages.len();
+    let stages = stages
+        .into_iter()
+        .enumerate()
+        .map(|(index, stage)| {
+            view! {
+                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() controls/> })}
+                <StageBox stage execution_id controls now_ms/>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="run-head">
+            <h2>"Execution "<code data-testid="run-id">{execution.id.clone()}</code></h2>
+            <span class=format!("pill status status-{}", execution.status.to_lowercase()) data-testid="run-status">{execution.status.clone()}</span>
+            <a href=format!("{}/history", pipeline_href(&pipeline)) data-testid="history-link">"History"</a>
+            <RunPicker pipeline recent shown=execution.id.clone()/>
+        </div>
+        <RunFacts execution=execution.clone() now_ms/>
+        {stoppable.then(|| view! {
+            <div class="run-controls" data-testid="stop-controls">
+                <input type="text" placeholder="Why stop? (optional)" data-testid="stop-reason" bind:value=controls.reason/>
+                <button class="button" data-testid="stop-wait" on:click=move |_| stop(false)>"Stop and wait"</button>
+                <button class="button danger" data-testid="stop-abandon" on:click=move |_| stop(true)>"Stop and abandon"</button>
+            </div>
+        })}
+        <div class="run-stages" data-stage-count=stage_count>{stages}</div>
+    }
+    .into_any()
+}
+
+#[component]
+fn RunFacts(execution: RunSummary, now_ms: i64) -> impl IntoView {
+    let variables = execution.variables.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+    view! {
+        <dl class="run-facts">
+            <div><dt>"Trigger"</dt><dd>{execution.trigger}</dd></div>
+            <div><dt>"Started"</dt><dd title=time::utc(execution.started_ms)>{time::ago(now_ms, execution.started_ms)}</dd></div>
+            <div><dt>"Updated"</dt><dd title=time::utc(execution.updated_ms)>{time::ago(now_ms, execution.updated_ms)}</dd></div>
+            {(!variables.is_empty()).then(|| view! { <div><dt>"Variables"</dt><dd data-testid="run-variables-used">{variables}</dd></div> })}
+            {execution.stop_reason.map(|reason| view! { <div><dt>"Stop reason"</dt><dd>{reason}</dd></div> })}
+        </dl>
+    }
+}
+
+/// Chooses which recent execution the page shows.
+#[component]
+fn RunPicker(pipeline: String, recent: Vec<RunSummary>, shown: String) -> impl IntoView {
+    let navigate = use_navigate();
+    let base = pipeline_href(&pipeline);
+    let on_change = move |ev: leptos::ev::Event| {
+        navigate(&format!("{base}?execution={}", event_target_value(&ev)), Default::default());
+    };
+    let options = recent
+        .into_iter()
+        .map(|run| {
+            let label = format!("{} \u{b7} {}", &run.id[..8.min(run.id.len())], run.status);
+            view! { <option value=run.id.clone() selected={run.id == shown}>{label}</option> }
+        })
+        .collect_view();
+    view! {
+        <label class="version-picker">
+            <span class="muted">"Show"</span>
+            <select data-testid="run-select" on:change=on_change>{options}</select>
+        </label>
+    }
+}
+
+/// The transition into a stage: enabled, or disabled with its reason; a button flips it.
+#[component]
+fn TransitionGate(stage: String, enabled: bool, reason: Option<String>, controls: Controls) -> impl IntoView {
+    let title = if enabled { "Transition enabled".to_owned() } else { format!("Disabled: {}", reason.unwrap_or_default()) };
+    let flip = move |_| {
+        let (pipeline, stage, reason) = (controls.pipeline.get_value(), stage.clone(), controls.reason.get_untracked());
+        controls.run(set_transition(pipeline, stage, !enabled, reason));
+    };
+    view! {
+        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-enabled=enabled.to_string()>
+            <span class="arrow" aria-hidden="true">"\u{2192}"</span>
+            <button class="link-button" on:click=flip title=title>{if enabled { "Disable" } else { "Enable" }}</button>
+        </div>
+    }
+}
+
+#[component]
+fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Controls, now_ms: i64) -> impl IntoView {
+    let StageRun { name, status, actions, .. } = stage;
+    let status_name = status.clone().unwrap_or_else(|| "NotStarted".into());
+    let retryable = matches!(status.as_deref(), Some("Failed" | "Stopped"));
+    let retry = {
+        let name = name.clone();
+        move |all: bool| {
+            let (pipeline, stage, id) = (controls.pipeline.get_value(), name.clone(), execution_id.get_value());
+            controls.run(retry_run_stage(pipeline, stage, id, all));
+        }
+    };
+    let retry_all = retry.clone();
+    let actions = actions.into_iter().map(|action| view! { <ActionBox action stage=name.clone() controls now_ms/> }).collect_view();
+    view! {
+        <section class=format!("run-stage status-{}", status_name.to_lowercase()) data-testid="run-stage" data-stage=name.clone() data-status=status_name.clone()>
+            <header class="stage-head">
+                <h3 class="stage-name">{name.clone()}</h3>
+                <span class="stage-summary">{status_name.clone()}</span>
+            </header>
+            {retryable.then(|| view! {
+                <div class="run-controls">
+                    <button class="button" data-testid="retry-failed" on:click=move |_| retry(false)>"Retry failed"</button>
+                    <button class="button" data-testid="retry-all" on:click=move |_| retry_all(true)>"Retry all"</button>
+                </div>
+            })}
+            <div class="run-actions">{actions}</div>
+        </section>
+    }
+}
+
+#[component]
+fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) -> impl IntoView {
+    let ActionRun { name, category, provider, attempt } = action;
+    let status = attempt.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "NotStarted".into());
+    let details = attempt.map(|attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() controls now_ms/> });
+    let class = format!("run-action status-{}", status.to_lowercase());
+    view! {
+        <article class=class data-testid="run-action" data-action=name.clone() data-status=status.clone()>
+            <div class="action-top">
+                <span class="badge">{category}</span>
+                <span class="provider">{provider.clone()}</span>
+            </div>
+            <h4 class="action-name">{name.clone()}</h4>
+            <span class="action-status">{status.clone()}</span>
+            {details}
+        </article>
+    }
+}
+
+#[component]
+fn AttemptDetail(attempt: ActionAttempt, stage: String, name: String, provider: String, controls: Controls, now_ms: i64) -> impl IntoView {
+    let pairs = |items: Vec<(String, String)>| items.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view();
+    let has_config = !attempt.configuration.is_empty();
+    let has_outputs = !attempt.output_variables.is_empty() || !attempt.output_artifacts.is_empty();
+    let artifacts = attempt.output_artifacts.join(", ");
+    let approval = attempt.approval_token.clone().map(|token| {
+        let answer = move |approve: bool| {
+            let (pipeline, comment) = (controls.pipeline.get_value(), controls.comment.get_untracked());
+            controls.run(answer_approval(pipeline, stage.clone(), name.clone(), token.clone(), approve, comment));
+        };
+        let reject = answer.clone();
+        view! {
+            <div class="approval-form" data-testid="approval-form">
+                <input type="text" placeholder="Comment" data-testid="approval-comment" bind:value=controls.comment/>
+                <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button>
+                <button class="button danger" data-testid="reject" on:click=move |_| reject(false)>"Reject"</button>
+            </div>
+        }
+    });
+    let log = (provider == "Commands").then(|| view! { <LiveLog id=attempt.id.clone()/> });
+    view! {
+        <p class="muted small" title=time::utc(attempt.started_ms)>{format!("started {}", time::ago(now_ms, attempt.started_ms))}</p>
+        {attempt.summary.map(|summary| view! { <p class="action-summary" data-testid="action-summary">{summary}</p> })}
+        {attempt.error.map(|error| view! { <p class="action-error" data-testid="action-error">{error}</p> })}
+        {attempt.external_url.map(|url| view! { <a href=url.clone() target="_blank" rel="noopener">"External link"</a> })}
+        {approval}
+        {has_config.then(|| view! { <details><summary>"Configuration"</summary><dl class="pairs">{pairs(attempt.configuration)}</dl></details> })}
+        {has_outputs.then(|| view! {
+            <details>
+                <summary>"Outputs"</summary>
+                <dl class="pairs">
+                    {pairs(attempt.output_variables)}
+                    {(!artifacts.is_empty()).then(|| view! { <dt>"Artifacts"</dt><dd>{artifacts}</dd> })}
+                </dl>
+            </details>
+        })}
+        {log}
+    }
+}
+
+/// An action's log, following it while it runs.
+#[component]
+fn LiveLog(id: String) -> impl IntoView {
+    let lines = live_log(format!("/api/v1/action-executions/{id}/log/events"));
+    view! {
+        <pre class="log" data-testid="action-log">
+            <For
+                each=move || lines.get()
+                key=|(n, _)| *n
+                children=|(_, text)| view! { <span class="log-line">{text}"\n"</span> }
+            />
+        </pre>
+    }
+}

@@ -1,0 +1,173 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+
+// The live execution view and the approval inbox, against a real server: a run started from the
+// page changes colour and streams its log without a reload, and an approval answered in the inbox
+// lets the run finish. Named to run after pipelines.spec.ts (file order), whose first test needs
+// an empty server.
+
+const PIPELINE = "live-run";
+
+/** Source (S3) → Build (a Commands action that logs slowly) → Approve → Deploy. */
+function livePipeline() {
+  const commands = (name: string, lines: string[]) => ({
+    name,
+    actionTypeId: { category: "Compute", owner: "AWS", provider: "Commands", version: "1" },
+    commands: lines,
+    inputArtifacts: [{ name: "Src" }],
+  });
+  return {
+    name: PIPELINE,
+    roleArn: "arn:aws:iam::000000000000:role/pipeline",
+    artifactStore: { type: "S3", location: "artifacts" },
+    pipelineType: "V2",
+    stages: [
+      {
+        name: "Source",
+        actions: [{
+          name: "Source",
+          actionTypeId: { category: "Source", owner: "AWS", provider: "S3", version: "1" },
+          configuration: { S3Bucket: "live-src", S3ObjectKey: "app.zip", PollForSourceChanges: "false" },
+          outputArtifacts: [{ name: "Src" }],
+        }],
+      },
+      { name: "Build", actions: [commands("Compile", ["echo compiling-step-one", "sleep 2", "echo compiling-step-two", "sleep 1"])] },
+      {
+        name: "Approve",
+        actions: [{
+          name: "Release",
+          actionTypeId: { category: "Approval", owner: "AWS", provider: "Manual", version: "1" },
+          configuration: { CustomData: "Ship it?" },
+        }],
+      },
+      { name: "Deploy", actions: [commands("Ship", ["echo shipped"])] },
+    ],
+  };
+}
+
+/** A zip of one small file, made by Python's zipfile (no zip package in node_modules). */
+function sourceZip(): Buffer {
+  const script = "import io,sys,zipfile\nb=io.BytesIO()\nwith zipfile.ZipFile(b,'w') as z: z.writestr('app.txt','hello')\nsys.stdout.buffer.write(b.getvalue())";
+  return execFileSync("python3", ["-c", script]);
+}
+
+async function callApi(request: APIRequestContext, operation: string, body: unknown) {
+  const response = await request.post("/", {
+    headers: { "X-Amz-Target": `CodePipeline_20150709.${operation}`, "Content-Type": "application/x-amz-json-1.1" },
+    data: JSON.stringify(body),
+  });
+  expect(response.ok(), `${operation}: ${await response.text()}`).toBeTruthy();
+  return response.json();
+}
+
+async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+  // Survives only as long as the page is not reloaded.
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+}
+
+async function notReloaded(page: Page) {
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+}
+
+const stage = (page: Page, name: string) => page.locator(`[data-testid="run-stage"][data-stage="${name}"]`);
+
+test.describe.configure({ mode: "serial" });
+
+let startedExecution = "";
+
+test("a run started from the page changes colour live and streams its log", async ({ page, request }) => {
+  // Created before its source exists, so the automatic first run fails at once and blocks nothing.
+  await callApi(request, "CreatePipeline", { pipeline: livePipeline() });
+  const upload = await request.put("/objects/live-src/app.zip", { data: sourceZip() });
+  expect(upload.status()).toBe(201);
+
+  const stream = page.waitForRequest((r) => r.url().endsWith(`/api/v1/pipelines/${PIPELINE}/events`));
+  await open(page, `/pipelines/${PIPELINE}`);
+  await stream;
+  await expect(page.getByTestId("run-status")).toHaveText("Failed");
+  await page.getByTestId("start-run").click();
+  await expect(page).toHaveURL(/\?execution=/);
+  startedExecution = new URL(page.url()).searchParams.get("execution") ?? "";
+  await expect(page.getByTestId("run-id")).toHaveText(startedExecution);
+
+  await expect(stage(page, "Build")).toHaveAttribute("data-status", "InProgress");
+  await expect(stage(page, "Build")).toHaveClass(/status-inprogress/);
+  const log = page.locator('[data-action="Compile"]').getByTestId("action-log");
+  await expect(log).toContainText("compiling-step-one");
+  // The second line is printed two seconds later, while the action still runs.
+  await expect(stage(page, "Build")).toHaveAttribute("data-status", "InProgress");
+  await expect(log).toContainText("compiling-step-two");
+  await expect(stage(page, "Build")).toHaveAttribute("data-status", "Succeeded");
+  await expect(stage(page, "Approve")).toHaveAttribute("data-status", "InProgress");
+  await expect(page.locator('[data-action="Release"]').getByTestId("approval-form")).toBeVisible();
+  await notReloaded(page);
+});
+
+test("an approval answered in the inbox lets the run continue", async ({ page }) => {
+  await open(page, "/approvals");
+  await expect(page.getByTestId("approval-count")).toHaveText("1");
+  const item = page.locator(`[data-testid="approval-item"][data-execution="${startedExecution}"]`);
+  await expect(item).toContainText("Ship it?");
+  await item.getByTestId("approval-comment").fill("looks good");
+  await item.getByTestId("approve").click();
+  await expect(page.getByTestId("no-approvals")).toBeVisible();
+  await expect(page.getByTestId("approval-count")).toHaveCount(0);
+  await notReloaded(page);
+
+  await open(page, `/pipelines/${PIPELINE}?execution=${startedExecution}`);
+  await expect(stage(page, "Approve")).toHaveAttribute("data-status", "Succeeded");
+  await expect(page.locator('[data-action="Release"]').getByTestId("action-summary")).toHaveText("looks good");
+  await expect(page.getByTestId("run-status")).toHaveText("Succeeded");
+  await expect(stage(page, "Deploy")).toHaveAttribute("data-status", "Succeeded");
+});
+
+test("an approval rejected inline on the run page fails the run and offers a retry", async ({ page }) => {
+  await open(page, `/pipelines/${PIPELINE}`);
+  await page.getByTestId("start-run").click();
+  await expect(page).toHaveURL(/\?execution=/);
+  await expect(stage(page, "Approve")).toHaveAttribute("data-status", "InProgress", { timeout: 20_000 });
+  await page.getByTestId("reject").click();
+  await expect(stage(page, "Approve")).toHaveAttribute("data-status", "Failed");
+  await expect(page.getByTestId("run-status")).toHaveText("Failed");
+  await expect(stage(page, "Approve").getByTestId("retry-failed")).toBeVisible();
+  await notReloaded(page);
+});
+
+test("the history filters runs and compares two of them", async ({ page }) => {
+  // By now: the automatic first run (failed, no source), the approved run and the rejected run.
+  await open(page, `/pipelines/${PIPELINE}`);
+  await page.getByTestId("history-link").click();
+  await expect(page).toHaveURL(new RegExp(`/pipelines/${PIPELINE}/history$`));
+  const rows = page.getByTestId("history-row");
+  await expect(rows).toHaveCount(3);
+  await expect(page.getByTestId("history-chart").locator("rect")).toHaveCount(3);
+
+  await page.getByTestId("filter-status").selectOption("Failed");
+  await page.getByTestId("filter-apply").click();
+  await expect(page).toHaveURL(/status=Failed/);
+  await expect(rows).toHaveCount(2);
+  for (const status of await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-status")))) {
+    expect(status).toBe("Failed");
+  }
+  await page.getByTestId("filter-trigger").selectOption("CreatePipeline");
+  await page.getByTestId("filter-apply").click();
+  await expect(rows).toHaveCount(1);
+
+  await page.goto(`/pipelines/${PIPELINE}/history?text=${startedExecution.slice(0, 13)}`);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute("data-execution", startedExecution);
+  await page.goto(`/pipelines/${PIPELINE}/history?to=2001-01-01`);
+  await expect(page.getByTestId("history-empty")).toBeVisible();
+
+  // Compare: A is the second newest (approved), B the newest (rejected).
+  await page.goto(`/pipelines/${PIPELINE}/history`);
+  await page.getByTestId("compare-button").click();
+  await expect(page).toHaveURL(/\/compare\?(?=.*a=)(?=.*b=)/);
+  const release = page.locator('[data-testid="compare-row"][data-label="Approve / Release"]');
+  await expect(release.locator("td").nth(0)).toContainText("Succeeded");
+  await expect(release.locator("td").nth(1)).toContainText("Failed");
+  await expect(release).toHaveClass(/differs/);
+  await expect(page.locator('[data-testid="compare-row"][data-label="Execution"] td').nth(0)).toHaveText(startedExecution);
+});

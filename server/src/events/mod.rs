@@ -1,0 +1,167 @@
+//! Server-sent events from the engine's outbox, for the live views and for `curl -N`:
+//!
+//! - `GET /api/v1/events`: every state change;
+//! - `GET /api/v1/pipelines/{name}/events`: one pipeline's;
+//! - `GET /api/v1/pipelines/{name}/executions/{id}/events`: one execution's;
+//! - `GET /api/v1/approvals/events`: approvals becoming pending (`Sluice Manual Approval Pending`)
+//!   and their actions' later state changes; `GET /api/v1/approvals` lists the pending ones;
+//! - `GET /api/v1/action-executions/{id}/log/events`: an action's log lines, then `event: end`.
+//!
+//! Each event's `id` is its outbox id (a log line's number for logs) and its data the
+//! EventBridge-shaped JSON. A client resumes with `Last-Event-ID` (browsers send it on reconnect)
+//! or `?after=ID` (a page that has just loaded state up to ID); without either a stream starts
+//! with the next event. Comments every 15 s keep proxies from closing an idle stream;
+//! `X-Accel-Buffering: no` asks nginx not to hold events back. Bad input answers in the
+//! CodePipeline error shape.
+mod feed;
+mod log_stream;
+
+pub use feed::{Feed, Filter};
+pub use log_stream::{LogFollower, LogItem};
+
+use crate::api::ApiError;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use engine::store::events::StoredEvent;
+use engine::StoreError;
+use futures_util::Stream;
+use serde::Deserialize;
+use std::time::Duration;
+
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/events", get(all_events))
+        .route("/api/v1/pipelines/{name}/events", get(pipeline_events))
+        .route("/api/v1/pipelines/{name}/executions/{id}/events", get(execution_events))
+        .route("/api/v1/approvals", get(pending_approvals))
+        .route("/api/v1/approvals/events", get(approval_events))
+        .route("/api/v1/action-executions/{id}/log/events", get(log_events))
+}
+
+#[derive(Deserialize)]
+struct Resume {
+    after: Option<String>,
+}
+
+async fn all_events(State(state): State<AppState>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+    outbox_stream(state, Filter::All, &headers, resume).await
+}
+
+async fn pipeline_events(State(state): State<AppState>, Path(name): Path<String>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+    if let Err(err) = state.engine.pipeline(&name, None).await {
+        return error_response(err.into());
+    }
+    outbox_stream(state, Filter::Pipeline(name), &headers, resume).await
+}
+
+async fn execution_events(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(resume): Query<Resume>,
+) -> Response {
+    if let Err(err) = state.engine.execution(&name, &id).await {
+        return error_response(err.into());
+    }
+    outbox_stream(state, Filter::Execution(id), &headers, resume).await
+}
+
+async fn approval_events(State(state): State<AppState>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+    outbox_stream(state, Filter::Approvals, &headers, resume).await
+}
+
+async fn pending_approvals(State(state): State<AppState>) -> Response {
+    match state.engine.pending_approvals().await {
+        Ok(approvals) => Json(serde_json::json!({ "approvals": approvals })).into_response(),
+        Err(err) => error_response(err.into()),
+    }
+}
+
+async fn outbox_stream(state: AppState, filter: Filter, headers: &HeaderMap, resume: Resume) -> Response {
+    let after = match resume_point(headers, resume) {
+        Ok(after) => after,
+        Err(err) => return error_response(err),
+    };
+    // Subscribed before answering: whatever commits after the headers reach the client is in it.
+    let feed = match Feed::subscribe(state.engine.clone(), filter, after).await {
+        Ok(feed) => feed,
+        Err(err) => return error_response(err.into()),
+    };
+    let events = futures_util::stream::unfold(feed, |mut feed| async move {
+        let item = feed.next().await?;
+        Some((item.map(outbox_event), feed))
+    });
+    sse(events)
+}
+
+async fn log_events(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+    let after = match resume_point(&headers, resume) {
+        Ok(after) => after.unwrap_or(0),
+        Err(err) => return error_response(err),
+    };
+    let exists = match state.engine.store().conn().await {
+        Ok(mut conn) => engine::store::executions::action(&mut conn, &id).await.map(|row| row.is_some()),
+        Err(err) => Err(err),
+    };
+    match exists {
+        Ok(true) => {}
+        Ok(false) => return error_response(ApiError::new("ActionExecutionNotFoundException", format!("No action execution with id '{id}'."))),
+        Err(err) => return error_response(err.into()),
+    }
+    let follower = LogFollower::new(state.engine.clone(), id, after);
+    let lines = futures_util::stream::unfold(follower, |mut follower| async move {
+        let item = follower.next().await?;
+        Some((item.map(log_event), follower))
+    });
+    sse(lines)
+}
+
+/// `Last-Event-ID` (a reconnect) wins over `?after=` (the first connection of a page).
+fn resume_point(headers: &HeaderMap, resume: Resume) -> Result<Option<i64>, ApiError> {
+    let header = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("?").to_owned());
+    let Some(text) = header.or(resume.after) else { return Ok(None) };
+    match text.trim().parse::<i64>() {
+        Ok(id) if id >= 0 => Ok(Some(id)),
+        _ => Err(ApiError::validation(format!("The event id to resume after must be a whole number of 0 or more, not {text:?}."))),
+    }
+}
+
+fn outbox_event(event: StoredEvent) -> Event {
+    let mut body = event.body;
+    body["id"] = serde_json::Value::String(event.id.to_string());
+    Event::default().id(event.id.to_string()).data(body.to_string())
+}
+
+fn log_event(item: LogItem) -> Event {
+    match item {
+        LogItem::Line { n, text } => Event::default().id(n.to_string()).data(serde_json::json!({ "n": n, "text": text }).to_string()),
+        LogItem::End { status } => Event::default().event("end").data(serde_json::json!({ "status": status.as_str() }).to_string()),
+    }
+}
+
+/// The stream with heartbeats and the headers that keep proxies from buffering it. A store error
+/// ends the stream (logged); the client reconnects with its last id and loses nothing.
+fn sse(events: impl Stream<Item = Result<Event, StoreError>> + Send + 'static) -> Response {
+    use futures_util::StreamExt;
+    let events = events.map(|item| {
+        item.map_err(|err| {
+            tracing::error!(error = %err, "event stream ended by a store error");
+            err
+        })
+    });
+    let mut response = Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)).into_response();
+    response.headers_mut().insert(HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no"));
+    response
+}
+
+fn error_response(err: ApiError) -> Response {
+    let (status, _, body) = err.parts();
+    (status, Json(body)).into_response()
+}
