@@ -112,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
         site_dir: "target/site".into(),
         region: "us-east-1".into(),
         account_id: "000000000000".into(),
+        admin_password: None,
     };
     let engine: Engine = server::start_engine(store, &config).await?;
     let app = server::app(engine.clone(), config);
