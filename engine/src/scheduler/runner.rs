@@ -48,12 +48,11 @@ impl Engine {
     }
 
     async fn run_action(&self, action_id: &str, cancel: CancellationToken) -> Result<()> {
-        let (row, exec, all_rows) = {
+        let (row, exec) = {
             let mut conn = self.store.conn().await?;
             let Some(row) = rows::action(&mut conn, action_id).await? else { return Ok(()) };
             let Some(exec) = rows::execution(&mut conn, &row.execution_id).await? else { return Ok(()) };
-            let all = rows::actions_of(&mut conn, &row.execution_id).await?;
-            (row, exec, all)
+            (row, exec)
         };
         if row.status != A::InProgress || row.lease_owner.as_deref() != Some(self.runtime.node_id.as_str()) {
             return Ok(());
@@ -67,6 +66,12 @@ impl Engine {
             .cloned()
         else {
             return Ok(());
+        };
+        // The execution's other actions are only needed to find the producers of input artifacts.
+        let all_rows = if action.input_artifacts.is_empty() {
+            Vec::new()
+        } else {
+            rows::actions_of(&mut *self.store.conn().await?, &row.execution_id).await?
         };
         let workspace_root = self.runtime.config.data_dir.join("work").join(action_id);
         if row.claims > 1 {
