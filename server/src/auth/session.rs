@@ -188,7 +188,9 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     request.extensions_mut().insert(Permissions(Arc::new(move |action: &str, resource: &str| checker.may(action, resource))));
     request.extensions_mut().insert(caller.clone());
     // Server functions are POSTs even when they only read; Get*/List* ones are not changes.
-    if unsafe_method && !is_api && !audit::is_read_only(&audit::ui_event_name(path_of(&request))) {
+    // Object uploads stream to disk rather than being held here for the record.
+    let recorded = !is_api && !resources::is_resource_path(path_of(&request));
+    if unsafe_method && recorded && !audit::is_read_only(&audit::ui_event_name(path_of(&request))) {
         return run_recorded(&state, &caller, request, next).await;
     }
     next.run(request).await
