@@ -152,5 +152,12 @@ async fn objects_need_a_signature_and_the_permission() {
     let (status, code, _) = error_of(signed_http(reqwest::Method::PUT, &url, &wrong_secret, b"x".to_vec()).send().await.unwrap()).await;
     assert_eq!((status, code.as_str()), (403, "InvalidSignatureException"));
     assert_eq!(signed_get(&url, &viewer).await.bytes().await.unwrap().as_ref(), b"zip", "still the admin's upload");
+
+    // Uploads are in the audit trail, refused ones included; downloads are reads and are not.
+    let filter = engine::store::audit::AuditFilter { event_name: Some("PutObject".into()), ..Default::default() };
+    let uploads = server.engine.store().list_audit(&filter).await.unwrap();
+    let outcomes: Vec<(&str, &str)> = uploads.iter().rev().map(|r| (r.user_arn.rsplit('/').next().unwrap(), r.outcome.as_str())).collect();
+    assert_eq!(outcomes, [("viewer", "Failure"), ("tester", "Success"), ("tester", "Failure")], "the wrong secret is not a user's call");
+    assert!(uploads.iter().all(|r| r.record.contains(r#""bucketName":"sources""#)), "{uploads:?}");
     server.stop().await;
 }

@@ -6,10 +6,11 @@
 //! Their IAM actions: `sluice:GetObject` (download, list versions) and `sluice:PutObject` (upload)
 //! on `arn:aws:s3:::bucket/key`; logs and streams need `codepipeline:GetPipelineState` on the
 //! pipeline they belong to.
-use super::{sigv4, Caller};
+use super::{audit, sigv4, Caller};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::Request;
+use axum::middleware::Next;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -22,6 +23,8 @@ pub const PUT_OBJECT_ACTION: &str = "sluice:PutObject";
 /// What reading a pipeline's logs and events takes, as reading its state through the API does.
 pub const READ_PIPELINE_ACTION: &str = "codepipeline:GetPipelineState";
 const CONTENT_SHA256_HEADER: &str = "x-amz-content-sha256";
+/// The audit trail's `eventSource` for the object store, as S3's is `s3.amazonaws.com`.
+const OBJECTS_SOURCE: &str = "sluice.objects";
 
 pub fn is_resource_path(path: &str) -> bool {
     path.starts_with("/objects/") || path.starts_with("/api/v1/")
@@ -74,6 +77,30 @@ pub async fn action_pipeline(engine: &Engine, action_execution_id: &str) -> Resu
     let Some(action) = engine::store::executions::action(&mut conn, action_execution_id).await? else { return Ok(None) };
     let execution = engine::store::executions::execution(&mut conn, &action.execution_id).await?;
     Ok(execution.map(|e| e.pipeline_name))
+}
+
+/// Runs the request; an upload is recorded in the audit trail as `PutObject` (reads are not, as
+/// Get*/List* API calls are not). The body streams through, unread here.
+pub async fn run_recorded(state: &AppState, caller: &Caller, request: Request, next: Next) -> Response {
+    if request.method() != axum::http::Method::PUT {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let object = parts.uri.path().trim_start_matches("/objects/");
+    let (bucket, key) = object.split_once('/').unwrap_or((object, ""));
+    let parameters = serde_json::json!({ "bucketName": bucket, "key": key });
+    let context = audit::CallContext::of_request(OBJECTS_SOURCE, "PutObject".into(), &parts, state.engine.account());
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let status = response.status();
+    let error_code = format!("HTTP{}", status.as_u16());
+    let failed = status.is_client_error() || status.is_server_error();
+    let identity = audit::CallIdentity {
+        user_name: Some(caller.user_name.clone()),
+        arn: Some(caller.arn.clone()),
+        access_key_id: caller.access_key_id.clone(),
+    };
+    audit::append(state.engine.store(), &context, &identity, &parameters, failed.then_some((error_code.as_str(), ""))).await;
+    response
 }
 
 /// Verifies a SigV4-signed request and returns it with its `Caller` attached. The payload hash is

@@ -155,7 +155,10 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
                 return resources::unauthenticated();
             }
             return match resources::authenticate_signed(&state, request).await {
-                Ok(request) => next.run(request).await,
+                Ok(request) => match request.extensions().get::<Caller>().cloned() {
+                    Some(caller) => resources::run_recorded(&state, &caller, request, next).await,
+                    None => next.run(request).await,
+                },
                 Err(refused) => refused,
             };
         }
@@ -189,8 +192,10 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     request.extensions_mut().insert(caller.clone());
     // Server functions are POSTs even when they only read; Get*/List* ones are not changes.
     // Object uploads stream to disk rather than being held here for the record.
-    let recorded = !is_api && !resources::is_resource_path(path_of(&request));
-    if unsafe_method && recorded && !audit::is_read_only(&audit::ui_event_name(path_of(&request))) {
+    if resources::is_resource_path(path_of(&request)) {
+        return resources::run_recorded(&state, &caller, request, next).await;
+    }
+    if unsafe_method && !is_api && !audit::is_read_only(&audit::ui_event_name(path_of(&request))) {
         return run_recorded(&state, &caller, request, next).await;
     }
     next.run(request).await
