@@ -77,10 +77,11 @@ test.describe.configure({ mode: "serial" });
 
 let startedExecution = "";
 
-test("a run started from the page changes colour live and streams its log", async ({ page, request }) => {
+test("a run started from the page changes colour live and streams its log", async ({ page, request, baseURL }) => {
   // Created before its source exists, so the automatic first run fails at once and blocks nothing.
   await callApi(request, "CreatePipeline", { pipeline: livePipeline() });
-  const upload = await request.put("/objects/live-src/app.zip", { data: sourceZip() });
+  // A session's changes must name Sluice as their origin, as the browser's own requests do.
+  const upload = await request.put("/objects/live-src/app.zip", { data: sourceZip(), headers: { Origin: baseURL ?? "" } });
   expect(upload.status()).toBe(201);
 
   const stream = page.waitForRequest((r) => r.url().endsWith(`/api/v1/pipelines/${PIPELINE}/events`));

@@ -17,9 +17,9 @@
 //! event. Both are this process's monotonic `Instant`. Latency = client time − commit time, over
 //! every (client, event) pair. The clients share the server's 2 cores, so the figure includes
 //! their parsing. Every client must receive every event exactly once, or the benchmark fails.
-#[path = "../tests/common/sse.rs"]
+#[path = "../tests/common/mod.rs"]
 #[allow(dead_code)] // The tests use the rest of it.
-mod sse;
+mod common;
 
 use engine::{Engine, StartRequest, Store};
 use model::TriggerType;
@@ -114,6 +114,9 @@ async fn main() -> anyhow::Result<()> {
         account_id: "000000000000".into(),
         admin_password: None,
     };
+    // The clients sign their requests with an access key, as scripts do.
+    server::auth::create_user(&store, "bench", server::auth::policy::Role::Admin, None).await?;
+    let key = server::auth::create_access_key(&store, "bench").await?;
     let engine: Engine = server::start_engine(store, &config).await?;
     let app = server::app(engine.clone(), config);
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -125,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(source_dir.join("app.txt"), "bench")?;
     let zip = data_dir.join("source.zip");
     engine::objects::artifacts::pack_dir(&source_dir, &zip).await?;
-    let uploaded = reqwest::Client::new().put(format!("{base}/objects/bench/app.zip")).body(std::fs::read(&zip)?).send().await?;
+    let uploaded = common::signed_http(reqwest::Method::PUT, &format!("{base}/objects/bench/app.zip"), &key, std::fs::read(&zip)?).send().await?;
     anyhow::ensure!(uploaded.status() == 201, "upload failed: {}", uploaded.status());
 
     // CreatePipeline's own first run warms everything up; it is not measured.
@@ -137,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
     println!("Opening {} subscribers...", options.subscribers);
     let opened = Instant::now();
     let events_url = format!("{base}/api/v1/events");
-    let clients = futures_util::future::join_all((0..options.subscribers).map(|_| sse::SseStream::open(&events_url, None))).await;
+    let clients = futures_util::future::join_all((0..options.subscribers).map(|_| common::sse::SseStream::open(&events_url, &key, None))).await;
     println!("  all subscribed in {:.1} s", opened.elapsed().as_secs_f64());
 
     let commits: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();

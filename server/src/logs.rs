@@ -5,13 +5,16 @@
 //!   `{"lines": [{"n": 1, "text": "..."}], "next": N}`. `next` is the number of the last line
 //!   returned (or `after` when none was), so a follower asks again with `after=next`.
 //!
-//! Errors are `{"__type": "ActionExecutionNotFoundException" | "InvalidArgument" | "InternalError", "message"}`.
+//! Reading a log needs `codepipeline:GetPipelineState` on the action's pipeline.
+//!
+//! Errors are `{"__type": "AccessDeniedException" | "ActionExecutionNotFoundException" | "InvalidArgument" | "InternalError", "message"}`.
+use crate::auth::{resources, Caller};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -27,7 +30,11 @@ struct LogQuery {
     limit: Option<i64>,
 }
 
-async fn log(State(state): State<AppState>, Path(id): Path<String>, query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn log(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>) -> Response {
     let Ok(Query(query)) = query else {
         return error(StatusCode::BAD_REQUEST, "InvalidArgument", "after and limit must be whole numbers.");
     };
@@ -36,20 +43,19 @@ async fn log(State(state): State<AppState>, Path(id): Path<String>, query: Resul
     if after < 0 || !(1..=MAX_LINES).contains(&limit) {
         return error(StatusCode::BAD_REQUEST, "InvalidArgument", format!("after must be 0 or more and limit 1 to {MAX_LINES}."));
     }
-    let store = state.engine.store();
     // An action that has not logged yet has no lines either: only the action row tells them apart.
-    let exists = match store.conn().await {
-        Ok(mut conn) => engine::store::executions::action(&mut conn, &id).await.map(|row| row.is_some()),
-        Err(err) => Err(err),
-    };
-    match exists {
-        Ok(true) => {}
-        Ok(false) => {
+    match resources::action_pipeline(&state.engine, &id).await {
+        Ok(Some(pipeline)) => {
+            if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &pipeline) {
+                return refused;
+            }
+        }
+        Ok(None) => {
             return error(StatusCode::NOT_FOUND, "ActionExecutionNotFoundException", format!("No action execution with id '{id}'."))
         }
         Err(err) => return internal(err),
     }
-    match store.log(&id, after, limit).await {
+    match state.engine.store().log(&id, after, limit).await {
         Ok(lines) => {
             let next = lines.last().map(|(n, _)| *n).unwrap_or(after);
             let lines: Vec<_> = lines.into_iter().map(|(n, text)| json!({ "n": n, "text": text })).collect();

@@ -9,15 +9,19 @@
 //!   `ETag` (quoted, as S3 sends it) and `x-amz-version-id`. HEAD works too.
 //! - `GET /objects/{bucket}?key=...[&limit=N]`: that key's versions, newest first.
 //!
-//! Errors are `{"__type": "NoSuchKey" | "NoSuchVersion" | "InvalidBucketName" | "InvalidArgument" |
+//! Every request needs a session or a SigV4 signature (`auth::resources`); downloads and listings
+//! need `sluice:GetObject` and uploads `sluice:PutObject` on `arn:aws:s3:::bucket/key`.
+//!
+//! Errors are `{"__type": "AccessDeniedException" | "NoSuchKey" | "NoSuchVersion" | "InvalidBucketName" | "InvalidArgument" |
 //! "KMS.NotFoundException" | "EntityTooLarge" | "IncompleteBody" | "InternalError", "message"}`.
+use crate::auth::{resources, Caller};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use engine::objects::{validate_bucket, validate_key, ObjectError, ObjectStore, ObjectVersion};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -43,14 +47,20 @@ fn objects(state: &AppState) -> ObjectStore {
 
 async fn upload(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((bucket, key)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, ApiError> {
-    let objects = objects(&state);
+) -> Result<Response, Response> {
+    resources::authorize(&caller, resources::PUT_OBJECT_ACTION, &resources::object_arn(&bucket, &key))?;
+    Ok(store_upload(&state, &bucket, &key, &headers, body).await.into_response())
+}
+
+async fn store_upload(state: &AppState, bucket: &str, key: &str, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let objects = objects(state);
     // Refuse what will be refused anyway before reading a possibly huge body.
-    validate_bucket(&bucket)?;
-    validate_key(&key)?;
+    validate_bucket(bucket)?;
+    validate_key(key)?;
     let key_id = match headers.get(ENCRYPTION_KEY_HEADER) {
         Some(value) => Some(value.to_str().map_err(|_| {
             ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", format!("{ENCRYPTION_KEY_HEADER} must be printable ASCII"))
@@ -82,7 +92,7 @@ async fn upload(
     file.flush().await.map_err(internal)?;
     drop(file);
 
-    let version = objects.put_file(&bucket, &key, scratch.path(), key_id).await?;
+    let version = objects.put_file(bucket, key, scratch.path(), key_id).await?;
     let body = json!({
         "bucket": version.bucket,
         "key": version.key,
@@ -104,11 +114,17 @@ struct DownloadQuery {
 
 async fn download(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((bucket, key)): Path<(String, String)>,
     Query(query): Query<DownloadQuery>,
-) -> Result<Response, ApiError> {
-    let objects = objects(&state);
-    let version = objects.get(&bucket, &key, query.version_id.as_deref()).await?;
+) -> Result<Response, Response> {
+    resources::authorize(&caller, resources::GET_OBJECT_ACTION, &resources::object_arn(&bucket, &key))?;
+    Ok(send_download(&state, &bucket, &key, query).await.into_response())
+}
+
+async fn send_download(state: &AppState, bucket: &str, key: &str, query: DownloadQuery) -> Result<Response, ApiError> {
+    let objects = objects(state);
+    let version = objects.get(bucket, key, query.version_id.as_deref()).await?;
     // Decrypt and verify completely before the first byte goes out: a corrupt object becomes an
     // error response, never a 200 with wrong bytes.
     let scratch = objects.scratch_file()?;
@@ -132,14 +148,20 @@ struct ListQuery {
 
 async fn list_versions(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(bucket): Path<String>,
     Query(query): Query<ListQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Response> {
     let Some(key) = query.key else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", "Name the object with ?key=..."));
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", "Name the object with ?key=...").into_response());
     };
+    resources::authorize(&caller, resources::GET_OBJECT_ACTION, &resources::object_arn(&bucket, &key))?;
     let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT).clamp(1, DEFAULT_LIST_LIMIT);
-    let versions = objects(&state).versions(&bucket, &key, limit).await?;
+    Ok(list_key_versions(&state, bucket, key, limit).await.into_response())
+}
+
+async fn list_key_versions(state: &AppState, bucket: String, key: String, limit: u32) -> Result<Response, ApiError> {
+    let versions = objects(state).versions(&bucket, &key, limit).await?;
     let listed: Vec<_> = versions
         .iter()
         .enumerate()

@@ -37,7 +37,7 @@ async fn create(server: &TestServer, pipeline: Value) -> String {
 #[tokio::test]
 async fn pipeline_state_and_rule_executions_show_every_condition() {
     on_both_backends(|server| async move {
-        upload_zip(&server.url, "sources", "app.zip", &[("app.txt", "v1")]).await;
+        upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "v1")]).await;
         let mut reads = rule("ReadsSource", "Commands", json!({}));
         reads["commands"] = json!(["grep -q v1 app.txt"]);
         reads["inputArtifacts"] = json!([{ "name": "Src" }]);
@@ -133,7 +133,7 @@ async fn pipeline_state_and_rule_executions_show_every_condition() {
 #[tokio::test]
 async fn override_stage_condition_resumes_the_latest_execution_and_refuses_the_rest() {
     on_both_backends(|server| async move {
-        upload_zip(&server.url, "sources", "app.zip", &[("app.txt", "v1")]).await;
+        upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "v1")]).await;
         let never = rule("Never", "DeploymentWindow", json!({ "Cron": "* * * ? * * 2199" }));
         let conditions = json!({ "beforeEntry": { "conditions": [{ "result": "FAIL", "rules": [never] }] } });
         let older = create(&server, gated("windowed", &["true"], conditions)).await;
@@ -170,7 +170,7 @@ async fn override_stage_condition_resumes_the_latest_execution_and_refuses_the_r
 #[tokio::test]
 async fn overriding_while_the_execution_stops_is_a_conflict() {
     on_both_backends(|server| async move {
-        upload_zip(&server.url, "sources", "app.zip", &[("app.txt", "v1")]).await;
+        upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "v1")]).await;
         let window = rule("Always", "DeploymentWindow", json!({ "Cron": "* * * ? * *" }));
         let conditions = json!({ "onSuccess": { "conditions": [{ "result": "FAIL", "rules": [window] }] } });
         let id = create(&server, gated("busy", &["sleep 2"], conditions)).await;

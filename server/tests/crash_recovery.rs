@@ -123,8 +123,8 @@ async fn sigkill_at_any_point_loses_nothing() {
     let port = free_port();
 
     let sluice = Sluice::start(&data_dir, port).await;
-    common::upload_zip(&sluice.url, "sources", "app.zip", &[("app.txt", "v1")]).await;
     let (key_id, secret) = access_key(&data_dir);
+    common::upload_zip(&sluice.url, &(key_id.clone(), secret.clone()), "sources", "app.zip", &[("app.txt", "v1")]).await;
     let body = json!({ "pipeline": pipeline(&built, &shipped) }).to_string().into_bytes();
     let now = server::auth::sigv4::format_amz_date(common::now_seconds());
     let created = common::signed_request(&sluice.url, "CreatePipeline", body, &key_id, &secret, now).await;

@@ -5,13 +5,14 @@ mod common;
 
 use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus};
 use common::sse::{SseEvent, SseStream};
-use common::{approval_action, commands_action, on_both_backends, upload_zip, v2_pipeline_with_s3_source, TestServer};
+use common::{approval_action, ACCOUNT, REGION, commands_action, on_both_backends, signed_get, signed_http, upload_zip, v2_pipeline_with_s3_source, TestServer};
 use serde_json::json;
+use server::auth::policy::Role;
 use std::time::Duration;
 
 /// Source → Build (a Commands action that logs slowly) → Approve (manual approval `Release`).
 async fn create_pipeline(server: &TestServer, name: &str) {
-    upload_zip(&server.url, "sources", "app.zip", &[("app.txt", "hello")]).await;
+    upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "hello")]).await;
     let stage = |name: &str, actions: Vec<serde_json::Value>| json!({ "name": name, "actions": actions });
     let build = commands_action("Compile", 1, &["echo one", "sleep 0.4", "echo two", "sleep 0.4", "echo three"], "Src", None);
     let declaration = v2_pipeline_with_s3_source(name, "sources", "app.zip", vec![
@@ -56,8 +57,8 @@ async fn approve(server: &TestServer, pipeline: &str, token: &str) {
         .result(result).token(token).send().await.unwrap();
 }
 
-async fn get_json(url: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::get(url).await.unwrap();
+async fn get_json(key: &(String, String), url: &str) -> (u16, serde_json::Value) {
+    let response = signed_get(url, key).await;
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
@@ -65,12 +66,12 @@ async fn get_json(url: &str) -> (u16, serde_json::Value) {
 async fn a_run_streams_live_and_a_reconnect_misses_nothing() {
     on_both_backends(|server| async move {
         let inbox_url = format!("{}/api/v1/approvals/events", server.url);
-        let mut inbox = SseStream::open(&inbox_url, None).await;
+        let mut inbox = SseStream::open(&inbox_url, &server.key, None).await;
         create_pipeline(&server, "live").await;
         let url = format!("{}/api/v1/pipelines/live/events", server.url);
 
         // The whole run up to the approval, read from the start of the outbox.
-        let mut full = SseStream::open(&url, Some(0)).await;
+        let mut full = SseStream::open(&url, &server.key, Some(0)).await;
         let everything = read_until_approval(&mut full).await;
         let ids: Vec<i64> = everything.iter().map(SseEvent::id_number).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase: {ids:?}");
@@ -81,14 +82,14 @@ async fn a_run_streams_live_and_a_reconnect_misses_nothing() {
         }
 
         // A client that dropped after the third event and comes back with its id gets the rest exactly.
-        let mut resumed = SseStream::open(&url, Some(ids[2])).await;
+        let mut resumed = SseStream::open(&url, &server.key, Some(ids[2])).await;
         let rest = read_until_approval(&mut resumed).await;
         assert_eq!(rest, everything[3..].to_vec(), "nothing lost, nothing twice");
 
         // The inbox saw the approval become pending and lists it.
         let requested = read_until_approval(&mut inbox).await;
         assert_eq!(states(&requested), ["Release:STARTED", "Release:WAITING"]);
-        let (status, listed) = get_json(&format!("{}/api/v1/approvals", server.url)).await;
+        let (status, listed) = get_json(&server.key, &format!("{}/api/v1/approvals", server.url)).await;
         assert_eq!(status, 200);
         let approvals = listed["approvals"].as_array().unwrap();
         assert_eq!(approvals.len(), 1, "{listed}");
@@ -103,7 +104,7 @@ async fn a_run_streams_live_and_a_reconnect_misses_nothing() {
             finished.extend(states(&[resumed.next().await]));
         }
         assert_eq!(finished.first().map(String::as_str), Some("Release:SUCCEEDED"), "{finished:?}");
-        let (_, listed) = get_json(&format!("{}/api/v1/approvals", server.url)).await;
+        let (_, listed) = get_json(&server.key, &format!("{}/api/v1/approvals", server.url)).await;
         assert_eq!(listed["approvals"], json!([]));
         // Only approval events reach the inbox: the stage and pipeline events were filtered out.
         assert_eq!(inbox.next_within(Duration::from_millis(300)).await, None);
@@ -121,7 +122,7 @@ async fn an_execution_stream_carries_only_that_execution() {
         let second = server.client.start_pipeline_execution().name("two").send().await.unwrap().pipeline_execution_id().unwrap().to_owned();
 
         let url = format!("{}/api/v1/pipelines/two/executions/{second}/events", server.url);
-        let mut stream = SseStream::open(&url, Some(0)).await;
+        let mut stream = SseStream::open(&url, &server.key, Some(0)).await;
         let first_event = stream.next().await;
         assert_eq!(states(&[first_event.clone()]), ["pipeline:STARTED"]);
         for _ in 0..4 {
@@ -146,7 +147,7 @@ async fn a_commands_log_streams_line_by_line_and_resumes() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         let url = format!("{}/api/v1/action-executions/{compile}/log/events", server.url);
-        let mut stream = SseStream::open(&url, None).await;
+        let mut stream = SseStream::open(&url, &server.key, None).await;
         let mut lines = Vec::new();
         let end = loop {
             let event = stream.next().await;
@@ -163,7 +164,7 @@ async fn a_commands_log_streams_line_by_line_and_resumes() {
         assert_eq!(stream.next_within(Duration::from_secs(1)).await, None, "the stream closes after its end");
 
         // Resuming after the second line sends the lines from the third on, then the end.
-        let mut resumed = SseStream::open(&url, Some(2)).await;
+        let mut resumed = SseStream::open(&url, &server.key, Some(2)).await;
         let mut again = Vec::new();
         loop {
             let event = resumed.next().await;
@@ -181,8 +182,7 @@ async fn a_commands_log_streams_line_by_line_and_resumes() {
 #[tokio::test]
 async fn streams_say_no_to_buffering_and_refuse_bad_input() {
     on_both_backends(|server| async move {
-        let response = reqwest::Client::new()
-            .get(format!("{}/api/v1/events", server.url))
+        let response = signed_http(reqwest::Method::GET, &format!("{}/api/v1/events", server.url), &server.key, Vec::new())
             .header("accept-encoding", "gzip, br")
             .send()
             .await
@@ -194,17 +194,53 @@ async fn streams_say_no_to_buffering_and_refuse_bad_input() {
         assert_eq!(header("content-encoding"), None);
         drop(response);
 
-        let (status, body) = get_json(&format!("{}/api/v1/pipelines/nope/events", server.url)).await;
+        let unsigned = reqwest::get(format!("{}/api/v1/events", server.url)).await.unwrap();
+        assert_eq!(unsigned.status(), 401, "neither signed in nor signed");
+        let body: serde_json::Value = unsigned.json().await.unwrap();
+        assert_eq!(body["__type"], "MissingAuthenticationTokenException");
+        let (status, body) = get_json(&server.key, &format!("{}/api/v1/pipelines/nope/events", server.url)).await;
         assert_eq!((status, body["__type"].as_str()), (400, Some("PipelineNotFoundException")));
-        let (status, body) = get_json(&format!("{}/api/v1/events?after=-3", server.url)).await;
+        let (status, body) = get_json(&server.key, &format!("{}/api/v1/events?after=-3", server.url)).await;
         assert_eq!((status, body["__type"].as_str()), (400, Some("ValidationException")));
-        let bad_header = reqwest::Client::new().get(format!("{}/api/v1/events", server.url)).header("last-event-id", "abc").send().await.unwrap();
+        let events_url = format!("{}/api/v1/events", server.url);
+        let bad_header = signed_http(reqwest::Method::GET, &events_url, &server.key, Vec::new()).header("last-event-id", "abc").send().await.unwrap();
         assert_eq!(bad_header.status(), 400);
-        let (status, body) = get_json(&format!("{}/api/v1/action-executions/missing/log/events", server.url)).await;
+        let (status, body) = get_json(&server.key, &format!("{}/api/v1/action-executions/missing/log/events", server.url)).await;
         assert_eq!((status, body["__type"].as_str()), (400, Some("ActionExecutionNotFoundException")));
         create_pipeline(&server, "known").await;
-        let (status, body) = get_json(&format!("{}/api/v1/pipelines/known/executions/missing/events", server.url)).await;
+        let (status, body) = get_json(&server.key, &format!("{}/api/v1/pipelines/known/executions/missing/events", server.url)).await;
         assert_eq!((status, body["__type"].as_str()), (400, Some("PipelineExecutionNotFoundException")));
+        server
+    })
+    .await;
+}
+
+/// A user denied one pipeline cannot open its streams, and the shared stream and the approvals
+/// list leave its events out.
+#[tokio::test]
+async fn streams_carry_only_pipelines_the_caller_may_read() {
+    on_both_backends(|server| async move {
+        let (_, narrow) = server.client_as("narrow", Role::Viewer).await;
+        let deny = json!({ "Statement": {
+            "Effect": "Deny", "Action": "codepipeline:*", "Resource": format!("arn:aws:codepipeline:{REGION}:{ACCOUNT}:hidden")
+        }});
+        server.engine.store().put_user_policy("narrow", "no-hidden", &deny.to_string()).await.unwrap();
+        create_pipeline(&server, "hidden").await;
+        let mut hidden = SseStream::open(&format!("{}/api/v1/pipelines/hidden/events", server.url), &server.key, Some(0)).await;
+        read_until_approval(&mut hidden).await;
+        create_pipeline(&server, "shown").await;
+
+        let mut everything = SseStream::open(&format!("{}/api/v1/events", server.url), &narrow, Some(0)).await;
+        let seen = read_until_approval(&mut everything).await;
+        assert!(seen.iter().all(|e| e.json()["detail"]["pipeline"] == "shown"), "{seen:?}");
+        let (_, listed) = get_json(&narrow, &format!("{}/api/v1/approvals", server.url)).await;
+        let pipelines: Vec<&str> = listed["approvals"].as_array().unwrap().iter().map(|a| a["pipelineName"].as_str().unwrap()).collect();
+        assert_eq!(pipelines, ["shown"]);
+        let (_, listed) = get_json(&server.key, &format!("{}/api/v1/approvals", server.url)).await;
+        assert_eq!(listed["approvals"].as_array().unwrap().len(), 2, "the admin sees both: {listed}");
+
+        let (status, body) = get_json(&narrow, &format!("{}/api/v1/pipelines/hidden/events", server.url)).await;
+        assert_eq!((status, body["__type"].as_str()), (403, Some("AccessDeniedException")));
         server
     })
     .await;

@@ -14,7 +14,7 @@ const SOURCE_BUCKET: &str = "sources";
 const SOURCE_KEY: &str = "app.zip";
 
 async fn upload_source(server: &TestServer, text: &str) {
-    upload_zip(&server.url, SOURCE_BUCKET, SOURCE_KEY, &[("app.txt", text)]).await;
+    upload_zip(&server.url, &server.key, SOURCE_BUCKET, SOURCE_KEY, &[("app.txt", text)]).await;
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {

@@ -1,7 +1,8 @@
 //! The object upload and download endpoints, against a real server.
 mod common;
 
-use common::{TestServer, BACKENDS};
+use common::{signed_get, signed_http, TestServer, BACKENDS};
+use server::auth::policy::Role;
 use engine::objects::KeyStore;
 use serde_json::Value;
 
@@ -13,7 +14,7 @@ fn key_store(server: &TestServer) -> KeyStore {
 }
 
 async fn put(server: &TestServer, path: &str, body: Vec<u8>, key_id: Option<&str>) -> reqwest::Response {
-    let mut request = reqwest::Client::new().put(format!("{}/objects/{path}", server.url)).body(body);
+    let mut request = signed_http(reqwest::Method::PUT, &format!("{}/objects/{path}", server.url), &server.key, body);
     if let Some(id) = key_id {
         request = request.header("x-sluice-encryption-key-id", id);
     }
@@ -21,7 +22,7 @@ async fn put(server: &TestServer, path: &str, body: Vec<u8>, key_id: Option<&str
 }
 
 async fn get(server: &TestServer, path: &str) -> reqwest::Response {
-    reqwest::get(format!("{}/objects/{path}", server.url)).await.expect("server answers")
+    signed_get(&format!("{}/objects/{path}", server.url), &server.key).await
 }
 
 fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
@@ -123,5 +124,40 @@ async fn mistakes_get_s3_style_errors() {
     assert_eq!((status, code.as_str()), (400, "InvalidArgument"));
     let (status, code, _) = error_of(get(&server, "sources").await).await;
     assert_eq!((status, code.as_str()), (400, "InvalidArgument"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn objects_need_a_signature_and_the_permission() {
+    let server = TestServer::start(BACKENDS[0]).await;
+    let url = format!("{}/objects/sources/app.zip", server.url);
+    let (status, code, message) = error_of(reqwest::Client::new().put(&url).body("x").send().await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (401, "MissingAuthenticationTokenException"), "an unsigned upload");
+    assert!(message.contains("Signature Version 4"), "{message}");
+    assert_eq!(reqwest::get(&url).await.unwrap().status(), 401, "an unsigned download");
+
+    let (_, viewer) = server.client_as("viewer", Role::Viewer).await;
+    let (status, code, message) = error_of(signed_http(reqwest::Method::PUT, &url, &viewer, b"x".to_vec()).send().await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (403, "AccessDeniedException"), "a Viewer's upload");
+    assert!(message.contains("sluice:PutObject on resource: arn:aws:s3:::sources/app.zip"), "{message}");
+    assert_eq!(put(&server, "sources/app.zip", b"zip".to_vec(), None).await.status(), 201, "the admin's upload");
+    let fetched = signed_get(&url, &viewer).await;
+    assert_eq!(fetched.status(), 200, "a Viewer may download");
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"zip");
+
+    // A body other than the one signed is not stored, nor is a request signed with a wrong secret.
+    let swapped = signed_http(reqwest::Method::PUT, &url, &server.key, b"signed".to_vec()).body("swapped").send().await.unwrap();
+    assert_eq!(swapped.status(), 400, "{}", swapped.text().await.unwrap());
+    let wrong_secret = (server.key.0.clone(), "not-the-secret".to_owned());
+    let (status, code, _) = error_of(signed_http(reqwest::Method::PUT, &url, &wrong_secret, b"x".to_vec()).send().await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (403, "InvalidSignatureException"));
+    assert_eq!(signed_get(&url, &viewer).await.bytes().await.unwrap().as_ref(), b"zip", "still the admin's upload");
+
+    // Uploads are in the audit trail, refused ones included; downloads are reads and are not.
+    let filter = engine::store::audit::AuditFilter { event_name: Some("PutObject".into()), ..Default::default() };
+    let uploads = server.engine.store().list_audit(&filter).await.unwrap();
+    let outcomes: Vec<(&str, &str)> = uploads.iter().rev().map(|r| (r.user_arn.rsplit('/').next().unwrap(), r.outcome.as_str())).collect();
+    assert_eq!(outcomes, [("viewer", "Failure"), ("tester", "Success"), ("tester", "Failure")], "the wrong secret is not a user's call");
+    assert!(uploads.iter().all(|r| r.record.contains(r#""bucketName":"sources""#)), "{uploads:?}");
     server.stop().await;
 }

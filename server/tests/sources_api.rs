@@ -19,12 +19,8 @@ async fn upload(server: &TestServer, text: &str) -> String {
     std::fs::write(dir.join("app.txt"), text).unwrap();
     let zip = dir.with_extension("zip");
     engine::objects::artifacts::pack_dir(&dir, &zip).await.unwrap();
-    let response = reqwest::Client::new()
-        .put(format!("{}/objects/{BUCKET}/{KEY}", server.url))
-        .body(std::fs::read(&zip).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let url = format!("{}/objects/{BUCKET}/{KEY}", server.url);
+    let response = common::signed_http(reqwest::Method::PUT, &url, &server.key, std::fs::read(&zip).unwrap()).send().await.unwrap();
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.unwrap();
     body["versionId"].as_str().unwrap().to_owned()
@@ -231,8 +227,8 @@ async fn list_rule_types_describes_the_catalogue() {
     server.stop().await;
 }
 
-async fn get_json(url: &str) -> (u16, Value) {
-    let response = reqwest::get(url).await.unwrap();
+async fn get_json(key: &(String, String), url: &str) -> (u16, Value) {
+    let response = common::signed_get(url, key).await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
@@ -249,7 +245,7 @@ async fn an_actions_log_reads_over_http_in_pages() {
         let id = run.action_execution_id().unwrap();
         let base = format!("{}/api/v1/action-executions/{id}/log", server.url);
 
-        let (status, all) = get_json(&base).await;
+        let (status, all) = get_json(&server.key, &base).await;
         assert_eq!(status, 200);
         let lines = all["lines"].as_array().unwrap();
         let texts: Vec<&str> = lines.iter().map(|l| l["text"].as_str().unwrap()).collect();
@@ -260,19 +256,19 @@ async fn an_actions_log_reads_over_http_in_pages() {
         assert_eq!(all["next"], numbers.len() as i64);
 
         // Paging: one line after the first, then nothing after the last.
-        let (_, page) = get_json(&format!("{base}?after=1&limit=1")).await;
+        let (_, page) = get_json(&server.key, &format!("{base}?after=1&limit=1")).await;
         assert_eq!(page["lines"].as_array().unwrap().len(), 1);
         assert_eq!(page["lines"][0]["n"], 2);
         assert_eq!(page["lines"][0]["text"], texts[1]);
         assert_eq!(page["next"], 2);
-        let (_, end) = get_json(&format!("{base}?after={}", numbers.len())).await;
+        let (_, end) = get_json(&server.key, &format!("{base}?after={}", numbers.len())).await;
         assert_eq!(end["lines"].as_array().unwrap().len(), 0);
         assert_eq!(end["next"], numbers.len() as i64);
 
-        let (status, missing) = get_json(&format!("{}/api/v1/action-executions/no-such-action/log", server.url)).await;
+        let (status, missing) = get_json(&server.key, &format!("{}/api/v1/action-executions/no-such-action/log", server.url)).await;
         assert_eq!(status, 404);
         assert_eq!(missing["__type"], "ActionExecutionNotFoundException");
-        let (status, bad) = get_json(&format!("{base}?limit=0")).await;
+        let (status, bad) = get_json(&server.key, &format!("{base}?limit=0")).await;
         assert_eq!(status, 400);
         assert_eq!(bad["__type"], "InvalidArgument");
         server

@@ -1,6 +1,7 @@
 //! `/approvals`: every manual approval waiting for an answer, across all pipelines, live; approve
 //! or reject each with a comment. `?order=newest` lists the newest requests first.
 use leptos::prelude::*;
+use std::collections::HashMap;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -17,6 +18,9 @@ pub fn ApprovalsPage() -> impl IntoView {
     let answered = RwSignal::new(0u64);
     let inbox = Resource::new(move || (ticks.get(), answered.get()), |_| approval_inbox());
     let error = RwSignal::new(None::<String>);
+    // Comments typed so far, by approval token: the inbox is refetched (a stream event, a reconnect,
+    // the fallback poll) and its cards drawn anew while someone may be typing.
+    let drafts = StoredValue::new(HashMap::<String, String>::new());
 
     view! {
         <Title text="Approvals"/>
@@ -45,7 +49,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                         let now_ms = inbox.now_ms;
                         items
                             .into_iter()
-                            .map(|item| view! { <ApprovalCard item now_ms answered error/> })
+                            .map(|item| view! { <ApprovalCard item now_ms answered error drafts/> })
                             .collect_view()
                             .into_any()
                     }
@@ -57,8 +61,22 @@ pub fn ApprovalsPage() -> impl IntoView {
 }
 
 #[component]
-fn ApprovalCard(item: InboxItem, now_ms: i64, answered: RwSignal<u64>, error: RwSignal<Option<String>>) -> impl IntoView {
-    let comment = RwSignal::new(String::new());
+fn ApprovalCard(
+    item: InboxItem,
+    now_ms: i64,
+    answered: RwSignal<u64>,
+    error: RwSignal<Option<String>>,
+    drafts: StoredValue<HashMap<String, String>>,
+) -> impl IntoView {
+    let comment = RwSignal::new(drafts.with_value(|d| d.get(&item.token).cloned().unwrap_or_default()));
+    let draft_key = item.token.clone();
+    let keep_draft = move |ev| {
+        let text = event_target_value(&ev);
+        drafts.update_value(|d| {
+            d.insert(draft_key.clone(), text.clone());
+        });
+        comment.set(text);
+    };
     let key = StoredValue::new((item.pipeline.clone(), item.stage.clone(), item.action.clone(), item.token.clone()));
     let answer = move |approve: bool| {
         let (pipeline, stage, action, token) = key.get_value();
@@ -83,7 +101,7 @@ fn ApprovalCard(item: InboxItem, now_ms: i64, answered: RwSignal<u64>, error: Rw
             {item.custom_data.map(|data| view! { <p class="custom-data">{data}</p> })}
             {item.external_link.map(|link| view! { <a href=link.clone() target="_blank" rel="noopener">{link.clone()}</a> })}
             <div class="approval-form">
-                <input type="text" placeholder="Comment" data-testid="approval-comment" bind:value=comment/>
+                <input type="text" placeholder="Comment" data-testid="approval-comment" prop:value=comment on:input=keep_draft/>
                 <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button>
                 <button class="button danger" data-testid="reject" on:click=move |_| answer(false)>"Reject"</button>
             </div>

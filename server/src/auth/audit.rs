@@ -125,13 +125,28 @@ pub fn form_parameters(body: &[u8]) -> Value {
     Value::Object(members.collect())
 }
 
-/// `/api/create_pipeline12345` (a server function's path) as `CreatePipeline`.
+/// Server functions that do what one API operation does, recorded under the operation's name so
+/// the trail reads the same whichever way a change was made.
+const UI_OPERATIONS: &[(&str, &str)] = &[
+    ("AnswerApproval", "PutApprovalResult"),
+    ("StartRun", "StartPipelineExecution"),
+    ("StopRun", "StopPipelineExecution"),
+    ("RetryRunStage", "RetryStageExecution"),
+];
+
+/// `/api/create_pipeline12345` (a server function's path) as `CreatePipeline`;
+/// `/api/answer_approval123` as `PutApprovalResult` (see `UI_OPERATIONS`).
 pub fn ui_event_name(path: &str) -> String {
     let name = path.rsplit('/').next().unwrap_or_default().trim_end_matches(|c: char| c.is_ascii_digit());
-    name.split('_')
+    let name: String = name
+        .split('_')
         .filter(|word| !word.is_empty())
         .map(|word| word[..1].to_ascii_uppercase() + &word[1..])
-        .collect()
+        .collect();
+    match UI_OPERATIONS.iter().find(|(ui, _)| *ui == name) {
+        Some((_, operation)) => (*operation).to_owned(),
+        None => name,
+    }
 }
 
 pub fn is_read_only(operation: &str) -> bool {
@@ -168,6 +183,7 @@ mod tests {
         assert_eq!(form_parameters(body), json!({ "json": { "name": "web", "password": "p" }, "note": "hi" }));
         assert_eq!(masked(&form_parameters(body))["json"]["password"], MASK);
         assert_eq!(ui_event_name("/api/create_pipeline17627"), "CreatePipeline");
+        assert_eq!(ui_event_name("/api/answer_approval4411"), "PutApprovalResult");
     }
 
     #[test]

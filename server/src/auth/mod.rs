@@ -4,6 +4,7 @@ pub mod audit;
 pub mod commands;
 pub mod operations;
 pub mod policy;
+pub mod resources;
 pub mod secrets;
 pub mod session;
 pub mod sigv4;
@@ -69,6 +70,12 @@ pub fn user_arn(account: &Account, user_name: &str) -> String {
 
 /// Checks a CodePipeline API request's signature and returns who signed it.
 pub async fn authenticate(store: &Store, account: &Account, request: &sigv4::SignedRequest<'_>) -> Result<Caller, ApiError> {
+    authenticate_payload(store, account, request, &sigv4::payload_hash(request.body)).await
+}
+
+/// `authenticate` for a request whose body is streamed: the signature covers `payload_hash`,
+/// which the caller must check against the body itself.
+pub async fn authenticate_payload(store: &Store, account: &Account, request: &sigv4::SignedRequest<'_>, payload_hash: &str) -> Result<Caller, ApiError> {
     let refuse = |err: sigv4::SigV4Error| ApiError::new(err.exception(), err.message());
     let claim = sigv4::parse_authorization(request.headers).map_err(refuse)?;
     let unrecognized = || ApiError::new("UnrecognizedClientException", "The security token included in the request is invalid.");
@@ -78,7 +85,7 @@ pub async fn authenticate(store: &Store, account: &Account, request: &sigv4::Sig
         Err(err) => return Err(err.into()),
     };
     let now = engine::store::now_ms() / 1000;
-    sigv4::verify(&claim, &key.secret_access_key, &account.region, request, now).map_err(refuse)?;
+    sigv4::verify(&claim, &key.secret_access_key, &account.region, request, payload_hash, now).map_err(refuse)?;
     Ok(Caller::load(store, account, &key.user_name, Some(key.access_key_id)).await?)
 }
 

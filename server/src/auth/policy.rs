@@ -56,22 +56,24 @@ impl Role {
         Role::ALL.into_iter().find(|role| role.name().eq_ignore_ascii_case(name))
     }
 
-    /// The role's policy. Only Admin gets Sluice's own actions (users, the audit trail).
+    /// The role's policy. Every role may read objects and Editor may upload them; only Admin gets
+    /// Sluice's other own actions (users, the audit trail).
     pub fn policy(self) -> Policy {
         let document = match self {
             Role::Admin => serde_json::json!({ "Statement": { "Effect": "Allow", "Action": "*", "Resource": "*" } }),
             // Authors and runs pipelines; answering approvals is the Approver's part.
             Role::Editor => serde_json::json!({ "Statement": [
-                { "Effect": "Allow", "Action": "codepipeline:*", "Resource": "*" },
+                { "Effect": "Allow", "Action": ["codepipeline:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
                 { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
             ]}),
             // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
             Role::Approver => serde_json::json!({ "Statement": { "Effect": "Allow", "Resource": "*", "Action": [
                 "codepipeline:GetPipeline", "codepipeline:GetPipelineState", "codepipeline:GetPipelineExecution",
-                "codepipeline:ListPipelineExecutions", "codepipeline:ListPipelines", "codepipeline:PutApprovalResult"
+                "codepipeline:ListPipelineExecutions", "codepipeline:ListPipelines", "codepipeline:PutApprovalResult",
+                "sluice:GetObject"
             ]}}),
             Role::Viewer => serde_json::json!({ "Statement": {
-                "Effect": "Allow", "Action": ["codepipeline:Get*", "codepipeline:List*"], "Resource": "*"
+                "Effect": "Allow", "Action": ["codepipeline:Get*", "codepipeline:List*", "sluice:GetObject"], "Resource": "*"
             }}),
         };
         Policy::from_value(&document).expect("built-in policies parse")

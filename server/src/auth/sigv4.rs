@@ -1,7 +1,8 @@
 //! AWS Signature Version 4 verification for the CodePipeline API.
 //!
 //! The server recomputes the signature the client should have made with the stored secret and
-//! compares; the body is hashed here, never taken from a header, so a changed body fails.
+//! compares. The payload hash it signs is computed from the body, or, for streamed uploads, taken
+//! from `x-amz-content-sha256` and checked against the body as it arrives (see `auth::resources`).
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -100,8 +101,14 @@ pub fn parse_authorization(headers: &axum::http::HeaderMap) -> Result<Claim, Sig
     })
 }
 
-/// Checks the claim's scope, the request's date against `now` (epoch seconds) and the signature.
-pub fn verify(claim: &Claim, secret: &str, region: &str, request: &SignedRequest, now: i64) -> Result<(), SigV4Error> {
+/// The hex SHA-256 of a body, as the canonical request and `x-amz-content-sha256` carry it.
+pub fn payload_hash(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
+/// Checks the claim's scope, the request's date against `now` (epoch seconds) and the signature
+/// made over `payload_hash` (the request's body is not read here).
+pub fn verify(claim: &Claim, secret: &str, region: &str, request: &SignedRequest, payload_hash: &str, now: i64) -> Result<(), SigV4Error> {
     if claim.service != SERVICE {
         return Err(SigV4Error::Invalid(format!("Credential should be scoped to correct service: '{SERVICE}'.")));
     }
@@ -137,7 +144,7 @@ pub fn verify(claim: &Claim, secret: &str, region: &str, request: &SignedRequest
     }
     let scope = format!("{}/{}/{}/aws4_request", claim.scope_date, claim.region, claim.service);
     let string_to_sign =
-        format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request(claim, request))));
+        format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request(claim, request, payload_hash))));
     let key = signing_key(secret, &claim.scope_date, &claim.region, &claim.service);
     let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes keys of any length");
     mac.update(string_to_sign.as_bytes());
@@ -168,13 +175,13 @@ pub fn authorization_header(access_key_id: &str, secret: &str, region: &str, req
     };
     let scope = format!("{scope_date}/{region}/{SERVICE}/aws4_request");
     let string_to_sign =
-        format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request(&claim, request))));
+        format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request(&claim, request, &payload_hash(request.body)))));
     let key = signing_key(secret, &scope_date, region, SERVICE);
     let signature = hex::encode(hmac(&key, string_to_sign.as_bytes()));
     format!("{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={}, Signature={signature}", signed.join(";"))
 }
 
-fn canonical_request(claim: &Claim, request: &SignedRequest) -> String {
+fn canonical_request(claim: &Claim, request: &SignedRequest, payload_hash: &str) -> String {
     let headers: String = claim
         .signed_headers
         .iter()
@@ -189,12 +196,11 @@ fn canonical_request(claim: &Claim, request: &SignedRequest) -> String {
         })
         .collect();
     format!(
-        "{}\n{}\n{}\n{headers}\n{}\n{}",
+        "{}\n{}\n{}\n{headers}\n{}\n{payload_hash}",
         request.method,
         canonical_path(request.path),
         canonical_query(request.query),
         claim.signed_headers.join(";"),
-        hex::encode(Sha256::digest(request.body))
     )
 }
 
@@ -351,7 +357,7 @@ mod tests {
             signed_headers: vec!["content-type".into(), "host".into(), "x-amz-date".into()],
             signature: String::new(),
         };
-        let canonical = canonical_request(&claim, &request);
+        let canonical = canonical_request(&claim, &request, &payload_hash(b""));
         assert_eq!(
             hex::encode(Sha256::digest(&canonical)),
             "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59"

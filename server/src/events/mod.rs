@@ -10,7 +10,9 @@
 //! Each event's `id` is its outbox id (a log line's number for logs) and its data the
 //! EventBridge-shaped JSON. A client resumes with `Last-Event-ID` (browsers send it on reconnect)
 //! or `?after=ID` (a page that has just loaded state up to ID); without either a stream starts
-//! with the next event. Comments every 15 s keep proxies from closing an idle stream;
+//! with the next event. Streams and the approvals list carry only events of pipelines the caller
+//! may read (`codepipeline:GetPipelineState`); asking for one pipeline's, execution's or action's
+//! stream without that permission is refused. Comments every 15 s keep proxies from closing an idle stream;
 //! `X-Accel-Buffering: no` asks nginx not to hold events back. Bad input answers in the
 //! CodePipeline error shape.
 mod feed;
@@ -20,13 +22,14 @@ pub use feed::{Feed, Filter};
 pub use log_stream::{LogFollower, LogItem};
 
 use crate::api::ApiError;
+use crate::auth::{resources, Caller};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use engine::store::events::StoredEvent;
 use engine::StoreError;
 use futures_util::Stream;
@@ -50,41 +53,58 @@ struct Resume {
     after: Option<String>,
 }
 
-async fn all_events(State(state): State<AppState>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
-    outbox_stream(state, Filter::All, &headers, resume).await
+async fn all_events(State(state): State<AppState>, Extension(caller): Extension<Caller>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+    outbox_stream(state, caller, Filter::All, &headers, resume).await
 }
 
-async fn pipeline_events(State(state): State<AppState>, Path(name): Path<String>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+async fn pipeline_events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    Query(resume): Query<Resume>,
+) -> Response {
+    if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &name) {
+        return refused;
+    }
     if let Err(err) = state.engine.pipeline(&name, None).await {
         return error_response(err.into());
     }
-    outbox_stream(state, Filter::Pipeline(name), &headers, resume).await
+    outbox_stream(state, caller, Filter::Pipeline(name), &headers, resume).await
 }
 
 async fn execution_events(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path((name, id)): Path<(String, String)>,
     headers: HeaderMap,
     Query(resume): Query<Resume>,
 ) -> Response {
+    if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &name) {
+        return refused;
+    }
     if let Err(err) = state.engine.execution(&name, &id).await {
         return error_response(err.into());
     }
-    outbox_stream(state, Filter::Execution(id), &headers, resume).await
+    outbox_stream(state, caller, Filter::Execution(id), &headers, resume).await
 }
 
-async fn approval_events(State(state): State<AppState>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
-    outbox_stream(state, Filter::Approvals, &headers, resume).await
+async fn approval_events(State(state): State<AppState>, Extension(caller): Extension<Caller>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+    outbox_stream(state, caller, Filter::Approvals, &headers, resume).await
 }
 
-async fn pending_approvals(State(state): State<AppState>) -> Response {
+async fn pending_approvals(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Response {
     match state.engine.pending_approvals().await {
-        Ok(approvals) => Json(serde_json::json!({ "approvals": approvals })).into_response(),
+        Ok(approvals) => {
+            let readable: Vec<_> =
+                approvals.into_iter().filter(|a| resources::may_read_pipeline(&caller, &state.engine, &a.pipeline_name)).collect();
+            Json(serde_json::json!({ "approvals": readable })).into_response()
+        }
         Err(err) => error_response(err.into()),
     }
 }
 
-async fn outbox_stream(state: AppState, filter: Filter, headers: &HeaderMap, resume: Resume) -> Response {
+async fn outbox_stream(state: AppState, caller: Caller, filter: Filter, headers: &HeaderMap, resume: Resume) -> Response {
     let after = match resume_point(headers, resume) {
         Ok(after) => after,
         Err(err) => return error_response(err),
@@ -94,25 +114,39 @@ async fn outbox_stream(state: AppState, filter: Filter, headers: &HeaderMap, res
         Ok(feed) => feed,
         Err(err) => return error_response(err.into()),
     };
-    let events = futures_util::stream::unfold(feed, |mut feed| async move {
-        let item = feed.next().await?;
-        Some((item.map(outbox_event), feed))
+    let events = futures_util::stream::unfold((feed, caller, state.engine), |(mut feed, caller, engine)| async move {
+        loop {
+            let item = feed.next().await?;
+            // Checked per event: the caller's permission may cover only some pipelines.
+            if let Ok(event) = &item {
+                if !resources::may_read_pipeline(&caller, &engine, &event.pipeline_name) {
+                    continue;
+                }
+            }
+            return Some((item.map(outbox_event), (feed, caller, engine)));
+        }
     });
     sse(events)
 }
 
-async fn log_events(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+async fn log_events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(resume): Query<Resume>,
+) -> Response {
     let after = match resume_point(&headers, resume) {
         Ok(after) => after.unwrap_or(0),
         Err(err) => return error_response(err),
     };
-    let exists = match state.engine.store().conn().await {
-        Ok(mut conn) => engine::store::executions::action(&mut conn, &id).await.map(|row| row.is_some()),
-        Err(err) => Err(err),
-    };
-    match exists {
-        Ok(true) => {}
-        Ok(false) => return error_response(ApiError::new("ActionExecutionNotFoundException", format!("No action execution with id '{id}'."))),
+    match resources::action_pipeline(&state.engine, &id).await {
+        Ok(Some(pipeline)) => {
+            if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &pipeline) {
+                return refused;
+            }
+        }
+        Ok(None) => return error_response(ApiError::new("ActionExecutionNotFoundException", format!("No action execution with id '{id}'."))),
         Err(err) => return error_response(err.into()),
     }
     let follower = LogFollower::new(state.engine.clone(), id, after);

@@ -103,6 +103,33 @@ pub async fn signed_request(url: &str, operation: &str, body: Vec<u8>, key_id: &
     send(url, headers, body).await
 }
 
+/// A request to Sluice's own resources (`/objects/...`, `/api/v1/...`) signed with SigV4 as the
+/// `(id, secret)` key, the body's hash in `x-amz-content-sha256` as S3 clients send it.
+pub fn signed_http(method: reqwest::Method, url: &str, key: &(String, String), body: Vec<u8>) -> reqwest::RequestBuilder {
+    let parsed = reqwest::Url::parse(url).expect("a valid URL");
+    let host = format!("{}:{}", parsed.host_str().unwrap_or_default(), parsed.port_or_known_default().unwrap_or(80));
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("host", host.parse().unwrap());
+    headers.insert("x-amz-date", server::auth::sigv4::format_amz_date(now_seconds()).parse().unwrap());
+    headers.insert("x-amz-content-sha256", server::auth::sigv4::payload_hash(&body).parse().unwrap());
+    let request = server::auth::sigv4::SignedRequest {
+        method: method.as_str(),
+        path: parsed.path(),
+        query: parsed.query().unwrap_or_default(),
+        headers: &headers,
+        body: &body,
+    };
+    let signed = ["host", "x-amz-content-sha256", "x-amz-date"];
+    let authorization = server::auth::sigv4::authorization_header(&key.0, &key.1, REGION, &request, &signed);
+    headers.insert("authorization", authorization.parse().unwrap());
+    reqwest::Client::new().request(method, url).headers(headers).body(body)
+}
+
+/// A signed GET as `key`, sent.
+pub async fn signed_get(url: &str, key: &(String, String)) -> reqwest::Response {
+    signed_http(reqwest::Method::GET, url, key, Vec::new()).send().await.expect("server answers")
+}
+
 async fn send(url: &str, headers: reqwest::header::HeaderMap, body: Vec<u8>) -> RawAnswer {
     let response = reqwest::Client::new()
         .post(format!("{url}/"))
@@ -237,7 +264,8 @@ pub fn sdk_pipeline(name: &str) -> aws_sdk_codepipeline::types::PipelineDeclarat
 }
 
 /// Zips `files` and uploads the zip as a new version of `bucket/key` in Sluice's object store.
-pub async fn upload_zip(url: &str, bucket: &str, key: &str, files: &[(&str, &str)]) {
+/// Signed with `signer`, an `(id, secret)` access key allowed to upload.
+pub async fn upload_zip(url: &str, signer: &(String, String), bucket: &str, key: &str, files: &[(&str, &str)]) {
     let dir = std::env::temp_dir().join(format!("sluice-upload-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     for (name, text) in files {
@@ -245,9 +273,7 @@ pub async fn upload_zip(url: &str, bucket: &str, key: &str, files: &[(&str, &str
     }
     let zip = dir.with_extension("zip");
     engine::objects::artifacts::pack_dir(&dir, &zip).await.unwrap();
-    let response = reqwest::Client::new()
-        .put(format!("{url}/objects/{bucket}/{key}"))
-        .body(std::fs::read(&zip).unwrap())
+    let response = signed_http(reqwest::Method::PUT, &format!("{url}/objects/{bucket}/{key}"), signer, std::fs::read(&zip).unwrap())
         .send()
         .await
         .unwrap();
