@@ -111,6 +111,11 @@ impl Runtime {
         self.finished.lock().unwrap_or_else(|e| e.into_inner()).remove(pipeline).unwrap_or_default()
     }
 
+    /// When a lease taken or renewed at `now` runs out.
+    pub fn lease_until(&self, now: i64) -> i64 {
+        now + self.config.lease_ttl.as_millis() as i64
+    }
+
     /// Serialises this process's decisions per pipeline (the database lock does it across processes).
     pub fn pipeline_lock(&self, pipeline: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.pipeline_locks.lock().unwrap_or_else(|e| e.into_inner());
@@ -233,7 +238,7 @@ impl Engine {
     }
 
     async fn renew_leases(&self) -> Result<()> {
-        let until = now_ms() + self.runtime.config.lease_ttl.as_millis() as i64;
+        let until = self.runtime.lease_until(now_ms());
         let running: Vec<String> = self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
         let mut conn = self.store.conn().await?;
         crate::store::executions::renew_leases(&mut conn, &self.runtime.node_id, &running, until).await?;
@@ -366,7 +371,7 @@ impl Tick {
             error_code: None,
             error_message: None,
             lease_owner: Some(self.engine.runtime.node_id.clone()),
-            lease_expires_ms: Some(self.now + self.engine.runtime.config.lease_ttl.as_millis() as i64),
+            lease_expires_ms: Some(self.engine.runtime.lease_until(self.now)),
             claims: 1,
             input: Value::Null,
             output: json!({}),
@@ -423,7 +428,7 @@ impl Tick {
             token: None,
             expires_ms: None,
             lease_owner: Some(self.engine.runtime.node_id.clone()),
-            lease_expires_ms: Some(self.now + self.engine.runtime.config.lease_ttl.as_millis() as i64),
+            lease_expires_ms: Some(self.engine.runtime.lease_until(self.now)),
             claims: 1,
             input: Value::Null,
             output: json!({}),

@@ -130,7 +130,7 @@ impl Engine {
 
     /// Claims a rule whose lease ran out; false when another node got there first.
     pub(crate) async fn claim_rule(&self, rule: &RuleRow, now: i64) -> Result<bool> {
-        let until = now + self.runtime.config.lease_ttl.as_millis() as i64;
+        let until = self.runtime.lease_until(now);
         let mut conn = self.store.conn().await?;
         Ok(condition_rows::claim_rule(&mut conn, &rule.rule_execution_id, &self.runtime.node_id, until, now).await?)
     }

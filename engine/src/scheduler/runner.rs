@@ -274,7 +274,7 @@ impl Engine {
 
     /// Claims an action whose lease ran out; false when another node got there first.
     pub(crate) async fn claim(&self, action: &ActionRow, now: i64) -> Result<bool> {
-        let until = now + self.runtime.config.lease_ttl.as_millis() as i64;
+        let until = self.runtime.lease_until(now);
         self.store.claim_action(&action.action_execution_id, &self.runtime.node_id, until, now).await.map_err(Into::into)
     }
 
