@@ -12,12 +12,43 @@ pub struct CurrentUser {
     pub arn: String,
     pub can_create_pipelines: bool,
     pub can_read_audit: bool,
+    /// May list users (Admins): the header shows the Users link.
+    pub can_manage_users: bool,
 }
 
 /// The policy check of the signed-in user: `(IAM action, resource ARN) -> allowed`.
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
 pub struct Permissions(pub std::sync::Arc<dyn Fn(&str, &str) -> bool + Send + Sync>);
+
+/// A boxed future, so `Accounts` can be a trait object.
+#[cfg(feature = "ssr")]
+pub type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// What the admin and account pages need from the server's identity module (password hashing,
+/// key generation, IAM's naming rules, the policy parser), provided as context as `Permissions`
+/// is. Errors are messages fit to show.
+#[cfg(feature = "ssr")]
+pub trait Accounts: Send + Sync {
+    /// Creates a user; returns the password (generated when `password` is `None`).
+    fn create_user<'a>(&'a self, name: &'a str, role: &'a str, password: Option<String>) -> Pending<'a, String>;
+    /// Replaces a user's password after checking `current`, when given.
+    fn change_password<'a>(&'a self, name: &'a str, current: Option<String>, new: String) -> Pending<'a, ()>;
+    /// A new key for the user: `(access key id, secret)`.
+    fn create_access_key<'a>(&'a self, user_name: &'a str) -> Pending<'a, (String, String)>;
+    fn create_group<'a>(&'a self, name: &'a str, role: Option<&'a str>) -> Pending<'a, ()>;
+    /// The built-in role's canonical name, or why `role` is none.
+    fn role_name(&self, role: &str) -> Result<&'static str, String>;
+    /// Why a policy document would be refused, if it would.
+    fn check_policy(&self, document: &str) -> Result<(), String>;
+}
+
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct AccountsHandle(pub std::sync::Arc<dyn Accounts>);
+
+/// The built-in role names, for the pages' pickers.
+pub const ROLES: [&str; 4] = ["Admin", "Editor", "Approver", "Viewer"];
 
 #[server]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {

@@ -22,6 +22,7 @@ use leptos_router::{
 
 use components::header::Header;
 use pages::{
+    admin::{AccountPage, GroupsPage, UserPage, UsersPage},
     approvals::ApprovalsPage,
     audit::AuditPage,
     compare::ComparePage,
@@ -80,6 +81,10 @@ pub fn App() -> impl IntoView {
                     // first byte is sent, and a pipeline page is small enough not to need streaming.
                     <Route path=path!("/pipelines/:name") view=PipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/admin/users") view=UsersPage/>
+                    <Route path=path!("/admin/users/:name") view=UserPage/>
+                    <Route path=path!("/admin/groups") view=GroupsPage/>
+                    <Route path=path!("/account") view=AccountPage/>
                     <Route path=path!("/pipelines/:name/edit") view=EditPipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
                     <Route path=path!("/pipelines/:name/history") view=HistoryPage/>

@@ -18,6 +18,9 @@ pub enum Command {
     /// Manage users (they sign in with a password and own access keys).
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage groups: their members get the group's role and inline policies.
+    #[command(subcommand)]
+    Group(GroupCommand),
     /// Manage access keys, which sign CodePipeline API requests (SigV4).
     #[command(subcommand)]
     Key(KeyCommand),
@@ -65,6 +68,46 @@ pub enum UserCommand {
         name: String,
         policy_name: String,
         file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum GroupCommand {
+    /// Create a group, optionally with a built-in role its members get.
+    Create {
+        name: String,
+        /// Built-in role: Admin, Editor, Approver or Viewer; none grants only the group's policies.
+        #[arg(long)]
+        role: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Make a user a member of a group.
+    AddUser {
+        group: String,
+        user: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Take a user out of a group.
+    RemoveUser {
+        group: String,
+        user: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Attach (or replace) an inline IAM policy, read from a JSON file, to a group.
+    PutPolicy {
+        name: String,
+        policy_name: String,
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List groups with their role and members.
+    List {
         #[command(flatten)]
         store: StoreArgs,
     },

@@ -77,6 +77,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
     let state = AppState { engine, config: Arc::new(config), leptos_options };
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
+    let accounts = app::auth::AccountsHandle(Arc::new(auth::accounts::StoreAccounts(state.engine.store().clone())));
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router())
@@ -89,6 +90,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
             routes,
             move || {
                 provide_context(context_state.engine.clone());
+                provide_context(accounts.clone());
                 auth::session::provide_user_context();
             },
             {

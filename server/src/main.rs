@@ -10,6 +10,7 @@ async fn main() -> anyhow::Result<()> {
         server::config::Command::Kms(command) => server::kms(command),
         server::config::Command::User(command) => server::auth::commands::user(command).await,
         server::config::Command::Key(command) => server::auth::commands::key(command).await,
+        server::config::Command::Group(command) => server::auth::commands::group(command).await,
         server::config::Command::Audit(command) => server::auth::commands::audit(command).await,
     }
 }

@@ -23,12 +23,15 @@ pub fn Header() -> impl IntoView {
                     <Transition fallback=|| ()>
                         {move || user.get().and_then(Result::ok).filter(|u| u.can_read_audit).map(|_| view! { <A href="/audit">"Audit"</A> })}
                     </Transition>
+                    <Transition fallback=|| ()>
+                        {move || user.get().and_then(Result::ok).filter(|u| u.can_manage_users).map(|_| view! { <A href="/admin/users"><span data-testid="admin-link">"Users"</span></A> })}
+                    </Transition>
                     <A href="/approvals">"Approvals"<ApprovalCount/></A>
                 </nav>
                 <Transition fallback=|| ()>
                     {move || user.get().and_then(Result::ok).map(|u| view! {
                         <form class="signed-in" method="post" action="/signout">
-                            <span class="muted" data-testid="signed-in-user" title=u.arn.clone()>{u.name.clone()}</span>
+                            <a class="muted" href="/account" data-testid="signed-in-user" title=u.arn.clone()>{u.name.clone()}</a>
                             <button type="submit" class="button small ghost" data-testid="sign-out">"Sign out"</button>
                         </form>
                     })}

@@ -1,6 +1,6 @@
 //! Users, their access keys and their inline policies. Hashing, key generation and policy
 //! evaluation live in the server's auth module; this layer only keeps the rows.
-use super::{conflict_on_unique, now_ms, Result, Store, StoreError};
+use super::{conflict_on_unique, found, now_ms, Result, Store, StoreError};
 use sqlx::Row;
 
 /// A user as the auth layer needs it; the password hash never leaves the server.
@@ -10,6 +10,8 @@ pub struct UserRecord {
     pub password_hash: String,
     /// A built-in role name (Admin, Editor, Approver, Viewer).
     pub role: String,
+    /// False once an admin disabled the user: no sign-in, no session, no signed request.
+    pub active: bool,
     pub created_ms: i64,
 }
 
@@ -44,7 +46,7 @@ impl Store {
     }
 
     pub async fn user(&self, name: &str) -> Result<UserRecord> {
-        let row = sqlx::query("select user_name, password_hash, role, created_ms from app_user where user_name = $1")
+        let row = sqlx::query("select user_name, password_hash, role, status, created_ms from app_user where user_name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?
@@ -54,22 +56,41 @@ impl Store {
 
     /// Every user in name order.
     pub async fn list_users(&self) -> Result<Vec<UserRecord>> {
-        let rows = sqlx::query("select user_name, password_hash, role, created_ms from app_user order by user_name")
+        let rows = sqlx::query("select user_name, password_hash, role, status, created_ms from app_user order by user_name")
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(user_of).collect()
     }
 
     pub async fn set_password_hash(&self, name: &str, password_hash: &str) -> Result<()> {
-        let done = sqlx::query("update app_user set password_hash = $1 where user_name = $2")
-            .bind(password_hash)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+        self.update_user(name, "password_hash", password_hash).await
+    }
+
+    pub async fn set_user_role(&self, name: &str, role: &str) -> Result<()> {
+        self.update_user(name, "role", role).await
+    }
+
+    /// Enables or disables a user; a disabled user's sessions end with it.
+    pub async fn set_user_active(&self, name: &str, active: bool) -> Result<()> {
+        self.update_user(name, "status", if active { "Active" } else { "Inactive" }).await?;
+        if !active {
+            sqlx::query("delete from app_session where user_name = $1").bind(name).execute(&self.pool).await?;
         }
         Ok(())
+    }
+
+    /// `column` is one of this module's own names, never user input.
+    async fn update_user(&self, name: &str, column: &str, value: &str) -> Result<()> {
+        found(sqlx::query(&format!("update app_user set {column} = $1 where user_name = $2"))
+            .bind(value)
+            .bind(name)
+            .execute(&self.pool)
+            .await?)
+    }
+
+    /// Removes a user with their keys, policies, sessions and group memberships.
+    pub async fn delete_user(&self, name: &str) -> Result<()> {
+        found(sqlx::query("delete from app_user where user_name = $1").bind(name).execute(&self.pool).await?)
     }
 
     /// Stores a new key for an existing user; `NotFound` if the user does not exist.
@@ -114,14 +135,10 @@ impl Store {
 
     /// Revokes a key for good; requests signed with it are refused from then on.
     pub async fn revoke_access_key(&self, access_key_id: &str) -> Result<()> {
-        let done = sqlx::query("update access_key set status = 'Inactive' where access_key_id = $1")
+        found(sqlx::query("update access_key set status = 'Inactive' where access_key_id = $1")
             .bind(access_key_id)
             .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+            .await?)
     }
 
     /// Adds or replaces one of a user's inline policies.
@@ -137,6 +154,14 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    pub async fn delete_user_policy(&self, user_name: &str, policy_name: &str) -> Result<()> {
+        found(sqlx::query("delete from user_policy where user_name = $1 and policy_name = $2")
+            .bind(user_name)
+            .bind(policy_name)
+            .execute(&self.pool)
+            .await?)
     }
 
     pub async fn user_policies(&self, user_name: &str) -> Result<Vec<UserPolicy>> {
@@ -155,6 +180,7 @@ fn user_of(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
         name: row.try_get("user_name")?,
         password_hash: row.try_get("password_hash")?,
         role: row.try_get("role")?,
+        active: row.try_get::<String, _>("status")? == "Active",
         created_ms: row.try_get("created_ms")?,
     })
 }

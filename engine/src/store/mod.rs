@@ -6,6 +6,7 @@ pub mod audit;
 pub mod conditions;
 pub mod events;
 pub mod executions;
+pub mod groups;
 pub mod identity;
 mod objects;
 mod pipelines;
@@ -130,6 +131,14 @@ pub fn now_ms() -> i64 {
 }
 
 /// Maps a unique-key violation to `Conflict`, leaving other errors as they are.
+/// `NotFound` when an update or delete touched no row.
+fn found(done: sqlx::any::AnyQueryResult) -> Result<()> {
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 fn conflict_on_unique(err: sqlx::Error) -> StoreError {
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,

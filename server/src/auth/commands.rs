@@ -1,6 +1,7 @@
-//! `sluice user ...`, `sluice key ...` and `sluice audit ...`: set-up and checks without the UI.
+//! `sluice user ...`, `sluice group ...`, `sluice key ...` and `sluice audit ...`: set-up and
+//! checks without the UI.
 use super::policy::{Policy, Role};
-use crate::config::{AuditCommand, KeyCommand, StoreArgs, UserCommand};
+use crate::config::{AuditCommand, GroupCommand, KeyCommand, StoreArgs, UserCommand};
 use anyhow::Context;
 use engine::store::audit::{AuditFilter, ChainCheck};
 use engine::{Store, StoreError};
@@ -14,7 +15,7 @@ async fn open(store: &StoreArgs) -> anyhow::Result<Store> {
 pub async fn user(command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add { name, role, password, store } => {
-            let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}: use Admin, Editor, Approver or Viewer"))?;
+            let role = parse_role(&role)?;
             let generated = password.is_none();
             let password = super::create_user(&open(&store).await?, &name, role, password).await?;
             println!("Created user {name} with role {}", role.name());
@@ -28,8 +29,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::PutPolicy { name, policy_name, file, store } => {
-            let document = std::fs::read_to_string(&file).with_context(|| format!("could not read {}", file.display()))?;
-            Policy::parse(&document).map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+            let document = read_policy(&file)?;
             match open(&store).await?.put_user_policy(&name, &policy_name, &document).await {
                 Err(StoreError::NotFound) => anyhow::bail!("There is no user named {name:?}."),
                 other => other?,
@@ -38,6 +38,55 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+pub async fn group(command: GroupCommand) -> anyhow::Result<()> {
+    match command {
+        GroupCommand::Create { name, role, store } => {
+            let role = role.as_deref().map(parse_role).transpose()?;
+            super::create_group(&open(&store).await?, &name, role).await?;
+            println!("Created group {name}{}", role.map(|role| format!(" with role {}", role.name())).unwrap_or_default());
+        }
+        GroupCommand::AddUser { group, user, store } => {
+            match open(&store).await?.add_user_to_group(&group, &user).await {
+                Err(StoreError::NotFound) => anyhow::bail!("There is no group {group:?} or no user {user:?}."),
+                other => other?,
+            }
+            println!("Added {user} to {group}");
+        }
+        GroupCommand::RemoveUser { group, user, store } => {
+            match open(&store).await?.remove_user_from_group(&group, &user).await {
+                Err(StoreError::NotFound) => anyhow::bail!("{user:?} is not a member of {group:?}."),
+                other => other?,
+            }
+            println!("Removed {user} from {group}");
+        }
+        GroupCommand::PutPolicy { name, policy_name, file, store } => {
+            let document = read_policy(&file)?;
+            match open(&store).await?.put_group_policy(&name, &policy_name, &document).await {
+                Err(StoreError::NotFound) => anyhow::bail!("There is no group named {name:?}."),
+                other => other?,
+            }
+            println!("Attached policy {policy_name} to group {name}");
+        }
+        GroupCommand::List { store } => {
+            for group in open(&store).await?.list_groups().await? {
+                println!("{}\t{}\t{}", group.name, group.role.as_deref().unwrap_or("-"), group.members.join(","));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_role(name: &str) -> anyhow::Result<Role> {
+    Role::parse(name).with_context(|| format!("unknown role {name:?}: use Admin, Editor, Approver or Viewer"))
+}
+
+/// A policy document from a file, refused with the parser's reason when IAM's grammar is broken.
+fn read_policy(file: &std::path::Path) -> anyhow::Result<String> {
+    let document = std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?;
+    Policy::parse(&document).map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
+    Ok(document)
 }
 
 pub async fn key(command: KeyCommand) -> anyhow::Result<()> {

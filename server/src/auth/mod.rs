@@ -1,5 +1,6 @@
 //! Identity and permissions: who is calling (SigV4 access keys on the API) and whether the
 //! policies of their role and their inline policies allow what they ask.
+pub mod accounts;
 pub mod audit;
 pub mod commands;
 pub mod operations;
@@ -28,18 +29,25 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Loads the user's role and inline policies; a stored policy that no longer parses is an error
-    /// rather than silently granting less or more.
+    /// Loads the user's policies: their role, inline policies and self-service rights, then each
+    /// of their groups' role and inline policies. A stored policy that no longer parses is an error
+    /// rather than silently granting less or more; a disabled user is `NotFound`.
     pub async fn load(store: &Store, account: &Account, user_name: &str, access_key_id: Option<String>) -> Result<Caller, StoreError> {
         let user = store.user(user_name).await?;
-        let role = Role::parse(&user.role).ok_or_else(|| StoreError::Corrupt(format!("user {user_name} has unknown role {:?}", user.role)))?;
-        let mut policies = vec![role.policy()];
-        for stored in store.user_policies(user_name).await? {
-            let policy = Policy::parse(&stored.document)
-                .map_err(|err| StoreError::Corrupt(format!("policy {} of user {user_name}: {err}", stored.name)))?;
-            policies.push(policy);
+        if !user.active {
+            return Err(StoreError::NotFound);
         }
-        Ok(Caller { arn: user_arn(account, user_name), user_name: user_name.to_owned(), access_key_id, policies })
+        let arn = user_arn(account, user_name);
+        let mut policies = vec![role_policy(&user.role, &format!("user {user_name}"))?, policy::self_service(&arn)];
+        policies.extend(parsed(store.user_policies(user_name).await?, &format!("user {user_name}"))?);
+        for group in store.groups_of_user(user_name).await? {
+            let owner = format!("group {}", group.name);
+            if let Some(role) = &group.role {
+                policies.push(role_policy(role, &owner)?);
+            }
+            policies.extend(parsed(store.group_policies(&group.name).await?, &owner)?);
+        }
+        Ok(Caller { arn, user_name: user_name.to_owned(), access_key_id, policies })
     }
 
     /// Whether the caller may do `action` on `resource`.
@@ -68,6 +76,23 @@ pub fn user_arn(account: &Account, user_name: &str) -> String {
     format!("arn:aws:iam::{}:user/{user_name}", account.id)
 }
 
+pub fn group_arn(account: &Account, group_name: &str) -> String {
+    format!("arn:aws:iam::{}:group/{group_name}", account.id)
+}
+
+/// The policy of a stored role name; `owner` ("user alice", "group ops") names it in errors.
+fn role_policy(name: &str, owner: &str) -> Result<Policy, StoreError> {
+    let role = Role::parse(name).ok_or_else(|| StoreError::Corrupt(format!("{owner} has unknown role {name:?}")))?;
+    Ok(role.policy())
+}
+
+fn parsed(stored: Vec<engine::store::identity::UserPolicy>, owner: &str) -> Result<Vec<Policy>, StoreError> {
+    stored
+        .into_iter()
+        .map(|stored| Policy::parse(&stored.document).map_err(|err| StoreError::Corrupt(format!("policy {} of {owner}: {err}", stored.name))))
+        .collect()
+}
+
 /// Checks a CodePipeline API request's signature and returns who signed it.
 pub async fn authenticate(store: &Store, account: &Account, request: &sigv4::SignedRequest<'_>) -> Result<Caller, ApiError> {
     authenticate_payload(store, account, request, &sigv4::payload_hash(request.body)).await
@@ -86,14 +111,15 @@ pub async fn authenticate_payload(store: &Store, account: &Account, request: &si
     };
     let now = engine::store::now_ms() / 1000;
     sigv4::verify(&claim, &key.secret_access_key, &account.region, request, payload_hash, now).map_err(refuse)?;
-    Ok(Caller::load(store, account, &key.user_name, Some(key.access_key_id)).await?)
+    match Caller::load(store, account, &key.user_name, Some(key.access_key_id)).await {
+        Err(StoreError::NotFound) => Err(unrecognized()),
+        loaded => Ok(loaded?),
+    }
 }
 
 /// A new user; `password` or a generated one, which is returned so it can be shown once.
 pub async fn create_user(store: &Store, name: &str, role: Role, password: Option<String>) -> anyhow::Result<String> {
-    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
-        anyhow::bail!("A user name is 1 to 64 letters, digits and +=,.@_- characters, as in IAM; {name:?} is not.");
-    }
+    check_iam_name("user", name)?;
     let password = password.unwrap_or_else(secrets::new_password);
     let hash = secrets::hash_password(&password)?;
     match store.create_user(name, &hash, role.name()).await {
@@ -101,6 +127,22 @@ pub async fn create_user(store: &Store, name: &str, role: Role, password: Option
         other => other?,
     }
     Ok(password)
+}
+
+/// A new group, named by IAM's rules as users are.
+pub async fn create_group(store: &Store, name: &str, role: Option<Role>) -> anyhow::Result<()> {
+    check_iam_name("group", name)?;
+    match store.create_group(name, role.map(Role::name)).await {
+        Err(StoreError::Conflict) => anyhow::bail!("A group named {name:?} already exists."),
+        other => Ok(other?),
+    }
+}
+
+fn check_iam_name(kind: &str, name: &str) -> anyhow::Result<()> {
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)) {
+        anyhow::bail!("A {kind} name is 1 to 64 letters, digits and +=,.@_- characters, as in IAM; {name:?} is not.");
+    }
+    Ok(())
 }
 
 /// A new access key for an existing user: `(access key id, secret)`, the secret to be shown once.

@@ -80,6 +80,14 @@ impl Role {
     }
 }
 
+/// What every user may do to themselves whatever their role, as IAM's self-service policies
+/// allow: read themselves, change their password, manage their own access keys.
+pub fn self_service(user_arn: &str) -> Policy {
+    let actions = ["iam:GetUser", "iam:ChangePassword", "iam:ListAccessKeys", "iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"];
+    Policy::from_value(&serde_json::json!({ "Statement": { "Effect": "Allow", "Action": actions, "Resource": user_arn } }))
+        .expect("the self-service policy parses")
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DocumentWire {

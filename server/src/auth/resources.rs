@@ -25,6 +25,8 @@ pub const READ_PIPELINE_ACTION: &str = "codepipeline:GetPipelineState";
 const CONTENT_SHA256_HEADER: &str = "x-amz-content-sha256";
 /// The audit trail's `eventSource` for the object store, as S3's is `s3.amazonaws.com`.
 const OBJECTS_SOURCE: &str = "sluice.objects";
+/// The audit trail's `eventSource` for the log and event API.
+const EVENTS_SOURCE: &str = "sluice.events";
 
 pub fn is_resource_path(path: &str) -> bool {
     path.starts_with("/objects/") || path.starts_with("/api/v1/")
@@ -79,28 +81,64 @@ pub async fn action_pipeline(engine: &Engine, action_execution_id: &str) -> Resu
     Ok(execution.map(|e| e.pipeline_name))
 }
 
-/// Runs the request; an upload is recorded in the audit trail as `PutObject` (reads are not, as
-/// Get*/List* API calls are not). The body streams through, unread here.
+/// Runs the request and records it in the audit trail: every signed call (an API call, reads
+/// included, as CodePipeline's are) and a browser's uploads (changes). The body streams through.
 pub async fn run_recorded(state: &AppState, caller: &Caller, request: Request, next: Next) -> Response {
-    if request.method() != axum::http::Method::PUT {
+    if caller.access_key_id.is_none() && request.method() != axum::http::Method::PUT {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let object = parts.uri.path().trim_start_matches("/objects/");
-    let (bucket, key) = object.split_once('/').unwrap_or((object, ""));
-    let parameters = serde_json::json!({ "bucketName": bucket, "key": key });
-    let context = audit::CallContext::of_request(OBJECTS_SOURCE, "PutObject".into(), &parts, state.engine.account());
-    let response = next.run(Request::from_parts(parts, body)).await;
-    let status = response.status();
-    let error_code = format!("HTTP{}", status.as_u16());
-    let failed = status.is_client_error() || status.is_server_error();
+    let context = call_context(state, &parts);
+    let parameters = parameters(&parts);
+    let (response, error) = with_error_code(next.run(Request::from_parts(parts, body)).await).await;
     let identity = audit::CallIdentity {
         user_name: Some(caller.user_name.clone()),
         arn: Some(caller.arn.clone()),
         access_key_id: caller.access_key_id.clone(),
     };
-    audit::append(state.engine.store(), &context, &identity, &parameters, failed.then_some((error_code.as_str(), ""))).await;
+    let error = error.as_ref().map(|(code, message)| (code.as_str(), message.as_str()));
+    audit::append(state.engine.store(), &context, &identity, &parameters, error).await;
     response
+}
+
+/// The call's context, named as CloudTrail names S3's calls (`GetObject`, `PutObject`,
+/// `ListObjectVersions`) and, for the log and event API, `GetEvents`, `GetActionLog`, `ListApprovals`.
+fn call_context(state: &AppState, parts: &axum::http::request::Parts) -> audit::CallContext {
+    let path = parts.uri.path();
+    let (source, name) = match path.strip_prefix("/objects/") {
+        Some(_) if parts.method == axum::http::Method::PUT => (OBJECTS_SOURCE, "PutObject"),
+        Some(object) if object.trim_end_matches('/').contains('/') => (OBJECTS_SOURCE, "GetObject"),
+        Some(_) => (OBJECTS_SOURCE, "ListObjectVersions"),
+        None if path.ends_with("/events") => (EVENTS_SOURCE, "GetEvents"),
+        None if path.ends_with("/log") => (EVENTS_SOURCE, "GetActionLog"),
+        None => (EVENTS_SOURCE, "ListApprovals"),
+    };
+    audit::CallContext::of_request(source, name.into(), parts, state.engine.account())
+}
+
+fn parameters(parts: &axum::http::request::Parts) -> serde_json::Value {
+    match parts.uri.path().strip_prefix("/objects/") {
+        Some(object) => {
+            let (bucket, key) = object.split_once('/').unwrap_or((object, ""));
+            serde_json::json!({ "bucketName": bucket, "key": key })
+        }
+        None => serde_json::json!({ "path": parts.uri.path(), "query": parts.uri.query().unwrap_or_default() }),
+    }
+}
+
+/// A failed response's `(__type, message)` (or `HTTPnnn` when it has none), read from its small
+/// body, which is put back; a successful response streams on untouched.
+async fn with_error_code(response: Response) -> (Response, Option<(String, String)>) {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return (response, None);
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let code = answer["__type"].as_str().map(str::to_owned).unwrap_or_else(|| format!("HTTP{}", status.as_u16()));
+    let message = answer["message"].as_str().unwrap_or_default().to_owned();
+    (Response::from_parts(parts, Body::from(bytes)), Some((code, message)))
 }
 
 /// Verifies a SigV4-signed request and returns it with its `Caller` attached. The payload hash is
@@ -143,8 +181,14 @@ pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<R
         }
         Err(err) => {
             let (status, error_type, body) = err.parts();
+            let message = body["message"].as_str().unwrap_or_default();
+            // Refused before anyone is known: recorded with the key the request claimed.
+            let claimed_key = sigv4::parse_authorization(&parts.headers).ok().map(|claim| claim.access_key_id);
+            let identity = audit::CallIdentity { access_key_id: claimed_key, ..Default::default() };
+            let context = call_context(state, &parts);
+            audit::append(state.engine.store(), &context, &identity, &parameters(&parts), Some((error_type, message))).await;
             let status = if status == StatusCode::BAD_REQUEST { StatusCode::FORBIDDEN } else { status };
-            Err(refusal(status, error_type, body["message"].as_str().unwrap_or_default()))
+            Err(refusal(status, error_type, message))
         }
     }
 }

@@ -83,7 +83,8 @@ async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<S
         return (StatusCode::FORBIDDEN, "Cross-site sign-in refused.").into_response();
     }
     let store = state.engine.store();
-    let user = store.user(&form.username).await.ok();
+    // A disabled user is refused exactly as an unknown one is.
+    let user = store.user(&form.username).await.ok().filter(|user| user.active);
     // Hash even for unknown users, so the answer's timing does not tell which names exist.
     let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
     let password = form.password.clone();
@@ -185,6 +186,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         arn: caller.arn.clone(),
         can_create_pipelines: may_create,
         can_read_audit: caller.may(super::AUDIT_ACTION, "*"),
+        can_manage_users: caller.may("iam:ListUsers", &format!("arn:aws:iam::{}:user/*", account.id)),
     };
     let checker = caller.clone();
     request.extensions_mut().insert(current);
