@@ -127,6 +127,18 @@ async fn mistakes_get_s3_style_errors() {
     server.stop().await;
 }
 
+/// `(user name, outcome)` of each `event_name` record about the `sources` bucket, oldest first.
+async fn audited(server: &TestServer, event_name: &str) -> Vec<(String, String)> {
+    let filter = engine::store::audit::AuditFilter { event_name: Some(event_name.into()), ..Default::default() };
+    let records = server.engine.store().list_audit(&filter).await.unwrap();
+    assert!(records.iter().all(|r| r.record.contains(r#""bucketName":"sources""#)), "{records:?}");
+    records.iter().rev().map(|r| (r.user_arn.rsplit('/').next().unwrap().to_owned(), r.outcome.clone())).collect()
+}
+
+fn owned((who, outcome): (&str, &str)) -> (String, String) {
+    (who.to_owned(), outcome.to_owned())
+}
+
 #[tokio::test]
 async fn objects_need_a_signature_and_the_permission() {
     let server = TestServer::start(BACKENDS[0]).await;
@@ -153,11 +165,10 @@ async fn objects_need_a_signature_and_the_permission() {
     assert_eq!((status, code.as_str()), (403, "InvalidSignatureException"));
     assert_eq!(signed_get(&url, &viewer).await.bytes().await.unwrap().as_ref(), b"zip", "still the admin's upload");
 
-    // Uploads are in the audit trail, refused ones included; downloads are reads and are not.
-    let filter = engine::store::audit::AuditFilter { event_name: Some("PutObject".into()), ..Default::default() };
-    let uploads = server.engine.store().list_audit(&filter).await.unwrap();
-    let outcomes: Vec<(&str, &str)> = uploads.iter().rev().map(|r| (r.user_arn.rsplit('/').next().unwrap(), r.outcome.as_str())).collect();
-    assert_eq!(outcomes, [("viewer", "Failure"), ("tester", "Success"), ("tester", "Failure")], "the wrong secret is not a user's call");
-    assert!(uploads.iter().all(|r| r.record.contains(r#""bucketName":"sources""#)), "{uploads:?}");
+    // Signed calls are in the audit trail, refused ones included; a wrong secret is nobody's call
+    // and is recorded under the key it claimed.
+    let uploads = audited(&server, "PutObject").await;
+    assert_eq!(uploads, [("viewer", "Failure"), ("tester", "Success"), ("tester", "Failure"), ("anonymous", "Failure")].map(owned));
+    assert_eq!(audited(&server, "GetObject").await, [("viewer", "Success"), ("viewer", "Success")].map(owned));
     server.stop().await;
 }

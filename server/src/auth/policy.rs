@@ -274,6 +274,16 @@ mod tests {
     }
 
     #[test]
+    fn every_user_may_manage_only_their_own_keys_and_password() {
+        let ann = "arn:aws:iam::000000000000:user/ann";
+        let policies = [Role::Viewer.policy(), self_service(ann)];
+        assert_eq!(decide_all(&policies, "iam:CreateAccessKey", ann), Decision::Allow);
+        assert_eq!(decide_all(&policies, "iam:ChangePassword", ann), Decision::Allow);
+        assert_eq!(decide_all(&policies, "iam:CreateAccessKey", "arn:aws:iam::000000000000:user/bob"), Decision::ImplicitDeny);
+        assert_eq!(decide_all(&policies, "iam:CreateUser", ann), Decision::ImplicitDeny);
+    }
+
+    #[test]
     fn bad_documents_are_refused_with_a_reason() {
         let refused = |text: &str| Policy::parse(text).unwrap_err();
         assert!(refused("{").contains("not valid JSON"));
