@@ -1,10 +1,14 @@
 import { expect, test } from "@playwright/test";
 import { open } from "./api";
-import { VIEWER_PASSWORD, signIn } from "./identity";
+import { ADMIN_PASSWORD, VIEWER_PASSWORD, signIn } from "./identity";
 
-// Users made here have names no other spec uses; no pipelines are created.
+// Users made here have names no other spec uses; no pipelines are created. Each test signs in
+// itself: signing out must not end the session the other specs share.
+test.use({ storageState: { cookies: [], origins: [] } });
 
 test("an admin adds an Approver with a key, who then signs in without the admin pages", async ({ page }) => {
+  await signIn(page, "admin", ADMIN_PASSWORD);
+  await expect(page.getByTestId("admin-link")).toBeVisible();
   await open(page, "/admin/users");
   await page.getByTestId("new-user-name").fill("release-approver");
   await page.getByTestId("new-user-role").selectOption("Approver");
@@ -50,8 +54,6 @@ test("an admin adds an Approver with a key, who then signs in without the admin 
 });
 
 test.describe("as a Viewer", () => {
-  test.use({ storageState: { cookies: [], origins: [] } });
-
   test("posting to an admin server function directly is refused by the server", async ({ page, baseURL }) => {
     await signIn(page, "viewer", VIEWER_PASSWORD);
     const refused = await page.request.post("/api/admin/create_user", {
