@@ -116,6 +116,12 @@ async fn admin_functions_check_iam_actions_and_are_audited() {
         let (status, body) = call(&server, &watcher, "create_access_key", "user=boss").await;
         assert!(status >= 400 && body.contains("iam:CreateAccessKey"), "{status} {body}");
 
+        let (status, body) = call(&server, &watcher, "change_password", "current_password=wrong&new_password=brand-new-pass").await;
+        assert!(status >= 400 && body.contains("current password is wrong"), "{status} {body}");
+        let (status, body) = call(&server, &watcher, "change_password", &format!("current_password={VIEWER_PASSWORD}&new_password=brand-new-pass")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(sign_in(&server, "watcher", "brand-new-pass", None).await.headers().get("set-cookie").is_some());
+
         let (status, body) = call(&server, &boss, "create_user", "name=carol&role=Approver&password=").await;
         assert_eq!(status, 200, "{body}");
         let password: String = serde_json::from_str(&body).unwrap();
@@ -140,6 +146,7 @@ async fn admin_functions_check_iam_actions_and_are_audited() {
         let refused = events.iter().find(|e| e["eventName"] == "CreateUser" && e.get("errorCode").is_some()).expect("recorded");
         assert_eq!(refused["userIdentity"]["arn"], "arn:aws:iam::000000000000:user/watcher");
         assert!(!events.iter().any(|e| e.to_string().contains(&password)), "the password never reaches the trail");
+        assert!(!events.iter().any(|e| e.to_string().contains("brand-new-pass")), "nor a changed one");
         server
     })
     .await;

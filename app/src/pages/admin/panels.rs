@@ -136,9 +136,9 @@ pub fn PoliciesPanel(owner: PolicyOwner) -> impl IntoView {
                     })
                 })}
             </Transition>
-            <div class="panel-form">
-                {text_input(name, "Policy name", "policy-name")}
-                <textarea class="code-input" rows="8" aria-label="Policy JSON" data-testid="policy-document"
+            <div class="audit-filters">{text_input(name, "Policy name", "policy-name")}</div>
+            <div>
+                <textarea class="code-input policy-input" rows="8" aria-label="Policy JSON" data-testid="policy-document"
                     prop:value=move || document.get() on:input=move |ev| document.set(event_target_value(&ev))></textarea>
                 <button class="button primary" data-testid="save-policy" on:click=save>"Save policy"</button>
             </div>
