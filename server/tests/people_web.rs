@@ -145,6 +145,11 @@ async fn admin_functions_check_iam_actions_and_are_audited() {
         assert_eq!(created["sourceIPAddress"], "127.0.0.1");
         let refused = events.iter().find(|e| e["eventName"] == "CreateUser" && e.get("errorCode").is_some()).expect("recorded");
         assert_eq!(refused["userIdentity"]["arn"], "arn:aws:iam::000000000000:user/watcher");
+        // A browser's change names its session rather than a key.
+        let session_of_record = |event: &Value| event["userIdentity"]["sessionContext"]["sessionId"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(created["userIdentity"]["accessKeyId"], Value::Null);
+        assert_eq!(session_of_record(created).len(), 16, "{created}");
+        assert_ne!(session_of_record(created), session_of_record(refused), "each session has its own id");
         assert!(!events.iter().any(|e| e.to_string().contains(&password)), "the password never reaches the trail");
         assert!(!events.iter().any(|e| e.to_string().contains("brand-new-pass")), "nor a changed one");
         server
@@ -167,6 +172,7 @@ async fn signed_resource_calls_are_recorded_with_key_and_outcome() {
         assert_eq!(listed["eventName"], "ListApprovals");
         assert_eq!(listed["userIdentity"]["arn"], "arn:aws:iam::000000000000:user/reader");
         assert_eq!(listed["userIdentity"]["accessKeyId"], key.0.as_str());
+        assert_eq!(listed["userIdentity"]["sessionContext"], Value::Null, "a signed call has no session");
         assert_eq!(listed["sourceIPAddress"], "127.0.0.1");
         assert!(listed.get("errorCode").is_none(), "{listed}");
         assert_eq!(refused["eventName"], "GetObject");

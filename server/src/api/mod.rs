@@ -94,11 +94,7 @@ async fn call(state: &AppState, parts: &Parts, operation: &str, body: &[u8]) -> 
             return (Err(err), audit::CallIdentity { access_key_id: claimed_key, ..Default::default() });
         }
     };
-    let identity = audit::CallIdentity {
-        user_name: Some(caller.user_name.clone()),
-        arn: Some(caller.arn.clone()),
-        access_key_id: caller.access_key_id.clone(),
-    };
+    let identity = audit::CallIdentity::from(&caller);
     let input = serde_json::from_slice(body).unwrap_or(Value::Null);
     let resource = operations::resource_arn(operation, &input, &account.region, &account.id);
     let result = match caller.authorize(&operations::iam_action(operation), &resource) {

@@ -38,6 +38,18 @@ pub struct CallIdentity {
     pub user_name: Option<String>,
     pub arn: Option<String>,
     pub access_key_id: Option<String>,
+    pub session_id: Option<String>,
+}
+
+impl From<&super::Caller> for CallIdentity {
+    fn from(caller: &super::Caller) -> Self {
+        CallIdentity {
+            user_name: Some(caller.user_name.clone()),
+            arn: Some(caller.arn.clone()),
+            access_key_id: caller.access_key_id.clone(),
+            session_id: caller.session_id.clone(),
+        }
+    }
 }
 
 /// Member names whose values never reach the trail.
@@ -57,6 +69,7 @@ pub fn record(context: &CallContext, identity: &CallIdentity, parameters: &Value
             "accountId": context.account_id,
             "accessKeyId": identity.access_key_id,
             "userName": identity.user_name,
+            "sessionContext": identity.session_id.as_ref().map(|id| json!({ "sessionId": id })),
         }),
         None => json!({ "type": "Unknown", "accessKeyId": identity.access_key_id }),
     };

@@ -25,6 +25,9 @@ pub struct Caller {
     pub arn: String,
     /// The key that signed the request.
     pub access_key_id: Option<String>,
+    /// For a browser, its session: the first 16 hex digits of the token's hash, which name the
+    /// session in the audit trail without being able to sign anyone in.
+    pub session_id: Option<String>,
     policies: Vec<Policy>,
 }
 
@@ -47,7 +50,7 @@ impl Caller {
             }
             policies.extend(parsed(store.group_policies(&group.name).await?, &owner)?);
         }
-        Ok(Caller { arn, user_name: user_name.to_owned(), access_key_id, policies })
+        Ok(Caller { arn, user_name: user_name.to_owned(), access_key_id, session_id: None, policies })
     }
 
     /// Whether the caller may do `action` on `resource`.

@@ -91,11 +91,7 @@ pub async fn run_recorded(state: &AppState, caller: &Caller, request: Request, n
     let context = call_context(state, &parts);
     let parameters = parameters(&parts);
     let (response, error) = with_error_code(next.run(Request::from_parts(parts, body)).await).await;
-    let identity = audit::CallIdentity {
-        user_name: Some(caller.user_name.clone()),
-        arn: Some(caller.arn.clone()),
-        access_key_id: caller.access_key_id.clone(),
-    };
+    let identity = audit::CallIdentity::from(caller);
     let error = error.as_ref().map(|(code, message)| (code.as_str(), message.as_str()));
     audit::append(state.engine.store(), &context, &identity, &parameters, error).await;
     response

@@ -110,7 +110,7 @@ async fn record_sign_in(state: &AppState, parts: &Parts, user_name: &str, succee
     let identity = audit::CallIdentity {
         user_name: Some(user_name.to_owned()),
         arn: succeeded.then(|| super::user_arn(state.engine.account(), user_name)),
-        access_key_id: None,
+        ..Default::default()
     };
     let error = (!succeeded).then_some(("Failed authentication", "Wrong user name or password."));
     audit::append(state.engine.store(), &context, &identity, &serde_json::json!({ "userName": user_name }), error).await;
@@ -140,7 +140,10 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     }
     let caller = match session_token(request.headers()) {
         Some(token) => match state.engine.store().session_user(&token_hash(&token)).await {
-            Ok(Some(user)) => Caller::load(state.engine.store(), state.engine.account(), &user, None).await.ok(),
+            Ok(Some(user)) => Caller::load(state.engine.store(), state.engine.account(), &user, None)
+                .await
+                .ok()
+                .map(|caller| Caller { session_id: Some(token_hash(&token)[..16].to_owned()), ..caller }),
             Ok(None) => None,
             Err(err) => {
                 tracing::error!(error = %err, "could not read a session");
@@ -217,7 +220,7 @@ async fn run_recorded(state: &AppState, caller: &Caller, request: Request, next:
     let status = response.status();
     let failed = status.is_client_error() || status.is_server_error();
     let error_code = format!("HTTP{}", status.as_u16());
-    let identity = audit::CallIdentity { user_name: Some(caller.user_name.clone()), arn: Some(caller.arn.clone()), access_key_id: None };
+    let identity = audit::CallIdentity::from(caller);
     audit::append(state.engine.store(), &context, &identity, &parameters, failed.then_some((error_code.as_str(), ""))).await;
     response
 }
