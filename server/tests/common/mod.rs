@@ -66,6 +66,11 @@ impl TestServer {
         (sdk_client(&self.url, &key.0, &key.1), key)
     }
 
+    /// The URL of this server's database, for tests that inspect what is stored.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
     pub async fn stop(self) {
         self.engine.shutdown();
         self.task.abort();
