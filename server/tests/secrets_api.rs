@@ -258,3 +258,61 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
     })
     .await;
 }
+
+/// Runs `sluice secret ARGS` on the database at `url` with `data_dir`'s master key, `stdin` as input.
+fn sluice_secret(args: &[&str], data_dir: &std::path::Path, url: &str, stdin: &str) -> (bool, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .arg("secret")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--database-url")
+        .arg(url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_cli_puts_lists_and_deletes_secrets_without_showing_values() {
+    for backend in common::BACKENDS {
+        let db = engine::testing::TestDatabase::new(backend).await;
+        let data_dir = std::env::temp_dir().join(format!("sluice-secret-cli-{}", uuid::Uuid::new_v4().simple()));
+        let value = format!("cli-{}", uuid::Uuid::new_v4().simple());
+
+        let (ok, out) = sluice_secret(&["put", "ci/db"], &data_dir, &db.url, &format!("{value}\n"));
+        assert!(ok && out.contains("Created secret ci/db"), "{out}");
+        let file = data_dir.join("value.txt");
+        std::fs::write(&file, format!("{value}-2\n")).unwrap();
+        let (ok, out) = sluice_secret(&["put", "ci/db", "--value-file", file.to_str().unwrap()], &data_dir, &db.url, "");
+        assert!(ok && out.contains("Updated secret ci/db"), "{out}");
+        let (ok, out) = sluice_secret(&["put", "ci/empty"], &data_dir, &db.url, "");
+        assert!(!ok && out.contains("empty"), "{out}");
+        let (ok, out) = sluice_secret(&["put", "bad name"], &data_dir, &db.url, "x");
+        assert!(!ok && out.contains("secret name"), "{out}");
+
+        let (ok, out) = sluice_secret(&["list"], &data_dir, &db.url, "");
+        assert!(ok && out.starts_with("ci/db\tcreated ") && !out.contains(&value), "{out}");
+        let store = engine::Store::connect(&db.url).await.unwrap().with_sealer(engine::secrets::Sealer::new(&data_dir));
+        assert_eq!(store.secret_value("ci/db").await.unwrap(), Some(format!("{value}-2")), "one trailing newline dropped");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(data_dir.join("keys/master")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the master key is private");
+        }
+
+        let (ok, out) = sluice_secret(&["delete", "ci/db"], &data_dir, &db.url, "");
+        assert!(ok && out.contains("Deleted secret ci/db"), "{out}");
+        let (ok, out) = sluice_secret(&["delete", "ci/db"], &data_dir, &db.url, "");
+        assert!(!ok && out.contains("There is no secret named \"ci/db\""), "{out}");
+        let _ = std::fs::remove_dir_all(&data_dir);
+        db.cleanup().await;
+    }
+}
