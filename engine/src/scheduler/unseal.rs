@@ -94,3 +94,25 @@ pub(super) fn masked(outcome: Result<ActionOutcome, ActionFailure>, masker: &Mas
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::ActionResult;
+
+    #[test]
+    fn outcomes_keep_no_secret_in_summaries_errors_or_variables() {
+        let mut masker = Masker::default();
+        masker.add("hunter2");
+        let result = ActionResult {
+            summary: Some("logged in with hunter2".into()),
+            variables: [("PASSWORD".to_owned(), "hunter2".to_owned()), ("USER".to_owned(), "ci".to_owned())].into_iter().collect(),
+            ..Default::default()
+        };
+        let Ok(ActionOutcome::Succeeded(result)) = masked(Ok(ActionOutcome::Succeeded(result)), &masker) else { panic!("still succeeded") };
+        assert_eq!(result.summary.as_deref(), Some("logged in with ****"));
+        assert_eq!((result.variables["PASSWORD"].as_str(), result.variables["USER"].as_str()), ("****", "ci"));
+        let failed = masked(Err(ActionFailure::job_failed("bad password hunter2")), &masker).unwrap_err();
+        assert_eq!(failed.message, "bad password ****");
+    }
+}

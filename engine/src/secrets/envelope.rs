@@ -73,6 +73,7 @@ mod tests {
         assert_eq!(Sealer::new(dir.path()).open("secret:db", &sealed).unwrap(), "hunter2");
         assert!(Sealer::new(dir.path()).open("secret:other", &sealed).is_err());
         assert!(Sealer::new(tempfile::tempdir().unwrap().path()).open("secret:db", &sealed).is_err());
+        assert!(KeyStore::new(dir.path()).list_keys().unwrap().is_empty(), "the master key is no artifact key");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
