@@ -427,11 +427,15 @@ impl Engine {
         Ok(rows::list_executions(&mut conn, pipeline, before_seq, limit).await?)
     }
 
-    /// Every action run of an execution (all attempts), oldest first.
+    /// Every action run of an execution (all attempts), oldest first, sealed secrets as `****`.
     pub async fn action_runs(&self, pipeline: &str, execution_id: &str) -> Result<Vec<ActionRow>> {
         self.execution(pipeline, execution_id).await?;
         let mut conn = self.store.conn().await?;
-        Ok(rows::actions_of(&mut conn, execution_id).await?)
+        let mut runs = rows::actions_of(&mut conn, execution_id).await?;
+        for run in &mut runs {
+            crate::secrets::mask_sealed(&mut run.input);
+        }
+        Ok(runs)
     }
 
     /// GetPipelineState: per stage, the latest run, waiting executions, transition and actions.

@@ -11,6 +11,7 @@ pub mod objects;
 mod pipelines;
 pub mod providers;
 mod scheduler;
+pub mod secrets;
 pub mod store;
 mod triggers;
 #[cfg(feature = "testing")]
@@ -49,6 +50,7 @@ impl Engine {
     /// An engine with the providers Sluice runs locally. Call `start_background` to run pipelines.
     pub fn new(store: Store, account: Account, config: EngineConfig) -> Self {
         let objects = objects::ObjectStore::new(store.clone(), &config.data_dir);
+        let store = store.with_sealer(secrets::Sealer::new(&config.data_dir));
         let engine = Engine { store, account, objects, runtime: std::sync::Arc::new(scheduler::Runtime::new(config)) };
         providers::register_builtin(&engine);
         engine

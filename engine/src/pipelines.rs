@@ -18,7 +18,14 @@ impl Engine {
 
     /// Validates and saves the next version. When the declaration carries a `version`, it must be
     /// the latest one: saving over a version the caller never saw would drop someone's change.
-    pub async fn update_pipeline(&self, pipeline: PipelineDeclaration) -> Result<PipelineRecord> {
+    /// A secret configuration value sent as the `****` reads show keeps the stored value, so the
+    /// API and the web editor can send back what they read.
+    pub async fn update_pipeline(&self, mut pipeline: PipelineDeclaration) -> Result<PipelineRecord> {
+        match self.store.get_pipeline(&pipeline.name, None).await {
+            Ok(stored) => model::catalog::keep_masked_secrets(&mut pipeline, &stored.declaration),
+            Err(StoreError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
         let based_on = pipeline.version;
         let pipeline = self.prepared(pipeline)?;
         self.store.update_pipeline(&pipeline, based_on).await.map_err(|err| match err {

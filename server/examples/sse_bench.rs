@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
     let data_dir = std::env::temp_dir().join(format!("sluice-sse-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir)?;
     let url = options.postgres.clone().unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("sluice.db").display()));
-    let store = Store::connect(&url).await?;
+    let store = Store::connect(&url).await?.with_sealer(engine::secrets::Sealer::new(&data_dir));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let config = server::config::Config {

@@ -27,6 +27,9 @@ pub enum Command {
     /// Check or export the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage the secret store that SECRETS_MANAGER environment variables name.
+    #[command(subcommand)]
+    Secret(SecretCommand),
 }
 
 /// The database a command works on, named as `sluice serve` names it.
@@ -144,6 +147,30 @@ pub enum AuditCommand {
     },
     /// Print every record as JSON lines, oldest first.
     Export {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SecretCommand {
+    /// Store (or replace) a secret; the value is read from stdin, or from --value-file.
+    Put {
+        name: String,
+        /// Read the value from this file instead of stdin (one trailing newline is dropped either way).
+        #[arg(long)]
+        value_file: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the secrets' names and dates (never their values).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Delete a secret; actions naming it fail from then on.
+    Delete {
+        name: String,
         #[command(flatten)]
         store: StoreArgs,
     },

@@ -41,7 +41,10 @@ pub fn init_tracing() {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("could not create the data dir {}", config.data_dir.display()))?;
-    let store = Store::connect(&config.database_url()).await.context("could not open the database")?;
+    let store = Store::connect(&config.database_url())
+        .await
+        .context("could not open the database")?
+        .with_sealer(engine::secrets::Sealer::new(&config.data_dir));
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("could not listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
     println!("Sluice is listening on http://{addr}");

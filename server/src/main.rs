@@ -12,5 +12,6 @@ async fn main() -> anyhow::Result<()> {
         server::config::Command::Key(command) => server::auth::commands::key(command).await,
         server::config::Command::Group(command) => server::auth::commands::group(command).await,
         server::config::Command::Audit(command) => server::auth::commands::audit(command).await,
+        server::config::Command::Secret(command) => server::auth::commands::secret(command).await,
     }
 }

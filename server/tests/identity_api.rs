@@ -272,7 +272,9 @@ async fn secrets_never_come_back_and_masked_updates_keep_them() {
         let updated = server.raw("UpdatePipeline", json!({ "pipeline": changed }).to_string()).await;
         assert_eq!(updated.status, 200, "{}", updated.text);
         let stored = server.engine.pipeline("github", None).await.unwrap().declaration;
-        assert_eq!(stored.stages[0].actions[0].configuration["OAuthToken"], TOKEN);
+        let kept = &stored.stages[0].actions[0].configuration["OAuthToken"];
+        assert!(engine::secrets::is_sealed(kept), "stored encrypted: {kept}");
+        assert_eq!(server.engine.store().sealer().unwrap().open(engine::secrets::context::CONFIGURATION, kept).unwrap(), TOKEN);
         assert_eq!(stored.stages[0].actions[0].configuration["Branch"], "release");
 
         let records = server.engine.store().list_audit(&Default::default()).await.unwrap();

@@ -163,6 +163,29 @@ fn read_full<R: Read>(input: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
+/// Seals one small value (a secret, not a stream): random nonce (12) | AES-256-GCM ciphertext and
+/// tag. `aad` binds the value to where it belongs, so a sealed value copied elsewhere fails to open.
+pub fn seal_value(key: &[u8; 32], aad: &[u8], plain: &[u8]) -> io::Result<Vec<u8>> {
+    let mut nonce = [0u8; 12];
+    OsRng.fill_bytes(&mut nonce);
+    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key));
+    let sealed = cipher
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
+        .map_err(|_| io::Error::other("AES-GCM encryption failed"))?;
+    Ok([nonce.as_slice(), &sealed].concat())
+}
+
+/// Opens a value made by `seal_value` with the same key and `aad`.
+pub fn open_value(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    if sealed.len() < 12 + TAG_LEN {
+        return Err(CryptoError::Corrupt("the sealed value is truncated"));
+    }
+    let (nonce, body) = sealed.split_at(12);
+    Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key))
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
+        .map_err(|_| CryptoError::Corrupt("the sealed value failed authentication (tampered, moved or wrong key)"))
+}
+
 /// 32 bytes from the operating system's CSPRNG, for a new data key.
 pub fn random_key() -> [u8; 32] {
     let mut key = [0u8; 32];
@@ -197,6 +220,20 @@ mod tests {
             let sealed = encrypt(&key, &plain);
             assert_eq!(decrypt(&key, &sealed).unwrap(), plain, "length {len}");
         }
+    }
+
+    #[test]
+    fn sealed_values_open_only_with_their_key_and_context() {
+        let key = random_key();
+        let sealed = seal_value(&key, b"secret:db", b"hunter2").unwrap();
+        assert_eq!(open_value(&key, b"secret:db", &sealed).unwrap(), b"hunter2");
+        assert_ne!(seal_value(&key, b"secret:db", b"hunter2").unwrap(), sealed, "every seal has its own nonce");
+        assert!(open_value(&key, b"secret:other", &sealed).is_err());
+        assert!(open_value(&random_key(), b"secret:db", &sealed).is_err());
+        let mut flipped = sealed.clone();
+        flipped[14] ^= 1;
+        assert!(open_value(&key, b"secret:db", &flipped).is_err());
+        assert!(open_value(&key, b"secret:db", &sealed[..20]).is_err());
     }
 
     #[test]

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 /// Key ids longer than this are refused (a KMS key ARN is about 75 characters).
 const MAX_KEY_ID_LEN: usize = 2048;
+/// The file name (and recorded id) of the master key.
+const MASTER_KEY_FILE: &str = "master";
 
 /// Handle to the key folder. Cheap to clone; holds no key material itself.
 #[derive(Debug, Clone)]
@@ -39,19 +41,38 @@ impl KeyStore {
     /// replacing a key would make every object encrypted under it unreadable.
     pub fn create_key(&self, id: &str) -> Result<()> {
         validate_key_id(id)?;
+        self.create_key_file(&self.path_of(id), id)
+    }
+
+    /// Writes a new random key to `path` without ever replacing an existing file.
+    fn create_key_file(&self, path: &Path, id: &str) -> Result<()> {
         create_private_dir(&self.dir)?;
         let file = KeyFile { id: id.to_owned(), created_ms: crate::store::now_ms(), key: hex::encode(crypto::random_key()) };
         let json = serde_json::to_vec(&file).map_err(|err| ObjectError::io("encoding a key file", io::Error::other(err)))?;
         let temp = self.dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
         let written = write_private_file(&temp, &json);
         // A hard link never replaces an existing file, so two racing creators cannot both win.
-        let linked = written.and_then(|()| fs::hard_link(&temp, self.path_of(id)));
+        let linked = written.and_then(|()| fs::hard_link(&temp, path));
         let _ = fs::remove_file(&temp);
         match linked {
             Ok(()) => sync_dir(&self.dir).map_err(|err| ObjectError::io("syncing the key folder", err)),
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Err(ObjectError::KeyExists { id: id.to_owned() }),
             Err(err) => Err(ObjectError::io(format!("creating key {id:?}"), err)),
         }
+    }
+
+    /// The master key that seals Sluice's own secrets (the secret store, secret configuration
+    /// values, access-key secrets), created on first use as `<data_dir>/keys/master`. It is not a
+    /// `.key` file, so no pipeline can name it as an artifact key and `kms list-keys` does not show it.
+    pub fn master_key(&self) -> Result<[u8; 32]> {
+        let path = self.dir.join(MASTER_KEY_FILE);
+        if !path.is_file() {
+            match self.create_key_file(&path, MASTER_KEY_FILE) {
+                Ok(()) | Err(ObjectError::KeyExists { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        key_of(&read_key_file(&path)?, MASTER_KEY_FILE, &path)
     }
 
     /// Whether key `id` exists.
@@ -84,12 +105,7 @@ impl KeyStore {
         if !path.is_file() {
             return Err(ObjectError::UnknownKey { id: id.to_owned() });
         }
-        let file = read_key_file(&path)?;
-        let mut key = [0u8; 32];
-        if file.id != id || hex::decode_to_slice(&file.key, &mut key).is_err() {
-            return Err(ObjectError::Corrupt(format!("the key file for {id:?} ({}) is damaged", path.display())));
-        }
-        Ok(key)
+        key_of(&read_key_file(&path)?, id, &path)
     }
 
     fn path_of(&self, id: &str) -> PathBuf {
@@ -103,6 +119,15 @@ pub(crate) fn validate_key_id(id: &str) -> Result<()> {
         return Err(ObjectError::InvalidKeyId { id: id.chars().take(100).collect() });
     }
     Ok(())
+}
+
+/// The key material of a key file that must belong to `id`.
+fn key_of(file: &KeyFile, id: &str, path: &Path) -> Result<[u8; 32]> {
+    let mut key = [0u8; 32];
+    if file.id != id || hex::decode_to_slice(&file.key, &mut key).is_err() {
+        return Err(ObjectError::Corrupt(format!("the key file for {id:?} ({}) is damaged", path.display())));
+    }
+    Ok(key)
 }
 
 fn read_key_file(path: &Path) -> Result<KeyFile> {

@@ -16,7 +16,7 @@
 //! in JSON *without* quotes; HTTP `ETag` headers quote it, as S3 does. `sha256` (hex, plaintext) is
 //! what reads verify: a read that does not reproduce it fails with `Corrupt`.
 pub mod artifacts;
-mod crypto;
+pub(crate) mod crypto;
 mod keys;
 
 use crate::store::{now_ms, StoreError};

@@ -6,6 +6,7 @@ mod conditions;
 mod outcomes;
 mod rule_runner;
 mod runner;
+mod unseal;
 
 pub(crate) use advance::{progress, restart_stage, Retry, Run};
 pub(crate) use conditions::{declared_rules, override_condition};

@@ -42,7 +42,8 @@ impl Engine {
         let _ = tokio::fs::remove_dir_all(&workspace_root).await;
         let workspace = workspace_root.join("src");
         tokio::fs::create_dir_all(&workspace).await.map_err(io)?;
-        let (log, logger) = self.keep_log(rule_id, row.claims > 1);
+        // Rules have no secret configuration and no environment variables: nothing to mask.
+        let (log, logger) = self.keep_log(rule_id, row.claims > 1, Default::default());
 
         let provider = rule.rule_type_id.provider.clone();
         let verdict = match self.rule_provider(&provider) {

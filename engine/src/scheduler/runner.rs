@@ -2,8 +2,10 @@
 //! timeout and cancellation, store its outputs, and record the outcome only if this runner still
 //! holds the action's lease (a runner that lost it must not report: no action succeeds twice).
 use super::outcomes::{Finished, Outcome};
+use super::unseal::{masked, Unsealed};
 use super::{action_event, Run, Tick};
 use crate::objects::artifacts;
+use crate::secrets::Masker;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
 use crate::store::executions::{self as rows, ActionRow};
 use crate::store::now_ms;
@@ -80,37 +82,39 @@ impl Engine {
         }
         let workspace = workspace_root.join("src");
 
-        let (log, logger) = self.keep_log(action_id, row.claims > 1);
+        let unsealed = self.unseal(&action, strings(&row.input["resolvedConfiguration"]), strings(&row.input["resolvedEnvironment"])).await;
+        let masker = unsealed.as_ref().map(|u| u.masker.clone()).unwrap_or_default();
+        let (log, logger) = self.keep_log(action_id, row.claims > 1, masker.clone());
 
-        let outcome = match self.provider_for(&action) {
-            None => Err(ActionFailure::configuration(format!(
-                "Sluice cannot run {} actions yet ({}/{}/{}); the pipeline is accepted, but this action fails when it runs.",
-                action.action_type_id.provider, action.action_type_id.owner, action.action_type_id.category, action.action_type_id.version
-            ))),
-            Some(provider) => match self.fetch_inputs(&action.input_artifacts, &all_rows, &workspace_root).await {
-                Err(failure) => Err(failure),
-                Ok(inputs) => {
-                    let timeout = default_timeout(&action);
-                    let ctx = ActionContext {
-                        pipeline_name: exec.pipeline_name.clone(),
-                        pipeline_execution_id: exec.execution_id.clone(),
-                        stage_name: row.stage_name.clone(),
-                        action_execution_id: action_id.to_owned(),
-                        configuration: strings(&row.input["resolvedConfiguration"]),
-                        environment: strings(&row.input["resolvedEnvironment"]),
-                        action: action.clone(),
-                        workspace: workspace.clone(),
-                        inputs,
-                        source_revision: pinned_revision(&exec.source_revisions, &action.name),
-                        log: log.clone(),
-                        cancel: cancel.clone(),
-                        timeout,
-                        services: Services { objects: self.objects().clone() },
-                    };
-                    within(provider.execute(&ctx), timeout, &cancel, "action").await
-                }
-            },
+        let attempt = async {
+            let provider = self.provider_for(&action).ok_or_else(|| {
+                ActionFailure::configuration(format!(
+                    "Sluice cannot run {} actions yet ({}/{}/{}); the pipeline is accepted, but this action fails when it runs.",
+                    action.action_type_id.provider, action.action_type_id.owner, action.action_type_id.category, action.action_type_id.version
+                ))
+            })?;
+            let Unsealed { configuration, environment, .. } = unsealed?;
+            let inputs = self.fetch_inputs(&action.input_artifacts, &all_rows, &workspace_root).await?;
+            let timeout = default_timeout(&action);
+            let ctx = ActionContext {
+                pipeline_name: exec.pipeline_name.clone(),
+                pipeline_execution_id: exec.execution_id.clone(),
+                stage_name: row.stage_name.clone(),
+                action_execution_id: action_id.to_owned(),
+                configuration,
+                environment,
+                action: action.clone(),
+                workspace: workspace.clone(),
+                inputs,
+                source_revision: pinned_revision(&exec.source_revisions, &action.name),
+                log: log.clone(),
+                cancel: cancel.clone(),
+                timeout,
+                services: Services { objects: self.objects().clone() },
+            };
+            within(provider.execute(&ctx), timeout, &cancel, "action").await
         };
+        let outcome = masked(attempt.await, &masker);
         drop(log);
         let _ = logger.await;
         if cancel.is_cancelled() && outcome.is_ok() {
@@ -146,18 +150,19 @@ impl Engine {
         providers.contains_key(&(category, owner, provider.to_owned()))
     }
 
-    /// Stores the lines sent to the returned sink as the log of an action or rule execution.
+    /// Stores the lines sent to the returned sink as the log of an action or rule execution,
+    /// each with `masker`'s secrets replaced by `****` before it is stored (and so streamed).
     /// `resumed`: a takeover, which continues the log an earlier runner started.
-    pub(crate) fn keep_log(&self, execution_id: &str, resumed: bool) -> (LogSink, tokio::task::JoinHandle<()>) {
+    pub(crate) fn keep_log(&self, execution_id: &str, resumed: bool, masker: Masker) -> (LogSink, tokio::task::JoinHandle<()>) {
         let (log, mut lines) = LogSink::channel();
         let store = self.store.clone();
         let id = execution_id.to_owned();
         let logger = tokio::spawn(async move {
             let mut next = if resumed { store.last_log_line(&id).await.unwrap_or(0) } else { 0 } + 1;
             while let Some(first) = lines.recv().await {
-                let mut batch = vec![first];
+                let mut batch = vec![masker.mask(&first)];
                 while let Ok(more) = lines.try_recv() {
-                    batch.push(more);
+                    batch.push(masker.mask(&more));
                 }
                 if let Err(err) = store.append_log(&id, next, &batch).await {
                     tracing::error!(execution = %id, error = %err, "could not store log lines");

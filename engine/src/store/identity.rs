@@ -1,6 +1,7 @@
 //! Users, their access keys and their inline policies. Hashing, key generation and policy
 //! evaluation live in the server's auth module; this layer only keeps the rows.
 use super::{conflict_on_unique, found, now_ms, Result, Store, StoreError};
+use crate::secrets::context;
 use sqlx::Row;
 
 /// A user as the auth layer needs it; the password hash never leaves the server.
@@ -93,16 +94,17 @@ impl Store {
         found(sqlx::query("delete from app_user where user_name = $1").bind(name).execute(&self.pool).await?)
     }
 
-    /// Stores a new key for an existing user; `NotFound` if the user does not exist.
+    /// Stores a new key for an existing user, its secret sealed; `NotFound` if the user does not exist.
     pub async fn create_access_key(&self, user_name: &str, access_key_id: &str, secret: &str) -> Result<()> {
         self.user(user_name).await?;
+        let sealed = self.sealer()?.seal(&context::access_key(access_key_id), secret)?;
         sqlx::query(
             "insert into access_key (access_key_id, user_name, secret_access_key, status, created_ms)
              values ($1, $2, $3, 'Active', $4)",
         )
         .bind(access_key_id)
         .bind(user_name)
-        .bind(secret)
+        .bind(&sealed)
         .bind(now_ms())
         .execute(&self.pool)
         .await
@@ -118,10 +120,16 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        access_key_of(&row)
+        let mut key = access_key_of(&row)?;
+        // Keys created before encryption at rest are plain and open as themselves.
+        key.secret_access_key = match crate::secrets::is_sealed(&key.secret_access_key) {
+            true => self.sealer()?.open(&context::access_key(access_key_id), &key.secret_access_key)?,
+            false => key.secret_access_key,
+        };
+        Ok(key)
     }
 
-    /// A user's keys, oldest first.
+    /// A user's keys, oldest first; their secrets as stored (sealed), since listing never needs them.
     pub async fn list_access_keys(&self, user_name: &str) -> Result<Vec<AccessKeyRecord>> {
         let rows = sqlx::query(
             "select access_key_id, user_name, secret_access_key, status, created_ms from access_key

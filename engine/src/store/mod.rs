@@ -8,11 +8,13 @@ pub mod events;
 pub mod executions;
 pub mod groups;
 pub mod identity;
+mod secrets;
 mod objects;
 mod pipelines;
 pub mod sources;
 mod tags;
 
+use crate::secrets::Sealer;
 use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
@@ -20,6 +22,7 @@ use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use pipelines::{PipelineRecord, PipelineSummary};
+pub use secrets::SecretSummary;
 pub use tags::Tag;
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -42,6 +45,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A value could not be sealed or opened (no master key, a damaged value, a bad secret name).
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -69,6 +75,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Seals secrets before they are written; `None` until `with_sealer` names the data dir.
+    sealer: Option<Sealer>,
 }
 
 impl Store {
@@ -98,7 +106,18 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, sealer: None })
+    }
+
+    /// This store sealing secrets under the master key of `sealer`'s data dir.
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = Some(sealer);
+        self
+    }
+
+    /// The sealer; writing a secret through a store opened without one is refused.
+    pub fn sealer(&self) -> Result<&Sealer> {
+        self.sealer.as_ref().ok_or(StoreError::Secret(crate::secrets::SecretError::NoMasterKey))
     }
 
     /// A transaction for the scheduler's multi-row changes.

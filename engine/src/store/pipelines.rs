@@ -34,7 +34,7 @@ impl Store {
         resource_arn: &str,
         tags: &[Tag],
     ) -> Result<PipelineRecord> {
-        let mut saved = declaration.clone();
+        let mut saved = self.sealed(declaration)?;
         saved.version = Some(1);
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -63,6 +63,7 @@ impl Store {
         declaration: &PipelineDeclaration,
         expected_version: Option<u32>,
     ) -> Result<PipelineRecord> {
+        let mut saved = self.sealed(declaration)?;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         // One statement both bumps and reads the version, so two concurrent updates cannot both
@@ -87,14 +88,25 @@ impl Store {
                 false => StoreError::NotFound,
             });
         };
-        let mut saved = declaration.clone();
         saved.version = Some(to_u32(row.try_get("latest_version")?)?);
         insert_version(&mut tx, row.try_get("pipeline_id")?, &saved, now).await?;
         tx.commit().await?;
         Ok(PipelineRecord { declaration: saved, created_ms: row.try_get("created_ms")?, updated_ms: now })
     }
 
-    /// The latest version, or the given one.
+    /// A copy of `declaration` with every secret configuration value sealed (values already
+    /// sealed, kept from an earlier version through `****`, stay as they are).
+    fn sealed(&self, declaration: &PipelineDeclaration) -> Result<PipelineDeclaration> {
+        let mut saved = declaration.clone();
+        for value in model::catalog::secret_values_mut(&mut saved) {
+            if !crate::secrets::is_sealed(value) {
+                *value = self.sealer()?.seal(crate::secrets::context::CONFIGURATION, value)?;
+            }
+        }
+        Ok(saved)
+    }
+
+    /// The latest version, or the given one (secret configuration values sealed).
     pub async fn get_pipeline(&self, name: &str, version: Option<u32>) -> Result<PipelineRecord> {
         let row = sqlx::query(
             "select v.declaration, p.created_ms, v.created_ms as updated_ms

@@ -13,7 +13,7 @@ mod source;
 mod spec;
 
 pub use rules::{find_rule_type, rule_types, RuleTypeSpec};
-pub use secrets::{keep_masked_secrets, mask_secrets, MASK};
+pub use secrets::{keep_masked_secrets, mask_secrets, secret_configuration_keys, secret_values_mut, MASK};
 pub use spec::{ActionTypeSpec, PropertySpec};
 
 use crate::pipeline::{ActionCategory, ActionOwner};

@@ -16,14 +16,26 @@ fn secret_keys(action: &ActionDeclaration) -> impl Iterator<Item = &'static str>
         .map(|property| property.name)
 }
 
+/// Every secret configuration value of the pipeline, to mask, seal or open in place.
+pub fn secret_values_mut(pipeline: &mut PipelineDeclaration) -> Vec<&mut String> {
+    let actions = pipeline.stages.iter_mut().flat_map(|stage| stage.actions.iter_mut());
+    actions
+        .flat_map(|action| {
+            let keys: Vec<&str> = secret_keys(action).collect();
+            action.configuration.iter_mut().filter(move |(key, _)| keys.contains(&key.as_str())).map(|(_, value)| value)
+        })
+        .collect()
+}
+
+/// The secret configuration keys of an action (for an engine that must open their values).
+pub fn secret_configuration_keys(action: &ActionDeclaration) -> Vec<&'static str> {
+    secret_keys(action).collect()
+}
+
 /// Replaces every secret configuration value with `****`.
 pub fn mask_secrets(pipeline: &mut PipelineDeclaration) {
-    for action in pipeline.stages.iter_mut().flat_map(|stage| stage.actions.iter_mut()) {
-        for key in secret_keys(action).collect::<Vec<_>>() {
-            if let Some(value) = action.configuration.get_mut(key) {
-                *value = MASK.to_owned();
-            }
-        }
+    for value in secret_values_mut(pipeline) {
+        *value = MASK.to_owned();
     }
 }
 

@@ -55,14 +55,8 @@ pub struct UpdateInput {
 }
 
 pub async fn update(state: &AppState, input: UpdateInput) -> ApiResult<Value> {
-    let mut pipeline = input.pipeline;
-    // Sending back the `****` a read showed keeps the stored secret.
-    match state.engine.pipeline(&pipeline.name, None).await {
-        Ok(stored) => model::catalog::keep_masked_secrets(&mut pipeline, &stored.declaration),
-        Err(EngineError::PipelineNotFound(_)) => {}
-        Err(other) => return Err(other.into()),
-    }
-    match state.engine.update_pipeline(pipeline).await {
+    // The engine keeps the stored secret where the update sends back the `****` a read showed.
+    match state.engine.update_pipeline(input.pipeline).await {
         Ok(record) => Ok(json!({ "pipeline": masked(record.declaration) })),
         // AWS answers an update of a missing pipeline with ResourceNotFoundException.
         Err(EngineError::PipelineNotFound(name)) => Err(ApiError::new(

@@ -1,7 +1,7 @@
-//! `sluice user ...`, `sluice group ...`, `sluice key ...` and `sluice audit ...`: set-up and
-//! checks without the UI.
+//! `sluice user ...`, `sluice group ...`, `sluice key ...`, `sluice secret ...` and `sluice audit ...`:
+//! set-up and checks without the UI.
 use super::policy::{Policy, Role};
-use crate::config::{AuditCommand, GroupCommand, KeyCommand, StoreArgs, UserCommand};
+use crate::config::{AuditCommand, GroupCommand, KeyCommand, SecretCommand, StoreArgs, UserCommand};
 use anyhow::Context;
 use engine::store::audit::{AuditFilter, ChainCheck};
 use engine::{Store, StoreError};
@@ -9,7 +9,8 @@ use engine::{Store, StoreError};
 async fn open(store: &StoreArgs) -> anyhow::Result<Store> {
     std::fs::create_dir_all(&store.data_dir)
         .with_context(|| format!("could not create the data dir {}", store.data_dir.display()))?;
-    Store::connect(&store.database_url()).await.context("could not open the database")
+    let opened = Store::connect(&store.database_url()).await.context("could not open the database")?;
+    Ok(opened.with_sealer(engine::secrets::Sealer::new(&store.data_dir)))
 }
 
 pub async fn user(command: UserCommand) -> anyhow::Result<()> {
@@ -107,6 +108,35 @@ pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
                 other => other?,
             }
             println!("Revoked {access_key_id}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn secret(command: SecretCommand) -> anyhow::Result<()> {
+    match command {
+        SecretCommand::Put { name, value_file, store } => {
+            engine::secrets::validate_name(&name)?;
+            let value = match &value_file {
+                Some(file) => std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?,
+                None => std::io::read_to_string(std::io::stdin()).context("could not read the value from stdin")?,
+            };
+            let value = value.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&value);
+            anyhow::ensure!(!value.is_empty(), "The secret's value is empty: give it on stdin or with --value-file.");
+            let created = open(&store).await?.put_secret(&name, value).await?;
+            println!("{} secret {name}", if created { "Created" } else { "Updated" });
+        }
+        SecretCommand::List { store } => {
+            for secret in open(&store).await?.list_secrets().await? {
+                println!("{}\tcreated {}\tupdated {}", secret.name, model::time::rfc3339(secret.created_ms), model::time::rfc3339(secret.updated_ms));
+            }
+        }
+        SecretCommand::Delete { name, store } => {
+            match open(&store).await?.delete_secret(&name).await {
+                Err(StoreError::NotFound) => anyhow::bail!("There is no secret named {name:?}."),
+                other => other?,
+            }
+            println!("Deleted secret {name}");
         }
     }
     Ok(())

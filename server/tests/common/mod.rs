@@ -31,10 +31,11 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start(backend: TestBackend) -> Self {
         let db = TestDatabase::new(backend).await;
-        let store = Store::connect(&db.url).await.expect("test database opens");
+        let data_dir = std::env::temp_dir().join(format!("sluice-server-test-{}", uuid::Uuid::new_v4().simple()));
+        let sealer = engine::secrets::Sealer::new(&data_dir);
+        let store = Store::connect(&db.url).await.expect("test database opens").with_sealer(sealer);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let addr = listener.local_addr().expect("bound address");
-        let data_dir = std::env::temp_dir().join(format!("sluice-server-test-{}", uuid::Uuid::new_v4().simple()));
         let config = Config {
             addr,
             data_dir: data_dir.clone(),
@@ -63,6 +64,11 @@ impl TestServer {
         server::auth::create_user(store, user_name, role, None).await.expect("user");
         let key = server::auth::create_access_key(store, user_name).await.expect("key");
         (sdk_client(&self.url, &key.0, &key.1), key)
+    }
+
+    /// The URL of this server's database, for tests that inspect what is stored.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
     }
 
     pub async fn stop(self) {
