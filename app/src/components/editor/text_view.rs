@@ -1,6 +1,6 @@
-//! The pipeline as CodePipeline JSON, editable. Text that parses replaces the drawing (one
-//! undo step); text that does not keeps the drawing as it was and says why. Changes made on the
-//! canvas rewrite the text.
+//! The pipeline as text, CodePipeline JSON or the same document in YAML, editable. Text that
+//! parses replaces the drawing (one undo step); text that does not keeps the drawing as it was
+//! and says why. Changes made on the canvas rewrite the text.
 use leptos::prelude::*;
 use model::PipelineDeclaration;
 
@@ -9,56 +9,110 @@ use crate::components::errors::ProblemList;
 use crate::pages::editor::document::Command;
 use crate::pages::editor::handle::Editor;
 
-/// The text `export` and the JSON view show: the `{"pipeline": ...}` document that
-/// create-pipeline's `--cli-input-json` takes.
+/// The `{"pipeline": ...}` document that create-pipeline's `--cli-input-json` takes.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    pipeline: &'a PipelineDeclaration,
+}
+
+/// The text `export` and the JSON view show.
 pub fn pipeline_document(pipeline: &PipelineDeclaration) -> String {
-    #[derive(serde::Serialize)]
-    struct Document<'a> {
-        pipeline: &'a PipelineDeclaration,
-    }
     serde_json::to_string_pretty(&Document { pipeline }).unwrap_or_default()
 }
 
+/// How the text view writes the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    Json,
+    Yaml,
+}
+
+impl TextFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            TextFormat::Json => "JSON",
+            TextFormat::Yaml => "YAML",
+        }
+    }
+
+    /// The lower-case name test ids use (`json-input`, `tab-yaml`).
+    pub fn id(self) -> &'static str {
+        match self {
+            TextFormat::Json => "json",
+            TextFormat::Yaml => "yaml",
+        }
+    }
+
+    /// The pipeline as this format's text.
+    pub fn write(self, pipeline: &PipelineDeclaration) -> String {
+        match self {
+            TextFormat::Json => pipeline_document(pipeline),
+            TextFormat::Yaml => serde_yaml_ng::to_string(&Document { pipeline }).unwrap_or_default(),
+        }
+    }
+
+    /// Reads a pipeline (or a `{pipeline: ...}` document). YAML is read into JSON's data model
+    /// first, so both go through the model's parser and report the same paths.
+    pub fn read(self, text: &str) -> Result<PipelineDeclaration, Problem> {
+        let json = match self {
+            TextFormat::Json => text.to_string(),
+            TextFormat::Yaml => match serde_yaml_ng::from_str::<serde_json::Value>(text) {
+                Ok(value) => value.to_string(),
+                Err(err) => return Err(Problem::general("parse-error", None, format!("YAML: {err}"))),
+            },
+        };
+        model::parse_pipeline(&json).map_err(|err| Problem::from(&err))
+    }
+
+    fn accept(self) -> &'static str {
+        match self {
+            TextFormat::Json => ".json,application/json",
+            TextFormat::Yaml => ".yaml,.yml,application/yaml,text/yaml",
+        }
+    }
+}
+
 #[component]
-pub fn JsonView(editor: Editor) -> impl IntoView {
-    let text = RwSignal::new(editor.state.with_untracked(|s| pipeline_document(&s.pipeline)));
+pub fn TextView(editor: Editor, format: TextFormat) -> impl IntoView {
+    let text = RwSignal::new(editor.state.with_untracked(|s| format.write(&s.pipeline)));
     let parse_problem = RwSignal::new(None::<Problem>);
     // The canvas changed: show its pipeline, unless the text already says the same thing (it
     // was just typed), so the caret is not thrown away.
     Effect::new(move |_| {
         let shown = editor.state.with(|s| s.pipeline.clone());
-        let same = text.with_untracked(|t| model::parse_pipeline(t).ok().as_ref() == Some(&shown));
+        let same = text.with_untracked(|t| format.read(t).ok().as_ref() == Some(&shown));
         if !same {
-            text.set(pipeline_document(&shown));
+            text.set(format.write(&shown));
             parse_problem.set(None);
         }
     });
     // Typed, pasted or imported text goes the same way.
     let take_text = move |value: String| {
-        match model::parse_pipeline(&value) {
+        match format.read(&value) {
             Ok(pipeline) => {
                 parse_problem.set(None);
                 editor.run(Command::ReplacePipeline(Box::new(pipeline)));
             }
-            Err(err) => parse_problem.set(Some(Problem::from(&err))),
+            Err(problem) => parse_problem.set(Some(problem)),
         }
         text.set(value);
     };
+    let id = format.id();
     view! {
-        <div class="json-view" data-testid="json-view">
+        <div class="json-view" data-testid=format!("{id}-view")>
             {move || parse_problem.get().map(|problem| view! {
-                <div class="notice warn" data-testid="json-broken">
+                <div class="notice warn" data-testid=format!("{id}-broken")>
                     "The text does not parse, so the drawing keeps the last pipeline that did."
                     <ProblemList problems=vec![problem]/>
                 </div>
             })}
             <label class="button small ghost import">
                 "Import a file\u{2026}"
-                <input type="file" accept=".json,application/json" data-testid="import-file"
+                <input type="file" accept=format.accept() data-testid=format!("import-{id}-file")
                     on:change=move |ev| read_chosen_file(&ev, take_text)/>
             </label>
-            <textarea class="code-input" data-testid="json-input" aria-label="Pipeline JSON" spellcheck="false"
-                wrap="off" prop:value=move || text.get() on:input=move |ev| take_text(event_target_value(&ev))></textarea>
+            <textarea class="code-input" data-testid=format!("{id}-input") aria-label=format!("Pipeline {}", format.name())
+                spellcheck="false" wrap="off" prop:value=move || text.get() on:input=move |ev| take_text(event_target_value(&ev))></textarea>
         </div>
     }
 }
@@ -84,4 +138,29 @@ fn read_chosen_file(ev: &leptos::ev::Event, then: impl FnOnce(String) + 'static)
     let _ = promise.unchecked_into::<Promise>().then(&on_text);
     // The promise calls it later; one small closure per imported file is left to the JS heap.
     on_text.forget();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pages::editor::document::{apply, blank_pipeline, Command};
+
+    #[test]
+    fn yaml_says_what_json_says() {
+        let mut pipeline = blank_pipeline();
+        apply(&mut pipeline, Command::AddStage { at: 0 });
+        let yaml = TextFormat::Yaml.write(&pipeline);
+        assert!(yaml.starts_with("pipeline:\n  name: my-pipeline\n"), "{yaml}");
+        assert_eq!(TextFormat::Yaml.read(&yaml), Ok(pipeline.clone()));
+        assert_eq!(TextFormat::Json.read(&TextFormat::Json.write(&pipeline)), Ok(pipeline));
+    }
+
+    #[test]
+    fn broken_yaml_and_wrong_fields_say_why() {
+        let broken = TextFormat::Yaml.read("pipeline:\n  name: [unclosed").expect_err("not YAML");
+        assert!(broken.message.starts_with("YAML: "), "{}", broken.message);
+        let wrong = TextFormat::Yaml.read("pipeline:\n  name: p\n  stages: 7\n").expect_err("wrong shape");
+        assert_eq!(wrong.code, "parse-error");
+        assert!(wrong.field.as_deref().is_some_and(|f| f.contains("stages")), "{wrong:?}");
+    }
 }
