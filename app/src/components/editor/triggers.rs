@@ -76,10 +76,11 @@ fn TriggerForm(
         editor.run(Command::ReplacePipeline(Box::new(with)));
     };
     let kind = event(&trigger);
-    let globs = |label: &str, which: Criteria, name: &str| {
+    // Comma-separated globs; a leading `!` excludes.
+    let globs = |label: &str, which: Criteria, name: &str, hint: &'static str| {
         view! {
             <TextField label=label.to_string() value=criteria_text(&trigger, which) field=format!("trigger-{index}-{name}")
-                problems=Vec::new() hint="main, release/*, !release/old"
+                problems=Vec::new() hint
                 on_commit=on(Box::new(move |t, v| set_criteria(t, which, &v)))/>
         }
     };
@@ -105,9 +106,9 @@ fn TriggerForm(
                 options=vec![event_name(GitEvent::Push).to_string(), event_name(GitEvent::PullRequest).to_string()]
                 problems=Vec::new()
                 on_commit=on(Box::new(|t, v| set_event(t, if v == event_name(GitEvent::PullRequest) { GitEvent::PullRequest } else { GitEvent::Push })))/>
-            {globs("Branches", Criteria::Branches, "branches")}
-            {(kind == GitEvent::Push).then(|| globs("Tags", Criteria::Tags, "tags"))}
-            {globs("File paths", Criteria::FilePaths, "file-paths")}
+            {globs("Branches", Criteria::Branches, "branches", "main, release/*, !release/old")}
+            {(kind == GitEvent::Push).then(|| globs("Tags", Criteria::Tags, "tags", "v*, !v0.*"))}
+            {globs("File paths", Criteria::FilePaths, "file-paths", "src/**, !docs/**")}
             {(kind == GitEvent::PullRequest).then(|| view! { <div class="checks">{events}</div> })}
             <FieldProblems problems/>
             <button type="button" class="button small ghost danger" data-testid="remove-trigger" on:click=remove>"Remove trigger"</button>
