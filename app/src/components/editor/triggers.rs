@@ -47,6 +47,9 @@ pub fn TriggersEditor(editor: Editor, pipeline: PipelineDeclaration, problems: V
     }
 }
 
+/// A change one control makes to its trigger, given the control's value.
+type TriggerEdit = Box<dyn Fn(&mut PipelineTriggerDeclaration, String) + Send + Sync>;
+
 #[component]
 fn TriggerForm(
     editor: Editor,
@@ -59,7 +62,7 @@ fn TriggerForm(
     // Each control edits a copy of this trigger and replaces the pipeline: one undo step.
     let on = {
         let pipeline = pipeline.clone();
-        move |change: Box<dyn Fn(&mut PipelineTriggerDeclaration, String) + Send + Sync>| {
+        move |change: TriggerEdit| {
             let pipeline = pipeline.clone();
             Callback::new(move |value: String| {
                 let mut with = pipeline.clone();
