@@ -85,6 +85,12 @@ test("artifacts are drawn from producer to consumer, and an input nothing upstre
   await expect(links).toHaveCount(2);
   const down = await ends(bin);
   expect(down.y2).toBeGreaterThan(down.y1);
+
+  // Renaming an output upstream leaves its consumer, a stage later, dangling.
+  await card(page, "Checkout").click();
+  await setField(page, "outputArtifacts", "Sources");
+  await expect(code).toHaveClass(/dangling/);
+  await expect(card(page, "Compile").locator('[data-testid="artifact-in"].dangling')).toHaveText("Code");
 });
 
 test("typing #{ in a configuration field offers the variables available there", async ({ page }) => {

@@ -21,10 +21,12 @@ pub fn ArtifactLinks(editor: Editor, graph: NodeRef<leptos::html::Div>) -> impl 
     let redraw = move || {
         // After the browser has laid the redrawn cards out.
         request_animation_frame(move || {
-            let Some(graph) = graph.get_untracked() else { return };
-            let links = editor.links.get_untracked();
-            curves.set(measure(&graph, &links));
-            size.set((f64::from(graph.scroll_width()), f64::from(graph.scroll_height())));
+            // The canvas may have closed (a tab switch) before the frame.
+            let (Some(Some(graph)), Some(links)) = (graph.try_get_untracked(), editor.links.try_get_untracked()) else {
+                return;
+            };
+            curves.try_set(measure(&graph, &links));
+            size.try_set((f64::from(graph.scroll_width()), f64::from(graph.scroll_height())));
         })
     };
     // Any change can move cards (a rename widens one), so every change redraws.
