@@ -1,5 +1,6 @@
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import { callApi, open } from "./api";
+import { card, expectStages, paletteItem, rename, setField, stage } from "./editor-helpers";
 
 // Builds a pipeline on an empty canvas by dragging from the palette, as a new user would, then
 // checks what the API returns and what the version diff shows.
@@ -12,36 +13,6 @@ test.afterAll(async ({ request }) => {
     await callApi(request, "DeletePipeline", { name });
   }
 });
-
-/** Fields commit on change (blur), as a person tabbing through the form does. */
-async function setField(page: Page, field: string, value: string) {
-  const input = page.getByTestId("side-panel").getByTestId(`field-${field}`);
-  if ((await input.evaluate((el) => el.tagName)) === "SELECT") {
-    await input.selectOption(value);
-  } else {
-    await input.fill(value);
-    await input.press("Tab");
-  }
-}
-
-async function rename(target: Locator, name: string) {
-  await target.fill(name);
-  await target.press("Tab");
-}
-
-function paletteItem(page: Page, category: string, provider: string) {
-  return page.locator(`[data-testid="palette-item"][data-category="${category}"][data-provider="${provider}"]`);
-}
-
-/** The stage names on the canvas, left to right. */
-async function expectStages(page: Page, names: string[]) {
-  await expect
-    .poll(() => page.getByTestId("stage").evaluateAll((els) => els.map((el) => el.getAttribute("data-stage"))))
-    .toEqual(names);
-}
-
-const stage = (page: Page, name: string) => page.locator(`[data-testid="stage"][data-stage="${name}"]`);
-const card = (page: Page, name: string) => page.locator(`[data-testid="action-card"][data-action="${name}"]`);
 
 /** Drags with the mouse, the target first scrolled into the canvas's view. */
 async function drag(source: Locator, target: Locator) {
@@ -204,7 +175,7 @@ test("the JSON view follows the canvas, and broken text keeps the drawing", asyn
   const imported = JSON.parse(exported);
   imported.pipeline.stages[0].name = "Imported";
   await page.getByTestId("tab-json").click();
-  await page.getByTestId("import-file").setInputFiles({
+  await page.getByTestId("import-json-file").setInputFiles({
     name: "pipeline.json",
     mimeType: "application/json",
     buffer: Buffer.from(JSON.stringify(imported)),

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod parse;
 pub mod time;
 pub mod pipeline;
+pub mod sample;
 pub mod validate;
 pub mod variables;
 

@@ -173,7 +173,13 @@ fn ActionCard(action: ActionDeclaration, has_problem: bool) -> impl IntoView {
 }
 
 #[component]
-pub fn ArtifactList(names: Vec<String>, direction: &'static str) -> impl IntoView {
+pub fn ArtifactList(
+    names: Vec<String>,
+    direction: &'static str,
+    /// Names no earlier action produces (the editor marks them).
+    #[prop(optional)]
+    missing: Vec<String>,
+) -> impl IntoView {
     let label = if direction == "in" { "In" } else { "Out" };
     (!names.is_empty()).then(|| {
         view! {
@@ -181,7 +187,13 @@ pub fn ArtifactList(names: Vec<String>, direction: &'static str) -> impl IntoVie
                 <span class="artifact-label">{label}</span>
                 {names
                     .into_iter()
-                    .map(|name| view! { <span class="artifact" data-testid=format!("artifact-{direction}")>{name}</span> })
+                    .map(|name| {
+                        let dangling = missing.contains(&name);
+                        view! {
+                            <span class="artifact" class:dangling=dangling data-testid=format!("artifact-{direction}")
+                                title=dangling.then_some("No earlier action produces this artifact")>{name}</span>
+                        }
+                    })
                     .collect_view()}
             </div>
         }

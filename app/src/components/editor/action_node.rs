@@ -11,6 +11,8 @@ use crate::components::{
 };
 use crate::pages::editor::document::{group_orders, Command, Place, Selection};
 use crate::pages::editor::handle::{Drag, Editor};
+use crate::pages::editor::links::dangling_inputs;
+use super::links::key;
 
 #[component]
 pub fn ActionNode(
@@ -30,6 +32,7 @@ pub fn ActionNode(
     let provider = action.action_type_id.provider.clone();
     let inputs: Vec<String> = action.input_artifacts.iter().map(|a| a.name.clone()).collect();
     let outputs: Vec<String> = action.output_artifacts.iter().map(|a| a.name.clone()).collect();
+    let dangling = editor.links.with_untracked(|links| dangling_inputs(links, (stage, action_index)));
     let has_problem = !problems.is_empty();
     let me = Selection::Action { stage, action: action_index };
     let selected = move || editor.selection() == me;
@@ -59,7 +62,7 @@ pub fn ActionNode(
     };
     view! {
         <article class=class class:approval=approval class:has-problem=has_problem class:selected=selected
-            data-testid="action-card" data-action=action.name.clone() data-category=category.as_str()
+            data-testid="action-card" data-action=action.name.clone() data-at=key((stage, action_index)) data-category=category.as_str()
             draggable="true"
             on:dragstart=move |ev| {
                 ev.stop_propagation();
@@ -83,7 +86,7 @@ pub fn ActionNode(
             {approval.then(|| view! { <p class="approval-note">"Waits for a person to approve"</p> })}
             {(!inputs.is_empty() || !outputs.is_empty()).then(|| view! {
                 <div class="artifacts">
-                    <ArtifactList names=inputs direction="in"/>
+                    <ArtifactList names=inputs direction="in" missing=dangling/>
                     <ArtifactList names=outputs direction="out"/>
                 </div>
             })}

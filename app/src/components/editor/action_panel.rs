@@ -1,6 +1,6 @@
 //! The side panel for the selected action: a form drawn from its provider's configuration
-//! properties (required marked, secrets masked, fixed choices as selects), then artifacts,
-//! namespace, region, run order and timeout.
+//! properties (required marked, secrets masked, fixed choices as selects, `#{` offering the
+//! variables available there), then artifacts, namespace, region, run order and timeout.
 use leptos::prelude::*;
 use model::{catalog, ActionDeclaration, InputArtifact, OutputArtifact};
 
@@ -15,7 +15,8 @@ pub fn ActionPanel(editor: Editor, stage: usize, action: usize) -> impl IntoView
         editor.state.with(|s| {
             let declared = s.pipeline.stages.get(stage)?.actions.get(action)?.clone();
             let upstream = upstream_artifacts(&s.pipeline, stage, declared.run_order);
-            Some((declared, upstream))
+            let references = model::variables::available_references(&s.pipeline, stage, declared.run_order);
+            Some((declared, upstream, references))
         })
     });
     let problems = Memo::new(move |_| {
@@ -26,8 +27,8 @@ pub fn ActionPanel(editor: Editor, stage: usize, action: usize) -> impl IntoView
             .collect::<Vec<_>>()
     });
     move || {
-        let (declared, upstream) = current.get()?;
-        Some(view! { <ActionForm editor stage action declared upstream problems=problems.get()/> })
+        let (declared, upstream, references) = current.get()?;
+        Some(view! { <ActionForm editor stage action declared upstream references problems=problems.get()/> })
     }
 }
 
@@ -38,6 +39,8 @@ fn ActionForm(
     action: usize,
     declared: ActionDeclaration,
     upstream: Vec<String>,
+    /// Variable references the configuration may use.
+    references: Vec<String>,
     problems: Vec<Problem>,
 ) -> impl IntoView {
     let edits = Edits { editor, stage, action, declared: declared.clone() };
@@ -55,7 +58,7 @@ fn ActionForm(
         config_fields.push(if prop.allowed.is_empty() {
             view! {
                 <TextField label=prop.name.to_string() value field problems=field_problems on_commit
-                    required=prop.required secret=prop.secret hint=prop.description/>
+                    required=prop.required secret=prop.secret hint=prop.description references=references.clone()/>
             }
             .into_any()
         } else {
@@ -74,7 +77,10 @@ fn ActionForm(
         let on_commit = edits.on(move |a, v| set_config(a, &owned_key, v));
         let field_problems = problems_at(&problems, &field);
         config_fields.push(
-            view! { <TextField label=key.clone() value=value.clone() field problems=field_problems on_commit/> }.into_any(),
+            view! {
+                <TextField label=key.clone() value=value.clone() field problems=field_problems on_commit references=references.clone()/>
+            }
+            .into_any(),
         );
     }
 

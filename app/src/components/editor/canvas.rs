@@ -1,7 +1,8 @@
-//! The canvas: stages as columns, with places between them to drop a new or moved stage.
+//! The canvas: stages as columns, with places between them to drop a new or moved stage, and
+//! the artifacts drawn over them as connections.
 use leptos::prelude::*;
 
-use super::{drop_zone::DropZone, stage_node::StageNode};
+use super::{drop_zone::DropZone, links::ArtifactLinks, stage_node::StageNode};
 use crate::pages::editor::document::{Command, Selection};
 use crate::pages::editor::handle::{DropTarget, Editor};
 
@@ -30,10 +31,11 @@ pub fn EditorCanvas(editor: Editor) -> impl IntoView {
     };
 
     let count = Memo::new(move |_| editor.state.with(|s| s.pipeline.stages.len()));
+    let graph = NodeRef::new();
     view! {
         <div class="graph-scroll editor-canvas" data-testid="editor-canvas" tabindex="0" on:keydown=on_keydown
             aria-label="Pipeline canvas">
-            <div class="graph" data-testid="pipeline-graph">
+            <div class="graph" data-testid="pipeline-graph" node_ref=graph>
                 {move || {
                     let count = count.get();
                     let stages = (0..count)
@@ -50,6 +52,7 @@ pub fn EditorCanvas(editor: Editor) -> impl IntoView {
                             on:click=move |_| editor.run(Command::AddStage { at: count })>"+ Stage"</button>
                     }
                 }}
+                <ArtifactLinks editor graph/>
             </div>
         </div>
     }

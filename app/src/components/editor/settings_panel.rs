@@ -1,8 +1,10 @@
-//! The side panel when no stage or action is selected: the pipeline's own settings.
+//! The side panel when no stage or action is selected: the pipeline's own settings, triggers
+//! included.
 use leptos::prelude::*;
 use model::{ArtifactStore, ArtifactStoreType, EncryptionKey, EncryptionKeyType, ExecutionMode, PipelineDeclaration, PipelineType, PipelineVariableDeclaration};
 
 use super::field::{problems_at, SelectField, TextField};
+use super::triggers::TriggersEditor;
 use crate::api::Problem;
 use crate::pages::editor::document::Command;
 use crate::pages::editor::handle::Editor;
@@ -55,13 +57,14 @@ fn SettingsForm(editor: Editor, pipeline: PipelineDeclaration, problems: Vec<Pro
                 on_commit=on(|p, v| set_store(p, |s| s.location = v.trim().to_string()))/>
             <TextField label="Encryption key (KMS id or ARN)".into()
                 value=store.as_ref().and_then(|s| s.encryption_key.as_ref()).map(|k| k.id.clone()).unwrap_or_default()
-                field="artifactStore.encryptionKey".into() problems=Vec::new()
+                field="artifactStore.encryptionKey".into() problems=problems_at(&problems, "artifactStore.encryptionKey")
                 on_commit=on(|p, v| set_store(p, |s| {
                     let id = v.trim().to_string();
                     s.encryption_key = (!id.is_empty()).then_some(EncryptionKey { id, key_type: EncryptionKeyType::Kms });
                 }))/>
             <TextField label="Variables (V2)".into() value=variables field="variables".into() hint="name=default, name2"
                 problems=problems_at(&problems, "variables") on_commit=on(|p, v| p.variables = parse_variables(&v))/>
+            <TriggersEditor editor pipeline=pipeline.clone() problems=problems.clone()/>
         </div>
     }
 }

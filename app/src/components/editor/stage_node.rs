@@ -17,8 +17,13 @@ pub fn StageNode(editor: Editor, index: usize) -> impl IntoView {
     let problems = Memo::new(move |_| {
         editor.all_problems().into_iter().filter(|p| p.stage_index == Some(index)).collect::<Vec<_>>()
     });
+    // A change elsewhere (an output renamed upstream) can leave this stage's inputs dangling.
+    let dangling = Memo::new(move |_| {
+        editor.links.with(|links| links.iter().filter(|l| l.to.0 == index && l.from.is_none()).cloned().collect::<Vec<_>>())
+    });
     let selected = move || editor.selection() == Selection::Stage(index);
     move || {
+        dangling.track();
         let stage = stage.get()?;
         let name = stage.name.clone();
         let own_problems: Vec<Problem> = problems.get().into_iter().filter(|p| p.action_index.is_none()).collect();

@@ -5,6 +5,7 @@ use model::catalog::ActionTypeSpec;
 
 use super::document::{Command, Place, Selection};
 use super::history::EditorState;
+use super::links::{artifact_links, Link};
 use crate::api::Problem;
 
 /// What the pointer carries during a drag. Kept in a signal rather than the DataTransfer, so a
@@ -47,6 +48,8 @@ pub struct Editor {
     pub drag: RwSignal<Option<Drag>>,
     /// What the validator says about the current pipeline.
     pub problems: Memo<Vec<Problem>>,
+    /// Every input artifact and the action it comes from, for the canvas's connections.
+    pub links: Memo<Vec<Link>>,
     /// What the server said on the last save; cleared by the next change.
     pub server_problems: RwSignal<Vec<Problem>>,
 }
@@ -57,7 +60,8 @@ impl Editor {
         let problems = Memo::new(move |_| {
             state.with(|s| model::validate(&s.pipeline).iter().map(Problem::from).collect::<Vec<_>>())
         });
-        Editor { state, drag: RwSignal::new(None), problems, server_problems: RwSignal::new(Vec::new()) }
+        let links = Memo::new(move |_| state.with(|s| artifact_links(&s.pipeline)));
+        Editor { state, drag: RwSignal::new(None), problems, links, server_problems: RwSignal::new(Vec::new()) }
     }
 
     pub fn run(&self, command: Command) {

@@ -1,10 +1,13 @@
 //! `/new` and `/pipelines/:name/edit`: the visual editor. The pipeline is drawn on a canvas,
 //! changed by commands (drag and drop, buttons, side panel forms, the JSON view) that can be
 //! undone, checked by the model's validator on every change, and saved as a new version.
+pub mod completion;
 pub mod diff;
 pub mod document;
 pub mod handle;
 pub mod history;
+pub mod links;
+pub mod triggers;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,8 +17,9 @@ use model::PipelineDeclaration;
 use crate::auth::get_current_user;
 use crate::api::{get_pipeline, percent_encode, pipeline_href, set_not_found_status, AppError, Problem, SavePipeline};
 use crate::components::editor::{
-    action_panel::ActionPanel, canvas::EditorCanvas, json_view::{pipeline_document, JsonView}, palette::Palette,
-    settings_panel::SettingsPanel, stage_panel::StagePanel, versions::VersionsPanel,
+    action_panel::ActionPanel, canvas::EditorCanvas, palette::Palette,
+    settings_panel::SettingsPanel, stage_panel::StagePanel, text_view::{pipeline_document, TextFormat, TextView},
+    versions::VersionsPanel,
 };
 use crate::components::errors::ProblemList;
 use document::{blank_pipeline, Selection};
@@ -68,7 +72,8 @@ fn Workspace(initial: PipelineDeclaration, saved_version: Option<u32>) -> impl I
     let original_name = initial.name.clone();
     let editor = Editor::new(EditorState::new(initial));
     let (latest, set_latest) = signal(saved_version.unwrap_or(0));
-    let show_json = RwSignal::new(false);
+    // None: the canvas; otherwise the pipeline as text in that format.
+    let text_tab = RwSignal::new(None::<TextFormat>);
     let save = ServerAction::<SavePipeline>::new();
     let navigate = use_navigate();
     // Save is offered only to users who may author pipelines; the server checks again.
@@ -105,7 +110,7 @@ fn Workspace(initial: PipelineDeclaration, saved_version: Option<u32>) -> impl I
             (Some(stage), None) => Selection::Stage(stage),
             _ => Selection::Pipeline,
         };
-        show_json.set(false);
+        text_tab.set(None);
         editor.select(selection);
         request_animation_frame(|| {
             if let Ok(Some(node)) = document().query_selector(".editor-canvas .selected") {
@@ -161,14 +166,18 @@ fn Workspace(initial: PipelineDeclaration, saved_version: Option<u32>) -> impl I
             <Palette editor/>
             <section class="card canvas-card">
                 <nav class="tabs" role="tablist">
-                    <button type="button" role="tab" data-testid="tab-canvas" aria-selected=move || (!show_json.get()).to_string()
-                        on:click=move |_| show_json.set(false)>"Canvas"</button>
-                    <button type="button" role="tab" data-testid="tab-json" aria-selected=move || show_json.get().to_string()
-                        on:click=move |_| show_json.set(true)>"JSON"</button>
+                    <button type="button" role="tab" data-testid="tab-canvas" aria-selected=move || text_tab.get().is_none().to_string()
+                        on:click=move |_| text_tab.set(None)>"Canvas"</button>
+                    {[TextFormat::Json, TextFormat::Yaml].map(|format| view! {
+                        <button type="button" role="tab" data-testid=format!("tab-{}", format.id())
+                            aria-selected=move || (text_tab.get() == Some(format)).to_string()
+                            on:click=move |_| text_tab.set(Some(format))>{format.name()}</button>
+                    })}
                 </nav>
-                <Show when=move || show_json.get() fallback=move || view! { <EditorCanvas editor/> }>
-                    <JsonView editor/>
-                </Show>
+                {move || match text_tab.get() {
+                    None => view! { <EditorCanvas editor/> }.into_any(),
+                    Some(format) => view! { <TextView editor format/> }.into_any(),
+                }}
             </section>
             <aside class="card side-panel" data-testid="side-panel">
                 {move || match selection.get() {
