@@ -50,6 +50,20 @@ pub struct AccountsHandle(pub std::sync::Arc<dyn Accounts>);
 /// The built-in role names, for the pages' pickers.
 pub const ROLES: [&str; 4] = ["Admin", "Editor", "Approver", "Viewer"];
 
+#[cfg(feature = "ssr")]
+impl Permissions {
+    pub fn allow(&self, action: &str, resource: &str) -> bool {
+        (self.0)(action, resource)
+    }
+}
+
+/// The signed-in user's policy check, for decisions a server function makes after an await:
+/// take it before the first one, as the request's context is not always there afterwards.
+#[cfg(feature = "ssr")]
+pub fn permissions() -> Result<Permissions, AppError> {
+    use_context::<Permissions>().ok_or_else(|| AppError::Server("Sign in first.".into()))
+}
+
 #[server]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     use_context::<CurrentUser>().ok_or_else(|| AppError::Server("Sign in first.".into()))
@@ -59,8 +73,7 @@ pub async fn get_current_user() -> Result<CurrentUser, AppError> {
 #[cfg(feature = "ssr")]
 pub fn authorize(action: &str, resource: &str) -> Result<CurrentUser, AppError> {
     let user = use_context::<CurrentUser>().ok_or_else(|| AppError::Server("Sign in first.".into()))?;
-    let permissions = use_context::<Permissions>().ok_or_else(|| AppError::Server("Sign in first.".into()))?;
-    if (permissions.0)(action, resource) {
+    if permissions()?.allow(action, resource) {
         Ok(user)
     } else {
         Err(AppError::Server(format!("{} is not allowed to perform {action} on {resource}.", user.arn)))

@@ -1,8 +1,10 @@
 //! Live pages: `live_ticks(url)` is a counter that goes up whenever the server pushes an event on
 //! the SSE stream at `url`; a page refetches its state when it changes. Refetching whole state
-//! (rather than applying events) means a reconnect catches up with nothing missed. The browser's
-//! EventSource reconnects by itself (sending Last-Event-ID); while the stream is silent (no event
-//! for a poll interval, say behind a proxy that buffers) the counter still goes up every
+//! (rather than applying events) means a reconnect catches up with nothing missed: every
+//! (re)opened stream bumps the counter once. The browser's EventSource reconnects by itself
+//! after a dropped connection (sending Last-Event-ID), but gives up for good after an error
+//! answer (a proxy's 502, say); the poll then opens a new one. While the stream is silent (no
+//! event for a poll interval, say behind a proxy that buffers) the counter still goes up every
 //! interval, so the page falls back to polling. On the server the counter never moves.
 use leptos::prelude::*;
 
@@ -26,16 +28,44 @@ pub fn live_ticks(url: String) -> ReadSignal<u64> {
 mod browser {
     use super::POLL;
     use leptos::prelude::*;
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
     use std::rc::Rc;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
     use web_sys::{EventSource, MessageEvent};
 
+    /// One page's event stream and the handlers every EventSource opened for it shares.
+    struct Stream {
+        url: String,
+        source: RefCell<Option<EventSource>>,
+        on_message: Closure<dyn FnMut()>,
+        on_open: Closure<dyn FnMut()>,
+    }
+
+    impl Stream {
+        /// Opens the stream unless it is open or the browser is reconnecting it.
+        fn open_unless_alive(&self) {
+            let mut source = self.source.borrow_mut();
+            if source.as_ref().is_some_and(|s| s.ready_state() != EventSource::CLOSED) {
+                return;
+            }
+            *source = EventSource::new(&self.url).ok();
+            if let Some(source) = source.as_ref() {
+                source.set_onmessage(Some(self.on_message.as_ref().unchecked_ref()));
+                source.set_onopen(Some(self.on_open.as_ref().unchecked_ref()));
+            }
+        }
+
+        fn close(&self) {
+            if let Some(source) = self.source.borrow().as_ref() {
+                source.close();
+            }
+        }
+    }
+
     pub fn follow(url: String, set_ticks: WriteSignal<u64>) {
         let bump = move || set_ticks.update(|n| *n += 1);
         let heard = Rc::new(Cell::new(false));
-        let source = EventSource::new(&url).ok();
         let on_message = {
             let heard = heard.clone();
             Closure::<dyn FnMut()>::new(move || {
@@ -45,29 +75,27 @@ mod browser {
         };
         // A (re)opened stream may follow a gap: refetch once to catch up.
         let on_open = Closure::<dyn FnMut()>::new(bump);
-        if let Some(source) = &source {
-            source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        }
-        let poll = set_interval_with_handle(
-            move || {
-                if !heard.replace(false) {
-                    bump();
-                }
-            },
-            POLL,
-        )
-        .ok();
-        let kept = StoredValue::new_local((source, on_message, on_open));
+        let stream = Rc::new(Stream { url, source: RefCell::new(None), on_message, on_open });
+        stream.open_unless_alive();
+        let poll = {
+            let stream = stream.clone();
+            set_interval_with_handle(
+                move || {
+                    stream.open_unless_alive();
+                    if !heard.replace(false) {
+                        bump();
+                    }
+                },
+                POLL,
+            )
+            .ok()
+        };
+        let kept = StoredValue::new_local(stream);
         on_cleanup(move || {
             if let Some(poll) = poll {
                 poll.clear();
             }
-            kept.with_value(|(source, _, _)| {
-                if let Some(source) = source {
-                    source.close();
-                }
-            });
+            kept.with_value(|stream| stream.close());
         });
     }
 

@@ -21,6 +21,11 @@ pub fn ago(now_ms: i64, then_ms: i64) -> String {
     }
 }
 
+/// A duration as "3.1 s".
+pub fn seconds(ms: i64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
 /// "12 Mar 2026, 14:03 UTC": unambiguous, for tooltips and metadata.
 pub fn utc(ms: i64) -> String {
     let minutes = ms.div_euclid(MINUTE);

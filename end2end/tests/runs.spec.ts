@@ -1,5 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { expect, test, type Page } from "@playwright/test";
+import { approvalAction, callApi, commandsAction, s3SourcePipeline, sourceZip, uploadSource } from "./api";
 
 // The live execution view and the approval inbox, against a real server: a run started from the
 // page changes colour and streams its log without a reload, and an approval answered in the inbox
@@ -10,54 +10,11 @@ const PIPELINE = "live-run";
 
 /** Source (S3) → Build (a Commands action that logs slowly) → Approve → Deploy. */
 function livePipeline() {
-  const commands = (name: string, lines: string[]) => ({
-    name,
-    actionTypeId: { category: "Compute", owner: "AWS", provider: "Commands", version: "1" },
-    commands: lines,
-    inputArtifacts: [{ name: "Src" }],
-  });
-  return {
-    name: PIPELINE,
-    roleArn: "arn:aws:iam::000000000000:role/pipeline",
-    artifactStore: { type: "S3", location: "artifacts" },
-    pipelineType: "V2",
-    stages: [
-      {
-        name: "Source",
-        actions: [{
-          name: "Source",
-          actionTypeId: { category: "Source", owner: "AWS", provider: "S3", version: "1" },
-          configuration: { S3Bucket: "live-src", S3ObjectKey: "app.zip", PollForSourceChanges: "false" },
-          outputArtifacts: [{ name: "Src" }],
-        }],
-      },
-      { name: "Build", actions: [commands("Compile", ["echo compiling-step-one", "sleep 2", "echo compiling-step-two", "sleep 1"])] },
-      {
-        name: "Approve",
-        actions: [{
-          name: "Release",
-          actionTypeId: { category: "Approval", owner: "AWS", provider: "Manual", version: "1" },
-          configuration: { CustomData: "Ship it?" },
-        }],
-      },
-      { name: "Deploy", actions: [commands("Ship", ["echo shipped"])] },
-    ],
-  };
-}
-
-/** A zip of one small file, made by Python's zipfile (no zip package in node_modules). */
-function sourceZip(): Buffer {
-  const script = "import io,sys,zipfile\nb=io.BytesIO()\nwith zipfile.ZipFile(b,'w') as z: z.writestr('app.txt','hello')\nsys.stdout.buffer.write(b.getvalue())";
-  return execFileSync("python3", ["-c", script]);
-}
-
-async function callApi(request: APIRequestContext, operation: string, body: unknown) {
-  const response = await request.post("/", {
-    headers: { "X-Amz-Target": `CodePipeline_20150709.${operation}`, "Content-Type": "application/x-amz-json-1.1" },
-    data: JSON.stringify(body),
-  });
-  expect(response.ok(), `${operation}: ${await response.text()}`).toBeTruthy();
-  return response.json();
+  return s3SourcePipeline(PIPELINE, "live-src", [
+    { name: "Build", actions: [commandsAction("Compile", ["echo compiling-step-one", "sleep 2", "echo compiling-step-two", "sleep 1"])] },
+    { name: "Approve", actions: [approvalAction("Release", "Ship it?")] },
+    { name: "Deploy", actions: [commandsAction("Ship", ["echo shipped"])] },
+  ]);
 }
 
 async function open(page: Page, path: string) {
@@ -80,9 +37,7 @@ let startedExecution = "";
 test("a run started from the page changes colour live and streams its log", async ({ page, request, baseURL }) => {
   // Created before its source exists, so the automatic first run fails at once and blocks nothing.
   await callApi(request, "CreatePipeline", { pipeline: livePipeline() });
-  // A session's changes must name Sluice as their origin, as the browser's own requests do.
-  const upload = await request.put("/objects/live-src/app.zip", { data: sourceZip(), headers: { Origin: baseURL ?? "" } });
-  expect(upload.status()).toBe(201);
+  await uploadSource(request, baseURL, "live-src", sourceZip());
 
   const stream = page.waitForRequest((r) => r.url().endsWith(`/api/v1/pipelines/${PIPELINE}/events`));
   await open(page, `/pipelines/${PIPELINE}`);

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { spawnSync } from "node:child_process";
-import { callApi } from "./api";
+import { approvalAction, callApi, commandsAction, s3SourcePipeline, sourceZip, uploadSource } from "./api";
 import { signIn } from "./identity";
 
 // An Approver answers a pending approval from the inbox, the run goes on, and the audit trail
@@ -13,44 +13,10 @@ const APPROVER_PASSWORD = "e2e-approver-password";
 
 /** Source (S3) → Approve (manual approval `Release`) → Deploy. */
 function gatedPipeline() {
-  return {
-    name: PIPELINE,
-    roleArn: "arn:aws:iam::000000000000:role/pipeline",
-    artifactStore: { type: "S3", location: "artifacts" },
-    pipelineType: "V2",
-    stages: [
-      {
-        name: "Source",
-        actions: [{
-          name: "Source",
-          actionTypeId: { category: "Source", owner: "AWS", provider: "S3", version: "1" },
-          configuration: { S3Bucket: "gate-src", S3ObjectKey: "app.zip", PollForSourceChanges: "false" },
-          outputArtifacts: [{ name: "Src" }],
-        }],
-      },
-      {
-        name: "Approve",
-        actions: [{ name: "Release", actionTypeId: { category: "Approval", owner: "AWS", provider: "Manual", version: "1" } }],
-      },
-      {
-        name: "Deploy",
-        actions: [{
-          name: "Ship",
-          actionTypeId: { category: "Compute", owner: "AWS", provider: "Commands", version: "1" },
-          commands: ["echo shipped"],
-          inputArtifacts: [{ name: "Src" }],
-        }],
-      },
-    ],
-  };
-}
-
-/** A zip of one small file, made by Python's zipfile (no zip package in node_modules). */
-function sourceZip(): Buffer {
-  const script = "import io,sys,zipfile\nb=io.BytesIO()\nwith zipfile.ZipFile(b,'w') as z: z.writestr('app.txt','hello')\nsys.stdout.buffer.write(b.getvalue())";
-  const made = spawnSync("python3", ["-c", script]);
-  expect(made.status, made.stderr.toString()).toBe(0);
-  return made.stdout;
+  return s3SourcePipeline(PIPELINE, "gate-src", [
+    { name: "Approve", actions: [approvalAction("Release", "Ship it?")] },
+    { name: "Deploy", actions: [commandsAction("Ship", ["echo shipped"])] },
+  ]);
 }
 
 test("an Approver answers from the inbox, the run goes on, and the audit names them", async ({ page, request, browser, baseURL }) => {
@@ -63,8 +29,7 @@ test("an Approver answers from the inbox, the run goes on, and the audit names t
   expect(added.status === 0 || added.stderr.includes("already exists"), added.stderr).toBeTruthy();
 
   // As admin: the source, then the pipeline, whose first run stops at the approval.
-  const upload = await request.put("/objects/gate-src/app.zip", { data: sourceZip(), headers: { Origin: baseURL ?? "" } });
-  expect(upload.status(), await upload.text()).toBe(201);
+  await uploadSource(request, baseURL, "gate-src", sourceZip());
   await callApi(request, "CreatePipeline", { pipeline: gatedPipeline() });
   const listed = await callApi(request, "ListPipelineExecutions", { pipelineName: PIPELINE });
   const executionId: string = listed.pipelineExecutionSummaries[0].pipelineExecutionId;

@@ -39,6 +39,8 @@ pub struct HistoryRow {
     /// Until the last change; still growing while the execution runs.
     pub duration_ms: i64,
     pub stop_reason: Option<String>,
+    /// The stages it entered, in the order it entered them, with how long each took (so far).
+    pub stages: Vec<(String, i64)>,
 }
 
 #[server]
@@ -55,6 +57,9 @@ pub async fn load_history(pipeline: String, query: HistoryQuery) -> Result<Histo
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|e| e.seq)
     });
+    let ids: Vec<String> = rows.iter().map(|e| e.execution_id.clone()).collect();
+    let mut conn = engine.store().conn().await.map_err(store_error)?;
+    let stage_rows = engine::store::executions::stages_in(&mut conn, &ids).await.map_err(store_error)?;
     let rows = rows
         .into_iter()
         .map(|e| HistoryRow {
@@ -64,6 +69,11 @@ pub async fn load_history(pipeline: String, query: HistoryQuery) -> Result<Histo
                 .into_iter()
                 .flatten()
                 .filter_map(|r| r["revisionId"].as_str().map(str::to_owned))
+                .collect(),
+            stages: stage_rows
+                .iter()
+                .filter(|s| s.execution_id == e.execution_id)
+                .map(|s| (s.stage_name.clone(), s.updated_ms - s.started_ms))
                 .collect(),
             id: e.execution_id,
             seq: e.seq,

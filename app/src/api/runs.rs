@@ -14,6 +14,10 @@ pub struct RunView {
     pub stages: Vec<StageRun>,
     /// The newest executions, for choosing which one to show.
     pub recent: Vec<RunSummary>,
+    /// The source revisions the execution ran: (source action, revision id).
+    pub revisions: Vec<(String, String)>,
+    /// Whether the user may start executions (and so re-run this one).
+    pub can_start: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +25,8 @@ pub struct RunSummary {
     pub id: String,
     pub status: String,
     pub trigger: String,
+    pub trigger_detail: String,
+    pub pipeline_version: u32,
     pub started_ms: i64,
     pub updated_ms: i64,
     pub stop_reason: Option<String>,
@@ -34,6 +40,8 @@ pub struct StageRun {
     pub status: Option<String>,
     pub transition_enabled: bool,
     pub disabled_reason: Option<String>,
+    /// Whether this stage may be rolled back to this execution (see `rerun::rollback_stages`).
+    pub can_roll_back: bool,
     pub actions: Vec<ActionRun>,
 }
 
@@ -89,7 +97,7 @@ const RECENT: i64 = 10;
 /// Checks the signed-in user may perform `operation` on the pipeline, or on its `path` inside it
 /// (`Stage` or `Stage/Action`), the way the API checks the same operation; returns their ARN.
 #[cfg(feature = "ssr")]
-fn allowed(engine: &engine::Engine, operation: &str, pipeline: &str, path: &[&str]) -> Result<String, AppError> {
+pub(super) fn allowed(engine: &engine::Engine, operation: &str, pipeline: &str, path: &[&str]) -> Result<String, AppError> {
     let mut resource = engine.pipeline_arn(pipeline);
     for part in path {
         resource = format!("{resource}/{part}");
@@ -103,6 +111,8 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
     use super::ssr::*;
     let engine = engine()?;
     allowed(&engine, "GetPipelineState", &pipeline, &[])?;
+    let permissions = crate::auth::permissions()?;
+    let can_start = permissions.allow("codepipeline:StartPipelineExecution", &engine.pipeline_arn(&pipeline));
     let recent_rows = engine.executions(&pipeline, None, RECENT).await.map_err(engine_error)?;
     let chosen = match execution_id.filter(|id| !id.is_empty()) {
         Some(id) => Some(engine.execution(&pipeline, &id).await.map_err(engine_error)?),
@@ -118,6 +128,11 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
             engine.action_runs(&pipeline, &exec.execution_id).await.map_err(engine_error)?,
         ),
         None => (Vec::new(), Vec::new()),
+    };
+    drop(conn);
+    let rollback_stages = match &chosen {
+        Some(exec) => super::rerun::ssr::rollback_stages(&engine, &permissions, exec, &stage_rows).await.map_err(engine_error)?,
+        None => Vec::new(),
     };
     let stages = declaration
         .stages
@@ -143,6 +158,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                 status: stage_rows.iter().find(|s| s.stage_name == stage.name).map(|s| s.status.as_str().to_owned()),
                 transition_enabled: transition.is_none_or(|t| t.enabled),
                 disabled_reason: transition.and_then(|t| t.disabled_reason.clone()),
+                can_roll_back: rollback_stages.contains(&stage.name),
                 actions,
             }
         })
@@ -153,6 +169,8 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
         execution: chosen.as_ref().map(summary),
         stages,
         recent: recent_rows.iter().map(summary).collect(),
+        revisions: revisions_of(&action_rows),
+        can_start,
     })
 }
 
@@ -252,17 +270,36 @@ fn summary(exec: &engine::store::executions::ExecutionRow) -> RunSummary {
         id: exec.execution_id.clone(),
         status: exec.status.as_str().to_owned(),
         trigger: exec.trigger_type.as_str().to_owned(),
+        trigger_detail: exec.trigger_detail.clone(),
+        pipeline_version: exec.pipeline_version,
         started_ms: exec.created_ms,
         updated_ms: exec.updated_ms,
         stop_reason: exec.stop_reason.clone(),
-        variables: exec
-            .variables
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| Some((v["name"].as_str()?.to_owned(), v["resolvedValue"].as_str()?.to_owned())))
-            .collect(),
+        variables: variables_of(exec),
     }
+}
+
+/// The variables an execution resolved, as (name, value).
+#[cfg(feature = "ssr")]
+pub(super) fn variables_of(exec: &engine::store::executions::ExecutionRow) -> Vec<(String, String)> {
+    exec.variables
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| Some((v["name"].as_str()?.to_owned(), v["resolvedValue"].as_str()?.to_owned())))
+        .collect()
+}
+
+/// The revisions an execution's source actions ran, as (action, revision id), newest attempt last.
+#[cfg(feature = "ssr")]
+pub(super) fn revisions_of(runs: &[engine::store::executions::ActionRow]) -> Vec<(String, String)> {
+    let mut revisions: Vec<(String, String)> = Vec::new();
+    for run in runs {
+        let Some(id) = run.output["revision"]["revision_id"].as_str() else { continue };
+        revisions.retain(|(action, _)| *action != run.action_name);
+        revisions.push((run.action_name.clone(), id.to_owned()));
+    }
+    revisions
 }
 
 #[cfg(feature = "ssr")]

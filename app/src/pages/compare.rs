@@ -1,11 +1,14 @@
 //! `/pipelines/:name/compare?a=ID&b=ID`: two executions side by side: status, trigger, start,
-//! duration, variables, and each action's status and duration.
+//! duration, pipeline version, source revisions, variables, and each action's status and
+//! duration; when they ran different versions of the pipeline, what changed between them.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::pipeline_href;
 use crate::api::runs::{load_run, RunView};
+use crate::components::editor::versions::{version_changes, ChangeList};
+use crate::time;
 
 #[component]
 pub fn ComparePage() -> impl IntoView {
@@ -17,8 +20,13 @@ pub fn ComparePage() -> impl IntoView {
         move || (name(), id("a"), id("b")),
         |(name, a, b)| async move {
             let first = load_run(name.clone(), Some(a)).await?;
-            let second = load_run(name, Some(b)).await?;
-            Ok::<_, crate::api::AppError>((first, second))
+            let second = load_run(name.clone(), Some(b)).await?;
+            let version = |run: &RunView| run.execution.as_ref().map(|e| e.pipeline_version);
+            let changes = match (version(&first), version(&second)) {
+                (Some(a), Some(b)) if a != b => Some((a, b, version_changes(name, a, b).await?)),
+                _ => None,
+            };
+            Ok::<_, crate::api::AppError>((first, second, changes))
         },
     );
     view! {
@@ -33,7 +41,15 @@ pub fn ComparePage() -> impl IntoView {
         <Suspense fallback=|| view! { <div class="card loading">"Loading\u{2026}"</div> }>
             {move || Suspend::new(async move {
                 match runs.await {
-                    Ok((a, b)) => view! { <Comparison a b/> }.into_any(),
+                    Ok((a, b, changes)) => view! {
+                        <Comparison a b/>
+                        {changes.map(|(from, to, changes)| view! {
+                            <section class="card" data-testid="compare-versions">
+                                <h2>{format!("What changed from version {from} to {to}")}</h2>
+                                <ChangeList changes/>
+                            </section>
+                        })}
+                    }.into_any(),
                     Err(err) => view! { <div class="card notice bad" data-testid="compare-error">{err.to_string()}</div> }.into_any(),
                 }
             })}
@@ -50,17 +66,19 @@ fn Comparison(a: RunView, b: RunView) -> impl IntoView {
             facts.push(("Execution".to_owned(), e.id.clone()));
             facts.push(("Status".to_owned(), e.status.clone()));
             facts.push(("Trigger".to_owned(), e.trigger.clone()));
-            facts.push(("Started".to_owned(), crate::time::utc(e.started_ms)));
-            facts.push(("Duration".to_owned(), seconds(e.updated_ms - e.started_ms)));
-            let variables: Vec<String> = e.variables.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            facts.push(("Variables".to_owned(), variables.join(", ")));
+            facts.push(("Started".to_owned(), time::utc(e.started_ms)));
+            facts.push(("Duration".to_owned(), time::seconds(e.updated_ms - e.started_ms)));
+            facts.push(("Pipeline version".to_owned(), e.pipeline_version.to_string()));
+            let pairs = |items: &[(String, String)]| items.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+            facts.push(("Source revisions".to_owned(), pairs(&run.revisions)));
+            facts.push(("Variables".to_owned(), pairs(&e.variables)));
         }
         for stage in &run.stages {
             for action in &stage.actions {
                 let shown = action
                     .attempt
                     .as_ref()
-                    .map(|t| format!("{} \u{b7} {}", t.status, seconds(t.updated_ms - t.started_ms)))
+                    .map(|t| format!("{} \u{b7} {}", t.status, time::seconds(t.updated_ms - t.started_ms)))
                     .unwrap_or_else(|| "did not run".to_owned());
                 facts.push((format!("{} / {}", stage.name, action.name), shown));
             }
@@ -93,8 +111,4 @@ fn Comparison(a: RunView, b: RunView) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
     }
-}
-
-fn seconds(ms: i64) -> String {
-    format!("{:.1} s", ms as f64 / 1000.0)
 }

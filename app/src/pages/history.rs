@@ -48,6 +48,7 @@ pub fn HistoryPage() -> impl IntoView {
                         let older = page.older.map(|seq| older_href(&filters(), seq));
                         view! {
                             <DurationChart rows=page.rows.clone()/>
+                            <StageDurations rows=page.rows.clone()/>
                             <HistoryTable pipeline=name() rows=page.rows now_ms=page.now_ms/>
                             {older.map(|href| view! { <a class="button" href=href data-testid="history-older">"Older executions"</a> })}
                         }.into_any()
@@ -108,7 +109,7 @@ fn DurationChart(rows: Vec<HistoryRow>) -> impl IntoView {
         .map(|(i, row)| {
             let h = (row.duration_ms * height / longest).max(2);
             let x = i as i64 * (width + gap);
-            let label = format!("{} \u{b7} {} \u{b7} {:.1} s", &row.id[..8.min(row.id.len())], row.status, row.duration_ms as f64 / 1000.0);
+            let label = format!("{} \u{b7} {} \u{b7} {}", &row.id[..8.min(row.id.len())], row.status, time::seconds(row.duration_ms));
             view! {
                 <rect x=x y=height - h width=width height=h class=format!("bar status-{}", row.status.to_lowercase())>
                     <title>{label}</title>
@@ -120,6 +121,70 @@ fn DurationChart(rows: Vec<HistoryRow>) -> impl IntoView {
         <section class="card" aria-label="Duration and outcome">
             <svg class="history-chart" data-testid="history-chart" width=count * (width + gap) height=height
                 viewBox=format!("0 0 {} {height}", count * (width + gap))>{bars}</svg>
+        </section>
+    }
+}
+
+/// How long one stage took over the runs listed.
+#[derive(Debug, Clone, PartialEq)]
+struct StageTimes {
+    stage: String,
+    median_ms: i64,
+    /// In the newest run that entered the stage.
+    last_ms: i64,
+    runs: usize,
+}
+
+/// Per stage (in the order the newest runs entered them), the median and the last duration.
+fn stage_times(rows: &[HistoryRow]) -> Vec<StageTimes> {
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _) in rows.iter().flat_map(|row| &row.stages) {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    names
+        .into_iter()
+        .map(|stage| {
+            // Rows are newest first, so the first duration is the last run's.
+            let durations: Vec<i64> = rows.iter().flat_map(|row| row.stages.iter().filter(|(s, _)| s == stage).map(|(_, ms)| *ms)).collect();
+            let mut sorted = durations.clone();
+            sorted.sort_unstable();
+            let middle = sorted.len() / 2;
+            let median_ms = if sorted.len() % 2 == 0 { (sorted[middle - 1] + sorted[middle]) / 2 } else { sorted[middle] };
+            StageTimes { stage: stage.to_owned(), median_ms, last_ms: durations[0], runs: durations.len() }
+        })
+        .collect()
+}
+
+/// Median and last duration per stage, with bars on a common scale.
+#[component]
+fn StageDurations(rows: Vec<HistoryRow>) -> impl IntoView {
+    let times = stage_times(&rows);
+    let longest = times.iter().map(|t| t.median_ms.max(t.last_ms)).max().unwrap_or(1).max(1);
+    let bar = move |ms: i64, class: &'static str| {
+        view! { <span class=format!("stage-bar {class}") style=format!("width: {:.1}%", ms as f64 * 100.0 / longest as f64)></span> }
+    };
+    let body = times
+        .into_iter()
+        .map(|t| {
+            view! {
+                <tr data-testid="stage-times" data-stage=t.stage.clone()>
+                    <th>{t.stage.clone()}</th>
+                    <td data-testid="stage-median">{time::seconds(t.median_ms)}</td>
+                    <td data-testid="stage-last">{time::seconds(t.last_ms)}</td>
+                    <td>{t.runs}</td>
+                    <td class="stage-bars">{bar(t.median_ms, "median")}{bar(t.last_ms, "last")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-label="Stage durations">
+            <table class="history stage-durations" data-testid="stage-durations">
+                <thead><tr><th>"Stage"</th><th>"Median"</th><th>"Last"</th><th>"Runs"</th><th></th></tr></thead>
+                <tbody>{body}</tbody>
+            </table>
         </section>
     }
 }
@@ -143,7 +208,7 @@ fn HistoryTable(pipeline: String, rows: Vec<HistoryRow>, now_ms: i64) -> impl In
                     <td title=row.trigger_detail.clone()>{row.trigger.clone()}</td>
                     <td><code>{row.revisions.join(", ")}</code></td>
                     <td title=time::utc(row.started_ms)>{time::ago(now_ms, row.started_ms)}</td>
-                    <td>{format!("{:.1} s", row.duration_ms as f64 / 1000.0)}</td>
+                    <td>{time::seconds(row.duration_ms)}</td>
                     <td>{row.stop_reason.clone().unwrap_or_default()}</td>
                 </tr>
             }
@@ -157,5 +222,36 @@ fn HistoryTable(pipeline: String, rows: Vec<HistoryRow>, now_ms: i64) -> impl In
             </table>
             <button class="button" type="submit" data-testid="compare-button">"Compare A and B"</button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(stages: &[(&str, i64)]) -> HistoryRow {
+        HistoryRow {
+            id: "e".into(),
+            seq: 1,
+            status: "Succeeded".into(),
+            trigger: "StartPipelineExecution".into(),
+            trigger_detail: String::new(),
+            revisions: Vec::new(),
+            started_ms: 0,
+            duration_ms: 0,
+            stop_reason: None,
+            stages: stages.iter().map(|(s, ms)| (s.to_string(), *ms)).collect(),
+        }
+    }
+
+    #[test]
+    fn stage_times_take_the_median_and_the_newest_run() {
+        // Newest first; the oldest run never reached Deploy.
+        let rows = [row(&[("Source", 100), ("Build", 4_000), ("Deploy", 900)]), row(&[("Source", 300), ("Build", 2_000), ("Deploy", 500)]), row(&[("Source", 200), ("Build", 9_000)])];
+        let shown: Vec<(String, i64, i64, usize)> = stage_times(&rows).into_iter().map(|t| (t.stage, t.median_ms, t.last_ms, t.runs)).collect();
+        assert_eq!(
+            shown,
+            [("Source".into(), 200, 100, 3), ("Build".into(), 4_000, 4_000, 3), ("Deploy".into(), 700, 900, 2)]
+        );
     }
 }

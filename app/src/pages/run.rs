@@ -12,6 +12,9 @@ use crate::api::{pipeline_href, AppError};
 use crate::live::{live_log, live_ticks};
 use crate::time;
 
+mod again;
+mod timeline;
+
 /// What the controls share: the pipeline, the inputs (kept outside the refetched view so typing
 /// survives live updates), the last error and a way to refetch at once.
 #[derive(Clone, Copy)]
@@ -37,6 +40,23 @@ impl Controls {
             }
         });
     }
+
+    /// Runs a server function that starts an execution; opens the new execution, or shows the error.
+    fn open_started(
+        self,
+        call: impl std::future::Future<Output = Result<String, AppError>> + 'static,
+        navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
+    ) {
+        leptos::task::spawn_local(async move {
+            match call.await {
+                Ok(id) => {
+                    self.error.set(None);
+                    navigate(&format!("{}?execution={id}", pipeline_href(&self.pipeline.get_value())), Default::default());
+                }
+                Err(err) => self.error.set(Some(err.to_string())),
+            }
+        });
+    }
 }
 
 #[component]
@@ -52,23 +72,17 @@ pub fn RunPanel(pipeline: String) -> impl IntoView {
         error: RwSignal::new(None),
         changed: RwSignal::new(0),
     };
+    // Live refetches wait until the execution has rendered once: one during hydration could bring
+    // newer state than the server's HTML and break hydration. Events heard meanwhile still count.
+    let rendered = RwSignal::new(false);
     let view_data = Resource::new(
-        move || (chosen(), ticks.get(), controls.changed.get()),
+        move || (chosen(), if rendered.get() { ticks.get() } else { 0 }, controls.changed.get()),
         move |(chosen, _, _)| load_run(controls.pipeline.get_value(), chosen),
     );
     let navigate = use_navigate();
     let start = move |_| {
         let (pipeline, variables) = (controls.pipeline.get_value(), controls.variables.get_untracked());
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match start_run(pipeline.clone(), variables).await {
-                Ok(id) => {
-                    controls.error.set(None);
-                    navigate(&format!("{}?execution={id}", pipeline_href(&pipeline)), Default::default());
-                }
-                Err(err) => controls.error.set(Some(err.to_string())),
-            }
-        });
+        controls.open_started(start_run(pipeline, variables), navigate.clone());
     };
 
     view! {
@@ -83,7 +97,9 @@ pub fn RunPanel(pipeline: String) -> impl IntoView {
             {move || controls.error.get().map(|message| view! { <div class="notice bad" data-testid="run-error">{message}</div> })}
             <Transition fallback=|| view! { <div class="loading">"Loading the execution\u{2026}"</div> }>
                 {move || Suspend::new(async move {
-                    match view_data.await {
+                    let run = view_data.await;
+                    Effect::new(move |_| rendered.set(true));
+                    match run {
                         Ok(run) => view! { <RunDetail run controls/> }.into_any(),
                         Err(err) => view! { <div class="notice bad">{err.to_string()}</div> }.into_any(),
                     }
@@ -95,12 +111,14 @@ pub fn RunPanel(pipeline: String) -> impl IntoView {
 
 #[component]
 fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
-    let RunView { now_ms, pipeline, execution, stages, recent } = run;
+    let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start } = run;
     let Some(execution) = execution else {
         return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p> }.into_any();
     };
     let execution_id = StoredValue::new(execution.id.clone());
     let stoppable = matches!(execution.status.as_str(), "InProgress" | "Stopping");
+    let rerunnable = can_start && !stoppable;
+    let timeline = view! { <timeline::Timeline stages=stages.clone() now_ms/> };
     let stop = move |abandon: bool| {
         let (pipeline, id, reason) = (controls.pipeline.get_value(), execution_id.get_value(), controls.reason.get_untracked());
         controls.run(stop_run(pipeline, id, abandon, reason));
@@ -123,7 +141,8 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
             <a href=format!("{}/history", pipeline_href(&pipeline)) data-testid="history-link">"History"</a>
             <RunPicker pipeline recent shown=execution.id.clone()/>
         </div>
-        <RunFacts execution=execution.clone() now_ms/>
+        <RunFacts execution=execution.clone() revisions now_ms/>
+        {rerunnable.then(|| view! { <div class="run-controls"><again::RerunButton execution_id controls/></div> })}
         {stoppable.then(|| view! {
             <div class="run-controls" data-testid="stop-controls">
                 <input type="text" placeholder="Why stop? (optional)" data-testid="stop-reason" bind:value=controls.reason/>
@@ -132,16 +151,21 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
             </div>
         })}
         <div class="run-stages" data-stage-count=stage_count>{stages}</div>
+        {timeline}
     }
     .into_any()
 }
 
 #[component]
-fn RunFacts(execution: RunSummary, now_ms: i64) -> impl IntoView {
-    let variables = execution.variables.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+fn RunFacts(execution: RunSummary, revisions: Vec<(String, String)>, now_ms: i64) -> impl IntoView {
+    let pairs = |items: &[(String, String)]| items.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+    let (variables, revisions) = (pairs(&execution.variables), pairs(&revisions));
     view! {
         <dl class="run-facts">
-            <div><dt>"Trigger"</dt><dd>{execution.trigger}</dd></div>
+            <div><dt>"Trigger"</dt><dd data-testid="run-trigger" title=execution.trigger_detail.clone()>{execution.trigger}</dd></div>
+            {(!execution.trigger_detail.is_empty()).then(|| view! { <div><dt>"Trigger detail"</dt><dd data-testid="run-trigger-detail">{execution.trigger_detail}</dd></div> })}
+            <div><dt>"Version"</dt><dd>{execution.pipeline_version}</dd></div>
+            {(!revisions.is_empty()).then(|| view! { <div><dt>"Revisions"</dt><dd data-testid="run-revisions"><code>{revisions}</code></dd></div> })}
             <div><dt>"Started"</dt><dd title=time::utc(execution.started_ms)>{time::ago(now_ms, execution.started_ms)}</dd></div>
             <div><dt>"Updated"</dt><dd title=time::utc(execution.updated_ms)>{time::ago(now_ms, execution.updated_ms)}</dd></div>
             {(!variables.is_empty()).then(|| view! { <div><dt>"Variables"</dt><dd data-testid="run-variables-used">{variables}</dd></div> })}
@@ -191,7 +215,7 @@ fn TransitionGate(stage: String, enabled: bool, reason: Option<String>, controls
 
 #[component]
 fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Controls, now_ms: i64) -> impl IntoView {
-    let StageRun { name, status, actions, .. } = stage;
+    let StageRun { name, status, actions, can_roll_back, .. } = stage;
     let status_name = status.clone().unwrap_or_else(|| "NotStarted".into());
     let retryable = matches!(status.as_deref(), Some("Failed" | "Stopped"));
     let retry = {
@@ -215,6 +239,7 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
                     <button class="button" data-testid="retry-all" on:click=move |_| retry_all(true)>"Retry all"</button>
                 </div>
             })}
+            {can_roll_back.then(|| view! { <div class="run-controls"><again::RollbackButton stage=name.clone() execution_id controls/></div> })}
             <div class="run-actions">{actions}</div>
         </section>
     }

@@ -143,6 +143,7 @@ pub fn form_parameters(body: &[u8]) -> Value {
 const UI_OPERATIONS: &[(&str, &str)] = &[
     ("AnswerApproval", "PutApprovalResult"),
     ("StartRun", "StartPipelineExecution"),
+    ("RerunExecution", "StartPipelineExecution"),
     ("StopRun", "StopPipelineExecution"),
     ("RetryRunStage", "RetryStageExecution"),
 ];
@@ -197,6 +198,8 @@ mod tests {
         assert_eq!(masked(&form_parameters(body))["json"]["password"], MASK);
         assert_eq!(ui_event_name("/api/create_pipeline17627"), "CreatePipeline");
         assert_eq!(ui_event_name("/api/answer_approval4411"), "PutApprovalResult");
+        assert_eq!(ui_event_name("/api/rerun_execution901"), "StartPipelineExecution");
+        assert_eq!(ui_event_name("/api/rollback_stage12"), "RollbackStage");
     }
 
     #[test]

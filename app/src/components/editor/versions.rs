@@ -18,11 +18,7 @@ pub fn VersionsPanel(name: String, latest: ReadSignal<u32>) -> impl IntoView {
         let name = name.clone();
         LocalResource::new(move || {
             let (name, from, to) = (name.clone(), from.get(), to.get());
-            async move {
-                let old = get_pipeline(name.clone(), Some(from)).await?;
-                let new = get_pipeline(name, Some(to)).await?;
-                Ok::<_, AppError>(diff(&old.declaration, &new.declaration))
-            }
+            version_changes(name, from, to)
         })
     };
     let href = pipeline_href(&name);
@@ -73,8 +69,15 @@ pub fn VersionsPanel(name: String, latest: ReadSignal<u32>) -> impl IntoView {
     .into_any()
 }
 
+/// What changed in pipeline `name` from version `from` to version `to`.
+pub async fn version_changes(name: String, from: u32, to: u32) -> Result<Vec<Change>, AppError> {
+    let old = get_pipeline(name.clone(), Some(from)).await?;
+    let new = get_pipeline(name, Some(to)).await?;
+    Ok(diff(&old.declaration, &new.declaration))
+}
+
 #[component]
-fn ChangeList(changes: Vec<Change>) -> impl IntoView {
+pub fn ChangeList(changes: Vec<Change>) -> impl IntoView {
     if changes.is_empty() {
         return view! { <p class="muted" data-testid="diff-empty">"These versions are the same."</p> }.into_any();
     }
