@@ -56,7 +56,8 @@ pub(crate) struct Runtime {
     /// Rule providers by rule type provider name (all rule types are category Rule, owner AWS).
     pub rule_providers: Mutex<HashMap<String, Arc<dyn RuleProvider>>>,
     pub running: Mutex<HashMap<String, CancellationToken>>,
-    pub events: broadcast::Sender<StoredEvent>,
+    /// Shared, not cloned, per subscriber: one event's body is built and serialized once.
+    pub events: broadcast::Sender<Arc<StoredEvent>>,
     /// Stops the background loop and every runner of this process.
     pub shutdown: CancellationToken,
     declarations: Mutex<HashMap<(String, u32), Arc<model::PipelineDeclaration>>>,
@@ -189,7 +190,7 @@ impl Engine {
 
     /// Live events after their commit. A subscriber that falls behind gets `Lagged` and should
     /// catch up from the outbox with `Store::events_after`.
-    pub fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
         self.runtime.events.subscribe()
     }
 
@@ -463,13 +464,7 @@ impl Tick {
             let arn = self.engine.pipeline_arn(&event.pipeline);
             let body = event.envelope(self.engine.account(), &arn, self.now);
             let id = append_event(&mut tx, &event.pipeline, Some(&event.execution_id), event.detail_type, &body, self.now).await?;
-            stored.push(StoredEvent {
-                id,
-                pipeline_name: event.pipeline.clone(),
-                execution_id: Some(event.execution_id.clone()),
-                detail_type: event.detail_type.to_owned(),
-                body,
-            });
+            stored.push(Arc::new(StoredEvent::new(id, event.pipeline.clone(), Some(event.execution_id.clone()), event.detail_type.to_owned(), body)));
         }
         tx.commit().await?;
         for recorded in self.recorded {
