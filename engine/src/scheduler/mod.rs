@@ -14,6 +14,7 @@ pub(crate) use conditions::{declared_rules, override_condition};
 use crate::events::PendingEvent;
 use crate::providers::rules::RuleProvider;
 use crate::providers::ActionProvider;
+use crate::store::approvals::{insert_decision, DecisionRow};
 use crate::store::events::{append_event, StoredEvent};
 use crate::store::conditions::RuleRow;
 use crate::store::executions::{ActionRow, ExecutionRow};
@@ -285,6 +286,8 @@ pub(crate) struct Tick {
     engine: Engine,
     pub now: i64,
     pub events: Vec<PendingEvent>,
+    /// Answers to approvals, stored in the approvals history with the change they made.
+    pub decisions: Vec<DecisionRow>,
     to_start: Vec<String>,
     rules_to_start: Vec<String>,
     to_cancel: Vec<String>,
@@ -300,6 +303,7 @@ impl Tick {
             engine: engine.clone(),
             now: now_ms(),
             events: Vec::new(),
+            decisions: Vec::new(),
             to_start: Vec::new(),
             rules_to_start: Vec::new(),
             to_cancel: Vec::new(),
@@ -311,6 +315,7 @@ impl Tick {
     /// No events, runners to start or stop, or outcomes to record.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
+            && self.decisions.is_empty()
             && self.to_start.is_empty()
             && self.rules_to_start.is_empty()
             && self.to_cancel.is_empty()
@@ -457,8 +462,12 @@ impl Tick {
         run.actions.push(row);
     }
 
-    /// Writes the events to the outbox, commits, then tells subscribers and starts or stops runners.
+    /// Writes the decisions and the events to the outbox, commits, then tells subscribers and
+    /// starts or stops runners.
     pub async fn commit(self, mut tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        for decision in &self.decisions {
+            insert_decision(&mut tx, decision).await?;
+        }
         let mut stored = Vec::with_capacity(self.events.len());
         for event in &self.events {
             let arn = self.engine.pipeline_arn(&event.pipeline);
