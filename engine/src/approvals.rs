@@ -230,7 +230,15 @@ fn approvers_of(row: &ActionRow) -> Vec<String> {
 }
 
 /// "1 of 2 approvals (alice)": the count and the approvers' user names.
-fn tally(approvers: &[String], required: usize) -> String {
-    let names: Vec<&str> = approvers.iter().map(|arn| arn.rsplit('/').next().unwrap_or(arn)).collect();
-    format!("{} of {required} approvals ({})", approvers.len(), names.join(", "))
+pub fn tally(approvers: &[String], required: usize) -> String {
+    let names: Vec<&str> = approvers.iter().map(|arn| user_name(arn)).collect();
+    match names.is_empty() {
+        true => format!("0 of {required} approvals"),
+        false => format!("{} of {required} approvals ({})", names.len(), names.join(", ")),
+    }
+}
+
+/// `alice` of `arn:aws:iam::000000000000:user/alice`.
+pub fn user_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
 }

@@ -2,7 +2,7 @@
 //! app both call it, so a rule enforced here holds for every client.
 #![forbid(unsafe_code)]
 
-mod approvals;
+pub mod approvals;
 mod error;
 pub mod events;
 mod executions;

@@ -1,4 +1,5 @@
 //! One module per route.
+pub mod approval_history;
 pub mod approvals;
 pub mod audit;
 pub mod compare;
