@@ -3,6 +3,7 @@
 //! The pipeline itself travels as `model::PipelineDeclaration` (one shape everywhere); everything
 //! else is a view struct shaped for the page that shows it.
 pub mod admin;
+pub mod approvals;
 pub mod history;
 pub mod rerun;
 pub mod runs;

@@ -64,15 +64,21 @@ pub fn permissions() -> Result<Permissions, AppError> {
     use_context::<Permissions>().ok_or_else(|| AppError::Server("Sign in first.".into()))
 }
 
+/// The signed-in user; like `permissions`, take it before a server function's first await.
+#[cfg(feature = "ssr")]
+pub fn current_user() -> Result<CurrentUser, AppError> {
+    use_context::<CurrentUser>().ok_or_else(|| AppError::Server("Sign in first.".into()))
+}
+
 #[server]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
-    use_context::<CurrentUser>().ok_or_else(|| AppError::Server("Sign in first.".into()))
+    current_user()
 }
 
 /// Refuses unless the signed-in user's policies allow `action` on `resource`.
 #[cfg(feature = "ssr")]
 pub fn authorize(action: &str, resource: &str) -> Result<CurrentUser, AppError> {
-    let user = use_context::<CurrentUser>().ok_or_else(|| AppError::Server("Sign in first.".into()))?;
+    let user = current_user()?;
     if permissions()?.allow(action, resource) {
         Ok(user)
     } else {

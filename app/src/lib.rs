@@ -23,6 +23,7 @@ use leptos_router::{
 use components::header::Header;
 use pages::{
     admin::{AccountPage, GroupsPage, UserPage, UsersPage},
+    approval_history::ApprovalHistoryPage,
     approvals::ApprovalsPage,
     audit::AuditPage,
     compare::ComparePage,
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage/>
                     <Route path=path!("/pipelines/:name/edit") view=EditPipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
+                    <Route path=path!("/approvals/history") view=ApprovalHistoryPage/>
                     <Route path=path!("/pipelines/:name/history") view=HistoryPage/>
                     <Route path=path!("/pipelines/:name/compare") view=ComparePage/>
                 </Routes>

@@ -100,7 +100,7 @@ impl Seen {
 }
 
 struct Feed {
-    rx: tokio::sync::broadcast::Receiver<StoredEvent>,
+    rx: tokio::sync::broadcast::Receiver<std::sync::Arc<StoredEvent>>,
     lagged: u64,
 }
 

@@ -1,8 +1,31 @@
-//! The approval inbox: every manual approval waiting for an answer, across all pipelines.
-use crate::store::executions as rows;
-use crate::{Engine, Result};
-use model::ActionCategory;
+//! Manual approvals: the inbox of those waiting for an answer, answering one (PutApprovalResult
+//! with Sluice's `RequiredApprovals` and `AllowSelfApproval`), and the history of every answer.
+use crate::events::PendingEvent;
+use crate::executions::stage_not_found;
+use crate::scheduler::{action_event, progress};
+use crate::store::approvals::{self as history, DecisionFilter, DecisionRow};
+use crate::store::executions::{self as rows, ActionRow};
+use crate::store::now_ms;
+use crate::{Engine, EngineError, Result};
+use model::catalog::ApprovalRule;
+use model::{ActionCategory, ActionExecutionStatus as A};
 use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalStatus {
+    Approved,
+    Rejected,
+}
+
+impl ApprovalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalStatus::Approved => "Approved",
+            ApprovalStatus::Rejected => "Rejected",
+        }
+    }
+}
 
 /// One approval waiting for an answer, with what the approver needs to decide.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,6 +42,19 @@ pub struct PendingApproval {
     pub external_entity_link: Option<String>,
     pub requested_ms: i64,
     pub expires_ms: Option<i64>,
+    /// How many different users must approve.
+    pub required_approvals: usize,
+    /// The ARNs of those who approved so far.
+    pub approvers: Vec<String>,
+    /// Who started the execution, when the action does not let them approve it.
+    pub excluded_approver: Option<String>,
+}
+
+impl PendingApproval {
+    /// Whether `arn` may still approve: not again, and not their own execution when that is excluded.
+    pub fn may_approve(&self, arn: &str) -> bool {
+        !self.approvers.iter().any(|a| a == arn) && self.excluded_approver.as_deref() != Some(arn)
+    }
 }
 
 impl Engine {
@@ -28,14 +64,20 @@ impl Engine {
         let waiting = rows::pending_approvals(&mut conn).await?;
         Ok(waiting
             .into_iter()
-            .filter_map(|(pipeline_name, row)| {
+            .filter_map(|pending| {
+                let row = pending.action;
                 let configuration = &row.input["resolvedConfiguration"];
                 let text = |key: &str| configuration[key].as_str().map(str::to_owned);
+                // The provider refused a bad rule before the action could wait, so this always parses.
+                let rule = rule_of(&row).ok()?;
                 Some(PendingApproval {
                     custom_data: text("CustomData"),
                     external_entity_link: text("ExternalEntityLink"),
+                    required_approvals: rule.required,
+                    approvers: approvers_of(&row),
+                    excluded_approver: pending.started_by.filter(|_| !rule.allow_self),
                     token: row.token?,
-                    pipeline_name,
+                    pipeline_name: pending.pipeline_name,
                     execution_id: row.execution_id,
                     stage_name: row.stage_name,
                     action_name: row.action_name,
@@ -48,6 +90,106 @@ impl Engine {
             .collect())
     }
 
+    /// PutApprovalResult: records one user's answer to a waiting manual approval. A rejection
+    /// fails the action at once; an approval completes it once `RequiredApprovals` different users
+    /// have approved, and until then the action waits with the same token. Returns when it was
+    /// answered. The answer goes to the approvals history in the transaction that applies it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn put_approval(
+        &self,
+        pipeline: &str,
+        stage: &str,
+        action: &str,
+        token: &str,
+        status: ApprovalStatus,
+        summary: &str,
+        answered_by: &str,
+    ) -> Result<i64> {
+        let record = self.pipeline(pipeline, None).await?;
+        let stage_decl = record.declaration.stages.iter().find(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
+        if !stage_decl.actions.iter().any(|a| a.name == action) {
+            return Err(EngineError::refused("ActionNotFoundException", format!("Stage '{stage}' has no action '{action}'.")));
+        }
+        let row = {
+            let mut conn = self.store.conn().await?;
+            rows::action_by_token(&mut conn, token).await?
+        };
+        let invalid = || {
+            EngineError::refused(
+                "InvalidApprovalTokenException",
+                format!("The token for stage '{stage}', action '{action}' is not valid: the approval already received a response, expired, or was never requested."),
+            )
+        };
+        let row = row.filter(|r| r.stage_name == stage && r.action_name == action).ok_or_else(invalid)?;
+        let now = now_ms();
+        self.change(pipeline, &row.execution_id.clone(), |run, tick| {
+            let starter = run.exec.started_by().map(str::to_owned);
+            let current = run.actions.iter_mut().find(|a| a.action_execution_id == row.action_execution_id).ok_or_else(invalid)?;
+            if current.status != A::InProgress {
+                return Err(EngineError::refused("ApprovalAlreadyCompletedException", "This approval was already answered."));
+            }
+            if current.expires_ms.is_some_and(|at| at < now) {
+                return Err(invalid());
+            }
+            let rule = rule_of(current).map_err(|message| EngineError::refused("ValidationException", message))?;
+            let mut approvers = approvers_of(current);
+            if status == ApprovalStatus::Approved {
+                check_approver(&rule, &approvers, starter.as_deref(), answered_by)?;
+                approvers.push(answered_by.to_owned());
+            }
+            tick.decisions.push(DecisionRow {
+                decision_id: 0,
+                pipeline_name: pipeline.to_owned(),
+                execution_id: current.execution_id.clone(),
+                stage_name: current.stage_name.clone(),
+                action_name: current.action_name.clone(),
+                action_execution_id: current.action_execution_id.clone(),
+                approver_arn: answered_by.to_owned(),
+                result: status.as_str().to_owned(),
+                comment: summary.to_owned(),
+                decided_ms: now,
+            });
+            current.updated_ms = now;
+            current.output["approvers"] = json!(approvers);
+            if status == ApprovalStatus::Approved && approvers.len() < rule.required {
+                current.summary = Some(tally(&approvers, rule.required));
+                // The inbox follows this to show the progress.
+                let mut event = PendingEvent::approval_pending(
+                    pipeline, &current.execution_id, run.exec.pipeline_version, stage, action, current.expires_ms.unwrap_or(now),
+                );
+                event.detail["approvals"] = json!({ "received": approvers.len(), "required": rule.required });
+                tick.events.push(event);
+                return Ok(());
+            }
+            current.output["approval"] = json!({ "status": status.as_str(), "summary": summary, "answeredBy": answered_by, "answeredAt": now });
+            current.summary = Some(if rule.required == 1 { summary.to_owned() } else { tally(&approvers, rule.required) });
+            let state = match status {
+                ApprovalStatus::Approved => {
+                    current.status = A::Succeeded;
+                    "SUCCEEDED"
+                }
+                ApprovalStatus::Rejected => {
+                    current.status = A::Failed;
+                    current.error_code = Some("JobFailed".into());
+                    current.error_message = Some(format!("Rejected by {answered_by}: {summary}"));
+                    "FAILED"
+                }
+            };
+            let current = current.clone();
+            tick.events.push(action_event(run, &current, state, json!({})));
+            progress(run, tick);
+            Ok(())
+        })
+        .await?;
+        Ok(now)
+    }
+
+    /// The approvals history: every answer matching `filter`, newest first.
+    pub async fn approval_decisions(&self, filter: &DecisionFilter) -> Result<Vec<DecisionRow>> {
+        let mut conn = self.store.conn().await?;
+        Ok(history::list_decisions(&mut conn, filter).await?)
+    }
+
     /// Whether an action of a pipeline version is a manual approval (false when it does not exist).
     pub async fn is_approval_action(&self, pipeline: &str, version: u32, stage: &str, action: &str) -> Result<bool> {
         let decl = self.declaration(pipeline, version).await?;
@@ -58,4 +200,45 @@ impl Engine {
             .flat_map(|s| &s.actions)
             .any(|a| a.name == action && a.action_type_id.category == ActionCategory::Approval))
     }
+}
+
+/// Refuses a second approval by the same user, and the starter's when self-approval is off.
+fn check_approver(rule: &ApprovalRule, approvers: &[String], starter: Option<&str>, arn: &str) -> Result<()> {
+    if approvers.iter().any(|a| a == arn) {
+        return Err(EngineError::refused(
+            "ValidationException",
+            format!("{arn} already approved this action; it needs {} different approvers.", rule.required),
+        ));
+    }
+    if !rule.allow_self && starter == Some(arn) {
+        return Err(EngineError::refused(
+            "ValidationException",
+            format!("{arn} started this execution and the action does not allow self-approval (AllowSelfApproval is false); another user must approve it."),
+        ));
+    }
+    Ok(())
+}
+
+fn rule_of(row: &ActionRow) -> std::result::Result<ApprovalRule, String> {
+    let configuration = &row.input["resolvedConfiguration"];
+    ApprovalRule::parse(configuration["RequiredApprovals"].as_str(), configuration["AllowSelfApproval"].as_str())
+}
+
+/// The ARNs that approved the action so far, in order.
+fn approvers_of(row: &ActionRow) -> Vec<String> {
+    row.output["approvers"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_owned)).collect()
+}
+
+/// "1 of 2 approvals (alice)": the count and the approvers' user names.
+pub fn tally(approvers: &[String], required: usize) -> String {
+    let names: Vec<&str> = approvers.iter().map(|arn| user_name(arn)).collect();
+    match names.is_empty() {
+        true => format!("0 of {required} approvals"),
+        false => format!("{} of {required} approvals ({})", names.len(), names.join(", ")),
+    }
+}
+
+/// `alice` of `arn:aws:iam::000000000000:user/alice`.
+pub fn user_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
 }

@@ -34,12 +34,6 @@ pub enum RetryMode {
     AllActions,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApprovalStatus {
-    Approved,
-    Rejected,
-}
-
 /// One stage of GetPipelineState.
 #[derive(Debug, Clone)]
 pub struct StageState {
@@ -289,71 +283,6 @@ impl Engine {
         Ok(id)
     }
 
-    /// PutApprovalResult: answers a waiting manual approval once. Returns when it was answered.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn put_approval(
-        &self,
-        pipeline: &str,
-        stage: &str,
-        action: &str,
-        token: &str,
-        status: ApprovalStatus,
-        summary: &str,
-        answered_by: &str,
-    ) -> Result<i64> {
-        let record = self.pipeline(pipeline, None).await?;
-        let stage_decl = record.declaration.stages.iter().find(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
-        if !stage_decl.actions.iter().any(|a| a.name == action) {
-            return Err(EngineError::refused("ActionNotFoundException", format!("Stage '{stage}' has no action '{action}'.")));
-        }
-        let row = {
-            let mut conn = self.store.conn().await?;
-            rows::action_by_token(&mut conn, token).await?
-        };
-        let invalid = || {
-            EngineError::refused(
-                "InvalidApprovalTokenException",
-                format!("The token for stage '{stage}', action '{action}' is not valid: the approval already received a response, expired, or was never requested."),
-            )
-        };
-        let row = row.filter(|r| r.stage_name == stage && r.action_name == action).ok_or_else(invalid)?;
-        let now = now_ms();
-        self.change(pipeline, &row.execution_id.clone(), |run, tick| {
-            let current = run.actions.iter_mut().find(|a| a.action_execution_id == row.action_execution_id).ok_or_else(invalid)?;
-            if current.status != A::InProgress {
-                return Err(EngineError::refused("ApprovalAlreadyCompletedException", "This approval was already answered."));
-            }
-            if current.expires_ms.is_some_and(|at| at < now) {
-                return Err(invalid());
-            }
-            let verdict = match status {
-                ApprovalStatus::Approved => "Approved",
-                ApprovalStatus::Rejected => "Rejected",
-            };
-            current.output = json!({ "approval": { "status": verdict, "summary": summary, "answeredBy": answered_by, "answeredAt": now } });
-            current.summary = Some(summary.to_owned());
-            current.updated_ms = now;
-            let state = match status {
-                ApprovalStatus::Approved => {
-                    current.status = A::Succeeded;
-                    "SUCCEEDED"
-                }
-                ApprovalStatus::Rejected => {
-                    current.status = A::Failed;
-                    current.error_code = Some("JobFailed".into());
-                    current.error_message = Some(format!("Rejected by {answered_by}: {summary}"));
-                    "FAILED"
-                }
-            };
-            let current = current.clone();
-            tick.events.push(crate::scheduler::action_event(run, &current, state, json!({})));
-            progress(run, tick);
-            Ok(())
-        })
-        .await?;
-        Ok(now)
-    }
-
     /// OverrideStageCondition: lets the latest execution of a stage past its beforeEntry or
     /// onSuccess condition while it is checked, or after it failed the stage.
     pub async fn override_stage_condition(&self, pipeline: &str, stage: &str, execution_id: &str, kind: ConditionType) -> Result<()> {
@@ -484,7 +413,7 @@ impl Engine {
     }
 
     /// Loads one execution, lets `apply` change it, saves it with its events, then advances.
-    async fn change<F>(&self, pipeline: &str, execution_id: &str, apply: F) -> Result<()>
+    pub(crate) async fn change<F>(&self, pipeline: &str, execution_id: &str, apply: F) -> Result<()>
     where
         F: FnOnce(&mut Run, &mut Tick) -> Result<()>,
     {
@@ -529,7 +458,7 @@ fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Res
     Ok(Value::Array(resolved))
 }
 
-fn stage_not_found(pipeline: &str, stage: &str) -> EngineError {
+pub(crate) fn stage_not_found(pipeline: &str, stage: &str) -> EngineError {
     EngineError::refused("StageNotFoundException", format!("Pipeline '{pipeline}' has no stage '{stage}'."))
 }
 

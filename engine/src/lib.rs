@@ -2,7 +2,7 @@
 //! app both call it, so a rule enforced here holds for every client.
 #![forbid(unsafe_code)]
 
-mod approvals;
+pub mod approvals;
 mod error;
 pub mod events;
 mod executions;
@@ -17,9 +17,9 @@ mod triggers;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use approvals::PendingApproval;
+pub use approvals::{ApprovalStatus, PendingApproval};
 pub use error::{EngineError, Result};
-pub use executions::{ApprovalStatus, RetryMode, StartRequest};
+pub use executions::{RetryMode, StartRequest};
 pub use scheduler::EngineConfig;
 pub use triggers::{ActionRevision, PutRevisionOutcome};
 pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};

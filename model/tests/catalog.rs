@@ -132,3 +132,15 @@ fn rule_types_cover_the_six_providers() {
     );
     assert!(catalog::find_rule_type("Nope", "1").is_none());
 }
+
+#[test]
+fn approval_rules_parse_with_codepipeline_defaults() {
+    use catalog::ApprovalRule;
+    assert_eq!(ApprovalRule::parse(None, None), Ok(ApprovalRule { required: 1, allow_self: true }));
+    assert_eq!(ApprovalRule::parse(Some("3"), Some("False")), Ok(ApprovalRule { required: 3, allow_self: false }));
+    for bad in ["0", "11", "two", ""] {
+        let err = ApprovalRule::parse(Some(bad), None).unwrap_err();
+        assert!(err.contains("RequiredApprovals"), "{err}");
+    }
+    assert!(ApprovalRule::parse(None, Some("yes")).unwrap_err().contains("AllowSelfApproval"));
+}

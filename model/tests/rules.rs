@@ -633,6 +633,28 @@ fn cases() -> Vec<Case> {
             },
         ),
         case(
+            "configuration-value-not-allowed",
+            InvalidActionDeclaration,
+            in_action("Deploy", "Approve"),
+            "configuration.RequiredApprovals",
+            |p| {
+                action(p, 2, 0)
+                    .configuration
+                    .insert("RequiredApprovals".into(), "11".into());
+            },
+        ),
+        case(
+            "configuration-value-not-allowed",
+            InvalidActionDeclaration,
+            in_action("Deploy", "Approve"),
+            "configuration.AllowSelfApproval",
+            |p| {
+                action(p, 2, 0)
+                    .configuration
+                    .insert("AllowSelfApproval".into(), "maybe".into());
+            },
+        ),
+        case(
             "missing-conditional-configuration",
             InvalidActionDeclaration,
             in_action("Deploy", "Deploy"),
@@ -1252,4 +1274,13 @@ fn degenerate_documents_do_not_panic() {
         assert!(!validate(&p).is_empty(), "{doc}");
         assert!(!validate_in_region(&p, "").is_empty());
     }
+}
+
+#[test]
+fn approval_rules_within_range_are_accepted() {
+    let mut p = base();
+    let gate = action(&mut p, 2, 0);
+    gate.configuration.insert("RequiredApprovals".into(), "10".into());
+    gate.configuration.insert("AllowSelfApproval".into(), "false".into());
+    assert_eq!(validate(&p), vec![]);
 }

@@ -76,7 +76,7 @@ fn pipeline() -> model::PipelineDeclaration {
 }
 
 /// Waits until the pipeline's execution `id` has finished, from the engine's own feed.
-async fn finished(feed: &mut tokio::sync::broadcast::Receiver<engine::store::events::StoredEvent>, id: &str) {
+async fn finished(feed: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<engine::store::events::StoredEvent>>, id: &str) {
     loop {
         let event = feed.recv().await.expect("engine feed");
         let detail = &event.body["detail"];

@@ -68,6 +68,8 @@ pub struct ActionAttempt {
     pub external_url: Option<String>,
     /// The approval token while a manual approval waits.
     pub approval_token: Option<String>,
+    /// The answers a manual approval received, oldest first.
+    pub decisions: Vec<super::approvals::Decision>,
 }
 
 /// The approval inbox: every approval waiting for an answer, oldest request first.
@@ -88,6 +90,10 @@ pub struct InboxItem {
     pub external_link: Option<String>,
     pub requested_ms: i64,
     pub expires_ms: Option<i64>,
+    /// "1 of 2 approvals (alice)" when the action needs more than one approver.
+    pub progress: Option<String>,
+    /// Why the signed-in user may not approve it (they may still reject it).
+    pub cannot_approve: Option<String>,
 }
 
 /// How many executions the picker offers.
@@ -122,12 +128,15 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
     let declaration = engine.pipeline(&pipeline, version).await.map_err(engine_error)?.declaration;
     let mut conn = engine.store().conn().await.map_err(store_error)?;
     let transitions = engine::store::events::transitions(&mut conn, &pipeline).await.map_err(store_error)?;
-    let (stage_rows, action_rows) = match &chosen {
+    let (stage_rows, action_rows, decisions) = match &chosen {
         Some(exec) => (
             engine::store::executions::stages_of(&mut conn, &exec.execution_id).await.map_err(store_error)?,
             engine.action_runs(&pipeline, &exec.execution_id).await.map_err(engine_error)?,
+            engine.approval_decisions(&engine::store::approvals::DecisionFilter { execution_id: Some(exec.execution_id.clone()), ..Default::default() })
+                .await
+                .map_err(engine_error)?,
         ),
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new()),
     };
     drop(conn);
     let rollback_stages = match &chosen {
@@ -150,7 +159,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                         .iter()
                         .filter(|r| r.stage_name == stage.name && r.action_name == action.name)
                         .max_by_key(|r| (r.stage_attempt, r.started_ms))
-                        .map(attempt),
+                        .map(|row| attempt(row, &decisions)),
                 })
                 .collect();
             StageRun {
@@ -244,21 +253,38 @@ pub async fn answer_approval(
 pub async fn approval_inbox() -> Result<Inbox, AppError> {
     use super::ssr::*;
     let engine = engine()?;
+    // Who asks is read before the await: the request's context may be gone after it.
+    let user = crate::auth::current_user()?.arn;
+    let permissions = crate::auth::permissions()?;
     let pending = engine.pending_approvals().await.map_err(engine_error)?;
     // The inbox lists what this user may answer.
     let approvals = pending
         .into_iter()
-        .filter(|p| allowed(&engine, "PutApprovalResult", &p.pipeline_name, &[&p.stage_name, &p.action_name]).is_ok())
-        .map(|p| InboxItem {
-            pipeline: p.pipeline_name,
-            execution_id: p.execution_id,
-            stage: p.stage_name,
-            action: p.action_name,
-            token: p.token,
-            custom_data: p.custom_data,
-            external_link: p.external_entity_link,
-            requested_ms: p.requested_ms,
-            expires_ms: p.expires_ms,
+        .filter(|p| {
+            let action_arn = format!("{}/{}/{}", engine.pipeline_arn(&p.pipeline_name), p.stage_name, p.action_name);
+            permissions.allow("codepipeline:PutApprovalResult", &action_arn)
+        })
+        .map(|p| {
+            let cannot_approve = if p.approvers.contains(&user) {
+                Some("You approved this already; another user must approve it too.")
+            } else if !p.may_approve(&user) {
+                Some("You started this execution and this approval needs someone else.")
+            } else {
+                None
+            };
+            InboxItem {
+                progress: (p.required_approvals > 1).then(|| engine::approvals::tally(&p.approvers, p.required_approvals)),
+                cannot_approve: cannot_approve.map(str::to_owned),
+                pipeline: p.pipeline_name,
+                execution_id: p.execution_id,
+                stage: p.stage_name,
+                action: p.action_name,
+                token: p.token,
+                custom_data: p.custom_data,
+                external_link: p.external_entity_link,
+                requested_ms: p.requested_ms,
+                expires_ms: p.expires_ms,
+            }
         })
         .collect();
     Ok(Inbox { now_ms: now_ms(), approvals })
@@ -303,7 +329,7 @@ pub(super) fn revisions_of(runs: &[engine::store::executions::ActionRow]) -> Vec
 }
 
 #[cfg(feature = "ssr")]
-fn attempt(row: &engine::store::executions::ActionRow) -> ActionAttempt {
+fn attempt(row: &engine::store::executions::ActionRow, decisions: &[engine::store::approvals::DecisionRow]) -> ActionAttempt {
     let pairs = |value: &serde_json::Value| -> Vec<(String, String)> {
         value.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))).collect()
     };
@@ -325,5 +351,7 @@ fn attempt(row: &engine::store::executions::ActionRow) -> ActionAttempt {
             .collect(),
         external_url: row.external_execution_url.clone(),
         approval_token: row.token.clone().filter(|_| waiting),
+        // The history lists newest first; an action's answers read oldest first.
+        decisions: decisions.iter().rev().filter(|d| d.action_execution_id == row.action_execution_id).cloned().map(Into::into).collect(),
     }
 }

@@ -1,5 +1,6 @@
 //! `/approvals`: every manual approval waiting for an answer, across all pipelines, live; approve
-//! or reject each with a comment. `?order=newest` lists the newest requests first.
+//! or reject each with a comment. `?order=newest` lists the newest requests first. An action that
+//! needs several approvers shows how many it has; Approve is hidden from whoever may not approve.
 use leptos::prelude::*;
 use std::collections::HashMap;
 use leptos_meta::Title;
@@ -32,6 +33,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             <nav class="tabs">
                 <a href="/approvals" aria-selected=move || (!newest_first()).to_string()>"Oldest first"</a>
                 <a href="/approvals?order=newest" aria-selected=move || newest_first().to_string()>"Newest first"</a>
+                <a href="/approvals/history" aria-selected="false" data-testid="approvals-history-tab">"History"</a>
             </nav>
         </div>
         {move || error.get().map(|message| view! { <div class="notice bad" data-testid="approval-error">{message}</div> })}
@@ -98,11 +100,15 @@ fn ApprovalCard(
                 {format!("requested {}", time::ago(now_ms, item.requested_ms))}
                 {expires.map(|e| format!(" \u{b7} {e}"))}
             </p>
+            {item.progress.map(|progress| view! { <p class="approval-progress" data-testid="approval-progress">{progress}</p> })}
             {item.custom_data.map(|data| view! { <p class="custom-data">{data}</p> })}
             {item.external_link.map(|link| view! { <a href=link.clone() target="_blank" rel="noopener">{link.clone()}</a> })}
             <div class="approval-form">
                 <input type="text" placeholder="Comment" data-testid="approval-comment" prop:value=comment on:input=keep_draft/>
-                <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button>
+                {match item.cannot_approve {
+                    None => view! { <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button> }.into_any(),
+                    Some(why) => view! { <span class="muted small" data-testid="cannot-approve">{why}</span> }.into_any(),
+                }}
                 <button class="button danger" data-testid="reject" on:click=move |_| answer(false)>"Reject"</button>
             </div>
         </article>

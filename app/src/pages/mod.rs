@@ -1,5 +1,6 @@
 //! One module per route.
 pub mod admin;
+pub mod approval_history;
 pub mod approvals;
 pub mod audit;
 pub mod compare;

@@ -15,6 +15,7 @@ pub(crate) use conditions::{declared_rules, override_condition};
 use crate::events::PendingEvent;
 use crate::providers::rules::RuleProvider;
 use crate::providers::ActionProvider;
+use crate::store::approvals::{insert_decision, DecisionRow};
 use crate::store::events::{append_event, StoredEvent};
 use crate::store::conditions::RuleRow;
 use crate::store::executions::{ActionRow, ExecutionRow};
@@ -57,7 +58,8 @@ pub(crate) struct Runtime {
     /// Rule providers by rule type provider name (all rule types are category Rule, owner AWS).
     pub rule_providers: Mutex<HashMap<String, Arc<dyn RuleProvider>>>,
     pub running: Mutex<HashMap<String, CancellationToken>>,
-    pub events: broadcast::Sender<StoredEvent>,
+    /// Shared, not cloned, per subscriber: one event's body is built and serialized once.
+    pub events: broadcast::Sender<Arc<StoredEvent>>,
     /// Stops the background loop and every runner of this process.
     pub shutdown: CancellationToken,
     declarations: Mutex<HashMap<(String, u32), Arc<model::PipelineDeclaration>>>,
@@ -190,7 +192,7 @@ impl Engine {
 
     /// Live events after their commit. A subscriber that falls behind gets `Lagged` and should
     /// catch up from the outbox with `Store::events_after`.
-    pub fn subscribe(&self) -> broadcast::Receiver<StoredEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
         self.runtime.events.subscribe()
     }
 
@@ -285,6 +287,8 @@ pub(crate) struct Tick {
     engine: Engine,
     pub now: i64,
     pub events: Vec<PendingEvent>,
+    /// Answers to approvals, stored in the approvals history with the change they made.
+    pub decisions: Vec<DecisionRow>,
     to_start: Vec<String>,
     rules_to_start: Vec<String>,
     to_cancel: Vec<String>,
@@ -300,6 +304,7 @@ impl Tick {
             engine: engine.clone(),
             now: now_ms(),
             events: Vec::new(),
+            decisions: Vec::new(),
             to_start: Vec::new(),
             rules_to_start: Vec::new(),
             to_cancel: Vec::new(),
@@ -311,6 +316,7 @@ impl Tick {
     /// No events, runners to start or stop, or outcomes to record.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
+            && self.decisions.is_empty()
             && self.to_start.is_empty()
             && self.rules_to_start.is_empty()
             && self.to_cancel.is_empty()
@@ -457,20 +463,18 @@ impl Tick {
         run.actions.push(row);
     }
 
-    /// Writes the events to the outbox, commits, then tells subscribers and starts or stops runners.
+    /// Writes the decisions and the events to the outbox, commits, then tells subscribers and
+    /// starts or stops runners.
     pub async fn commit(self, mut tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+        for decision in &self.decisions {
+            insert_decision(&mut tx, decision).await?;
+        }
         let mut stored = Vec::with_capacity(self.events.len());
         for event in &self.events {
             let arn = self.engine.pipeline_arn(&event.pipeline);
             let body = event.envelope(self.engine.account(), &arn, self.now);
             let id = append_event(&mut tx, &event.pipeline, Some(&event.execution_id), event.detail_type, &body, self.now).await?;
-            stored.push(StoredEvent {
-                id,
-                pipeline_name: event.pipeline.clone(),
-                execution_id: Some(event.execution_id.clone()),
-                detail_type: event.detail_type.to_owned(),
-                body,
-            });
+            stored.push(Arc::new(StoredEvent::new(id, event.pipeline.clone(), Some(event.execution_id.clone()), event.detail_type.to_owned(), body)));
         }
         tx.commit().await?;
         for recorded in self.recorded {

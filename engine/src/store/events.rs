@@ -2,6 +2,7 @@
 use super::{Result, Store, StoreError};
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
+use std::sync::Arc;
 
 /// One outbox entry: an EventBridge-shaped event with its position in the stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +12,16 @@ pub struct StoredEvent {
     pub execution_id: Option<String>,
     pub detail_type: String,
     pub body: Value,
+    /// The body with its `id`, serialized once: what every stream subscriber is sent.
+    pub wire: Arc<str>,
+}
+
+impl StoredEvent {
+    pub fn new(id: i64, pipeline_name: String, execution_id: Option<String>, detail_type: String, body: Value) -> Self {
+        let mut with_id = body.clone();
+        with_id["id"] = Value::String(id.to_string());
+        StoredEvent { id, pipeline_name, execution_id, detail_type, body, wire: with_id.to_string().into() }
+    }
 }
 
 pub async fn append_event(
@@ -104,13 +115,13 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let body: String = r.try_get("body")?;
-                Ok(StoredEvent {
-                    id: r.try_get("event_id")?,
-                    pipeline_name: r.try_get("pipeline_name")?,
-                    execution_id: r.try_get("execution_id")?,
-                    detail_type: r.try_get("detail_type")?,
-                    body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                })
+                Ok(StoredEvent::new(
+                    r.try_get("event_id")?,
+                    r.try_get("pipeline_name")?,
+                    r.try_get("execution_id")?,
+                    r.try_get("detail_type")?,
+                    serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                ))
             })
             .collect()
     }

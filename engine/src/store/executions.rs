@@ -91,6 +91,11 @@ fn to_usize(value: i64) -> Result<usize> {
 }
 
 impl ExecutionRow {
+    /// The ARN of the user who started the execution; None when a trigger or a rollback did.
+    pub fn started_by(&self) -> Option<&str> {
+        (self.trigger_type == TriggerType::StartPipelineExecution).then_some(self.trigger_detail.as_str())
+    }
+
     fn from_row(row: &AnyRow) -> Result<Self> {
         Ok(ExecutionRow {
             execution_id: row.try_get("execution_id")?,
@@ -619,15 +624,32 @@ pub async fn latest_stage_run(conn: &mut AnyConnection, pipeline: &str, stage: &
 }
 
 /// Manual approvals waiting for an answer across every pipeline, with their pipeline, oldest first.
-pub async fn pending_approvals(conn: &mut AnyConnection) -> Result<Vec<(String, ActionRow)>> {
+pub async fn pending_approvals(conn: &mut AnyConnection) -> Result<Vec<PendingRow>> {
     let rows = sqlx::query(&format!(
-        "select e.pipeline_name, {} from action_execution a join pipeline_execution e using (execution_id)
+        "select e.pipeline_name, e.trigger_type, e.trigger_detail, {} from action_execution a
+         join pipeline_execution e using (execution_id)
          where a.status = 'InProgress' and a.token is not null order by a.updated_ms, a.action_execution_id",
         ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
     ))
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("pipeline_name")?, ActionRow::from_row(r)?))).collect()
+    rows.iter()
+        .map(|r| {
+            let trigger = wire(r.try_get("trigger_type")?, TriggerType::from_wire)?;
+            Ok(PendingRow {
+                pipeline_name: r.try_get("pipeline_name")?,
+                started_by: (trigger == TriggerType::StartPipelineExecution).then(|| r.try_get("trigger_detail")).transpose()?,
+                action: ActionRow::from_row(r)?,
+            })
+        })
+        .collect()
+}
+
+/// A manual approval waiting for an answer, with its execution's pipeline and starter.
+pub struct PendingRow {
+    pub pipeline_name: String,
+    pub started_by: Option<String>,
+    pub action: ActionRow,
 }
 
 /// What the run history is narrowed to; `None` means any.

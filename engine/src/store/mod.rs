@@ -2,6 +2,7 @@
 //!
 //! Both backends go through sqlx's `Any` driver with one set of queries (`$n` placeholders work on
 //! both); only the DDL differs, so each backend keeps its own migrations folder.
+pub mod approvals;
 pub mod audit;
 pub mod conditions;
 pub mod events;

@@ -1,6 +1,6 @@
 //! Invoke and approval actions.
 
-use super::spec::{action, ActionTypeSpec, PropertySpec as P};
+use super::spec::{action, ActionTypeSpec, PropertySpec as P, BOOL};
 use crate::pipeline::{ActionCategory, ActionOwner};
 
 pub(super) const LAMBDA: ActionTypeSpec = action(
@@ -92,6 +92,39 @@ pub(super) const MANUAL_APPROVAL: ActionTypeSpec = action(
         P::optional("NotificationArn", "SNS topic to notify"),
         P::optional("CustomData", "Text shown to the approver"),
         P::optional("ExternalEntityLink", "URL to review"),
+        P::optional("RequiredApprovals", "Sluice: how many different users must approve (default 1)").one_of(REQUIRED_APPROVALS),
+        P::optional("AllowSelfApproval", "Sluice: whether whoever started the execution may approve it (default true)").one_of(BOOL),
     ],
     &[],
 );
+
+/// The values `RequiredApprovals` of a manual approval may take (Sluice's own property).
+const REQUIRED_APPROVALS: &[&str] = &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
+
+/// Who must answer a manual approval, from Sluice's two properties of the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalRule {
+    /// How many different users must approve before the action succeeds.
+    pub required: usize,
+    /// Whether the user who started the execution may be one of them.
+    pub allow_self: bool,
+}
+
+impl ApprovalRule {
+    /// Reads `RequiredApprovals` and `AllowSelfApproval` as resolved at run time (a variable may
+    /// have put anything there); absent ones take CodePipeline's behaviour, one approver, anyone.
+    pub fn parse(required: Option<&str>, allow_self: Option<&str>) -> Result<Self, String> {
+        let required = match required {
+            None => 1,
+            Some(text) if REQUIRED_APPROVALS.contains(&text.trim()) => text.trim().parse().unwrap_or(1),
+            Some(text) => return Err(format!("RequiredApprovals is '{text}'; it must be a whole number from 1 to 10")),
+        };
+        let allow_self = match allow_self.map(str::trim) {
+            None => true,
+            Some(text) if text.eq_ignore_ascii_case("true") => true,
+            Some(text) if text.eq_ignore_ascii_case("false") => false,
+            Some(text) => return Err(format!("AllowSelfApproval is '{text}'; it must be true or false")),
+        };
+        Ok(ApprovalRule { required, allow_self })
+    }
+}

@@ -12,6 +12,7 @@ mod secrets;
 mod source;
 mod spec;
 
+pub use invoke::ApprovalRule;
 pub use rules::{find_rule_type, rule_types, RuleTypeSpec};
 pub use secrets::{keep_masked_secrets, mask_secrets, secret_configuration_keys, secret_values_mut, MASK};
 pub use spec::{ActionTypeSpec, PropertySpec};

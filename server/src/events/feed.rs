@@ -7,6 +7,7 @@
 use engine::store::events::StoredEvent;
 use engine::{Engine, StoreError};
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 /// How many missed events are read from the store at a time.
@@ -24,11 +25,11 @@ pub enum Filter {
 
 pub struct Feed {
     engine: Engine,
-    live: broadcast::Receiver<StoredEvent>,
+    live: broadcast::Receiver<Arc<StoredEvent>>,
     filter: Filter,
     /// The newest id delivered or skipped by the filter.
     last_id: i64,
-    missed: VecDeque<StoredEvent>,
+    missed: VecDeque<Arc<StoredEvent>>,
     caught_up: bool,
     /// Whether (pipeline, version, stage, action) is an approval, for the approvals filter.
     approval_actions: HashMap<(String, u32, String, String), bool>,
@@ -46,7 +47,7 @@ impl Feed {
     }
 
     /// The next event for this subscriber; `None` when the engine shuts down.
-    pub async fn next(&mut self) -> Option<Result<StoredEvent, StoreError>> {
+    pub async fn next(&mut self) -> Option<Result<Arc<StoredEvent>, StoreError>> {
         loop {
             let event = if let Some(event) = self.missed.pop_front() {
                 event
@@ -54,7 +55,7 @@ impl Feed {
                 match self.engine.store().events_after(self.last_id, CATCH_UP_PAGE).await {
                     Ok(page) => {
                         self.caught_up = (page.len() as i64) < CATCH_UP_PAGE;
-                        self.missed.extend(page);
+                        self.missed.extend(page.into_iter().map(Arc::new));
                         continue;
                     }
                     Err(err) => return Some(Err(err)),

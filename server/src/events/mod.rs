@@ -34,6 +34,7 @@ use engine::store::events::StoredEvent;
 use engine::StoreError;
 use futures_util::Stream;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -167,10 +168,9 @@ fn resume_point(headers: &HeaderMap, resume: Resume) -> Result<Option<i64>, ApiE
     }
 }
 
-fn outbox_event(event: StoredEvent) -> Event {
-    let mut body = event.body;
-    body["id"] = serde_json::Value::String(event.id.to_string());
-    Event::default().id(event.id.to_string()).data(body.to_string())
+/// Copies the frame serialized once at the commit; nothing is serialized per subscriber.
+fn outbox_event(event: Arc<StoredEvent>) -> Event {
+    Event::default().id(event.id.to_string()).data(&*event.wire)
 }
 
 fn log_event(item: LogItem) -> Event {
