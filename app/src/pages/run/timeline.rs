@@ -105,6 +105,7 @@ mod tests {
                 output_artifacts: Vec::new(),
                 external_url: None,
                 approval_token: None,
+                decisions: Vec::new(),
             }),
         }
     }
