@@ -1,6 +1,6 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { spawnSync } from "node:child_process";
-import { callApi, postApi } from "./api";
+import { approvalAction, callApi, postApi, s3SourcePipeline, sourceZip, uploadSource, waitForExecution } from "./api";
 import { signIn } from "./identity";
 
 // A manual approval with RequiredApprovals 2: one approver's answer leaves it waiting (and hides
@@ -21,39 +21,12 @@ function addApprover(name: string) {
   expect(added.status === 0 || added.stderr.includes("already exists"), added.stderr).toBeTruthy();
 }
 
-function sourceZip(): Buffer {
-  const script = "import io,sys,zipfile\nb=io.BytesIO()\nwith zipfile.ZipFile(b,'w') as z: z.writestr('app.txt','hello')\nsys.stdout.buffer.write(b.getvalue())";
-  const made = spawnSync("python3", ["-c", script]);
-  expect(made.status, made.stderr.toString()).toBe(0);
-  return made.stdout;
-}
-
+/** Source, then an approval that needs two distinct approvers. */
 function pipeline() {
-  return {
-    name: PIPELINE,
-    roleArn: "arn:aws:iam::000000000000:role/pipeline",
-    artifactStore: { type: "S3", location: "artifacts" },
-    pipelineType: "V2",
-    stages: [
-      {
-        name: "Source",
-        actions: [{
-          name: "Source",
-          actionTypeId: { category: "Source", owner: "AWS", provider: "S3", version: "1" },
-          configuration: { S3Bucket: "two-approvers-src", S3ObjectKey: "app.zip", PollForSourceChanges: "false" },
-          outputArtifacts: [{ name: "Src" }],
-        }],
-      },
-      {
-        name: "Approve",
-        actions: [{
-          name: "Release",
-          actionTypeId: { category: "Approval", owner: "AWS", provider: "Manual", version: "1" },
-          configuration: { RequiredApprovals: "2" },
-        }],
-      },
-    ],
-  };
+  const release = approvalAction("Release", "Two of you, please");
+  return s3SourcePipeline(PIPELINE, "two-approvers-src", [
+    { name: "Approve", actions: [{ ...release, configuration: { ...release.configuration, RequiredApprovals: "2" } }] },
+  ]);
 }
 
 /** Signs `user` in on a fresh browser context and approves the execution's item from the inbox. */
@@ -83,8 +56,7 @@ test("two approvers are needed and the approvals history shows both decisions", 
   addApprover("ann");
   addApprover("ben");
   await postApi(request, "DeletePipeline", { name: PIPELINE });
-  const upload = await request.put("/objects/two-approvers-src/app.zip", { data: sourceZip(), headers: { Origin: baseURL ?? "" } });
-  expect(upload.status(), await upload.text()).toBe(201);
+  await uploadSource(request, baseURL, "two-approvers-src", sourceZip());
   await callApi(request, "CreatePipeline", { pipeline: pipeline() });
   const listed = await callApi(request, "ListPipelineExecutions", { pipelineName: PIPELINE });
   const executionId: string = listed.pipelineExecutionSummaries[0].pipelineExecutionId;
@@ -92,9 +64,7 @@ test("two approvers are needed and the approvals history shows both decisions", 
   await approveAs(browser, "ann", executionId, "looks good", { before: "0 of 2 approvals", after: "1 of 2 approvals (ann)" });
   expect((await callApi(request, "GetPipelineExecution", { pipelineName: PIPELINE, pipelineExecutionId: executionId })).pipelineExecution.status).toBe("InProgress");
   await approveAs(browser, "ben", executionId, "ship it", { before: "1 of 2 approvals (ann)", after: null });
-  await expect
-    .poll(async () => (await callApi(request, "GetPipelineExecution", { pipelineName: PIPELINE, pipelineExecutionId: executionId })).pipelineExecution.status, { timeout: 20_000 })
-    .toBe("Succeeded");
+  await waitForExecution(request, PIPELINE, executionId, "Succeeded");
 
   // The execution view shows both answers on the approval action.
   await page.goto(`/pipelines/${PIPELINE}?execution=${executionId}`);
