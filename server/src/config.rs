@@ -32,6 +32,18 @@ pub enum Command {
     Secret(SecretCommand),
 }
 
+/// `put-policy`'s arguments, for users and groups alike.
+#[derive(Debug, clap::Args)]
+pub struct PolicyFile {
+    /// The user or group.
+    pub name: String,
+    pub policy_name: String,
+    /// The policy document (IAM's JSON grammar).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
 /// The database a command works on, named as `sluice serve` names it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StoreArgs {
@@ -67,13 +79,7 @@ pub enum UserCommand {
         store: StoreArgs,
     },
     /// Attach (or replace) an inline IAM policy, read from a JSON file, to a user.
-    PutPolicy {
-        name: String,
-        policy_name: String,
-        file: PathBuf,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
+    PutPolicy(PolicyFile),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -102,13 +108,7 @@ pub enum GroupCommand {
         store: StoreArgs,
     },
     /// Attach (or replace) an inline IAM policy, read from a JSON file, to a group.
-    PutPolicy {
-        name: String,
-        policy_name: String,
-        file: PathBuf,
-        #[command(flatten)]
-        store: StoreArgs,
-    },
+    PutPolicy(PolicyFile),
     /// List groups with their role and members.
     List {
         #[command(flatten)]

@@ -1,7 +1,7 @@
 //! `sluice user ...`, `sluice group ...`, `sluice key ...`, `sluice secret ...` and `sluice audit ...`:
 //! set-up and checks without the UI.
 use super::policy::{Policy, Role};
-use crate::config::{AuditCommand, GroupCommand, KeyCommand, SecretCommand, StoreArgs, UserCommand};
+use crate::config::{AuditCommand, GroupCommand, KeyCommand, PolicyFile, SecretCommand, StoreArgs, UserCommand};
 use anyhow::Context;
 use engine::store::audit::{AuditFilter, ChainCheck};
 use engine::{Store, StoreError};
@@ -29,7 +29,7 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
                 println!("{}\t{}", user.name, user.role);
             }
         }
-        UserCommand::PutPolicy { name, policy_name, file, store } => {
+        UserCommand::PutPolicy(PolicyFile { name, policy_name, file, store }) => {
             let document = read_policy(&file)?;
             match open(&store).await?.put_user_policy(&name, &policy_name, &document).await {
                 Err(StoreError::NotFound) => anyhow::bail!("There is no user named {name:?}."),
@@ -62,7 +62,7 @@ pub async fn group(command: GroupCommand) -> anyhow::Result<()> {
             }
             println!("Removed {user} from {group}");
         }
-        GroupCommand::PutPolicy { name, policy_name, file, store } => {
+        GroupCommand::PutPolicy(PolicyFile { name, policy_name, file, store }) => {
             let document = read_policy(&file)?;
             match open(&store).await?.put_group_policy(&name, &policy_name, &document).await {
                 Err(StoreError::NotFound) => anyhow::bail!("There is no group named {name:?}."),
