@@ -71,7 +71,9 @@ impl Store {
     /// Makes a user a member; `NotFound` if either does not exist, nothing new if already one.
     pub async fn add_user_to_group(&self, group_name: &str, user_name: &str) -> Result<()> {
         self.user(user_name).await?;
-        if !self.list_groups().await?.iter().any(|group| group.name == group_name) {
+        // One row checked, not every group loaded with its members.
+        let group = sqlx::query("select 1 from user_group where group_name = $1").bind(group_name).fetch_optional(&self.pool).await?;
+        if group.is_none() {
             return Err(StoreError::NotFound);
         }
         sqlx::query("insert into group_member (group_name, user_name) values ($1, $2) on conflict do nothing")
