@@ -10,6 +10,7 @@ mod history;
 pub mod objects;
 mod pipelines;
 pub mod providers;
+pub mod sandbox;
 mod scheduler;
 pub mod secrets;
 pub mod store;
@@ -28,6 +29,8 @@ pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};
 #[derive(Debug, Clone)]
 pub struct Services {
     pub objects: objects::ObjectStore,
+    /// Where anything a pipeline author wrote must run.
+    pub sandbox: std::sync::Arc<sandbox::Sandbox>,
 }
 
 /// Where this Sluice says it lives, for ARNs: `arn:aws:codepipeline:<region>:<account_id>:...`.
@@ -43,6 +46,7 @@ pub struct Engine {
     store: Store,
     account: Account,
     objects: objects::ObjectStore,
+    sandbox: std::sync::Arc<sandbox::Sandbox>,
     runtime: std::sync::Arc<scheduler::Runtime>,
 }
 
@@ -51,13 +55,24 @@ impl Engine {
     pub fn new(store: Store, account: Account, config: EngineConfig) -> Self {
         let objects = objects::ObjectStore::new(store.clone(), &config.data_dir);
         let store = store.with_sealer(secrets::Sealer::new(&config.data_dir));
-        let engine = Engine { store, account, objects, runtime: std::sync::Arc::new(scheduler::Runtime::new(config)) };
+        let sandbox = std::sync::Arc::new(sandbox::Sandbox::new(config.sandbox.clone()));
+        let engine = Engine { store, account, objects, sandbox, runtime: std::sync::Arc::new(scheduler::Runtime::new(config)) };
         providers::register_builtin(&engine);
         engine
     }
 
     pub fn objects(&self) -> &objects::ObjectStore {
         &self.objects
+    }
+
+    /// How pipeline code runs on this server (the web app warns on every page when it is off).
+    pub fn sandbox(&self) -> &sandbox::Sandbox {
+        &self.sandbox
+    }
+
+    /// What providers get besides their workspace.
+    pub(crate) fn services(&self) -> Services {
+        Services { objects: self.objects.clone(), sandbox: self.sandbox.clone() }
     }
 
     pub fn store(&self) -> &Store {

@@ -6,11 +6,13 @@ use engine::providers::{
     Payload,
 };
 use engine::testing::{TestBackend, TestDatabase};
+use engine::sandbox::{Limits, Sandbox, SandboxConfig};
 use engine::{Services, Store};
 use indexmap::IndexMap;
 use model::{ActionDeclaration, OutputArtifact};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
@@ -42,12 +44,14 @@ fn write_tree(dir: &Path, files: &[(&str, &str)]) {
 
 async fn fixture(action: ActionDeclaration, inputs: &[(&str, &[(&str, &str)])]) -> Fixture {
     let root = std::env::temp_dir().join(format!("sluice-commands-{}", uuid::Uuid::new_v4().simple()));
-    let workspace = root.join("workspace");
-    std::fs::create_dir_all(&workspace).unwrap();
+    let sandbox = Sandbox::new(SandboxConfig { work_dir: root.join("work"), ..SandboxConfig::default() });
+    // Laid out as the scheduler lays out an attempt: the workspace and the inputs side by side.
+    let attempt = sandbox.prepare_attempt("attempt").await.expect("attempt folder");
+    let workspace = attempt.join("src");
     let inputs = inputs
         .iter()
         .map(|(name, files)| {
-            let dir = root.join("inputs").join(name);
+            let dir = attempt.join("inputs").join(name);
             std::fs::create_dir_all(&dir).unwrap();
             write_tree(&dir, files);
             InputArtifactDir { name: name.to_string(), dir }
@@ -56,7 +60,7 @@ async fn fixture(action: ActionDeclaration, inputs: &[(&str, &[(&str, &str)])]) 
     // Commands never touches the object store, but the context must carry one.
     let db = TestDatabase::new(TestBackend::Sqlite).await;
     let store = Store::connect(&db.url).await.expect("store");
-    let services = Services { objects: ObjectStore::new(store, &root.join("data")) };
+    let services = Services { objects: ObjectStore::new(store, &root.join("data")), sandbox: Arc::new(sandbox) };
     let (sink, log) = LogSink::channel();
     let ctx = ActionContext {
         pipeline_name: "demo-pipeline".into(),
@@ -135,34 +139,50 @@ fn artifact_dir(result: &ActionResult, name: &str) -> PathBuf {
     }
 }
 
-/// Alive = has a /proc entry that is not a zombie waiting for its reaper.
-fn alive(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with('Z')),
-        Err(_) => false,
-    }
+/// A `sleep` nobody else runs: its argument marks it among the machine's processes (the sandbox's
+/// PID namespace hides the numbers its processes see from the server).
+fn unique_sleep() -> String {
+    format!("1000.{}", std::process::id() as u64 * 1000 + u64::from(rand_digits()))
 }
 
-async fn read_pid(file: &Path) -> u32 {
+fn rand_digits() -> u16 {
+    (uuid::Uuid::new_v4().as_u128() % 1000) as u16
+}
+
+/// Processes (not zombies) whose command line contains `marker`.
+fn running_with(marker: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let zombie = stat.rsplit_once(") ").is_none_or(|(_, rest)| rest.starts_with('Z'));
+            !zombie && String::from_utf8_lossy(&cmdline).contains(marker)
+        })
+        .collect()
+}
+
+/// Waits until a process with `marker` runs.
+async fn wait_running(marker: &str) {
     for _ in 0..100 {
-        if let Ok(text) = std::fs::read_to_string(file) {
-            if let Ok(pid) = text.trim().parse() {
-                return pid;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{} never appeared", file.display());
-}
-
-async fn assert_dies(pid: u32) {
-    for _ in 0..40 {
-        if !alive(pid) {
+        if !running_with(marker).is_empty() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("process {pid} survived the action");
+    panic!("no process with {marker} started");
+}
+
+/// A SIGKILLed process needs a moment on a loaded machine before /proc shows it dead.
+async fn assert_gone(marker: &str) {
+    for _ in 0..50 {
+        if running_with(marker).is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("processes {:?} running `sleep {marker}` survived the action", running_with(marker));
 }
 
 #[tokio::test]
@@ -326,8 +346,6 @@ async fn primary_input_is_the_working_directory_and_secondaries_have_variables()
     assert_eq!(collected.get("combined.txt").map(String::as_str), Some("A\nB\n"));
     assert_eq!(collected.get("extra.txt").map(String::as_str), Some("E\n"));
     assert_eq!(collected.len(), 2);
-    let original = f.ctx.inputs[0].dir.join("a.txt");
-    assert_eq!(std::fs::read_to_string(original).unwrap(), "A\n", "the unpacked input must stay untouched");
     f.cleanup().await;
 }
 
@@ -339,7 +357,7 @@ async fn log_lines_arrive_live_and_in_order() {
     )
     .await;
     let mut log = std::mem::replace(&mut f.log, LogSink::channel().1);
-    let f = std::sync::Arc::new(f);
+    let f = Arc::new(f);
     let running = {
         let f = f.clone();
         tokio::spawn(async move { f.run().await })
@@ -369,20 +387,22 @@ async fn log_lines_arrive_live_and_in_order() {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
     let binary = seen.iter().find(|l| l.starts_with("bin:")).unwrap();
     assert!(binary.contains('\u{FFFD}'), "invalid UTF-8 is replaced, not fatal: {binary:?}");
-    std::sync::Arc::into_inner(f).expect("task done").cleanup().await;
+    Arc::into_inner(f).expect("task done").cleanup().await;
 }
 
 #[tokio::test]
-async fn timeout_kills_the_whole_process_group() {
-    let mut f = fixture(
+async fn timeout_kills_every_process() {
+    let (bg, stubborn) = (unique_sleep(), unique_sleep());
+    let f = fixture(
         action(&[
-            "sleep 1000 & echo $! > ../bg.pid",
-            // Ignores SIGTERM, so only the SIGKILL after the grace period ends it.
-            "trap '' TERM; sleep 1000 & echo $! > ../stubborn.pid; wait",
+            &format!("sleep {bg} &"),
+            // Ignores SIGTERM, so only a SIGKILL ends it.
+            &format!("trap '' TERM; sleep {stubborn} & wait"),
         ]),
         &[],
     )
     .await;
+    let mut f = f;
     f.ctx.timeout = Duration::from_secs(1);
     let started = Instant::now();
     let failure = f.run().await.expect_err("times out");
@@ -390,71 +410,64 @@ async fn timeout_kills_the_whole_process_group() {
     assert_eq!(failure.kind, FailureKind::JobFailed);
     assert!(failure.message.starts_with("Commands timed out after 1.0 s"), "{}", failure.message);
     assert!(took < Duration::from_secs(4), "returned after {took:?}");
-    for file in ["bg.pid", "stubborn.pid"] {
-        let pid = read_pid(&f.ctx.workspace.join(file)).await;
-        // A SIGKILLed process needs a moment on a loaded machine before /proc shows it dead.
-        for _ in 0..50 {
-            if !alive(pid) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(!alive(pid), "{file}: process {pid} survived the timeout");
-    }
+    assert_gone(&bg).await;
+    assert_gone(&stubborn).await;
     f.cleanup().await;
 }
 
 #[tokio::test]
 async fn cancellation_stops_promptly_and_leaves_no_processes() {
-    let f = fixture(action(&["sleep 1000 & echo $! > ../bg.pid", "sleep 1000"]), &[]).await;
+    let bg = unique_sleep();
+    let f = fixture(action(&[&format!("sleep {bg} &"), "sleep 1000"]), &[]).await;
     let cancel = f.ctx.cancel.clone();
-    let pid_file = f.ctx.workspace.join("bg.pid");
+    let marker = bg.clone();
     tokio::spawn(async move {
-        read_pid(&pid_file).await;
+        wait_running(&marker).await;
         cancel.cancel();
     });
     let started = Instant::now();
     let failure = f.run().await.expect_err("stopped");
     assert!(started.elapsed() < Duration::from_secs(4), "took {:?}", started.elapsed());
     assert_eq!(failure.message, "Commands stopped while running 'sleep 1000'");
-    let pid = read_pid(&f.ctx.workspace.join("bg.pid")).await;
-    assert!(!alive(pid), "background process {pid} survived cancellation");
+    assert_gone(&bg).await;
     f.cleanup().await;
 }
 
 #[tokio::test]
-async fn background_processes_of_a_successful_run_are_ended() {
-    let f = fixture(action(&["sleep 1000 & echo $! > ../bg.pid", "echo done"]), &[]).await;
+async fn background_processes_of_a_successful_run_are_ended_at_once() {
+    let bg = unique_sleep();
+    let f = fixture(action(&[&format!("sleep {bg} &"), "echo done"]), &[]).await;
     let started = Instant::now();
     f.run().await.expect("commands succeed");
-    assert!(started.elapsed() < Duration::from_secs(3), "a background process held the action open");
-    let pid = read_pid(&f.ctx.workspace.join("bg.pid")).await;
-    assert!(!alive(pid), "background process {pid} outlived the action");
+    // No polling interval and no waiting on PID 1: ending the run costs milliseconds.
+    assert!(started.elapsed() < Duration::from_secs(1), "a background process held the action open");
+    assert_gone(&bg).await;
     f.cleanup().await;
 }
 
 #[tokio::test]
 async fn dropping_the_attempt_kills_its_processes() {
-    let f = std::sync::Arc::new(fixture(action(&["sleep 1000 & echo $! > ../bg.pid", "sleep 1000"]), &[]).await);
+    let bg = unique_sleep();
+    let f = Arc::new(fixture(action(&[&format!("sleep {bg} &"), "sleep 1000"]), &[]).await);
     let running = {
         let f = f.clone();
         tokio::spawn(async move { f.run().await })
     };
-    let pid = read_pid(&f.ctx.workspace.join("bg.pid")).await;
+    wait_running(&bg).await;
     running.abort();
     let _ = running.await;
-    assert_dies(pid).await;
-    std::sync::Arc::into_inner(f).expect("task gone").cleanup().await;
+    assert_gone(&bg).await;
+    Arc::into_inner(f).expect("task gone").cleanup().await;
 }
 
 #[tokio::test]
 async fn the_servers_environment_does_not_leak() {
     let secret = format!("secret-{}", uuid::Uuid::new_v4().simple());
     std::env::set_var("SLUICE_TEST_SERVER_SECRET", &secret);
-    let mut f = fixture(action(&["env > ../env.txt"]), &[]).await;
+    let mut f = fixture(action(&["env > \"$HOME/env.txt\""]), &[]).await;
     f.ctx.environment.insert("MY_SETTING".into(), "from-pipeline".into());
     f.run().await.expect("commands succeed");
-    let env = std::fs::read_to_string(f.ctx.workspace.join("env.txt")).unwrap();
+    let env = std::fs::read_to_string(f.ctx.workspace.join("home/env.txt")).unwrap();
     assert!(!env.contains(&secret), "server variable leaked:\n{env}");
     let vars: BTreeMap<&str, &str> = env.lines().filter_map(|l| l.split_once('=')).collect();
     let ws = f.ctx.workspace.to_string_lossy().into_owned();
@@ -467,4 +480,84 @@ async fn the_servers_environment_does_not_leak() {
     assert!(vars.contains_key("PATH"));
     assert!(!vars.contains_key("CARGO_TARGET_DIR"), "cargo's own variables leaked");
     f.cleanup().await;
+}
+
+impl Fixture {
+    /// The same work dir with other limits.
+    fn limit(&mut self, limits: Limits) {
+        let config = SandboxConfig { work_dir: self.root.join("work"), limits, ..SandboxConfig::default() };
+        self.ctx.services.sandbox = Arc::new(Sandbox::new(config));
+    }
+}
+
+/// Runs one attack as the only command; it must fail, and its log must say why.
+async fn refused(command: &str, limits: Option<Limits>) -> (ActionFailure, Vec<String>) {
+    let mut f = fixture(action(&[command]), &[("Source", &[("a.txt", "A")])]).await;
+    if let Some(limits) = limits {
+        f.limit(limits);
+    }
+    let failure = f.run().await.expect_err(&format!("`{command}` must be refused"));
+    let log = f.drain_log();
+    f.cleanup().await;
+    (failure, log)
+}
+
+#[tokio::test]
+async fn pipeline_code_cannot_reach_the_server() {
+    // What a server keeps: its data dir with keys and database, other attempts' workspaces.
+    let server = std::env::temp_dir().join(format!("sluice-server-{}", uuid::Uuid::new_v4().simple()));
+    write_tree(&server, &[("data/keys/master", "MASTER-KEY"), ("data/sluice.db", "DATABASE")]);
+    let other = fixture(action(&["true"]), &[("Other", &[("secret.txt", "OTHER")])]).await;
+    let other_input = other.ctx.inputs[0].dir.join("secret.txt");
+    let data = server.join("data");
+    let attacks = [
+        format!("cat {}/keys/master", data.display()),
+        format!("cat {}/sluice.db", data.display()),
+        format!("ls {}", data.display()),
+        format!("cat {}", other_input.display()),
+        format!("cat /proc/{}/environ", std::process::id()),
+        format!("touch {}/escaped", server.display()),
+        "touch /usr/escaped".to_owned(),
+        "echo x > /etc/escaped".to_owned(),
+    ];
+    for attack in &attacks {
+        let (failure, log) = refused(attack, None).await;
+        assert!(failure.message.contains("exited with status"), "{attack}: {}", failure.message);
+        let said = log.iter().any(|l| l.contains("No such file or directory") || l.contains("Read-only file system"));
+        assert!(said, "{attack}: the log must say why: {log:?}");
+        assert!(!log.iter().any(|l| l.contains("MASTER-KEY") || l.contains("DATABASE") || l.contains("OTHER")), "{log:?}");
+    }
+    assert!(!server.join("escaped").exists() && !Path::new("/usr/escaped").exists());
+    other.cleanup().await;
+    let _ = std::fs::remove_dir_all(&server);
+}
+
+#[tokio::test]
+async fn a_fork_bomb_meets_the_process_limit() {
+    let limits = Limits { processes: 64, ..Limits::default() };
+    let bomb = "perl -e 'for (1..10000) { defined(fork) or die \"fork failed: $!\\n\" }'";
+    let started = Instant::now();
+    let (failure, log) = refused(bomb, Some(limits)).await;
+    assert!(started.elapsed() < Duration::from_secs(20), "the bomb took {:?}", started.elapsed());
+    assert!(failure.message.contains("the sandbox's limit of 64 processes was reached"), "{}", failure.message);
+    assert!(log.iter().any(|l| l.contains("Resource temporarily unavailable")), "{log:?}");
+}
+
+#[tokio::test]
+async fn a_memory_hog_meets_the_memory_limit() {
+    let limits = Limits { memory_bytes: 256 << 20, ..Limits::default() };
+    let (failure, log) = refused("perl -e '$x = \"x\" x (1024 ** 3)'", Some(limits)).await;
+    assert!(failure.message.contains("the sandbox's memory limit of 256 MiB per process was reached"), "{}", failure.message);
+    assert!(log.iter().any(|l| l.contains("Out of memory")), "{log:?}");
+}
+
+#[tokio::test]
+async fn endless_output_meets_the_output_limit() {
+    let limits = Limits { output_bytes: 1 << 20, ..Limits::default() };
+    let started = Instant::now();
+    let (failure, log) = refused("yes 'a line of output'", Some(limits)).await;
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert!(failure.message.contains("the output limit of 1 MiB"), "{}", failure.message);
+    let kept: usize = log.iter().map(|l| l.len() + 1).sum();
+    assert!(kept < 2 << 20, "the log kept {kept} bytes");
 }

@@ -2,10 +2,12 @@
 //! commands on this machine, the way CodePipeline runs them on managed CodeBuild compute.
 //!
 //! What a run looks like:
-//! - The attempt's workspace gets `src/` (the working directory and `CODEBUILD_SRC_DIR`, holding a
-//!   copy of the first input artifact), `home/` (`HOME`), `tmp/` (`TMPDIR`), `run/` (the generated
-//!   script) and `artifacts/` (collected outputs). Keeping HOME and TMPDIR beside `src/` rather than
-//!   in it means caches never end up in an output artifact collected with `**/*`.
+//! - The commands run in the sandbox (`crate::sandbox`), which sees only the folders below.
+//! - The attempt's workspace gets `src/` (the working directory and `CODEBUILD_SRC_DIR`, holding
+//!   the first input artifact), `home/` (`HOME`), `tmp/` (`TMPDIR`), `run/` (the generated script)
+//!   and, after the run, `artifacts/` (collected outputs, never visible to the commands). Keeping
+//!   HOME and TMPDIR beside `src/` rather than in it means caches never end up in an output
+//!   artifact collected with `**/*`.
 //! - Every further input is reachable through `CODEBUILD_SRC_DIR_<ArtifactName>` (characters that
 //!   cannot appear in a shell variable name become `_`).
 //! - All commands run in order in ONE shell (default `bash`), so `cd` and `export` carry over; the
@@ -13,8 +15,8 @@
 //! - The shell starts from an empty environment: PATH, HOME, TMPDIR, LANG, CI markers, the
 //!   CodeBuild/CodePipeline variables and then the action's `environmentVariables` (which win).
 //! - stdout and stderr share one pipe, so the log keeps their real interleaving.
-//! - On timeout or cancellation the whole process group gets SIGTERM, then SIGKILL after a grace
-//!   period. Background processes left behind by a successful run are ended the same way.
+//! - On timeout, cancellation or too much output the shell gets SIGTERM, then SIGKILL after a
+//!   grace period; processes the commands leave running end with the shell.
 //!
 //! Choices where the AWS documentation is silent:
 //! - `outputVariables` that are unset at the end of the run are skipped (logged), not an error; set
@@ -33,7 +35,8 @@ mod process;
 mod script;
 
 use super::{ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture};
-use std::path::PathBuf;
+use crate::sandbox::Jail;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// CodePipeline's limit on the total size of one action's output variable values.
@@ -88,7 +91,7 @@ impl CommandsProvider {
         script::check_variable_names(&ctx.action.output_variables)?;
         let layout = files::Layout::create(&ctx.workspace).await?;
         if let Some(primary) = ctx.inputs.first() {
-            files::copy_input(&primary.dir, &layout.src).await?;
+            files::take_input(&primary.dir, &layout.src).await?;
         }
         let vars_file = layout.run.join("variables");
         let script = script::Script::new(commands, &ctx.action.output_variables, &vars_file);
@@ -98,13 +101,16 @@ impl CommandsProvider {
             .map_err(|err| system(format!("cannot write the command script: {err}")))?;
 
         let environment = env::build(ctx, &layout, &self.path)?;
+        let sandbox = &ctx.services.sandbox;
+        let writable: Vec<&Path> =
+            layout.writable().into_iter().chain(ctx.inputs.iter().skip(1).map(|input| input.dir.as_path())).collect();
+        sandbox.hand_over(&writable).await?;
+        let jail = Jail { program: &self.shell, args: vec![script_file.into()], cwd: &layout.src, env: &environment, writable };
         let spawn = process::Spawn {
-            shell: &self.shell,
-            script: &script_file,
-            cwd: &layout.src,
-            env: &environment,
+            command: sandbox.command(&jail).await?,
             timeout: ctx.timeout,
             kill_grace: self.kill_grace,
+            limits: sandbox.limits(),
         };
         let run = process::run(spawn, &script, commands, &ctx.log, &ctx.cancel).await?;
         run.into_result(commands, ctx.timeout, &self.shell)?;

@@ -33,8 +33,10 @@ use tokio_util::sync::CancellationToken;
 /// How the engine runs; the defaults suit production, tests shorten the timings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
-    /// Workspaces and the object store live here.
+    /// The object store, the keys and (for SQLite) the database live here.
     pub data_dir: PathBuf,
+    /// How pipeline code runs, and where attempts' workspaces live.
+    pub sandbox: crate::sandbox::SandboxConfig,
     /// A running action's lease; a runner that dies is replaced after this long.
     pub lease_ttl: Duration,
     /// How often the sweep looks for expired leases and approvals.
@@ -43,7 +45,10 @@ pub struct EngineConfig {
 
 impl EngineConfig {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        EngineConfig { data_dir: data_dir.into(), lease_ttl: Duration::from_secs(15), sweep_interval: Duration::from_secs(1) }
+        EngineConfig {
+            data_dir: data_dir.into(),
+            sandbox: crate::sandbox::SandboxConfig::default(),
+            lease_ttl: Duration::from_secs(15), sweep_interval: Duration::from_secs(1) }
     }
 }
 

@@ -1,13 +1,13 @@
 //! Running one rule evaluation of a stage condition, the way `runner` runs an action: its own
 //! workspace and inputs, its provider under a timeout and cancellation, and the verdict recorded
 //! only while this runner still holds the rule's lease.
-use super::runner::{io, within};
+use super::runner::within;
 use super::{rule_event, Tick};
 use crate::providers::rules::{RuleContext, RuleProvider, RuleResult};
 use crate::providers::ActionFailure;
 use crate::store::conditions::{self as condition_rows, RuleRow};
 use crate::store::executions as rows;
-use crate::{Engine, Result, Services};
+use crate::{Engine, Result};
 use model::{ActionExecutionStatus as A, PipelineDeclaration, RuleDeclaration};
 use serde_json::json;
 use std::sync::Arc;
@@ -38,10 +38,8 @@ impl Engine {
             let gone = ActionFailure::configuration(format!("Rule '{}' is not declared in this pipeline version.", row.rule_name));
             return self.record_rule_verdict(&exec.pipeline_name, &row, Err(gone)).await;
         };
-        let workspace_root = self.runtime.config.data_dir.join("work").join(rule_id);
-        let _ = tokio::fs::remove_dir_all(&workspace_root).await;
+        let workspace_root = self.sandbox().attempt_path(rule_id);
         let workspace = workspace_root.join("src");
-        tokio::fs::create_dir_all(&workspace).await.map_err(io)?;
         // Rules have no secret configuration and no environment variables: nothing to mask.
         let (log, logger) = self.keep_log(rule_id, row.claims > 1, Default::default());
 
@@ -50,7 +48,7 @@ impl Engine {
             None => Err(ActionFailure::configuration(format!(
                 "The {provider} rule is not available in Sluice: it needs an AWS service that Sluice does not run."
             ))),
-            Some(implementation) => match self.fetch_inputs(&rule.input_artifacts, &action_rows, &workspace_root).await {
+            Some(implementation) => match self.prepare_inputs(rule_id, &rule.input_artifacts, &action_rows).await {
                 Err(failure) => Err(failure),
                 Ok(inputs) => {
                     let timeout = Duration::from_secs(60 * u64::from(rule.timeout_in_minutes.unwrap_or(DEFAULT_RULE_TIMEOUT_MINUTES)));
@@ -67,7 +65,7 @@ impl Engine {
                         cancel: cancel.clone(),
                         timeout,
                         now_ms: crate::store::now_ms(),
-                        services: Services { objects: self.objects().clone() },
+                        services: self.services(),
                     };
                     within(implementation.evaluate(&ctx), timeout, &cancel, "rule").await
                 }

@@ -9,7 +9,7 @@ use crate::secrets::Masker;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
 use crate::store::executions::{self as rows, ActionRow};
 use crate::store::now_ms;
-use crate::{Engine, Result, Services};
+use crate::{Engine, Result};
 use model::{ActionDeclaration, ActionExecutionStatus as A, PipelineDeclaration};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -75,11 +75,7 @@ impl Engine {
         } else {
             rows::actions_of(&mut *self.store.conn().await?, &row.execution_id).await?
         };
-        let workspace_root = self.runtime.config.data_dir.join("work").join(action_id);
-        if row.claims > 1 {
-            // A takeover starts clean; a first attempt has nothing there yet.
-            let _ = tokio::fs::remove_dir_all(&workspace_root).await;
-        }
+        let workspace_root = self.sandbox().attempt_path(action_id);
         let workspace = workspace_root.join("src");
 
         let unsealed = self.unseal(&action, strings(&row.input["resolvedConfiguration"]), strings(&row.input["resolvedEnvironment"])).await;
@@ -94,7 +90,7 @@ impl Engine {
                 ))
             })?;
             let Unsealed { configuration, environment, .. } = unsealed?;
-            let inputs = self.fetch_inputs(&action.input_artifacts, &all_rows, &workspace_root).await?;
+            let inputs = self.prepare_inputs(action_id, &action.input_artifacts, &all_rows).await?;
             let timeout = default_timeout(&action);
             let ctx = ActionContext {
                 pipeline_name: exec.pipeline_name.clone(),
@@ -110,7 +106,7 @@ impl Engine {
                 log: log.clone(),
                 cancel: cancel.clone(),
                 timeout,
-                services: Services { objects: self.objects().clone() },
+                services: self.services(),
             };
             within(provider.execute(&ctx), timeout, &cancel, "action").await
         };
@@ -173,13 +169,15 @@ impl Engine {
         (log, logger)
     }
 
-    /// Unpacks each input artifact, produced earlier in this execution, into its own folder.
-    pub(crate) async fn fetch_inputs(
+    /// Makes the attempt's empty folder and unpacks each input artifact, produced earlier in this
+    /// execution, into a folder of its own there.
+    pub(crate) async fn prepare_inputs(
         &self,
+        attempt_id: &str,
         wanted: &[model::InputArtifact],
         rows: &[ActionRow],
-        root: &Path,
     ) -> std::result::Result<Vec<InputArtifactDir>, ActionFailure> {
+        let root = &self.sandbox().prepare_attempt(attempt_id).await?;
         let mut inputs = Vec::new();
         for input in wanted {
             let stored = rows
@@ -350,8 +348,4 @@ pub(crate) fn strings(value: &Value) -> indexmap::IndexMap<String, String> {
         .as_object()
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
         .unwrap_or_default()
-}
-
-pub(crate) fn io(err: std::io::Error) -> crate::EngineError {
-    crate::EngineError::Io(err.to_string())
 }

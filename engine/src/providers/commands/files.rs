@@ -22,21 +22,27 @@ impl Layout {
             run: workspace.join("run"),
             artifacts: workspace.join("artifacts"),
         };
-        for dir in [&layout.src, &layout.home, &layout.tmp, &layout.run, &layout.artifacts] {
+        for dir in layout.writable() {
             tokio::fs::create_dir_all(dir)
                 .await
                 .map_err(|err| super::system(format!("cannot create {}: {err}", dir.display())))?;
         }
         Ok(layout)
     }
+
+    /// What the commands may write; `artifacts/` is made by Sluice after the run.
+    pub(super) fn writable(&self) -> Vec<&Path> {
+        vec![&self.src, &self.home, &self.tmp, &self.run]
+    }
 }
 
-/// Copies rather than links: commands may edit files in place, and the unpacked input is not ours.
-pub(super) async fn copy_input(from: &Path, to: &Path) -> Result<(), ActionFailure> {
+/// Moves the unpacked primary input (this attempt's own copy) into `src/`, copying only when it
+/// is on another file system.
+pub(super) async fn take_input(from: &Path, to: &Path) -> Result<(), ActionFailure> {
     let (from, to) = (from.to_owned(), to.to_owned());
-    blocking(move || copy_tree(&from, &to))
+    blocking(move || std::fs::rename(&from, &to).or_else(|_| copy_tree(&from, &to)))
         .await
-        .map_err(|err| super::system(format!("cannot copy the primary input artifact: {err}")))
+        .map_err(|err| super::system(format!("cannot place the primary input artifact: {err}")))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {

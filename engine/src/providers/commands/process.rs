@@ -1,9 +1,12 @@
-//! Starting the shell in its own process group, streaming its output to the log, and ending the
-//! whole group on timeout, cancellation or when the shell leaves background processes behind.
+//! Running the shell (in the sandbox the provider asked for), streaming its output to the log,
+//! and ending it on timeout, cancellation or too much output.
+//!
+//! Nothing here polls. The shell's exit is reported by the kernel (SIGCHLD, through tokio). In the
+//! sandbox, its PID namespace ends whatever the commands left behind the moment the shell exits;
+//! without one, what is left in the shell's process group is killed at once.
 use super::super::{ActionFailure, LogSink};
 use super::script::{Marker, Script};
-use indexmap::IndexMap;
-use nix::errno::Errno;
+use crate::sandbox::{limits_reached_in, Limit, Limits};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use std::os::unix::process::ExitStatusExt;
@@ -14,23 +17,21 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Child;
 use tokio::sync::Notify;
-use tokio::time::{sleep, Instant};
+use tokio::time::sleep;
 use tokio_util::sync::CancellationToken;
 
 /// Longer lines are split, so one runaway line (or binary output) cannot exhaust memory.
 const MAX_LINE_BYTES: usize = 64 * 1024;
-/// How long to keep reading output after the group was ended: something that escaped the group
-/// (`setsid`) may hold the pipe open forever.
+/// How long to keep reading output after the shell ended: without a sandbox, something that
+/// escaped the process group (`setsid`) may hold the pipe open forever.
 const DRAIN: Duration = Duration::from_secs(2);
-const POLL: Duration = Duration::from_millis(50);
 
-pub(super) struct Spawn<'a> {
-    pub shell: &'a Path,
-    pub script: &'a Path,
-    pub cwd: &'a Path,
-    pub env: &'a IndexMap<String, String>,
+pub(super) struct Spawn {
+    /// The shell, set up by the sandbox.
+    pub command: tokio::process::Command,
     pub timeout: Duration,
     pub kill_grace: Duration,
+    pub limits: Limits,
 }
 
 #[derive(Debug)]
@@ -38,48 +39,62 @@ enum End {
     Exited(ExitStatus),
     TimedOut,
     Cancelled,
+    TooMuchOutput,
 }
 
-/// What the markers told about the run.
+/// What the output told about the run.
 #[derive(Debug, Default)]
 struct Progress {
     current: Option<usize>,
     failed: Option<(usize, i32)>,
     finished: bool,
+    /// A limit that a line of output says was reached.
+    limit: Option<Limit>,
+    output_bytes: u64,
 }
 
 pub(super) struct Run {
     end: End,
     progress: Progress,
+    limits: Limits,
 }
 
 pub(super) async fn run(
-    spawn: Spawn<'_>,
+    mut spawn: Spawn,
     script: &Script,
     commands: &[String],
     log: &LogSink,
     cancel: &CancellationToken,
 ) -> Result<Run, ActionFailure> {
-    let mut child = tokio::process::Command::new(spawn.shell)
-        .arg(spawn.script)
-        .current_dir(spawn.cwd)
-        .env_clear()
-        .envs(spawn.env)
+    let mut child = spawn
+        .command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0) // the shell leads a new group: one signal reaches all its descendants
-        .kill_on_drop(true)
         .spawn()
-        .map_err(|err| super::system(format!("cannot start the shell '{}': {err}", spawn.shell.display())))?;
+        .map_err(|err| super::system(format!("cannot start the commands' shell: {err}")))?;
     let mut group = Group::new(&child);
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
 
     let progress = Mutex::new(Progress::default());
-    let on_line = |line: String| handle_line(&line, script, commands, log, &progress);
+    let too_much = Notify::new();
+    let output_limit = spawn.limits.output_bytes;
+    let on_line = |line: String, bytes: usize| {
+        let mut progress = progress.lock().unwrap_or_else(|poison| poison.into_inner());
+        if progress.output_bytes > output_limit {
+            return; // already over: the rest is not kept
+        }
+        progress.output_bytes += bytes as u64;
+        if progress.output_bytes > output_limit {
+            progress.limit = Some(Limit::Output);
+            too_much.notify_one();
+            return;
+        }
+        handle_line(&line, script, commands, log, &mut progress);
+    };
     let shell_gone = Notify::new();
     let read_all = async {
-        let readers = async { tokio::join!(read_lines(stdout, on_line), read_lines(stderr, on_line)) };
+        let readers = async { tokio::join!(read_lines(stdout, &on_line), read_lines(stderr, &on_line)) };
         tokio::select! {
             _ = readers => {}
             _ = async { shell_gone.notified().await; sleep(DRAIN).await } => {
@@ -94,17 +109,18 @@ pub(super) async fn run(
                 .map_err(|err| super::system(format!("cannot wait for the shell: {err}"))),
             _ = sleep(spawn.timeout) => Ok(End::TimedOut),
             _ = cancel.cancelled() => Ok(End::Cancelled),
+            _ = too_much.notified() => Ok(End::TooMuchOutput),
         };
-        match end {
-            Ok(End::Exited(_)) => {
-                if group.signal(Signal::SIGTERM) {
-                    log.line("[Sluice] Stopping processes the commands left running");
-                    group.wait_empty(&mut child, spawn.kill_grace).await;
-                }
-            }
-            Ok(End::TimedOut) => group.stop(&mut child, spawn.kill_grace, log, "Timed out").await,
-            Ok(End::Cancelled) => group.stop(&mut child, spawn.kill_grace, log, "Stop requested").await,
-            Err(_) => group.stop(&mut child, spawn.kill_grace, log, "Lost track of the shell").await,
+        let why = match &end {
+            Ok(End::Exited(_)) => None,
+            Ok(End::TimedOut) => Some("Timed out"),
+            Ok(End::Cancelled) => Some("Stop requested"),
+            Ok(End::TooMuchOutput) => Some("Too much output"),
+            Err(_) => Some("Lost track of the shell"),
+        };
+        match why {
+            Some(why) => group.stop(&mut child, spawn.kill_grace, log, why).await,
+            None => group.kill_leftovers(log),
         }
         shell_gone.notify_one();
         end
@@ -112,16 +128,17 @@ pub(super) async fn run(
     let (end, ()) = tokio::join!(supervise, read_all);
     group.armed = false;
     let end = end?;
-    Ok(Run { end, progress: progress.into_inner().unwrap_or_else(|poison| poison.into_inner()) })
+    let progress = progress.into_inner().unwrap_or_else(|poison| poison.into_inner());
+    Ok(Run { end, progress, limits: spawn.limits })
 }
 
-fn handle_line(line: &str, script: &Script, commands: &[String], log: &LogSink, progress: &Mutex<Progress>) {
+fn handle_line(line: &str, script: &Script, commands: &[String], log: &LogSink, progress: &mut Progress) {
     let (output, marker) = script.parse(line);
     if marker.is_none() || !output.is_empty() {
+        progress.limit = progress.limit.or_else(|| limits_reached_in(output));
         log.line(output);
     }
     let command = |i: usize| commands.get(i).map(String::as_str).unwrap_or("?");
-    let mut progress = progress.lock().unwrap_or_else(|poison| poison.into_inner());
     match marker {
         Some(Marker::Started(i)) => {
             progress.current = Some(i);
@@ -136,19 +153,20 @@ fn handle_line(line: &str, script: &Script, commands: &[String], log: &LogSink, 
     }
 }
 
-/// Calls `on_line` for each line as it arrives, decoding invalid UTF-8 lossily.
-async fn read_lines(stream: Option<impl AsyncRead + Unpin>, on_line: impl Fn(String)) {
+/// Calls `on_line` with each line as it arrives (decoded lossily) and the bytes it took.
+async fn read_lines(stream: Option<impl AsyncRead + Unpin>, on_line: &impl Fn(String, usize)) {
     let Some(stream) = stream else { return };
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     let emit = |line: &mut Vec<u8>| {
+        let bytes = line.len();
         if line.last() == Some(&b'\n') {
             line.pop();
         }
         if line.last() == Some(&b'\r') {
             line.pop();
         }
-        on_line(String::from_utf8_lossy(line).into_owned());
+        on_line(String::from_utf8_lossy(line).into_owned(), bytes);
         line.clear();
     };
     // A read error ends the stream like EOF does: the exit status still tells the outcome.
@@ -173,8 +191,8 @@ async fn read_lines(stream: Option<impl AsyncRead + Unpin>, on_line: impl Fn(Str
     }
 }
 
-/// The shell's process group. Dropping an armed group kills it, so even an abandoned attempt
-/// leaves no processes behind.
+/// The process group the sandbox started the shell in. Dropping an armed group kills it, so even
+/// an abandoned attempt leaves no processes behind.
 struct Group {
     pgid: Option<Pid>,
     armed: bool,
@@ -191,32 +209,23 @@ impl Group {
         self.pgid.is_some_and(|pgid| killpg(pgid, signal).is_ok())
     }
 
-    fn is_empty(&self) -> bool {
-        self.pgid.is_none_or(|pgid| killpg(pgid, None) == Err(Errno::ESRCH))
-    }
-
-    /// Reaps the shell and waits for the group to empty; SIGKILLs what is left after `grace`.
-    async fn wait_empty(&self, child: &mut Child, grace: Duration) {
-        let deadline = Instant::now() + grace;
-        loop {
-            // Reaping matters: a zombie leader still counts as a member of the group.
-            let _ = child.try_wait();
-            if self.is_empty() {
-                break;
-            }
-            if Instant::now() >= deadline {
-                self.signal(Signal::SIGKILL);
-                break;
-            }
-            sleep(POLL).await;
+    /// After the shell exited: a sandbox's namespace is already empty; without one, whatever
+    /// the commands left running in the group is killed now.
+    fn kill_leftovers(&self, log: &LogSink) {
+        if self.signal(Signal::SIGKILL) {
+            log.line("[Sluice] Stopped the processes the commands left running");
         }
-        let _ = child.wait().await;
     }
 
+    /// SIGTERM, then SIGKILL if the shell has not ended within `grace`.
     async fn stop(&self, child: &mut Child, grace: Duration, log: &LogSink, why: &str) {
         log.line(format!("[Sluice] {why}; stopping all processes"));
         self.signal(Signal::SIGTERM);
-        self.wait_empty(child, grace).await;
+        if tokio::time::timeout(grace, child.wait()).await.is_err() {
+            self.signal(Signal::SIGKILL);
+            let _ = child.wait().await;
+        }
+        self.signal(Signal::SIGKILL);
     }
 }
 
@@ -231,7 +240,7 @@ impl Drop for Group {
 impl Run {
     /// Turns how the shell ended into the action's result.
     pub(super) fn into_result(self, commands: &[String], timeout: Duration, shell: &Path) -> Result<(), ActionFailure> {
-        let Run { end, progress } = self;
+        let Run { end, progress, limits } = self;
         let command = |i: usize| commands.get(i).map(String::as_str).unwrap_or("?");
         let during = progress.current.map(|i| format!(" while running '{}'", command(i))).unwrap_or_default();
         let status = match end {
@@ -239,25 +248,24 @@ impl Run {
                 return Err(ActionFailure::job_failed(format!("Commands timed out after {}{during}", human(timeout))));
             }
             End::Cancelled => return Err(ActionFailure::job_failed(format!("Commands stopped{during}"))),
+            End::TooMuchOutput => {
+                let limit = limits.describe(Limit::Output);
+                return Err(ActionFailure::job_failed(format!("Commands stopped{during}: they reached {limit}")));
+            }
             End::Exited(status) => status,
         };
-        if let Some((i, code)) = progress.failed {
-            return Err(ActionFailure::job_failed(format!("Command '{}' exited with status {code}", command(i))));
-        }
-        let message = match (progress.current, status.code(), status.signal()) {
-            (_, Some(0), _) if progress.finished => return Ok(()),
-            (_, Some(code), _) if progress.finished => {
-                format!("The shell exited with status {code} after the last command")
-            }
-            (Some(i), _, Some(signal)) => format!("Command '{}' was killed by signal {signal}", command(i)),
-            (Some(i), Some(0), _) => {
-                format!("Command '{}' ended the shell before the remaining commands ran", command(i))
-            }
-            (Some(i), Some(code), _) => format!("Command '{}' exited with status {code}", command(i)),
-            (None, _, _) => format!("The shell '{}' ended ({status}) before running any command", shell.display()),
-            (_, None, None) => format!("The shell ended ({status})"),
+        let message = match (progress.failed, progress.current, status.code(), status.signal()) {
+            (Some((i, code)), ..) => format!("Command '{}' exited with status {code}", command(i)),
+            (_, _, Some(0), _) if progress.finished => return Ok(()),
+            (_, _, Some(code), _) if progress.finished => format!("The shell exited with status {code} after the last command"),
+            (_, Some(i), _, Some(signal)) => format!("Command '{}' was killed by signal {signal}", command(i)),
+            (_, Some(i), Some(0), _) => format!("Command '{}' ended the shell before the remaining commands ran", command(i)),
+            (_, Some(i), Some(code), _) => format!("Command '{}' exited with status {code}", command(i)),
+            (_, Some(_), None, None) => format!("The shell ended ({status})"),
+            (_, None, _, _) => format!("The shell '{}' ended ({status}) before running any command", shell.display()),
         };
-        Err(ActionFailure::job_failed(message))
+        let reached = progress.limit.map(|limit| format!(" ({} was reached)", limits.describe(limit))).unwrap_or_default();
+        Err(ActionFailure::job_failed(format!("{message}{reached}")))
     }
 }
 

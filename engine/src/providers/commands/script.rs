@@ -69,13 +69,6 @@ impl Script {
         let nonce = format!("##sluice:{}##", uuid::Uuid::new_v4().simple());
         let marker = quote(&nonce);
         let mut text = String::from("exec 2>&1\n(set -o pipefail) 2>/dev/null && set -o pipefail\n");
-        // If the server dies (SIGKILL, OOM), nothing else would end this run: a watcher ends the
-        // whole process group within a second, so the action taken over after the restart is
-        // the only one that can finish.
-        text.push_str(&format!(
-            "( while kill -0 {} 2>/dev/null; do sleep 1; done; kill -KILL 0 ) >/dev/null 2>&1 &\n",
-            std::process::id()
-        ));
         for (index, command) in commands.iter().enumerate() {
             // `eval` keeps the command in this shell, so `cd` and `export` reach the next one.
             text.push_str(&format!(
@@ -127,8 +120,9 @@ pub(super) async fn read_variables(
     if names.is_empty() {
         return Ok(IndexMap::new());
     }
-    let bytes =
-        tokio::fs::read(file).await.map_err(|err| super::system(format!("cannot read the output variables: {err}")))?;
+    let bytes = read_own_file(file, MAX_OUTPUT_VARIABLES_BYTES as u64 * 2)
+        .await
+        .map_err(|err| super::system(format!("cannot read the output variables: {err}")))?;
     let mut found: IndexMap<String, String> = bytes
         .split(|b| *b == 0)
         .filter_map(|entry| {
@@ -153,6 +147,28 @@ pub(super) async fn read_variables(
         )));
     }
     Ok(variables)
+}
+
+/// Reads at most `limit` bytes of a file the commands wrote, refusing a link the commands could
+/// have pointed at the server's own files.
+async fn read_own_file(file: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = file.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits() | nix::fcntl::OFlag::O_NONBLOCK.bits())
+            .open(&file)?;
+        if !opened.metadata()?.is_file() {
+            return Err(std::io::Error::other("it is not a regular file"));
+        }
+        let mut bytes = Vec::new();
+        opened.take(limit).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    })
+    .await
+    .unwrap_or_else(|err| Err(std::io::Error::other(err)))
 }
 
 #[cfg(test)]
