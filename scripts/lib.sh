@@ -50,6 +50,8 @@ build_sluice() {
   [[ -x $SLUICE_BIN ]] || say "Building Sluice ($profile; the first build takes several minutes)..."
   build_browser_bundle "$profile"
   cargo build --quiet -p server --bin sluice "${server_flags[@]}"
+  # The helper that starts pipeline code inside the sandbox; the server looks for it beside itself.
+  cargo build --quiet -p engine --bin sluice-sandbox-init "${server_flags[@]}"
 }
 
 # The wasm app, its JS glue and the static files, into $SLUICE_SITE_DIR. $1: debug or release.
@@ -68,6 +70,14 @@ build_browser_bundle() {
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
   cp style/main.css "$SLUICE_SITE_DIR/pkg/sluice.css"
   if [[ -d public ]]; then cp -R public/. "$SLUICE_SITE_DIR/"; fi
+}
+
+# Pipeline code runs in a bubblewrap sandbox; without it, actions that run code fail (closed).
+ensure_bubblewrap() {
+  command -v bwrap >/dev/null && return
+  say "Installing bubblewrap, the sandbox for pipeline code (seconds, once)..."
+  quietly apt-get update
+  DEBIAN_FRONTEND=noninteractive quietly apt-get install -y bubblewrap
 }
 
 ensure_chromium() {

@@ -258,7 +258,7 @@ pub async fn save_pipeline(json: String, update: bool) -> Result<u32, AppError> 
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::{AppError, Problem};
     use engine::{Engine, EngineError, StoreError};
     use leptos::prelude::*;

@@ -20,7 +20,7 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use components::header::Header;
+use components::header::{Header, SandboxBanner};
 use pages::{
     admin::{AccountPage, GroupsPage, UserPage, UsersPage},
     approval_history::ApprovalHistoryPage,
@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main class="page" data-hydrated=move || hydrated.get().to_string()>
+                <SandboxBanner/>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=PipelineListPage/>
                     <Route path=path!("/new") view=NewEditorPage/>

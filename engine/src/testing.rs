@@ -72,3 +72,60 @@ impl TestDatabase {
         }
     }
 }
+
+/// A side channel between a test and the pipeline code it runs. Sandboxed commands see no file
+/// outside their workspace, but the network is open to them: the beacon listens on 127.0.0.1,
+/// answers each connection with its current answer, and keeps the lines sent to it.
+pub struct Beacon {
+    port: u16,
+    state: std::sync::Arc<std::sync::Mutex<BeaconState>>,
+}
+
+#[derive(Default)]
+struct BeaconState {
+    answer: String,
+    heard: Vec<String>,
+}
+
+impl Beacon {
+    pub async fn start(answer: &str) -> Beacon {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("beacon listens");
+        let port = listener.local_addr().expect("beacon address").port();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(BeaconState { answer: answer.to_owned(), heard: Vec::new() }));
+        let shared = state.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let answer = format!("{}\n", state.lock().unwrap().answer);
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                    let mut sent = String::new();
+                    let _ = socket.read_to_string(&mut sent).await;
+                    state.lock().unwrap().heard.extend(sent.lines().map(str::to_owned));
+                });
+            }
+        });
+        Beacon { port, state }
+    }
+
+    /// A shell command that succeeds when the beacon answers `answer`.
+    pub fn answers(&self, answer: &str) -> String {
+        format!("test \"$(cat < /dev/tcp/127.0.0.1/{})\" = {answer}", self.port)
+    }
+
+    /// A shell command that sends `line` (one word) to the beacon.
+    pub fn tell(&self, line: &str) -> String {
+        format!("echo {line} > /dev/tcp/127.0.0.1/{}", self.port)
+    }
+
+    pub fn set_answer(&self, answer: &str) {
+        self.state.lock().unwrap().answer = answer.to_owned();
+    }
+
+    /// How many times `line` was sent.
+    pub fn heard(&self, line: &str) -> usize {
+        self.state.lock().unwrap().heard.iter().filter(|l| *l == line).count()
+    }
+}

@@ -3,6 +3,7 @@
 //! OverrideStageCondition, and a rule that was running when its process died.
 mod support;
 
+use engine::testing::Beacon;
 use engine::store::conditions::RuleRow;
 use model::{ConditionExecutionStatus, ConditionType, StageExecutionStatus};
 use support::*;
@@ -192,8 +193,8 @@ async fn the_latest_retry_trigger_is_the_kind_of_the_last_retry() {
     on_both(|h| async move {
         // The onFailure condition holds only once a flag file exists, so the first failure is
         // left for a manual retry and the second one retries automatically.
-        let flag = std::env::temp_dir().join(format!("sluice-flag-{}", uuid::Uuid::new_v4().simple()));
-        let command = format!("test -f {}", flag.display());
+        let flag = Beacon::start("down").await;
+        let command = flag.answers("up");
         let on_failure = json!({
             "result": "RETRY",
             "retryConfiguration": { "retryMode": "FAILED_ACTIONS" },
@@ -202,14 +203,13 @@ async fn the_latest_retry_trigger_is_the_kind_of_the_last_retry() {
         h.create(gated("p", step("B", "Build", 1, json!({ "FailTimes": "2" }), &[], &[]), "onFailure", on_failure)).await;
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
-        std::fs::write(&flag, "").unwrap();
+        flag.set_answer("up");
         h.engine.retry_stage("p", "Gate", &id, RetryMode::FailedActions).await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
         let (_, states) = h.engine.pipeline_state("p").await.unwrap();
         let gate = &states[1].latest.as_ref().unwrap().0;
         assert_eq!((gate.manual_retries, gate.auto_retries), (1, 1));
         assert_eq!(gate.last_retry_trigger.as_deref(), Some("AutomatedStageRetry"));
-        let _ = std::fs::remove_file(&flag);
         h
     })
     .await;
@@ -296,14 +296,16 @@ async fn a_rule_running_when_its_process_died_is_evaluated_by_the_next_one() {
         let db = TestDatabase::new(backend).await;
         let dir = std::env::temp_dir().join(format!("sluice-cond-crash-{}", uuid::Uuid::new_v4().simple()));
         let first = Harness::on(&db, &dir, Duration::from_millis(600)).await;
-        let marker = dir.join("marker");
-        let command = format!("if [ -f {0} ]; then true; else touch {0}; sleep 30; fi", marker.display());
+        // The first run tells the beacon and hangs; once told, the beacon lets the next one pass.
+        let beacon = Beacon::start("first").await;
+        let command = format!("{} || {{ {}; sleep 30; }}", beacon.answers("again"), beacon.tell("started"));
         first.create(gated("p", build(), "beforeEntry", condition("FAIL", vec![commands_rule("Once", &[&command], &[])]))).await;
         let id = first.start("p").await;
         wait_rule(&first, "p", &id, |r| r.status == ActionExecutionStatus::InProgress).await;
-        while !marker.exists() {
+        while beacon.heard("started") == 0 {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        beacon.set_answer("again");
         // The process dies: its runners stop and nothing is recorded for the rule.
         first.engine.shutdown();
         let second = Harness::on(&db, &dir, Duration::from_millis(600)).await;

@@ -221,6 +221,67 @@ pub struct Config {
     /// Password for the `admin` user created on first start; without it one is generated and printed.
     #[arg(long, env = "SLUICE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+/// How pipeline code runs: the README's security model says why.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// `on`: pipeline code runs only in a sandbox, and fails where none can be made. `off`: it runs
+    /// as this server's user, unconfined, and every page says so.
+    #[arg(long = "sandbox", env = "SLUICE_SANDBOX", default_value = "on")]
+    pub mode: SandboxSwitch,
+
+    /// Where actions get their workspaces (never inside the data dir). Default: a folder in TMPDIR.
+    #[arg(long, env = "SLUICE_WORK_DIR")]
+    pub work_dir: Option<PathBuf>,
+
+    /// Memory one process of pipeline code may allocate, in MiB.
+    #[arg(long = "sandbox-memory-mb", env = "SLUICE_SANDBOX_MEMORY_MB", default_value_t = 4096)]
+    pub memory_mb: u64,
+
+    /// Processes one action may run at once.
+    #[arg(long = "sandbox-max-processes", env = "SLUICE_SANDBOX_MAX_PROCESSES", default_value_t = 1024)]
+    pub max_processes: u64,
+
+    /// More folders pipeline code may read (toolchains outside /usr and /opt), comma-separated.
+    #[arg(long = "sandbox-read-only", env = "SLUICE_SANDBOX_READ_ONLY", value_delimiter = ',')]
+    pub read_only: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxSwitch {
+    On,
+    Off,
+}
+
+impl Default for SandboxArgs {
+    /// The command line's defaults.
+    fn default() -> Self {
+        SandboxArgs { mode: SandboxSwitch::On, work_dir: None, memory_mb: 4096, max_processes: 1024, read_only: Vec::new() }
+    }
+}
+
+impl SandboxArgs {
+    pub fn engine_config(&self) -> engine::sandbox::SandboxConfig {
+        let defaults = engine::sandbox::SandboxConfig::default();
+        engine::sandbox::SandboxConfig {
+            mode: match self.mode {
+                SandboxSwitch::On => engine::sandbox::SandboxMode::Enforce,
+                SandboxSwitch::Off => engine::sandbox::SandboxMode::Off,
+            },
+            limits: engine::sandbox::Limits {
+                memory_bytes: self.memory_mb << 20,
+                processes: self.max_processes,
+                ..defaults.limits
+            },
+            read_only: self.read_only.clone(),
+            work_dir: self.work_dir.clone().unwrap_or(defaults.work_dir),
+            ..defaults
+        }
+    }
 }
 
 impl Config {

@@ -31,6 +31,19 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The server keeps its own secrets: files it creates are its own (umask 077), no other process
+/// of the same user may read its memory or a core dump of it, and the passwords and database URL
+/// that came in the environment are gone from it once clap has read them.
+pub fn harden_process() {
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    if let Err(err) = nix::sys::prctl::set_dumpable(false) {
+        eprintln!("WARNING: could not make the process non-dumpable: {err}");
+    }
+    for name in ["SLUICE_ADMIN_PASSWORD", "SLUICE_USER_PASSWORD", "SLUICE_DATABASE_URL"] {
+        std::env::remove_var(name);
+    }
+}
+
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
@@ -39,8 +52,7 @@ pub fn init_tracing() {
 
 /// Opens the store, binds the address and serves until SIGINT or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("could not create the data dir {}", config.data_dir.display()))?;
+    create_private_dir(&config.data_dir)?;
     let store = Store::connect(&config.database_url())
         .await
         .context("could not open the database")?
@@ -53,6 +65,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Created the first user, admin, with the password (shown once): {password}");
     }
     let engine = start_engine(store, &config).await?;
+    report_sandbox(&engine).await;
     let app = app(engine, config);
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -60,12 +73,33 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The data dir holds the keys and the database: only the server's user may enter it.
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create the data dir {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("could not make the data dir {} private", dir.display()))
+}
+
 /// The engine with its background work running (lease renewal, the sweep, crash recovery).
 pub async fn start_engine(store: Store, config: &Config) -> anyhow::Result<Engine> {
     let account = Account { id: config.account_id.clone(), region: config.region.clone() };
-    let engine = Engine::new(store, account, EngineConfig::new(&config.data_dir));
+    let engine_config = EngineConfig { sandbox: config.sandbox.engine_config(), ..EngineConfig::new(&config.data_dir) };
+    let engine = Engine::new(store, account, engine_config);
     engine.start_background().await.context("could not resume the executions in progress")?;
     Ok(engine)
+}
+
+/// Says how pipeline code will run, loudly when it is not contained.
+async fn report_sandbox(engine: &Engine) {
+    use engine::sandbox::SandboxStatus;
+    match engine.sandbox().status().await {
+        SandboxStatus::Isolated { landlock } => println!("Pipeline code runs in a bubblewrap sandbox ({landlock})"),
+        SandboxStatus::Off => eprintln!("WARNING: --sandbox off: pipeline code runs unconfined, as this server's user"),
+        SandboxStatus::Unavailable(why) => {
+            eprintln!("WARNING: no sandbox can be made on this server ({why}); actions that run code will fail")
+        }
+    }
 }
 
 /// The whole router, exactly as production serves it (tests call this too).

@@ -1,10 +1,15 @@
 //! The `sluice` binary: parses the command line and hands over to the library.
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = server::config::Cli::parse();
+    // Before any other thread exists: what pipeline code or a core dump could otherwise find.
+    server::harden_process();
     server::init_tracing();
+    tokio::runtime::Runtime::new()?.block_on(run(cli))
+}
+
+async fn run(cli: server::config::Cli) -> anyhow::Result<()> {
     match cli.command {
         server::config::Command::Serve(config) => server::serve(config).await,
         server::config::Command::Kms(command) => server::kms(command),

@@ -5,7 +5,8 @@ mod common;
 use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus};
 use aws_sdk_codepipeline::Client;
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use engine::testing::Beacon;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -49,9 +50,10 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn pipeline(build_counter: &Path, deploy_counter: &Path) -> serde_json::Value {
-    let build = format!("sleep 3; echo built >> {}", build_counter.display());
-    let ship = format!("echo shipped >> {}", deploy_counter.display());
+/// The build and the deploy report to `beacon` (sandboxed commands cannot write the test's files).
+fn pipeline(beacon: &Beacon) -> serde_json::Value {
+    let build = format!("sleep 3; {}", beacon.tell("built"));
+    let ship = beacon.tell("shipped");
     common::v2_pipeline_with_s3_source("crashy", "sources", "app.zip", vec![
         json!({ "name": "Build", "actions": [common::commands_action("Compile", 1, &[&build], "Src", None)] }),
         json!({ "name": "Approve", "actions": [common::approval_action("Release")] }),
@@ -111,21 +113,17 @@ fn access_key(data_dir: &Path) -> (String, String) {
     (id, secret)
 }
 
-fn lines(path: &PathBuf) -> usize {
-    std::fs::read_to_string(path).map(|t| t.lines().count()).unwrap_or(0)
-}
-
 #[tokio::test]
 async fn sigkill_at_any_point_loses_nothing() {
     let data_dir = std::env::temp_dir().join(format!("sluice-crash-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir).unwrap();
-    let (built, shipped) = (data_dir.join("built.count"), data_dir.join("shipped.count"));
+    let beacon = Beacon::start("").await;
     let port = free_port();
 
     let sluice = Sluice::start(&data_dir, port).await;
     let (key_id, secret) = access_key(&data_dir);
     common::upload_zip(&sluice.url, &(key_id.clone(), secret.clone()), "sources", "app.zip", &[("app.txt", "v1")]).await;
-    let body = json!({ "pipeline": pipeline(&built, &shipped) }).to_string().into_bytes();
+    let body = json!({ "pipeline": pipeline(&beacon) }).to_string().into_bytes();
     let now = server::auth::sigv4::format_amz_date(common::now_seconds());
     let created = common::signed_request(&sluice.url, "CreatePipeline", body, &key_id, &secret, now).await;
     assert_eq!(created.status, 200, "{}", created.text);
@@ -153,7 +151,7 @@ async fn sigkill_at_any_point_loses_nothing() {
         }
     };
     tokio::time::sleep(Duration::from_millis(1500)).await; // Long enough for an orphaned build to finish, if one survived.
-    assert_eq!(lines(&built), 1, "the killed build never finished; the rerun finished once");
+    assert_eq!(beacon.heard("built"), 1, "the killed build never finished; the rerun finished once");
 
     // 2. Killed while waiting for approval: the token is still good after the restart.
     sluice.kill();
@@ -161,14 +159,14 @@ async fn sigkill_at_any_point_loses_nothing() {
     let result = ApprovalResult::builder().summary("after the crash").status(ApprovalStatus::Approved).build().unwrap();
     sluice.client.put_approval_result().pipeline_name("crashy").stage_name("Approve").action_name("Release").result(result).token(&token).send().await.unwrap();
     assert_eq!(wait_final(&sluice, &id).await, "Succeeded");
-    assert_eq!(lines(&shipped), 1);
+    assert_eq!(beacon.heard("shipped"), 1);
 
     // 3. Killed right after a start: the new execution still runs to its approval.
     let second = sluice.client.start_pipeline_execution().name("crashy").send().await.unwrap().pipeline_execution_id().unwrap().to_owned();
     sluice.kill();
     let sluice = Sluice::start(&data_dir, port).await;
     wait_action(&sluice, "Approve", &second, "InProgress").await;
-    assert_eq!(lines(&built), 2, "the second execution built exactly once");
+    assert_eq!(beacon.heard("built"), 2, "the second execution built exactly once");
     sluice.client.stop_pipeline_execution().pipeline_name("crashy").pipeline_execution_id(&second).abandon(true).send().await.unwrap();
     assert_eq!(wait_final(&sluice, &second).await, "Stopped");
     sluice.kill();

@@ -7,6 +7,7 @@ use aws_sdk_codepipeline::types::{
     ApprovalResult, ApprovalStatus, PipelineExecutionStatus, StageRetryMode, StageTransitionType,
 };
 use common::{approval_action, commands_action, on_both_backends, upload_zip, v2_pipeline_with_s3_source, wait_final, TestServer};
+use engine::testing::Beacon;
 use serde_json::json;
 use std::time::Duration;
 
@@ -17,16 +18,10 @@ async fn upload_source(server: &TestServer, text: &str) {
     upload_zip(&server.url, &server.key, SOURCE_BUCKET, SOURCE_KEY, &[("app.txt", text)]).await;
 }
 
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sluice-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The delivery pipeline of the issue; `gate` is a file whose existence the build requires,
-/// so a test can make the build fail and then fix it.
-fn delivery_pipeline(name: &str, gate: &std::path::Path) -> serde_json::Value {
-    let gate = format!("test -f {}", gate.display());
+/// The delivery pipeline of the issue; the build requires `gate` to answer "open", so a test
+/// can make the build fail and then fix it.
+fn delivery_pipeline(name: &str, gate: &Beacon) -> serde_json::Value {
+    let gate = gate.answers("open");
     let stage = |name: &str, actions: Vec<serde_json::Value>| json!({ "name": name, "actions": actions });
     let mut release = approval_action("Release");
     release["configuration"] = json!({ "CustomData": "Release version #{SourceVariables.VersionId}?" });
@@ -81,8 +76,7 @@ async fn start(server: &TestServer, pipeline: &str) -> String {
 async fn a_delivery_pipeline_runs_end_to_end() {
     on_both_backends(|server| async move {
         upload_source(&server, "hello from the source").await;
-        let gate = tempdir("gate").join("open");
-        std::fs::write(&gate, "").unwrap();
+        let gate = Beacon::start("open").await;
         let created = server.raw("CreatePipeline", json!({ "pipeline": delivery_pipeline("delivery", &gate) }).to_string()).await;
         assert_eq!(created.status, 200, "{}", created.text);
 
@@ -131,10 +125,10 @@ async fn a_delivery_pipeline_runs_end_to_end() {
         assert!(not_stoppable.into_service_error().is_pipeline_execution_not_stoppable_exception());
 
         // A failing build, retried after the cause is fixed.
-        std::fs::remove_file(&gate).unwrap();
+        gate.set_answer("closed");
         let retried = start(&server, "delivery").await;
         assert_eq!(wait_final(&server, "delivery", &retried).await, PipelineExecutionStatus::Failed);
-        std::fs::write(&gate, "").unwrap();
+        gate.set_answer("open");
         server.client.retry_stage_execution().pipeline_name("delivery").stage_name("Build").pipeline_execution_id(&retried)
             .retry_mode(StageRetryMode::FailedActions).send().await.unwrap();
         let token = wait_token(&server, "delivery", &retried).await;
@@ -173,7 +167,7 @@ async fn a_delivery_pipeline_runs_end_to_end() {
 #[tokio::test]
 async fn execution_errors_use_codepipeline_exceptions() {
     on_both_backends(|server| async move {
-        let gate = tempdir("gate").join("open");
+        let gate = Beacon::start("closed").await;
         let created = server.raw("CreatePipeline", json!({ "pipeline": delivery_pipeline("errors", &gate) }).to_string()).await;
         assert_eq!(created.status, 200, "{}", created.text);
         let client = &server.client;
@@ -202,8 +196,7 @@ async fn execution_errors_use_codepipeline_exceptions() {
 async fn source_revisions_pin_the_object_version_an_execution_uses() {
     on_both_backends(|server| async move {
         upload_source(&server, "first").await;
-        let gate = tempdir("gate").join("open");
-        std::fs::write(&gate, "").unwrap();
+        let gate = Beacon::start("open").await;
         let created = server.raw("CreatePipeline", json!({ "pipeline": delivery_pipeline("pinned", &gate) }).to_string()).await;
         assert_eq!(created.status, 200, "{}", created.text);
         let first = server.engine.objects().latest(SOURCE_BUCKET, SOURCE_KEY).await.unwrap().unwrap();

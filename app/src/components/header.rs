@@ -55,3 +55,34 @@ fn ApprovalCount() -> impl IntoView {
         </Transition>
     }
 }
+
+/// Every page says so when pipeline code runs unconfined, or cannot run at all.
+#[component]
+pub fn SandboxBanner() -> impl IntoView {
+    let warning = Resource::new(|| (), |_| sandbox_warning());
+    view! {
+        <Transition fallback=|| ()>
+            {move || warning.get().and_then(Result::ok).flatten().map(|text| view! {
+                <div class="notice bad sandbox-banner" role="alert" data-testid="sandbox-banner">{text}</div>
+            })}
+        </Transition>
+    }
+}
+
+/// What the sandbox banner says, if anything.
+#[server]
+pub async fn sandbox_warning() -> Result<Option<String>, crate::api::AppError> {
+    use engine::sandbox::SandboxStatus;
+    crate::auth::current_user()?;
+    let engine = crate::api::ssr::engine()?;
+    Ok(match engine.sandbox().status().await {
+        SandboxStatus::Isolated { .. } => None,
+        SandboxStatus::Off => Some(
+            "The sandbox is off (--sandbox off): pipeline code runs as the server's own user and can reach its keys and database."
+                .to_owned(),
+        ),
+        SandboxStatus::Unavailable(why) => {
+            Some(format!("Actions that run code will fail: no sandbox can be made on this server ({why})."))
+        }
+    })
+}
