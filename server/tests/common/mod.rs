@@ -24,6 +24,8 @@ pub struct TestServer {
     /// `tester`'s access key: (id, secret).
     pub key: (String, String),
     pub backend: TestBackend,
+    /// The server's data dir (keys, objects; the database too on SQLite).
+    pub data_dir: std::path::PathBuf,
     db: TestDatabase,
     task: JoinHandle<()>,
 }
@@ -56,7 +58,7 @@ impl TestServer {
         });
         let url = format!("http://{addr}");
         let client = sdk_client(&url, &key.0, &key.1);
-        TestServer { url, engine, client, key, backend, db, task }
+        TestServer { url, engine, client, key, backend, data_dir, db, task }
     }
 
     /// A new user with `role` and an access key, and an SDK client that signs as them.
