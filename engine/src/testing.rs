@@ -75,7 +75,7 @@ impl TestDatabase {
 
 /// A side channel between a test and the pipeline code it runs. Sandboxed commands see no file
 /// outside their workspace, but the network is open to them: the beacon listens on 127.0.0.1,
-/// answers each connection with its current answer, and keeps the lines sent to it.
+/// keeps the lines sent to it, and answers the line `ask` with its current answer.
 pub struct Beacon {
     port: u16,
     state: std::sync::Arc<std::sync::Mutex<BeaconState>>,
@@ -89,21 +89,24 @@ struct BeaconState {
 
 impl Beacon {
     pub async fn start(answer: &str) -> Beacon {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("beacon listens");
         let port = listener.local_addr().expect("beacon address").port();
         let state = std::sync::Arc::new(std::sync::Mutex::new(BeaconState { answer: answer.to_owned(), heard: Vec::new() }));
         let shared = state.clone();
         tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
+            while let Ok((socket, _)) = listener.accept().await {
                 let state = shared.clone();
                 tokio::spawn(async move {
-                    let answer = format!("{}\n", state.lock().unwrap().answer);
-                    let _ = socket.write_all(answer.as_bytes()).await;
-                    let _ = socket.shutdown().await;
-                    let mut sent = String::new();
-                    let _ = socket.read_to_string(&mut sent).await;
-                    state.lock().unwrap().heard.extend(sent.lines().map(str::to_owned));
+                    let mut lines = tokio::io::BufReader::new(socket).lines();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if line == "ask" {
+                            let answer = format!("{}\n", state.lock().unwrap().answer);
+                            let _ = lines.get_mut().get_mut().write_all(answer.as_bytes()).await;
+                        } else {
+                            state.lock().unwrap().heard.push(line);
+                        }
+                    }
                 });
             }
         });
@@ -112,7 +115,7 @@ impl Beacon {
 
     /// A shell command that succeeds when the beacon answers `answer`.
     pub fn answers(&self, answer: &str) -> String {
-        format!("test \"$(cat < /dev/tcp/127.0.0.1/{})\" = {answer}", self.port)
+        format!("(exec 3<>/dev/tcp/127.0.0.1/{}; echo ask >&3; read -r said <&3; test \"$said\" = {answer})", self.port)
     }
 
     /// A shell command that sends `line` (one word) to the beacon.
