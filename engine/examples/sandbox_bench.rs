@@ -61,10 +61,9 @@ async fn main() {
         let mut n = 0;
         let action = measure(runs, || {
             n += 1;
-            let ctx = context(&services, &format!("attempt-{n}"));
-            let provider = &provider;
+            let (services, provider, attempt) = (&services, &provider, format!("attempt-{n}"));
             async move {
-                let ctx = ctx.await;
+                let ctx = context(services, &attempt).await;
                 provider.execute(&ctx).await.expect("the action succeeds");
                 let _ = tokio::fs::remove_dir_all(ctx.workspace.parent().unwrap()).await;
             }
