@@ -24,6 +24,8 @@ pub struct TestServer {
     /// `tester`'s access key: (id, secret).
     pub key: (String, String),
     pub backend: TestBackend,
+    /// The data dir: keys, objects.
+    pub data_dir: std::path::PathBuf,
     db: TestDatabase,
     task: JoinHandle<()>,
 }
@@ -55,7 +57,7 @@ impl TestServer {
         });
         let url = format!("http://{addr}");
         let client = sdk_client(&url, &key.0, &key.1);
-        TestServer { url, engine, client, key, backend, db, task }
+        TestServer { url, engine, client, key, backend, data_dir, db, task }
     }
 
     /// A new user with `role` and an access key, and an SDK client that signs as them.
@@ -338,4 +340,36 @@ pub async fn wait_final(server: &TestServer, pipeline: &str, id: &str) -> aws_sd
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("execution {id} did not finish");
+}
+
+/// Signs `user` in to the web app and returns the session cookie (`name=value`).
+pub async fn web_session(server: &TestServer, user: &str, password: &str) -> String {
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/signin", server.url))
+        .header("origin", &server.url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={password}&next=/"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = answer.headers().get("set-cookie").expect("signed in").to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// Calls the web app's server function at `/api/{endpoint}` with a session, as the pages do:
+/// `(HTTP status, body)`.
+pub async fn call_web(server: &TestServer, session: &str, endpoint: &str, form: &str) -> (u16, String) {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/{endpoint}", server.url))
+        .header("cookie", session)
+        .header("origin", &server.url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (answer.status().as_u16(), answer.text().await.unwrap())
 }
