@@ -292,6 +292,11 @@ mod ssr {
                 Some("version"),
                 format!("\u{201c}{name}\u{201d} changed since version {based_on}; reload the editor to see the latest."),
             )]),
+            // What the user may not do (read a secret or an object through the pipeline): listed
+            // with the pipeline's other problems, the message naming the stage and action.
+            EngineError::Refused { exception: "AccessDeniedException", message } => {
+                AppError::Rejected(vec![Problem::general("access-denied", None, message)])
+            }
             other => AppError::Server(other.to_string()),
         }
     }

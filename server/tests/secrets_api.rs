@@ -366,6 +366,13 @@ async fn a_pipeline_reads_only_secrets_and_objects_its_author_may_read() {
         let same = json!({ "name": "vault", "variables": [{ "name": "Secret", "value": "ci/db" }] });
         assert_eq!(call_as(&server, &eve, "StartPipelineExecution", same).await.status, 200, "the secret its author was checked for");
 
+        // The web editor's Save is checked as UpdatePipeline is.
+        server::auth::create_user(store, "wes", Role::Editor, Some("wes-password-1".into())).await.unwrap();
+        let session = common::web_session(&server, "wes", "wes-password-1").await;
+        let form = serde_urlencoded::to_string([("json", vault.to_string()), ("update", "true".into())]).unwrap();
+        let (status, body) = common::call_web(&server, &session, "pipelines/save_pipeline", &form).await;
+        assert!(status >= 400 && body.contains("Stage 'Build', action 'Use'") && body.contains("user/wes"), "{status} {body}");
+
         // An S3 source names only an object its author may read.
         put_policy(&server, "eve", "Deny", "sluice:GetObject", "arn:aws:s3:::sources/*").await;
         let mirror = v2_pipeline_with_s3_source("mirror", "sources", "app.zip", vec![json!({ "name": "Build", "actions": [commands_action("Use", 1, &["true"], "Src", None)] })]);
