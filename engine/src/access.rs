@@ -183,3 +183,38 @@ fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<V
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline(secret_value: &str) -> PipelineDeclaration {
+        let text = serde_json::json!({
+            "name": "p", "roleArn": "arn:aws:iam::1:role/r", "artifactStore": { "type": "S3", "location": "b" },
+            "variables": [{ "name": "Secret" }],
+            "stages": [
+                { "name": "Source", "actions": [{ "name": "Src",
+                    "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
+                    "configuration": { "S3Bucket": "b", "S3ObjectKey": "#{variables.Secret}.zip" }, "outputArtifacts": [{ "name": "Out" }] }] },
+                { "name": "Build", "actions": [{ "name": "Cmd", "commands": ["true"], "inputArtifacts": [{ "name": "Out" }],
+                    "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
+                    "environmentVariables": [{ "name": "DB", "value": secret_value, "type": "SECRETS_MANAGER" }] }] }
+            ]
+        });
+        model::parse_pipeline(&text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn reads_resolve_pipeline_variables_and_refuse_names_known_only_at_run_time() {
+        let decl = pipeline("#{variables.Secret}:password");
+        assert!(reads(&decl, &[]).unwrap().is_empty(), "without a value, the start that gives one is checked");
+        let given = [("Secret".to_owned(), "ci/db".to_owned())];
+        let found: Vec<Readable> = reads(&decl, &given).unwrap().into_iter().map(|read| read.what).collect();
+        assert_eq!(found, vec![
+            Readable::Object { bucket: "b".into(), key: "ci/db.zip".into() },
+            Readable::Secret { variable: "DB".into(), name: "ci/db".into() },
+        ]);
+        let message = reads(&pipeline("#{Build.NAME}"), &given).unwrap_err().to_string();
+        assert!(message.contains("Stage 'Build', action 'Cmd'") && message.contains("#{Build.NAME}"), "{message}");
+    }
+}
