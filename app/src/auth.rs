@@ -70,6 +70,14 @@ pub fn current_user() -> Result<CurrentUser, AppError> {
     use_context::<CurrentUser>().ok_or_else(|| AppError::Server("Sign in first.".into()))
 }
 
+/// The signed-in user as the engine checks them (what a pipeline they save or start may read);
+/// like `permissions`, take it before a server function's first await.
+#[cfg(feature = "ssr")]
+pub fn principal() -> Result<engine::Principal, AppError> {
+    let (user, permissions) = (current_user()?, permissions()?);
+    Ok(engine::Principal::new(user.arn, move |action, resource| permissions.allow(action, resource)))
+}
+
 #[server]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     current_user()

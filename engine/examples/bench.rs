@@ -286,7 +286,7 @@ async fn main() {
 
     // (a) One execution at a time. CreatePipeline starts the first one: it warms up and is not counted.
     let name = format!("bench-one-{suffix}");
-    engine.create_pipeline(pipeline(&name, false), &[]).await.expect("create pipeline");
+    engine.create_pipeline(pipeline(&name, false), &[], &bench_user()).await.expect("create pipeline");
     feed.until_ended(1).await;
     let mut one = Figures::default();
     for _ in 0..args.runs {
@@ -307,7 +307,7 @@ async fn main() {
 
     // (b) Many executions at once, in PARALLEL mode.
     let name = format!("bench-many-{suffix}");
-    engine.create_pipeline(pipeline(&name, true), &[]).await.expect("create pipeline");
+    engine.create_pipeline(pipeline(&name, true), &[], &bench_user()).await.expect("create pipeline");
     feed.until_ended(1).await;
     let began = Instant::now();
     let starts: Vec<_> = (0..args.executions)
@@ -346,4 +346,9 @@ async fn main() {
         println!("warning: the event feed dropped {} events; figures that needed them are missing", feed.lagged);
     }
     engine.shutdown();
+}
+
+/// The user the benchmark's pipelines are created as, allowed everything.
+fn bench_user() -> engine::Principal {
+    engine::Principal::new("arn:aws:iam::000000000000:user/bench", |_, _| true)
 }

@@ -46,14 +46,15 @@ pub struct PendingApproval {
     pub required_approvals: usize,
     /// The ARNs of those who approved so far.
     pub approvers: Vec<String>,
-    /// Who started the execution, when the action does not let them approve it.
-    pub excluded_approver: Option<String>,
+    /// Who started the execution (or retried a stage of it), when the action does not let them
+    /// approve it.
+    pub excluded_approvers: Vec<String>,
 }
 
 impl PendingApproval {
     /// Whether `arn` may still approve: not again, and not their own execution when that is excluded.
     pub fn may_approve(&self, arn: &str) -> bool {
-        !self.approvers.iter().any(|a| a == arn) && self.excluded_approver.as_deref() != Some(arn)
+        !self.approvers.iter().chain(&self.excluded_approvers).any(|a| a == arn)
     }
 }
 
@@ -75,7 +76,7 @@ impl Engine {
                     external_entity_link: text("ExternalEntityLink"),
                     required_approvals: rule.required,
                     approvers: approvers_of(&row),
-                    excluded_approver: pending.started_by.filter(|_| !rule.allow_self),
+                    excluded_approvers: if rule.allow_self { Vec::new() } else { pending.starters },
                     token: row.token?,
                     pipeline_name: pending.pipeline_name,
                     execution_id: row.execution_id,
@@ -123,7 +124,7 @@ impl Engine {
         let row = row.filter(|r| r.stage_name == stage && r.action_name == action).ok_or_else(invalid)?;
         let now = now_ms();
         self.change(pipeline, &row.execution_id.clone(), |run, tick| {
-            let starter = run.exec.started_by().map(str::to_owned);
+            let starters = run.exec.starters();
             let current = run.actions.iter_mut().find(|a| a.action_execution_id == row.action_execution_id).ok_or_else(invalid)?;
             if current.status != A::InProgress {
                 return Err(EngineError::refused("ApprovalAlreadyCompletedException", "This approval was already answered."));
@@ -134,7 +135,7 @@ impl Engine {
             let rule = rule_of(current).map_err(|message| EngineError::refused("ValidationException", message))?;
             let mut approvers = approvers_of(current);
             if status == ApprovalStatus::Approved {
-                check_approver(&rule, &approvers, starter.as_deref(), answered_by)?;
+                check_approver(&rule, &approvers, &starters, answered_by)?;
                 approvers.push(answered_by.to_owned());
             }
             tick.decisions.push(DecisionRow {
@@ -202,18 +203,18 @@ impl Engine {
     }
 }
 
-/// Refuses a second approval by the same user, and the starter's when self-approval is off.
-fn check_approver(rule: &ApprovalRule, approvers: &[String], starter: Option<&str>, arn: &str) -> Result<()> {
+/// Refuses a second approval by the same user, and a starter's when self-approval is off.
+fn check_approver(rule: &ApprovalRule, approvers: &[String], starters: &[String], arn: &str) -> Result<()> {
     if approvers.iter().any(|a| a == arn) {
         return Err(EngineError::refused(
             "ValidationException",
             format!("{arn} already approved this action; it needs {} different approvers.", rule.required),
         ));
     }
-    if !rule.allow_self && starter == Some(arn) {
+    if !rule.allow_self && starters.iter().any(|starter| starter == arn) {
         return Err(EngineError::refused(
             "ValidationException",
-            format!("{arn} started this execution and the action does not allow self-approval (AllowSelfApproval is false); another user must approve it."),
+            format!("{arn} started this execution (or retried one of its stages) and the action does not allow self-approval (AllowSelfApproval is false); another user must approve it."),
         ));
     }
     Ok(())

@@ -6,7 +6,7 @@ use crate::store::conditions::{self as condition_rows, ConditionRow, RuleRow};
 use crate::store::events::{set_transition, transitions, TransitionRow};
 use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::now_ms;
-use crate::{Engine, EngineError, PipelineRecord, Result};
+use crate::{Engine, EngineError, PipelineRecord, Principal, Result};
 use model::{ActionExecutionStatus as A, ConditionType, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType};
 use serde_json::{json, Value};
 
@@ -14,7 +14,11 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone)]
 pub struct StartRequest {
     pub trigger: TriggerType,
+    /// CodePipeline's text for the trigger (for StartPipelineExecution, the caller's ARN).
     pub trigger_detail: String,
+    /// The user who set the start going, whatever the trigger (`ExecutionRow::started_by`); a
+    /// start whose variables change what the pipeline reads is checked against their policies.
+    pub started_by: Option<Principal>,
     /// Values for the pipeline's declared variables; the rest take their defaults.
     pub variables: Vec<(String, String)>,
     pub source_revisions: Value,
@@ -24,7 +28,23 @@ pub struct StartRequest {
 
 impl StartRequest {
     pub fn new(trigger: TriggerType) -> Self {
-        StartRequest { trigger, trigger_detail: String::new(), variables: Vec::new(), source_revisions: json!([]), client_request_token: None }
+        StartRequest {
+            trigger,
+            trigger_detail: String::new(),
+            started_by: None,
+            variables: Vec::new(),
+            source_revisions: json!([]),
+            client_request_token: None,
+        }
+    }
+
+    /// StartPipelineExecution by a user: the trigger detail is their ARN, as on AWS.
+    pub fn by_user(user: &Principal) -> Self {
+        StartRequest {
+            trigger_detail: user.arn.clone(),
+            started_by: Some(user.clone()),
+            ..StartRequest::new(TriggerType::StartPipelineExecution)
+        }
     }
 }
 
@@ -54,6 +74,9 @@ impl Engine {
     pub async fn start_execution(&self, pipeline: &str, request: StartRequest) -> Result<String> {
         let record = self.pipeline(pipeline, None).await?;
         let variables = resolve_variables(&record, &request.variables)?;
+        if !request.variables.is_empty() {
+            self.check_run_reads(&record.declaration, &variables, request.started_by.as_ref()).await?;
+        }
         let id = {
             let lock = self.runtime.pipeline_lock(pipeline);
             let _serial = lock.lock().await;
@@ -75,6 +98,8 @@ impl Engine {
                 status_summary: None,
                 trigger_type: request.trigger,
                 trigger_detail: request.trigger_detail.clone(),
+                started_by: request.started_by.as_ref().map(|user| user.arn.clone()),
+                retried_by: Vec::new(),
                 execution_mode: decl.effective_execution_mode(),
                 execution_type: "STANDARD".into(),
                 rollback_target: None,
@@ -133,8 +158,9 @@ impl Engine {
         .await
     }
 
-    /// RetryStageExecution with CodePipeline's preconditions.
-    pub async fn retry_stage(&self, pipeline: &str, stage: &str, execution_id: &str, mode: RetryMode) -> Result<()> {
+    /// RetryStageExecution with CodePipeline's preconditions. The user who retries joins the
+    /// execution's starters, whom a manual approval may refuse.
+    pub async fn retry_stage(&self, pipeline: &str, stage: &str, execution_id: &str, mode: RetryMode, by: &Principal) -> Result<()> {
         let latest_version = self.pipeline(pipeline, None).await?.declaration.version.unwrap_or(1);
         let newer_in_stage = {
             let mut conn = self.store.conn().await?;
@@ -172,6 +198,9 @@ impl Engine {
                 return Err(EngineError::refused("ConflictException", "Another execution is running in this stage."));
             }
             restart_stage(run, tick, index, mode, Retry::Manual);
+            if !run.exec.retried_by.contains(&by.arn) {
+                run.exec.retried_by.push(by.arn.clone());
+            }
             progress(run, tick);
             Ok(())
         })
@@ -179,9 +208,9 @@ impl Engine {
     }
 
     /// RollbackStage: a new execution that runs one stage again with the artifacts and variables
-    /// of an earlier execution that succeeded there. Returns the new execution's id.
-    pub async fn rollback_stage(&self, pipeline: &str, stage: &str, target_id: &str) -> Result<String> {
-        self.start_rollback(pipeline, stage, target_id, TriggerType::ManualRollback).await
+    /// of an earlier execution that succeeded there, started by `by`. Returns its id.
+    pub async fn rollback_stage(&self, pipeline: &str, stage: &str, target_id: &str, by: &Principal) -> Result<String> {
+        self.start_rollback(pipeline, stage, target_id, TriggerType::ManualRollback, Some(&by.arn)).await
     }
 
     /// A stage condition's ROLLBACK result: rolls the stage back to the newest execution of the
@@ -205,7 +234,9 @@ impl Engine {
         };
         match target {
             Some(target) => {
-                let id = self.start_rollback(pipeline, stage, &target, TriggerType::AutomatedRollback).await?;
+                // No user starts it; the failed execution's starters set it going.
+                let failed = self.execution(pipeline, failed_id).await?;
+                let id = self.start_rollback(pipeline, stage, &target, TriggerType::AutomatedRollback, failed.started_by.as_deref()).await?;
                 tracing::info!(%pipeline, %stage, failed = %failed_id, rollback = %id, "stage rolled back automatically");
             }
             None => tracing::info!(%pipeline, %stage, failed = %failed_id, "no earlier success in the stage to roll back to"),
@@ -213,7 +244,7 @@ impl Engine {
         Ok(())
     }
 
-    async fn start_rollback(&self, pipeline: &str, stage: &str, target_id: &str, trigger: TriggerType) -> Result<String> {
+    async fn start_rollback(&self, pipeline: &str, stage: &str, target_id: &str, trigger: TriggerType, by: Option<&str>) -> Result<String> {
         let record = self.pipeline(pipeline, None).await?;
         let decl = &record.declaration;
         let unable = |why: String| EngineError::refused("UnableToRollbackStageException", why);
@@ -254,6 +285,8 @@ impl Engine {
                 status_summary: None,
                 trigger_type: trigger,
                 trigger_detail: target_id.to_owned(),
+                started_by: by.map(str::to_owned),
+                retried_by: Vec::new(),
                 execution_type: "ROLLBACK".into(),
                 rollback_target: Some(target_id.to_owned()),
                 client_request_token: None,

@@ -2,6 +2,7 @@
 //! app both call it, so a rule enforced here holds for every client.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod approvals;
 mod error;
 pub mod events;
@@ -18,6 +19,7 @@ mod triggers;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use access::Principal;
 pub use approvals::{ApprovalStatus, PendingApproval};
 pub use error::{EngineError, Result};
 pub use executions::{RetryMode, StartRequest};

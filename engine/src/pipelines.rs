@@ -1,26 +1,30 @@
 //! Creating, updating and reading pipeline declarations.
-use crate::{Engine, EngineError, PipelineRecord, Result, StartRequest, StoreError, Tag};
+use crate::{Engine, EngineError, PipelineRecord, Principal, Result, StartRequest, StoreError, Tag};
 use model::{ExecutionMode, PipelineDeclaration, PipelineType, TriggerType};
 
 impl Engine {
     /// Validates and saves version 1 of a new pipeline with its tags, then starts its first
-    /// execution, as CodePipeline does.
-    pub async fn create_pipeline(&self, pipeline: PipelineDeclaration, tags: &[Tag]) -> Result<PipelineRecord> {
+    /// execution, as CodePipeline does, started by its creator. The creator must be allowed to
+    /// read what the pipeline reads (`access`).
+    pub async fn create_pipeline(&self, pipeline: PipelineDeclaration, tags: &[Tag], by: &Principal) -> Result<PipelineRecord> {
         let pipeline = self.prepared(pipeline)?;
+        self.check_pipeline_reads(&pipeline, by).await?;
         let arn = self.pipeline_arn(&pipeline.name);
         let record = self.store.create_pipeline(&pipeline, &arn, tags).await.map_err(|err| match err {
             StoreError::Conflict => EngineError::NameInUse(pipeline.name.clone()),
             other => other.into(),
         })?;
-        self.start_execution(&record.declaration.name, StartRequest::new(TriggerType::CreatePipeline)).await?;
+        let start = StartRequest { started_by: Some(by.clone()), ..StartRequest::new(TriggerType::CreatePipeline) };
+        self.start_execution(&record.declaration.name, start).await?;
         Ok(record)
     }
 
     /// Validates and saves the next version. When the declaration carries a `version`, it must be
     /// the latest one: saving over a version the caller never saw would drop someone's change.
     /// A secret configuration value sent as the `****` reads show keeps the stored value, so the
-    /// API and the web editor can send back what they read.
-    pub async fn update_pipeline(&self, mut pipeline: PipelineDeclaration) -> Result<PipelineRecord> {
+    /// API and the web editor can send back what they read. The user saving it must be allowed to
+    /// read what it reads (`access`).
+    pub async fn update_pipeline(&self, mut pipeline: PipelineDeclaration, by: &Principal) -> Result<PipelineRecord> {
         match self.store.get_pipeline(&pipeline.name, None).await {
             Ok(stored) => model::catalog::keep_masked_secrets(&mut pipeline, &stored.declaration),
             Err(StoreError::NotFound) => {}
@@ -28,6 +32,7 @@ impl Engine {
         }
         let based_on = pipeline.version;
         let pipeline = self.prepared(pipeline)?;
+        self.check_pipeline_reads(&pipeline, by).await?;
         self.store.update_pipeline(&pipeline, based_on).await.map_err(|err| match err {
             StoreError::NotFound => EngineError::PipelineNotFound(pipeline.name.clone()),
             StoreError::Conflict => {

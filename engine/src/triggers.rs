@@ -4,7 +4,7 @@
 //! one execution whichever way it arrives and however many replicas poll.
 use crate::store::sources::{LatestObject, PipelineHead, SourcePollRow};
 use crate::store::now_ms;
-use crate::{Engine, EngineError, Result, StartRequest};
+use crate::{Engine, EngineError, Principal, Result, StartRequest};
 use model::{ActionCategory, ActionDeclaration, ActionOwner, PipelineDeclaration, TriggerType};
 use serde_json::json;
 use std::collections::HashMap;
@@ -205,6 +205,8 @@ impl Engine {
         }
         let mut request = StartRequest::new(TriggerType::PollForSourceChanges);
         request.trigger_detail = format!("{}: {} version {revision_id}", source.action, row.source);
+        // The uploader of the new version set this run going.
+        request.started_by = current.and_then(|o| o.created_by.as_deref()).filter(|arn| arn.starts_with("arn:aws:iam::")).map(Principal::named);
         request.source_revisions = json!([{
             "actionName": source.action, "revisionType": "S3_OBJECT_VERSION_ID", "revisionValue": revision_id,
         }]);
@@ -216,14 +218,16 @@ impl Engine {
         Ok(())
     }
 
-    /// PutActionRevision: a revision of a source action (first stage, category Source). A revision
-    /// already recorded starts nothing and reports the execution it started.
+    /// PutActionRevision: a revision of a source action (first stage, category Source), reported
+    /// by `by`, who starts the run. A revision already recorded starts nothing and reports the
+    /// execution it started.
     pub async fn put_action_revision(
         &self,
         pipeline: &str,
         stage: &str,
         action: &str,
         revision: ActionRevision,
+        by: &Principal,
     ) -> Result<PutRevisionOutcome> {
         let record = self.pipeline(pipeline, None).await?;
         let stages = &record.declaration.stages;
@@ -275,6 +279,7 @@ impl Engine {
         }
         let mut request = StartRequest::new(TriggerType::PutActionRevision);
         request.trigger_detail = format!("{action}: {}", revision.revision_id);
+        request.started_by = Some(by.clone());
         request.source_revisions = json!([{
             "actionName": action, "revisionType": revision_type(action_decl), "revisionValue": revision.revision_id,
         }]);

@@ -19,9 +19,7 @@ async fn gated(h: &Harness, name: &str, config: Value) {
 
 /// Starts an execution as `user` and returns it with the gate's token once it waits.
 async fn start_as(h: &Harness, pipeline: &str, user: &str) -> (String, String) {
-    let mut request = StartRequest::new(TriggerType::StartPipelineExecution);
-    request.trigger_detail = user.to_owned();
-    let id = h.engine.start_execution(pipeline, request).await.unwrap();
+    let id = h.engine.start_execution(pipeline, StartRequest::by_user(&support::user(user))).await.unwrap();
     let gate = h.wait_action(pipeline, &id, "Gate", |r| r.token.is_some()).await;
     (id, gate.token.unwrap())
 }
@@ -79,7 +77,7 @@ async fn self_approval_is_refused_only_when_the_action_says_so() {
         gated(&h, "strict", json!({ "AllowSelfApproval": "false" })).await;
         let (id, token) = start_as(&h, "strict", ALICE).await;
         let pending = h.engine.pending_approvals().await.unwrap();
-        assert_eq!(pending[0].excluded_approver.as_deref(), Some(ALICE));
+        assert_eq!(pending[0].excluded_approvers, vec![ALICE.to_owned()]);
         let (exception, message) = refusal(answer(&h, "strict", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
         assert_eq!(exception, "ValidationException");
         assert!(message.contains("self-approval"), "{message}");
@@ -91,6 +89,61 @@ async fn self_approval_is_refused_only_when_the_action_says_so() {
         let (id, token) = start_as(&h, "relaxed", ALICE).await;
         answer(&h, "relaxed", &token, ApprovalStatus::Approved, ALICE).await.unwrap();
         assert_eq!(h.wait_end("relaxed", &id).await, PipelineExecutionStatus::Succeeded);
+        h
+    })
+    .await;
+}
+
+/// Whether `by` is refused as a self-approver of the gate waiting with `token`.
+async fn refused_as_starter(h: &Harness, pipeline: &str, stage: &str, token: &str, by: &str) -> bool {
+    let answered = h.engine.put_approval(pipeline, stage, "Gate", token, ApprovalStatus::Approved, "mine", by).await;
+    matches!(answered, Err(EngineError::Refused { exception: "ValidationException", message }) if message.contains("self-approval"))
+}
+
+#[tokio::test]
+async fn whoever_retried_the_stage_may_not_approve_it_either() {
+    on_both(|h| async move {
+        gated(&h, "p", json!({ "AllowSelfApproval": "false" })).await;
+        let (id, token) = start_as(&h, "p", ALICE).await;
+        answer(&h, "p", &token, ApprovalStatus::Rejected, BOB).await.unwrap();
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
+        h.engine.retry_stage("p", "Approve", &id, RetryMode::FailedActions, &support::user(CAROL)).await.unwrap();
+        let gate = h.wait_action("p", &id, "Gate", |r| r.stage_attempt == 2 && r.token.is_some()).await;
+        let token = gate.token.unwrap();
+        assert_eq!(h.engine.pending_approvals().await.unwrap()[0].excluded_approvers, vec![ALICE.to_owned(), CAROL.to_owned()]);
+        assert!(refused_as_starter(&h, "p", "Approve", &token, CAROL).await, "the retrier");
+        assert!(refused_as_starter(&h, "p", "Approve", &token, ALICE).await, "the starter, still");
+        answer(&h, "p", &token, ApprovalStatus::Approved, BOB).await.unwrap();
+        assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
+        h
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rollback_and_a_new_pipelines_first_run_have_their_starters() {
+    on_both(|h| async move {
+        let mut gate = approval("Gate");
+        gate["configuration"] = json!({ "AllowSelfApproval": "false" });
+        let mut declaration = pipeline("p", vec![source(json!({})), ("Approve", vec![gate]), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])]);
+        declaration["pipelineType"] = json!("V2");
+        // CreatePipeline's own run is its creator's.
+        h.engine.create_pipeline(model::parse_pipeline(&declaration.to_string()).unwrap(), &[], &support::user(ALICE)).await.unwrap();
+        let first = h.engine.executions("p", None, 1).await.unwrap().remove(0);
+        assert_eq!(first.started_by.as_deref(), Some(ALICE));
+        let first = first.execution_id;
+        let gate = h.wait_action("p", &first, "Gate", |r| r.token.is_some()).await;
+        assert!(refused_as_starter(&h, "p", "Approve", gate.token.as_deref().unwrap(), ALICE).await, "the creator");
+        answer(&h, "p", gate.token.as_deref().unwrap(), ApprovalStatus::Approved, BOB).await.unwrap();
+        assert_eq!(h.wait_end("p", &first).await, PipelineExecutionStatus::Succeeded);
+
+        // RollbackStage's run is its caller's.
+        let rollback = h.engine.rollback_stage("p", "Approve", &first, &support::user(CAROL)).await.unwrap();
+        assert_eq!(h.engine.execution("p", &rollback).await.unwrap().started_by.as_deref(), Some(CAROL));
+        let gate = h.wait_action("p", &rollback, "Gate", |r| r.token.is_some()).await;
+        assert!(refused_as_starter(&h, "p", "Approve", gate.token.as_deref().unwrap(), CAROL).await, "the rollback's caller");
+        answer(&h, "p", gate.token.as_deref().unwrap(), ApprovalStatus::Approved, BOB).await.unwrap();
+        assert_eq!(h.wait_end("p", &rollback).await, PipelineExecutionStatus::Succeeded);
         h
     })
     .await;

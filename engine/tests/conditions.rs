@@ -204,7 +204,7 @@ async fn the_latest_retry_trigger_is_the_kind_of_the_last_retry() {
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
         flag.set_answer("up");
-        h.engine.retry_stage("p", "Gate", &id, RetryMode::FailedActions).await.unwrap();
+        h.engine.retry_stage("p", "Gate", &id, RetryMode::FailedActions, &tester()).await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
         let (_, states) = h.engine.pipeline_state("p").await.unwrap();
         let gate = &states[1].latest.as_ref().unwrap().0;

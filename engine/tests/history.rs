@@ -25,6 +25,8 @@ fn execution(seq: i64) -> ExecutionRow {
         status_summary: None,
         trigger_type: trigger,
         trigger_detail: if seq == 4242 { "deploy hotfix_42%".into() } else { "user".into() },
+        started_by: None,
+        retried_by: Vec::new(),
         execution_mode: ExecutionMode::Superseded,
         execution_type: "STANDARD".into(),
         rollback_target: None,

@@ -80,14 +80,14 @@ async fn retrying_failed_actions_reruns_only_them() {
         ])).await;
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
-        let wrong_stage = h.engine.retry_stage("p", "Nope", &id, RetryMode::FailedActions).await.unwrap_err();
+        let wrong_stage = h.engine.retry_stage("p", "Nope", &id, RetryMode::FailedActions, &tester()).await.unwrap_err();
         assert!(wrong_stage.to_string().contains("Nope"));
-        h.engine.retry_stage("p", "Build", &id, RetryMode::FailedActions).await.unwrap();
+        h.engine.retry_stage("p", "Build", &id, RetryMode::FailedActions, &tester()).await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
         let runs = h.runs("p", &id).await;
         assert_eq!(runs.iter().filter(|r| r.action_name == "Ok").count(), 1, "the succeeded action was not rerun");
         assert_eq!(runs.iter().filter(|r| r.action_name == "Flaky").count(), 2);
-        let again = h.engine.retry_stage("p", "Build", &id, RetryMode::AllActions).await.unwrap_err();
+        let again = h.engine.retry_stage("p", "Build", &id, RetryMode::AllActions, &tester()).await.unwrap_err();
         assert!(matches!(again, engine::EngineError::Refused { exception: "StageNotRetryableException", .. }), "{again:?}");
         h
     })
@@ -211,7 +211,7 @@ async fn updating_the_pipeline_cancels_executions_in_flight() {
         h.create(decl.clone()).await;
         let id = h.start("p").await;
         h.wait_action("p", &id, "Long", |_| true).await;
-        h.engine.update_pipeline(model::parse_pipeline(&decl.to_string()).unwrap()).await.unwrap();
+        h.engine.update_pipeline(model::parse_pipeline(&decl.to_string()).unwrap(), &tester()).await.unwrap();
         h.engine.sweep().await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Cancelled);
         let long = h.wait_action("p", &id, "Long", |r| r.status != ActionExecutionStatus::InProgress).await;
@@ -283,10 +283,10 @@ async fn rolling_back_reruns_one_stage_with_an_earlier_executions_artifacts() {
         h.create(decl).await;
         let good = h.start("p").await;
         assert_eq!(h.wait_end("p", &good).await, PipelineExecutionStatus::Succeeded);
-        let refused = h.engine.rollback_stage("p", "Source", &good).await.unwrap_err();
+        let refused = h.engine.rollback_stage("p", "Source", &good, &tester()).await.unwrap_err();
         assert!(matches!(refused, engine::EngineError::Refused { exception: "UnableToRollbackStageException", .. }));
 
-        let rollback = h.engine.rollback_stage("p", "Deploy", &good).await.unwrap();
+        let rollback = h.engine.rollback_stage("p", "Deploy", &good, &tester()).await.unwrap();
         assert_eq!(h.wait_end("p", &rollback).await, PipelineExecutionStatus::Succeeded);
         let exec = h.engine.execution("p", &rollback).await.unwrap();
         assert_eq!(exec.execution_type, "ROLLBACK");
@@ -295,7 +295,7 @@ async fn rolling_back_reruns_one_stage_with_an_earlier_executions_artifacts() {
         let deploys: Vec<_> = runs.iter().filter(|r| r.action_name == "D").collect();
         assert_eq!(deploys.len(), 1);
         assert_eq!(deploys[0].output["outputVariables"]["Message"], "from-source", "the target's artifact was used");
-        let nested = h.engine.rollback_stage("p", "Deploy", &rollback).await.unwrap_err();
+        let nested = h.engine.rollback_stage("p", "Deploy", &rollback, &tester()).await.unwrap_err();
         assert!(nested.to_string().contains("itself a rollback"));
         h
     })

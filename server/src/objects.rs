@@ -10,7 +10,9 @@
 //! - `GET /objects/{bucket}?key=...[&limit=N]`: that key's versions, newest first.
 //!
 //! Every request needs a session or a SigV4 signature (`auth::resources`); downloads and listings
-//! need `sluice:GetObject` and uploads `sluice:PutObject` on `arn:aws:s3:::bucket/key`.
+//! need `sluice:GetObject` and uploads `sluice:PutObject` on `arn:aws:s3:::bucket/key`. An
+//! artifact (a version a pipeline's action wrote) is read only by those who may read its
+//! pipeline: `codepipeline:GetPipelineState` on it, as its logs are.
 //!
 //! Errors are `{"__type": "AccessDeniedException" | "NoSuchKey" | "NoSuchVersion" | "InvalidBucketName" | "InvalidArgument" |
 //! "KMS.NotFoundException" | "EntityTooLarge" | "IncompleteBody" | "InternalError", "message"}`.
@@ -53,10 +55,10 @@ async fn upload(
     body: Body,
 ) -> Result<Response, Response> {
     resources::authorize(&caller, resources::PUT_OBJECT_ACTION, &resources::object_arn(&bucket, &key))?;
-    Ok(store_upload(&state, &bucket, &key, &headers, body).await.into_response())
+    Ok(store_upload(&state, &caller, &bucket, &key, &headers, body).await.into_response())
 }
 
-async fn store_upload(state: &AppState, bucket: &str, key: &str, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn store_upload(state: &AppState, caller: &Caller, bucket: &str, key: &str, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
     let objects = objects(state);
     // Refuse what will be refused anyway before reading a possibly huge body.
     validate_bucket(bucket)?;
@@ -92,7 +94,8 @@ async fn store_upload(state: &AppState, bucket: &str, key: &str, headers: &Heade
     file.flush().await.map_err(internal)?;
     drop(file);
 
-    let version = objects.put_file(bucket, key, scratch.path(), key_id).await?;
+    // The uploader is kept: a run this version starts is theirs (self-approval).
+    let version = objects.put_file_by(bucket, key, scratch.path(), key_id, Some(&caller.arn)).await?;
     let body = json!({
         "bucket": version.bucket,
         "key": version.key,
@@ -119,16 +122,24 @@ async fn download(
     Query(query): Query<DownloadQuery>,
 ) -> Result<Response, Response> {
     resources::authorize(&caller, resources::GET_OBJECT_ACTION, &resources::object_arn(&bucket, &key))?;
-    Ok(send_download(&state, &bucket, &key, query).await.into_response())
+    let version = objects(&state).get(&bucket, &key, query.version_id.as_deref()).await.map_err(|err| ApiError::from(err).into_response())?;
+    authorize_read(&caller, &version)?;
+    Ok(send_download(&state, &version).await.into_response())
 }
 
-async fn send_download(state: &AppState, bucket: &str, key: &str, query: DownloadQuery) -> Result<Response, ApiError> {
+/// Refuses unless the caller may read `version`: `sluice:GetObject` on it and, for an artifact,
+/// `codepipeline:GetPipelineState` on the pipeline that wrote it (objects follow pipelines).
+fn authorize_read(caller: &Caller, version: &ObjectVersion) -> Result<(), Response> {
+    let grants = engine::access::object_read_grants(&version.bucket, &version.key, version.created_by.as_deref());
+    grants.iter().try_for_each(|(action, resource)| resources::authorize(caller, action, resource))
+}
+
+async fn send_download(state: &AppState, version: &ObjectVersion) -> Result<Response, ApiError> {
     let objects = objects(state);
-    let version = objects.get(bucket, key, query.version_id.as_deref()).await?;
     // Decrypt and verify completely before the first byte goes out: a corrupt object becomes an
     // error response, never a 200 with wrong bytes.
     let scratch = objects.scratch_file()?;
-    objects.read_to_file(&version, scratch.path()).await?;
+    objects.read_to_file(version, scratch.path()).await?;
     let file = tokio::fs::File::open(scratch.path()).await.map_err(internal)?;
     // Unlinking now is fine: the open handle keeps the bytes readable until the body is sent.
     drop(scratch);
@@ -136,7 +147,7 @@ async fn send_download(state: &AppState, bucket: &str, key: &str, query: Downloa
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(version.size));
-    set_version_headers(headers, &version);
+    set_version_headers(headers, version);
     Ok(response)
 }
 
@@ -157,11 +168,12 @@ async fn list_versions(
     };
     resources::authorize(&caller, resources::GET_OBJECT_ACTION, &resources::object_arn(&bucket, &key))?;
     let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT).clamp(1, DEFAULT_LIST_LIMIT);
-    Ok(list_key_versions(&state, bucket, key, limit).await.into_response())
+    let versions = objects(&state).versions(&bucket, &key, limit).await.map_err(|err| ApiError::from(err).into_response())?;
+    versions.iter().try_for_each(|version| authorize_read(&caller, version))?;
+    Ok(list_key_versions(bucket, key, &versions))
 }
 
-async fn list_key_versions(state: &AppState, bucket: String, key: String, limit: u32) -> Result<Response, ApiError> {
-    let versions = objects(state).versions(&bucket, &key, limit).await?;
+fn list_key_versions(bucket: String, key: String, versions: &[ObjectVersion]) -> Response {
     let listed: Vec<_> = versions
         .iter()
         .enumerate()
@@ -177,7 +189,7 @@ async fn list_key_versions(state: &AppState, bucket: String, key: String, limit:
             })
         })
         .collect();
-    Ok(Json(json!({ "bucket": bucket, "key": key, "versions": listed })).into_response())
+    Json(json!({ "bucket": bucket, "key": key, "versions": listed })).into_response()
 }
 
 fn set_version_headers(headers: &mut HeaderMap, version: &ObjectVersion) {
@@ -227,6 +239,7 @@ impl From<ObjectError> for ApiError {
             | ObjectError::InvalidVersionId(_)
             | ObjectError::InvalidKeyId { .. }
             | ObjectError::UnsafeArchive(_)
+            | ObjectError::ArchiveLimit(_)
             | ObjectError::Archive(_) => (StatusCode::BAD_REQUEST, "InvalidArgument"),
             ObjectError::NotFound { version_id: None, .. } => (StatusCode::NOT_FOUND, "NoSuchKey"),
             ObjectError::NotFound { version_id: Some(_), .. } => (StatusCode::NOT_FOUND, "NoSuchVersion"),

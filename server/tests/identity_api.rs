@@ -108,6 +108,8 @@ fn operations() -> Vec<(&'static str, serde_json::Value, [bool; 4])> {
         ("TagResource", json!({ "resourceArn": arn["resourceArn"], "tags": [{ "key": "k", "value": "v" }] }), [true, true, false, false]),
         ("UntagResource", json!({ "resourceArn": arn["resourceArn"], "tagKeys": ["k"] }), [true, true, false, false]),
         ("ListTagsForResource", arn.clone(), [true, true, false, true]),
+        ("OverrideStageCondition", json!({ "pipelineName": "ghost", "stageName": "Build", "pipelineExecutionId": "x", "conditionType": "BEFORE_ENTRY" }), [true, true, false, false]),
+        ("ListRuleExecutions", json!({ "pipelineName": "ghost" }), [true, true, false, true]),
     ]
 }
 
@@ -142,7 +144,7 @@ async fn every_operation_against_every_role() {
 #[tokio::test]
 async fn inline_policies_narrow_and_explicit_deny_wins() {
     on_both_backends(|server: TestServer| async move {
-        let (client, _) = server.client_as("contractor", Role::Editor).await;
+        let (client, (key_id, key_secret)) = server.client_as("contractor", Role::Editor).await;
         let deny_prod = json!({ "Version": "2012-10-17", "Statement": [
             { "Effect": "Deny", "Action": "codepipeline:*", "Resource": "arn:aws:codepipeline:*:*:prod-*" }
         ]});
@@ -152,6 +154,16 @@ async fn inline_policies_narrow_and_explicit_deny_wins() {
         assert!(err.message().unwrap().contains("explicit deny"), "{err:?}");
         let err = client.get_pipeline().name("dev-web").send().await.unwrap_err().into_service_error();
         assert_eq!(err.code(), Some("PipelineNotFoundException"), "other pipelines stay open: {err:?}");
+        // Stage conditions are checked against their pipeline and stage too, not against `*`.
+        let conditions = [
+            ("OverrideStageCondition", json!({ "pipelineName": "prod-web", "stageName": "Build", "pipelineExecutionId": "x", "conditionType": "BEFORE_ENTRY" })),
+            ("ListRuleExecutions", json!({ "pipelineName": "prod-web" })),
+        ];
+        for (operation, input) in conditions {
+            let answer = server.raw_signed(operation, input.to_string().into_bytes(), &key_id, &key_secret, format_amz_date(now_seconds())).await;
+            assert_eq!(answer.error_type(), "AccessDeniedException", "{operation}: {}", answer.text);
+            assert!(answer.text.contains("prod-web"), "{}", answer.text);
+        }
 
         // A Viewer granted approvals on one stage only, as the Approver role is meant to be narrowed.
         let (viewer, _) = server.client_as("reviewer", Role::Viewer).await;
@@ -241,11 +253,96 @@ async fn the_audit_trail_records_every_call_and_detects_tampering() {
         assert!(!records.iter().any(|r| r.record.contains("ghp_supersecretvalue")), "a secret reached the audit trail");
         assert_eq!(store.list_audit(&engine::store::audit::AuditFilter { outcome: Some("Failure".into()), user_arn: Some(format!("{USER_ARN_PREFIX}auditee")), ..Default::default() }).await.unwrap().len(), 1);
 
-        assert_eq!(store.verify_audit().await.unwrap(), engine::store::audit::ChainCheck::Intact { records: records.len() as u64 });
+        let intact = engine::store::audit::ChainCheck::Intact { records: records.len() as u64, legacy: 0, keyed_from: Some(records.last().unwrap().seq) };
+        assert_eq!(store.verify_audit().await.unwrap(), intact);
         let mut conn = store.conn().await.unwrap();
         let forged = records[1].record.replace("auditee", "someone-else");
         sqlx::query("update audit_record set record = $1 where seq = $2").bind(forged).bind(records[1].seq).execute(&mut *conn).await.unwrap();
         assert!(matches!(store.verify_audit().await.unwrap(), engine::store::audit::ChainCheck::Broken { seq, .. } if seq == records[1].seq));
+        server
+    })
+    .await;
+}
+
+/// `sluice audit verify` over the test server's data dir and database.
+async fn audit_verify(server: &TestServer) -> anyhow::Result<()> {
+    let store = server::config::StoreArgs { data_dir: server.data_dir.clone(), database_url: Some(server.database_url().to_owned()) };
+    server::auth::commands::audit(server::config::AuditCommand::Verify { store }).await
+}
+
+/// Rewrites every record from `from` on so that its links and unkeyed hashes agree again: what
+/// anyone with database access could do to the old SHA-256 chain after editing a record.
+async fn rechain(server: &TestServer, records: &[engine::store::audit::AuditRecord], from: usize, hash: impl Fn(&str, &str) -> String) {
+    let mut conn = server.engine.store().conn().await.unwrap();
+    let mut prev = records[from - 1].hash.clone();
+    for record in &records[from..] {
+        let rehashed = hash(&prev, &record.record);
+        sqlx::query("update audit_record set prev_hash = $1, hash = $2 where seq = $3")
+            .bind(&prev)
+            .bind(&rehashed)
+            .bind(record.seq)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        prev = rehashed;
+    }
+}
+
+#[tokio::test]
+async fn the_audit_chain_is_keyed_so_edits_deletions_and_rechaining_are_caught() {
+    use engine::store::audit::ChainCheck;
+    use sha2::{Digest, Sha256};
+    on_both_backends(|server: TestServer| async move {
+        let store = server.engine.store();
+        // Records an older Sluice wrote with the unkeyed chain, then keyed ones after them.
+        let mut conn = store.conn().await.unwrap();
+        let mut prev = engine::store::audit::GENESIS_HASH.to_owned();
+        for n in 0..2 {
+            let record = json!({ "eventName": "ListPipelines", "n": n }).to_string();
+            let hash = hex::encode(Sha256::digest(format!("{prev}\n{record}")));
+            sqlx::query("insert into audit_record (event_ms, user_arn, event_name, outcome, record, prev_hash, hash) values ($1, 'a', 'ListPipelines', 'Success', $2, $3, $4)")
+                .bind(1_000 + n).bind(&record).bind(&prev).bind(&hash).execute(&mut *conn).await.unwrap();
+            prev = hash;
+        }
+        drop(conn);
+        for _ in 0..4 {
+            server.client.list_pipelines().send().await.unwrap();
+        }
+        let mut records = store.list_audit(&Default::default()).await.unwrap();
+        records.reverse();
+        assert_eq!(records.len(), 6);
+        assert!(std::fs::metadata(server.data_dir.join("keys/audit")).unwrap().is_file(), "the key sits beside the master key");
+        let intact = ChainCheck::Intact { records: 6, legacy: 2, keyed_from: Some(records[2].seq) };
+        assert_eq!(store.verify_audit().await.unwrap(), intact);
+        audit_verify(&server).await.unwrap();
+
+        // An edit re-chained the old way (unkeyed SHA-256) is caught at the edited record.
+        let mut conn = store.conn().await.unwrap();
+        let forged = records[3].record.replace("ListPipelines", "DeletePipeline");
+        sqlx::query("update audit_record set record = $1 where seq = $2").bind(&forged).bind(records[3].seq).execute(&mut *conn).await.unwrap();
+        drop(conn);
+        let mut edited = records.clone();
+        edited[3].record = forged;
+        rechain(&server, &edited, 3, |prev, record| hex::encode(Sha256::digest(format!("{prev}\n{record}")))).await;
+        assert!(matches!(store.verify_audit().await.unwrap(), ChainCheck::Broken { seq, .. } if seq == records[3].seq));
+        let failed = audit_verify(&server).await.unwrap_err().to_string();
+        assert!(failed.contains(&format!("record {}", records[3].seq)), "{failed}");
+        // So is one re-chained with a key that is not the data dir's.
+        rechain(&server, &edited, 3, |prev, record| engine::store::audit::chain_hash(&[7; 32], prev, record)).await;
+        assert!(matches!(store.verify_audit().await.unwrap(), ChainCheck::Broken { seq, .. } if seq == records[3].seq));
+
+        // A deleted record breaks the link of the one after it.
+        let mut conn = store.conn().await.unwrap();
+        for record in &records {
+            sqlx::query("update audit_record set record = $1, prev_hash = $2, hash = $3 where seq = $4")
+                .bind(&record.record).bind(&record.prev_hash).bind(&record.hash).bind(record.seq)
+                .execute(&mut *conn).await.unwrap();
+        }
+        assert_eq!(store.verify_audit().await.unwrap(), intact, "restored");
+        sqlx::query("delete from audit_record where seq = $1").bind(records[4].seq).execute(&mut *conn).await.unwrap();
+        drop(conn);
+        let failed = audit_verify(&server).await.unwrap_err().to_string();
+        assert!(failed.contains(&format!("record {}", records[5].seq)) && failed.contains("removed"), "{failed}");
         server
     })
     .await;

@@ -8,7 +8,8 @@ use aws_sdk_codepipeline::types::{
     EnvironmentVariableType, InputArtifact, OutputArtifact, PipelineDeclaration, PipelineExecutionStatus, PipelineType,
     StageDeclaration,
 };
-use common::{on_both_backends, signed_get, upload_zip, wait_final, TestServer};
+use common::{commands_action, on_both_backends, signed_get, signed_request, upload_zip, v2_pipeline_with_s3_source, wait_final, RawAnswer, TestServer};
+use server::auth::policy::Role;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, Row};
@@ -315,4 +316,90 @@ async fn the_cli_puts_lists_and_deletes_secrets_without_showing_values() {
         let _ = std::fs::remove_dir_all(&data_dir);
         db.cleanup().await;
     }
+}
+
+/// A CodePipeline call signed with `key`.
+async fn call_as(server: &TestServer, key: &(String, String), operation: &str, body: Value) -> RawAnswer {
+    let date = server::auth::sigv4::format_amz_date(common::now_seconds());
+    signed_request(&server.url, operation, body.to_string().into_bytes(), &key.0, &key.1, date).await
+}
+
+fn refused(answer: &RawAnswer, needles: &[&str]) {
+    assert_eq!(answer.error_type(), "AccessDeniedException", "{}", answer.text);
+    for needle in needles {
+        assert!(answer.text.contains(needle), "{needle:?} not in {}", answer.text);
+    }
+}
+
+/// Attaches a one-statement inline policy to `user`.
+async fn put_policy(server: &TestServer, user: &str, effect: &str, action: &str, resource: &str) {
+    let document = json!({ "Statement": { "Effect": effect, "Action": action, "Resource": resource } }).to_string();
+    server.engine.store().put_user_policy(user, &format!("p{}", uuid::Uuid::new_v4().simple()), &document).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_pipeline_reads_only_secrets_and_objects_its_author_may_read() {
+    on_both_backends(|server| async move {
+        let store = server.engine.store();
+        store.put_secret("ci/db", "pw").await.unwrap();
+        store.put_secret("ci/other", "x").await.unwrap();
+        upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "x")]).await;
+        let (_, ed) = server.client_as("ed", Role::Editor).await;
+        let (_, eve) = server.client_as("eve", Role::Editor).await;
+        let mut build = commands_action("Use", 1, &["test -n \"$DB\""], "Src", None);
+        build["environmentVariables"] = json!([{ "name": "DB", "value": "#{variables.Secret}", "type": "SECRETS_MANAGER" }]);
+        let mut vault = v2_pipeline_with_s3_source("vault", "sources", "app.zip", vec![json!({ "name": "Build", "actions": [build] })]);
+        vault["variables"] = json!([{ "name": "Secret", "defaultValue": "ci/db" }]);
+        let secret_arn = |name: &str| format!("arn:aws:secretsmanager:us-east-1:000000000000:secret:{name}");
+
+        // An Editor reads no secret by default; an admin grants one per secret.
+        let answer = call_as(&server, &ed, "CreatePipeline", json!({ "pipeline": vault })).await;
+        refused(&answer, &["Stage 'Build', action 'Use'", "'DB'", "user/ed", "secretsmanager:GetSecretValue", &secret_arn("ci/db")]);
+        put_policy(&server, "ed", "Allow", "secretsmanager:GetSecretValue", &secret_arn("ci/db")).await;
+        let answer = call_as(&server, &ed, "CreatePipeline", json!({ "pipeline": vault })).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        // Being allowed to edit the pipeline is not being allowed to read its secrets.
+        refused(&call_as(&server, &eve, "UpdatePipeline", json!({ "pipeline": vault })).await, &["user/eve", &secret_arn("ci/db")]);
+        // A start whose variables name another secret takes the right to read that one.
+        let other = json!({ "name": "vault", "variables": [{ "name": "Secret", "value": "ci/other" }] });
+        refused(&call_as(&server, &ed, "StartPipelineExecution", other).await, &["user/ed", &secret_arn("ci/other")]);
+        let same = json!({ "name": "vault", "variables": [{ "name": "Secret", "value": "ci/db" }] });
+        assert_eq!(call_as(&server, &eve, "StartPipelineExecution", same).await.status, 200, "the secret its author was checked for");
+
+        // The web editor's Save is checked as UpdatePipeline is.
+        server::auth::create_user(store, "wes", Role::Editor, Some("wes-password-1".into())).await.unwrap();
+        let session = common::web_session(&server, "wes", "wes-password-1").await;
+        let form = serde_urlencoded::to_string([("json", vault.to_string()), ("update", "true".into())]).unwrap();
+        let (status, body) = common::call_web(&server, &session, "pipelines/save_pipeline", &form).await;
+        assert!(status >= 400 && body.contains("Stage 'Build', action 'Use'") && body.contains("user/wes"), "{status} {body}");
+
+        // An S3 source names only an object its author may read.
+        put_policy(&server, "eve", "Deny", "sluice:GetObject", "arn:aws:s3:::sources/*").await;
+        let mirror = v2_pipeline_with_s3_source("mirror", "sources", "app.zip", vec![json!({ "name": "Build", "actions": [commands_action("Use", 1, &["true"], "Src", None)] })]);
+        refused(&call_as(&server, &eve, "CreatePipeline", json!({ "pipeline": mirror })).await, &["Stage 'Source', action 'Source'", "sluice:GetObject", "arn:aws:s3:::sources/app.zip"]);
+
+        // Artifacts follow their pipeline: reading one takes reading the pipeline that wrote it.
+        let run = started(&server, "vault").await;
+        wait_final(&server, "vault", &run).await;
+        let actions = server.raw("ListActionExecutions", json!({ "pipelineName": "vault" }).to_string()).await.json;
+        let details = actions["actionExecutionDetails"].as_array().unwrap();
+        let source = details.iter().find(|d| d["actionName"] == "Source").unwrap();
+        let location = &source["output"]["outputArtifacts"][0]["s3location"];
+        let (bucket, key) = (location["bucket"].as_str().unwrap(), location["key"].as_str().unwrap());
+        let url = format!("{}/objects/{bucket}/{key}", server.url);
+        let (_, vic) = server.client_as("vic", Role::Viewer).await;
+        assert_eq!(signed_get(&url, &vic).await.status(), 200, "a Viewer reads every pipeline");
+        put_policy(&server, "vic", "Deny", "codepipeline:*", "arn:aws:codepipeline:*:*:vault").await;
+        let denied = signed_get(&url, &vic).await;
+        assert_eq!(denied.status(), 403);
+        assert!(denied.text().await.unwrap().contains("codepipeline:GetPipelineState"));
+        let listed = signed_get(&format!("{}/objects/{bucket}?key={key}", server.url), &vic).await;
+        assert_eq!(listed.status(), 403, "nor are its versions listed");
+        // ...and so does naming one as an S3 source.
+        put_policy(&server, "eve", "Deny", "codepipeline:GetPipelineState", "arn:aws:codepipeline:*:*:vault").await;
+        let copy = v2_pipeline_with_s3_source("copy", bucket, key, vec![json!({ "name": "Build", "actions": [commands_action("Use", 1, &["true"], "Src", None)] })]);
+        refused(&call_as(&server, &eve, "CreatePipeline", json!({ "pipeline": copy })).await, &["Stage 'Source', action 'Source'", "codepipeline:GetPipelineState"]);
+        server
+    })
+    .await;
 }

@@ -4,17 +4,19 @@ use super::AppError;
 use leptos::prelude::*;
 
 /// Starts a new execution with the source revisions and variables `execution_id` ran with; its
-/// trigger detail names the execution it re-runs. Returns the new execution's id.
-#[server]
+/// trigger detail names the execution it re-runs, and the signed-in user is its starter.
+/// Returns the new execution's id.
+#[server(endpoint = "runs/rerun_execution")]
 pub async fn rerun_execution(pipeline: String, execution_id: String) -> Result<String, AppError> {
     use super::runs::allowed;
     use super::ssr::*;
     let engine = engine()?;
     let user = allowed(&engine, "StartPipelineExecution", &pipeline, &[])?;
+    let by = crate::auth::principal()?;
     let old = engine.execution(&pipeline, &execution_id).await.map_err(engine_error)?;
     let declaration = engine.pipeline(&pipeline, Some(old.pipeline_version)).await.map_err(engine_error)?.declaration;
     let runs = engine.action_runs(&pipeline, &execution_id).await.map_err(engine_error)?;
-    let mut request = engine::StartRequest::new(model::TriggerType::StartPipelineExecution);
+    let mut request = engine::StartRequest::by_user(&by);
     request.trigger_detail = format!("{user} re-running {execution_id}");
     request.variables = super::runs::variables_of(&old);
     request.source_revisions = ssr::revision_overrides(&declaration, &runs);
@@ -28,7 +30,8 @@ pub async fn rollback_stage(pipeline: String, stage: String, target_execution_id
     use super::ssr::*;
     let engine = engine()?;
     allowed(&engine, "RollbackStage", &pipeline, &[&stage])?;
-    engine.rollback_stage(&pipeline, &stage, &target_execution_id).await.map_err(engine_error)
+    let by = crate::auth::principal()?;
+    engine.rollback_stage(&pipeline, &stage, &target_execution_id, &by).await.map_err(engine_error)
 }
 
 #[cfg(feature = "ssr")]

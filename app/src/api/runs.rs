@@ -188,8 +188,8 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
 pub async fn start_run(pipeline: String, variables: String) -> Result<String, AppError> {
     use super::ssr::*;
     let engine = engine()?;
-    let mut request = engine::StartRequest::new(model::TriggerType::StartPipelineExecution);
-    request.trigger_detail = allowed(&engine, "StartPipelineExecution", &pipeline, &[])?;
+    allowed(&engine, "StartPipelineExecution", &pipeline, &[])?;
+    let mut request = engine::StartRequest::by_user(&crate::auth::principal()?);
     for line in variables.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (name, value) = line
             .split_once('=')
@@ -214,8 +214,9 @@ pub async fn retry_run_stage(pipeline: String, stage: String, execution_id: Stri
     use super::ssr::*;
     let engine = engine()?;
     allowed(&engine, "RetryStageExecution", &pipeline, &[&stage])?;
+    let by = crate::auth::principal()?;
     let mode = if all_actions { engine::RetryMode::AllActions } else { engine::RetryMode::FailedActions };
-    engine.retry_stage(&pipeline, &stage, &execution_id, mode).await.map_err(engine_error)
+    engine.retry_stage(&pipeline, &stage, &execution_id, mode, &by).await.map_err(engine_error)
 }
 
 /// Enables or disables the transition into `stage`.

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 const MAX_KEY_ID_LEN: usize = 2048;
 /// The file name (and recorded id) of the master key.
 const MASTER_KEY_FILE: &str = "master";
+/// The file name (and recorded id) of the audit trail's HMAC key.
+const AUDIT_KEY_FILE: &str = "audit";
 
 /// Handle to the key folder. Cheap to clone; holds no key material itself.
 #[derive(Debug, Clone)]
@@ -65,14 +67,32 @@ impl KeyStore {
     /// values, access-key secrets), created on first use as `<data_dir>/keys/master`. It is not a
     /// `.key` file, so no pipeline can name it as an artifact key and `kms list-keys` does not show it.
     pub fn master_key(&self) -> Result<[u8; 32]> {
-        let path = self.dir.join(MASTER_KEY_FILE);
+        let created = self.own_key(MASTER_KEY_FILE, true)?;
+        created.map(|(key, _)| key).ok_or_else(|| ObjectError::Corrupt("the master key could not be created".into()))
+    }
+
+    /// The key the audit trail's records are chained under (HMAC-SHA256), with when it was
+    /// created: `<data_dir>/keys/audit`, beside the master key, so whoever can edit the database
+    /// still cannot re-chain the trail. Created on first use when `create`, else `None` if missing.
+    pub fn audit_key(&self, create: bool) -> Result<Option<([u8; 32], i64)>> {
+        self.own_key(AUDIT_KEY_FILE, create)
+    }
+
+    /// One of Sluice's own keys (not a `.key` file, so no pipeline can name it as an artifact key
+    /// and `kms list-keys` does not show it), with its creation time.
+    fn own_key(&self, file_name: &str, create: bool) -> Result<Option<([u8; 32], i64)>> {
+        let path = self.dir.join(file_name);
         if !path.is_file() {
-            match self.create_key_file(&path, MASTER_KEY_FILE) {
+            if !create {
+                return Ok(None);
+            }
+            match self.create_key_file(&path, file_name) {
                 Ok(()) | Err(ObjectError::KeyExists { .. }) => {}
                 Err(err) => return Err(err),
             }
         }
-        key_of(&read_key_file(&path)?, MASTER_KEY_FILE, &path)
+        let file = read_key_file(&path)?;
+        Ok(Some((key_of(&file, file_name, &path)?, file.created_ms)))
     }
 
     /// Whether key `id` exists.

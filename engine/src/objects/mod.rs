@@ -27,7 +27,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-pub use artifacts::{pack_dir, unpack, PackSummary};
+pub use artifacts::{pack_dir, unpack, unpack_within, PackSummary, UnpackLimits};
 pub use keys::KeyStore;
 
 /// S3's limit on key length, in bytes of UTF-8.
@@ -50,6 +50,10 @@ pub struct ObjectVersion {
     /// The key the stored file is encrypted under, if any.
     pub encryption_key_id: Option<String>,
     pub created_ms: i64,
+    /// Who wrote it: the uploader's user ARN, or for an artifact the ARN of the pipeline whose
+    /// action wrote it; `None` when not known (written before this was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +81,9 @@ pub enum ObjectError {
     /// Not a readable zip file.
     #[error("invalid archive: {0}")]
     Archive(String),
+    /// An archive over one of the `UnpackLimits` (a zip bomb, or simply too big).
+    #[error("archive refused: {0}")]
+    ArchiveLimit(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -153,9 +160,21 @@ impl ObjectStore {
 
     /// Stores the contents of `src` as a new version of `bucket`/`key`.
     pub async fn put_file(&self, bucket: &str, key: &str, src: &Path, encryption_key_id: Option<&str>) -> Result<ObjectVersion> {
+        self.put_file_by(bucket, key, src, encryption_key_id, None).await
+    }
+
+    /// `put_file`, recording who wrote the version (`ObjectVersion::created_by`).
+    pub async fn put_file_by(
+        &self,
+        bucket: &str,
+        key: &str,
+        src: &Path,
+        encryption_key_id: Option<&str>,
+        created_by: Option<&str>,
+    ) -> Result<ObjectVersion> {
         let src = src.to_owned();
         let open = move || File::open(&src).map_err(|err| ObjectError::io(format!("opening {}", src.display()), err));
-        self.put_from(bucket, key, encryption_key_id, open).await
+        self.put_from(bucket, key, encryption_key_id, created_by, open).await
     }
 
     /// Stores `bytes` as a new version of `bucket`/`key`.
@@ -166,10 +185,17 @@ impl ObjectStore {
         bytes: impl AsRef<[u8]> + Send + 'static,
         encryption_key_id: Option<&str>,
     ) -> Result<ObjectVersion> {
-        self.put_from(bucket, key, encryption_key_id, move || Ok(io::Cursor::new(bytes))).await
+        self.put_from(bucket, key, encryption_key_id, None, move || Ok(io::Cursor::new(bytes))).await
     }
 
-    async fn put_from<R, F>(&self, bucket: &str, key: &str, encryption_key_id: Option<&str>, open: F) -> Result<ObjectVersion>
+    async fn put_from<R, F>(
+        &self,
+        bucket: &str,
+        key: &str,
+        encryption_key_id: Option<&str>,
+        created_by: Option<&str>,
+        open: F,
+    ) -> Result<ObjectVersion>
     where
         R: Read,
         F: FnOnce() -> Result<R> + Send + 'static,
@@ -185,6 +211,7 @@ impl ObjectStore {
             size: 0,
             encryption_key_id: encryption_key_id.map(str::to_owned),
             created_ms: now_ms(),
+            created_by: created_by.map(str::to_owned),
         };
         let this = self.clone();
         let file_version = version.clone();

@@ -240,7 +240,7 @@ impl Engine {
             let key = format!("{pipeline}/{}/{action_id}.zip", output.name);
             let version = self
                 .objects()
-                .put_file(&bucket, &key, &file, key_id.as_deref())
+                .put_file_by(&bucket, &key, &file, key_id.as_deref(), Some(&self.pipeline_arn(pipeline)))
                 .await
                 .map_err(|e| ActionFailure::job_failed(format!("Output artifact '{}' could not be stored: {e}", output.name)))?;
             stored.push(json!({

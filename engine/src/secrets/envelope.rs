@@ -15,11 +15,13 @@ pub fn is_sealed(text: &str) -> bool {
 }
 
 /// Seals and opens values under the master key of one data dir (`<data_dir>/keys/master`),
-/// loading it, or creating it, on first use. Cheap to clone.
+/// loading it, or creating it, on first use; also hands out the audit trail's key from the same
+/// folder. Cheap to clone.
 #[derive(Clone)]
 pub struct Sealer {
     keys: KeyStore,
     master: Arc<OnceLock<[u8; 32]>>,
+    audit: Arc<OnceLock<([u8; 32], i64)>>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -30,7 +32,7 @@ impl std::fmt::Debug for Sealer {
 
 impl Sealer {
     pub fn new(data_dir: &Path) -> Self {
-        Sealer { keys: KeyStore::new(data_dir), master: Arc::new(OnceLock::new()) }
+        Sealer { keys: KeyStore::new(data_dir), master: Arc::new(OnceLock::new()), audit: Arc::new(OnceLock::new()) }
     }
 
     fn key(&self) -> Result<[u8; 32], SecretError> {
@@ -39,6 +41,16 @@ impl Sealer {
         }
         let key = self.keys.master_key().map_err(|err| SecretError::MasterKey(err.to_string()))?;
         Ok(*self.master.get_or_init(|| key))
+    }
+
+    /// The audit trail's HMAC key and when it was created (`<data_dir>/keys/audit`), created on
+    /// first use when `create`. It sits beside the master key and is backed up with it.
+    pub fn audit_key(&self, create: bool) -> Result<Option<([u8; 32], i64)>, SecretError> {
+        if let Some(key) = self.audit.get() {
+            return Ok(Some(*key));
+        }
+        let loaded = self.keys.audit_key(create).map_err(|err| SecretError::MasterKey(err.to_string()))?;
+        Ok(loaded.map(|key| *self.audit.get_or_init(|| key)))
     }
 
     /// `plain` sealed for `context`.

@@ -16,6 +16,10 @@ pub struct ExecutionRow {
     pub status_summary: Option<String>,
     pub trigger_type: TriggerType,
     pub trigger_detail: String,
+    /// The ARN of the user who started the execution, whatever the trigger; `None` when no user did.
+    pub started_by: Option<String>,
+    /// The ARNs of users who retried a stage of it (RetryStageExecution), in order.
+    pub retried_by: Vec<String>,
     pub execution_mode: ExecutionMode,
     pub execution_type: String,
     /// For a rollback: the execution whose run of the stage is repeated.
@@ -86,14 +90,20 @@ pub(super) fn json(text: String) -> Result<Value> {
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// Decodes a JSON array of ARNs.
+fn arns(text: String) -> Result<Vec<String>> {
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 fn to_usize(value: i64) -> Result<usize> {
     usize::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative index {value}")))
 }
 
 impl ExecutionRow {
-    /// The ARN of the user who started the execution; None when a trigger or a rollback did.
-    pub fn started_by(&self) -> Option<&str> {
-        (self.trigger_type == TriggerType::StartPipelineExecution).then_some(self.trigger_detail.as_str())
+    /// The users who set this execution going: its starter and whoever retried a stage of it.
+    /// A manual approval with AllowSelfApproval=false refuses each of them.
+    pub fn starters(&self) -> Vec<String> {
+        self.started_by.iter().chain(&self.retried_by).cloned().collect()
     }
 
     fn from_row(row: &AnyRow) -> Result<Self> {
@@ -107,6 +117,8 @@ impl ExecutionRow {
             status_summary: row.try_get("status_summary")?,
             trigger_type: wire(row.try_get("trigger_type")?, TriggerType::from_wire)?,
             trigger_detail: row.try_get("trigger_detail")?,
+            started_by: row.try_get("started_by")?,
+            retried_by: arns(row.try_get("retried_by")?)?,
             execution_mode: wire(row.try_get("execution_mode")?, ExecutionMode::from_wire)?,
             execution_type: row.try_get("execution_type")?,
             rollback_target: row.try_get("rollback_target")?,
@@ -170,7 +182,8 @@ impl ActionRow {
 
 const EXECUTION_COLUMNS: &str = "execution_id, pipeline_name, pipeline_version, seq, status, status_summary, \
     trigger_type, trigger_detail, execution_mode, execution_type, variables, source_revisions, \
-    client_request_token, stop_reason, stop_abandon, current_stage, created_ms, updated_ms, rollback_target";
+    client_request_token, stop_reason, stop_abandon, current_stage, created_ms, updated_ms, rollback_target, \
+    started_by, retried_by";
 const ACTION_COLUMNS: &str = "action_execution_id, execution_id, stage_name, action_name, run_order, \
     stage_attempt, status, summary, error_code, error_message, external_execution_id, external_execution_url, \
     token, expires_ms, lease_owner, lease_expires_ms, claims, input, output, started_ms, updated_ms";
@@ -197,7 +210,7 @@ pub async fn next_seq(conn: &mut AnyConnection, pipeline: &str) -> Result<i64> {
 pub async fn insert_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Result<()> {
     sqlx::query(&format!(
         "insert into pipeline_execution ({EXECUTION_COLUMNS}) values \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     ))
     .bind(&e.execution_id)
     .bind(&e.pipeline_name)
@@ -218,6 +231,8 @@ pub async fn insert_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Res
     .bind(e.created_ms)
     .bind(e.updated_ms)
     .bind(&e.rollback_target)
+    .bind(&e.started_by)
+    .bind(serde_json::json!(e.retried_by).to_string())
     .execute(&mut *conn)
     .await
     .map_err(super::conflict_on_unique)?;
@@ -228,7 +243,7 @@ pub async fn insert_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Res
 pub async fn update_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Result<()> {
     sqlx::query(
         "update pipeline_execution set status = $2, status_summary = $3, stop_reason = $4, stop_abandon = $5,
-             current_stage = $6, updated_ms = $7 where execution_id = $1",
+             current_stage = $6, updated_ms = $7, retried_by = $8 where execution_id = $1",
     )
     .bind(&e.execution_id)
     .bind(e.status.as_str())
@@ -237,6 +252,7 @@ pub async fn update_execution(conn: &mut AnyConnection, e: &ExecutionRow) -> Res
     .bind(i64::from(e.stop_abandon))
     .bind(e.current_stage as i64)
     .bind(e.updated_ms)
+    .bind(serde_json::json!(e.retried_by).to_string())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -626,7 +642,7 @@ pub async fn latest_stage_run(conn: &mut AnyConnection, pipeline: &str, stage: &
 /// Manual approvals waiting for an answer across every pipeline, with their pipeline, oldest first.
 pub async fn pending_approvals(conn: &mut AnyConnection) -> Result<Vec<PendingRow>> {
     let rows = sqlx::query(&format!(
-        "select e.pipeline_name, e.trigger_type, e.trigger_detail, {} from action_execution a
+        "select e.pipeline_name, e.started_by, e.retried_by, {} from action_execution a
          join pipeline_execution e using (execution_id)
          where a.status = 'InProgress' and a.token is not null order by a.updated_ms, a.action_execution_id",
         ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
@@ -635,20 +651,21 @@ pub async fn pending_approvals(conn: &mut AnyConnection) -> Result<Vec<PendingRo
     .await?;
     rows.iter()
         .map(|r| {
-            let trigger = wire(r.try_get("trigger_type")?, TriggerType::from_wire)?;
+            let started_by: Option<String> = r.try_get("started_by")?;
             Ok(PendingRow {
                 pipeline_name: r.try_get("pipeline_name")?,
-                started_by: (trigger == TriggerType::StartPipelineExecution).then(|| r.try_get("trigger_detail")).transpose()?,
+                starters: started_by.into_iter().chain(arns(r.try_get("retried_by")?)?).collect(),
                 action: ActionRow::from_row(r)?,
             })
         })
         .collect()
 }
 
-/// A manual approval waiting for an answer, with its execution's pipeline and starter.
+/// A manual approval waiting for an answer, with its execution's pipeline and starters
+/// (`ExecutionRow::starters`).
 pub struct PendingRow {
     pub pipeline_name: String,
-    pub started_by: Option<String>,
+    pub starters: Vec<String>,
     pub action: ActionRow,
 }
 

@@ -5,13 +5,13 @@ use crate::objects::ObjectVersion;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-const COLUMNS: &str = "bucket, object_key, version_id, etag, sha256, size, encryption_key_id, created_ms";
+const COLUMNS: &str = "bucket, object_key, version_id, etag, sha256, size, encryption_key_id, created_ms, created_by";
 
 impl Store {
     /// Records a version whose file is already durable. `Conflict` if the version id is taken.
     pub async fn insert_object_version(&self, version: &ObjectVersion) -> Result<()> {
         let size = i64::try_from(version.size).map_err(|_| StoreError::Corrupt("object size overflows".into()))?;
-        sqlx::query(&format!("insert into object_version ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        sqlx::query(&format!("insert into object_version ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
             .bind(&version.bucket)
             .bind(&version.key)
             .bind(&version.version_id)
@@ -20,6 +20,7 @@ impl Store {
             .bind(size)
             .bind(version.encryption_key_id.as_deref())
             .bind(version.created_ms)
+            .bind(version.created_by.as_deref())
             .execute(&self.pool)
             .await
             .map_err(conflict_on_unique)?;
@@ -56,6 +57,18 @@ impl Store {
         .await?;
         rows.iter().map(decode).collect()
     }
+
+    /// The pipelines (by ARN) that wrote any version of a key as an artifact.
+    pub async fn object_writer_pipelines(&self, bucket: &str, key: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "select distinct created_by from object_version
+             where bucket = $1 and object_key = $2 and created_by like 'arn:aws:codepipeline:%' order by created_by",
+        )
+        .bind(bucket)
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }
 
 fn decode(row: &AnyRow) -> Result<ObjectVersion> {
@@ -69,5 +82,6 @@ fn decode(row: &AnyRow) -> Result<ObjectVersion> {
         size: u64::try_from(size).map_err(|_| StoreError::Corrupt(format!("negative object size {size}")))?,
         encryption_key_id: row.try_get("encryption_key_id")?,
         created_ms: row.try_get("created_ms")?,
+        created_by: row.try_get("created_by")?,
     })
 }

@@ -37,6 +37,8 @@ pub struct LatestObject {
     pub version_id: String,
     pub etag: String,
     pub created_ms: i64,
+    /// Who uploaded it (a user ARN), when known.
+    pub created_by: Option<String>,
 }
 
 const COLUMNS: &str =
@@ -175,7 +177,7 @@ impl Store {
     /// The version of a key that was the latest at `at_ms`, if there was one.
     pub async fn object_version_at(&self, bucket: &str, key: &str, at_ms: i64) -> Result<Option<LatestObject>> {
         let row = sqlx::query(
-            "select bucket, object_key, version_id, etag, created_ms from object_version
+            "select bucket, object_key, version_id, etag, created_ms, created_by from object_version
              where bucket = $1 and object_key = $2 and created_ms <= $3 order by seq desc limit 1",
         )
         .bind(bucket)
@@ -193,7 +195,7 @@ impl Store {
             let wanted: Vec<String> =
                 (0..chunk.len()).map(|i| format!("(bucket = ${} and object_key = ${})", 2 * i + 1, 2 * i + 2)).collect();
             let sql = format!(
-                "select bucket, object_key, version_id, etag, created_ms from object_version where seq in
+                "select bucket, object_key, version_id, etag, created_ms, created_by from object_version where seq in
                  (select max(seq) from object_version where {} group by bucket, object_key)",
                 wanted.join(" or ")
             );
@@ -216,5 +218,6 @@ fn latest_object(row: &AnyRow) -> Result<LatestObject> {
         version_id: row.try_get("version_id")?,
         etag: row.try_get("etag")?,
         created_ms: row.try_get("created_ms")?,
+        created_by: row.try_get("created_by")?,
     })
 }

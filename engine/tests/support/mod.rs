@@ -6,12 +6,22 @@ pub use engine::providers::{
     ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture, OutputArtifactPayload, Payload,
 };
 pub use engine::testing::{TestDatabase, BACKENDS};
-pub use engine::{Account, ApprovalStatus, Engine, EngineConfig, RetryMode, StartRequest, Store};
+pub use engine::{Account, ApprovalStatus, Engine, EngineConfig, Principal, RetryMode, StartRequest, Store};
 pub use model::{ActionCategory, ActionExecutionStatus, ActionOwner, PipelineExecutionStatus, TriggerType};
 pub use serde_json::{json, Value};
 pub use std::collections::HashMap;
 pub use std::sync::{Arc, Mutex};
 pub use std::time::Duration;
+
+/// A user whose policies allow everything, as the tests' changes are made.
+pub fn tester() -> Principal {
+    user("arn:aws:iam::000000000000:user/tester")
+}
+
+/// A user `arn` whose policies allow everything.
+pub fn user(arn: &str) -> Principal {
+    Principal::new(arn, |_, _| true)
+}
 
 /// Succeeds, fails, sleeps, exports variables and passes files on, as configured.
 #[derive(Default)]

@@ -6,7 +6,6 @@ use crate::auth::Caller;
 use crate::AppState;
 use engine::store::executions::{ActionRow, ExecutionRow};
 use engine::{ApprovalStatus, RetryMode, StartRequest};
-use model::TriggerType;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -28,8 +27,7 @@ pub struct StartInput {
 }
 
 pub async fn start(state: &AppState, caller: &Caller, input: StartInput) -> ApiResult<Value> {
-    let mut request = StartRequest::new(TriggerType::StartPipelineExecution);
-    request.trigger_detail = caller.arn.clone();
+    let mut request = StartRequest::by_user(&caller.principal());
     request.variables = input.variables.into_iter().map(|v| (v.name, v.value)).collect();
     request.client_request_token = input.client_request_token;
     request.source_revisions = Value::Array(input.source_revisions);
@@ -64,13 +62,13 @@ pub struct RetryInput {
     retry_mode: String,
 }
 
-pub async fn retry(state: &AppState, input: RetryInput) -> ApiResult<Value> {
+pub async fn retry(state: &AppState, caller: &Caller, input: RetryInput) -> ApiResult<Value> {
     let mode = match input.retry_mode.as_str() {
         "FAILED_ACTIONS" => RetryMode::FailedActions,
         "ALL_ACTIONS" => RetryMode::AllActions,
         other => return Err(ApiError::validation(format!("retryMode '{other}' must be FAILED_ACTIONS or ALL_ACTIONS."))),
     };
-    state.engine.retry_stage(&input.pipeline_name, &input.stage_name, &input.pipeline_execution_id, mode).await?;
+    state.engine.retry_stage(&input.pipeline_name, &input.stage_name, &input.pipeline_execution_id, mode, &caller.principal()).await?;
     Ok(json!({ "pipelineExecutionId": input.pipeline_execution_id }))
 }
 
@@ -82,8 +80,9 @@ pub struct RollbackInput {
     target_pipeline_execution_id: String,
 }
 
-pub async fn rollback(state: &AppState, input: RollbackInput) -> ApiResult<Value> {
-    let id = state.engine.rollback_stage(&input.pipeline_name, &input.stage_name, &input.target_pipeline_execution_id).await?;
+pub async fn rollback(state: &AppState, caller: &Caller, input: RollbackInput) -> ApiResult<Value> {
+    let by = caller.principal();
+    let id = state.engine.rollback_stage(&input.pipeline_name, &input.stage_name, &input.target_pipeline_execution_id, &by).await?;
     Ok(json!({ "pipelineExecutionId": id }))
 }
 

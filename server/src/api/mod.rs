@@ -9,7 +9,8 @@ mod sources;
 mod tags;
 mod wire;
 
-use crate::auth::{self, audit, operations, sigv4, sigv4::SignedRequest, Caller};
+use crate::auth::operations::{self, Operation};
+use crate::auth::{self, audit, sigv4, sigv4::SignedRequest, Caller};
 use crate::AppState;
 use axum::{
     body::to_bytes,
@@ -95,44 +96,53 @@ async fn call(state: &AppState, parts: &Parts, operation: &str, body: &[u8]) -> 
         }
     };
     let identity = audit::CallIdentity::from(&caller);
+    // An operation without a mapping to its resource is never checked against `*` by default:
+    // it is not answered at all.
+    let Some(operation) = Operation::parse(operation) else { return (Err(unknown_operation(operation)), identity) };
     let input = serde_json::from_slice(body).unwrap_or(Value::Null);
     let resource = operations::resource_arn(operation, &input, &account.region, &account.id);
-    let result = match caller.authorize(&operations::iam_action(operation), &resource) {
+    let result = match caller.authorize(&operation.iam_action(), &resource) {
         Ok(()) => dispatch(state, &caller, operation, body).await,
         Err(denied) => Err(denied),
     };
     (result, identity)
 }
 
-async fn dispatch(state: &AppState, caller: &Caller, operation: &str, body: &[u8]) -> ApiResult<Value> {
+fn unknown_operation(operation: &str) -> ApiError {
     match operation {
-        "CreatePipeline" => pipelines::create(state, parse(body)?).await,
-        "GetPipeline" => pipelines::get(state, parse(body)?).await,
-        "UpdatePipeline" => pipelines::update(state, parse(body)?).await,
-        "DeletePipeline" => pipelines::delete(state, parse(body)?).await,
-        "ListPipelines" => pipelines::list(state, parse(body)?).await,
-        "ListActionTypes" => action_types::list(parse(body)?),
-        "GetActionType" => action_types::get(state, parse(body)?),
-        "StartPipelineExecution" => executions::start(state, caller, parse(body)?).await,
-        "StopPipelineExecution" => executions::stop(state, parse(body)?).await,
-        "RetryStageExecution" => executions::retry(state, parse(body)?).await,
-        "RollbackStage" => executions::rollback(state, parse(body)?).await,
-        "PutApprovalResult" => executions::approve(state, caller, parse(body)?).await,
-        "EnableStageTransition" => executions::enable_transition(state, caller, parse(body)?).await,
-        "DisableStageTransition" => executions::disable_transition(state, caller, parse(body)?).await,
-        "GetPipelineExecution" => executions::get_execution(state, parse(body)?).await,
-        "ListPipelineExecutions" => executions::list_executions(state, parse(body)?).await,
-        "GetPipelineState" => executions::get_state(state, parse(body)?).await,
-        "ListActionExecutions" => executions::list_actions(state, parse(body)?).await,
-        "PutActionRevision" => sources::put_action_revision(state, parse(body)?).await,
-        "ListRuleTypes" => sources::list_rule_types(parse(body)?),
-        "OverrideStageCondition" => conditions::override_condition(state, parse(body)?).await,
-        "ListRuleExecutions" => conditions::list_rule_executions(state, parse(body)?).await,
-        "TagResource" => tags::tag(state, parse(body)?).await,
-        "UntagResource" => tags::untag(state, parse(body)?).await,
-        "ListTagsForResource" => tags::list(state, parse(body)?).await,
-        "" => Err(ApiError::new("UnknownOperationException", "The request has no X-Amz-Target header.")),
-        other => Err(ApiError::new("UnknownOperationException", format!("Operation {other:?} is not supported."))),
+        "" => ApiError::new("UnknownOperationException", "The request has no X-Amz-Target header."),
+        other => ApiError::new("UnknownOperationException", format!("Operation {other:?} is not supported.")),
+    }
+}
+
+async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body: &[u8]) -> ApiResult<Value> {
+    use Operation::*;
+    match operation {
+        CreatePipeline => pipelines::create(state, caller, parse(body)?).await,
+        GetPipeline => pipelines::get(state, parse(body)?).await,
+        UpdatePipeline => pipelines::update(state, caller, parse(body)?).await,
+        DeletePipeline => pipelines::delete(state, parse(body)?).await,
+        ListPipelines => pipelines::list(state, parse(body)?).await,
+        ListActionTypes => action_types::list(parse(body)?),
+        GetActionType => action_types::get(state, parse(body)?),
+        StartPipelineExecution => executions::start(state, caller, parse(body)?).await,
+        StopPipelineExecution => executions::stop(state, parse(body)?).await,
+        RetryStageExecution => executions::retry(state, caller, parse(body)?).await,
+        RollbackStage => executions::rollback(state, caller, parse(body)?).await,
+        PutApprovalResult => executions::approve(state, caller, parse(body)?).await,
+        EnableStageTransition => executions::enable_transition(state, caller, parse(body)?).await,
+        DisableStageTransition => executions::disable_transition(state, caller, parse(body)?).await,
+        GetPipelineExecution => executions::get_execution(state, parse(body)?).await,
+        ListPipelineExecutions => executions::list_executions(state, parse(body)?).await,
+        GetPipelineState => executions::get_state(state, parse(body)?).await,
+        ListActionExecutions => executions::list_actions(state, parse(body)?).await,
+        PutActionRevision => sources::put_action_revision(state, caller, parse(body)?).await,
+        ListRuleTypes => sources::list_rule_types(parse(body)?),
+        OverrideStageCondition => conditions::override_condition(state, parse(body)?).await,
+        ListRuleExecutions => conditions::list_rule_executions(state, parse(body)?).await,
+        TagResource => tags::tag(state, parse(body)?).await,
+        UntagResource => tags::untag(state, parse(body)?).await,
+        ListTagsForResource => tags::list(state, parse(body)?).await,
     }
 }
 

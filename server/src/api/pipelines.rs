@@ -2,6 +2,7 @@
 use super::error::{ApiError, ApiResult};
 use super::tags::{check_tags, WireTag};
 use super::wire::{epoch_seconds, next_token, page_size, token_key};
+use crate::auth::Caller;
 use crate::AppState;
 use engine::{EngineError, PipelineRecord};
 use model::PipelineDeclaration;
@@ -15,10 +16,10 @@ pub struct CreateInput {
     tags: Option<Vec<WireTag>>,
 }
 
-pub async fn create(state: &AppState, input: CreateInput) -> ApiResult<Value> {
+pub async fn create(state: &AppState, caller: &Caller, input: CreateInput) -> ApiResult<Value> {
     let arn = state.engine.pipeline_arn(&input.pipeline.name);
     let tags = check_tags(input.tags.as_deref().unwrap_or_default(), &[], &arn)?;
-    let record = state.engine.create_pipeline(input.pipeline, &tags).await?;
+    let record = state.engine.create_pipeline(input.pipeline, &tags, &caller.principal()).await?;
     let mut answer = json!({ "pipeline": masked(record.declaration) });
     if let Some(tags) = input.tags {
         answer["tags"] = json!(tags);
@@ -54,9 +55,9 @@ pub struct UpdateInput {
     pipeline: PipelineDeclaration,
 }
 
-pub async fn update(state: &AppState, input: UpdateInput) -> ApiResult<Value> {
+pub async fn update(state: &AppState, caller: &Caller, input: UpdateInput) -> ApiResult<Value> {
     // The engine keeps the stored secret where the update sends back the `****` a read showed.
-    match state.engine.update_pipeline(input.pipeline).await {
+    match state.engine.update_pipeline(input.pipeline, &caller.principal()).await {
         Ok(record) => Ok(json!({ "pipeline": masked(record.declaration) })),
         // AWS answers an update of a missing pipeline with ResourceNotFoundException.
         Err(EngineError::PipelineNotFound(name)) => Err(ApiError::new(

@@ -1,6 +1,7 @@
 //! PutActionRevision (a client reports a source revision) and ListRuleTypes (the rule types stage
 //! conditions may use, from the model's catalogue).
 use super::error::{ApiError, ApiResult};
+use crate::auth::Caller;
 use crate::AppState;
 use engine::ActionRevision;
 use model::catalog::{self, RuleTypeSpec};
@@ -25,7 +26,7 @@ pub struct PutRevisionInput {
     action_revision: RevisionInput,
 }
 
-pub async fn put_action_revision(state: &AppState, input: PutRevisionInput) -> ApiResult<Value> {
+pub async fn put_action_revision(state: &AppState, caller: &Caller, input: PutRevisionInput) -> ApiResult<Value> {
     let revision = input.action_revision;
     check_length("actionRevision.revisionId", &revision.revision_id, 1500)?;
     check_length("actionRevision.revisionChangeId", &revision.revision_change_id, 100)?;
@@ -37,7 +38,8 @@ pub async fn put_action_revision(state: &AppState, input: PutRevisionInput) -> A
         revision_change_id: revision.revision_change_id,
         created_ms: (revision.created * 1000.0).round() as i64,
     };
-    let outcome = state.engine.put_action_revision(&input.pipeline_name, &input.stage_name, &input.action_name, revision).await?;
+    let by = caller.principal();
+    let outcome = state.engine.put_action_revision(&input.pipeline_name, &input.stage_name, &input.action_name, revision, &by).await?;
     let mut answer = json!({ "newRevision": outcome.new_revision });
     if let Some(id) = outcome.execution_id {
         answer["pipelineExecutionId"] = json!(id);

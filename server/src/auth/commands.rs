@@ -145,7 +145,16 @@ pub async fn secret(command: SecretCommand) -> anyhow::Result<()> {
 pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
     match command {
         AuditCommand::Verify { store } => match open(&store).await?.verify_audit().await? {
-            ChainCheck::Intact { records } => println!("The audit trail is intact ({records} records)."),
+            ChainCheck::Intact { records, legacy: 0, .. } => {
+                println!("The audit trail is intact ({records} records, all chained under the audit key).")
+            }
+            ChainCheck::Intact { records, legacy, keyed_from: Some(seq) } => println!(
+                "The audit trail is intact ({records} records). The keyed chain starts at record {seq}; the {legacy} records before \
+                 it were written by an older Sluice with an unkeyed hash, which anyone with database access could have re-chained."
+            ),
+            ChainCheck::Intact { records, keyed_from: None, .. } => {
+                println!("The audit trail is intact ({records} records, none chained under the audit key yet).")
+            }
             ChainCheck::Broken { seq, reason } => anyhow::bail!("The audit trail is broken at record {seq}: {reason}."),
         },
         AuditCommand::Export { store } => {

@@ -58,6 +58,12 @@ impl Caller {
         policy::decide_all(&self.policies, action, resource) == Decision::Allow
     }
 
+    /// The caller as the engine checks them: what a pipeline they save or start may read.
+    pub fn principal(&self) -> engine::Principal {
+        let policies = self.policies.clone();
+        engine::Principal::new(self.arn.clone(), move |action, resource| policy::decide_all(&policies, action, resource) == Decision::Allow)
+    }
+
     /// `may`, as the API's `AccessDeniedException` in IAM's words.
     pub fn authorize(&self, action: &str, resource: &str) -> Result<(), ApiError> {
         match policy::decide_all(&self.policies, action, resource) {

@@ -1,33 +1,71 @@
 //! Which IAM action and resource ARN each API operation is checked against
-//! (reference/codepipeline.md §8): pipeline, stage or action ARNs, the tagged resource, or `*`.
+//! (reference/codepipeline.md §8): pipeline, stage or action ARNs, the tagged resource, or `*`
+//! only where AWS's IAM reference has no resource for the operation.
 use serde_json::Value;
 
-/// The IAM action of an operation: `codepipeline:<Operation>`.
-pub fn iam_action(operation: &str) -> String {
-    format!("codepipeline:{operation}")
+/// Declares the operations the API answers: the enum, its wire names and the list of them all,
+/// from one list, so the dispatcher and `resource_arn` (both exhaustive matches) cannot miss one.
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        /// An operation the CodePipeline API answers, named as on the wire.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            /// Every operation the dispatcher answers.
+            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
+
+            /// The wire name (`X-Amz-Target: CodePipeline_20150709.<name>`).
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+        }
+    };
+}
+
+operations!(
+    CreatePipeline, GetPipeline, UpdatePipeline, DeletePipeline, ListPipelines, ListActionTypes, GetActionType,
+    StartPipelineExecution, StopPipelineExecution, RetryStageExecution, RollbackStage, PutApprovalResult,
+    EnableStageTransition, DisableStageTransition, GetPipelineExecution, ListPipelineExecutions, GetPipelineState,
+    ListActionExecutions, PutActionRevision, ListRuleTypes, OverrideStageCondition, ListRuleExecutions,
+    TagResource, UntagResource, ListTagsForResource,
+);
+
+impl Operation {
+    /// The operation of a wire name; `None` for one the API does not answer.
+    pub fn parse(name: &str) -> Option<Operation> {
+        Operation::ALL.iter().copied().find(|op| op.name() == name)
+    }
+
+    /// The IAM action of an operation: `codepipeline:<Operation>`.
+    pub fn iam_action(self) -> String {
+        format!("codepipeline:{}", self.name())
+    }
 }
 
 /// The resource an operation acts on, read from its (not yet validated) input. Input that is not
-/// a JSON object names no resource, so only a policy granting `*` lets it through to validation.
-pub fn resource_arn(operation: &str, input: &Value, region: &str, account: &str) -> String {
+/// a JSON object names an empty pipeline, which no real grant but `*` matches. `*` is returned
+/// only for the operations AWS's IAM reference lists as `*` only.
+pub fn resource_arn(operation: Operation, input: &Value, region: &str, account: &str) -> String {
+    use Operation::*;
     let text = |key: &str| input.get(key).and_then(Value::as_str).unwrap_or_default();
     let base = format!("arn:aws:codepipeline:{region}:{account}:");
     match operation {
-        "CreatePipeline" | "UpdatePipeline" => {
+        CreatePipeline | UpdatePipeline => {
             format!("{base}{}", input.pointer("/pipeline/name").and_then(Value::as_str).unwrap_or_default())
         }
-        "GetPipeline" | "DeletePipeline" | "StartPipelineExecution" | "GetPipelineState" => format!("{base}{}", text("name")),
-        "StopPipelineExecution" | "GetPipelineExecution" | "ListPipelineExecutions" | "ListActionExecutions" => {
+        GetPipeline | DeletePipeline | StartPipelineExecution | GetPipelineState => format!("{base}{}", text("name")),
+        StopPipelineExecution | GetPipelineExecution | ListPipelineExecutions | ListActionExecutions | ListRuleExecutions => {
             format!("{base}{}", text("pipelineName"))
         }
-        "RetryStageExecution" | "RollbackStage" | "EnableStageTransition" | "DisableStageTransition" => {
+        RetryStageExecution | RollbackStage | EnableStageTransition | DisableStageTransition | OverrideStageCondition => {
             format!("{base}{}/{}", text("pipelineName"), text("stageName"))
         }
-        "PutApprovalResult" | "PutActionRevision" => {
+        PutApprovalResult | PutActionRevision => {
             format!("{base}{}/{}/{}", text("pipelineName"), text("stageName"), text("actionName"))
         }
-        "TagResource" | "UntagResource" | "ListTagsForResource" => text("resourceArn").to_owned(),
-        _ => "*".to_owned(),
+        TagResource | UntagResource | ListTagsForResource => text("resourceArn").to_owned(),
+        ListPipelines | ListActionTypes | GetActionType | ListRuleTypes => "*".to_owned(),
     }
 }
 
@@ -36,17 +74,45 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The operations AWS's IAM reference gives no resource (§8, "`*` only").
+    const STAR_ONLY: [Operation; 4] = [Operation::ListPipelines, Operation::ListActionTypes, Operation::GetActionType, Operation::ListRuleTypes];
+
     #[test]
     fn resources_follow_the_iam_reference() {
         let arn = |op, input| resource_arn(op, &input, "us-east-1", "000000000000");
-        assert_eq!(arn("CreatePipeline", json!({"pipeline": {"name": "web"}})), "arn:aws:codepipeline:us-east-1:000000000000:web");
-        assert_eq!(arn("GetPipelineState", json!({"name": "web"})), "arn:aws:codepipeline:us-east-1:000000000000:web");
+        assert_eq!(arn(Operation::CreatePipeline, json!({"pipeline": {"name": "web"}})), "arn:aws:codepipeline:us-east-1:000000000000:web");
+        assert_eq!(arn(Operation::GetPipelineState, json!({"name": "web"})), "arn:aws:codepipeline:us-east-1:000000000000:web");
         assert_eq!(
-            arn("PutApprovalResult", json!({"pipelineName": "web", "stageName": "Prod", "actionName": "Ok"})),
+            arn(Operation::PutApprovalResult, json!({"pipelineName": "web", "stageName": "Prod", "actionName": "Ok"})),
             "arn:aws:codepipeline:us-east-1:000000000000:web/Prod/Ok"
         );
-        assert_eq!(arn("RollbackStage", json!({"pipelineName": "web", "stageName": "Prod"})), "arn:aws:codepipeline:us-east-1:000000000000:web/Prod");
-        assert_eq!(arn("ListPipelines", json!({})), "*");
-        assert_eq!(arn("TagResource", json!({"resourceArn": "arn:x"})), "arn:x");
+        assert_eq!(arn(Operation::RollbackStage, json!({"pipelineName": "web", "stageName": "Prod"})), "arn:aws:codepipeline:us-east-1:000000000000:web/Prod");
+        assert_eq!(
+            arn(Operation::OverrideStageCondition, json!({"pipelineName": "web", "stageName": "Prod"})),
+            "arn:aws:codepipeline:us-east-1:000000000000:web/Prod"
+        );
+        assert_eq!(arn(Operation::ListRuleExecutions, json!({"pipelineName": "web"})), "arn:aws:codepipeline:us-east-1:000000000000:web");
+        assert_eq!(arn(Operation::ListPipelines, json!({})), "*");
+        assert_eq!(arn(Operation::TagResource, json!({"resourceArn": "arn:x"})), "arn:x");
+    }
+
+    /// Every operation the dispatcher answers (`Operation::ALL` is the list it matches on) is
+    /// checked against the pipeline it names, or is one AWS documents as `*` only.
+    #[test]
+    fn every_operation_has_a_real_resource() {
+        let input = json!({
+            "name": "web", "pipelineName": "web", "pipeline": {"name": "web"}, "stageName": "Prod", "actionName": "Ok",
+            "resourceArn": "arn:aws:codepipeline:us-east-1:000000000000:web",
+        });
+        for &operation in Operation::ALL {
+            assert_eq!(Operation::parse(operation.name()), Some(operation));
+            let resource = resource_arn(operation, &input, "us-east-1", "000000000000");
+            if STAR_ONLY.contains(&operation) {
+                assert_eq!(resource, "*", "{operation:?}");
+            } else {
+                assert!(resource.starts_with("arn:aws:codepipeline:us-east-1:000000000000:web"), "{operation:?} is checked against {resource}");
+            }
+        }
+        assert_eq!(Operation::parse("DeleteEverything"), None);
     }
 }

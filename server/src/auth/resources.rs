@@ -18,10 +18,8 @@ use engine::{Engine, StoreError};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-pub const GET_OBJECT_ACTION: &str = "sluice:GetObject";
+pub use engine::access::{object_arn, GET_OBJECT_ACTION, READ_PIPELINE_ACTION};
 pub const PUT_OBJECT_ACTION: &str = "sluice:PutObject";
-/// What reading a pipeline's logs and events takes, as reading its state through the API does.
-pub const READ_PIPELINE_ACTION: &str = "codepipeline:GetPipelineState";
 const CONTENT_SHA256_HEADER: &str = "x-amz-content-sha256";
 /// The audit trail's `eventSource` for the object store, as S3's is `s3.amazonaws.com`.
 const OBJECTS_SOURCE: &str = "sluice.objects";
@@ -30,11 +28,6 @@ const EVENTS_SOURCE: &str = "sluice.events";
 
 pub fn is_resource_path(path: &str) -> bool {
     path.starts_with("/objects/") || path.starts_with("/api/v1/")
-}
-
-/// The resource an object request acts on, S3's way.
-pub fn object_arn(bucket: &str, key: &str) -> String {
-    format!("arn:aws:s3:::{bucket}/{key}")
 }
 
 /// A `{"__type", "message"}` refusal.

@@ -342,3 +342,35 @@ pub async fn wait_final(server: &TestServer, pipeline: &str, id: &str) -> aws_sd
     }
     panic!("execution {id} did not finish");
 }
+
+/// Signs `user` in to the web app and returns the session cookie (`name=value`).
+pub async fn web_session(server: &TestServer, user: &str, password: &str) -> String {
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/signin", server.url))
+        .header("origin", &server.url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={user}&password={password}&next=/"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = answer.headers().get("set-cookie").expect("signed in").to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// Calls the web app's server function at `/api/{endpoint}` with a session, as the pages do:
+/// `(HTTP status, body)`.
+pub async fn call_web(server: &TestServer, session: &str, endpoint: &str, form: &str) -> (u16, String) {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/{endpoint}", server.url))
+        .header("cookie", session)
+        .header("origin", &server.url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (answer.status().as_u16(), answer.text().await.unwrap())
+}

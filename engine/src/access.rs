@@ -1,0 +1,220 @@
+//! What a pipeline reads on behalf of the users who set it going, and the check that they may.
+//!
+//! A pipeline reads the objects its S3 source actions name and the secrets its Commands actions'
+//! `SECRETS_MANAGER` environment variables name. Whoever creates or updates a pipeline must be
+//! allowed to read each of them, and whoever starts a run whose variable overrides change what
+//! is read must be allowed to read what it then reads; otherwise anyone who may edit a pipeline
+//! could read any object or secret through it.
+//!
+//! - an object: `sluice:GetObject` on `arn:aws:s3:::BUCKET/KEY`, and, when a pipeline wrote it
+//!   as an artifact, `codepipeline:GetPipelineState` on that pipeline (objects follow pipelines);
+//! - a secret: `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`.
+use crate::secrets::SecretReference;
+use crate::{Engine, EngineError, Result};
+use model::{ActionCategory, ActionOwner, EnvironmentVariableType, PipelineDeclaration};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Downloading an object (and listing its versions).
+pub const GET_OBJECT_ACTION: &str = "sluice:GetObject";
+/// Reading a pipeline's runs: its state, logs, events and artifacts.
+pub const READ_PIPELINE_ACTION: &str = "codepipeline:GetPipelineState";
+/// Reading a secret of Sluice's secret store, as Secrets Manager's action is named.
+pub const GET_SECRET_ACTION: &str = "secretsmanager:GetSecretValue";
+
+/// A user acting through the engine: their ARN and their policies' answer to `(action, resource)`.
+#[derive(Clone)]
+pub struct Principal {
+    pub arn: String,
+    policy: Option<Arc<dyn Fn(&str, &str) -> bool + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Principal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Principal").field("arn", &self.arn).finish_non_exhaustive()
+    }
+}
+
+impl Principal {
+    pub fn new(arn: impl Into<String>, policy: impl Fn(&str, &str) -> bool + Send + Sync + 'static) -> Self {
+        Principal { arn: arn.into(), policy: Some(Arc::new(policy)) }
+    }
+
+    /// A user known only by ARN (the uploader of an object a poll found): allowed nothing here.
+    pub fn named(arn: impl Into<String>) -> Self {
+        Principal { arn: arn.into(), policy: None }
+    }
+
+    pub fn may(&self, action: &str, resource: &str) -> bool {
+        self.policy.as_ref().is_some_and(|policy| policy(action, resource))
+    }
+}
+
+/// The ARN of an object, S3's way.
+pub fn object_arn(bucket: &str, key: &str) -> String {
+    format!("arn:aws:s3:::{bucket}/{key}")
+}
+
+/// What each `(action, resource)` reading one version takes, given who wrote it.
+pub fn object_read_grants(bucket: &str, key: &str, created_by: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut grants = vec![(GET_OBJECT_ACTION, object_arn(bucket, key))];
+    grants.extend(created_by.filter(|arn| arn.starts_with("arn:aws:codepipeline:")).map(|pipeline| (READ_PIPELINE_ACTION, pipeline.to_owned())));
+    grants
+}
+
+/// One thing a pipeline reads, and where it is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Read {
+    stage: String,
+    action: String,
+    what: Readable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Readable {
+    Object { bucket: String, key: String },
+    Secret { variable: String, name: String },
+}
+
+impl Engine {
+    /// The ARN of a secret of the secret store.
+    pub fn secret_arn(&self, name: &str) -> String {
+        format!("arn:aws:secretsmanager:{}:{}:secret:{name}", self.account.region, self.account.id)
+    }
+
+    /// Refuses (`AccessDeniedException`) unless `by` may read what `decl` reads with its
+    /// variables' defaults: checked when a user creates or updates a pipeline.
+    pub(crate) async fn check_pipeline_reads(&self, decl: &PipelineDeclaration, by: &Principal) -> Result<()> {
+        for read in reads(decl, &defaults(decl))? {
+            self.check_read(&read, by).await?;
+        }
+        Ok(())
+    }
+
+    /// Refuses unless the starter may read what the run's `variables` (`[{"name", "resolvedValue"}]`)
+    /// make the pipeline read beyond what its defaults do, which its author was checked for.
+    pub(crate) async fn check_run_reads(&self, decl: &PipelineDeclaration, variables: &Value, by: Option<&Principal>) -> Result<()> {
+        let pair = |v: &Value| Some((v["name"].as_str()?.to_owned(), v["resolvedValue"].as_str()?.to_owned()));
+        let given: Vec<(String, String)> = variables.as_array().into_iter().flatten().filter_map(pair).collect();
+        let checked = reads(decl, &defaults(decl))?;
+        for read in reads(decl, &given)?.into_iter().filter(|read| !checked.contains(read)) {
+            match by {
+                Some(by) => self.check_read(&read, by).await?,
+                None => return Err(denied(&read, "a start by no user", "read it")),
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_read(&self, read: &Read, by: &Principal) -> Result<()> {
+        let grants = match &read.what {
+            Readable::Secret { name, .. } => vec![(GET_SECRET_ACTION, self.secret_arn(name))],
+            Readable::Object { bucket, key } => {
+                let writers = self.store.object_writer_pipelines(bucket, key).await?;
+                let mut grants = object_read_grants(bucket, key, None);
+                grants.extend(writers.into_iter().map(|pipeline| (READ_PIPELINE_ACTION, pipeline)));
+                grants
+            }
+        };
+        match grants.into_iter().find(|(action, resource)| !by.may(action, resource)) {
+            Some((action, resource)) => Err(denied(read, &by.arn, &format!("perform: {action} on resource: {resource}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The pipeline variables' default values.
+fn defaults(decl: &PipelineDeclaration) -> Vec<(String, String)> {
+    decl.variables.iter().filter_map(|v| Some((v.name.clone(), v.default_value.clone()?))).collect()
+}
+
+fn denied(read: &Read, who: &str, what: &str) -> EngineError {
+    let subject = match &read.what {
+        Readable::Object { bucket, key } => format!("its S3 source reads s3://{bucket}/{key}"),
+        Readable::Secret { variable, name } => format!("its environment variable '{variable}' reads the secret '{name}'"),
+    };
+    EngineError::refused(
+        "AccessDeniedException",
+        format!("Stage '{}', action '{}': {subject}, but {who} is not authorized to {what}.", read.stage, read.action),
+    )
+}
+
+/// What `decl` reads when its pipeline variables have `variables`' values; a read that needs a
+/// variable without a value is left out (a start must give it, and is checked then). A name that
+/// depends on anything else (another action's output, the execution id) is known only at run
+/// time, when nobody could be checked for it, so it is refused.
+fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<Vec<Read>> {
+    let mut found = Vec::new();
+    for (stage, action) in decl.actions() {
+        let id = &action.action_type_id;
+        let resolve = |field: &str, text: &str| -> Result<Option<String>> {
+            let lookup = |namespace: &str, key: &str| match namespace {
+                "variables" => variables.iter().find(|(name, _)| name == key).map(|(_, value)| value.clone()),
+                _ => None,
+            };
+            match model::variables::substitute(text, lookup) {
+                Ok(value) => Ok(Some(value)),
+                Err(reference) if reference.starts_with("#{variables.") => Ok(None),
+                Err(reference) => Err(EngineError::refused(
+                    "ValidationException",
+                    format!(
+                        "Stage '{}', action '{}': {field} uses {reference}, which is not known until the action runs; \
+                         name it directly or with a pipeline variable (#{{variables.NAME}}).",
+                        stage.name, action.name
+                    ),
+                )),
+            }
+        };
+        let at = |what| Read { stage: stage.name.clone(), action: action.name.clone(), what };
+        if id.category == ActionCategory::Source && id.owner == ActionOwner::Aws && id.provider == "S3" {
+            if let (Some(bucket), Some(key)) = (action.configuration.get("S3Bucket"), action.configuration.get("S3ObjectKey")) {
+                if let (Some(bucket), Some(key)) = (resolve("S3Bucket", bucket)?, resolve("S3ObjectKey", key)?) {
+                    found.push(at(Readable::Object { bucket, key }));
+                }
+            }
+        }
+        let secrets = action.environment_variables.iter().filter(|v| v.variable_type == Some(EnvironmentVariableType::SecretsManager));
+        for variable in secrets {
+            if let Some(value) = resolve(&format!("environment variable '{}'", variable.name), &variable.value)? {
+                let name = SecretReference::parse(&value).name.to_owned();
+                found.push(at(Readable::Secret { variable: variable.name.clone(), name }));
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline(secret_value: &str) -> PipelineDeclaration {
+        let text = serde_json::json!({
+            "name": "p", "roleArn": "arn:aws:iam::1:role/r", "artifactStore": { "type": "S3", "location": "b" },
+            "variables": [{ "name": "Secret" }],
+            "stages": [
+                { "name": "Source", "actions": [{ "name": "Src",
+                    "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
+                    "configuration": { "S3Bucket": "b", "S3ObjectKey": "#{variables.Secret}.zip" }, "outputArtifacts": [{ "name": "Out" }] }] },
+                { "name": "Build", "actions": [{ "name": "Cmd", "commands": ["true"], "inputArtifacts": [{ "name": "Out" }],
+                    "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
+                    "environmentVariables": [{ "name": "DB", "value": secret_value, "type": "SECRETS_MANAGER" }] }] }
+            ]
+        });
+        model::parse_pipeline(&text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn reads_resolve_pipeline_variables_and_refuse_names_known_only_at_run_time() {
+        let decl = pipeline("#{variables.Secret}:password");
+        assert!(reads(&decl, &[]).unwrap().is_empty(), "without a value, the start that gives one is checked");
+        let given = [("Secret".to_owned(), "ci/db".to_owned())];
+        let found: Vec<Readable> = reads(&decl, &given).unwrap().into_iter().map(|read| read.what).collect();
+        assert_eq!(found, vec![
+            Readable::Object { bucket: "b".into(), key: "ci/db.zip".into() },
+            Readable::Secret { variable: "DB".into(), name: "ci/db".into() },
+        ]);
+        let message = reads(&pipeline("#{Build.NAME}"), &given).unwrap_err().to_string();
+        assert!(message.contains("Stage 'Build', action 'Cmd'") && message.contains("#{Build.NAME}"), "{message}");
+    }
+}
