@@ -580,8 +580,21 @@ impl super::Store {
         Ok(last.unwrap_or(0))
     }
 
+    /// Stores lines of an action's log. Their commit does not wait for the disk: the runner
+    /// records the action's outcome only after its last lines are in, and that commit is durable
+    /// and flushes these with it (PostgreSQL's WAL and SQLite's are each one sequential file).
+    /// A crash can lose only the latest lines of an attempt that has not finished, which is then
+    /// run again. Waiting for an fsync per batch of lines put a disk flush on every action's
+    /// critical path, and on SQLite serialised those flushes across all running actions.
     pub async fn append_log(&self, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = match &self.log_pool {
+            Some(pool) => pool.begin().await?,
+            None => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("set local synchronous_commit = off").execute(&mut *tx).await?;
+                tx
+            }
+        };
         append_log(&mut tx, action_execution_id, first_line_no, lines).await?;
         tx.commit().await?;
         Ok(())

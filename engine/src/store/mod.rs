@@ -75,6 +75,9 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite only: one connection that commits action logs without waiting for the disk
+    /// (`synchronous = normal`); see `append_log`. PostgreSQL does it per transaction instead.
+    log_pool: Option<AnyPool>,
     backend: Backend,
     /// Seals secrets before they are written; `None` until `with_sealer` names the data dir.
     sealer: Option<Sealer>,
@@ -107,7 +110,22 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
         }
-        Ok(Store { pool, backend, sealer: None })
+        let log_pool = match backend {
+            Backend::Sqlite => Some(
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute("pragma busy_timeout = 10000; pragma synchronous = normal;").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(AnyConnectOptions::from_str(url)?.disable_statement_logging())
+                    .await?,
+            ),
+            Backend::Postgres => None,
+        };
+        Ok(Store { pool, log_pool, backend, sealer: None })
     }
 
     /// This store sealing secrets under the master key of `sealer`'s data dir.
