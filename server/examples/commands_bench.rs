@@ -321,10 +321,29 @@ fn runs(walls: &[f64]) -> String {
     walls.iter().map(|w| format!("{w:.0}")).collect::<Vec<_>>().join(" ")
 }
 
+/// Errors the server logged (a failed lease renewal, a failed sweep...), counted per backend.
+static ERRORS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+struct CountErrors;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountErrors {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if *event.metadata().level() == tracing::Level::ERROR {
+            ERRORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::registry()
+        .with(CountErrors.with_filter(tracing_subscriber::filter::LevelFilter::ERROR))
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter))
+        .init();
     let options = options();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     println!("Commands benchmark: {} run(s) per workload after a warm-up, {cores} cores", options.runs);
@@ -337,7 +356,11 @@ async fn main() -> anyhow::Result<()> {
         })
         .await??;
         println!("{backend:?}: bare `bash -c true` p50 {:.2} ms, p99 {:.2} ms (n={})", bare.0, bare.1, options.spawns);
-        let figures = bench_backend(*backend, &options, bare).await?;
+        let errors_before = ERRORS.load(std::sync::atomic::Ordering::Relaxed);
+        let mut figures = bench_backend(*backend, &options, bare).await?;
+        let errors = ERRORS.load(std::sync::atomic::Ordering::Relaxed) - errors_before;
+        figures.lines.push(format!("errors the server logged: {errors}"));
+        println!("  errors the server logged: {errors}");
         results.push((*backend, bare, figures));
     }
     println!("\nSummary (medians of {} run(s)):", options.runs);
