@@ -587,13 +587,14 @@ impl super::Store {
     /// run again. Waiting for an fsync per batch of lines put a disk flush on every action's
     /// critical path, and on SQLite serialised those flushes across all running actions.
     pub async fn append_log(&self, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {
-        let mut tx = match &self.log_pool {
-            Some(pool) => pool.begin().await?,
-            None => {
+        let mut tx = match (&self.log_pool, self.backend) {
+            (Some(pool), _) => pool.begin().await?,
+            (None, super::Backend::Postgres) => {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("set local synchronous_commit = off").execute(&mut *tx).await?;
                 tx
             }
+            (None, super::Backend::Sqlite) => self.pool.begin().await?,
         };
         append_log(&mut tx, action_execution_id, first_line_no, lines).await?;
         tx.commit().await?;

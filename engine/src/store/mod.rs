@@ -75,8 +75,8 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// SQLite only: one connection that commits action logs without waiting for the disk
-    /// (`synchronous = normal`); see `append_log`. PostgreSQL does it per transaction instead.
+    /// SQLite on a file only: one connection that commits action logs without waiting for the
+    /// disk (`synchronous = normal`); see `append_log`. PostgreSQL does it per transaction.
     log_pool: Option<AnyPool>,
     backend: Backend,
     /// Seals secrets before they are written; `None` until `with_sealer` names the data dir.
@@ -110,8 +110,10 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
         }
+        // An in-memory database is private to its connection: its logs stay on the main pool.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let log_pool = match backend {
-            Backend::Sqlite => Some(
+            Backend::Sqlite if !in_memory => Some(
                 AnyPoolOptions::new()
                     .max_connections(1)
                     .after_connect(|conn, _meta| {
@@ -123,7 +125,7 @@ impl Store {
                     .connect_with(AnyConnectOptions::from_str(url)?.disable_statement_logging())
                     .await?,
             ),
-            Backend::Postgres => None,
+            Backend::Sqlite | Backend::Postgres => None,
         };
         Ok(Store { pool, log_pool, backend, sealer: None })
     }
