@@ -237,6 +237,45 @@ async fn an_artifact_survives_pack_store_encrypted_read_and_unpack() {
     .await;
 }
 
+/// The scheduler's path: a directory zipped straight into the store and a stored zip unpacked
+/// in place, with no copy of the zip beside them, and the same bytes as `pack_dir` writes.
+#[tokio::test]
+async fn a_directory_is_stored_and_unpacked_without_a_copy_of_its_zip() {
+    on_both_backends(|objects, data| async move {
+        let work = data.join("work");
+        std::fs::create_dir_all(work.join("bin")).unwrap();
+        std::fs::write(work.join("bin/run.sh"), "#!/bin/sh\necho hi\n").unwrap();
+        std::fs::set_permissions(work.join("bin/run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(work.join("README"), "read me").unwrap();
+        let reference = data.join("reference.zip");
+        pack_dir(&work, &reference).await.unwrap();
+        let reference = std::fs::read(&reference).unwrap();
+
+        objects.keys().create_key("alias/pipeline").unwrap();
+        for key_id in [None, Some("alias/pipeline")] {
+            let stored = objects.put_dir("artifacts", "demo/Out/abc.zip", &work, key_id, None).await.unwrap();
+            assert_eq!(objects.open_bytes(&stored).await.unwrap(), reference, "{key_id:?}: the stored zip is pack_dir's");
+            assert_eq!(stored.size, reference.len() as u64);
+            let input = data.join(format!("input-{}", key_id.is_some()));
+            assert_eq!(objects.unpack_to(&stored, &input).await.unwrap(), 2, "{key_id:?}");
+            assert_eq!(std::fs::read_to_string(input.join("README")).unwrap(), "read me");
+            assert_eq!(std::fs::metadata(input.join("bin/run.sh")).unwrap().permissions().mode() & 0o777, 0o755);
+            let scratch = files_under(&data.join("objects/.tmp"));
+            assert!(scratch.is_empty(), "{key_id:?}: scratch files left behind: {scratch:?}");
+
+            // A stored zip that no longer matches its SHA-256 is not unpacked.
+            let path = stored_file(&data, &stored);
+            let mut bytes = std::fs::read(&path).unwrap();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0x01;
+            std::fs::write(&path, &bytes).unwrap();
+            let damaged = objects.unpack_to(&stored, &data.join("damaged")).await;
+            assert!(matches!(damaged, Err(ObjectError::Corrupt(_))), "{key_id:?}: {damaged:?}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn pack_and_unpack_keep_files_modes_and_structure_deterministically() {
     let tmp = tempfile::tempdir().unwrap();

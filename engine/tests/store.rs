@@ -138,3 +138,122 @@ async fn migrations_are_idempotent_across_restarts() {
         db.cleanup().await;
     }
 }
+
+/// An execution row and two running action rows of this node, inserted in the order given.
+async fn running_actions(store: &Store, ids: &[&str]) {
+    use engine::store::executions::{insert_execution, upsert_action, ActionRow, ExecutionRow};
+    use model::{ActionExecutionStatus, ExecutionMode, PipelineExecutionStatus, TriggerType};
+    let mut conn = store.conn().await.unwrap();
+    let exec = ExecutionRow {
+        execution_id: "exec-1".into(),
+        pipeline_name: "demo".into(),
+        pipeline_version: 1,
+        seq: 1,
+        status: PipelineExecutionStatus::InProgress,
+        status_summary: None,
+        trigger_type: TriggerType::StartPipelineExecution,
+        trigger_detail: String::new(),
+        started_by: None,
+        retried_by: Vec::new(),
+        execution_mode: ExecutionMode::Parallel,
+        execution_type: "STANDARD".into(),
+        rollback_target: None,
+        variables: serde_json::json!([]),
+        source_revisions: serde_json::json!([]),
+        client_request_token: None,
+        stop_reason: None,
+        stop_abandon: false,
+        current_stage: 1,
+        created_ms: 1,
+        updated_ms: 1,
+    };
+    insert_execution(&mut conn, &exec).await.unwrap();
+    for id in ids {
+        let action = ActionRow {
+            action_execution_id: (*id).into(),
+            execution_id: "exec-1".into(),
+            stage_name: "Build".into(),
+            action_name: (*id).into(),
+            run_order: 1,
+            stage_attempt: 1,
+            status: ActionExecutionStatus::InProgress,
+            summary: None,
+            error_code: None,
+            error_message: None,
+            external_execution_id: None,
+            external_execution_url: None,
+            token: None,
+            expires_ms: None,
+            lease_owner: Some("node-1".into()),
+            lease_expires_ms: Some(1000),
+            claims: 1,
+            input: serde_json::json!({}),
+            output: serde_json::json!({}),
+            started_ms: 1,
+            updated_ms: 1,
+        };
+        upsert_action(&mut conn, &action).await.unwrap();
+    }
+}
+
+/// Statements of this database waiting for a row lock.
+async fn lock_waits(store: &Store) -> i64 {
+    let mut conn = store.conn().await.unwrap();
+    sqlx::query_scalar(
+        "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+}
+
+/// Lease renewal runs beside the scheduler's transactions, which change action rows of a
+/// pipeline in whatever order its decisions need. A renewal that locked several rows in one
+/// statement while such a transaction held one of them and then wanted another one the renewal
+/// had taken deadlocked on PostgreSQL ("lease renewal failed ... deadlock detected", under 20
+/// parallel executions). Renewal must never hold one row lock while waiting for another.
+#[tokio::test]
+async fn lease_renewal_does_not_deadlock_with_a_scheduler_transaction() {
+    let db = TestDatabase::new(engine::testing::TestBackend::Postgres).await;
+    let store = Store::connect(&db.url).await.unwrap();
+    running_actions(&store, &["action-1", "action-2"]).await;
+
+    // The scheduler's transaction records action-2 first...
+    let mut tx = store.begin().await.unwrap();
+    sqlx::query("update action_execution set summary = 'recorded' where action_execution_id = 'action-2'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    // ...while the renewal runs and has to wait for action-2...
+    let renewal = tokio::spawn({
+        let store = store.clone();
+        let ids = vec!["action-1".to_owned(), "action-2".to_owned()];
+        async move {
+            let mut conn = store.conn().await?;
+            engine::store::executions::renew_leases(&mut conn, "node-1", &ids, 99_000).await
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while lock_waits(&store).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "the renewal never waited for the scheduler's row");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // ...then the transaction changes action-1 too. A renewal still holding action-1 here is a
+    // deadlock, which PostgreSQL reports after its deadlock_timeout (1 s) by failing one side.
+    let second = sqlx::query("update action_execution set summary = 'recorded' where action_execution_id = 'action-1'")
+        .execute(&mut *tx)
+        .await;
+    let committed = match second {
+        Ok(_) => tx.commit().await.map_err(|e| e.to_string()),
+        Err(err) => Err(err.to_string()),
+    };
+    let renewed = renewal.await.unwrap().map_err(|e| e.to_string());
+    assert_eq!(committed, Ok(()), "the scheduler's transaction failed");
+    assert_eq!(renewed, Ok(2), "the renewal failed or missed a lease");
+    let leases: Vec<i64> = sqlx::query_scalar("select lease_expires_ms from action_execution order by action_execution_id")
+        .fetch_all(&mut *store.conn().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(leases, [99_000, 99_000]);
+    db.cleanup().await;
+}

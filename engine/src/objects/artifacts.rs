@@ -99,7 +99,7 @@ fn mode_of(meta: &fs::Metadata) -> u32 {
     if meta.is_dir() { 0o755 } else { 0o644 }
 }
 
-fn pack_blocking(dir: &Path, zip_path: &Path) -> Result<PackSummary> {
+pub(super) fn pack_blocking(dir: &Path, zip_path: &Path) -> Result<PackSummary> {
     let root = dir.canonicalize().map_err(io_err(format!("opening the artifact directory {}", dir.display())))?;
     let out = File::create(zip_path).map_err(io_err(format!("creating {}", zip_path.display())))?;
     // If the zip is being written inside the directory, it must not pack itself.
@@ -205,16 +205,22 @@ fn total_limit(archive_name: &str, limits: &UnpackLimits) -> ObjectError {
 }
 
 fn unpack_blocking(zip_path: &Path, dest: &Path, limits: &UnpackLimits) -> Result<u64> {
+    let file = File::open(zip_path).map_err(io_err(format!("opening {}", zip_path.display())))?;
+    unpack_file(file, &zip_path.display().to_string(), dest, limits)
+}
+
+/// Extracts the zip in the open `file` (read from its start) into `dest` within `limits`;
+/// `archive_name` names it in errors. The object store uses it to unpack a stored version in
+/// place, without a copy.
+pub(super) fn unpack_file(file: File, archive_name: &str, dest: &Path, limits: &UnpackLimits) -> Result<u64> {
     fs::create_dir_all(dest).map_err(io_err(format!("creating {}", dest.display())))?;
     let dest = dest.canonicalize().map_err(io_err(format!("opening {}", dest.display())))?;
-    let file = File::open(zip_path).map_err(io_err(format!("opening {}", zip_path.display())))?;
-    let archive_name = zip_path.display().to_string();
-    let mut archive = ZipArchive::new(BufReader::new(file)).map_err(zip_err(&archive_name))?;
-    check_declared(&mut archive, &archive_name, limits)?;
+    let mut archive = ZipArchive::new(BufReader::new(file)).map_err(zip_err(archive_name))?;
+    check_declared(&mut archive, archive_name, limits)?;
     let mut files = 0;
     let mut written: u64 = 0;
     for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).map_err(zip_err(&archive_name))?;
+        let mut entry = archive.by_index(index).map_err(zip_err(archive_name))?;
         let name = entry.name().map(|name| name.into_owned()).unwrap_or_else(|_| format!("entry #{index}"));
         // The zip reader would quietly make `/etc/x` relative; an absolute name is refused outright.
         let absolute = name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':');
@@ -252,7 +258,7 @@ fn unpack_blocking(zip_path: &Path, dest: &Path, limits: &UnpackLimits) -> Resul
         })?;
         if copied > allowance {
             return Err(match written + copied > limits.max_total_bytes {
-                true => total_limit(&archive_name, limits),
+                true => total_limit(archive_name, limits),
                 false => ObjectError::ArchiveLimit(format!(
                     "{name:?} in {archive_name} inflates past its declared size, beyond a ratio of {}:1",
                     limits.max_ratio

@@ -24,7 +24,7 @@ use crate::Store;
 use md5::Md5;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 pub use artifacts::{pack_dir, unpack, unpack_within, PackSummary, UnpackLimits};
@@ -200,6 +200,36 @@ impl ObjectStore {
         R: Read,
         F: FnOnce() -> Result<R> + Send + 'static,
     {
+        self.put_with(bucket, key, encryption_key_id, created_by, move |this, version| this.write_version_file(version, open)).await
+    }
+
+    /// Zips `dir` (as `artifacts::pack_dir` does) straight into a new version of `bucket`/`key`:
+    /// an unencrypted zip is written once, in the store's scratch folder, and renamed into place;
+    /// only an encrypted one needs a second, sealed copy. `created_by` as in `put_file_by`.
+    pub async fn put_dir(
+        &self,
+        bucket: &str,
+        key: &str,
+        dir: &Path,
+        encryption_key_id: Option<&str>,
+        created_by: Option<&str>,
+    ) -> Result<ObjectVersion> {
+        let dir = dir.to_owned();
+        self.put_with(bucket, key, encryption_key_id, created_by, move |this, version| this.write_packed_dir(version, &dir)).await
+    }
+
+    /// Stores a new version whose file `write` produces (durably, at `path_of(version)`), then its row.
+    async fn put_with<F>(
+        &self,
+        bucket: &str,
+        key: &str,
+        encryption_key_id: Option<&str>,
+        created_by: Option<&str>,
+        write: F,
+    ) -> Result<ObjectVersion>
+    where
+        F: FnOnce(&ObjectStore, &ObjectVersion) -> Result<Digests> + Send + 'static,
+    {
         validate_bucket(bucket)?;
         validate_key(key)?;
         let mut version = ObjectVersion {
@@ -215,7 +245,7 @@ impl ObjectStore {
         };
         let this = self.clone();
         let file_version = version.clone();
-        let digests = blocking(move || this.write_version_file(&file_version, open)).await?;
+        let digests = blocking(move || write(&this, &file_version)).await?;
         version.sha256 = digests.sha256;
         version.etag = digests.md5;
         version.size = digests.size;
@@ -234,14 +264,44 @@ impl ObjectStore {
         // Load the key first so an unknown key fails before any byte is written.
         let key = version.encryption_key_id.as_deref().map(|id| self.keys.load(id)).transpose()?;
         let source = open()?;
-        let dest = self.path_of(version)?;
         let temp = self.scratch_file()?;
         let digests = write_sealed(source, temp.path(), key.as_ref())?;
+        self.install(version, &temp)?;
+        Ok(digests)
+    }
+
+    /// `write_version_file` for a directory zipped on the way in. Unencrypted, the zip written
+    /// (and fsynced) in the scratch folder is the version's file; its digests are read back from
+    /// the page cache. Encrypted, the plaintext zip is a scratch file that is sealed into another.
+    fn write_packed_dir(&self, version: &ObjectVersion, dir: &Path) -> Result<Digests> {
+        let key = version.encryption_key_id.as_deref().map(|id| self.keys.load(id)).transpose()?;
+        let zip = self.scratch_file()?;
+        artifacts::pack_blocking(dir, zip.path())?;
+        let io_err = |err: io::Error| ObjectError::io(format!("storing an object from {}", zip.path().display()), err);
+        let (file, digests) = match key {
+            None => {
+                let mut hashing = HashingWriter::new(io::sink());
+                let mut input = File::open(zip.path()).map_err(io_err)?;
+                io::copy(&mut input, &mut hashing).map_err(io_err)?;
+                (zip, hashing.into_parts().1)
+            }
+            Some(key) => {
+                let sealed = self.scratch_file()?;
+                let digests = write_sealed(File::open(zip.path()).map_err(io_err)?, sealed.path(), Some(&key))?;
+                (sealed, digests)
+            }
+        };
+        self.install(version, &file)?;
+        Ok(digests)
+    }
+
+    /// Moves a fully written and fsynced scratch file into place as `version`'s file, durably.
+    fn install(&self, version: &ObjectVersion, temp: &ScratchFile) -> Result<()> {
+        let dest = self.path_of(version)?;
         let folder = dest.parent().unwrap_or(&self.root);
         fs::create_dir_all(folder).map_err(|err| ObjectError::io(format!("creating {}", folder.display()), err))?;
         fs::rename(temp.path(), &dest).map_err(|err| ObjectError::io(format!("storing {}", dest.display()), err))?;
-        keys::sync_dir(folder).map_err(|err| ObjectError::io(format!("syncing {}", folder.display()), err))?;
-        Ok(digests)
+        keys::sync_dir(folder).map_err(|err| ObjectError::io(format!("syncing {}", folder.display()), err))
     }
 
     /// The newest version of `bucket`/`key`, if it has any.
@@ -298,6 +358,32 @@ impl ObjectStore {
         .await
     }
 
+    /// Extracts the zip `version` holds into `dest` (as `artifacts::unpack` does), verified
+    /// against its SHA-256 first. An unencrypted version is read in place, not copied; an
+    /// encrypted one is decrypted into a scratch file, because a zip is read from its end.
+    pub async fn unpack_to(&self, version: &ObjectVersion, dest: &Path) -> Result<u64> {
+        let this = self.clone();
+        let version = version.clone();
+        let dest = dest.to_owned();
+        blocking(move || {
+            let name = format!("s3://{}/{} version {}", version.bucket, version.key, version.version_id);
+            if version.encryption_key_id.is_some() {
+                let plain = this.scratch_file()?;
+                let out = File::create(plain.path()).map_err(|err| ObjectError::io(format!("creating {}", plain.path().display()), err))?;
+                let mut out = BufWriter::new(out);
+                this.copy_out(&version, &mut out)?;
+                out.flush().map_err(|err| ObjectError::io(format!("writing {}", plain.path().display()), err))?;
+                let file = File::open(plain.path()).map_err(|err| ObjectError::io(format!("opening {}", plain.path().display()), err))?;
+                return artifacts::unpack_file(file, &name, &dest, &UnpackLimits::default());
+            }
+            let (mut file, path) = this.open_file(&version)?;
+            this.copy_out_of(&version, &mut file, &path, io::sink())?;
+            file.seek(io::SeekFrom::Start(0)).map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
+            artifacts::unpack_file(file, &name, &dest, &UnpackLimits::default())
+        })
+        .await
+    }
+
     /// The whole plaintext of `version` in memory, verified. Meant for small objects.
     pub async fn open_bytes(&self, version: &ObjectVersion) -> Result<Vec<u8>> {
         let this = self.clone();
@@ -320,6 +406,12 @@ impl ObjectStore {
 
     /// Streams the verified plaintext of `version` into `out`.
     fn copy_out<W: Write>(&self, version: &ObjectVersion, out: W) -> Result<()> {
+        let (mut file, path) = self.open_file(version)?;
+        self.copy_out_of(version, &mut file, &path, out)
+    }
+
+    /// The open file of `version`, and its path; `Corrupt` if the file is missing.
+    fn open_file(&self, version: &ObjectVersion) -> Result<(File, PathBuf)> {
         let path = self.path_of(version)?;
         let file = match File::open(&path) {
             Ok(file) => file,
@@ -334,6 +426,11 @@ impl ObjectStore {
             }
             Err(err) => return Err(ObjectError::io(format!("opening {}", path.display()), err)),
         };
+        Ok((file, path))
+    }
+
+    /// Streams the verified plaintext of `version`, read from `file` at `path`, into `out`.
+    fn copy_out_of<W: Write>(&self, version: &ObjectVersion, file: &mut File, path: &Path, out: W) -> Result<()> {
         let mut hashing = HashingWriter::new(out);
         let mut input = BufReader::with_capacity(crypto::CHUNK_LEN, file);
         match version.encryption_key_id.as_deref() {

@@ -4,7 +4,6 @@
 use super::outcomes::{Finished, Outcome};
 use super::unseal::{masked, Unsealed};
 use super::{action_event, Run, Tick};
-use crate::objects::artifacts;
 use crate::secrets::Masker;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
 use crate::store::executions::{self as rows, ActionRow};
@@ -12,7 +11,6 @@ use crate::store::now_ms;
 use crate::{Engine, Result};
 use model::{ActionDeclaration, ActionExecutionStatus as A, PipelineDeclaration};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -119,7 +117,7 @@ impl Engine {
             return Ok(());
         }
         let outcome: Outcome = match outcome {
-            Ok(ActionOutcome::Succeeded(result)) => match self.store_outputs(&decl, &exec.pipeline_name, action_id, &result.outputs, &workspace_root).await {
+            Ok(ActionOutcome::Succeeded(result)) => match self.store_outputs(&decl, &exec.pipeline_name, action_id, &result.outputs).await {
                 Ok(stored) => Ok((ActionOutcome::Succeeded(result), stored)),
                 Err(failure) => Err(failure),
             },
@@ -198,14 +196,10 @@ impl Engine {
                 .await
                 .map_err(|e| ActionFailure::job_failed(format!("Input artifact '{}' could not be read: {e}", input.name)))?
                 .ok_or_else(|| ActionFailure::job_failed(format!("Input artifact '{}' is missing from the artifact store.", input.name)))?;
-            let zip = root.join("in").join(format!("{}.zip", input.name));
+            // Unpacked from the stored version itself: no copy of the zip in the workspace.
             let dir = root.join("inputs").join(&input.name);
-            let fetched = async {
-                tokio::fs::create_dir_all(zip.parent().unwrap_or(root)).await.map_err(|e| e.to_string())?;
-                self.objects().read_to_file(&version, &zip).await.map_err(|e| e.to_string())?;
-                artifacts::unpack(&zip, &dir).await.map_err(|e| e.to_string())
-            };
-            fetched
+            self.objects()
+                .unpack_to(&version, &dir)
                 .await
                 .map_err(|e| ActionFailure::job_failed(format!("Input artifact '{}' could not be unpacked: {e}", input.name)))?;
             inputs.push(InputArtifactDir { name: input.name.clone(), dir });
@@ -213,36 +207,25 @@ impl Engine {
         Ok(inputs)
     }
 
-    /// Zips and stores each output artifact as a new immutable object version.
+    /// Zips and stores each output artifact as a new immutable object version (nothing when the
+    /// action declares none); a directory is zipped straight into the object store.
     async fn store_outputs(
         &self,
         decl: &PipelineDeclaration,
         pipeline: &str,
         action_id: &str,
         outputs: &[crate::providers::OutputArtifactPayload],
-        root: &Path,
     ) -> std::result::Result<Vec<Value>, ActionFailure> {
         let (bucket, key_id) = artifact_store(decl);
         let mut stored = Vec::new();
         for output in outputs {
-            let file: PathBuf = match &output.payload {
-                Payload::File(path) => path.clone(),
-                Payload::Dir(dir) => {
-                    let zip = root.join("out").join(format!("{}.zip", output.name));
-                    let packed = async {
-                        tokio::fs::create_dir_all(zip.parent().unwrap_or(root)).await.map_err(|e| e.to_string())?;
-                        artifacts::pack_dir(dir, &zip).await.map_err(|e| e.to_string())
-                    };
-                    packed.await.map_err(|e| ActionFailure::job_failed(format!("Output artifact '{}' could not be packed: {e}", output.name)))?;
-                    zip
-                }
-            };
             let key = format!("{pipeline}/{}/{action_id}.zip", output.name);
-            let version = self
-                .objects()
-                .put_file_by(&bucket, &key, &file, key_id.as_deref(), Some(&self.pipeline_arn(pipeline)))
-                .await
-                .map_err(|e| ActionFailure::job_failed(format!("Output artifact '{}' could not be stored: {e}", output.name)))?;
+            let writer = Some(self.pipeline_arn(pipeline));
+            let version = match &output.payload {
+                Payload::File(path) => self.objects().put_file_by(&bucket, &key, path, key_id.as_deref(), writer.as_deref()).await,
+                Payload::Dir(dir) => self.objects().put_dir(&bucket, &key, dir, key_id.as_deref(), writer.as_deref()).await,
+            }
+            .map_err(|e| ActionFailure::job_failed(format!("Output artifact '{}' could not be stored: {e}", output.name)))?;
             stored.push(json!({
                 "name": output.name,
                 "location": { "type": "S3", "s3Location": { "bucketName": bucket, "objectKey": key } },

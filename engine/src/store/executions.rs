@@ -438,21 +438,47 @@ pub async fn due_actions(conn: &mut AnyConnection, now: i64) -> Result<Vec<(Stri
     rows.iter().map(|row| Ok((row.try_get("pipeline_name")?, ActionRow::from_row(row)?))).collect()
 }
 
-/// Extends the leases this node holds; returns how many it still holds.
-/// Extends the leases of the actions this node is still running; the lease of an action whose
-/// runner died with an error then runs out and the sweep takes the action over.
-/// `running` holds action and rule execution ids alike; each table matches its own.
+/// Extends the leases of the actions (and rules) this node is still running; the lease of one
+/// whose runner died with an error then runs out and the sweep takes it over. `running` holds
+/// action and rule execution ids alike; each table matches its own. Returns how many it renewed.
+///
+/// The renewal runs beside the scheduler's transactions, which lock the action and rule rows of
+/// a pipeline in whatever order their decisions need and hold them until they commit. So it must
+/// never hold one row lock while it waits for another: on PostgreSQL a multi-row `update` that
+/// locked rows A and B one after the other deadlocked with a transaction holding B and wanting A.
+/// It first renews, in one statement, the rows nobody holds (`for update skip locked` waits for
+/// nothing), then the few left over one row per statement, each waiting only for that row. On
+/// SQLite the database has one writer at a time and no row locks: one statement per chunk.
 pub async fn renew_leases(conn: &mut AnyConnection, owner: &str, running: &[String], until: i64) -> Result<u64> {
+    let postgres = conn.backend_name() == "PostgreSQL";
     let mut renewed = 0;
     for (table, id_column) in [("action_execution", "action_execution_id"), ("rule_execution", "rule_execution_id")] {
         for chunk in running.chunks(IN_LIST_CHUNK) {
+            let list = placeholders(3, chunk.len());
+            if !postgres {
+                let sql = format!(
+                    "update {table} set lease_expires_ms = $1 where lease_owner = $2 and status = 'InProgress' and {id_column} in ({list})"
+                );
+                let query = chunk.iter().fold(sqlx::query(&sql).bind(until).bind(owner), |q, id| q.bind(id));
+                renewed += query.execute(&mut *conn).await?.rows_affected();
+                continue;
+            }
             let sql = format!(
-                "update {table} set lease_expires_ms = $1 \
-                 where lease_owner = $2 and status = 'InProgress' and {id_column} in ({})",
-                placeholders(3, chunk.len())
+                "update {table} set lease_expires_ms = $1 where {id_column} in (
+                     select {id_column} from {table}
+                     where lease_owner = $2 and status = 'InProgress' and {id_column} in ({list})
+                     for update skip locked)
+                 returning {id_column}"
             );
-            let query = chunk.iter().fold(sqlx::query(&sql).bind(until).bind(owner), |q, id| q.bind(id));
-            renewed += query.execute(&mut *conn).await?.rows_affected();
+            let query = chunk.iter().fold(sqlx::query_scalar::<_, String>(&sql).bind(until).bind(owner), |q, id| q.bind(id));
+            let done: std::collections::HashSet<String> = query.fetch_all(&mut *conn).await?.into_iter().collect();
+            renewed += done.len() as u64;
+            // Held by a scheduler transaction (which may finish the action) or not this node's
+            // any more; either way, waiting for this one row alone cannot close a cycle.
+            let one = format!("update {table} set lease_expires_ms = $1 where lease_owner = $2 and status = 'InProgress' and {id_column} = $3");
+            for id in chunk.iter().filter(|id| !done.contains(*id)) {
+                renewed += sqlx::query(&one).bind(until).bind(owner).bind(id).execute(&mut *conn).await?.rows_affected();
+            }
         }
     }
     Ok(renewed)
@@ -570,8 +596,22 @@ impl super::Store {
         Ok(last.unwrap_or(0))
     }
 
+    /// Stores lines of an action's log. Their commit does not wait for the disk: the runner
+    /// records the action's outcome only after its last lines are in, and that commit is durable
+    /// and flushes these with it (PostgreSQL's WAL and SQLite's are each one sequential file).
+    /// A crash can lose only the latest lines of an attempt that has not finished, which is then
+    /// run again. Waiting for an fsync per batch of lines put a disk flush on every action's
+    /// critical path, and on SQLite serialised those flushes across all running actions.
     pub async fn append_log(&self, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = match (&self.log_pool, self.backend) {
+            (Some(pool), _) => pool.begin().await?,
+            (None, super::Backend::Postgres) => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("set local synchronous_commit = off").execute(&mut *tx).await?;
+                tx
+            }
+            (None, super::Backend::Sqlite) => self.pool.begin().await?,
+        };
         append_log(&mut tx, action_execution_id, first_line_no, lines).await?;
         tx.commit().await?;
         Ok(())

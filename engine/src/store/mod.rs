@@ -75,6 +75,9 @@ impl Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite on a file only: one connection that commits action logs without waiting for the
+    /// disk (`synchronous = normal`); see `append_log`. PostgreSQL does it per transaction.
+    log_pool: Option<AnyPool>,
     backend: Backend,
     /// Seals secrets before they are written; `None` until `with_sealer` names the data dir.
     sealer: Option<Sealer>,
@@ -107,7 +110,24 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATOR.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
         }
-        Ok(Store { pool, backend, sealer: None })
+        // An in-memory database is private to its connection: its logs stay on the main pool.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let log_pool = match backend {
+            Backend::Sqlite if !in_memory => Some(
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute("pragma busy_timeout = 10000; pragma synchronous = normal;").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(AnyConnectOptions::from_str(url)?.disable_statement_logging())
+                    .await?,
+            ),
+            Backend::Sqlite | Backend::Postgres => None,
+        };
+        Ok(Store { pool, log_pool, backend, sealer: None })
     }
 
     /// This store sealing secrets under the master key of `sealer`'s data dir.
