@@ -113,6 +113,7 @@ async fn main() -> anyhow::Result<()> {
         region: "us-east-1".into(),
         account_id: "000000000000".into(),
         admin_password: None,
+        public_url: None,
     };
     // The clients sign their requests with an access key, as scripts do.
     server::auth::create_user(&store, "bench", server::auth::policy::Role::Admin, None).await?;

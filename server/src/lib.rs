@@ -23,6 +23,8 @@ pub struct AppState {
     pub engine: Engine,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// Failed sign-ins per user name and address, which slow further attempts down.
+    pub sign_ins: Arc<auth::throttle::SignInThrottle>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -48,6 +50,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("could not listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
     println!("Sluice is listening on http://{addr}");
+    if config.public_url.is_none() && addr.ip().is_unspecified() {
+        tracing::warn!("browsers can only make changes from {}: set --public-url to the address they use", config.public_origin());
+    }
     println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
     if let Some(password) = auth::ensure_admin(&store, config.admin_password.clone()).await? {
         println!("Created the first user, admin, with the password (shown once): {password}");
@@ -77,7 +82,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .site_addr(config.addr)
         .env(leptos::config::Env::PROD)
         .build();
-    let state = AppState { engine, config: Arc::new(config), leptos_options };
+    let state = AppState { engine, config: Arc::new(config), leptos_options, sign_ins: Default::default() };
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
     let accounts = app::auth::AccountsHandle(Arc::new(auth::accounts::StoreAccounts(state.engine.store().clone())));

@@ -44,6 +44,7 @@ impl TestServer {
             region: REGION.into(),
             account_id: ACCOUNT.into(),
             admin_password: None,
+            public_url: None,
         };
         server::auth::create_user(&store, "tester", server::auth::policy::Role::Admin, None).await.expect("test user");
         let key = server::auth::create_access_key(&store, "tester").await.expect("test key");
