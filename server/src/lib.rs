@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod events;
+pub mod headers;
 pub mod logs;
 pub mod objects;
 
@@ -86,6 +87,13 @@ pub fn app(engine: Engine, config: Config) -> Router {
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
     let accounts = app::auth::AccountsHandle(Arc::new(auth::accounts::StoreAccounts(state.engine.store().clone())));
+    // What every page and server function sees, the not-found page included.
+    let context = move || {
+        provide_context(context_state.engine.clone());
+        provide_context(accounts.clone());
+        auth::session::provide_user_context();
+        headers::set_page_policy();
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router())
@@ -96,18 +104,15 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || {
-                provide_context(context_state.engine.clone());
-                provide_context(accounts.clone());
-                auth::session::provide_user_context();
-            },
+            context.clone(),
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session::guard))
+        .layer(axum::middleware::from_fn(headers::add))
         .with_state(state)
 }
 

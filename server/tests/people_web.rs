@@ -343,3 +343,30 @@ async fn event_streams_end_with_their_session_or_user() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    on_both_backends(|server: TestServer| async move {
+        with_people(&server).await;
+        let session = session_of(&server, "boss", ADMIN_PASSWORD).await;
+        let page = no_redirects().get(format!("{}/approvals", server.url)).header("cookie", &session).send().await.unwrap();
+        let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let html = page.text().await.unwrap();
+        let nonce = html.split(r#"<script type="module" nonce=""#).nth(1).and_then(|rest| rest.split('"').next()).expect("the hydration script has a nonce");
+        assert!(policy.contains(&format!("script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'")), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'") && policy.contains("object-src 'none'"), "{policy}");
+
+        let signin = no_redirects().get(format!("{}/signin", server.url)).send().await.unwrap();
+        let redirect = no_redirects().get(format!("{}/approvals", server.url)).send().await.unwrap();
+        let health = no_redirects().get(format!("{}/healthz", server.url)).send().await.unwrap();
+        for (what, answer) in [("sign-in page", signin), ("redirect", redirect), ("health check", health)] {
+            let headers = answer.headers();
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+            assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+            assert_eq!(headers["referrer-policy"], "same-origin", "{what}");
+            assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{what}");
+        }
+        server
+    })
+    .await;
+}
