@@ -234,10 +234,16 @@ impl Config {
         database_url(&self.data_dir, self.database_url.as_deref())
     }
 
-    /// The origin (`scheme://host[:port]`) of the public URL, which browser changes must name.
-    pub fn public_origin(&self) -> String {
+    /// The origins (`scheme://host[:port]`) browser changes may come from: the public URL's, and
+    /// when none is set and Sluice listens on a loopback address, `localhost` too (no other site
+    /// can be `localhost`, so that name is as safe as the address).
+    pub fn allowed_origins(&self) -> Vec<String> {
         let url = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr));
-        origin_of(&url).unwrap_or(url)
+        let mut origins = vec![origin_of(&url).unwrap_or(url)];
+        if self.public_url.is_none() && self.addr.ip().is_loopback() {
+            origins.push(format!("http://localhost:{}", self.addr.port()));
+        }
+        origins
     }
 }
 
@@ -285,5 +291,22 @@ mod tests {
         assert_eq!(origin_of("ftp://example.com"), None);
         assert_eq!(origin_of("http://user@evil.example"), None);
         assert!(parse_public_url("ci.example.com").is_err());
+    }
+
+    #[test]
+    fn a_loopback_server_without_a_public_url_is_also_localhost() {
+        let config = |addr: &str, public_url: Option<&str>| Config {
+            addr: addr.parse().unwrap(),
+            data_dir: "data".into(),
+            database_url: None,
+            site_dir: "site".into(),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            admin_password: None,
+            public_url: public_url.map(str::to_owned),
+        };
+        assert_eq!(config("127.0.0.1:3000", None).allowed_origins(), ["http://127.0.0.1:3000", "http://localhost:3000"]);
+        assert_eq!(config("0.0.0.0:3000", None).allowed_origins(), ["http://0.0.0.0:3000"]);
+        assert_eq!(config("127.0.0.1:3000", Some("https://ci.example.com/")).allowed_origins(), ["https://ci.example.com"]);
     }
 }

@@ -52,7 +52,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("Sluice is listening on http://{addr}");
     if config.public_url.is_none() && addr.ip().is_unspecified() {
-        tracing::warn!("browsers can only make changes from {}: set --public-url to the address they use", config.public_origin());
+        tracing::warn!("browsers can only make changes from {:?}: set --public-url to the address they use", config.allowed_origins());
     }
     println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
     if let Some(password) = auth::ensure_admin(&store, config.admin_password.clone()).await? {

@@ -86,7 +86,7 @@ pub struct SignInForm {
 
 async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<SignInForm>) -> Response {
     let next = safe_next(form.next.as_deref());
-    if !same_origin(&parts.headers, &state.config.public_origin()) {
+    if !same_origin(&parts.headers, &state.config.allowed_origins()) {
         return (StatusCode::FORBIDDEN, "Cross-site sign-in refused.").into_response();
     }
     let address = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
@@ -166,7 +166,7 @@ async fn change_password(State(state): State<AppState>, Extension(caller): Exten
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if !same_origin(&headers, &state.config.public_origin()) {
+    if !same_origin(&headers, &state.config.allowed_origins()) {
         return (StatusCode::FORBIDDEN, "Cross-site sign-out refused.").into_response();
     }
     if let Some(token) = session_token(&headers) {
@@ -228,7 +228,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     // The API's X-Amz-Target header is one a cross-site page cannot send without CORS, which
     // Sluice never grants; other state-changing requests must name this site as their origin.
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && !is_api && !same_origin(request.headers(), &state.config.public_origin()) {
+    if unsafe_method && !is_api && !same_origin(request.headers(), &state.config.allowed_origins()) {
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
     }
     if caller.must_change_password && !matches!(path_of(&request), PASSWORD_PATH | "/signout") {
@@ -292,12 +292,12 @@ fn is_public(path: &str) -> bool {
     path == "/healthz" || path == "/signin" || path == "/favicon.svg" || path.starts_with("/pkg/")
 }
 
-/// True when the request's Origin (or, lacking one, Referer) is Sluice's public URL. The `Host`
-/// header is not trusted: a request that names another host as both Host and Origin (a DNS
-/// rebinding page) is refused.
-fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+/// True when the request's Origin (or, lacking one, Referer) is Sluice's public URL (one of
+/// `Config::allowed_origins`). The `Host` header is not trusted: a request that names another
+/// host as both Host and Origin (a DNS rebinding page) is refused.
+fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
     let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
-    source.and_then(crate::config::origin_of).is_some_and(|origin| origin == public_origin)
+    source.and_then(crate::config::origin_of).is_some_and(|origin| allowed.contains(&origin))
 }
 
 /// The session cookie; `Secure` when the browser reached Sluice over TLS (through a proxy that
@@ -326,11 +326,13 @@ fn token_hash(token: &str) -> String {
 /// sign-in an open redirect, and so would `/<TAB>/evil.example`, as browsers drop tabs and
 /// newlines from URLs. Checked as sent and once more percent-decoded.
 fn safe_next(next: Option<&str>) -> String {
-    let on_this_site = |path: &str| {
-        path.starts_with('/') && !path.starts_with("//") && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+    let on_this_site = |path: &str| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
+    let local = |next: &str| {
+        let decoded = super::sigv4::percent_decode(next);
+        on_this_site(next) && next.chars().all(|c| c.is_ascii_graphic()) && on_this_site(&decoded) && !decoded.chars().any(char::is_control)
     };
     match next {
-        Some(next) if on_this_site(next) && on_this_site(&super::sigv4::percent_decode(next).replace(' ', "%20")) => next.to_owned(),
+        Some(next) if local(next) => next.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -399,7 +401,7 @@ mod tests {
 
     #[test]
     fn origin_must_be_the_public_url() {
-        let public = "http://127.0.0.1:3000";
+        let public = &["http://127.0.0.1:3000".to_owned()][..];
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, "evil.example".parse().unwrap());
         assert!(!same_origin(&headers, public), "no Origin and no Referer");
