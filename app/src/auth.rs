@@ -21,6 +21,12 @@ pub struct CurrentUser {
 #[derive(Clone)]
 pub struct Permissions(pub std::sync::Arc<dyn Fn(&str, &str) -> bool + Send + Sync>);
 
+/// The browser session making the request (its token's hash, never the token): a password change
+/// keeps it and ends the user's other sessions.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct CurrentSession(pub String);
+
 /// A boxed future, so `Accounts` can be a trait object.
 #[cfg(feature = "ssr")]
 pub type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, String>> + Send + 'a>>;
@@ -32,8 +38,9 @@ pub type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Res
 pub trait Accounts: Send + Sync {
     /// Creates a user; returns the password (generated when `password` is `None`).
     fn create_user<'a>(&'a self, name: &'a str, role: &'a str, password: Option<String>) -> Pending<'a, String>;
-    /// Replaces a user's password after checking `current`, when given.
-    fn change_password<'a>(&'a self, name: &'a str, current: Option<String>, new: String) -> Pending<'a, ()>;
+    /// Replaces a user's password after checking `current`, when given, and ends their sessions
+    /// but `keep_session` (a `CurrentSession`'s token hash).
+    fn change_password<'a>(&'a self, name: &'a str, current: Option<String>, new: String, keep_session: Option<String>) -> Pending<'a, ()>;
     /// A new key for the user: `(access key id, secret)`.
     fn create_access_key<'a>(&'a self, user_name: &'a str) -> Pending<'a, (String, String)>;
     fn create_group<'a>(&'a self, name: &'a str, role: Option<&'a str>) -> Pending<'a, ()>;

@@ -114,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
         account_id: "000000000000".into(),
         admin_password: None,
         sandbox: Default::default(),
+        public_url: None,
     };
     // The clients sign their requests with an access key, as scripts do.
     server::auth::create_user(&store, "bench", server::auth::policy::Role::Admin, None).await?;

@@ -222,6 +222,11 @@ pub struct Config {
     #[arg(long, env = "SLUICE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
+    /// The URL browsers reach Sluice at (`https://ci.example.com`); browser changes must come from
+    /// this origin. Default: `http://<addr>`.
+    #[arg(long, env = "SLUICE_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
     #[command(flatten)]
     pub sandbox: SandboxArgs,
 }
@@ -289,6 +294,42 @@ impl Config {
     pub fn database_url(&self) -> String {
         database_url(&self.data_dir, self.database_url.as_deref())
     }
+
+    /// The origins (`scheme://host[:port]`) browser changes may come from: the public URL's, and
+    /// when none is set and Sluice listens on a loopback address, `localhost` too (no other site
+    /// can be `localhost`, so that name is as safe as the address).
+    pub fn allowed_origins(&self) -> Vec<String> {
+        let url = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr));
+        let mut origins = vec![origin_of(&url).unwrap_or(url)];
+        if self.public_url.is_none() && self.addr.ip().is_loopback() {
+            origins.push(format!("http://localhost:{}", self.addr.port()));
+        }
+        origins
+    }
+}
+
+/// `scheme://host[:port]` of an http(s) URL, lower case and without the scheme's default port,
+/// so that `https://CI.example.com:443/x` and `https://ci.example.com` are the same origin.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.strip_suffix(default_port).unwrap_or(&authority)))
+}
+
+fn parse_public_url(text: &str) -> Result<String, String> {
+    match origin_of(text) {
+        Some(_) => Ok(text.trim_end_matches('/').to_owned()),
+        None => Err(format!("{text:?} is not an http:// or https:// URL")),
+    }
 }
 
 /// The explicit URL, or a SQLite file in the data dir.
@@ -296,5 +337,38 @@ fn database_url(data_dir: &std::path::Path, explicit: Option<&str>) -> String {
     match explicit {
         Some(url) => url.to_owned(),
         None => format!("sqlite://{}?mode=rwc", data_dir.join("sluice.db").display()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_compared_without_default_ports_or_paths() {
+        assert_eq!(origin_of("https://CI.example.com:443/sluice/").as_deref(), Some("https://ci.example.com"));
+        assert_eq!(origin_of("http://127.0.0.1:3000").as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(origin_of("http://127.0.0.1:80/x?y").as_deref(), Some("http://127.0.0.1"));
+        assert_eq!(origin_of("ftp://example.com"), None);
+        assert_eq!(origin_of("http://user@evil.example"), None);
+        assert!(parse_public_url("ci.example.com").is_err());
+    }
+
+    #[test]
+    fn a_loopback_server_without_a_public_url_is_also_localhost() {
+        let config = |addr: &str, public_url: Option<&str>| Config {
+            addr: addr.parse().unwrap(),
+            data_dir: "data".into(),
+            database_url: None,
+            site_dir: "site".into(),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            admin_password: None,
+            public_url: public_url.map(str::to_owned),
+            sandbox: Default::default(),
+        };
+        assert_eq!(config("127.0.0.1:3000", None).allowed_origins(), ["http://127.0.0.1:3000", "http://localhost:3000"]);
+        assert_eq!(config("0.0.0.0:3000", None).allowed_origins(), ["http://0.0.0.0:3000"]);
+        assert_eq!(config("127.0.0.1:3000", Some("https://ci.example.com/")).allowed_origins(), ["https://ci.example.com"]);
     }
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod events;
+pub mod headers;
 pub mod logs;
 pub mod objects;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub engine: Engine,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// Failed sign-ins per user name and address, which slow further attempts down.
+    pub sign_ins: Arc<auth::throttle::SignInThrottle>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -60,6 +63,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("could not listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
     println!("Sluice is listening on http://{addr}");
+    if config.public_url.is_none() && addr.ip().is_unspecified() {
+        tracing::warn!("browsers can only make changes from {:?}: set --public-url to the address they use", config.allowed_origins());
+    }
     println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
     if let Some(password) = auth::ensure_admin(&store, config.admin_password.clone()).await? {
         println!("Created the first user, admin, with the password (shown once): {password}");
@@ -111,10 +117,17 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .site_addr(config.addr)
         .env(leptos::config::Env::PROD)
         .build();
-    let state = AppState { engine, config: Arc::new(config), leptos_options };
+    let state = AppState { engine, config: Arc::new(config), leptos_options, sign_ins: Default::default() };
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
     let accounts = app::auth::AccountsHandle(Arc::new(auth::accounts::StoreAccounts(state.engine.store().clone())));
+    // What every page and server function sees, the not-found page included.
+    let context = move || {
+        provide_context(context_state.engine.clone());
+        provide_context(accounts.clone());
+        auth::session::provide_user_context();
+        headers::set_page_policy();
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::router())
@@ -125,18 +138,15 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || {
-                provide_context(context_state.engine.clone());
-                provide_context(accounts.clone());
-                auth::session::provide_user_context();
-            },
+            context.clone(),
             {
                 let options = state.leptos_options.clone();
                 move || app::shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session::guard))
+        .layer(axum::middleware::from_fn(headers::add))
         .with_state(state)
 }
 

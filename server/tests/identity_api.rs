@@ -54,6 +54,36 @@ async fn bad_signatures_are_refused_as_aws_refuses_them() {
     .await;
 }
 
+/// The signature covers only the headers it names, so an `x-amz-*` header it does not name is
+/// refused rather than trusted: here a signed GetPipeline with an unsigned DeletePipeline target.
+#[tokio::test]
+async fn unsigned_amz_headers_are_refused() {
+    on_both_backends(|server: TestServer| async move {
+        server.client.create_pipeline().pipeline(common::sdk_pipeline("kept")).send().await.unwrap();
+        let body = br#"{"name":"kept"}"#;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("host", server.url.trim_start_matches("http://").parse().unwrap());
+        headers.insert("x-amz-date", format_amz_date(now_seconds()).parse().unwrap());
+        headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
+        let request = server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body };
+        let signed = ["content-type", "host", "x-amz-date"];
+        let authorization = server::auth::sigv4::authorization_header(&server.key.0, &server.key.1, common::REGION, &request, &signed);
+        headers.insert("authorization", authorization.parse().unwrap());
+        headers.insert("x-amz-target", "CodePipeline_20150709.DeletePipeline".parse().unwrap());
+        let answer = server.send_raw(headers, body.to_vec()).await;
+        assert_eq!((answer.status, answer.error_type()), (400, "InvalidSignatureException"), "{}", answer.text);
+        assert!(answer.json["message"].as_str().unwrap().contains("x-amz-target"), "{}", answer.text);
+        server.client.get_pipeline().name("kept").send().await.expect("the pipeline is still there");
+
+        let mut extra = signed_headers(&server, "GetPipeline", body);
+        extra.insert("x-amz-security-token", "added-later".parse().unwrap());
+        let answer = server.send_raw(extra, body.to_vec()).await;
+        assert_eq!(answer.error_type(), "InvalidSignatureException", "{}", answer.text);
+        server
+    })
+    .await;
+}
+
 /// The headers of a request signed now as `tester`, for tests that then change what is sent.
 fn signed_headers(server: &TestServer, operation: &str, body: &[u8]) -> reqwest::header::HeaderMap {
     let mut headers = reqwest::header::HeaderMap::new();

@@ -1,9 +1,13 @@
 //! The web side of identity, over real HTTP: sign-in (refusals audited without saying why, the
-//! cookie `Secure` behind TLS), the admin server functions' IAM checks, and the audit records of
-//! signed `/objects` and `/api/v1` calls.
+//! cookie `Secure` behind TLS, throttled guessing, no open redirect, changes only from the public
+//! URL), password changes (other sessions end; a generated first password must be changed), event
+//! streams ending with their session or user, the admin server functions' IAM checks, and the
+//! audit records of signed `/objects` and `/api/v1` calls.
 mod common;
 
+use common::sse::SseStream;
 use common::{on_both_backends, signed_get, TestServer};
+use std::time::Duration;
 use serde_json::Value;
 use server::auth::policy::Role;
 
@@ -14,14 +18,19 @@ fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-/// Posts the sign-in form; `proto` is what a TLS-terminating proxy would send.
-async fn sign_in(server: &TestServer, user: &str, password: &str, proto: Option<&str>) -> reqwest::Response {
-    let mut request = no_redirects()
-        .post(format!("{}/signin", server.url))
+/// A form posted from this site, as a browser would post it.
+fn post_form(server: &TestServer, path: &str, body: String) -> reqwest::RequestBuilder {
+    no_redirects()
+        .post(format!("{}{path}", server.url))
         .header("origin", &server.url)
         .header("user-agent", "people-test")
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("username={user}&password={password}&next=/"));
+        .body(body)
+}
+
+/// Posts the sign-in form; `proto` is what a TLS-terminating proxy would send.
+async fn sign_in(server: &TestServer, user: &str, password: &str, proto: Option<&str>) -> reqwest::Response {
+    let mut request = post_form(server, "/signin", format!("username={user}&password={password}&next=/"));
     if let Some(proto) = proto {
         request = request.header("x-forwarded-proto", proto);
     }
@@ -47,6 +56,16 @@ async fn call(server: &TestServer, session: &str, function: &str, form: &str) ->
         .await
         .unwrap();
     (answer.status().as_u16(), answer.text().await.unwrap())
+}
+
+/// A GET as a browser with `session`: `(status, Location)`.
+async fn browse(server: &TestServer, session: &str, path: &str) -> (u16, String) {
+    let answer = no_redirects().get(format!("{}{path}", server.url)).header("cookie", session).send().await.unwrap();
+    (answer.status().as_u16(), location(&answer))
+}
+
+fn location(answer: &reqwest::Response) -> String {
+    answer.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
 async fn audit_events(server: &TestServer) -> Vec<Value> {
@@ -181,6 +200,172 @@ async fn signed_resource_calls_are_recorded_with_key_and_outcome() {
         assert_eq!(refused["userIdentity"]["accessKeyId"], key.0.as_str(), "the key the request claimed");
         assert_eq!(refused["requestParameters"]["bucketName"], "builds");
         assert_eq!(server.engine.store().list_audit(&Default::default()).await.unwrap()[0].outcome, "Failure");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_leads_only_to_this_site_and_changes_come_only_from_the_public_url() {
+    on_both_backends(|server: TestServer| async move {
+        with_people(&server).await;
+        let page = no_redirects().get(format!("{}/signin?next=/%09/evil.example", server.url)).send().await.unwrap();
+        let page = page.text().await.unwrap();
+        assert!(page.contains(r#"name="next" value="/""#), "the form leads home: {page}");
+        for next in ["/%09/evil.example", "/%0A/evil.example", "//evil.example", "/%5Cevil.example", "https://evil.example", "/pipelines/web"] {
+            let body = format!("username=boss&password={ADMIN_PASSWORD}&next={next}");
+            let answer = post_form(&server, "/signin", body).send().await.unwrap();
+            let expected = if next == "/pipelines/web" { next } else { "/" };
+            assert_eq!((answer.status().as_u16(), location(&answer).as_str()), (303, expected), "next={next}");
+        }
+        // A page that reached Sluice under another name (DNS rebinding) sends that name as both
+        // Host and Origin; only the public URL is this site.
+        let rebound = |path: &str, body: &str| {
+            no_redirects()
+                .post(format!("{}{path}", server.url))
+                .header("host", "evil.example")
+                .header("origin", "http://evil.example")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.to_owned())
+        };
+        let refused = rebound("/signin", &format!("username=boss&password={ADMIN_PASSWORD}")).send().await.unwrap();
+        assert_eq!(refused.status().as_u16(), 403);
+        let session = session_of(&server, "boss", ADMIN_PASSWORD).await;
+        let (status, _) = call(&server, &session, "create_group", "name=from-here&role=").await;
+        assert_eq!(status, 200, "the public URL's own pages may make changes");
+        let forged = rebound("/api/admin/create_group", "name=from-there&role=").header("cookie", &session).send().await.unwrap();
+        assert_eq!(forged.status().as_u16(), 403);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_per_user_and_per_address() {
+    on_both_backends(|server: TestServer| async move {
+        with_people(&server).await;
+        for _ in 0..5 {
+            assert_eq!(location(&sign_in(&server, "boss", "guess", None).await), "/signin?failed=1&next=/");
+        }
+        let held = sign_in(&server, "boss", ADMIN_PASSWORD, None).await;
+        assert_eq!(held.status().as_u16(), 429, "even the right password waits");
+        assert!(held.headers().get("set-cookie").is_none());
+        let retry_after: u64 = held.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=31).contains(&retry_after), "{retry_after}");
+        assert!(held.text().await.unwrap().contains("Too many failed sign-ins"));
+        assert!(sign_in(&server, "watcher", VIEWER_PASSWORD, None).await.headers().get("set-cookie").is_some(), "other users sign in");
+
+        // One address guessing many names waits too, whoever it then signs in as.
+        for n in 0..20 {
+            sign_in(&server, &format!("nobody{n}"), "guess", None).await;
+        }
+        assert_eq!(sign_in(&server, "watcher", VIEWER_PASSWORD, None).await.status().as_u16(), 429);
+        let events = audit_events(&server).await;
+        assert_eq!(events[0]["errorCode"], "Throttled", "{}", events[0]);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_a_password_ends_the_other_sessions() {
+    on_both_backends(|server: TestServer| async move {
+        with_people(&server).await;
+        let (here, elsewhere) = (session_of(&server, "watcher", VIEWER_PASSWORD).await, session_of(&server, "watcher", VIEWER_PASSWORD).await);
+        let (status, body) = call(&server, &here, "change_password", &format!("current_password={VIEWER_PASSWORD}&new_password=brand-new-pass")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(browse(&server, &here, "/").await.0, 200, "the session that changed it stays");
+        assert_eq!(browse(&server, &elsewhere, "/").await, (303, "/signin?next=/".to_owned()), "the other one ends");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_generated_first_password_must_be_changed_before_anything_else() {
+    for backend in common::BACKENDS {
+        for (given, must_change) in [(None, true), (Some("chosen-by-operator".to_owned()), false)] {
+            let db = engine::testing::TestDatabase::new(backend).await;
+            let store = engine::Store::connect(&db.url).await.unwrap();
+            let generated = server::auth::ensure_admin(&store, given).await.unwrap();
+            assert_eq!(generated.is_some(), must_change);
+            assert_eq!(store.user("admin").await.unwrap().must_change_password, must_change, "{backend:?}");
+            db.cleanup().await;
+        }
+    }
+    on_both_backends(|server: TestServer| async move {
+        with_people(&server).await;
+        server.engine.store().require_password_change("boss").await.unwrap();
+        let signed_in = post_form(&server, "/signin", format!("username=boss&password={ADMIN_PASSWORD}&next=/approvals")).send().await.unwrap();
+        assert_eq!(location(&signed_in), "/account/change_password?next=/approvals");
+        let session = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        assert_eq!(browse(&server, &session, "/pipelines/web").await, (303, "/account/change_password?next=/pipelines/web".to_owned()));
+        let (status, _) = call(&server, &session, "create_group", "name=early&role=").await;
+        assert_eq!(status, 403, "no change before the password's");
+        let page = no_redirects().get(format!("{}/account/change_password?next=/approvals", server.url)).header("cookie", &session).send().await.unwrap();
+        assert_eq!(page.status().as_u16(), 200);
+        assert!(page.text().await.unwrap().contains(r#"data-testid="new-password""#));
+
+        let change = |current: &str, new: &str| {
+            post_form(&server, "/account/change_password", format!("current_password={current}&new_password={new}&next=/approvals"))
+                .header("cookie", &session)
+        };
+        let same = change(ADMIN_PASSWORD, ADMIN_PASSWORD).send().await.unwrap();
+        assert_eq!(same.status().as_u16(), 400);
+        assert!(same.text().await.unwrap().contains("must differ"));
+        assert_eq!(change("wrong-password", "my-own-password").send().await.unwrap().status().as_u16(), 400);
+        let changed = change(ADMIN_PASSWORD, "my-own-password").send().await.unwrap();
+        assert_eq!((changed.status().as_u16(), location(&changed).as_str()), (303, "/approvals"));
+        assert_eq!(browse(&server, &session, "/").await.0, 200, "pages open again");
+        assert!(!server.engine.store().user("boss").await.unwrap().must_change_password);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn event_streams_end_with_their_session_or_user() {
+    on_both_backends(|server: TestServer| async move {
+        with_people(&server).await;
+        let session = session_of(&server, "watcher", VIEWER_PASSWORD).await;
+        let open_in_browser = || no_redirects().get(format!("{}/api/v1/events", server.url)).header("cookie", &session);
+        let mut stream = SseStream::send(open_in_browser()).await;
+        assert!(!stream.ends_within(Duration::from_secs(1)).await, "an open session's stream stays open");
+        let signed_out = no_redirects().post(format!("{}/signout", server.url)).header("cookie", &session).header("origin", &server.url).send().await.unwrap();
+        assert_eq!(signed_out.status().as_u16(), 303);
+        assert!(stream.ends_within(Duration::from_secs(12)).await, "signing out ends the stream");
+
+        let (_, key) = server.client_as("leaver", Role::Viewer).await;
+        let mut stream = SseStream::open(&format!("{}/api/v1/events", server.url), &key, None).await;
+        server.engine.store().set_user_active("leaver", false).await.unwrap();
+        assert!(stream.ends_within(Duration::from_secs(12)).await, "disabling the user ends their signed stream");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    on_both_backends(|server: TestServer| async move {
+        with_people(&server).await;
+        let session = session_of(&server, "boss", ADMIN_PASSWORD).await;
+        let page = no_redirects().get(format!("{}/approvals", server.url)).header("cookie", &session).send().await.unwrap();
+        let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let html = page.text().await.unwrap();
+        let nonce = html.split(r#"<script type="module" nonce=""#).nth(1).and_then(|rest| rest.split('"').next()).expect("the hydration script has a nonce");
+        assert!(policy.contains(&format!("script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'")), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'") && policy.contains("object-src 'none'"), "{policy}");
+
+        let signin = no_redirects().get(format!("{}/signin", server.url)).send().await.unwrap();
+        let redirect = no_redirects().get(format!("{}/approvals", server.url)).send().await.unwrap();
+        let health = no_redirects().get(format!("{}/healthz", server.url)).send().await.unwrap();
+        for (what, answer) in [("sign-in page", signin), ("redirect", redirect), ("health check", health)] {
+            let headers = answer.headers();
+            assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+            assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+            assert_eq!(headers["referrer-policy"], "same-origin", "{what}");
+            assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{what}");
+        }
         server
     })
     .await;

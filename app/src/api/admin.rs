@@ -207,9 +207,10 @@ pub async fn update_access_key(access_key_id: String) -> Result<(), AppError> {
 #[server(endpoint = "admin/change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use self::ssr::*;
-    let me = crate::auth::get_current_user().await?;
+    let me = crate::auth::current_user()?;
+    let session = use_context::<crate::auth::CurrentSession>().map(|session| session.0);
     authorize_user("iam:ChangePassword", &me.name)?;
-    accounts()?.change_password(&me.name, Some(current_password), new_password).await.map_err(shown)
+    accounts()?.change_password(&me.name, Some(current_password), new_password, session).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/list_user_policies")]

@@ -3,4 +3,5 @@ pub mod editor;
 pub mod errors;
 pub mod header;
 pub mod icons;
+pub mod link;
 pub mod pipeline_graph;

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::pipeline_href;
+use crate::components::link::ExternalLink;
 use crate::api::runs::{answer_approval, approval_inbox, InboxItem};
 use crate::live::{live_ticks, APPROVAL_EVENTS};
 use crate::time;
@@ -102,7 +103,7 @@ fn ApprovalCard(
             </p>
             {item.progress.map(|progress| view! { <p class="approval-progress" data-testid="approval-progress">{progress}</p> })}
             {item.custom_data.map(|data| view! { <p class="custom-data">{data}</p> })}
-            {item.external_link.map(|link| view! { <a href=link.clone() target="_blank" rel="noopener">{link.clone()}</a> })}
+            {item.external_link.map(|link| view! { <ExternalLink url=link.clone() text=link/> })}
             <div class="approval-form">
                 <input type="text" placeholder="Comment" data-testid="approval-comment" prop:value=comment on:input=keep_draft/>
                 {match item.cannot_approve {

@@ -9,6 +9,7 @@ use crate::api::runs::{
     RunView, StageRun,
 };
 use crate::api::{pipeline_href, AppError};
+use crate::components::link::ExternalLink;
 use crate::pages::approval_history::DecisionList;
 use crate::live::{live_log, live_ticks};
 use crate::time;
@@ -290,7 +291,7 @@ fn AttemptDetail(attempt: ActionAttempt, stage: String, name: String, provider: 
         <p class="muted small" title=time::utc(attempt.started_ms)>{format!("started {}", time::ago(now_ms, attempt.started_ms))}</p>
         {attempt.summary.map(|summary| view! { <p class="action-summary" data-testid="action-summary">{summary}</p> })}
         {attempt.error.map(|error| view! { <p class="action-error" data-testid="action-error">{error}</p> })}
-        {attempt.external_url.map(|url| view! { <a href=url.clone() target="_blank" rel="noopener">"External link"</a> })}
+        {attempt.external_url.map(|url| view! { <ExternalLink url text="External link"/> })}
         {approval}
         {(!attempt.decisions.is_empty()).then(|| view! { <DecisionList decisions=attempt.decisions now_ms/> })}
         {has_config.then(|| view! { <details><summary>"Configuration"</summary><dl class="pairs">{pairs(attempt.configuration)}</dl></details> })}

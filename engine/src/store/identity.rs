@@ -13,6 +13,9 @@ pub struct UserRecord {
     pub role: String,
     /// False once an admin disabled the user: no sign-in, no session, no signed request.
     pub active: bool,
+    /// The password was chosen for the user (the first admin's generated one): the web app lets
+    /// them do nothing else until they change it.
+    pub must_change_password: bool,
     pub created_ms: i64,
 }
 
@@ -47,7 +50,7 @@ impl Store {
     }
 
     pub async fn user(&self, name: &str) -> Result<UserRecord> {
-        let row = sqlx::query("select user_name, password_hash, role, status, created_ms from app_user where user_name = $1")
+        let row = sqlx::query("select user_name, password_hash, role, status, must_change_password, created_ms from app_user where user_name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?
@@ -57,14 +60,36 @@ impl Store {
 
     /// Every user in name order.
     pub async fn list_users(&self) -> Result<Vec<UserRecord>> {
-        let rows = sqlx::query("select user_name, password_hash, role, status, created_ms from app_user order by user_name")
+        let rows = sqlx::query("select user_name, password_hash, role, status, must_change_password, created_ms from app_user order by user_name")
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(user_of).collect()
     }
 
-    pub async fn set_password_hash(&self, name: &str, password_hash: &str) -> Result<()> {
-        self.update_user(name, "password_hash", password_hash).await
+    /// Replaces a user's password, lifting any demand to change it, and ends every session of
+    /// theirs but `keep_session` (the token hash of the browser that changed it): whoever signed
+    /// in with the old password is signed out.
+    pub async fn set_password_hash(&self, name: &str, password_hash: &str, keep_session: Option<&str>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        found(
+            sqlx::query("update app_user set password_hash = $1, must_change_password = 0 where user_name = $2")
+                .bind(password_hash)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?,
+        )?;
+        sqlx::query("delete from app_session where user_name = $1 and token_hash <> $2")
+            .bind(name)
+            .bind(keep_session.unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Makes the user change their password at their next sign-in, before anything else.
+    pub async fn require_password_change(&self, name: &str) -> Result<()> {
+        found(sqlx::query("update app_user set must_change_password = 1 where user_name = $1").bind(name).execute(&self.pool).await?)
     }
 
     pub async fn set_user_role(&self, name: &str, role: &str) -> Result<()> {
@@ -189,6 +214,7 @@ fn user_of(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
         password_hash: row.try_get("password_hash")?,
         role: row.try_get("role")?,
         active: row.try_get::<String, _>("status")? == "Active",
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         created_ms: row.try_get("created_ms")?,
     })
 }

@@ -27,17 +27,22 @@ impl Accounts for StoreAccounts {
         Box::pin(async move { super::create_user(&self.0, name, role(role_name)?, password).await.map_err(shown) })
     }
 
-    fn change_password<'a>(&'a self, name: &'a str, current: Option<String>, new: String) -> Pending<'a, ()> {
+    fn change_password<'a>(&'a self, name: &'a str, current: Option<String>, new: String, keep_session: Option<String>) -> Pending<'a, ()> {
         Box::pin(async move {
             if new.chars().count() < 8 {
                 return Err("A password has at least 8 characters.".to_owned());
             }
-            let user = self.0.user(name).await.map_err(|err| shown(err.into()))?;
-            if current.is_some_and(|current| !secrets::verify_password(&current, &user.password_hash)) {
-                return Err("The current password is wrong.".to_owned());
+            if current.as_ref() == Some(&new) {
+                return Err("The new password must differ from the current one.".to_owned());
             }
-            let hash = secrets::hash_password(&new).map_err(shown)?;
-            self.0.set_password_hash(name, &hash).await.map_err(|err| shown(err.into()))
+            let user = self.0.user(name).await.map_err(|err| shown(err.into()))?;
+            if let Some(current) = current {
+                if !secrets::check_password(current, user.password_hash).await {
+                    return Err("The current password is wrong.".to_owned());
+                }
+            }
+            let hash = secrets::on_argon2_slot(move || secrets::hash_password(&new)).await.ok_or("Could not hash the password.")?.map_err(shown)?;
+            self.0.set_password_hash(name, &hash, keep_session.as_deref()).await.map_err(|err| shown(err.into()))
         })
     }
 

@@ -9,6 +9,7 @@ pub mod resources;
 pub mod secrets;
 pub mod session;
 pub mod sigv4;
+pub mod throttle;
 
 use crate::api::ApiError;
 use engine::{Account, Store, StoreError};
@@ -28,6 +29,11 @@ pub struct Caller {
     /// For a browser, its session: the first 16 hex digits of the token's hash, which name the
     /// session in the audit trail without being able to sign anyone in.
     pub session_id: Option<String>,
+    /// For a browser, the hash of its session token: long-lived answers (event streams) check
+    /// that the session still holds. Never recorded: it names the session in the store.
+    session_hash: Option<String>,
+    /// The user's password was chosen for them: the web app allows nothing else until they change it.
+    pub must_change_password: bool,
     policies: Vec<Policy>,
 }
 
@@ -50,7 +56,46 @@ impl Caller {
             }
             policies.extend(parsed(store.group_policies(&group.name).await?, &owner)?);
         }
-        Ok(Caller { arn, user_name: user_name.to_owned(), access_key_id, session_id: None, policies })
+        Ok(Caller {
+            arn,
+            user_name: user_name.to_owned(),
+            access_key_id,
+            session_id: None,
+            session_hash: None,
+            must_change_password: user.must_change_password,
+            policies,
+        })
+    }
+
+    /// The same caller, signed in by the browser session whose token hashes to `token_hash`.
+    pub fn with_session(self, token_hash: String) -> Caller {
+        Caller { session_id: Some(token_hash[..16].to_owned()), session_hash: Some(token_hash), ..self }
+    }
+
+    pub fn session_hash(&self) -> Option<&str> {
+        self.session_hash.as_deref()
+    }
+
+    /// Whether what the caller authenticated with still holds: the browser session (not signed
+    /// out, expired or ended by a password change) or the access key (not revoked), and the user
+    /// (not disabled or deleted).
+    pub async fn still_valid(&self, store: &Store) -> Result<bool, StoreError> {
+        if let Some(token_hash) = &self.session_hash {
+            if store.session_user(token_hash).await?.as_deref() != Some(self.user_name.as_str()) {
+                return Ok(false);
+            }
+        } else if let Some(key_id) = &self.access_key_id {
+            match store.access_key(key_id).await {
+                Ok(key) if key.active => {}
+                Ok(_) | Err(StoreError::NotFound) => return Ok(false),
+                Err(err) => return Err(err),
+            }
+        }
+        match store.user(&self.user_name).await {
+            Ok(user) => Ok(user.active),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(err) => Err(err),
+        }
     }
 
     /// Whether the caller may do `action` on `resource`.
@@ -172,5 +217,9 @@ pub async fn ensure_admin(store: &Store, given_password: Option<String>) -> anyh
     }
     let generated = given_password.is_none();
     let password = create_user(store, "admin", Role::Admin, given_password).await?;
+    if generated {
+        // Printed to a console or a log: whoever reads it later must not keep using it.
+        store.require_password_change("admin").await?;
+    }
     Ok(generated.then_some(password))
 }

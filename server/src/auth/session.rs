@@ -3,10 +3,10 @@
 //! together with SameSite keeps other sites from acting with a user's cookie.
 use super::{audit, resources, secrets, Caller};
 use crate::AppState;
-use app::auth::{CurrentUser, Permissions};
+use app::auth::{Accounts, CurrentSession, CurrentUser, Permissions};
 use axum::{
     body::Body,
-    extract::{Form, Query, Request, State},
+    extract::{ConnectInfo, Extension, Form, Query, Request, State},
     http::{header, request::Parts, HeaderMap, Method, StatusCode},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
@@ -18,11 +18,15 @@ use std::sync::Arc;
 
 pub const COOKIE: &str = "sluice_session";
 const SESSION_HOURS: i64 = 12;
+/// Where a user whose password was chosen for them must change it before anything else.
+const PASSWORD_PATH: &str = "/account/change_password";
+const WRONG_PASSWORD: &str = "Wrong user name or password.";
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signout", post(sign_out))
+        .route(PASSWORD_PATH, get(password_page).post(change_password))
         .route("/audit/export", get(export_audit))
 }
 
@@ -36,6 +40,9 @@ pub fn provide_user_context() {
         }
         if let Some(permissions) = parts.extensions.get::<Permissions>() {
             provide_context(permissions.clone());
+        }
+        if let Some(session) = parts.extensions.get::<CurrentSession>() {
+            provide_context(session.clone());
         }
     }
 }
@@ -67,7 +74,7 @@ pub struct SignInQuery {
 }
 
 async fn sign_in_page(Query(query): Query<SignInQuery>) -> Html<String> {
-    Html(sign_in_html(&safe_next(query.next.as_deref()), query.failed.is_some()))
+    Html(sign_in_html(&safe_next(query.next.as_deref()), query.failed.is_some().then_some(WRONG_PASSWORD)))
 }
 
 #[derive(serde::Deserialize)]
@@ -79,21 +86,31 @@ pub struct SignInForm {
 
 async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<SignInForm>) -> Response {
     let next = safe_next(form.next.as_deref());
-    if !same_origin(&parts.headers) {
+    if !same_origin(&parts.headers, &state.config.allowed_origins()) {
         return (StatusCode::FORBIDDEN, "Cross-site sign-in refused.").into_response();
+    }
+    let address = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
+    // Refused before the password is even checked: a guesser learns nothing while waiting.
+    if let Some(wait) = state.sign_ins.wait(&form.username, address) {
+        let message = format!("Too many failed sign-ins: try again in {} seconds.", wait.as_secs() + 1);
+        record_sign_in(&state, &parts, &form.username, Some(("Throttled", &message))).await;
+        let retry_after = (header::RETRY_AFTER, (wait.as_secs() + 1).to_string());
+        return (StatusCode::TOO_MANY_REQUESTS, [retry_after], Html(sign_in_html(&next, Some(&message)))).into_response();
     }
     let store = state.engine.store();
     // A disabled user is refused exactly as an unknown one is.
     let user = store.user(&form.username).await.ok().filter(|user| user.active);
     // Hash even for unknown users, so the answer's timing does not tell which names exist.
     let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let password = form.password.clone();
-    let valid = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &stored)).await.unwrap_or(false);
-    record_sign_in(&state, &parts, &form.username, valid && user.is_some()).await;
-    if !(valid && user.is_some()) {
+    let valid = secrets::check_password(form.password.clone(), stored).await;
+    let Some(user) = user.filter(|_| valid) else {
+        state.sign_ins.failed(&form.username, address);
+        record_sign_in(&state, &parts, &form.username, Some(("Failed authentication", WRONG_PASSWORD))).await;
         let again = format!("/signin?failed=1&next={}", percent_encode(&next));
         return Redirect::to(&again).into_response();
-    }
+    };
+    state.sign_ins.succeeded(&form.username);
+    record_sign_in(&state, &parts, &form.username, None).await;
     let token = secrets::new_session_token();
     let expires = engine::store::now_ms() + SESSION_HOURS * 3600 * 1000;
     if let Err(err) = store.create_session(&token_hash(&token), &form.username, expires).await {
@@ -101,23 +118,55 @@ async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<S
         return (StatusCode::INTERNAL_SERVER_ERROR, "Could not sign in; see the server log.").into_response();
     }
     let cookie = session_cookie(&token, SESSION_HOURS * 3600, over_tls(&parts.headers));
+    let next = if user.must_change_password { password_href(&next) } else { next };
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
 
-/// Sign-ins are recorded as CloudTrail records them: `ConsoleLogin`, failed ones included.
-async fn record_sign_in(state: &AppState, parts: &Parts, user_name: &str, succeeded: bool) {
+/// Sign-ins are recorded as CloudTrail records them: `ConsoleLogin`, failed ones included, with
+/// `error` as `(code, message)`.
+async fn record_sign_in(state: &AppState, parts: &Parts, user_name: &str, error: Option<(&str, &str)>) {
     let context = audit::CallContext::of_request(audit::UI_SOURCE, "ConsoleLogin".into(), parts, state.engine.account());
     let identity = audit::CallIdentity {
         user_name: Some(user_name.to_owned()),
-        arn: succeeded.then(|| super::user_arn(state.engine.account(), user_name)),
+        arn: error.is_none().then(|| super::user_arn(state.engine.account(), user_name)),
         ..Default::default()
     };
-    let error = (!succeeded).then_some(("Failed authentication", "Wrong user name or password."));
     audit::append(state.engine.store(), &context, &identity, &serde_json::json!({ "userName": user_name }), error).await;
 }
 
+/// `PASSWORD_PATH`, then back to `next`.
+fn password_href(next: &str) -> String {
+    format!("{PASSWORD_PATH}?next={}", percent_encode(next))
+}
+
+async fn password_page(Query(query): Query<SignInQuery>) -> Html<String> {
+    Html(password_html(&safe_next(query.next.as_deref()), None))
+}
+
+#[derive(serde::Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    next: Option<String>,
+}
+
+/// A password change from the page every other page sends to while the password was chosen by
+/// someone else; it ends the user's other sessions and keeps this one.
+async fn change_password(State(state): State<AppState>, Extension(caller): Extension<Caller>, Form(form): Form<PasswordForm>) -> Response {
+    let next = safe_next(form.next.as_deref());
+    if !caller.may("iam:ChangePassword", &caller.arn) {
+        return (StatusCode::FORBIDDEN, format!("{} may not change their password (iam:ChangePassword).", caller.arn)).into_response();
+    }
+    let accounts = super::accounts::StoreAccounts(state.engine.store().clone());
+    let keep = caller.session_hash().map(str::to_owned);
+    match accounts.change_password(&caller.user_name, Some(form.current_password), form.new_password, keep).await {
+        Ok(()) => Redirect::to(&next).into_response(),
+        Err(message) => (StatusCode::BAD_REQUEST, Html(password_html(&next, Some(&message)))).into_response(),
+    }
+}
+
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if !same_origin(&headers) {
+    if !same_origin(&headers, &state.config.allowed_origins()) {
         return (StatusCode::FORBIDDEN, "Cross-site sign-out refused.").into_response();
     }
     if let Some(token) = session_token(&headers) {
@@ -143,7 +192,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
             Ok(Some(user)) => Caller::load(state.engine.store(), state.engine.account(), &user, None)
                 .await
                 .ok()
-                .map(|caller| Caller { session_id: Some(token_hash(&token)[..16].to_owned()), ..caller }),
+                .map(|caller| caller.with_session(token_hash(&token))),
             Ok(None) => None,
             Err(err) => {
                 tracing::error!(error = %err, "could not read a session");
@@ -179,8 +228,15 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     // The API's X-Amz-Target header is one a cross-site page cannot send without CORS, which
     // Sluice never grants; other state-changing requests must name this site as their origin.
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && !is_api && !same_origin(request.headers()) {
+    if unsafe_method && !is_api && !same_origin(request.headers(), &state.config.allowed_origins()) {
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
+    }
+    if caller.must_change_password && !matches!(path_of(&request), PASSWORD_PATH | "/signout") {
+        if request.method() == Method::GET {
+            let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            return Redirect::to(&password_href(target)).into_response();
+        }
+        return (StatusCode::FORBIDDEN, format!("Change your password first, at {PASSWORD_PATH}.")).into_response();
     }
     let account = state.engine.account();
     let may_create = caller.may("codepipeline:CreatePipeline", &format!("arn:aws:codepipeline:{}:{}:*", account.region, account.id));
@@ -194,6 +250,9 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     let checker = caller.clone();
     request.extensions_mut().insert(current);
     request.extensions_mut().insert(Permissions(Arc::new(move |action: &str, resource: &str| checker.may(action, resource))));
+    if let Some(session) = caller.session_hash() {
+        request.extensions_mut().insert(CurrentSession(session.to_owned()));
+    }
     request.extensions_mut().insert(caller.clone());
     // Server functions are POSTs even when they only read; Get*/List* ones are not changes.
     // Object uploads stream to disk rather than being held here for the record.
@@ -233,14 +292,12 @@ fn is_public(path: &str) -> bool {
     path == "/healthz" || path == "/signin" || path == "/favicon.svg" || path.starts_with("/pkg/")
 }
 
-/// True when the request's Origin (or, lacking one, Referer) is this very host.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+/// True when the request's Origin (or, lacking one, Referer) is Sluice's public URL (one of
+/// `Config::allowed_origins`). The `Host` header is not trusted: a request that names another
+/// host as both Host and Origin (a DNS rebinding page) is refused.
+fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
     let source = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
-    source.is_some_and(|source| {
-        let rest = source.strip_prefix("http://").or_else(|| source.strip_prefix("https://")).unwrap_or("");
-        rest.split('/').next() == Some(host)
-    })
+    source.and_then(crate::config::origin_of).is_some_and(|origin| allowed.contains(&origin))
 }
 
 /// The session cookie; `Secure` when the browser reached Sluice over TLS (through a proxy that
@@ -265,10 +322,17 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Only paths on this site: `//evil.example` or `https://...` would make sign-in an open redirect.
+/// Only paths on this site: `//evil.example`, `/\\evil.example` or `https://...` would make
+/// sign-in an open redirect, and so would `/<TAB>/evil.example`, as browsers drop tabs and
+/// newlines from URLs. Checked as sent and once more percent-decoded.
 fn safe_next(next: Option<&str>) -> String {
+    let on_this_site = |path: &str| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
+    let local = |next: &str| {
+        let decoded = super::sigv4::percent_decode(next);
+        on_this_site(next) && next.chars().all(|c| c.is_ascii_graphic()) && on_this_site(&decoded) && !decoded.chars().any(char::is_control)
+    };
     match next {
-        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => next.to_owned(),
+        Some(next) if local(next) => next.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -286,19 +350,34 @@ fn html_escape(text: &str) -> String {
 /// An argon2id hash of a random password, checked against when the user does not exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2x1aWNlZHVtbXlzYWx0$0xgqDdtAa9h3pS1DqB2f3s1bq4xgBwDtNHc1Bq1yfIo";
 
-fn sign_in_html(next: &str, failed: bool) -> String {
-    let error = if failed { r#"<p class="form-error" data-testid="signin-error">Wrong user name or password.</p>"# } else { "" };
+fn sign_in_html(next: &str, error: Option<&str>) -> String {
+    let fields = r#"<label>User name <input name="username" autocomplete="username" required autofocus data-testid="signin-username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required data-testid="signin-password"></label>"#;
+    form_page(("Sign in", "Sign in to Sluice"), "/signin", "signin", error, fields, next)
+}
+
+fn password_html(next: &str, error: Option<&str>) -> String {
+    let fields = r#"<p>This password was chosen for you: choose your own before going on.</p>
+<label>Current password <input name="current_password" type="password" autocomplete="current-password" required autofocus data-testid="current-password"></label>
+<label>New password (8 characters or more) <input name="new_password" type="password" autocomplete="new-password" required minlength="8" data-testid="new-password"></label>"#;
+    form_page(("Change password", "Change your password"), PASSWORD_PATH, "password", error, fields, next)
+}
+
+/// A page holding one form, served without the wasm app (sign-in, the forced password change):
+/// `(title and button, heading)`, where it posts, the prefix of its test ids, an error shown above
+/// the fields, and `next`, where the form leads.
+fn form_page((title, heading): (&str, &str), action: &str, testid: &str, error: Option<&str>, fields: &str, next: &str) -> String {
+    let error = error.map(|message| format!(r#"<p class="form-error" data-testid="{testid}-error">{}</p>"#, html_escape(message))).unwrap_or_default();
     format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Sluice</title><link rel="stylesheet" href="/pkg/sluice.css"><link rel="icon" type="image/svg+xml" href="/favicon.svg"></head>
+<title>{title} · Sluice</title><link rel="stylesheet" href="/pkg/sluice.css"><link rel="icon" type="image/svg+xml" href="/favicon.svg"></head>
 <body><main class="page signin-page">
-<form class="card signin-card" method="post" action="/signin">
-<h1>Sign in to Sluice</h1>{error}
-<label>User name <input name="username" autocomplete="username" required autofocus data-testid="signin-username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required data-testid="signin-password"></label>
+<form class="card signin-card" method="post" action="{action}">
+<h1>{heading}</h1>{error}
+{fields}
 <input type="hidden" name="next" value="{}">
-<button type="submit" class="button primary wide" data-testid="signin-submit">Sign in</button>
+<button type="submit" class="button primary wide" data-testid="{testid}-submit">{title}</button>
 </form></main></body></html>"#,
         html_escape(next)
     )
@@ -313,18 +392,28 @@ mod tests {
         assert_eq!(safe_next(Some("/pipelines/web")), "/pipelines/web");
         assert_eq!(safe_next(Some("//evil.example/x")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
+        for evil in ["/\t/evil.example", "/\\evil.example", "/%09/evil.example", "/%2F/evil.example", "/%5C/evil.example", "/\n/x", "/é"] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(safe_next(Some("/pipelines/web?execution=1&x=a%20b")), "/pipelines/web?execution=1&x=a%20b");
         assert_eq!(safe_next(None), "/");
     }
 
     #[test]
-    fn origin_must_be_this_host() {
+    fn origin_must_be_the_public_url() {
+        let public = &["http://127.0.0.1:3000".to_owned()][..];
         let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
-        assert!(!same_origin(&headers), "no Origin and no Referer");
+        headers.insert(header::HOST, "evil.example".parse().unwrap());
+        assert!(!same_origin(&headers, public), "no Origin and no Referer");
         headers.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
-        assert!(!same_origin(&headers));
+        assert!(!same_origin(&headers, public), "the Host header is not trusted");
         headers.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().unwrap());
-        assert!(same_origin(&headers));
+        assert!(same_origin(&headers, public));
+        headers.remove(header::ORIGIN);
+        headers.insert(header::REFERER, "http://127.0.0.1:3000/pipelines/web".parse().unwrap());
+        assert!(same_origin(&headers, public));
+        headers.insert(header::REFERER, "http://127.0.0.1:30000/".parse().unwrap());
+        assert!(!same_origin(&headers, public));
     }
 
     #[test]

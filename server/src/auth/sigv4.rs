@@ -118,6 +118,18 @@ pub fn verify(claim: &Claim, secret: &str, region: &str, request: &SignedRequest
     if !claim.signed_headers.iter().any(|h| h == "host") {
         return Err(SigV4Error::Incomplete("'Host' must be a signed header.".into()));
     }
+    // The signature covers only the headers it names: an unsigned `X-Amz-Target` added to a
+    // signed request would otherwise choose the operation (a signed GetPipeline sent as
+    // DeletePipeline). Every `x-amz-*` header sent must be signed, as AWS requires.
+    let unsigned: Vec<&str> = request
+        .headers
+        .keys()
+        .map(|name| name.as_str())
+        .filter(|name| name.starts_with("x-amz-") && !claim.signed_headers.iter().any(|signed| signed == name))
+        .collect();
+    if !unsigned.is_empty() {
+        return Err(SigV4Error::Invalid(format!("There were headers present in the request which were not signed: {}", unsigned.join(", "))));
+    }
     let amz_date = header_text(request.headers, "x-amz-date")
         .ok_or_else(|| SigV4Error::Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into()))?;
     let signed_at = parse_amz_date(&amz_date).ok_or_else(|| SigV4Error::Incomplete(format!("X-Amz-Date '{amz_date}' is not of the form yyyyMMddTHHmmssZ.")))?;
@@ -238,7 +250,8 @@ fn uri_encode(text: &str, encode_slash: bool) -> String {
     out
 }
 
-fn percent_decode(text: &str) -> String {
+/// `%XX` decoded (and `+` as a space, as in a query); invalid sequences stay as they are.
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -371,6 +384,33 @@ mod tests {
             hex::encode(hmac(&key, string_to_sign.as_bytes())),
             "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
         );
+    }
+
+    /// A request signed over `signed` (lower case) that then also carries `extra` unsigned.
+    fn verify_with_extra_header(signed: &[&str], extra: (&str, &str)) -> Result<(), SigV4Error> {
+        let now = parse_amz_date("20261127T035000Z").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "127.0.0.1:3000".parse().unwrap());
+        headers.insert("x-amz-date", "20261127T035000Z".parse().unwrap());
+        headers.insert("x-amz-target", "CodePipeline_20150709.GetPipeline".parse().unwrap());
+        let unsigned = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: b"{}" };
+        let authorization = authorization_header("AKID", "secret", "us-east-1", &unsigned, signed);
+        headers.insert("authorization", authorization.parse().unwrap());
+        headers.insert(axum::http::HeaderName::from_bytes(extra.0.as_bytes()).unwrap(), extra.1.parse().unwrap());
+        let request = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: b"{}" };
+        let claim = parse_authorization(&headers).unwrap();
+        verify(&claim, "secret", "us-east-1", &request, &payload_hash(b"{}"), now)
+    }
+
+    #[test]
+    fn every_amz_header_sent_must_be_signed() {
+        let all = ["host", "x-amz-date", "x-amz-target"];
+        assert_eq!(verify_with_extra_header(&all, ("user-agent", "any")), Ok(()), "other headers may be unsigned");
+        let refused = verify_with_extra_header(&["host", "x-amz-date"], ("user-agent", "any")).unwrap_err();
+        assert_eq!(refused.exception(), "InvalidSignatureException");
+        assert!(refused.message().ends_with("not signed: x-amz-target"), "{}", refused.message());
+        let refused = verify_with_extra_header(&all, ("x-amz-security-token", "t")).unwrap_err();
+        assert!(refused.message().ends_with("not signed: x-amz-security-token"), "{}", refused.message());
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //! or `?after=ID` (a page that has just loaded state up to ID); without either a stream starts
 //! with the next event. Streams and the approvals list carry only events of pipelines the caller
 //! may read (`codepipeline:GetPipelineState`); asking for one pipeline's, execution's or action's
-//! stream without that permission is refused. Comments every 15 s keep proxies from closing an idle stream;
+//! stream without that permission is refused. A stream ends within `RECHECK` of its caller's
+//! session ending (sign-out, a password change) or their key or user being revoked or disabled.
+//! Comments every 15 s keep proxies from closing an idle stream;
 //! `X-Accel-Buffering: no` asks nginx not to hold events back. Bad input answers in the
 //! CodePipeline error shape.
 mod feed;
@@ -38,6 +40,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How often an open stream checks that its caller may still read it.
+const RECHECK: Duration = Duration::from_secs(5);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -115,6 +119,7 @@ async fn outbox_stream(state: AppState, caller: Caller, filter: Filter, headers:
         Ok(feed) => feed,
         Err(err) => return error_response(err.into()),
     };
+    let revoked = revoked(state.engine.clone(), caller.clone());
     let events = futures_util::stream::unfold((feed, caller, state.engine), |(mut feed, caller, engine)| async move {
         loop {
             let item = feed.next().await?;
@@ -127,7 +132,7 @@ async fn outbox_stream(state: AppState, caller: Caller, filter: Filter, headers:
             return Some((item.map(outbox_event), (feed, caller, engine)));
         }
     });
-    sse(events)
+    sse(events, revoked)
 }
 
 async fn log_events(
@@ -150,12 +155,13 @@ async fn log_events(
         Ok(None) => return error_response(ApiError::new("ActionExecutionNotFoundException", format!("No action execution with id '{id}'."))),
         Err(err) => return error_response(err.into()),
     }
+    let revoked = revoked(state.engine.clone(), caller);
     let follower = LogFollower::new(state.engine.clone(), id, after);
     let lines = futures_util::stream::unfold(follower, |mut follower| async move {
         let item = follower.next().await?;
         Some((item.map(log_event), follower))
     });
-    sse(lines)
+    sse(lines, revoked)
 }
 
 /// `Last-Event-ID` (a reconnect) wins over `?after=` (the first connection of a page).
@@ -180,11 +186,28 @@ fn log_event(item: LogItem) -> Event {
     }
 }
 
-/// The stream with heartbeats and the headers that keep proxies from buffering it. A store error
-/// ends the stream (logged); the client reconnects with its last id and loses nothing.
-fn sse(events: impl Stream<Item = Result<Event, StoreError>> + Send + 'static) -> Response {
+/// Resolves once the caller's session, key or user no longer holds, checked every `RECHECK`. A
+/// store error keeps the stream open: a database hiccup is no reason to drop every stream.
+async fn revoked(engine: engine::Engine, caller: Caller) {
+    let mut ticks = tokio::time::interval(RECHECK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match caller.still_valid(engine.store()).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(err) => tracing::warn!(error = %err, user = %caller.user_name, "could not re-check an event stream's caller"),
+        }
+    }
+}
+
+/// The stream, until `revoked` resolves, with heartbeats and the headers that keep proxies from
+/// buffering it. A store error ends the stream (logged); the client reconnects with its last id
+/// and loses nothing.
+fn sse(events: impl Stream<Item = Result<Event, StoreError>> + Send + 'static, revoked: impl std::future::Future<Output = ()> + Send + 'static) -> Response {
     use futures_util::StreamExt;
-    let events = events.map(|item| {
+    let events = events.take_until(revoked).map(|item| {
         item.map_err(|err| {
             tracing::error!(error = %err, "event stream ended by a store error");
             err

@@ -47,6 +47,7 @@ impl TestServer {
             account_id: ACCOUNT.into(),
             admin_password: None,
             sandbox: Default::default(),
+            public_url: None,
         };
         server::auth::create_user(&store, "tester", server::auth::policy::Role::Admin, None).await.expect("test user");
         let key = server::auth::create_access_key(&store, "tester").await.expect("test key");

@@ -31,9 +31,26 @@ impl SseStream {
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id.to_string());
         }
+        SseStream::send(request).await
+    }
+
+    /// Sends `request` (a browser's, say, with its session cookie) and checks it is an event stream.
+    pub async fn send(request: reqwest::RequestBuilder) -> SseStream {
         let response = request.send().await.expect("server answers");
-        assert_eq!(response.status(), 200, "{url} answered {}", response.status());
+        assert_eq!(response.status(), 200, "{} answered {}", response.url(), response.status());
         SseStream { response, buffer: String::new() }
+    }
+
+    /// True if the server ends the stream within `wait` (events before the end are skipped).
+    pub async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+                Err(_) => return false,
+            }
+        }
     }
 
     /// The next event (comments such as heartbeats skipped), or `None` if none came in `wait`
