@@ -18,17 +18,24 @@ impl Store {
         validate_name(name)?;
         let sealed = self.sealer()?.seal(&context::secret(name), value)?;
         let now = now_ms();
-        let created_ms: i64 = sqlx::query_scalar(
+        // Asked in the same transaction as the write: two writes within one millisecond cannot be
+        // told apart by their timestamps.
+        let mut tx = self.pool.begin().await?;
+        let existed: i64 = sqlx::query_scalar("select count(*) from secret where secret_name = $1")
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
             "insert into secret (secret_name, sealed_value, created_ms, updated_ms) values ($1, $2, $3, $3)
-             on conflict (secret_name) do update set sealed_value = excluded.sealed_value, updated_ms = excluded.updated_ms
-             returning created_ms",
+             on conflict (secret_name) do update set sealed_value = excluded.sealed_value, updated_ms = excluded.updated_ms",
         )
         .bind(name)
         .bind(&sealed)
         .bind(now)
-        .fetch_one(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(created_ms == now)
+        tx.commit().await?;
+        Ok(existed == 0)
     }
 
     /// The plain value of a secret, or `None` when there is no secret of that name.
