@@ -205,10 +205,13 @@ test("comparing executions of two pipeline versions shows what changed", async (
 
 /** A TCP proxy in front of the server that can cut every connection and then answer new ones
  * with 502 Bad Gateway, as a reverse proxy does while its upstream is away. (After an error
- * answer the browser's EventSource gives up for good; a network error alone it retries.) */
+ * answer the browser's EventSource gives up for good; a network error alone it retries.)
+ * Sluice accepts browser changes only from its public URL, so the proxy presents the page's
+ * Origin and Referer as that URL, as a reverse proxy in front of Sluice is set up to. */
 class FlakyProxy {
   private sockets = new Set<net.Socket>();
   private cut = false;
+  private port = 0;
   private server = net.createServer((client) => {
     if (this.cut) {
       client.on("error", () => client.destroy());
@@ -223,15 +226,24 @@ class FlakyProxy {
         this.sockets.delete(socket);
         other.destroy();
       });
-      socket.pipe(other);
     }
+    upstream.pipe(client);
+    const [proxied, target] = [`http://127.0.0.1:${this.port}`, `http://127.0.0.1:${this.targetPort}`];
+    client.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("latin1").replace(/^(Origin|Referer): http:\/\/127\.0\.0\.1:\d+/gim, (line) =>
+        line.replace(proxied, target),
+      );
+      upstream.write(Buffer.from(text, "latin1"));
+    });
+    client.on("end", () => upstream.end());
   });
 
   constructor(private targetPort: number) {}
 
   async listen(): Promise<number> {
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    return (this.server.address() as net.AddressInfo).port;
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
   }
 
   drop() {
