@@ -239,7 +239,8 @@ impl Sandbox {
         use std::os::unix::fs::PermissionsExt;
         ensure_work_dir(&self.config.work_dir)?;
         let installed = self.config.work_dir.join(INIT_NAME);
-        let partial = self.config.work_dir.join(format!(".{INIT_NAME}.{}", std::process::id()));
+        // Several engines (tests, replicas) may install at once: each writes its own copy first.
+        let partial = self.config.work_dir.join(format!(".{INIT_NAME}.{}", uuid::Uuid::new_v4().simple()));
         std::fs::copy(init, &partial)?;
         std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))?;
         std::fs::rename(&partial, &installed)?;
