@@ -282,7 +282,9 @@ pub(crate) mod ssr {
                 Some("name"),
                 format!("A pipeline named \u{201c}{name}\u{201d} already exists. Choose another name."),
             )]),
-            EngineError::PipelineNotFound(name) => AppError::NotFound(format!("There is no pipeline named \u{201c}{name}\u{201d}.")),
+            EngineError::PipelineNotFound(name) => {
+                AppError::NotFound(format!("There is no pipeline named \u{201c}{name}\u{201d}."))
+            }
             EngineError::VersionNotFound { name, version } => {
                 AppError::NotFound(format!("Pipeline \u{201c}{name}\u{201d} has no version {version}."))
             }
@@ -290,7 +292,9 @@ pub(crate) mod ssr {
             EngineError::StaleVersion { name, based_on } => AppError::Rejected(vec![Problem::general(
                 "stale-version",
                 Some("version"),
-                format!("\u{201c}{name}\u{201d} changed since version {based_on}; reload the editor to see the latest."),
+                format!(
+                    "\u{201c}{name}\u{201d} changed since version {based_on}; reload the editor to see the latest."
+                ),
             )]),
             // What the user may not do (read a secret or an object through the pipeline): listed
             // with the pipeline's other problems, the message naming the stage and action.

@@ -40,7 +40,13 @@ pub trait Accounts: Send + Sync {
     fn create_user<'a>(&'a self, name: &'a str, role: &'a str, password: Option<String>) -> Pending<'a, String>;
     /// Replaces a user's password after checking `current`, when given, and ends their sessions
     /// but `keep_session` (a `CurrentSession`'s token hash).
-    fn change_password<'a>(&'a self, name: &'a str, current: Option<String>, new: String, keep_session: Option<String>) -> Pending<'a, ()>;
+    fn change_password<'a>(
+        &'a self,
+        name: &'a str,
+        current: Option<String>,
+        new: String,
+        keep_session: Option<String>,
+    ) -> Pending<'a, ()>;
     /// A new key for the user: `(access key id, secret)`.
     fn create_access_key<'a>(&'a self, user_name: &'a str) -> Pending<'a, (String, String)>;
     fn create_group<'a>(&'a self, name: &'a str, role: Option<&'a str>) -> Pending<'a, ()>;

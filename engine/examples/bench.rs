@@ -91,7 +91,14 @@ impl Seen {
             engine::events::STAGE_DETAIL => Kind::Stage,
             _ => Kind::Action,
         };
-        Seen { at, kind, execution: text("execution-id"), stage: text("stage"), action: text("action"), state: text("state") }
+        Seen {
+            at,
+            kind,
+            execution: text("execution-id"),
+            stage: text("stage"),
+            action: text("action"),
+            state: text("state"),
+        }
     }
 
     fn ends_execution(&self) -> bool {
@@ -177,17 +184,33 @@ fn ms(from: Instant, to: Instant) -> f64 {
 }
 
 impl Figures {
-    fn add(&mut self, execution: &str, requested: Instant, events: &[Seen], calls: &HashMap<ActionKey, (Instant, Instant)>) {
+    fn add(
+        &mut self,
+        execution: &str,
+        requested: Instant,
+        events: &[Seen],
+        calls: &HashMap<ActionKey, (Instant, Instant)>,
+    ) {
         let find = |kind: Kind, stage: &str, action: &str, state: &str| {
             events
                 .iter()
-                .find(|e| e.execution == execution && e.kind == kind && e.stage == stage && e.action == action && e.state == state)
+                .find(|e| {
+                    e.execution == execution
+                        && e.kind == kind
+                        && e.stage == stage
+                        && e.action == action
+                        && e.state == state
+                })
                 .unwrap_or_else(|| panic!("no {state} event for {execution} {stage} {action}"))
                 .at
         };
         let names = stage_names();
         let actions_of = |stage: &str| -> Vec<String> {
-            if stage == "Source" { vec!["Src".into()] } else { (1..=WIDTH).map(|i| format!("A{i}")).collect() }
+            if stage == "Source" {
+                vec!["Src".into()]
+            } else {
+                (1..=WIDTH).map(|i| format!("A{i}")).collect()
+            }
         };
         let mut critical = 0.0;
         for (index, stage) in names.iter().enumerate() {
@@ -203,10 +226,19 @@ impl Figures {
             }
             critical += longest;
             if let Some(next) = names.get(index + 1) {
-                let last_return = actions_of(stage).iter().map(|a| calls[&(execution.to_owned(), stage.clone(), a.clone())].1).max().unwrap();
-                let first_call = actions_of(next).iter().map(|a| calls[&(execution.to_owned(), next.clone(), a.clone())].0).min().unwrap();
+                let last_return = actions_of(stage)
+                    .iter()
+                    .map(|a| calls[&(execution.to_owned(), stage.clone(), a.clone())].1)
+                    .max()
+                    .unwrap();
+                let first_call = actions_of(next)
+                    .iter()
+                    .map(|a| calls[&(execution.to_owned(), next.clone(), a.clone())].0)
+                    .min()
+                    .unwrap();
                 self.transition_gap.push(ms(last_return, first_call));
-                let last_succeeded = actions_of(stage).iter().map(|a| find(Kind::Action, stage, a, "SUCCEEDED")).max().unwrap();
+                let last_succeeded =
+                    actions_of(stage).iter().map(|a| find(Kind::Action, stage, a, "SUCCEEDED")).max().unwrap();
                 let next_started = find(Kind::Stage, next, "", "STARTED");
                 self.transition_outbox.push(ms(last_succeeded, next_started));
                 self.stage_events.push(ms(find(Kind::Stage, stage, "", "SUCCEEDED"), next_started));
@@ -223,7 +255,14 @@ fn percentiles(values: &[f64]) -> String {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let at = |p: f64| sorted[((p * (sorted.len() - 1) as f64).round() as usize).min(sorted.len() - 1)];
-    format!("p50 {:7.2}  p95 {:7.2}  p99 {:7.2}  max {:7.2} ms  (n={})", at(0.5), at(0.95), at(0.99), at(1.0), sorted.len())
+    format!(
+        "p50 {:7.2}  p95 {:7.2}  p99 {:7.2}  max {:7.2} ms  (n={})",
+        at(0.5),
+        at(0.95),
+        at(0.99),
+        at(1.0),
+        sorted.len()
+    )
 }
 
 fn mean(values: &[f64]) -> f64 {
@@ -271,7 +310,11 @@ async fn main() {
     } else {
         println!("database: PostgreSQL (server defaults; fsync and synchronous_commit as configured)");
     }
-    let engine = Engine::new(store, Account { id: "000000000000".into(), region: "us-east-1".into() }, EngineConfig::new(dir.path().join("data")));
+    let engine = Engine::new(
+        store,
+        Account { id: "000000000000".into(), region: "us-east-1".into() },
+        EngineConfig::new(dir.path().join("data")),
+    );
     let noop = Arc::new(Noop::default());
     engine.register_provider(ActionCategory::Source, ActionOwner::Custom, "Noop", noop.clone());
     engine.register_provider(ActionCategory::Build, ActionOwner::Custom, "Noop", noop.clone());
@@ -297,12 +340,21 @@ async fn main() {
     }
     println!("\n(a) {} executions, one at a time", args.runs);
     println!("  stage transition (provider return -> next provider call): {}", percentiles(&one.transition_gap));
-    println!("  stage transition (last action SUCCEEDED -> next stage STARTED event): {}", percentiles(&one.transition_outbox));
+    println!(
+        "  stage transition (last action SUCCEEDED -> next stage STARTED event): {}",
+        percentiles(&one.transition_outbox)
+    );
     println!("  stage SUCCEEDED -> next stage STARTED event (same transaction): {}", percentiles(&one.stage_events));
-    println!("  overhead per action (STARTED -> SUCCEEDED event minus provider time): {}", percentiles(&one.action_overhead));
+    println!(
+        "  overhead per action (STARTED -> SUCCEEDED event minus provider time): {}",
+        percentiles(&one.action_overhead)
+    );
     println!("    dispatch (STARTED event -> provider called): {}", percentiles(&one.dispatch));
     println!("    record   (provider returned -> SUCCEEDED event): {}", percentiles(&one.record));
-    println!("  amortised overhead per action ((wall - critical path) / {ACTIONS}): mean {:.2} ms", mean(&one.amortised));
+    println!(
+        "  amortised overhead per action ((wall - critical path) / {ACTIONS}): mean {:.2} ms",
+        mean(&one.amortised)
+    );
     println!("  execution wall time (start request -> SUCCEEDED event): {}", percentiles(&one.wall));
 
     // (b) Many executions at once, in PARALLEL mode.
@@ -316,7 +368,10 @@ async fn main() {
             let name = name.clone();
             tokio::spawn(async move {
                 let requested = Instant::now();
-                let id = engine.start_execution(&name, StartRequest::new(TriggerType::StartPipelineExecution)).await.unwrap();
+                let id = engine
+                    .start_execution(&name, StartRequest::new(TriggerType::StartPipelineExecution))
+                    .await
+                    .unwrap();
                 (id, requested)
             })
         })
@@ -340,7 +395,10 @@ async fn main() {
         (args.executions * (STAGES - 1)) as f64 / wall.as_secs_f64()
     );
     println!("  stage transition (provider return -> next provider call): {}", percentiles(&many.transition_gap));
-    println!("  overhead per action (STARTED -> SUCCEEDED event minus provider time): {}", percentiles(&many.action_overhead));
+    println!(
+        "  overhead per action (STARTED -> SUCCEEDED event minus provider time): {}",
+        percentiles(&many.action_overhead)
+    );
     println!("  execution wall time (start request -> SUCCEEDED event): {}", percentiles(&many.wall));
     if feed.lagged > 0 {
         println!("warning: the event feed dropped {} events; figures that needed them are missing", feed.lagged);

@@ -22,13 +22,11 @@ use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() {
-    let runs: usize = std::env::args()
-        .skip_while(|a| a != "--runs")
-        .nth(1)
-        .map(|n| n.parse().expect("--runs N"))
-        .unwrap_or(200);
+    let runs: usize =
+        std::env::args().skip_while(|a| a != "--runs").nth(1).map(|n| n.parse().expect("--runs N")).unwrap_or(200);
     let root = std::env::temp_dir().join(format!("sluice-sandbox-bench-{}", std::process::id()));
-    let sandbox = |mode| Arc::new(Sandbox::new(SandboxConfig { mode, work_dir: root.join("work"), ..SandboxConfig::default() }));
+    let sandbox =
+        |mode| Arc::new(Sandbox::new(SandboxConfig { mode, work_dir: root.join("work"), ..SandboxConfig::default() }));
     let (isolated, off) = (sandbox(SandboxMode::Enforce), sandbox(SandboxMode::Off));
     match isolated.status().await {
         SandboxStatus::Isolated { landlock } => println!("sandbox: bubblewrap, {landlock}"),
@@ -44,7 +42,13 @@ async fn main() {
     report("bash -c true", &bare, None);
     for (name, sandbox) in [("helper only (--sandbox off)", &off), ("bubblewrap + Landlock", &isolated)] {
         let spawn = measure(runs, || async {
-            let jail = Jail { program: Path::new("bash"), args: vec!["-c".into(), "true".into()], cwd: Path::new("/"), env: &env, writable: Vec::new() };
+            let jail = Jail {
+                program: Path::new("bash"),
+                args: vec!["-c".into(), "true".into()],
+                cwd: Path::new("/"),
+                env: &env,
+                writable: Vec::new(),
+            };
             let status = sandbox.command(&jail).await.unwrap().status().await.unwrap();
             assert!(status.success());
         })
@@ -57,7 +61,8 @@ async fn main() {
     let store = Store::connect(&db.url).await.expect("store");
     let provider = CommandsProvider::new();
     for (name, sandbox) in [("Commands action, --sandbox off", &off), ("Commands action, sandboxed", &isolated)] {
-        let services = Services { objects: ObjectStore::new(store.clone(), &root.join("data")), sandbox: sandbox.clone() };
+        let services =
+            Services { objects: ObjectStore::new(store.clone(), &root.join("data")), sandbox: sandbox.clone() };
         let mut n = 0;
         let action = measure(runs, || {
             n += 1;
@@ -123,6 +128,7 @@ where
 fn report(name: &str, times: &[Duration], baseline: Option<&[Duration]>) {
     let at = |times: &[Duration], q: f64| times[((times.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
     let (p50, p99) = (at(times, 0.5), at(times, 0.99));
-    let added = baseline.map(|b| format!("   adds {:6.2} / {:6.2}", p50 - at(b, 0.5), p99 - at(b, 0.99))).unwrap_or_default();
+    let added =
+        baseline.map(|b| format!("   adds {:6.2} / {:6.2}", p50 - at(b, 0.5), p99 - at(b, 0.99))).unwrap_or_default();
     println!("{name:<34} {p50:7.2} / {p99:7.2}{added}");
 }

@@ -58,7 +58,11 @@ pub fn object_arn(bucket: &str, key: &str) -> String {
 /// What each `(action, resource)` reading one version takes, given who wrote it.
 pub fn object_read_grants(bucket: &str, key: &str, created_by: Option<&str>) -> Vec<(&'static str, String)> {
     let mut grants = vec![(GET_OBJECT_ACTION, object_arn(bucket, key))];
-    grants.extend(created_by.filter(|arn| arn.starts_with("arn:aws:codepipeline:")).map(|pipeline| (READ_PIPELINE_ACTION, pipeline.to_owned())));
+    grants.extend(
+        created_by
+            .filter(|arn| arn.starts_with("arn:aws:codepipeline:"))
+            .map(|pipeline| (READ_PIPELINE_ACTION, pipeline.to_owned())),
+    );
     grants
 }
 
@@ -93,7 +97,12 @@ impl Engine {
 
     /// Refuses unless the starter may read what the run's `variables` (`[{"name", "resolvedValue"}]`)
     /// make the pipeline read beyond what its defaults do, which its author was checked for.
-    pub(crate) async fn check_run_reads(&self, decl: &PipelineDeclaration, variables: &Value, by: Option<&Principal>) -> Result<()> {
+    pub(crate) async fn check_run_reads(
+        &self,
+        decl: &PipelineDeclaration,
+        variables: &Value,
+        by: Option<&Principal>,
+    ) -> Result<()> {
         let pair = |v: &Value| Some((v["name"].as_str()?.to_owned(), v["resolvedValue"].as_str()?.to_owned()));
         let given: Vec<(String, String)> = variables.as_array().into_iter().flatten().filter_map(pair).collect();
         let checked = reads(decl, &defaults(decl))?;
@@ -117,7 +126,9 @@ impl Engine {
             }
         };
         match grants.into_iter().find(|(action, resource)| !by.may(action, resource)) {
-            Some((action, resource)) => Err(denied(read, &by.arn, &format!("perform: {action} on resource: {resource}"))),
+            Some((action, resource)) => {
+                Err(denied(read, &by.arn, &format!("perform: {action} on resource: {resource}")))
+            }
             None => Ok(()),
         }
     }
@@ -131,7 +142,9 @@ fn defaults(decl: &PipelineDeclaration) -> Vec<(String, String)> {
 fn denied(read: &Read, who: &str, what: &str) -> EngineError {
     let subject = match &read.what {
         Readable::Object { bucket, key } => format!("its S3 source reads s3://{bucket}/{key}"),
-        Readable::Secret { variable, name } => format!("its environment variable '{variable}' reads the secret '{name}'"),
+        Readable::Secret { variable, name } => {
+            format!("its environment variable '{variable}' reads the secret '{name}'")
+        }
     };
     EngineError::refused(
         "AccessDeniedException",
@@ -167,13 +180,18 @@ fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<V
         };
         let at = |what| Read { stage: stage.name.clone(), action: action.name.clone(), what };
         if id.category == ActionCategory::Source && id.owner == ActionOwner::Aws && id.provider == "S3" {
-            if let (Some(bucket), Some(key)) = (action.configuration.get("S3Bucket"), action.configuration.get("S3ObjectKey")) {
+            if let (Some(bucket), Some(key)) =
+                (action.configuration.get("S3Bucket"), action.configuration.get("S3ObjectKey"))
+            {
                 if let (Some(bucket), Some(key)) = (resolve("S3Bucket", bucket)?, resolve("S3ObjectKey", key)?) {
                     found.push(at(Readable::Object { bucket, key }));
                 }
             }
         }
-        let secrets = action.environment_variables.iter().filter(|v| v.variable_type == Some(EnvironmentVariableType::SecretsManager));
+        let secrets = action
+            .environment_variables
+            .iter()
+            .filter(|v| v.variable_type == Some(EnvironmentVariableType::SecretsManager));
         for variable in secrets {
             if let Some(value) = resolve(&format!("environment variable '{}'", variable.name), &variable.value)? {
                 let name = SecretReference::parse(&value).name.to_owned();
@@ -210,10 +228,13 @@ mod tests {
         assert!(reads(&decl, &[]).unwrap().is_empty(), "without a value, the start that gives one is checked");
         let given = [("Secret".to_owned(), "ci/db".to_owned())];
         let found: Vec<Readable> = reads(&decl, &given).unwrap().into_iter().map(|read| read.what).collect();
-        assert_eq!(found, vec![
-            Readable::Object { bucket: "b".into(), key: "ci/db.zip".into() },
-            Readable::Secret { variable: "DB".into(), name: "ci/db".into() },
-        ]);
+        assert_eq!(
+            found,
+            vec![
+                Readable::Object { bucket: "b".into(), key: "ci/db.zip".into() },
+                Readable::Secret { variable: "DB".into(), name: "ci/db".into() },
+            ]
+        );
         let message = reads(&pipeline("#{Build.NAME}"), &given).unwrap_err().to_string();
         assert!(message.contains("Stage 'Build', action 'Cmd'") && message.contains("#{Build.NAME}"), "{message}");
     }

@@ -107,9 +107,17 @@ impl Engine {
         answered_by: &str,
     ) -> Result<i64> {
         let record = self.pipeline(pipeline, None).await?;
-        let stage_decl = record.declaration.stages.iter().find(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
+        let stage_decl = record
+            .declaration
+            .stages
+            .iter()
+            .find(|s| s.name == stage)
+            .ok_or_else(|| stage_not_found(pipeline, stage))?;
         if !stage_decl.actions.iter().any(|a| a.name == action) {
-            return Err(EngineError::refused("ActionNotFoundException", format!("Stage '{stage}' has no action '{action}'.")));
+            return Err(EngineError::refused(
+                "ActionNotFoundException",
+                format!("Stage '{stage}' has no action '{action}'."),
+            ));
         }
         let row = {
             let mut conn = self.store.conn().await?;
@@ -125,9 +133,16 @@ impl Engine {
         let now = now_ms();
         self.change(pipeline, &row.execution_id.clone(), |run, tick| {
             let starters = run.exec.starters();
-            let current = run.actions.iter_mut().find(|a| a.action_execution_id == row.action_execution_id).ok_or_else(invalid)?;
+            let current = run
+                .actions
+                .iter_mut()
+                .find(|a| a.action_execution_id == row.action_execution_id)
+                .ok_or_else(invalid)?;
             if current.status != A::InProgress {
-                return Err(EngineError::refused("ApprovalAlreadyCompletedException", "This approval was already answered."));
+                return Err(EngineError::refused(
+                    "ApprovalAlreadyCompletedException",
+                    "This approval was already answered.",
+                ));
             }
             if current.expires_ms.is_some_and(|at| at < now) {
                 return Err(invalid());
@@ -156,14 +171,21 @@ impl Engine {
                 current.summary = Some(tally(&approvers, rule.required));
                 // The inbox follows this to show the progress.
                 let mut event = PendingEvent::approval_pending(
-                    pipeline, &current.execution_id, run.exec.pipeline_version, stage, action, current.expires_ms.unwrap_or(now),
+                    pipeline,
+                    &current.execution_id,
+                    run.exec.pipeline_version,
+                    stage,
+                    action,
+                    current.expires_ms.unwrap_or(now),
                 );
                 event.detail["approvals"] = json!({ "received": approvers.len(), "required": rule.required });
                 tick.events.push(event);
                 return Ok(());
             }
-            current.output["approval"] = json!({ "status": status.as_str(), "summary": summary, "answeredBy": answered_by, "answeredAt": now });
-            current.summary = Some(if rule.required == 1 { summary.to_owned() } else { tally(&approvers, rule.required) });
+            current.output["approval"] =
+                json!({ "status": status.as_str(), "summary": summary, "answeredBy": answered_by, "answeredAt": now });
+            current.summary =
+                Some(if rule.required == 1 { summary.to_owned() } else { tally(&approvers, rule.required) });
             let state = match status {
                 ApprovalStatus::Approved => {
                     current.status = A::Succeeded;

@@ -23,9 +23,15 @@ pub struct PendingEvent {
 
 impl PendingEvent {
     pub fn pipeline(pipeline: &str, execution_id: &str, version: u32, state: &str, extra: Value) -> Self {
-        let mut detail = json!({ "pipeline": pipeline, "execution-id": execution_id, "state": state, "version": version });
+        let mut detail =
+            json!({ "pipeline": pipeline, "execution-id": execution_id, "state": state, "version": version });
         merge(&mut detail, extra);
-        PendingEvent { pipeline: pipeline.into(), execution_id: execution_id.into(), detail_type: PIPELINE_DETAIL, detail }
+        PendingEvent {
+            pipeline: pipeline.into(),
+            execution_id: execution_id.into(),
+            detail_type: PIPELINE_DETAIL,
+            detail,
+        }
     }
 
     pub fn stage(pipeline: &str, execution_id: &str, version: u32, stage: &str, state: &str) -> Self {
@@ -35,18 +41,40 @@ impl PendingEvent {
         PendingEvent { pipeline: pipeline.into(), execution_id: execution_id.into(), detail_type: STAGE_DETAIL, detail }
     }
 
-    pub fn action(pipeline: &str, execution_id: &str, version: u32, stage: &str, action: &str, state: &str, extra: Value) -> Self {
+    pub fn action(
+        pipeline: &str,
+        execution_id: &str,
+        version: u32,
+        stage: &str,
+        action: &str,
+        state: &str,
+        extra: Value,
+    ) -> Self {
         let mut detail = json!({
             "pipeline": pipeline, "execution-id": execution_id, "stage": stage, "action": action,
             "state": state, "version": version,
         });
         merge(&mut detail, extra);
-        PendingEvent { pipeline: pipeline.into(), execution_id: execution_id.into(), detail_type: ACTION_DETAIL, detail }
+        PendingEvent {
+            pipeline: pipeline.into(),
+            execution_id: execution_id.into(),
+            detail_type: ACTION_DETAIL,
+            detail,
+        }
     }
 
     /// A rule of a stage condition; `condition` is BEFORE_ENTRY, ON_SUCCESS or ON_FAILURE.
     #[allow(clippy::too_many_arguments)]
-    pub fn rule(pipeline: &str, execution_id: &str, version: u32, stage: &str, condition: &str, rule: &str, state: &str, extra: Value) -> Self {
+    pub fn rule(
+        pipeline: &str,
+        execution_id: &str,
+        version: u32,
+        stage: &str,
+        condition: &str,
+        rule: &str,
+        state: &str,
+        extra: Value,
+    ) -> Self {
         let mut detail = json!({
             "pipeline": pipeline, "execution-id": execution_id, "stage": stage, "condition": condition, "rule": rule,
             "state": state, "version": version,
@@ -56,8 +84,23 @@ impl PendingEvent {
     }
 
     /// A manual approval that waits for an answer until `expires_ms`.
-    pub fn approval_pending(pipeline: &str, execution_id: &str, version: u32, stage: &str, action: &str, expires_ms: i64) -> Self {
-        let mut event = PendingEvent::action(pipeline, execution_id, version, stage, action, "WAITING", json!({ "expires": model::time::rfc3339(expires_ms) }));
+    pub fn approval_pending(
+        pipeline: &str,
+        execution_id: &str,
+        version: u32,
+        stage: &str,
+        action: &str,
+        expires_ms: i64,
+    ) -> Self {
+        let mut event = PendingEvent::action(
+            pipeline,
+            execution_id,
+            version,
+            stage,
+            action,
+            "WAITING",
+            json!({ "expires": model::time::rfc3339(expires_ms) }),
+        );
         event.detail_type = APPROVAL_PENDING_DETAIL;
         event
     }

@@ -7,7 +7,9 @@ use crate::store::events::{set_transition, transitions, TransitionRow};
 use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::now_ms;
 use crate::{Engine, EngineError, PipelineRecord, Principal, Result};
-use model::{ActionExecutionStatus as A, ConditionType, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType};
+use model::{
+    ActionExecutionStatus as A, ConditionType, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType,
+};
 use serde_json::{json, Value};
 
 /// How an execution starts.
@@ -114,7 +116,13 @@ impl Engine {
             };
             rows::insert_execution(&mut tx, &exec).await?;
             let trigger = json!({ "execution-trigger": { "trigger-type": exec.trigger_type.as_str(), "trigger-detail": exec.trigger_detail } });
-            tick.events.push(crate::events::PendingEvent::pipeline(pipeline, &exec.execution_id, exec.pipeline_version, "STARTED", trigger));
+            tick.events.push(crate::events::PendingEvent::pipeline(
+                pipeline,
+                &exec.execution_id,
+                exec.pipeline_version,
+                "STARTED",
+                trigger,
+            ));
             tick.commit(tx).await?;
             exec.execution_id
         };
@@ -123,7 +131,13 @@ impl Engine {
     }
 
     /// Stop and wait (running actions finish) or stop and abandon (they are abandoned).
-    pub async fn stop_execution(&self, pipeline: &str, execution_id: &str, abandon: bool, reason: Option<String>) -> Result<()> {
+    pub async fn stop_execution(
+        &self,
+        pipeline: &str,
+        execution_id: &str,
+        abandon: bool,
+        reason: Option<String>,
+    ) -> Result<()> {
         self.change(pipeline, execution_id, |run, tick| {
             match run.exec.status {
                 P::InProgress => {}
@@ -150,7 +164,11 @@ impl Engine {
             run.exec.updated_ms = tick.now;
             let comments = json!({ "stop-execution-comments": run.exec.stop_reason });
             tick.events.push(crate::events::PendingEvent::pipeline(
-                &run.exec.pipeline_name, &run.exec.execution_id, run.exec.pipeline_version, "STOPPING", comments,
+                &run.exec.pipeline_name,
+                &run.exec.execution_id,
+                run.exec.pipeline_version,
+                "STOPPING",
+                comments,
             ));
             progress(run, tick);
             Ok(())
@@ -160,7 +178,14 @@ impl Engine {
 
     /// RetryStageExecution with CodePipeline's preconditions. The user who retries joins the
     /// execution's starters, whom a manual approval may refuse.
-    pub async fn retry_stage(&self, pipeline: &str, stage: &str, execution_id: &str, mode: RetryMode, by: &Principal) -> Result<()> {
+    pub async fn retry_stage(
+        &self,
+        pipeline: &str,
+        stage: &str,
+        execution_id: &str,
+        mode: RetryMode,
+        by: &Principal,
+    ) -> Result<()> {
         let latest_version = self.pipeline(pipeline, None).await?.declaration.version.unwrap_or(1);
         let newer_in_stage = {
             let mut conn = self.store.conn().await?;
@@ -171,7 +196,10 @@ impl Engine {
             let mut busy = false;
             for other in rows::active_executions(&mut conn, pipeline).await? {
                 if other.execution_id != execution_id
-                    && rows::stages_of(&mut conn, &other.execution_id).await?.iter().any(|s| s.stage_name == stage && matches!(s.status, S::InProgress | S::Stopping))
+                    && rows::stages_of(&mut conn, &other.execution_id)
+                        .await?
+                        .iter()
+                        .any(|s| s.stage_name == stage && matches!(s.status, S::InProgress | S::Stopping))
                 {
                     busy = true;
                 }
@@ -179,14 +207,20 @@ impl Engine {
             busy
         };
         self.change(pipeline, execution_id, |run, tick| {
-            let index = run.decl.stages.iter().position(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
+            let index =
+                run.decl.stages.iter().position(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
             let not_retryable = |why: &str| EngineError::refused("StageNotRetryableException", why.to_owned());
-            let row = run.stage_row(stage).cloned().ok_or_else(|| not_retryable("The execution never ran this stage."))?;
+            let row =
+                run.stage_row(stage).cloned().ok_or_else(|| not_retryable("The execution never ran this stage."))?;
             if !matches!(row.status, S::Failed | S::Stopped) || !matches!(run.exec.status, P::Failed | P::Stopped) {
-                return Err(not_retryable("Only a failed or stopped stage of a failed or stopped execution can be retried."));
+                return Err(not_retryable(
+                    "Only a failed or stopped stage of a failed or stopped execution can be retried.",
+                ));
             }
             if run.exec.pipeline_version != latest_version {
-                return Err(not_retryable("The pipeline was updated since this execution ran, so the stage cannot be retried."));
+                return Err(not_retryable(
+                    "The pipeline was updated since this execution ran, so the stage cannot be retried.",
+                ));
             }
             if newer_in_stage.as_ref().is_some_and(|e| e.execution_id != run.exec.execution_id) {
                 return Err(EngineError::refused(
@@ -236,15 +270,32 @@ impl Engine {
             Some(target) => {
                 // No user starts it; the failed execution's starters set it going.
                 let failed = self.execution(pipeline, failed_id).await?;
-                let id = self.start_rollback(pipeline, stage, &target, TriggerType::AutomatedRollback, failed.started_by.as_deref()).await?;
+                let id = self
+                    .start_rollback(
+                        pipeline,
+                        stage,
+                        &target,
+                        TriggerType::AutomatedRollback,
+                        failed.started_by.as_deref(),
+                    )
+                    .await?;
                 tracing::info!(%pipeline, %stage, failed = %failed_id, rollback = %id, "stage rolled back automatically");
             }
-            None => tracing::info!(%pipeline, %stage, failed = %failed_id, "no earlier success in the stage to roll back to"),
+            None => {
+                tracing::info!(%pipeline, %stage, failed = %failed_id, "no earlier success in the stage to roll back to")
+            }
         }
         Ok(())
     }
 
-    async fn start_rollback(&self, pipeline: &str, stage: &str, target_id: &str, trigger: TriggerType, by: Option<&str>) -> Result<String> {
+    async fn start_rollback(
+        &self,
+        pipeline: &str,
+        stage: &str,
+        target_id: &str,
+        trigger: TriggerType,
+        by: Option<&str>,
+    ) -> Result<String> {
         let record = self.pipeline(pipeline, None).await?;
         let decl = &record.declaration;
         let unable = |why: String| EngineError::refused("UnableToRollbackStageException", why);
@@ -273,7 +324,10 @@ impl Engine {
             let _serial = lock.lock().await;
             let mut tx = self.store.begin().await?;
             rows::lock_pipeline(&mut tx, pipeline).await?;
-            let succeeded = rows::stages_of(&mut tx, target_id).await?.iter().any(|s| s.stage_name == stage && s.status == S::Succeeded);
+            let succeeded = rows::stages_of(&mut tx, target_id)
+                .await?
+                .iter()
+                .any(|s| s.stage_name == stage && s.status == S::Succeeded);
             if !succeeded {
                 return Err(unable(format!("Execution {target_id} did not succeed in stage '{stage}'.")));
             }
@@ -307,8 +361,15 @@ impl Engine {
                     rows::upsert_action(&mut tx, &row).await?;
                 }
             }
-            let detail = json!({ "execution-trigger": { "trigger-type": trigger.as_str(), "trigger-detail": target_id } });
-            tick.events.push(crate::events::PendingEvent::pipeline(pipeline, &exec.execution_id, exec.pipeline_version, "STARTED", detail));
+            let detail =
+                json!({ "execution-trigger": { "trigger-type": trigger.as_str(), "trigger-detail": target_id } });
+            tick.events.push(crate::events::PendingEvent::pipeline(
+                pipeline,
+                &exec.execution_id,
+                exec.pipeline_version,
+                "STARTED",
+                detail,
+            ));
             tick.commit(tx).await?;
             exec.execution_id
         };
@@ -318,7 +379,13 @@ impl Engine {
 
     /// OverrideStageCondition: lets the latest execution of a stage past its beforeEntry or
     /// onSuccess condition while it is checked, or after it failed the stage.
-    pub async fn override_stage_condition(&self, pipeline: &str, stage: &str, execution_id: &str, kind: ConditionType) -> Result<()> {
+    pub async fn override_stage_condition(
+        &self,
+        pipeline: &str,
+        stage: &str,
+        execution_id: &str,
+        kind: ConditionType,
+    ) -> Result<()> {
         let record = self.pipeline(pipeline, None).await?;
         if !record.declaration.stages.iter().any(|s| s.name == stage) {
             return Err(stage_not_found(pipeline, stage));
@@ -350,7 +417,14 @@ impl Engine {
     }
 
     /// Enables or disables the inbound transition of a stage.
-    pub async fn set_stage_transition(&self, pipeline: &str, stage: &str, enabled: bool, reason: Option<String>, changed_by: &str) -> Result<()> {
+    pub async fn set_stage_transition(
+        &self,
+        pipeline: &str,
+        stage: &str,
+        enabled: bool,
+        reason: Option<String>,
+        changed_by: &str,
+    ) -> Result<()> {
         let record = self.pipeline(pipeline, None).await?;
         if !record.declaration.stages.iter().any(|s| s.name == stage) {
             return Err(stage_not_found(pipeline, stage));
@@ -420,7 +494,10 @@ impl Engine {
         for (index, stage) in record.declaration.stages.iter().enumerate() {
             let mut actions = Vec::new();
             for action in &stage.actions {
-                actions.push((action.name.clone(), rows::latest_action_runs(&mut conn, pipeline, &stage.name, &action.name).await?));
+                actions.push((
+                    action.name.clone(),
+                    rows::latest_action_runs(&mut conn, pipeline, &stage.name, &action.name).await?,
+                ));
             }
             let mut conditions = Vec::new();
             for kind in ConditionType::ALL.iter().copied() {
@@ -428,7 +505,9 @@ impl Engine {
                 if declared.is_empty() {
                     continue;
                 }
-                if let Some((row, mut rules)) = condition_rows::latest_condition(&mut conn, pipeline, &stage.name, kind).await? {
+                if let Some((row, mut rules)) =
+                    condition_rows::latest_condition(&mut conn, pipeline, &stage.name, kind).await?
+                {
                     rules.sort_by_key(|r| declared.iter().position(|d| d.name == r.rule_name));
                     conditions.push((kind, row, rules));
                 }
@@ -476,7 +555,10 @@ impl Engine {
 fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Result<Value> {
     let declared = &record.declaration.variables;
     if let Some((name, _)) = given.iter().find(|(name, _)| !declared.iter().any(|v| &v.name == name)) {
-        return Err(EngineError::refused("ValidationException", format!("The pipeline declares no variable named '{name}'.")));
+        return Err(EngineError::refused(
+            "ValidationException",
+            format!("The pipeline declares no variable named '{name}'."),
+        ));
     }
     let mut resolved = Vec::new();
     for variable in declared {
@@ -485,7 +567,12 @@ fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Res
             .find(|(name, _)| *name == variable.name)
             .map(|(_, value)| value.clone())
             .or_else(|| variable.default_value.clone())
-            .ok_or_else(|| EngineError::refused("ValidationException", format!("Variable '{}' has no default value and was not given.", variable.name)))?;
+            .ok_or_else(|| {
+                EngineError::refused(
+                    "ValidationException",
+                    format!("Variable '{}' has no default value and was not given.", variable.name),
+                )
+            })?;
         resolved.push(json!({ "name": variable.name, "resolvedValue": value }));
     }
     Ok(Value::Array(resolved))

@@ -15,17 +15,17 @@ pub mod sandbox;
 mod scheduler;
 pub mod secrets;
 pub mod store;
-mod triggers;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod triggers;
 
 pub use access::Principal;
 pub use approvals::{ApprovalStatus, PendingApproval};
 pub use error::{EngineError, Result};
 pub use executions::{RetryMode, StartRequest};
 pub use scheduler::EngineConfig;
-pub use triggers::{ActionRevision, PutRevisionOutcome};
 pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};
+pub use triggers::{ActionRevision, PutRevisionOutcome};
 
 /// What providers may use besides their own workspace.
 #[derive(Debug, Clone)]
@@ -58,7 +58,8 @@ impl Engine {
         let objects = objects::ObjectStore::new(store.clone(), &config.data_dir);
         let store = store.with_sealer(secrets::Sealer::new(&config.data_dir));
         let sandbox = std::sync::Arc::new(sandbox::Sandbox::new(config.sandbox.clone()));
-        let engine = Engine { store, account, objects, sandbox, runtime: std::sync::Arc::new(scheduler::Runtime::new(config)) };
+        let engine =
+            Engine { store, account, objects, sandbox, runtime: std::sync::Arc::new(scheduler::Runtime::new(config)) };
         providers::register_builtin(&engine);
         engine
     }

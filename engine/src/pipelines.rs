@@ -6,7 +6,12 @@ impl Engine {
     /// Validates and saves version 1 of a new pipeline with its tags, then starts its first
     /// execution, as CodePipeline does, started by its creator. The creator must be allowed to
     /// read what the pipeline reads (`access`).
-    pub async fn create_pipeline(&self, pipeline: PipelineDeclaration, tags: &[Tag], by: &Principal) -> Result<PipelineRecord> {
+    pub async fn create_pipeline(
+        &self,
+        pipeline: PipelineDeclaration,
+        tags: &[Tag],
+        by: &Principal,
+    ) -> Result<PipelineRecord> {
         let pipeline = self.prepared(pipeline)?;
         self.check_pipeline_reads(&pipeline, by).await?;
         let arn = self.pipeline_arn(&pipeline.name);

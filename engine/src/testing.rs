@@ -92,7 +92,8 @@ impl Beacon {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("beacon listens");
         let port = listener.local_addr().expect("beacon address").port();
-        let state = std::sync::Arc::new(std::sync::Mutex::new(BeaconState { answer: answer.to_owned(), heard: Vec::new() }));
+        let state =
+            std::sync::Arc::new(std::sync::Mutex::new(BeaconState { answer: answer.to_owned(), heard: Vec::new() }));
         let shared = state.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {

@@ -2,8 +2,8 @@
 //! `PollForSourceChanges`, on unless set to "false"); any source action can be told of a revision
 //! with PutActionRevision. Both record the revision in `source_poll`, so a revision starts at most
 //! one execution whichever way it arrives and however many replicas poll.
-use crate::store::sources::{LatestObject, PipelineHead, SourcePollRow};
 use crate::store::now_ms;
+use crate::store::sources::{LatestObject, PipelineHead, SourcePollRow};
 use crate::{Engine, EngineError, Principal, Result, StartRequest};
 use model::{ActionCategory, ActionDeclaration, ActionOwner, PipelineDeclaration, TriggerType};
 use serde_json::json;
@@ -168,7 +168,12 @@ impl Engine {
         Ok(())
     }
 
-    async fn poll_one(&self, source: &Watched, previous: Option<&SourcePollRow>, current: Option<&LatestObject>) -> Result<()> {
+    async fn poll_one(
+        &self,
+        source: &Watched,
+        previous: Option<&SourcePollRow>,
+        current: Option<&LatestObject>,
+    ) -> Result<()> {
         let revision_id = current.map(|o| o.version_id.clone()).unwrap_or_default();
         let row = SourcePollRow {
             pipeline_name: source.pipeline.clone(),
@@ -206,7 +211,10 @@ impl Engine {
         let mut request = StartRequest::new(TriggerType::PollForSourceChanges);
         request.trigger_detail = format!("{}: {} version {revision_id}", source.action, row.source);
         // The uploader of the new version set this run going.
-        request.started_by = current.and_then(|o| o.created_by.as_deref()).filter(|arn| arn.starts_with("arn:aws:iam::")).map(Principal::named);
+        request.started_by = current
+            .and_then(|o| o.created_by.as_deref())
+            .filter(|arn| arn.starts_with("arn:aws:iam::"))
+            .map(Principal::named);
         request.source_revisions = json!([{
             "actionName": source.action, "revisionType": "S3_OBJECT_VERSION_ID", "revisionValue": revision_id,
         }]);
@@ -234,11 +242,9 @@ impl Engine {
         let (index, stage_decl) = stages.iter().enumerate().find(|(_, s)| s.name == stage).ok_or_else(|| {
             EngineError::refused("StageNotFoundException", format!("Pipeline '{pipeline}' has no stage '{stage}'."))
         })?;
-        let action_decl = stage_decl
-            .actions
-            .iter()
-            .find(|a| a.name == action)
-            .ok_or_else(|| EngineError::refused("ActionNotFoundException", format!("Stage '{stage}' has no action '{action}'.")))?;
+        let action_decl = stage_decl.actions.iter().find(|a| a.name == action).ok_or_else(|| {
+            EngineError::refused("ActionNotFoundException", format!("Stage '{stage}' has no action '{action}'."))
+        })?;
         if index != 0 || action_decl.action_type_id.category != ActionCategory::Source {
             return Err(EngineError::refused(
                 "ActionNotFoundException",
@@ -274,7 +280,10 @@ impl Engine {
             let now = self.store.source_poll(pipeline, stage, action).await?;
             return match now.filter(|r| r.revision_id == revision.revision_id) {
                 Some(r) => Ok(PutRevisionOutcome { new_revision: false, execution_id: r.execution_id }),
-                None => Err(EngineError::refused("ConcurrentModificationException", "Another revision of this action was reported at the same time; try again.")),
+                None => Err(EngineError::refused(
+                    "ConcurrentModificationException",
+                    "Another revision of this action was reported at the same time; try again.",
+                )),
             };
         }
         let mut request = StartRequest::new(TriggerType::PutActionRevision);

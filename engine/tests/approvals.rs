@@ -14,7 +14,11 @@ const CAROL: &str = "arn:aws:iam::000000000000:user/carol";
 async fn gated(h: &Harness, name: &str, config: Value) {
     let mut gate = approval("Gate");
     gate["configuration"] = config;
-    h.create(pipeline(name, vec![source(json!({})), ("Approve", vec![gate]), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])])).await;
+    h.create(pipeline(
+        name,
+        vec![source(json!({})), ("Approve", vec![gate]), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])],
+    ))
+    .await;
 }
 
 /// Starts an execution as `user` and returns it with the gate's token once it waits.
@@ -24,8 +28,24 @@ async fn start_as(h: &Harness, pipeline: &str, user: &str) -> (String, String) {
     (id, gate.token.unwrap())
 }
 
-async fn answer(h: &Harness, pipeline: &str, token: &str, status: ApprovalStatus, by: &str) -> Result<i64, EngineError> {
-    h.engine.put_approval(pipeline, "Approve", "Gate", token, status, &format!("{} says so", by.rsplit('/').next().unwrap()), by).await
+async fn answer(
+    h: &Harness,
+    pipeline: &str,
+    token: &str,
+    status: ApprovalStatus,
+    by: &str,
+) -> Result<i64, EngineError> {
+    h.engine
+        .put_approval(
+            pipeline,
+            "Approve",
+            "Gate",
+            token,
+            status,
+            &format!("{} says so", by.rsplit('/').next().unwrap()),
+            by,
+        )
+        .await
 }
 
 fn refusal(err: EngineError) -> (&'static str, String) {
@@ -60,11 +80,23 @@ async fn two_approvals_need_two_different_users_and_are_kept_in_the_history() {
         let gate = h.wait_action("p", &id, "Gate", |_| true).await;
         assert_eq!(gate.summary.as_deref(), Some("2 of 2 approvals (bob, carol)"));
 
-        let history = h.engine.approval_decisions(&DecisionFilter { pipeline_name: Some("p".into()), ..Default::default() }).await.unwrap();
-        let seen: Vec<_> = history.iter().map(|d| (d.approver_arn.as_str(), d.result.as_str(), d.comment.as_str())).collect();
-        assert_eq!(seen, vec![(CAROL, "Approved", "carol says so"), (BOB, "Approved", "bob says so")], "newest first, the refused one not kept");
-        assert!(history.iter().all(|d| d.execution_id == id && d.stage_name == "Approve" && d.action_name == "Gate" && d.decided_ms > 0));
-        let bobs = DecisionFilter { approver_arn: Some(BOB.into()), result: Some("Approved".into()), ..Default::default() };
+        let history = h
+            .engine
+            .approval_decisions(&DecisionFilter { pipeline_name: Some("p".into()), ..Default::default() })
+            .await
+            .unwrap();
+        let seen: Vec<_> =
+            history.iter().map(|d| (d.approver_arn.as_str(), d.result.as_str(), d.comment.as_str())).collect();
+        assert_eq!(
+            seen,
+            vec![(CAROL, "Approved", "carol says so"), (BOB, "Approved", "bob says so")],
+            "newest first, the refused one not kept"
+        );
+        assert!(history
+            .iter()
+            .all(|d| d.execution_id == id && d.stage_name == "Approve" && d.action_name == "Gate" && d.decided_ms > 0));
+        let bobs =
+            DecisionFilter { approver_arn: Some(BOB.into()), result: Some("Approved".into()), ..Default::default() };
         assert_eq!(h.engine.approval_decisions(&bobs).await.unwrap().len(), 1);
         h
     })
@@ -78,7 +110,8 @@ async fn self_approval_is_refused_only_when_the_action_says_so() {
         let (id, token) = start_as(&h, "strict", ALICE).await;
         let pending = h.engine.pending_approvals().await.unwrap();
         assert_eq!(pending[0].excluded_approvers, vec![ALICE.to_owned()]);
-        let (exception, message) = refusal(answer(&h, "strict", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
+        let (exception, message) =
+            refusal(answer(&h, "strict", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
         assert_eq!(exception, "ValidationException");
         assert!(message.contains("self-approval"), "{message}");
         answer(&h, "strict", &token, ApprovalStatus::Approved, BOB).await.unwrap();
@@ -110,7 +143,10 @@ async fn whoever_retried_the_stage_may_not_approve_it_either() {
         h.engine.retry_stage("p", "Approve", &id, RetryMode::FailedActions, &support::user(CAROL)).await.unwrap();
         let gate = h.wait_action("p", &id, "Gate", |r| r.stage_attempt == 2 && r.token.is_some()).await;
         let token = gate.token.unwrap();
-        assert_eq!(h.engine.pending_approvals().await.unwrap()[0].excluded_approvers, vec![ALICE.to_owned(), CAROL.to_owned()]);
+        assert_eq!(
+            h.engine.pending_approvals().await.unwrap()[0].excluded_approvers,
+            vec![ALICE.to_owned(), CAROL.to_owned()]
+        );
         assert!(refused_as_starter(&h, "p", "Approve", &token, CAROL).await, "the retrier");
         assert!(refused_as_starter(&h, "p", "Approve", &token, ALICE).await, "the starter, still");
         answer(&h, "p", &token, ApprovalStatus::Approved, BOB).await.unwrap();
@@ -125,10 +161,20 @@ async fn a_rollback_and_a_new_pipelines_first_run_have_their_starters() {
     on_both(|h| async move {
         let mut gate = approval("Gate");
         gate["configuration"] = json!({ "AllowSelfApproval": "false" });
-        let mut declaration = pipeline("p", vec![source(json!({})), ("Approve", vec![gate]), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])]);
+        let mut declaration = pipeline(
+            "p",
+            vec![
+                source(json!({})),
+                ("Approve", vec![gate]),
+                ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])]),
+            ],
+        );
         declaration["pipelineType"] = json!("V2");
         // CreatePipeline's own run is its creator's.
-        h.engine.create_pipeline(model::parse_pipeline(&declaration.to_string()).unwrap(), &[], &support::user(ALICE)).await.unwrap();
+        h.engine
+            .create_pipeline(model::parse_pipeline(&declaration.to_string()).unwrap(), &[], &support::user(ALICE))
+            .await
+            .unwrap();
         let first = h.engine.executions("p", None, 1).await.unwrap().remove(0);
         assert_eq!(first.started_by.as_deref(), Some(ALICE));
         let first = first.execution_id;
@@ -141,7 +187,10 @@ async fn a_rollback_and_a_new_pipelines_first_run_have_their_starters() {
         let rollback = h.engine.rollback_stage("p", "Approve", &first, &support::user(CAROL)).await.unwrap();
         assert_eq!(h.engine.execution("p", &rollback).await.unwrap().started_by.as_deref(), Some(CAROL));
         let gate = h.wait_action("p", &rollback, "Gate", |r| r.token.is_some()).await;
-        assert!(refused_as_starter(&h, "p", "Approve", gate.token.as_deref().unwrap(), CAROL).await, "the rollback's caller");
+        assert!(
+            refused_as_starter(&h, "p", "Approve", gate.token.as_deref().unwrap(), CAROL).await,
+            "the rollback's caller"
+        );
         answer(&h, "p", gate.token.as_deref().unwrap(), ApprovalStatus::Approved, BOB).await.unwrap();
         assert_eq!(h.wait_end("p", &rollback).await, PipelineExecutionStatus::Succeeded);
         h
@@ -162,7 +211,14 @@ async fn a_rejection_after_an_approval_rejects_at_once() {
         assert_eq!(gate.error_message.as_deref(), Some(format!("Rejected by {CAROL}: carol says so").as_str()));
         let (exception, _) = refusal(answer(&h, "p", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
         assert_eq!(exception, "ApprovalAlreadyCompletedException");
-        let results: Vec<_> = h.engine.approval_decisions(&DecisionFilter::default()).await.unwrap().into_iter().map(|d| d.result).collect();
+        let results: Vec<_> = h
+            .engine
+            .approval_decisions(&DecisionFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.result)
+            .collect();
         assert_eq!(results, vec!["Rejected", "Approved"]);
         h
     })

@@ -5,8 +5,8 @@ use engine::providers::{
     ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, FailureKind, InputArtifactDir, LogSink,
     Payload,
 };
-use engine::testing::{TestBackend, TestDatabase};
 use engine::sandbox::{Limits, Sandbox, SandboxConfig};
+use engine::testing::{TestBackend, TestDatabase};
 use engine::{Services, Store};
 use indexmap::IndexMap;
 use model::{ActionDeclaration, OutputArtifact};
@@ -525,7 +525,10 @@ async fn pipeline_code_cannot_reach_the_server() {
         assert!(failure.message.contains("exited with status"), "{attack}: {}", failure.message);
         let said = log.iter().any(|l| l.contains("No such file or directory") || l.contains("Read-only file system"));
         assert!(said, "{attack}: the log must say why: {log:?}");
-        assert!(!log.iter().any(|l| l.contains("MASTER-KEY") || l.contains("DATABASE") || l.contains("OTHER")), "{log:?}");
+        assert!(
+            !log.iter().any(|l| l.contains("MASTER-KEY") || l.contains("DATABASE") || l.contains("OTHER")),
+            "{log:?}"
+        );
     }
     assert!(!server.join("escaped").exists() && !Path::new("/usr/escaped").exists());
     other.cleanup().await;
@@ -547,7 +550,11 @@ async fn a_fork_bomb_meets_the_process_limit() {
 async fn a_memory_hog_meets_the_memory_limit() {
     let limits = Limits { memory_bytes: 256 << 20, ..Limits::default() };
     let (failure, log) = refused("perl -e '$x = \"x\" x (1024 ** 3)'", Some(limits)).await;
-    assert!(failure.message.contains("the sandbox's memory limit of 256 MiB per process was reached"), "{}", failure.message);
+    assert!(
+        failure.message.contains("the sandbox's memory limit of 256 MiB per process was reached"),
+        "{}",
+        failure.message
+    );
     assert!(log.iter().any(|l| l.contains("Out of memory")), "{log:?}");
 }
 

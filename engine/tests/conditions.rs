@@ -3,8 +3,8 @@
 //! OverrideStageCondition, and a rule that was running when its process died.
 mod support;
 
-use engine::testing::Beacon;
 use engine::store::conditions::RuleRow;
+use engine::testing::Beacon;
 use model::{ConditionExecutionStatus, ConditionType, StageExecutionStatus};
 use support::*;
 
@@ -32,11 +32,14 @@ fn condition(result: &str, rules: Vec<Value>) -> Value {
 fn gated(name: &str, gate_action: Value, key: &str, conditions: Value) -> Value {
     let mut src = step("Src", "Source", 1, json!({ "Export": "Branch=main", "Write": "hello" }), &[], &["Code"]);
     src["namespace"] = json!("SourceVariables");
-    let mut p = pipeline(name, vec![
-        ("Source", vec![src]),
-        ("Gate", vec![gate_action]),
-        ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])]),
-    ]);
+    let mut p = pipeline(
+        name,
+        vec![
+            ("Source", vec![src]),
+            ("Gate", vec![gate_action]),
+            ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])]),
+        ],
+    );
     p["pipelineType"] = json!("V2");
     p["stages"][1][key] = conditions;
     p
@@ -52,10 +55,16 @@ async fn stage_status(h: &Harness, pipeline: &str, stage: &str) -> Option<StageE
     state.latest.map(|(row, _)| row.status)
 }
 
-async fn condition_status(h: &Harness, pipeline: &str, stage: &str, kind: ConditionType) -> (ConditionExecutionStatus, Vec<RuleRow>) {
+async fn condition_status(
+    h: &Harness,
+    pipeline: &str,
+    stage: &str,
+    kind: ConditionType,
+) -> (ConditionExecutionStatus, Vec<RuleRow>) {
     let (_, states) = h.engine.pipeline_state(pipeline).await.unwrap();
     let state = states.into_iter().find(|s| s.stage_name == stage).unwrap();
-    let (_, row, rules) = state.conditions.into_iter().find(|(k, _, _)| *k == kind).expect("the condition was evaluated");
+    let (_, row, rules) =
+        state.conditions.into_iter().find(|(k, _, _)| *k == kind).expect("the condition was evaluated");
     (row.status, rules)
 }
 
@@ -74,10 +83,20 @@ async fn wait_rule(h: &Harness, pipeline: &str, id: &str, done: impl Fn(&RuleRow
 async fn variable_check_before_entry_lets_in_fails_or_skips_the_stage() {
     on_both(|h| async move {
         let check = |name: &str, operator: &str, value: &str| {
-            rule(name, "VariableCheck", json!({ "Variable": "#{SourceVariables.Branch}", "Operator": operator, "Value": value }))
+            rule(
+                name,
+                "VariableCheck",
+                json!({ "Variable": "#{SourceVariables.Branch}", "Operator": operator, "Value": value }),
+            )
         };
         h.create(gated("pass", build(), "beforeEntry", condition("FAIL", vec![check("Branch", "EQ", "main")]))).await;
-        h.create(gated("fail", build(), "beforeEntry", condition("FAIL", vec![check("Branch", "EQ", "release"), check("Contains", "CONTAINS", "ma")]))).await;
+        h.create(gated(
+            "fail",
+            build(),
+            "beforeEntry",
+            condition("FAIL", vec![check("Branch", "EQ", "release"), check("Contains", "CONTAINS", "ma")]),
+        ))
+        .await;
         h.create(gated("skip", build(), "beforeEntry", condition("SKIP", vec![check("Branch", "NE", "main")]))).await;
 
         let id = h.start("pass").await;
@@ -101,7 +120,11 @@ async fn variable_check_before_entry_lets_in_fails_or_skips_the_stage() {
         let id = h.start("skip").await;
         assert_eq!(h.wait_end("skip", &id).await, PipelineExecutionStatus::Succeeded);
         assert_eq!(stage_status(&h, "skip", "Gate").await, Some(StageExecutionStatus::Skipped));
-        assert_eq!(stage_status(&h, "skip", "Deploy").await, Some(StageExecutionStatus::Succeeded), "the execution went on");
+        assert_eq!(
+            stage_status(&h, "skip", "Deploy").await,
+            Some(StageExecutionStatus::Succeeded),
+            "the execution went on"
+        );
         h
     })
     .await;
@@ -112,7 +135,13 @@ async fn commands_rules_on_success_see_input_artifacts_and_fail_the_stage_on_a_n
     on_both(|h| async move {
         let reads = commands_rule("Reads", &["grep -q hello message.txt"], &["Code"]);
         h.create(gated("pass", build(), "onSuccess", condition("FAIL", vec![reads]))).await;
-        h.create(gated("fail", build(), "onSuccess", condition("FAIL", vec![commands_rule("Exits", &["echo checking", "exit 3"], &[])]))).await;
+        h.create(gated(
+            "fail",
+            build(),
+            "onSuccess",
+            condition("FAIL", vec![commands_rule("Exits", &["echo checking", "exit 3"], &[])]),
+        ))
+        .await;
 
         let id = h.start("pass").await;
         assert_eq!(h.wait_end("pass", &id).await, PipelineExecutionStatus::Succeeded);
@@ -200,7 +229,8 @@ async fn the_latest_retry_trigger_is_the_kind_of_the_last_retry() {
             "retryConfiguration": { "retryMode": "FAILED_ACTIONS" },
             "conditions": [{ "result": "RETRY", "rules": [commands_rule("Flag", &[&command], &[])] }],
         });
-        h.create(gated("p", step("B", "Build", 1, json!({ "FailTimes": "2" }), &[], &[]), "onFailure", on_failure)).await;
+        h.create(gated("p", step("B", "Build", 1, json!({ "FailTimes": "2" }), &[], &[]), "onFailure", on_failure))
+            .await;
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
         flag.set_answer("up");
@@ -218,7 +248,11 @@ async fn the_latest_retry_trigger_is_the_kind_of_the_last_retry() {
 #[tokio::test]
 async fn an_on_success_rollback_goes_back_to_the_last_execution_that_passed() {
     on_both(|h| async move {
-        let check = rule("Good", "VariableCheck", json!({ "Variable": "#{variables.Mode}", "Operator": "EQ", "Value": "good" }));
+        let check = rule(
+            "Good",
+            "VariableCheck",
+            json!({ "Variable": "#{variables.Mode}", "Operator": "EQ", "Value": "good" }),
+        );
         let mut p = gated("p", build(), "onSuccess", condition("ROLLBACK", vec![check]));
         p["variables"] = json!([{ "name": "Mode", "defaultValue": "good" }]);
         h.create(p).await;
@@ -230,7 +264,13 @@ async fn an_on_success_rollback_goes_back_to_the_last_execution_that_passed() {
         assert_eq!(h.wait_end("p", &bad).await, PipelineExecutionStatus::Failed);
         let mut rollback = None;
         for _ in 0..500 {
-            rollback = h.engine.executions("p", None, 10).await.unwrap().into_iter().find(|e| e.trigger_type == TriggerType::AutomatedRollback);
+            rollback = h
+                .engine
+                .executions("p", None, 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|e| e.trigger_type == TriggerType::AutomatedRollback);
             if rollback.is_some() {
                 break;
             }
@@ -254,15 +294,20 @@ async fn overriding_lets_the_stage_go_on_past_a_running_or_failed_condition() {
 
         let id = h.start("running").await;
         wait_rule(&h, "running", &id, |r| r.status == ActionExecutionStatus::InProgress).await;
-        let refused = h.engine.override_stage_condition("running", "Gate", &id, ConditionType::OnSuccess).await.unwrap_err();
+        let refused =
+            h.engine.override_stage_condition("running", "Gate", &id, ConditionType::OnSuccess).await.unwrap_err();
         assert!(refused.to_string().contains("no ON_SUCCESS condition"), "{refused}");
         h.engine.override_stage_condition("running", "Gate", &id, ConditionType::BeforeEntry).await.unwrap();
         assert_eq!(h.wait_end("running", &id).await, PipelineExecutionStatus::Succeeded);
         let (status, rules) = condition_status(&h, "running", "Gate", ConditionType::BeforeEntry).await;
         assert_eq!(status, ConditionExecutionStatus::Overridden);
         assert_eq!(rules[0].status, ActionExecutionStatus::Abandoned);
-        let again = h.engine.override_stage_condition("running", "Gate", &id, ConditionType::BeforeEntry).await.unwrap_err();
-        assert!(matches!(again, engine::EngineError::Refused { exception: "ConditionNotOverridableException", .. }), "{again}");
+        let again =
+            h.engine.override_stage_condition("running", "Gate", &id, ConditionType::BeforeEntry).await.unwrap_err();
+        assert!(
+            matches!(again, engine::EngineError::Refused { exception: "ConditionNotOverridableException", .. }),
+            "{again}"
+        );
 
         let id = h.start("failed").await;
         assert_eq!(h.wait_end("failed", &id).await, PipelineExecutionStatus::Failed);
@@ -277,7 +322,13 @@ async fn overriding_lets_the_stage_go_on_past_a_running_or_failed_condition() {
 #[tokio::test]
 async fn stopping_abandons_the_rules_being_checked() {
     on_both(|h| async move {
-        h.create(gated("p", build(), "beforeEntry", condition("FAIL", vec![commands_rule("Slow", &["sleep 30"], &[])]))).await;
+        h.create(gated(
+            "p",
+            build(),
+            "beforeEntry",
+            condition("FAIL", vec![commands_rule("Slow", &["sleep 30"], &[])]),
+        ))
+        .await;
         let id = h.start("p").await;
         wait_rule(&h, "p", &id, |r| r.status == ActionExecutionStatus::InProgress).await;
         h.engine.stop_execution("p", &id, false, Some("enough".into())).await.unwrap();
@@ -299,7 +350,14 @@ async fn a_rule_running_when_its_process_died_is_evaluated_by_the_next_one() {
         // The first run tells the beacon and hangs; once told, the beacon lets the next one pass.
         let beacon = Beacon::start("first").await;
         let command = format!("{} || {{ {}; sleep 30; }}", beacon.answers("again"), beacon.tell("started"));
-        first.create(gated("p", build(), "beforeEntry", condition("FAIL", vec![commands_rule("Once", &[&command], &[])]))).await;
+        first
+            .create(gated(
+                "p",
+                build(),
+                "beforeEntry",
+                condition("FAIL", vec![commands_rule("Once", &[&command], &[])]),
+            ))
+            .await;
         let id = first.start("p").await;
         wait_rule(&first, "p", &id, |r| r.status == ActionExecutionStatus::InProgress).await;
         while beacon.heard("started") == 0 {

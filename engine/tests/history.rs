@@ -58,21 +58,32 @@ async fn history_filters_and_pages_ten_thousand_executions_quickly() {
         let newest = search_executions(&mut conn, "big", &HistoryFilter::default(), None, 50).await.unwrap();
         assert_eq!(newest.first().map(|e| e.seq), Some(RUNS));
         assert_eq!(newest.len(), 50);
-        let next = search_executions(&mut conn, "big", &HistoryFilter::default(), Some(newest[49].seq), 50).await.unwrap();
+        let next =
+            search_executions(&mut conn, "big", &HistoryFilter::default(), Some(newest[49].seq), 50).await.unwrap();
         assert_eq!(next.first().map(|e| e.seq), Some(RUNS - 50), "the next page starts right below");
 
         let failed = HistoryFilter { status: Some(P::Failed), ..Default::default() };
         let rows = search_executions(&mut conn, "big", &failed, None, 50).await.unwrap();
         assert!(rows.len() == 50 && rows.iter().all(|e| e.status == P::Failed));
 
-        let stopped_by_cloudwatch = HistoryFilter { status: Some(P::Stopped), trigger: Some(TriggerType::CloudWatchEvent), ..Default::default() };
+        let stopped_by_cloudwatch = HistoryFilter {
+            status: Some(P::Stopped),
+            trigger: Some(TriggerType::CloudWatchEvent),
+            ..Default::default()
+        };
         let rows = search_executions(&mut conn, "big", &stopped_by_cloudwatch, None, 50).await.unwrap();
-        assert!(rows.iter().all(|e| e.status == P::Stopped && e.trigger_type == TriggerType::CloudWatchEvent) && rows.len() == 50);
+        assert!(
+            rows.iter().all(|e| e.status == P::Stopped && e.trigger_type == TriggerType::CloudWatchEvent)
+                && rows.len() == 50
+        );
 
         // Day 30 holds seqs 3000..3099.
         let one_day = HistoryFilter { from_ms: Some(30 * DAY), until_ms: Some(31 * DAY), ..Default::default() };
         let rows = search_executions(&mut conn, "big", &one_day, None, 500).await.unwrap();
-        assert_eq!((rows.len(), rows.first().map(|e| e.seq), rows.last().map(|e| e.seq)), (100, Some(3099), Some(3000)));
+        assert_eq!(
+            (rows.len(), rows.first().map(|e| e.seq), rows.last().map(|e| e.seq)),
+            (100, Some(3099), Some(3000))
+        );
 
         // Text matches case-insensitively, and % is a character, not a wildcard.
         let text = |t: &str| HistoryFilter { text: Some(t.into()), ..Default::default() };

@@ -40,8 +40,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// The one file that stores `version`.
 fn stored_file(data: &Path, version: &ObjectVersion) -> PathBuf {
-    let matching: Vec<_> =
-        files_under(&data.join("objects")).into_iter().filter(|p| p.file_name().unwrap() == version.version_id.as_str()).collect();
+    let matching: Vec<_> = files_under(&data.join("objects"))
+        .into_iter()
+        .filter(|p| p.file_name().unwrap() == version.version_id.as_str())
+        .collect();
     assert_eq!(matching.len(), 1, "{matching:?}");
     matching.into_iter().next().unwrap()
 }
@@ -226,7 +228,8 @@ async fn an_artifact_survives_pack_store_encrypted_read_and_unpack() {
         pack_dir(&work, &zip).await.unwrap();
 
         objects.keys().create_key("alias/pipeline").unwrap();
-        let stored = objects.put_file("artifacts", "demo/BuildOutput/abc123.zip", &zip, Some("alias/pipeline")).await.unwrap();
+        let stored =
+            objects.put_file("artifacts", "demo/BuildOutput/abc123.zip", &zip, Some("alias/pipeline")).await.unwrap();
         let fetched = data.join("fetched.zip");
         objects.read_to_file(&stored, &fetched).await.unwrap();
         let input = data.join("input");
@@ -254,7 +257,11 @@ async fn a_directory_is_stored_and_unpacked_without_a_copy_of_its_zip() {
         objects.keys().create_key("alias/pipeline").unwrap();
         for key_id in [None, Some("alias/pipeline")] {
             let stored = objects.put_dir("artifacts", "demo/Out/abc.zip", &work, key_id, None).await.unwrap();
-            assert_eq!(objects.open_bytes(&stored).await.unwrap(), reference, "{key_id:?}: the stored zip is pack_dir's");
+            assert_eq!(
+                objects.open_bytes(&stored).await.unwrap(),
+                reference,
+                "{key_id:?}: the stored zip is pack_dir's"
+            );
             assert_eq!(stored.size, reference.len() as u64);
             let input = data.join(format!("input-{}", key_id.is_some()));
             assert_eq!(objects.unpack_to(&stored, &input).await.unwrap(), 2, "{key_id:?}");
@@ -337,7 +344,12 @@ fn hostile_zip(path: &Path, entries: &[(&str, bool)]) {
 async fn unpack_rejects_entries_that_escape_the_destination() {
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("deep/dest");
-    for (name, is_link) in [("../../evil.txt", false), ("ok/../../../evil.txt", false), ("/tmp/sluice-evil-abs.txt", false), ("link", true)] {
+    for (name, is_link) in [
+        ("../../evil.txt", false),
+        ("ok/../../../evil.txt", false),
+        ("/tmp/sluice-evil-abs.txt", false),
+        ("link", true),
+    ] {
         let zip = tmp.path().join("hostile.zip");
         hostile_zip(&zip, &[("fine.txt", false), (name, is_link)]);
         let result = unpack(&zip, &dest).await;

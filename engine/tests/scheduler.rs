@@ -44,15 +44,22 @@ async fn groups_run_in_parallel_and_stages_in_order_passing_artifacts_and_variab
 #[tokio::test]
 async fn a_failure_lets_running_actions_finish_and_starts_no_later_group() {
     on_both(|h| async move {
-        h.create(pipeline("p", vec![
-            source(json!({})),
-            ("Build", vec![
-                step("Fails", "Build", 1, json!({ "Outcome": "fail" }), &[], &[]),
-                step("Slow", "Build", 1, json!({ "SleepMs": "200" }), &[], &[]),
-                step("Later", "Build", 2, json!({}), &[], &[]),
-            ]),
-            ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])]),
-        ])).await;
+        h.create(pipeline(
+            "p",
+            vec![
+                source(json!({})),
+                (
+                    "Build",
+                    vec![
+                        step("Fails", "Build", 1, json!({ "Outcome": "fail" }), &[], &[]),
+                        step("Slow", "Build", 1, json!({ "SleepMs": "200" }), &[], &[]),
+                        step("Later", "Build", 2, json!({}), &[], &[]),
+                    ],
+                ),
+                ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])]),
+            ],
+        ))
+        .await;
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
         let runs = h.runs("p", &id).await;
@@ -71,16 +78,24 @@ async fn a_failure_lets_running_actions_finish_and_starts_no_later_group() {
 #[tokio::test]
 async fn retrying_failed_actions_reruns_only_them() {
     on_both(|h| async move {
-        h.create(pipeline("p", vec![
-            source(json!({})),
-            ("Build", vec![
-                step("Ok", "Build", 1, json!({}), &[], &[]),
-                step("Flaky", "Build", 1, json!({ "FailTimes": "1" }), &[], &[]),
-            ]),
-        ])).await;
+        h.create(pipeline(
+            "p",
+            vec![
+                source(json!({})),
+                (
+                    "Build",
+                    vec![
+                        step("Ok", "Build", 1, json!({}), &[], &[]),
+                        step("Flaky", "Build", 1, json!({ "FailTimes": "1" }), &[], &[]),
+                    ],
+                ),
+            ],
+        ))
+        .await;
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
-        let wrong_stage = h.engine.retry_stage("p", "Nope", &id, RetryMode::FailedActions, &tester()).await.unwrap_err();
+        let wrong_stage =
+            h.engine.retry_stage("p", "Nope", &id, RetryMode::FailedActions, &tester()).await.unwrap_err();
         assert!(wrong_stage.to_string().contains("Nope"));
         h.engine.retry_stage("p", "Build", &id, RetryMode::FailedActions, &tester()).await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
@@ -88,7 +103,10 @@ async fn retrying_failed_actions_reruns_only_them() {
         assert_eq!(runs.iter().filter(|r| r.action_name == "Ok").count(), 1, "the succeeded action was not rerun");
         assert_eq!(runs.iter().filter(|r| r.action_name == "Flaky").count(), 2);
         let again = h.engine.retry_stage("p", "Build", &id, RetryMode::AllActions, &tester()).await.unwrap_err();
-        assert!(matches!(again, engine::EngineError::Refused { exception: "StageNotRetryableException", .. }), "{again:?}");
+        assert!(
+            matches!(again, engine::EngineError::Refused { exception: "StageNotRetryableException", .. }),
+            "{again:?}"
+        );
         h
     })
     .await;
@@ -97,22 +115,55 @@ async fn retrying_failed_actions_reruns_only_them() {
 #[tokio::test]
 async fn manual_approvals_wait_for_an_answer_given_once() {
     on_both(|h| async move {
-        h.create(pipeline("p", vec![source(json!({})), ("Approve", vec![approval("Gate")]), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])])).await;
+        h.create(pipeline(
+            "p",
+            vec![
+                source(json!({})),
+                ("Approve", vec![approval("Gate")]),
+                ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])]),
+            ],
+        ))
+        .await;
         let approved = h.start("p").await;
         let gate = h.wait_action("p", &approved, "Gate", |r| r.token.is_some()).await;
         let token = gate.token.unwrap();
-        let bad = h.engine.put_approval("p", "Approve", "Gate", "not-a-token", ApprovalStatus::Approved, "ok", "me").await.unwrap_err();
+        let bad = h
+            .engine
+            .put_approval("p", "Approve", "Gate", "not-a-token", ApprovalStatus::Approved, "ok", "me")
+            .await
+            .unwrap_err();
         assert!(matches!(bad, engine::EngineError::Refused { exception: "InvalidApprovalTokenException", .. }));
-        h.engine.put_approval("p", "Approve", "Gate", &token, ApprovalStatus::Approved, "ship it", "alice").await.unwrap();
-        let twice = h.engine.put_approval("p", "Approve", "Gate", &token, ApprovalStatus::Approved, "again", "bob").await.unwrap_err();
-        assert!(matches!(twice, engine::EngineError::Refused { exception: "ApprovalAlreadyCompletedException", .. }), "{twice:?}");
+        h.engine
+            .put_approval("p", "Approve", "Gate", &token, ApprovalStatus::Approved, "ship it", "alice")
+            .await
+            .unwrap();
+        let twice = h
+            .engine
+            .put_approval("p", "Approve", "Gate", &token, ApprovalStatus::Approved, "again", "bob")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(twice, engine::EngineError::Refused { exception: "ApprovalAlreadyCompletedException", .. }),
+            "{twice:?}"
+        );
         assert_eq!(h.wait_end("p", &approved).await, PipelineExecutionStatus::Succeeded);
         let answered = h.wait_action("p", &approved, "Gate", |_| true).await;
         assert_eq!(answered.output["approval"]["answeredBy"], "alice");
 
         let rejected = h.start("p").await;
         let gate = h.wait_action("p", &rejected, "Gate", |r| r.token.is_some()).await;
-        h.engine.put_approval("p", "Approve", "Gate", gate.token.as_deref().unwrap(), ApprovalStatus::Rejected, "not today", "carol").await.unwrap();
+        h.engine
+            .put_approval(
+                "p",
+                "Approve",
+                "Gate",
+                gate.token.as_deref().unwrap(),
+                ApprovalStatus::Rejected,
+                "not today",
+                "carol",
+            )
+            .await
+            .unwrap();
         assert_eq!(h.wait_end("p", &rejected).await, PipelineExecutionStatus::Failed);
         assert!(h.runs("p", &rejected).await.iter().all(|r| r.action_name != "D"));
         h
@@ -123,12 +174,28 @@ async fn manual_approvals_wait_for_an_answer_given_once() {
 #[tokio::test]
 async fn stop_and_wait_lets_actions_finish_stop_and_abandon_does_not() {
     on_both(|h| async move {
-        h.create(pipeline("p", vec![source(json!({})), ("Build", vec![step("Long", "Build", 1, json!({ "SleepMs": "300" }), &[], &[]), step("Next", "Build", 2, json!({}), &[], &[])])])).await;
+        h.create(pipeline(
+            "p",
+            vec![
+                source(json!({})),
+                (
+                    "Build",
+                    vec![
+                        step("Long", "Build", 1, json!({ "SleepMs": "300" }), &[], &[]),
+                        step("Next", "Build", 2, json!({}), &[], &[]),
+                    ],
+                ),
+            ],
+        ))
+        .await;
         let waited = h.start("p").await;
         h.wait_action("p", &waited, "Long", |_| true).await;
         h.engine.stop_execution("p", &waited, false, Some("pause".into())).await.unwrap();
         let duplicate = h.engine.stop_execution("p", &waited, false, None).await;
-        assert!(matches!(duplicate, Err(engine::EngineError::Refused { exception: "DuplicatedStopRequestException", .. })) || h.engine.execution("p", &waited).await.unwrap().status == PipelineExecutionStatus::Stopped);
+        assert!(
+            matches!(duplicate, Err(engine::EngineError::Refused { exception: "DuplicatedStopRequestException", .. }))
+                || h.engine.execution("p", &waited).await.unwrap().status == PipelineExecutionStatus::Stopped
+        );
         assert_eq!(h.wait_end("p", &waited).await, PipelineExecutionStatus::Stopped);
         let runs = h.runs("p", &waited).await;
         assert_eq!(runs.iter().find(|r| r.action_name == "Long").unwrap().status, ActionExecutionStatus::Succeeded);
@@ -142,7 +209,10 @@ async fn stop_and_wait_lets_actions_finish_stop_and_abandon_does_not() {
         let long = h.wait_action("p", &abandoned, "Long", |_| true).await;
         assert_eq!(long.status, ActionExecutionStatus::Abandoned);
         let not_stoppable = h.engine.stop_execution("p", &abandoned, false, None).await.unwrap_err();
-        assert!(matches!(not_stoppable, engine::EngineError::Refused { exception: "PipelineExecutionNotStoppableException", .. }));
+        assert!(matches!(
+            not_stoppable,
+            engine::EngineError::Refused { exception: "PipelineExecutionNotStoppableException", .. }
+        ));
         h
     })
     .await;
@@ -151,7 +221,8 @@ async fn stop_and_wait_lets_actions_finish_stop_and_abandon_does_not() {
 #[tokio::test]
 async fn superseded_mode_lets_the_newest_waiting_execution_through_a_disabled_transition() {
     on_both(|h| async move {
-        h.create(pipeline("p", vec![source(json!({})), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])])).await;
+        h.create(pipeline("p", vec![source(json!({})), ("Deploy", vec![step("D", "Deploy", 1, json!({}), &[], &[])])]))
+            .await;
         h.engine.set_stage_transition("p", "Deploy", false, Some("freeze".into()), "tester").await.unwrap();
         let older = h.start("p").await;
         h.wait_action("p", &older, "Src", |r| r.status == ActionExecutionStatus::Succeeded).await;
@@ -171,13 +242,20 @@ async fn superseded_mode_lets_the_newest_waiting_execution_through_a_disabled_tr
 #[tokio::test]
 async fn queued_mode_runs_executions_one_by_one_in_order() {
     on_both(|h| async move {
-        let mut decl = pipeline("p", vec![source(json!({})), ("Build", vec![step("B", "Build", 1, json!({ "SleepMs": "100" }), &[], &[])])]);
+        let mut decl = pipeline(
+            "p",
+            vec![source(json!({})), ("Build", vec![step("B", "Build", 1, json!({ "SleepMs": "100" }), &[], &[])])],
+        );
         decl["pipelineType"] = json!("V2");
         decl["executionMode"] = json!("QUEUED");
         h.create(decl).await;
         let ids = [h.start("p").await, h.start("p").await, h.start("p").await];
         for id in &ids {
-            assert_eq!(h.wait_end("p", id).await, PipelineExecutionStatus::Succeeded, "queued executions are never superseded");
+            assert_eq!(
+                h.wait_end("p", id).await,
+                PipelineExecutionStatus::Succeeded,
+                "queued executions are never superseded"
+            );
         }
         let mut spans = Vec::new();
         for id in &ids {
@@ -193,7 +271,14 @@ async fn queued_mode_runs_executions_one_by_one_in_order() {
 #[tokio::test]
 async fn an_unknown_variable_fails_the_action_with_a_clear_message() {
     on_both(|h| async move {
-        h.create(pipeline("p", vec![source(json!({})), ("Build", vec![step("B", "Build", 1, json!({ "Export": "x=#{Nobody.Home}" }), &[], &[])])])).await;
+        h.create(pipeline(
+            "p",
+            vec![
+                source(json!({})),
+                ("Build", vec![step("B", "Build", 1, json!({ "Export": "x=#{Nobody.Home}" }), &[], &[])]),
+            ],
+        ))
+        .await;
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
         let b = h.wait_action("p", &id, "B", |_| true).await;
@@ -207,7 +292,10 @@ async fn an_unknown_variable_fails_the_action_with_a_clear_message() {
 #[tokio::test]
 async fn updating_the_pipeline_cancels_executions_in_flight() {
     on_both(|h| async move {
-        let decl = pipeline("p", vec![source(json!({})), ("Build", vec![step("Long", "Build", 1, json!({ "SleepMs": "5000" }), &[], &[])])]);
+        let decl = pipeline(
+            "p",
+            vec![source(json!({})), ("Build", vec![step("Long", "Build", 1, json!({ "SleepMs": "5000" }), &[], &[])])],
+        );
         h.create(decl.clone()).await;
         let id = h.start("p").await;
         h.wait_action("p", &id, "Long", |_| true).await;
@@ -224,7 +312,8 @@ async fn updating_the_pipeline_cancels_executions_in_flight() {
 #[tokio::test]
 async fn a_client_token_starts_one_execution() {
     on_both(|h| async move {
-        h.create(pipeline("p", vec![source(json!({})), ("Build", vec![step("B", "Build", 1, json!({}), &[], &[])])])).await;
+        h.create(pipeline("p", vec![source(json!({})), ("Build", vec![step("B", "Build", 1, json!({}), &[], &[])])]))
+            .await;
         let mut request = StartRequest::new(TriggerType::StartPipelineExecution);
         request.client_request_token = Some("token-1".into());
         let first = h.engine.start_execution("p", request.clone()).await.unwrap();
@@ -239,10 +328,13 @@ async fn a_client_token_starts_one_execution() {
 #[tokio::test]
 async fn artifacts_are_encrypted_with_the_artifact_store_key() {
     on_both(|h| async move {
-        let mut decl = pipeline("p", vec![
-            ("Source", vec![step("Src", "Source", 1, json!({ "Write": "secret-payload" }), &[], &["Code"])]),
-            ("Build", vec![step("B", "Build", 1, json!({ "Read": "Code" }), &["Code"], &[])]),
-        ]);
+        let mut decl = pipeline(
+            "p",
+            vec![
+                ("Source", vec![step("Src", "Source", 1, json!({ "Write": "secret-payload" }), &[], &["Code"])]),
+                ("Build", vec![step("B", "Build", 1, json!({ "Read": "Code" }), &["Code"], &[])]),
+            ],
+        );
         decl["artifactStore"]["encryptionKey"] = json!({ "id": "alias/sluice-test", "type": "KMS" });
         h.create(decl).await;
 
@@ -260,13 +352,20 @@ async fn artifacts_are_encrypted_with_the_artifact_store_key() {
         let version = h
             .engine
             .objects()
-            .version(location["bucketName"].as_str().unwrap(), location["objectKey"].as_str().unwrap(), stored["versionId"].as_str().unwrap())
+            .version(
+                location["bucketName"].as_str().unwrap(),
+                location["objectKey"].as_str().unwrap(),
+                stored["versionId"].as_str().unwrap(),
+            )
             .await
             .unwrap()
             .unwrap();
         assert_eq!(version.encryption_key_id.as_deref(), Some("alias/sluice-test"));
         let b = h.wait_action("p", &id, "B", |_| true).await;
-        assert_eq!(b.output["outputVariables"]["Message"], "secret-payload", "the consumer read the decrypted artifact");
+        assert_eq!(
+            b.output["outputVariables"]["Message"], "secret-payload",
+            "the consumer read the decrypted artifact"
+        );
         h
     })
     .await;
@@ -275,10 +374,13 @@ async fn artifacts_are_encrypted_with_the_artifact_store_key() {
 #[tokio::test]
 async fn rolling_back_reruns_one_stage_with_an_earlier_executions_artifacts() {
     on_both(|h| async move {
-        let mut decl = pipeline("p", vec![
-            ("Source", vec![step("Src", "Source", 1, json!({ "Write": "from-source" }), &[], &["Code"])]),
-            ("Deploy", vec![step("D", "Deploy", 1, json!({ "Read": "Code" }), &["Code"], &[])]),
-        ]);
+        let mut decl = pipeline(
+            "p",
+            vec![
+                ("Source", vec![step("Src", "Source", 1, json!({ "Write": "from-source" }), &[], &["Code"])]),
+                ("Deploy", vec![step("D", "Deploy", 1, json!({ "Read": "Code" }), &["Code"], &[])]),
+            ],
+        );
         decl["pipelineType"] = json!("V2");
         h.create(decl).await;
         let good = h.start("p").await;
@@ -306,9 +408,16 @@ async fn rolling_back_reruns_one_stage_with_an_earlier_executions_artifacts() {
 async fn on_failure_retry_retries_a_failed_stage_once_by_itself() {
     on_both(|h| async move {
         let declare = |name: &str, fail_times: &str| {
-            let mut decl = pipeline(name, vec![source(json!({})), ("Build", vec![step("Flaky", "Build", 1, json!({ "FailTimes": fail_times }), &[], &[])])]);
+            let mut decl = pipeline(
+                name,
+                vec![
+                    source(json!({})),
+                    ("Build", vec![step("Flaky", "Build", 1, json!({ "FailTimes": fail_times }), &[], &[])]),
+                ],
+            );
             decl["pipelineType"] = json!("V2");
-            decl["stages"][1]["onFailure"] = json!({ "result": "RETRY", "retryConfiguration": { "retryMode": "FAILED_ACTIONS" } });
+            decl["stages"][1]["onFailure"] =
+                json!({ "result": "RETRY", "retryConfiguration": { "retryMode": "FAILED_ACTIONS" } });
             decl
         };
         h.create(declare("once", "1")).await;
@@ -321,7 +430,11 @@ async fn on_failure_retry_retries_a_failed_stage_once_by_itself() {
 
         let gives_up = h.start("twice").await;
         assert_eq!(h.wait_end("twice", &gives_up).await, PipelineExecutionStatus::Failed);
-        assert_eq!(h.runs("twice", &gives_up).await.iter().filter(|r| r.action_name == "Flaky").count(), 2, "one automatic attempt only");
+        assert_eq!(
+            h.runs("twice", &gives_up).await.iter().filter(|r| r.action_name == "Flaky").count(),
+            2,
+            "one automatic attempt only"
+        );
         h
     })
     .await;

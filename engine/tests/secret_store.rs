@@ -40,7 +40,10 @@ async fn secrets_are_stored_sealed_listed_by_name_and_deleted() {
         store.delete_secret("ci/db").await.unwrap();
         assert!(matches!(store.delete_secret("ci/db").await, Err(StoreError::NotFound)));
         assert_eq!(store.secret_value("ci/db").await.unwrap(), None);
-        assert!(matches!(store.put_secret("bad name", "x").await, Err(StoreError::Secret(SecretError::InvalidName(_)))));
+        assert!(matches!(
+            store.put_secret("bad name", "x").await,
+            Err(StoreError::Secret(SecretError::InvalidName(_)))
+        ));
     })
     .await;
 }
@@ -51,7 +54,10 @@ async fn without_a_master_key_nothing_secret_is_written() {
     let store = Store::connect(&db.url).await.unwrap();
     assert!(matches!(store.put_secret("ci/db", "x").await, Err(StoreError::Secret(SecretError::NoMasterKey))));
     store.create_user("alice", "hash", "Admin").await.unwrap();
-    assert!(matches!(store.create_access_key("alice", "AKIAEXAMPLE", "s").await, Err(StoreError::Secret(SecretError::NoMasterKey))));
+    assert!(matches!(
+        store.create_access_key("alice", "AKIAEXAMPLE", "s").await,
+        Err(StoreError::Secret(SecretError::NoMasterKey))
+    ));
     assert!(store.list_secrets().await.unwrap().is_empty());
     db.cleanup().await;
 }
@@ -95,7 +101,10 @@ async fn secret_configuration_values_are_sealed_once() {
         let token = |d: &model::PipelineDeclaration| d.stages[0].actions[0].configuration["OAuthToken"].clone();
         let sealed = token(&created.declaration);
         assert!(is_sealed(&sealed));
-        assert_eq!(created.declaration.stages[0].actions[0].configuration["Owner"], "me", "only secret properties are sealed");
+        assert_eq!(
+            created.declaration.stages[0].actions[0].configuration["Owner"], "me",
+            "only secret properties are sealed"
+        );
         // An update that keeps the sealed value (sent back as `****`) stores it unchanged.
         let updated = store.update_pipeline(&created.declaration, None).await.unwrap();
         assert_eq!(token(&updated.declaration), sealed);

@@ -113,7 +113,10 @@ async fn listing_pages_in_name_order() {
 #[tokio::test]
 async fn tags_upsert_and_untag() {
     on_both_backends(|store| async move {
-        store.create_pipeline(&pipeline("demo", "b"), ARN, &[Tag { key: "a".into(), value: "1".into() }]).await.unwrap();
+        store
+            .create_pipeline(&pipeline("demo", "b"), ARN, &[Tag { key: "a".into(), value: "1".into() }])
+            .await
+            .unwrap();
         store
             .tag_resource(ARN, &[Tag { key: "a".into(), value: "2".into() }, Tag { key: "b".into(), value: "".into() }])
             .await
@@ -250,10 +253,11 @@ async fn lease_renewal_does_not_deadlock_with_a_scheduler_transaction() {
     let renewed = renewal.await.unwrap().map_err(|e| e.to_string());
     assert_eq!(committed, Ok(()), "the scheduler's transaction failed");
     assert_eq!(renewed, Ok(2), "the renewal failed or missed a lease");
-    let leases: Vec<i64> = sqlx::query_scalar("select lease_expires_ms from action_execution order by action_execution_id")
-        .fetch_all(&mut *store.conn().await.unwrap())
-        .await
-        .unwrap();
+    let leases: Vec<i64> =
+        sqlx::query_scalar("select lease_expires_ms from action_execution order by action_execution_id")
+            .fetch_all(&mut *store.conn().await.unwrap())
+            .await
+            .unwrap();
     assert_eq!(leases, [99_000, 99_000]);
     db.cleanup().await;
 }

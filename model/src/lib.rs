@@ -5,9 +5,9 @@
 
 pub mod catalog;
 pub mod parse;
-pub mod time;
 pub mod pipeline;
 pub mod sample;
+pub mod time;
 pub mod validate;
 pub mod variables;
 

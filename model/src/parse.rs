@@ -67,11 +67,7 @@ pub fn parse_pipeline_document(json: &str) -> Result<PipelineDocument, ParseErro
     if is_wrapped(json) {
         parse_tracked(json)
     } else {
-        parse_tracked(json).map(|pipeline| PipelineDocument {
-            pipeline,
-            metadata: None,
-            tags: None,
-        })
+        parse_tracked(json).map(|pipeline| PipelineDocument { pipeline, metadata: None, tags: None })
     }
 }
 
@@ -90,8 +86,7 @@ fn parse_tracked<T: DeserializeOwned>(json: &str) -> Result<T, ParseError> {
         from_json_error(normalize_path(&path), err.into_inner())
     })?;
     // Reject trailing garbage after the document, as AWS does.
-    de.end()
-        .map_err(|err| from_json_error(String::new(), err))?;
+    de.end().map_err(|err| from_json_error(String::new(), err))?;
     Ok(value)
 }
 
@@ -99,12 +94,7 @@ fn from_json_error(path: String, err: serde_json::Error) -> ParseError {
     let full = err.to_string();
     let suffix = format!(" at line {} column {}", err.line(), err.column());
     let message = full.strip_suffix(&suffix).unwrap_or(&full).to_string();
-    ParseError {
-        path,
-        line: err.line(),
-        column: err.column(),
-        message,
-    }
+    ParseError { path, line: err.line(), column: err.column(), message }
 }
 
 /// serde_path_to_error prints the root as "."; callers want an empty string there.

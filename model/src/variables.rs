@@ -16,7 +16,9 @@ pub fn available_references(pipeline: &PipelineDeclaration, stage: usize, run_or
         for action in earlier {
             let Some(namespace) = &action.namespace else { continue };
             let id = &action.action_type_id;
-            let known = catalog::find(id.category, id.owner, &id.provider, &id.version).map(|spec| spec.variables).unwrap_or_default();
+            let known = catalog::find(id.category, id.owner, &id.provider, &id.version)
+                .map(|spec| spec.variables)
+                .unwrap_or_default();
             let keys = known.iter().copied().chain(action.output_variables.iter().map(String::as_str));
             found.extend(keys.map(|key| format!("{namespace}.{key}")));
         }

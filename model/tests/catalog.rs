@@ -17,28 +17,12 @@ fn action_type_ids_are_unique() {
 #[test]
 fn bounds_and_properties_are_consistent() {
     for spec in catalog::all() {
-        assert!(
-            spec.input_artifacts.0 <= spec.input_artifacts.1,
-            "{}",
-            spec.provider
-        );
-        assert!(
-            spec.output_artifacts.0 <= spec.output_artifacts.1,
-            "{}",
-            spec.provider
-        );
+        assert!(spec.input_artifacts.0 <= spec.input_artifacts.1, "{}", spec.provider);
+        assert!(spec.output_artifacts.0 <= spec.output_artifacts.1, "{}", spec.provider);
         let mut names = HashSet::new();
         for p in spec.properties {
-            assert!(
-                names.insert(p.name),
-                "{} lists {} twice",
-                spec.provider,
-                p.name
-            );
-            assert!(
-                p.name.len() <= 50,
-                "configuration keys are at most 50 chars"
-            );
+            assert!(names.insert(p.name), "{} lists {} twice", spec.provider, p.name);
+            assert!(p.name.len() <= 50, "configuration keys are at most 50 chars");
         }
     }
 }
@@ -81,10 +65,7 @@ fn every_section_6_provider_is_catalogued() {
         (Invoke, ActionOwner::ThirdParty, "Snyk"),
     ];
     for (category, owner, provider) in expected {
-        assert!(
-            catalog::find(category, owner, provider, "1").is_some(),
-            "{category}/{owner}/{provider} missing"
-        );
+        assert!(catalog::find(category, owner, provider, "1").is_some(), "{category}/{owner}/{provider} missing");
     }
 }
 
@@ -100,13 +81,7 @@ fn find_is_exact() {
 
 #[test]
 fn secrets_are_flagged() {
-    let gh = catalog::find(
-        ActionCategory::Source,
-        ActionOwner::ThirdParty,
-        "GitHub",
-        "1",
-    )
-    .unwrap();
+    let gh = catalog::find(ActionCategory::Source, ActionOwner::ThirdParty, "GitHub", "1").unwrap();
     assert!(gh.property("OAuthToken").unwrap().secret);
     assert!(!gh.property("Owner").unwrap().secret);
 }
@@ -116,20 +91,9 @@ fn rule_types_cover_the_six_providers() {
     let names: Vec<_> = catalog::rule_types().iter().map(|r| r.provider).collect();
     assert_eq!(
         names,
-        [
-            "CloudWatchAlarm",
-            "CodeBuild",
-            "Commands",
-            "DeploymentWindow",
-            "LambdaInvoke",
-            "VariableCheck"
-        ]
+        ["CloudWatchAlarm", "CodeBuild", "Commands", "DeploymentWindow", "LambdaInvoke", "VariableCheck"]
     );
-    assert!(
-        catalog::find_rule_type("Commands", "1")
-            .unwrap()
-            .uses_commands
-    );
+    assert!(catalog::find_rule_type("Commands", "1").unwrap().uses_commands);
     assert!(catalog::find_rule_type("Nope", "1").is_none());
 }
 

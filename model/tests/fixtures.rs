@@ -22,9 +22,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
 ];
 
 fn fixture(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -39,15 +37,9 @@ fn with_aws_defaults(mut doc: Value) -> Value {
         for action in stage["actions"].as_array_mut().expect("actions") {
             let action = action.as_object_mut().expect("action object");
             action.entry("runOrder").or_insert(Value::from(1));
-            action
-                .entry("configuration")
-                .or_insert(Value::Object(Default::default()));
-            action
-                .entry("inputArtifacts")
-                .or_insert(Value::Array(vec![]));
-            action
-                .entry("outputArtifacts")
-                .or_insert(Value::Array(vec![]));
+            action.entry("configuration").or_insert(Value::Object(Default::default()));
+            action.entry("inputArtifacts").or_insert(Value::Array(vec![]));
+            action.entry("outputArtifacts").or_insert(Value::Array(vec![]));
         }
     }
     doc
@@ -114,30 +106,13 @@ fn serialization_follows_get_pipeline_field_order() {
     let action = &value["stages"][0]["actions"][0];
     assert_eq!(
         keys(action),
-        [
-            "name",
-            "actionTypeId",
-            "runOrder",
-            "configuration",
-            "outputArtifacts",
-            "inputArtifacts",
-            "namespace"
-        ]
+        ["name", "actionTypeId", "runOrder", "configuration", "outputArtifacts", "inputArtifacts", "namespace"]
     );
-    assert_eq!(
-        keys(&action["actionTypeId"]),
-        ["category", "owner", "provider", "version"]
-    );
+    assert_eq!(keys(&action["actionTypeId"]), ["category", "owner", "provider", "version"]);
     // Configuration keeps the document's key order.
     assert_eq!(
         keys(&action["configuration"]),
-        [
-            "ConnectionArn",
-            "FullRepositoryId",
-            "BranchName",
-            "OutputArtifactFormat",
-            "DetectChanges"
-        ]
+        ["ConnectionArn", "FullRepositoryId", "BranchName", "OutputArtifactFormat", "DetectChanges"]
     );
 }
 

@@ -21,10 +21,7 @@ fn with_run_order(key_and_value: &str) -> String {
 fn minimal_document_parses_with_defaults() {
     let p = parse_pipeline(&with_run_order("\"runOrder\": 2")).expect("valid");
     assert_eq!(p.stages[1].actions[0].run_order, 2);
-    assert_eq!(
-        p.stages[0].actions[0].run_order, 1,
-        "runOrder defaults to 1"
-    );
+    assert_eq!(p.stages[0].actions[0].run_order, 1, "runOrder defaults to 1");
     assert!(p.stages[0].actions[0].input_artifacts.is_empty());
 }
 
@@ -32,11 +29,7 @@ fn minimal_document_parses_with_defaults() {
 fn unknown_field_names_the_field_and_its_path() {
     let err = parse_pipeline(&with_run_order("\"runorder\": 2")).unwrap_err();
     assert_eq!(err.path, "stages[1].actions[0].runorder");
-    assert!(
-        err.message.contains("unknown field `runorder`"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("unknown field `runorder`"), "{}", err.message);
     assert!(err.to_string().contains("stages[1].actions[0]"));
     assert_eq!(err.line, 8);
 }
@@ -59,17 +52,12 @@ fn missing_required_field_is_named() {
     let json = with_run_order("\"runOrder\": 1").replace("\"name\": \"B\", ", "");
     let err = parse_pipeline(&json).unwrap_err();
     assert_eq!(err.path, "stages[1].actions[0]");
-    assert!(
-        err.message.contains("missing field `name`"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("missing field `name`"), "{}", err.message);
 }
 
 #[test]
 fn unknown_enum_value_is_named() {
-    let json =
-        with_run_order("\"runOrder\": 1").replace("\"Build\", \"owner\"", "\"Bild\", \"owner\"");
+    let json = with_run_order("\"runOrder\": 1").replace("\"Build\", \"owner\"", "\"Bild\", \"owner\"");
     let err = parse_pipeline(&json).unwrap_err();
     assert_eq!(err.path, "stages[1].actions[0].actionTypeId.category");
     assert!(err.message.contains("Bild"), "{}", err.message);
@@ -98,11 +86,7 @@ fn wrapped_errors_carry_the_pipeline_prefix() {
 fn unknown_key_beside_pipeline_is_rejected() {
     let inner = with_run_order("\"runOrder\": 1");
     let err = parse_pipeline(&format!(r#"{{"pipeline": {inner}, "extra": 1}}"#)).unwrap_err();
-    assert!(
-        err.message.contains("unknown field `extra`"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("unknown field `extra`"), "{}", err.message);
 }
 
 #[test]

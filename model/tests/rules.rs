@@ -7,9 +7,8 @@ use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 use model::{
-    validate, validate_in_region, ConditionResult, EnvironmentVariable, Exception, ExecutionMode,
-    GitFilterCriteria, InputArtifact, OutputArtifact, PipelineDeclaration, PipelineType,
-    PipelineVariableDeclaration, ValidationError,
+    validate, validate_in_region, ConditionResult, EnvironmentVariable, Exception, ExecutionMode, GitFilterCriteria,
+    InputArtifact, OutputArtifact, PipelineDeclaration, PipelineType, PipelineVariableDeclaration, ValidationError,
 };
 use support::{action, approval, approval_stage, base, s3_source, stage};
 use Exception::*;
@@ -32,24 +31,14 @@ const fn case(
     field: &'static str,
     mutate: Mutation,
 ) -> Case {
-    Case {
-        code,
-        exception,
-        stage: at.0,
-        action: at.1,
-        field,
-        mutate,
-    }
+    Case { code, exception, stage: at.0, action: at.1, field, mutate }
 }
 
 const PIPELINE: (Option<&str>, Option<&str>) = (None, None);
 const fn in_stage(s: &'static str) -> (Option<&'static str>, Option<&'static str>) {
     (Some(s), None)
 }
-const fn in_action(
-    s: &'static str,
-    a: &'static str,
-) -> (Option<&'static str>, Option<&'static str>) {
+const fn in_action(s: &'static str, a: &'static str) -> (Option<&'static str>, Option<&'static str>) {
     (Some(s), Some(a))
 }
 
@@ -60,190 +49,68 @@ fn long(n: usize) -> String {
 fn cases() -> Vec<Case> {
     vec![
         // Pipeline identity and stores
-        case("pipeline-name-invalid", Validation, PIPELINE, "name", |p| {
-            p.name = "bad name".into()
+        case("pipeline-name-invalid", Validation, PIPELINE, "name", |p| p.name = "bad name".into()),
+        case("role-arn-invalid", Validation, PIPELINE, "roleArn", |p| p.role_arn = "ARN".into()),
+        case("version-invalid", Validation, PIPELINE, "version", |p| p.version = Some(0)),
+        case("artifact-store-missing", InvalidStructure, PIPELINE, "artifactStore", |p| p.artifact_store = None),
+        case("artifact-store-conflict", InvalidStructure, PIPELINE, "artifactStores", |p| {
+            p.artifact_stores = Some(IndexMap::from([("us-east-1".into(), p.artifact_store.clone().unwrap())]));
         }),
-        case("role-arn-invalid", Validation, PIPELINE, "roleArn", |p| {
-            p.role_arn = "ARN".into()
+        case("artifact-store-location-invalid", Validation, PIPELINE, "artifactStore.location", |p| {
+            p.artifact_store.as_mut().unwrap().location = "x".into();
         }),
-        case("version-invalid", Validation, PIPELINE, "version", |p| {
-            p.version = Some(0)
+        case("encryption-key-id-invalid", Validation, PIPELINE, "artifactStore.encryptionKey.id", |p| {
+            p.artifact_store.as_mut().unwrap().encryption_key.as_mut().unwrap().id = String::new();
         }),
-        case(
-            "artifact-store-missing",
-            InvalidStructure,
-            PIPELINE,
-            "artifactStore",
-            |p| p.artifact_store = None,
-        ),
-        case(
-            "artifact-store-conflict",
-            InvalidStructure,
-            PIPELINE,
-            "artifactStores",
-            |p| {
-                p.artifact_stores = Some(IndexMap::from([(
-                    "us-east-1".into(),
-                    p.artifact_store.clone().unwrap(),
-                )]));
-            },
-        ),
-        case(
-            "artifact-store-location-invalid",
-            Validation,
-            PIPELINE,
-            "artifactStore.location",
-            |p| {
-                p.artifact_store.as_mut().unwrap().location = "x".into();
-            },
-        ),
-        case(
-            "encryption-key-id-invalid",
-            Validation,
-            PIPELINE,
-            "artifactStore.encryptionKey.id",
-            |p| {
-                p.artifact_store
-                    .as_mut()
-                    .unwrap()
-                    .encryption_key
-                    .as_mut()
-                    .unwrap()
-                    .id = String::new();
-            },
-        ),
-        case(
-            "artifact-store-region-invalid",
-            Validation,
-            PIPELINE,
-            "artifactStores.x",
-            |p| {
-                let store = p.artifact_store.take().unwrap();
-                p.artifact_stores = Some(IndexMap::from([("x".into(), store)]));
-            },
-        ),
-        case(
-            "artifact-store-missing-for-region",
-            InvalidStructure,
-            in_action("Deploy", "Deploy"),
-            "region",
-            |p| {
-                let store = p.artifact_store.take().unwrap();
-                p.artifact_stores = Some(IndexMap::from([("us-east-1".into(), store)]));
-                action(p, 2, 1).region = Some("eu-west-1".into());
-            },
-        ),
+        case("artifact-store-region-invalid", Validation, PIPELINE, "artifactStores.x", |p| {
+            let store = p.artifact_store.take().unwrap();
+            p.artifact_stores = Some(IndexMap::from([("x".into(), store)]));
+        }),
+        case("artifact-store-missing-for-region", InvalidStructure, in_action("Deploy", "Deploy"), "region", |p| {
+            let store = p.artifact_store.take().unwrap();
+            p.artifact_stores = Some(IndexMap::from([("us-east-1".into(), store)]));
+            action(p, 2, 1).region = Some("eu-west-1".into());
+        }),
         // Quotas
-        case(
-            "too-few-stages",
-            InvalidStructure,
-            PIPELINE,
-            "stages",
-            |p| p.stages.truncate(1),
-        ),
-        case(
-            "too-many-stages",
-            InvalidStructure,
-            PIPELINE,
-            "stages",
-            |p| {
-                p.stages
-                    .extend((0..48).map(|i| approval_stage(&format!("Extra{i}"), 1)));
-            },
-        ),
-        case(
-            "too-many-actions-in-pipeline",
-            InvalidStructure,
-            PIPELINE,
-            "stages",
-            |p| {
-                p.stages
-                    .extend((0..10).map(|i| approval_stage(&format!("Extra{i}"), 50)));
-            },
-        ),
-        case(
-            "too-many-actions-in-stage",
-            InvalidStageDeclaration,
-            in_stage("Deploy"),
-            "actions",
-            |p| {
-                stage(p, 2)
-                    .actions
-                    .extend((0..48).map(|i| approval(&format!("More{i}"))));
-            },
-        ),
-        case(
-            "stage-has-no-actions",
-            InvalidStageDeclaration,
-            in_stage("Deploy"),
-            "actions",
-            |p| {
-                stage(p, 2).actions.clear();
-            },
-        ),
+        case("too-few-stages", InvalidStructure, PIPELINE, "stages", |p| p.stages.truncate(1)),
+        case("too-many-stages", InvalidStructure, PIPELINE, "stages", |p| {
+            p.stages.extend((0..48).map(|i| approval_stage(&format!("Extra{i}"), 1)));
+        }),
+        case("too-many-actions-in-pipeline", InvalidStructure, PIPELINE, "stages", |p| {
+            p.stages.extend((0..10).map(|i| approval_stage(&format!("Extra{i}"), 50)));
+        }),
+        case("too-many-actions-in-stage", InvalidStageDeclaration, in_stage("Deploy"), "actions", |p| {
+            stage(p, 2).actions.extend((0..48).map(|i| approval(&format!("More{i}"))));
+        }),
+        case("stage-has-no-actions", InvalidStageDeclaration, in_stage("Deploy"), "actions", |p| {
+            stage(p, 2).actions.clear();
+        }),
         case("too-many-triggers", Validation, PIPELINE, "triggers", |p| {
             let t = p.triggers[0].clone();
             p.triggers.extend(std::iter::repeat_n(t, 50));
         }),
-        case(
-            "too-many-pipeline-variables",
-            Validation,
-            PIPELINE,
-            "variables",
-            |p| {
-                p.variables
-                    .extend((0..50).map(|i| PipelineVariableDeclaration {
-                        name: format!("V{i}"),
-                        default_value: None,
-                        description: None,
-                    }));
-            },
-        ),
+        case("too-many-pipeline-variables", Validation, PIPELINE, "variables", |p| {
+            p.variables.extend((0..50).map(|i| PipelineVariableDeclaration {
+                name: format!("V{i}"),
+                default_value: None,
+                description: None,
+            }));
+        }),
         // Stages
-        case(
-            "stage-name-invalid",
-            Validation,
-            in_stage("Bad Name"),
-            "name",
-            |p| stage(p, 1).name = "Bad Name".into(),
-        ),
-        case(
-            "stage-name-duplicate",
-            InvalidStageDeclaration,
-            in_stage("Build"),
-            "name",
-            |p| {
-                stage(p, 2).name = "Build".into();
-            },
-        ),
-        case(
-            "blocker-name-invalid",
-            InvalidBlockerDeclaration,
-            in_stage("Deploy"),
-            "blockers[0].name",
-            |p| {
-                stage(p, 2).blockers[0].name = String::new();
-            },
-        ),
-        case(
-            "blocker-duplicate",
-            InvalidBlockerDeclaration,
-            in_stage("Deploy"),
-            "blockers[1].name",
-            |p| {
-                let b = stage(p, 2).blockers[0].clone();
-                stage(p, 2).blockers.push(b);
-            },
-        ),
-        case(
-            "first-stage-not-source",
-            InvalidStructure,
-            in_stage("Source"),
-            "actions",
-            |p| {
-                stage(p, 0).actions = vec![approval("Gate")];
-            },
-        ),
+        case("stage-name-invalid", Validation, in_stage("Bad Name"), "name", |p| stage(p, 1).name = "Bad Name".into()),
+        case("stage-name-duplicate", InvalidStageDeclaration, in_stage("Build"), "name", |p| {
+            stage(p, 2).name = "Build".into();
+        }),
+        case("blocker-name-invalid", InvalidBlockerDeclaration, in_stage("Deploy"), "blockers[0].name", |p| {
+            stage(p, 2).blockers[0].name = String::new();
+        }),
+        case("blocker-duplicate", InvalidBlockerDeclaration, in_stage("Deploy"), "blockers[1].name", |p| {
+            let b = stage(p, 2).blockers[0].clone();
+            stage(p, 2).blockers.push(b);
+        }),
+        case("first-stage-not-source", InvalidStructure, in_stage("Source"), "actions", |p| {
+            stage(p, 0).actions = vec![approval("Gate")];
+        }),
         case(
             "non-source-action-in-first-stage",
             InvalidStructure,
@@ -262,111 +129,45 @@ fn cases() -> Vec<Case> {
                 stage(p, 1).actions.push(s3_source("Late", "LateOut"));
             },
         ),
-        case(
-            "no-non-source-action",
-            InvalidStructure,
-            PIPELINE,
-            "stages",
-            |p| {
-                p.stages.truncate(1);
-                let mut second = p.stages[0].clone();
-                second.name = "More".into();
-                second.actions = vec![s3_source("Other", "OtherOut")];
-                p.stages.push(second);
-            },
-        ),
+        case("no-non-source-action", InvalidStructure, PIPELINE, "stages", |p| {
+            p.stages.truncate(1);
+            let mut second = p.stages[0].clone();
+            second.name = "More".into();
+            second.actions = vec![s3_source("Other", "OtherOut")];
+            p.stages.push(second);
+        }),
         // Action fields
-        case(
-            "action-name-invalid",
-            Validation,
-            in_action("Build", "bad name"),
-            "name",
-            |p| {
-                action(p, 1, 0).name = "bad name".into();
-            },
-        ),
-        case(
-            "action-name-duplicate",
-            InvalidActionDeclaration,
-            in_action("Build", "Build"),
-            "name",
-            |p| {
-                action(p, 1, 1).name = "Build".into();
-            },
-        ),
-        case(
-            "provider-name-invalid",
-            Validation,
-            in_action("Build", "Build"),
-            "actionTypeId.provider",
-            |p| {
-                action(p, 1, 0).action_type_id.provider = "Code Build".into();
-            },
-        ),
-        case(
-            "action-version-invalid",
-            Validation,
-            in_action("Build", "Build"),
-            "actionTypeId.version",
-            |p| {
-                action(p, 1, 0).action_type_id.version = String::new();
-            },
-        ),
-        case(
-            "run-order-out-of-range",
-            InvalidActionDeclaration,
-            in_action("Build", "Test"),
-            "runOrder",
-            |p| {
-                action(p, 1, 1).run_order = 1000;
-            },
-        ),
-        case(
-            "timeout-not-allowed",
-            InvalidActionDeclaration,
-            in_action("Build", "Build"),
-            "timeoutInMinutes",
-            |p| {
-                action(p, 1, 0).timeout_in_minutes = Some(60);
-            },
-        ),
-        case(
-            "timeout-out-of-range",
-            Validation,
-            in_action("Deploy", "Approve"),
-            "timeoutInMinutes",
-            |p| {
-                action(p, 2, 0).timeout_in_minutes = Some(4);
-            },
-        ),
-        case(
-            "role-arn-invalid",
-            Validation,
-            in_action("Deploy", "Deploy"),
-            "roleArn",
-            |p| {
-                action(p, 2, 1).role_arn = Some("arn:aws:iam::1:role/x".into());
-            },
-        ),
-        case(
-            "region-invalid",
-            Validation,
-            in_action("Deploy", "Deploy"),
-            "region",
-            |p| {
-                action(p, 2, 1).region = Some("x".into());
-            },
-        ),
-        case(
-            "configuration-too-many-entries",
-            Validation,
-            in_action("Build", "Build"),
-            "configuration",
-            |p| {
-                let config = &mut action(p, 1, 0).configuration;
-                config.extend((0..200).map(|i| (format!("K{i}"), "v".to_string())));
-            },
-        ),
+        case("action-name-invalid", Validation, in_action("Build", "bad name"), "name", |p| {
+            action(p, 1, 0).name = "bad name".into();
+        }),
+        case("action-name-duplicate", InvalidActionDeclaration, in_action("Build", "Build"), "name", |p| {
+            action(p, 1, 1).name = "Build".into();
+        }),
+        case("provider-name-invalid", Validation, in_action("Build", "Build"), "actionTypeId.provider", |p| {
+            action(p, 1, 0).action_type_id.provider = "Code Build".into();
+        }),
+        case("action-version-invalid", Validation, in_action("Build", "Build"), "actionTypeId.version", |p| {
+            action(p, 1, 0).action_type_id.version = String::new();
+        }),
+        case("run-order-out-of-range", InvalidActionDeclaration, in_action("Build", "Test"), "runOrder", |p| {
+            action(p, 1, 1).run_order = 1000;
+        }),
+        case("timeout-not-allowed", InvalidActionDeclaration, in_action("Build", "Build"), "timeoutInMinutes", |p| {
+            action(p, 1, 0).timeout_in_minutes = Some(60);
+        }),
+        case("timeout-out-of-range", Validation, in_action("Deploy", "Approve"), "timeoutInMinutes", |p| {
+            action(p, 2, 0).timeout_in_minutes = Some(4);
+        }),
+        case("role-arn-invalid", Validation, in_action("Deploy", "Deploy"), "roleArn", |p| {
+            action(p, 2, 1).role_arn = Some("arn:aws:iam::1:role/x".into());
+        }),
+        case("region-invalid", Validation, in_action("Deploy", "Deploy"), "region", |p| {
+            action(p, 2, 1).region = Some("x".into());
+        }),
+        case("configuration-too-many-entries", Validation, in_action("Build", "Build"), "configuration", |p| {
+            let config = &mut action(p, 1, 0).configuration;
+            config.extend((0..200).map(|i| (format!("K{i}"), "v".to_string())));
+        }),
         case(
             "configuration-key-too-long",
             Validation,
@@ -376,86 +177,32 @@ fn cases() -> Vec<Case> {
                 action(p, 2, 0).configuration.insert(long(51), "v".into());
             },
         ),
-        case(
-            "configuration-value-length",
-            Validation,
-            in_action("Build", "Build"),
-            "configuration.ProjectName",
-            |p| {
-                action(p, 1, 0)
-                    .configuration
-                    .insert("ProjectName".into(), long(1001));
-            },
-        ),
-        case(
-            "commands-not-allowed",
-            InvalidActionDeclaration,
-            in_action("Build", "Build"),
-            "commands",
-            |p| {
-                action(p, 1, 0).commands = vec!["make".into()];
-            },
-        ),
-        case(
-            "commands-missing",
-            InvalidActionDeclaration,
-            in_action("Deploy", "Smoke"),
-            "commands",
-            |p| {
-                action(p, 2, 2).commands.clear();
-            },
-        ),
-        case(
-            "too-many-commands",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "commands",
-            |p| {
-                action(p, 2, 2).commands = vec!["true".into(); 51];
-            },
-        ),
-        case(
-            "command-length",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "commands[0]",
-            |p| {
-                action(p, 2, 2).commands[0] = String::new();
-            },
-        ),
-        case(
-            "too-many-output-variables",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "outputVariables",
-            |p| {
-                action(p, 2, 2).output_variables = (0..16).map(|i| format!("V{i}")).collect();
-            },
-        ),
-        case(
-            "output-variable-length",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "outputVariables[0]",
-            |p| {
-                action(p, 2, 2).output_variables[0] = long(129);
-            },
-        ),
-        case(
-            "too-many-environment-variables",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "environmentVariables",
-            |p| {
-                action(p, 2, 2).environment_variables = (0..11)
-                    .map(|i| EnvironmentVariable {
-                        name: format!("E{i}"),
-                        value: "v".into(),
-                        variable_type: None,
-                    })
-                    .collect();
-            },
-        ),
+        case("configuration-value-length", Validation, in_action("Build", "Build"), "configuration.ProjectName", |p| {
+            action(p, 1, 0).configuration.insert("ProjectName".into(), long(1001));
+        }),
+        case("commands-not-allowed", InvalidActionDeclaration, in_action("Build", "Build"), "commands", |p| {
+            action(p, 1, 0).commands = vec!["make".into()];
+        }),
+        case("commands-missing", InvalidActionDeclaration, in_action("Deploy", "Smoke"), "commands", |p| {
+            action(p, 2, 2).commands.clear();
+        }),
+        case("too-many-commands", Validation, in_action("Deploy", "Smoke"), "commands", |p| {
+            action(p, 2, 2).commands = vec!["true".into(); 51];
+        }),
+        case("command-length", Validation, in_action("Deploy", "Smoke"), "commands[0]", |p| {
+            action(p, 2, 2).commands[0] = String::new();
+        }),
+        case("too-many-output-variables", Validation, in_action("Deploy", "Smoke"), "outputVariables", |p| {
+            action(p, 2, 2).output_variables = (0..16).map(|i| format!("V{i}")).collect();
+        }),
+        case("output-variable-length", Validation, in_action("Deploy", "Smoke"), "outputVariables[0]", |p| {
+            action(p, 2, 2).output_variables[0] = long(129);
+        }),
+        case("too-many-environment-variables", Validation, in_action("Deploy", "Smoke"), "environmentVariables", |p| {
+            action(p, 2, 2).environment_variables = (0..11)
+                .map(|i| EnvironmentVariable { name: format!("E{i}"), value: "v".into(), variable_type: None })
+                .collect();
+        }),
         case(
             "environment-variable-name-invalid",
             Validation,
@@ -485,46 +232,24 @@ fn cases() -> Vec<Case> {
             },
         ),
         // Artifacts and namespaces
-        case(
-            "artifact-name-invalid",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "outputArtifacts[0].name",
-            |p| {
-                action(p, 2, 2).output_artifacts[0].name = "Smoke.Out".into();
-            },
-        ),
+        case("artifact-name-invalid", Validation, in_action("Deploy", "Smoke"), "outputArtifacts[0].name", |p| {
+            action(p, 2, 2).output_artifacts[0].name = "Smoke.Out".into();
+        }),
         case(
             "output-artifact-duplicate",
             InvalidActionDeclaration,
             in_action("Build", "Test"),
             "outputArtifacts[0].name",
             |p| {
-                action(p, 1, 1).output_artifacts = vec![OutputArtifact {
-                    name: "SourceOut".into(),
-                    files: vec![],
-                }];
+                action(p, 1, 1).output_artifacts = vec![OutputArtifact { name: "SourceOut".into(), files: vec![] }];
             },
         ),
-        case(
-            "artifact-files-too-many",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "outputArtifacts[0].files",
-            |p| {
-                action(p, 2, 2).output_artifacts[0].files =
-                    (0..11).map(|i| format!("f{i}")).collect();
-            },
-        ),
-        case(
-            "artifact-file-path-length",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "outputArtifacts[0].files",
-            |p| {
-                action(p, 2, 2).output_artifacts[0].files[0] = long(129);
-            },
-        ),
+        case("artifact-files-too-many", Validation, in_action("Deploy", "Smoke"), "outputArtifacts[0].files", |p| {
+            action(p, 2, 2).output_artifacts[0].files = (0..11).map(|i| format!("f{i}")).collect();
+        }),
+        case("artifact-file-path-length", Validation, in_action("Deploy", "Smoke"), "outputArtifacts[0].files", |p| {
+            action(p, 2, 2).output_artifacts[0].files[0] = long(129);
+        }),
         case(
             "input-artifact-not-produced",
             InvalidActionDeclaration,
@@ -543,24 +268,12 @@ fn cases() -> Vec<Case> {
                 action(p, 1, 1).run_order = 1;
             },
         ),
-        case(
-            "namespace-invalid",
-            Validation,
-            in_action("Deploy", "Smoke"),
-            "namespace",
-            |p| {
-                action(p, 2, 2).namespace = Some("bad ns".into());
-            },
-        ),
-        case(
-            "namespace-duplicate",
-            InvalidActionDeclaration,
-            in_action("Build", "Test"),
-            "namespace",
-            |p| {
-                action(p, 1, 1).namespace = Some("SourceVars".into());
-            },
-        ),
+        case("namespace-invalid", Validation, in_action("Deploy", "Smoke"), "namespace", |p| {
+            action(p, 2, 2).namespace = Some("bad ns".into());
+        }),
+        case("namespace-duplicate", InvalidActionDeclaration, in_action("Build", "Test"), "namespace", |p| {
+            action(p, 1, 1).namespace = Some("SourceVars".into());
+        }),
         case(
             "namespace-collides-with-artifact",
             InvalidActionDeclaration,
@@ -580,25 +293,16 @@ fn cases() -> Vec<Case> {
                 action(p, 1, 0).action_type_id.provider = "Jenkins".into();
             },
         ),
-        case(
-            "input-artifact-count",
-            InvalidActionDeclaration,
-            in_action("Build", "Build"),
-            "inputArtifacts",
-            |p| {
-                action(p, 1, 0).input_artifacts.clear();
-            },
-        ),
+        case("input-artifact-count", InvalidActionDeclaration, in_action("Build", "Build"), "inputArtifacts", |p| {
+            action(p, 1, 0).input_artifacts.clear();
+        }),
         case(
             "output-artifact-count",
             InvalidActionDeclaration,
             in_action("Deploy", "Approve"),
             "outputArtifacts",
             |p| {
-                action(p, 2, 0).output_artifacts = vec![OutputArtifact {
-                    name: "ApprovalOut".into(),
-                    files: vec![],
-                }];
+                action(p, 2, 0).output_artifacts = vec![OutputArtifact { name: "ApprovalOut".into(), files: vec![] }];
             },
         ),
         case(
@@ -616,9 +320,7 @@ fn cases() -> Vec<Case> {
             in_action("Build", "Build"),
             "configuration.Projectname",
             |p| {
-                action(p, 1, 0)
-                    .configuration
-                    .insert("Projectname".into(), "typo".into());
+                action(p, 1, 0).configuration.insert("Projectname".into(), "typo".into());
             },
         ),
         case(
@@ -627,9 +329,7 @@ fn cases() -> Vec<Case> {
             in_action("Deploy", "Deploy"),
             "configuration.ActionMode",
             |p| {
-                action(p, 2, 1)
-                    .configuration
-                    .insert("ActionMode".into(), "UPSERT".into());
+                action(p, 2, 1).configuration.insert("ActionMode".into(), "UPSERT".into());
             },
         ),
         case(
@@ -638,9 +338,7 @@ fn cases() -> Vec<Case> {
             in_action("Deploy", "Approve"),
             "configuration.RequiredApprovals",
             |p| {
-                action(p, 2, 0)
-                    .configuration
-                    .insert("RequiredApprovals".into(), "11".into());
+                action(p, 2, 0).configuration.insert("RequiredApprovals".into(), "11".into());
             },
         ),
         case(
@@ -649,9 +347,7 @@ fn cases() -> Vec<Case> {
             in_action("Deploy", "Approve"),
             "configuration.AllowSelfApproval",
             |p| {
-                action(p, 2, 0)
-                    .configuration
-                    .insert("AllowSelfApproval".into(), "maybe".into());
+                action(p, 2, 0).configuration.insert("AllowSelfApproval".into(), "maybe".into());
             },
         ),
         case(
@@ -669,9 +365,7 @@ fn cases() -> Vec<Case> {
             in_action("Deploy", "Deploy"),
             "configuration.ChangeSetName",
             |p| {
-                action(p, 2, 1)
-                    .configuration
-                    .insert("ActionMode".into(), "CHANGE_SET_EXECUTE".into());
+                action(p, 2, 1).configuration.insert("ActionMode".into(), "CHANGE_SET_EXECUTE".into());
             },
         ),
         case(
@@ -680,12 +374,7 @@ fn cases() -> Vec<Case> {
             in_action("Build", "Test"),
             "configuration.PrimarySource",
             |p| {
-                action(p, 1, 1).input_artifacts.insert(
-                    0,
-                    InputArtifact {
-                        name: "SourceOut".into(),
-                    },
-                );
+                action(p, 1, 1).input_artifacts.insert(0, InputArtifact { name: "SourceOut".into() });
             },
         ),
         case(
@@ -709,9 +398,7 @@ fn cases() -> Vec<Case> {
             in_action("Build", "Build"),
             "configuration.ProjectName",
             |p| {
-                action(p, 1, 0)
-                    .configuration
-                    .insert("ProjectName".into(), "#{nodot}".into());
+                action(p, 1, 0).configuration.insert("ProjectName".into(), "#{nodot}".into());
             },
         ),
         case(
@@ -720,9 +407,7 @@ fn cases() -> Vec<Case> {
             in_action("Build", "Build"),
             "configuration.ProjectName",
             |p| {
-                action(p, 1, 0)
-                    .configuration
-                    .insert("ProjectName".into(), "#{variables.Missing}".into());
+                action(p, 1, 0).configuration.insert("ProjectName".into(), "#{variables.Missing}".into());
             },
         ),
         case(
@@ -740,40 +425,18 @@ fn cases() -> Vec<Case> {
             in_action("Build", "Build"),
             "configuration.ProjectName",
             |p| {
-                action(p, 1, 0)
-                    .configuration
-                    .insert("ProjectName".into(), "#{BuildVars.Version}".into());
+                action(p, 1, 0).configuration.insert("ProjectName".into(), "#{BuildVars.Version}".into());
             },
         ),
         // V2-only features
-        case(
-            "requires-pipeline-type-v2",
-            InvalidStructure,
-            PIPELINE,
-            "executionMode",
-            |p| p.pipeline_type = Some(PipelineType::V1),
-        ),
-        case(
-            "requires-pipeline-type-v2",
-            InvalidStructure,
-            PIPELINE,
-            "variables",
-            |p| p.pipeline_type = None,
-        ),
-        case(
-            "requires-pipeline-type-v2",
-            InvalidStructure,
-            PIPELINE,
-            "triggers",
-            |p| p.pipeline_type = None,
-        ),
-        case(
-            "requires-pipeline-type-v2",
-            InvalidStageDeclaration,
-            in_stage("Deploy"),
-            "beforeEntry",
-            |p| p.pipeline_type = None,
-        ),
+        case("requires-pipeline-type-v2", InvalidStructure, PIPELINE, "executionMode", |p| {
+            p.pipeline_type = Some(PipelineType::V1)
+        }),
+        case("requires-pipeline-type-v2", InvalidStructure, PIPELINE, "variables", |p| p.pipeline_type = None),
+        case("requires-pipeline-type-v2", InvalidStructure, PIPELINE, "triggers", |p| p.pipeline_type = None),
+        case("requires-pipeline-type-v2", InvalidStageDeclaration, in_stage("Deploy"), "beforeEntry", |p| {
+            p.pipeline_type = None
+        }),
         case(
             "requires-pipeline-type-v2",
             InvalidActionDeclaration,
@@ -782,35 +445,22 @@ fn cases() -> Vec<Case> {
             |p| p.pipeline_type = None,
         ),
         // Stage conditions
-        case(
-            "condition-count",
-            InvalidStageDeclaration,
-            in_stage("Deploy"),
-            "beforeEntry.conditions",
-            |p| {
-                let before = stage(p, 2).before_entry.as_mut().unwrap();
-                before.conditions.push(before.conditions[0].clone());
-            },
-        ),
+        case("condition-count", InvalidStageDeclaration, in_stage("Deploy"), "beforeEntry.conditions", |p| {
+            let before = stage(p, 2).before_entry.as_mut().unwrap();
+            before.conditions.push(before.conditions[0].clone());
+        }),
         case(
             "condition-result-not-allowed",
             InvalidStageDeclaration,
             in_stage("Deploy"),
             "beforeEntry.conditions[0].result",
             |p| {
-                stage(p, 2).before_entry.as_mut().unwrap().conditions[0].result =
-                    Some(ConditionResult::Rollback);
+                stage(p, 2).before_entry.as_mut().unwrap().conditions[0].result = Some(ConditionResult::Rollback);
             },
         ),
-        case(
-            "condition-result-not-allowed",
-            InvalidStageDeclaration,
-            in_stage("Build"),
-            "onFailure.result",
-            |p| {
-                stage(p, 1).on_failure.as_mut().unwrap().result = Some(ConditionResult::Skip);
-            },
-        ),
+        case("condition-result-not-allowed", InvalidStageDeclaration, in_stage("Build"), "onFailure.result", |p| {
+            stage(p, 1).on_failure.as_mut().unwrap().result = Some(ConditionResult::Skip);
+        }),
         case(
             "rollback-in-parallel-mode",
             InvalidStageDeclaration,
@@ -826,9 +476,7 @@ fn cases() -> Vec<Case> {
             in_stage("Deploy"),
             "beforeEntry.conditions[0].rules",
             |p| {
-                stage(p, 2).before_entry.as_mut().unwrap().conditions[0]
-                    .rules
-                    .clear();
+                stage(p, 2).before_entry.as_mut().unwrap().conditions[0].rules.clear();
             },
         ),
         case(
@@ -841,15 +489,9 @@ fn cases() -> Vec<Case> {
                 rules.push(rules[0].clone());
             },
         ),
-        case(
-            "rule-name-invalid",
-            Validation,
-            in_stage("Deploy"),
-            "beforeEntry.conditions[0].rules[0].name",
-            |p| {
-                before_rule(p).name = "bad name".into();
-            },
-        ),
+        case("rule-name-invalid", Validation, in_stage("Deploy"), "beforeEntry.conditions[0].rules[0].name", |p| {
+            before_rule(p).name = "bad name".into();
+        }),
         case(
             "unknown-rule-type",
             InvalidStageDeclaration,
@@ -883,9 +525,7 @@ fn cases() -> Vec<Case> {
             in_stage("Deploy"),
             "beforeEntry.conditions[0].rules[0].configuration",
             |p| {
-                before_rule(p)
-                    .configuration
-                    .insert("TimeZone".into(), String::new());
+                before_rule(p).configuration.insert("TimeZone".into(), String::new());
             },
         ),
         case(
@@ -903,9 +543,7 @@ fn cases() -> Vec<Case> {
             in_stage("Deploy"),
             "beforeEntry.conditions[0].rules[0].inputArtifacts",
             |p| {
-                before_rule(p).input_artifacts = vec![InputArtifact {
-                    name: "BuildOut".into(),
-                }];
+                before_rule(p).input_artifacts = vec![InputArtifact { name: "BuildOut".into() }];
             },
         ),
         case(
@@ -916,11 +554,8 @@ fn cases() -> Vec<Case> {
             |p| {
                 let rule = before_rule(p);
                 rule.rule_type_id.provider = "LambdaInvoke".into();
-                rule.configuration =
-                    IndexMap::from([("FunctionName".to_string(), "check".to_string())]);
-                rule.input_artifacts = vec![InputArtifact {
-                    name: "SmokeOut".into(),
-                }];
+                rule.configuration = IndexMap::from([("FunctionName".to_string(), "check".to_string())]);
+                rule.input_artifacts = vec![InputArtifact { name: "SmokeOut".into() }];
             },
         ),
         case(
@@ -970,29 +605,15 @@ fn cases() -> Vec<Case> {
                 p.triggers.push(p.triggers[0].clone());
             },
         ),
-        case(
-            "trigger-filter-count",
-            Validation,
-            PIPELINE,
-            "triggers[0].gitConfiguration.push",
-            |p| {
-                let push = &mut p.triggers[0].git_configuration.push;
-                let f = push[0].clone();
-                push.extend(std::iter::repeat_n(f, 3));
-            },
-        ),
-        case(
-            "trigger-push-filter-invalid",
-            InvalidStructure,
-            PIPELINE,
-            "triggers[0].gitConfiguration.push[0]",
-            |p| {
-                p.triggers[0].git_configuration.push[0].tags = Some(GitFilterCriteria {
-                    includes: vec!["v*".into()],
-                    excludes: vec![],
-                });
-            },
-        ),
+        case("trigger-filter-count", Validation, PIPELINE, "triggers[0].gitConfiguration.push", |p| {
+            let push = &mut p.triggers[0].git_configuration.push;
+            let f = push[0].clone();
+            push.extend(std::iter::repeat_n(f, 3));
+        }),
+        case("trigger-push-filter-invalid", InvalidStructure, PIPELINE, "triggers[0].gitConfiguration.push[0]", |p| {
+            p.triggers[0].git_configuration.push[0].tags =
+                Some(GitFilterCriteria { includes: vec!["v*".into()], excludes: vec![] });
+        }),
         case(
             "trigger-pull-request-filter-invalid",
             InvalidStructure,
@@ -1012,51 +633,22 @@ fn cases() -> Vec<Case> {
                 events.push(events[0]);
             },
         ),
-        case(
-            "trigger-pattern-invalid",
-            Validation,
-            PIPELINE,
-            "triggers[0].gitConfiguration.push[0].branches",
-            |p| {
-                p.triggers[0].git_configuration.push[0].branches =
-                    Some(GitFilterCriteria::default());
-            },
-        ),
+        case("trigger-pattern-invalid", Validation, PIPELINE, "triggers[0].gitConfiguration.push[0].branches", |p| {
+            p.triggers[0].git_configuration.push[0].branches = Some(GitFilterCriteria::default());
+        }),
         // Pipeline variables
-        case(
-            "pipeline-variable-name-invalid",
-            Validation,
-            PIPELINE,
-            "variables[0].name",
-            |p| p.variables[0].name = "bad name".into(),
-        ),
-        case(
-            "pipeline-variable-duplicate",
-            InvalidStructure,
-            PIPELINE,
-            "variables[1].name",
-            |p| {
-                p.variables.push(p.variables[0].clone());
-            },
-        ),
-        case(
-            "pipeline-variable-default-invalid",
-            Validation,
-            PIPELINE,
-            "variables[0].defaultValue",
-            |p| {
-                p.variables[0].default_value = Some(String::new());
-            },
-        ),
-        case(
-            "pipeline-variable-description-invalid",
-            Validation,
-            PIPELINE,
-            "variables[0].description",
-            |p| {
-                p.variables[0].description = Some(long(201));
-            },
-        ),
+        case("pipeline-variable-name-invalid", Validation, PIPELINE, "variables[0].name", |p| {
+            p.variables[0].name = "bad name".into()
+        }),
+        case("pipeline-variable-duplicate", InvalidStructure, PIPELINE, "variables[1].name", |p| {
+            p.variables.push(p.variables[0].clone());
+        }),
+        case("pipeline-variable-default-invalid", Validation, PIPELINE, "variables[0].defaultValue", |p| {
+            p.variables[0].default_value = Some(String::new());
+        }),
+        case("pipeline-variable-description-invalid", Validation, PIPELINE, "variables[0].description", |p| {
+            p.variables[0].description = Some(long(201));
+        }),
     ]
 }
 
@@ -1080,10 +672,7 @@ fn assert_case(c: &Case, errors: &[ValidationError]) {
         c.stage,
         c.action,
         c.field,
-        errors
-            .iter()
-            .map(|e| (e.code, &e.path.stage, &e.path.action, &e.path.field))
-            .collect::<Vec<_>>()
+        errors.iter().map(|e| (e.code, &e.path.stage, &e.path.action, &e.path.field)).collect::<Vec<_>>()
     );
 }
 
@@ -1106,43 +695,19 @@ fn each_rule_fires_on_its_broken_document() {
 #[test]
 fn regional_rules_fire_with_the_home_region() {
     let regional = [
-        case(
-            "cross-region-not-allowed",
-            InvalidActionDeclaration,
-            in_action("Source", "Src"),
-            "region",
-            |p| {
-                action(p, 0, 0).region = Some("eu-west-1".into());
-            },
-        ),
-        case(
-            "cross-region-not-allowed",
-            InvalidActionDeclaration,
-            in_action("Deploy", "Smoke"),
-            "region",
-            |p| {
-                action(p, 2, 2).region = Some("eu-west-1".into());
-            },
-        ),
-        case(
-            "artifact-store-missing-for-region",
-            InvalidStructure,
-            in_action("Deploy", "Deploy"),
-            "region",
-            |p| {
-                action(p, 2, 1).region = Some("eu-west-1".into());
-            },
-        ),
-        case(
-            "artifact-store-missing-for-region",
-            InvalidStructure,
-            PIPELINE,
-            "artifactStores",
-            |p| {
-                let store = p.artifact_store.take().unwrap();
-                p.artifact_stores = Some(IndexMap::from([("eu-west-1".into(), store)]));
-            },
-        ),
+        case("cross-region-not-allowed", InvalidActionDeclaration, in_action("Source", "Src"), "region", |p| {
+            action(p, 0, 0).region = Some("eu-west-1".into());
+        }),
+        case("cross-region-not-allowed", InvalidActionDeclaration, in_action("Deploy", "Smoke"), "region", |p| {
+            action(p, 2, 2).region = Some("eu-west-1".into());
+        }),
+        case("artifact-store-missing-for-region", InvalidStructure, in_action("Deploy", "Deploy"), "region", |p| {
+            action(p, 2, 1).region = Some("eu-west-1".into());
+        }),
+        case("artifact-store-missing-for-region", InvalidStructure, PIPELINE, "artifactStores", |p| {
+            let store = p.artifact_store.take().unwrap();
+            p.artifact_stores = Some(IndexMap::from([("eu-west-1".into(), store)]));
+        }),
     ];
     for c in &regional {
         let mut p = base();
@@ -1166,9 +731,7 @@ fn every_rule_code_has_a_case() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for literal in text.split('"').skip(1).step_by(2) {
             let kebab = literal.contains('-')
-                && literal
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && literal.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && !literal.starts_with('-');
             if kebab {
                 in_source.insert(literal.to_string());
@@ -1176,10 +739,7 @@ fn every_rule_code_has_a_case() {
         }
     }
     let mut tested: BTreeSet<String> = cases().iter().map(|c| c.code.to_string()).collect();
-    tested.extend([
-        "cross-region-not-allowed".to_string(),
-        "artifact-store-missing-for-region".to_string(),
-    ]);
+    tested.extend(["cross-region-not-allowed".to_string(), "artifact-store-missing-for-region".to_string()]);
     let untested: Vec<_> = in_source.difference(&tested).collect();
     assert!(untested.is_empty(), "rules without a case: {untested:?}");
     assert!(in_source.len() > 80);
@@ -1190,10 +750,7 @@ fn messages_name_the_stage_action_and_field() {
     let mut p = base();
     action(&mut p, 1, 0).input_artifacts[0].name = "BuildOutput".into();
     let errors = validate(&p);
-    let e = errors
-        .iter()
-        .find(|e| e.code == "input-artifact-not-produced")
-        .unwrap();
+    let e = errors.iter().find(|e| e.code == "input-artifact-not-produced").unwrap();
     assert_eq!(
         e.message,
         "Stage 'Build', action 'Build': input artifact 'BuildOutput' is not produced by any action that runs before it"
@@ -1201,10 +758,7 @@ fn messages_name_the_stage_action_and_field() {
     assert_eq!(e.path.stage_index, Some(1));
     assert_eq!(e.path.action_index, Some(0));
     assert_eq!(e.exception.name(), "InvalidActionDeclarationException");
-    assert_eq!(
-        e.to_string(),
-        format!("InvalidActionDeclarationException: {}", e.message)
-    );
+    assert_eq!(e.to_string(), format!("InvalidActionDeclarationException: {}", e.message));
 
     // Every located error starts with its location.
     for c in cases() {
@@ -1212,18 +766,9 @@ fn messages_name_the_stage_action_and_field() {
         (c.mutate)(&mut p);
         for e in validate(&p) {
             if let (Some(stage), Some(action)) = (&e.path.stage, &e.path.action) {
-                assert!(
-                    e.message
-                        .starts_with(&format!("Stage '{stage}', action '{action}': ")),
-                    "{}",
-                    e.message
-                );
+                assert!(e.message.starts_with(&format!("Stage '{stage}', action '{action}': ")), "{}", e.message);
             } else if let Some(stage) = &e.path.stage {
-                assert!(
-                    e.message.starts_with(&format!("Stage '{stage}': ")),
-                    "{}",
-                    e.message
-                );
+                assert!(e.message.starts_with(&format!("Stage '{stage}': ")), "{}", e.message);
             }
         }
     }
@@ -1233,14 +778,8 @@ fn messages_name_the_stage_action_and_field() {
 fn aws_wording_for_too_few_stages() {
     let mut p = base();
     p.stages.truncate(1);
-    let e = validate(&p)
-        .into_iter()
-        .find(|e| e.code == "too-few-stages")
-        .unwrap();
-    assert_eq!(
-        e.message,
-        "Pipeline has only 1 stage(s). There should be a minimum of 2 stages in a pipeline"
-    );
+    let e = validate(&p).into_iter().find(|e| e.code == "too-few-stages").unwrap();
+    assert_eq!(e.message, "Pipeline has only 1 stage(s). There should be a minimum of 2 stages in a pipeline");
     assert_eq!(e.exception.name(), "InvalidStructureException");
 }
 
@@ -1250,9 +789,7 @@ fn custom_and_partner_providers_outside_the_catalogue_are_accepted() {
     let build = action(&mut p, 1, 0);
     build.action_type_id.owner = model::ActionOwner::Custom;
     build.action_type_id.provider = "JenkinsBuild".into();
-    build
-        .configuration
-        .insert("AnyKey".into(), "anything".into());
+    build.configuration.insert("AnyKey".into(), "anything".into());
     assert_eq!(validate(&p), vec![]);
 }
 

@@ -55,7 +55,8 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut options = Options { backends: engine::testing::BACKENDS.to_vec(), runs: 5, workloads: vec!['A', 'B', 'C'], spawns: 200 };
+    let mut options =
+        Options { backends: engine::testing::BACKENDS.to_vec(), runs: 5, workloads: vec!['A', 'B', 'C'], spawns: 200 };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -70,7 +71,10 @@ fn options() -> Options {
             }
             "--runs" => options.runs = value.parse().expect("--runs N"),
             "--spawns" => options.spawns = value.parse().expect("--spawns N"),
-            "--workloads" => options.workloads = value.split(',').filter_map(|w| w.trim().chars().next()).map(|c| c.to_ascii_uppercase()).collect(),
+            "--workloads" => {
+                options.workloads =
+                    value.split(',').filter_map(|w| w.trim().chars().next()).map(|c| c.to_ascii_uppercase()).collect()
+            }
             other => panic!("unknown option {other}"),
         }
     }
@@ -85,7 +89,12 @@ fn commands(name: &str, run_order: u32) -> Value {
 /// A: 40 Commands actions in one stage, one after another.
 fn pipeline_a() -> Value {
     let actions: Vec<Value> = (1..=40).map(|i| commands(&format!("Run{i}"), i)).collect();
-    common::v2_pipeline_with_s3_source("bench-a", "bench", "app.zip", vec![json!({ "name": "Sequential", "actions": actions })])
+    common::v2_pipeline_with_s3_source(
+        "bench-a",
+        "bench",
+        "app.zip",
+        vec![json!({ "name": "Sequential", "actions": actions })],
+    )
 }
 
 /// B (and C, in PARALLEL mode): 10 stages of 4 parallel Commands actions.
@@ -117,15 +126,22 @@ impl Recorder {
                 match feed.recv().await {
                     Ok(event) => {
                         let at = Instant::now();
-                        let Some(id) = event.body["detail"]["execution-id"].as_str().map(str::to_owned) else { continue };
+                        let Some(id) = event.body["detail"]["execution-id"].as_str().map(str::to_owned) else {
+                            continue;
+                        };
                         let is_final = event.detail_type == engine::events::PIPELINE_DETAIL
-                            && matches!(event.body["detail"]["state"].as_str(), Some("SUCCEEDED" | "FAILED" | "STOPPED" | "SUPERSEDED"));
+                            && matches!(
+                                event.body["detail"]["state"].as_str(),
+                                Some("SUCCEEDED" | "FAILED" | "STOPPED" | "SUPERSEDED")
+                            );
                         this.events.lock().unwrap().entry(id).or_default().push((at, event));
                         if is_final {
                             this.finished.notify_waiters();
                         }
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => panic!("the benchmark's event feed lagged by {n} events"),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        panic!("the benchmark's event feed lagged by {n} events")
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 }
             }
@@ -139,8 +155,9 @@ impl Recorder {
         events.get(id)?.iter().find_map(|(at, e)| {
             let detail = &e.body["detail"];
             let state = detail["state"].as_str()?;
-            (e.detail_type == engine::events::PIPELINE_DETAIL && matches!(state, "SUCCEEDED" | "FAILED" | "STOPPED" | "SUPERSEDED"))
-                .then(|| (state.to_owned(), *at))
+            (e.detail_type == engine::events::PIPELINE_DETAIL
+                && matches!(state, "SUCCEEDED" | "FAILED" | "STOPPED" | "SUPERSEDED"))
+            .then(|| (state.to_owned(), *at))
         })
     }
 
@@ -162,7 +179,12 @@ impl Recorder {
                 return Ok(last.expect("at least one execution"));
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            anyhow::ensure!(!left.is_zero(), "{} of {} executions did not finish in {WORKLOAD_TIMEOUT:?}", ids.len() - done, ids.len());
+            anyhow::ensure!(
+                !left.is_zero(),
+                "{} of {} executions did not finish in {WORKLOAD_TIMEOUT:?}",
+                ids.len() - done,
+                ids.len()
+            );
             let _ = tokio::time::timeout(left.min(Duration::from_secs(1)), notified).await;
         }
     }
@@ -176,7 +198,12 @@ impl Recorder {
                 list.iter()
                     .filter_map(|(at, e)| {
                         let d = &e.body["detail"];
-                        Some((d["stage"].as_str()?.to_owned(), d["action"].as_str().map(str::to_owned), d["state"].as_str()?.to_owned(), *at))
+                        Some((
+                            d["stage"].as_str()?.to_owned(),
+                            d["action"].as_str().map(str::to_owned),
+                            d["state"].as_str()?.to_owned(),
+                            *at,
+                        ))
                     })
                     .collect()
             })
@@ -255,7 +282,11 @@ async fn start(client: &Client, pipeline: &str) -> anyhow::Result<String> {
 /// The execution CreatePipeline started, waited for: the warm-up.
 async fn warm_up(server: &TestServer, recorder: &Recorder, pipeline: &str) -> anyhow::Result<()> {
     let listed = server.client.list_pipeline_executions().pipeline_name(pipeline).send().await?;
-    let ids: Vec<String> = listed.pipeline_execution_summaries().iter().filter_map(|s| s.pipeline_execution_id().map(str::to_owned)).collect();
+    let ids: Vec<String> = listed
+        .pipeline_execution_summaries()
+        .iter()
+        .filter_map(|s| s.pipeline_execution_id().map(str::to_owned))
+        .collect();
     anyhow::ensure!(!ids.is_empty(), "CreatePipeline started no execution of {pipeline}");
     recorder.all_succeeded(&ids).await?;
     Ok(())
@@ -286,7 +317,8 @@ async fn bench_backend(backend: TestBackend, options: &Options, bare: (f64, f64)
         for _ in 0..options.runs {
             let executions = if *workload == 'C' { EXECUTIONS_IN_C } else { 1 };
             let began = Instant::now();
-            let ids = futures_util::future::try_join_all((0..executions).map(|_| start(&server.client, &pipeline))).await?;
+            let ids =
+                futures_util::future::try_join_all((0..executions).map(|_| start(&server.client, &pipeline))).await?;
             let ended = recorder.all_succeeded(&ids).await?;
             walls.push(ms(ended.duration_since(began)));
             for id in &ids {
@@ -339,7 +371,8 @@ async fn main() -> anyhow::Result<()> {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer as _;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
     tracing_subscriber::registry()
         .with(CountErrors.with_filter(tracing_subscriber::filter::LevelFilter::ERROR))
         .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter))

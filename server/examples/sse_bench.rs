@@ -50,12 +50,14 @@ fn options() -> Options {
 }
 
 fn pipeline() -> model::PipelineDeclaration {
-    let commands = |name: &str| json!({
-        "name": name,
-        "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
-        "commands": ["true"],
-        "inputArtifacts": [{ "name": "Src" }],
-    });
+    let commands = |name: &str| {
+        json!({
+            "name": name,
+            "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
+            "commands": ["true"],
+            "inputArtifacts": [{ "name": "Src" }],
+        })
+    };
     let declaration = json!({
         "name": "bench",
         "roleArn": "arn:aws:iam::000000000000:role/pipeline",
@@ -76,7 +78,10 @@ fn pipeline() -> model::PipelineDeclaration {
 }
 
 /// Waits until the pipeline's execution `id` has finished, from the engine's own feed.
-async fn finished(feed: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<engine::store::events::StoredEvent>>, id: &str) {
+async fn finished(
+    feed: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<engine::store::events::StoredEvent>>,
+    id: &str,
+) {
     loop {
         let event = feed.recv().await.expect("engine feed");
         let detail = &event.body["detail"];
@@ -101,7 +106,10 @@ async fn main() -> anyhow::Result<()> {
     let options = options();
     let data_dir = std::env::temp_dir().join(format!("sluice-sse-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&data_dir)?;
-    let url = options.postgres.clone().unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("sluice.db").display()));
+    let url = options
+        .postgres
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("sluice.db").display()));
     let store = Store::connect(&url).await?.with_sealer(engine::secrets::Sealer::new(&data_dir));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -130,19 +138,27 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(source_dir.join("app.txt"), "bench")?;
     let zip = data_dir.join("source.zip");
     engine::objects::artifacts::pack_dir(&source_dir, &zip).await?;
-    let uploaded = common::signed_http(reqwest::Method::PUT, &format!("{base}/objects/bench/app.zip"), &key, std::fs::read(&zip)?).send().await?;
+    let uploaded =
+        common::signed_http(reqwest::Method::PUT, &format!("{base}/objects/bench/app.zip"), &key, std::fs::read(&zip)?)
+            .send()
+            .await?;
     anyhow::ensure!(uploaded.status() == 201, "upload failed: {}", uploaded.status());
 
     // CreatePipeline's own first run warms everything up; it is not measured.
     let mut feed = engine.subscribe();
-    engine.create_pipeline(pipeline(), &[], &engine::Principal::new("arn:aws:iam::000000000000:user/bench", |_, _| true)).await?;
+    engine
+        .create_pipeline(pipeline(), &[], &engine::Principal::new("arn:aws:iam::000000000000:user/bench", |_, _| true))
+        .await?;
     let first = engine.executions("bench", None, 1).await?.remove(0).execution_id;
     finished(&mut feed, &first).await;
 
     println!("Opening {} subscribers...", options.subscribers);
     let opened = Instant::now();
     let events_url = format!("{base}/api/v1/events");
-    let clients = futures_util::future::join_all((0..options.subscribers).map(|_| common::sse::SseStream::open(&events_url, &key, None))).await;
+    let clients = futures_util::future::join_all(
+        (0..options.subscribers).map(|_| common::sse::SseStream::open(&events_url, &key, None)),
+    )
+    .await;
     println!("  all subscribed in {:.1} s", opened.elapsed().as_secs_f64());
 
     let commits: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
@@ -183,7 +199,12 @@ async fn main() -> anyhow::Result<()> {
         let ids: Vec<i64> = received.iter().map(|(id, _)| *id).collect();
         let mut expected: Vec<i64> = commits_seen.keys().copied().collect();
         expected.sort_unstable();
-        anyhow::ensure!(ids == expected, "a client missed or repeated events: {} received, {} committed", ids.len(), expected.len());
+        anyhow::ensure!(
+            ids == expected,
+            "a client missed or repeated events: {} received, {} committed",
+            ids.len(),
+            expected.len()
+        );
         for (id, at) in received {
             latencies.push(at.duration_since(commits_seen[&id]).as_secs_f64() * 1000.0);
         }

@@ -265,7 +265,13 @@ pub enum SandboxSwitch {
 impl Default for SandboxArgs {
     /// The command line's defaults.
     fn default() -> Self {
-        SandboxArgs { mode: SandboxSwitch::On, work_dir: None, memory_mb: 4096, max_processes: 1024, read_only: Vec::new() }
+        SandboxArgs {
+            mode: SandboxSwitch::On,
+            work_dir: None,
+            memory_mb: 4096,
+            max_processes: 1024,
+            read_only: Vec::new(),
+        }
     }
 }
 
@@ -367,8 +373,14 @@ mod tests {
             public_url: public_url.map(str::to_owned),
             sandbox: Default::default(),
         };
-        assert_eq!(config("127.0.0.1:3000", None).allowed_origins(), ["http://127.0.0.1:3000", "http://localhost:3000"]);
+        assert_eq!(
+            config("127.0.0.1:3000", None).allowed_origins(),
+            ["http://127.0.0.1:3000", "http://localhost:3000"]
+        );
         assert_eq!(config("0.0.0.0:3000", None).allowed_origins(), ["http://0.0.0.0:3000"]);
-        assert_eq!(config("127.0.0.1:3000", Some("https://ci.example.com/")).allowed_origins(), ["https://ci.example.com"]);
+        assert_eq!(
+            config("127.0.0.1:3000", Some("https://ci.example.com/")).allowed_origins(),
+            ["https://ci.example.com"]
+        );
     }
 }

@@ -60,11 +60,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("could not open the database")?
         .with_sealer(engine::secrets::Sealer::new(&config.data_dir));
-    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("could not listen on {}", config.addr))?;
+    let listener =
+        TcpListener::bind(config.addr).await.with_context(|| format!("could not listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
     println!("Sluice is listening on http://{addr}");
     if config.public_url.is_none() && addr.ip().is_unspecified() {
-        tracing::warn!("browsers can only make changes from {:?}: set --public-url to the address they use", config.allowed_origins());
+        tracing::warn!(
+            "browsers can only make changes from {:?}: set --public-url to the address they use",
+            config.allowed_origins()
+        );
     }
     println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
     if let Some(password) = auth::ensure_admin(&store, config.admin_password.clone()).await? {
@@ -135,15 +139,10 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .merge(objects::router())
         .merge(logs::router())
         .merge(events::router())
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            context.clone(),
-            {
-                let options = state.leptos_options.clone();
-                move || app::shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session::guard))
         .layer(axum::middleware::from_fn(headers::add))

@@ -34,14 +34,19 @@ async fn log(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let Ok(Query(query)) = query else {
         return error(StatusCode::BAD_REQUEST, "InvalidArgument", "after and limit must be whole numbers.");
     };
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(MAX_LINES);
     if after < 0 || !(1..=MAX_LINES).contains(&limit) {
-        return error(StatusCode::BAD_REQUEST, "InvalidArgument", format!("after must be 0 or more and limit 1 to {MAX_LINES}."));
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            format!("after must be 0 or more and limit 1 to {MAX_LINES}."),
+        );
     }
     // An action that has not logged yet has no lines either: only the action row tells them apart.
     match resources::action_pipeline(&state.engine, &id).await {
@@ -51,7 +56,11 @@ async fn log(
             }
         }
         Ok(None) => {
-            return error(StatusCode::NOT_FOUND, "ActionExecutionNotFoundException", format!("No action execution with id '{id}'."))
+            return error(
+                StatusCode::NOT_FOUND,
+                "ActionExecutionNotFoundException",
+                format!("No action execution with id '{id}'."),
+            )
         }
         Err(err) => return internal(err),
     }
@@ -71,5 +80,9 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
 
 fn internal(err: impl std::fmt::Display) -> Response {
     tracing::error!(error = %err, "reading an action log failed");
-    error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "An internal error occurred; the server log has the details.")
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "InternalError",
+        "An internal error occurred; the server log has the details.",
+    )
 }

@@ -58,14 +58,25 @@ async fn upload(
     Ok(store_upload(&state, &caller, &bucket, &key, &headers, body).await.into_response())
 }
 
-async fn store_upload(state: &AppState, caller: &Caller, bucket: &str, key: &str, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+async fn store_upload(
+    state: &AppState,
+    caller: &Caller,
+    bucket: &str,
+    key: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
     let objects = objects(state);
     // Refuse what will be refused anyway before reading a possibly huge body.
     validate_bucket(bucket)?;
     validate_key(key)?;
     let key_id = match headers.get(ENCRYPTION_KEY_HEADER) {
         Some(value) => Some(value.to_str().map_err(|_| {
-            ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", format!("{ENCRYPTION_KEY_HEADER} must be printable ASCII"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidArgument",
+                format!("{ENCRYPTION_KEY_HEADER} must be printable ASCII"),
+            )
         })?),
         None => None,
     };
@@ -74,7 +85,8 @@ async fn store_upload(state: &AppState, caller: &Caller, bucket: &str, key: &str
             return Err(ObjectError::UnknownKey { id: id.to_owned() }.into());
         }
     }
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_OBJECT_BYTES) {
         return Err(too_large());
     }
@@ -84,7 +96,9 @@ async fn store_upload(state: &AppState, caller: &Caller, bucket: &str, key: &str
     let mut stream = body.into_data_stream();
     let mut received: u64 = 0;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, "IncompleteBody", format!("The upload did not complete: {err}")))?;
+        let chunk = chunk.map_err(|err| {
+            ApiError::new(StatusCode::BAD_REQUEST, "IncompleteBody", format!("The upload did not complete: {err}"))
+        })?;
         received += chunk.len() as u64;
         if received > MAX_OBJECT_BYTES {
             return Err(too_large());
@@ -122,7 +136,10 @@ async fn download(
     Query(query): Query<DownloadQuery>,
 ) -> Result<Response, Response> {
     resources::authorize(&caller, resources::GET_OBJECT_ACTION, &resources::object_arn(&bucket, &key))?;
-    let version = objects(&state).get(&bucket, &key, query.version_id.as_deref()).await.map_err(|err| ApiError::from(err).into_response())?;
+    let version = objects(&state)
+        .get(&bucket, &key, query.version_id.as_deref())
+        .await
+        .map_err(|err| ApiError::from(err).into_response())?;
     authorize_read(&caller, &version)?;
     Ok(send_download(&state, &version).await.into_response())
 }
@@ -164,11 +181,14 @@ async fn list_versions(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, Response> {
     let Some(key) = query.key else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", "Name the object with ?key=...").into_response());
+        return Err(
+            ApiError::new(StatusCode::BAD_REQUEST, "InvalidArgument", "Name the object with ?key=...").into_response()
+        );
     };
     resources::authorize(&caller, resources::GET_OBJECT_ACTION, &resources::object_arn(&bucket, &key))?;
     let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT).clamp(1, DEFAULT_LIST_LIMIT);
-    let versions = objects(&state).versions(&bucket, &key, limit).await.map_err(|err| ApiError::from(err).into_response())?;
+    let versions =
+        objects(&state).versions(&bucket, &key, limit).await.map_err(|err| ApiError::from(err).into_response())?;
     versions.iter().try_for_each(|version| authorize_read(&caller, version))?;
     Ok(list_key_versions(bucket, key, &versions))
 }
@@ -221,13 +241,21 @@ impl ApiError {
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "EntityTooLarge", format!("Objects are at most {MAX_OBJECT_BYTES} bytes."))
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "EntityTooLarge",
+        format!("Objects are at most {MAX_OBJECT_BYTES} bytes."),
+    )
 }
 
 /// Our failure, not the caller's: logged in full, reported without details.
 fn internal(err: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %err, "object store request failed");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "An internal error occurred; the server log has the details.")
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "InternalError",
+        "An internal error occurred; the server log has the details.",
+    )
 }
 
 impl From<ObjectError> for ApiError {

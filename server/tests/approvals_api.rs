@@ -4,7 +4,10 @@ mod common;
 
 use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus, PipelineExecutionStatus};
 use aws_sdk_codepipeline::Client;
-use common::{approval_action, call_web, on_both_backends, upload_zip, v2_pipeline_with_s3_source, wait_final, web_session, TestServer};
+use common::{
+    approval_action, call_web, on_both_backends, upload_zip, v2_pipeline_with_s3_source, wait_final, web_session,
+    TestServer,
+};
 use serde_json::json;
 use server::auth::policy::Role;
 use std::time::Duration;
@@ -26,7 +29,15 @@ async fn gate_state(server: &TestServer, id: &str) -> (Option<String>, String) {
 
 async fn answer(client: &Client, token: &str, status: ApprovalStatus) -> Result<(), aws_sdk_codepipeline::Error> {
     let result = ApprovalResult::builder().summary("looked at it").status(status).build().unwrap();
-    client.put_approval_result().pipeline_name("release").stage_name("Approve").action_name("Gate").result(result).token(token).send().await?;
+    client
+        .put_approval_result()
+        .pipeline_name("release")
+        .stage_name("Approve")
+        .action_name("Gate")
+        .result(result)
+        .token(token)
+        .send()
+        .await?;
     Ok(())
 }
 
@@ -44,19 +55,40 @@ async fn two_different_approvers_are_needed_and_the_starter_is_not_one() {
         upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "x")]).await;
         let mut gate = approval_action("Gate");
         gate["configuration"] = json!({ "RequiredApprovals": "2", "AllowSelfApproval": "false" });
-        let pipeline = v2_pipeline_with_s3_source("release", "sources", "app.zip", vec![json!({ "name": "Approve", "actions": [gate] })]);
+        let pipeline = v2_pipeline_with_s3_source(
+            "release",
+            "sources",
+            "app.zip",
+            vec![json!({ "name": "Approve", "actions": [gate] })],
+        );
         let created = server.raw("CreatePipeline", json!({ "pipeline": pipeline }).to_string()).await;
         assert_eq!(created.status, 200, "{}", created.text);
         // The run CreatePipeline started is not the one under test.
         let first = server.client.list_pipeline_executions().pipeline_name("release").send().await.unwrap();
         let first = first.pipeline_execution_summaries()[0].pipeline_execution_id().unwrap().to_owned();
-        server.client.stop_pipeline_execution().pipeline_name("release").pipeline_execution_id(&first).abandon(true).send().await.unwrap();
+        server
+            .client
+            .stop_pipeline_execution()
+            .pipeline_name("release")
+            .pipeline_execution_id(&first)
+            .abandon(true)
+            .send()
+            .await
+            .unwrap();
         wait_final(&server, "release", &first).await;
 
         let (sam, _) = server.client_as("sam", Role::Admin).await;
         let (ann, _) = server.client_as("ann", Role::Approver).await;
         let (ben, _) = server.client_as("ben", Role::Approver).await;
-        let id = sam.start_pipeline_execution().name("release").send().await.unwrap().pipeline_execution_id().unwrap().to_owned();
+        let id = sam
+            .start_pipeline_execution()
+            .name("release")
+            .send()
+            .await
+            .unwrap()
+            .pipeline_execution_id()
+            .unwrap()
+            .to_owned();
         let (_, token) = gate_state(&server, &id).await;
 
         let own = validation_message(answer(&sam, &token, ApprovalStatus::Approved).await.unwrap_err());
@@ -111,17 +143,32 @@ async fn whoever_sets_a_run_going_may_not_approve_it_on_any_path() {
     on_both_backends(|server| async move {
         upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "v1")]).await;
         let first_version = server.engine.objects().latest("sources", "app.zip").await.unwrap().unwrap().version_id;
-        server::auth::create_user(server.engine.store(), "sam", Role::Admin, Some("sam-password-1".into())).await.unwrap();
+        server::auth::create_user(server.engine.store(), "sam", Role::Admin, Some("sam-password-1".into()))
+            .await
+            .unwrap();
         let sam_key = server::auth::create_access_key(server.engine.store(), "sam").await.unwrap();
         let sam = common::sdk_client(&server.url, &sam_key.0, &sam_key.1);
         let (ann, _) = server.client_as("ann", Role::Approver).await;
         let mut gate = approval_action("Gate");
         gate["configuration"] = json!({ "AllowSelfApproval": "false" });
-        let mut pipeline = v2_pipeline_with_s3_source("release", "sources", "app.zip", vec![json!({ "name": "Approve", "actions": [gate] })]);
+        let mut pipeline = v2_pipeline_with_s3_source(
+            "release",
+            "sources",
+            "app.zip",
+            vec![json!({ "name": "Approve", "actions": [gate] })],
+        );
         pipeline["stages"][0]["actions"][0]["configuration"]["PollForSourceChanges"] = json!("true");
 
         // CreatePipeline's own run is the creator's.
-        let created = common::signed_request(&server.url, "CreatePipeline", json!({ "pipeline": pipeline }).to_string().into_bytes(), &sam_key.0, &sam_key.1, server::auth::sigv4::format_amz_date(common::now_seconds())).await;
+        let created = common::signed_request(
+            &server.url,
+            "CreatePipeline",
+            json!({ "pipeline": pipeline }).to_string().into_bytes(),
+            &sam_key.0,
+            &sam_key.1,
+            server::auth::sigv4::format_amz_date(common::now_seconds()),
+        )
+        .await;
         assert_eq!(created.status, 200, "{}", created.text);
         let first = next_execution(&server, 0).await;
         sam_is_refused(&server, &sam, &ann, &first, "CreatePipeline").await;
@@ -138,16 +185,33 @@ async fn whoever_sets_a_run_going_may_not_approve_it_on_any_path() {
             .created(aws_sdk_codepipeline::primitives::DateTime::from_secs(1_700_000_000))
             .build()
             .unwrap();
-        let told = sam.put_action_revision().pipeline_name("release").stage_name("Source").action_name("Source").action_revision(revision).send().await.unwrap();
+        let told = sam
+            .put_action_revision()
+            .pipeline_name("release")
+            .stage_name("Source")
+            .action_name("Source")
+            .action_revision(revision)
+            .send()
+            .await
+            .unwrap();
         sam_is_refused(&server, &sam, &ann, told.pipeline_execution_id().unwrap(), "PutActionRevision").await;
 
         // RollbackStage.
-        let rollback = sam.rollback_stage().pipeline_name("release").stage_name("Approve").target_pipeline_execution_id(&first).send().await.unwrap();
+        let rollback = sam
+            .rollback_stage()
+            .pipeline_name("release")
+            .stage_name("Approve")
+            .target_pipeline_execution_id(&first)
+            .send()
+            .await
+            .unwrap();
         sam_is_refused(&server, &sam, &ann, rollback.pipeline_execution_id(), "RollbackStage").await;
 
         // A re-run from the web app.
         let session = web_session(&server, "sam", "sam-password-1").await;
-        let (status, body) = call_web(&server, &session, "runs/rerun_execution", &format!("pipeline=release&execution_id={first}")).await;
+        let (status, body) =
+            call_web(&server, &session, "runs/rerun_execution", &format!("pipeline=release&execution_id={first}"))
+                .await;
         assert_eq!(status, 200, "{body}");
         let rerun: String = serde_json::from_str(&body).unwrap();
         sam_is_refused(&server, &sam, &ann, &rerun, "re-run").await;
@@ -159,7 +223,14 @@ async fn whoever_sets_a_run_going_may_not_approve_it_on_any_path() {
         answer(&ann, &token, ApprovalStatus::Rejected).await.unwrap();
         assert_eq!(wait_final(&server, "release", &retried).await, PipelineExecutionStatus::Failed);
         let mode = aws_sdk_codepipeline::types::StageRetryMode::FailedActions;
-        sam.retry_stage_execution().pipeline_name("release").stage_name("Approve").pipeline_execution_id(&retried).retry_mode(mode).send().await.unwrap();
+        sam.retry_stage_execution()
+            .pipeline_name("release")
+            .stage_name("Approve")
+            .pipeline_execution_id(&retried)
+            .retry_mode(mode)
+            .send()
+            .await
+            .unwrap();
         let (_, token) = gate_state(&server, &retried).await;
         let own = validation_message(answer(&sam, &token, ApprovalStatus::Approved).await.unwrap_err());
         assert!(own.contains("user/sam started this execution (or retried"), "retry: {own}");

@@ -4,8 +4,8 @@
 mod common;
 
 use aws_sdk_codepipeline::types::{
-    ConditionExecutionStatus, ConditionType, LatestInPipelineExecutionFilter, PipelineExecutionStatus, RuleExecutionFilter,
-    RuleExecutionStatus, StartTimeRange,
+    ConditionExecutionStatus, ConditionType, LatestInPipelineExecutionFilter, PipelineExecutionStatus,
+    RuleExecutionFilter, RuleExecutionStatus, StartTimeRange,
 };
 use common::{commands_action, on_both_backends, upload_zip, v2_pipeline_with_s3_source, wait_final, TestServer};
 use serde_json::{json, Value};
@@ -41,7 +41,11 @@ async fn pipeline_state_and_rule_executions_show_every_condition() {
         let mut reads = rule("ReadsSource", "Commands", json!({}));
         reads["commands"] = json!(["grep -q v1 app.txt"]);
         reads["inputArtifacts"] = json!([{ "name": "Src" }]);
-        let version = rule("HasVersion", "VariableCheck", json!({ "Variable": "#{SourceVariables.VersionId}", "Operator": "NE", "Value": "none" }));
+        let version = rule(
+            "HasVersion",
+            "VariableCheck",
+            json!({ "Variable": "#{SourceVariables.VersionId}", "Operator": "NE", "Value": "none" }),
+        );
         let window = rule("Always", "DeploymentWindow", json!({ "Cron": "* * * ? * *" }));
         let conditions = json!({
             "beforeEntry": { "conditions": [{ "result": "FAIL", "rules": [reads] }] },
@@ -107,13 +111,22 @@ async fn pipeline_state_and_rule_executions_show_every_condition() {
 
         let first = server.client.list_rule_executions().pipeline_name("gated").max_results(2).send().await.unwrap();
         assert_eq!(first.rule_execution_details().len(), 2);
-        let rest = server.client.list_rule_executions().pipeline_name("gated").next_token(first.next_token().unwrap()).send().await.unwrap();
+        let rest = server
+            .client
+            .list_rule_executions()
+            .pipeline_name("gated")
+            .next_token(first.next_token().unwrap())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(rest.rule_execution_details().len(), 1);
         assert!(rest.next_token().is_none());
 
         let bad = server.raw("ListRuleExecutions", r#"{"pipelineName":"gated","nextToken":"x"}"#).await;
         assert_eq!(bad.error_type(), "InvalidNextTokenException");
-        let missing = server.raw("ListRuleExecutions", r#"{"pipelineName":"gated","filter":{"pipelineExecutionId":"nope"}}"#).await;
+        let missing = server
+            .raw("ListRuleExecutions", r#"{"pipelineName":"gated","filter":{"pipelineExecutionId":"nope"}}"#)
+            .await;
         assert_eq!(missing.error_type(), "PipelineExecutionNotFoundException");
 
         let types = server.raw("ListRuleTypes", "{}").await;

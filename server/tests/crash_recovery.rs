@@ -4,8 +4,8 @@ mod common;
 
 use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus};
 use aws_sdk_codepipeline::Client;
-use serde_json::json;
 use engine::testing::Beacon;
+use serde_json::json;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -54,11 +54,16 @@ fn free_port() -> u16 {
 fn pipeline(beacon: &Beacon) -> serde_json::Value {
     let build = format!("sleep 3; {}", beacon.tell("built"));
     let ship = beacon.tell("shipped");
-    common::v2_pipeline_with_s3_source("crashy", "sources", "app.zip", vec![
-        json!({ "name": "Build", "actions": [common::commands_action("Compile", 1, &[&build], "Src", None)] }),
-        json!({ "name": "Approve", "actions": [common::approval_action("Release")] }),
-        json!({ "name": "Deploy", "actions": [common::commands_action("Ship", 1, &[&ship], "Src", None)] }),
-    ])
+    common::v2_pipeline_with_s3_source(
+        "crashy",
+        "sources",
+        "app.zip",
+        vec![
+            json!({ "name": "Build", "actions": [common::commands_action("Compile", 1, &[&build], "Src", None)] }),
+            json!({ "name": "Approve", "actions": [common::approval_action("Release")] }),
+            json!({ "name": "Deploy", "actions": [common::commands_action("Ship", 1, &[&ship], "Src", None)] }),
+        ],
+    )
 }
 
 async fn action_status(sluice: &Sluice, stage: &str) -> (Option<String>, Option<String>, Option<String>) {
@@ -66,7 +71,11 @@ async fn action_status(sluice: &Sluice, stage: &str) -> (Option<String>, Option<
     let stage = state.stage_states().iter().find(|s| s.stage_name() == Some(stage)).unwrap().clone();
     let latest = stage.action_states()[0].latest_execution().cloned();
     let execution = stage.latest_execution().map(|e| e.pipeline_execution_id().to_owned());
-    (latest.as_ref().and_then(|l| l.status()).map(|s| s.as_str().to_owned()), latest.and_then(|l| l.token().map(str::to_owned)), execution)
+    (
+        latest.as_ref().and_then(|l| l.status()).map(|s| s.as_str().to_owned()),
+        latest.and_then(|l| l.token().map(str::to_owned)),
+        execution,
+    )
 }
 
 /// Polls until the stage's action reports `status` for execution `id` (20 s at most).
@@ -83,7 +92,14 @@ async fn wait_action(sluice: &Sluice, stage: &str, id: &str, status: &str) -> Op
 
 async fn wait_final(sluice: &Sluice, id: &str) -> String {
     for _ in 0..400 {
-        let got = sluice.client.get_pipeline_execution().pipeline_name("crashy").pipeline_execution_id(id).send().await.unwrap();
+        let got = sluice
+            .client
+            .get_pipeline_execution()
+            .pipeline_name("crashy")
+            .pipeline_execution_id(id)
+            .send()
+            .await
+            .unwrap();
         let status = got.pipeline_execution().unwrap().status().unwrap().as_str().to_owned();
         if status != "InProgress" && status != "Stopping" {
             return status;
@@ -101,7 +117,13 @@ fn access_key(data_dir: &Path) -> (String, String) {
         return (id.to_owned(), secret.to_owned());
     }
     let sluice = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_sluice")).args(args).arg("--data-dir").arg(data_dir).env_remove("SLUICE_DATABASE_URL").output().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env_remove("SLUICE_DATABASE_URL")
+            .output()
+            .unwrap();
         assert!(output.status.success(), "sluice {args:?}: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap()
     };
@@ -122,7 +144,8 @@ async fn sigkill_at_any_point_loses_nothing() {
 
     let sluice = Sluice::start(&data_dir, port).await;
     let (key_id, secret) = access_key(&data_dir);
-    common::upload_zip(&sluice.url, &(key_id.clone(), secret.clone()), "sources", "app.zip", &[("app.txt", "v1")]).await;
+    common::upload_zip(&sluice.url, &(key_id.clone(), secret.clone()), "sources", "app.zip", &[("app.txt", "v1")])
+        .await;
     let body = json!({ "pipeline": pipeline(&beacon) }).to_string().into_bytes();
     let now = server::auth::sigv4::format_amz_date(common::now_seconds());
     let created = common::signed_request(&sluice.url, "CreatePipeline", body, &key_id, &secret, now).await;
@@ -157,17 +180,44 @@ async fn sigkill_at_any_point_loses_nothing() {
     sluice.kill();
     let sluice = Sluice::start(&data_dir, port).await;
     let result = ApprovalResult::builder().summary("after the crash").status(ApprovalStatus::Approved).build().unwrap();
-    sluice.client.put_approval_result().pipeline_name("crashy").stage_name("Approve").action_name("Release").result(result).token(&token).send().await.unwrap();
+    sluice
+        .client
+        .put_approval_result()
+        .pipeline_name("crashy")
+        .stage_name("Approve")
+        .action_name("Release")
+        .result(result)
+        .token(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wait_final(&sluice, &id).await, "Succeeded");
     assert_eq!(beacon.heard("shipped"), 1);
 
     // 3. Killed right after a start: the new execution still runs to its approval.
-    let second = sluice.client.start_pipeline_execution().name("crashy").send().await.unwrap().pipeline_execution_id().unwrap().to_owned();
+    let second = sluice
+        .client
+        .start_pipeline_execution()
+        .name("crashy")
+        .send()
+        .await
+        .unwrap()
+        .pipeline_execution_id()
+        .unwrap()
+        .to_owned();
     sluice.kill();
     let sluice = Sluice::start(&data_dir, port).await;
     wait_action(&sluice, "Approve", &second, "InProgress").await;
     assert_eq!(beacon.heard("built"), 2, "the second execution built exactly once");
-    sluice.client.stop_pipeline_execution().pipeline_name("crashy").pipeline_execution_id(&second).abandon(true).send().await.unwrap();
+    sluice
+        .client
+        .stop_pipeline_execution()
+        .pipeline_name("crashy")
+        .pipeline_execution_id(&second)
+        .abandon(true)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wait_final(&sluice, &second).await, "Stopped");
     sluice.kill();
     let _ = std::fs::remove_dir_all(&data_dir);

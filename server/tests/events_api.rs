@@ -5,7 +5,10 @@ mod common;
 
 use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus};
 use common::sse::{SseEvent, SseStream};
-use common::{approval_action, ACCOUNT, REGION, commands_action, on_both_backends, signed_get, signed_http, upload_zip, v2_pipeline_with_s3_source, TestServer};
+use common::{
+    approval_action, commands_action, on_both_backends, signed_get, signed_http, upload_zip,
+    v2_pipeline_with_s3_source, TestServer, ACCOUNT, REGION,
+};
 use serde_json::json;
 use server::auth::policy::Role;
 use std::time::Duration;
@@ -14,11 +17,14 @@ use std::time::Duration;
 async fn create_pipeline(server: &TestServer, name: &str) {
     upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "hello")]).await;
     let stage = |name: &str, actions: Vec<serde_json::Value>| json!({ "name": name, "actions": actions });
-    let build = commands_action("Compile", 1, &["echo one", "sleep 0.4", "echo two", "sleep 0.4", "echo three"], "Src", None);
-    let declaration = v2_pipeline_with_s3_source(name, "sources", "app.zip", vec![
-        stage("Build", vec![build]),
-        stage("Approve", vec![approval_action("Release")]),
-    ]);
+    let build =
+        commands_action("Compile", 1, &["echo one", "sleep 0.4", "echo two", "sleep 0.4", "echo three"], "Src", None);
+    let declaration = v2_pipeline_with_s3_source(
+        name,
+        "sources",
+        "app.zip",
+        vec![stage("Build", vec![build]), stage("Approve", vec![approval_action("Release")])],
+    );
     let created = server.raw("CreatePipeline", json!({ "pipeline": declaration }).to_string()).await;
     assert_eq!(created.status, 200, "{}", created.text);
 }
@@ -53,8 +59,17 @@ fn states(events: &[SseEvent]) -> Vec<String> {
 
 async fn approve(server: &TestServer, pipeline: &str, token: &str) {
     let result = ApprovalResult::builder().summary("fine").status(ApprovalStatus::Approved).build().unwrap();
-    server.client.put_approval_result().pipeline_name(pipeline).stage_name("Approve").action_name("Release")
-        .result(result).token(token).send().await.unwrap();
+    server
+        .client
+        .put_approval_result()
+        .pipeline_name(pipeline)
+        .stage_name("Approve")
+        .action_name("Release")
+        .result(result)
+        .token(token)
+        .send()
+        .await
+        .unwrap();
 }
 
 async fn get_json(key: &(String, String), url: &str) -> (u16, serde_json::Value) {
@@ -75,9 +90,18 @@ async fn a_run_streams_live_and_a_reconnect_misses_nothing() {
         let everything = read_until_approval(&mut full).await;
         let ids: Vec<i64> = everything.iter().map(SseEvent::id_number).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase: {ids:?}");
-        assert!(everything.iter().all(|e| e.json()["detail"]["pipeline"] == "live" && e.json()["id"] == e.id.clone().unwrap()));
+        assert!(everything
+            .iter()
+            .all(|e| e.json()["detail"]["pipeline"] == "live" && e.json()["id"] == e.id.clone().unwrap()));
         let seen = states(&everything);
-        for expected in ["pipeline:STARTED", "Source:SUCCEEDED", "Compile:STARTED", "Compile:SUCCEEDED", "Release:STARTED", "Release:WAITING"] {
+        for expected in [
+            "pipeline:STARTED",
+            "Source:SUCCEEDED",
+            "Compile:STARTED",
+            "Compile:SUCCEEDED",
+            "Release:STARTED",
+            "Release:WAITING",
+        ] {
             assert!(seen.contains(&expected.to_owned()), "{expected} in {seen:?}");
         }
 
@@ -93,7 +117,10 @@ async fn a_run_streams_live_and_a_reconnect_misses_nothing() {
         assert_eq!(status, 200);
         let approvals = listed["approvals"].as_array().unwrap();
         assert_eq!(approvals.len(), 1, "{listed}");
-        assert_eq!((approvals[0]["pipelineName"].as_str(), approvals[0]["actionName"].as_str()), (Some("live"), Some("Release")));
+        assert_eq!(
+            (approvals[0]["pipelineName"].as_str(), approvals[0]["actionName"].as_str()),
+            (Some("live"), Some("Release"))
+        );
 
         // Answering it is pushed to every stream following the run, and to the inbox.
         approve(&server, "live", approvals[0]["token"].as_str().unwrap()).await;
@@ -119,7 +146,16 @@ async fn an_execution_stream_carries_only_that_execution() {
         create_pipeline(&server, "two").await;
         let listed = server.client.list_pipeline_executions().pipeline_name("two").send().await.unwrap();
         let first = listed.pipeline_execution_summaries()[0].pipeline_execution_id().unwrap().to_owned();
-        let second = server.client.start_pipeline_execution().name("two").send().await.unwrap().pipeline_execution_id().unwrap().to_owned();
+        let second = server
+            .client
+            .start_pipeline_execution()
+            .name("two")
+            .send()
+            .await
+            .unwrap()
+            .pipeline_execution_id()
+            .unwrap()
+            .to_owned();
 
         let url = format!("{}/api/v1/pipelines/two/executions/{second}/events", server.url);
         let mut stream = SseStream::open(&url, &server.key, Some(0)).await;
@@ -159,7 +195,8 @@ async fn a_commands_log_streams_line_by_line_and_resumes() {
         };
         assert_eq!(end.json()["status"], "Succeeded");
         let texts: Vec<String> = lines.iter().map(|l| l.json()["text"].as_str().unwrap().to_owned()).collect();
-        let words: Vec<&str> = texts.iter().map(String::as_str).filter(|t| ["one", "two", "three"].contains(t)).collect();
+        let words: Vec<&str> =
+            texts.iter().map(String::as_str).filter(|t| ["one", "two", "three"].contains(t)).collect();
         assert_eq!(words, ["one", "two", "three"], "{texts:?}");
         assert_eq!(stream.next_within(Duration::from_secs(1)).await, None, "the stream closes after its end");
 
@@ -182,11 +219,12 @@ async fn a_commands_log_streams_line_by_line_and_resumes() {
 #[tokio::test]
 async fn streams_say_no_to_buffering_and_refuse_bad_input() {
     on_both_backends(|server| async move {
-        let response = signed_http(reqwest::Method::GET, &format!("{}/api/v1/events", server.url), &server.key, Vec::new())
-            .header("accept-encoding", "gzip, br")
-            .send()
-            .await
-            .unwrap();
+        let response =
+            signed_http(reqwest::Method::GET, &format!("{}/api/v1/events", server.url), &server.key, Vec::new())
+                .header("accept-encoding", "gzip, br")
+                .send()
+                .await
+                .unwrap();
         let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(header("content-type").as_deref(), Some("text/event-stream"));
         assert_eq!(header("cache-control").as_deref(), Some("no-cache"));
@@ -203,12 +241,18 @@ async fn streams_say_no_to_buffering_and_refuse_bad_input() {
         let (status, body) = get_json(&server.key, &format!("{}/api/v1/events?after=-3", server.url)).await;
         assert_eq!((status, body["__type"].as_str()), (400, Some("ValidationException")));
         let events_url = format!("{}/api/v1/events", server.url);
-        let bad_header = signed_http(reqwest::Method::GET, &events_url, &server.key, Vec::new()).header("last-event-id", "abc").send().await.unwrap();
+        let bad_header = signed_http(reqwest::Method::GET, &events_url, &server.key, Vec::new())
+            .header("last-event-id", "abc")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(bad_header.status(), 400);
-        let (status, body) = get_json(&server.key, &format!("{}/api/v1/action-executions/missing/log/events", server.url)).await;
+        let (status, body) =
+            get_json(&server.key, &format!("{}/api/v1/action-executions/missing/log/events", server.url)).await;
         assert_eq!((status, body["__type"].as_str()), (400, Some("ActionExecutionNotFoundException")));
         create_pipeline(&server, "known").await;
-        let (status, body) = get_json(&server.key, &format!("{}/api/v1/pipelines/known/executions/missing/events", server.url)).await;
+        let (status, body) =
+            get_json(&server.key, &format!("{}/api/v1/pipelines/known/executions/missing/events", server.url)).await;
         assert_eq!((status, body["__type"].as_str()), (400, Some("PipelineExecutionNotFoundException")));
         server
     })

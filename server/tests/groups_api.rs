@@ -14,7 +14,13 @@ use server::auth::policy::Role;
 /// an authorized call gets `PipelineNotFoundException`).
 async fn answer_code(client: &Client, stage: &str) -> String {
     let result = ApprovalResult::builder().summary("ok").status(ApprovalStatus::Approved).build().unwrap();
-    let sent = client.put_approval_result().pipeline_name("web").stage_name(stage).action_name("Gate").token("t").result(result);
+    let sent = client
+        .put_approval_result()
+        .pipeline_name("web")
+        .stage_name(stage)
+        .action_name("Gate")
+        .token("t")
+        .result(result);
     sent.send().await.unwrap_err().into_service_error().code().unwrap_or_default().to_owned()
 }
 
@@ -29,7 +35,11 @@ async fn a_groups_policy_and_role_reach_its_members() {
         let approve_prod = json!({ "Statement": { "Effect": "Allow", "Action": "codepipeline:PutApprovalResult",
             "Resource": "arn:aws:codepipeline:us-east-1:000000000000:web/Prod/*" }});
         store.put_group_policy("release-team", "approve-prod", &approve_prod.to_string()).await.unwrap();
-        assert_eq!(answer_code(&viewer, "Prod").await, "AccessDeniedException", "only members get the group's policies");
+        assert_eq!(
+            answer_code(&viewer, "Prod").await,
+            "AccessDeniedException",
+            "only members get the group's policies"
+        );
 
         store.add_user_to_group("release-team", "reviewer").await.unwrap();
         assert_eq!(answer_code(&viewer, "Prod").await, "PipelineNotFoundException");
@@ -42,7 +52,11 @@ async fn a_groups_policy_and_role_reach_its_members() {
 
         store.remove_user_from_group("approvers", "reviewer").await.unwrap();
         store.delete_group("release-team").await.unwrap();
-        assert_eq!(answer_code(&viewer, "Prod").await, "AccessDeniedException", "leaving the groups takes their rights away");
+        assert_eq!(
+            answer_code(&viewer, "Prod").await,
+            "AccessDeniedException",
+            "leaving the groups takes their rights away"
+        );
         server
     })
     .await;
@@ -79,7 +93,10 @@ async fn groups_are_kept_with_their_members_on_both_backends() {
         server::auth::create_group(store, "empty", None).await.unwrap();
         let err = server::auth::create_group(store, "ops", None).await.unwrap_err();
         assert!(err.to_string().contains("already exists"), "{err}");
-        assert!(server::auth::create_group(store, "no spaces", None).await.is_err(), "IAM's naming rules apply to groups");
+        assert!(
+            server::auth::create_group(store, "no spaces", None).await.is_err(),
+            "IAM's naming rules apply to groups"
+        );
 
         store.add_user_to_group("ops", "bob").await.unwrap();
         store.add_user_to_group("ops", "ann").await.unwrap();
@@ -89,8 +106,10 @@ async fn groups_are_kept_with_their_members_on_both_backends() {
         assert!(matches!(store.put_group_policy("ghosts", "p", "{}").await, Err(StoreError::NotFound)));
 
         let groups = store.list_groups().await.unwrap();
-        let summary: Vec<(&str, Option<&str>, Vec<&str>)> =
-            groups.iter().map(|g| (g.name.as_str(), g.role.as_deref(), g.members.iter().map(String::as_str).collect())).collect();
+        let summary: Vec<(&str, Option<&str>, Vec<&str>)> = groups
+            .iter()
+            .map(|g| (g.name.as_str(), g.role.as_deref(), g.members.iter().map(String::as_str).collect()))
+            .collect();
         assert_eq!(summary, vec![("empty", None, vec![]), ("ops", Some("Editor"), vec!["ann", "bob"])]);
         assert_eq!(store.groups_of_user("ann").await.unwrap().len(), 1);
 

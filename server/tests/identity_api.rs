@@ -4,9 +4,9 @@ mod common;
 
 use aws_sdk_codepipeline::error::ProvideErrorMetadata;
 use common::{now_seconds, on_both_backends, TestServer};
+use serde_json::json;
 use server::auth::policy::Role;
 use server::auth::sigv4::format_amz_date;
-use serde_json::json;
 
 const USER_ARN_PREFIX: &str = "arn:aws:iam::000000000000:user/";
 
@@ -20,22 +20,39 @@ async fn bad_signatures_are_refused_as_aws_refuses_them() {
         unsigned.insert("x-amz-target", "CodePipeline_20150709.ListPipelines".parse().unwrap());
         unsigned.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
         let answer = server.send_raw(unsigned, b"{}".to_vec()).await;
-        assert_eq!((answer.status, answer.error_type()), (400, "MissingAuthenticationTokenException"), "{}", answer.text);
+        assert_eq!(
+            (answer.status, answer.error_type()),
+            (400, "MissingAuthenticationTokenException"),
+            "{}",
+            answer.text
+        );
 
         let wrong_secret = server.raw_signed("ListPipelines", b"{}".to_vec(), &id, "not-the-secret", now.clone()).await;
-        assert_eq!((wrong_secret.status, wrong_secret.error_type()), (400, "InvalidSignatureException"), "{}", wrong_secret.text);
+        assert_eq!(
+            (wrong_secret.status, wrong_secret.error_type()),
+            (400, "InvalidSignatureException"),
+            "{}",
+            wrong_secret.text
+        );
 
-        let unknown = server.raw_signed("ListPipelines", b"{}".to_vec(), "AKIAUNKNOWNKEY000000", &secret, now.clone()).await;
+        let unknown =
+            server.raw_signed("ListPipelines", b"{}".to_vec(), "AKIAUNKNOWNKEY000000", &secret, now.clone()).await;
         assert_eq!((unknown.status, unknown.error_type()), (400, "UnrecognizedClientException"), "{}", unknown.text);
 
-        let expired = server.raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() - 16 * 60)).await;
+        let expired = server
+            .raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() - 16 * 60))
+            .await;
         assert_eq!(expired.error_type(), "InvalidSignatureException", "{}", expired.text);
         assert!(expired.json["message"].as_str().unwrap().starts_with("Signature expired"), "{}", expired.text);
 
-        let early = server.raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() + 16 * 60)).await;
+        let early = server
+            .raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() + 16 * 60))
+            .await;
         assert_eq!(early.error_type(), "InvalidSignatureException", "{}", early.text);
 
-        let skewed = server.raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() - 10 * 60)).await;
+        let skewed = server
+            .raw_signed("ListPipelines", b"{}".to_vec(), &id, &secret, format_amz_date(now_seconds() - 10 * 60))
+            .await;
         assert_eq!(skewed.status, 200, "ten minutes of skew is within AWS's fifteen: {}", skewed.text);
 
         // A body changed after signing: the signature covered the original body's hash.
@@ -65,9 +82,11 @@ async fn unsigned_amz_headers_are_refused() {
         headers.insert("host", server.url.trim_start_matches("http://").parse().unwrap());
         headers.insert("x-amz-date", format_amz_date(now_seconds()).parse().unwrap());
         headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
-        let request = server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body };
+        let request =
+            server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body };
         let signed = ["content-type", "host", "x-amz-date"];
-        let authorization = server::auth::sigv4::authorization_header(&server.key.0, &server.key.1, common::REGION, &request, &signed);
+        let authorization =
+            server::auth::sigv4::authorization_header(&server.key.0, &server.key.1, common::REGION, &request, &signed);
         headers.insert("authorization", authorization.parse().unwrap());
         headers.insert("x-amz-target", "CodePipeline_20150709.DeletePipeline".parse().unwrap());
         let answer = server.send_raw(headers, body.to_vec()).await;
@@ -93,7 +112,8 @@ fn signed_headers(server: &TestServer, operation: &str, body: &[u8]) -> reqwest:
     headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
     let request = server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body };
     let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
-    let authorization = server::auth::sigv4::authorization_header(&server.key.0, &server.key.1, common::REGION, &request, &signed);
+    let authorization =
+        server::auth::sigv4::authorization_header(&server.key.0, &server.key.1, common::REGION, &request, &signed);
     headers.insert("authorization", authorization.parse().unwrap());
     headers
 }
@@ -121,24 +141,68 @@ fn operations() -> Vec<(&'static str, serde_json::Value, [bool; 4])> {
         ("DeletePipeline", json!({ "name": "ghost" }), [true, true, false, false]),
         ("ListPipelines", json!({}), [true, true, true, true]),
         ("ListActionTypes", json!({}), [true, true, false, true]),
-        ("GetActionType", json!({ "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1" }), [true, true, false, true]),
+        (
+            "GetActionType",
+            json!({ "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1" }),
+            [true, true, false, true],
+        ),
         ("StartPipelineExecution", json!({ "name": "ghost" }), [true, true, false, false]),
-        ("StopPipelineExecution", json!({ "pipelineName": "ghost", "pipelineExecutionId": "x" }), [true, true, false, false]),
-        ("RetryStageExecution", json!({ "pipelineName": "ghost", "stageName": "Build", "pipelineExecutionId": "x", "retryMode": "FAILED_ACTIONS" }), [true, true, false, false]),
-        ("RollbackStage", json!({ "pipelineName": "ghost", "stageName": "Build", "targetPipelineExecutionId": "x" }), [true, true, false, false]),
-        ("PutApprovalResult", json!({ "pipelineName": "ghost", "stageName": "Build", "actionName": "Approve", "token": "t", "result": { "summary": "ok", "status": "Approved" } }), [true, false, true, false]),
-        ("EnableStageTransition", json!({ "pipelineName": "ghost", "stageName": "Build", "transitionType": "Inbound" }), [true, true, false, false]),
-        ("DisableStageTransition", json!({ "pipelineName": "ghost", "stageName": "Build", "transitionType": "Inbound", "reason": "r" }), [true, true, false, false]),
-        ("GetPipelineExecution", json!({ "pipelineName": "ghost", "pipelineExecutionId": "x" }), [true, true, true, true]),
+        (
+            "StopPipelineExecution",
+            json!({ "pipelineName": "ghost", "pipelineExecutionId": "x" }),
+            [true, true, false, false],
+        ),
+        (
+            "RetryStageExecution",
+            json!({ "pipelineName": "ghost", "stageName": "Build", "pipelineExecutionId": "x", "retryMode": "FAILED_ACTIONS" }),
+            [true, true, false, false],
+        ),
+        (
+            "RollbackStage",
+            json!({ "pipelineName": "ghost", "stageName": "Build", "targetPipelineExecutionId": "x" }),
+            [true, true, false, false],
+        ),
+        (
+            "PutApprovalResult",
+            json!({ "pipelineName": "ghost", "stageName": "Build", "actionName": "Approve", "token": "t", "result": { "summary": "ok", "status": "Approved" } }),
+            [true, false, true, false],
+        ),
+        (
+            "EnableStageTransition",
+            json!({ "pipelineName": "ghost", "stageName": "Build", "transitionType": "Inbound" }),
+            [true, true, false, false],
+        ),
+        (
+            "DisableStageTransition",
+            json!({ "pipelineName": "ghost", "stageName": "Build", "transitionType": "Inbound", "reason": "r" }),
+            [true, true, false, false],
+        ),
+        (
+            "GetPipelineExecution",
+            json!({ "pipelineName": "ghost", "pipelineExecutionId": "x" }),
+            [true, true, true, true],
+        ),
         ("ListPipelineExecutions", json!({ "pipelineName": "ghost" }), [true, true, true, true]),
         ("GetPipelineState", json!({ "name": "ghost" }), [true, true, true, true]),
         ("ListActionExecutions", json!({ "pipelineName": "ghost" }), [true, true, false, true]),
-        ("PutActionRevision", json!({ "pipelineName": "ghost", "stageName": "Source", "actionName": "Source", "actionRevision": { "revisionId": "r", "revisionChangeId": "c", "created": 1 } }), [true, true, false, false]),
+        (
+            "PutActionRevision",
+            json!({ "pipelineName": "ghost", "stageName": "Source", "actionName": "Source", "actionRevision": { "revisionId": "r", "revisionChangeId": "c", "created": 1 } }),
+            [true, true, false, false],
+        ),
         ("ListRuleTypes", json!({}), [true, true, false, true]),
-        ("TagResource", json!({ "resourceArn": arn["resourceArn"], "tags": [{ "key": "k", "value": "v" }] }), [true, true, false, false]),
+        (
+            "TagResource",
+            json!({ "resourceArn": arn["resourceArn"], "tags": [{ "key": "k", "value": "v" }] }),
+            [true, true, false, false],
+        ),
         ("UntagResource", json!({ "resourceArn": arn["resourceArn"], "tagKeys": ["k"] }), [true, true, false, false]),
         ("ListTagsForResource", arn.clone(), [true, true, false, true]),
-        ("OverrideStageCondition", json!({ "pipelineName": "ghost", "stageName": "Build", "pipelineExecutionId": "x", "conditionType": "BEFORE_ENTRY" }), [true, true, false, false]),
+        (
+            "OverrideStageCondition",
+            json!({ "pipelineName": "ghost", "stageName": "Build", "pipelineExecutionId": "x", "conditionType": "BEFORE_ENTRY" }),
+            [true, true, false, false],
+        ),
         ("ListRuleExecutions", json!({ "pipelineName": "ghost" }), [true, true, false, true]),
     ]
 }
@@ -154,14 +218,25 @@ async fn every_operation_against_every_role() {
         let mut wrong = Vec::new();
         for (operation, input, allowed) in operations() {
             for (i, (role, (id, secret))) in keys.iter().enumerate() {
-                let answer = server.raw_signed(operation, input.to_string().into_bytes(), id, secret, format_amz_date(now_seconds())).await;
+                let answer = server
+                    .raw_signed(operation, input.to_string().into_bytes(), id, secret, format_amz_date(now_seconds()))
+                    .await;
                 let denied = answer.error_type() == "AccessDeniedException";
                 if denied == allowed[i] {
-                    wrong.push(format!("{} {operation}: expected {}, got {}", role.name(), if allowed[i] { "allowed" } else { "denied" }, answer.text));
+                    wrong.push(format!(
+                        "{} {operation}: expected {}, got {}",
+                        role.name(),
+                        if allowed[i] { "allowed" } else { "denied" },
+                        answer.text
+                    ));
                 }
                 if denied {
                     assert_eq!(answer.status, 400);
-                    assert!(answer.text.contains(&format!("{USER_ARN_PREFIX}{}", role.name().to_lowercase())), "{}", answer.text);
+                    assert!(
+                        answer.text.contains(&format!("{USER_ARN_PREFIX}{}", role.name().to_lowercase())),
+                        "{}",
+                        answer.text
+                    );
                 }
             }
         }
@@ -235,7 +310,10 @@ async fn changes_record_the_callers_arn() {
             .unwrap();
         let state = editor.get_pipeline_state().name("arns").send().await.unwrap();
         let build = state.stage_states().iter().find(|s| s.stage_name() == Some("Build")).unwrap();
-        assert_eq!(build.inbound_transition_state().unwrap().last_changed_by(), Some("arn:aws:iam::000000000000:user/editor"));
+        assert_eq!(
+            build.inbound_transition_state().unwrap().last_changed_by(),
+            Some("arn:aws:iam::000000000000:user/editor")
+        );
 
         let started = editor.start_pipeline_execution().name("arns").send().await.unwrap();
         let execution = editor
@@ -296,13 +374,21 @@ async fn the_audit_trail_records_every_call_and_detects_tampering() {
 
 /// `sluice audit verify` over the test server's data dir and database.
 async fn audit_verify(server: &TestServer) -> anyhow::Result<()> {
-    let store = server::config::StoreArgs { data_dir: server.data_dir.clone(), database_url: Some(server.database_url().to_owned()) };
+    let store = server::config::StoreArgs {
+        data_dir: server.data_dir.clone(),
+        database_url: Some(server.database_url().to_owned()),
+    };
     server::auth::commands::audit(server::config::AuditCommand::Verify { store }).await
 }
 
 /// Rewrites every record from `from` on so that its links and unkeyed hashes agree again: what
 /// anyone with database access could do to the old SHA-256 chain after editing a record.
-async fn rechain(server: &TestServer, records: &[engine::store::audit::AuditRecord], from: usize, hash: impl Fn(&str, &str) -> String) {
+async fn rechain(
+    server: &TestServer,
+    records: &[engine::store::audit::AuditRecord],
+    from: usize,
+    hash: impl Fn(&str, &str) -> String,
+) {
     let mut conn = server.engine.store().conn().await.unwrap();
     let mut prev = records[from - 1].hash.clone();
     for record in &records[from..] {

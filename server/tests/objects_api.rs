@@ -2,9 +2,9 @@
 mod common;
 
 use common::{signed_get, signed_http, TestServer, BACKENDS};
-use server::auth::policy::Role;
 use engine::objects::KeyStore;
 use serde_json::Value;
+use server::auth::policy::Role;
 
 /// The key store the test server encrypts with.
 /// (The harness keeps its data in the system temp dir; when it gets a data dir of its own, take
@@ -32,7 +32,11 @@ fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
 async fn error_of(response: reqwest::Response) -> (u16, String, String) {
     let status = response.status().as_u16();
     let json: Value = response.json().await.expect("JSON error body");
-    (status, json["__type"].as_str().unwrap_or_default().to_owned(), json["message"].as_str().unwrap_or_default().to_owned())
+    (
+        status,
+        json["__type"].as_str().unwrap_or_default().to_owned(),
+        json["message"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 #[tokio::test]
@@ -69,7 +73,8 @@ async fn uploads_become_versions_that_download_exactly() {
     assert_eq!(old.bytes().await.unwrap().as_ref(), b"hello");
 
     let listing: Value = get(&server, "sources?key=app/hello.txt").await.json().await.unwrap();
-    let ids: Vec<&str> = listing["versions"].as_array().unwrap().iter().map(|v| v["versionId"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        listing["versions"].as_array().unwrap().iter().map(|v| v["versionId"].as_str().unwrap()).collect();
     assert_eq!(ids, [second_version.as_str(), first_version.as_str()]);
     assert_eq!(listing["versions"][0]["isLatest"], true);
     assert_eq!(listing["versions"][1]["size"], 5);
@@ -149,7 +154,8 @@ async fn objects_need_a_signature_and_the_permission() {
     assert_eq!(reqwest::get(&url).await.unwrap().status(), 401, "an unsigned download");
 
     let (_, viewer) = server.client_as("viewer", Role::Viewer).await;
-    let (status, code, message) = error_of(signed_http(reqwest::Method::PUT, &url, &viewer, b"x".to_vec()).send().await.unwrap()).await;
+    let (status, code, message) =
+        error_of(signed_http(reqwest::Method::PUT, &url, &viewer, b"x".to_vec()).send().await.unwrap()).await;
     assert_eq!((status, code.as_str()), (403, "AccessDeniedException"), "a Viewer's upload");
     assert!(message.contains("sluice:PutObject on resource: arn:aws:s3:::sources/app.zip"), "{message}");
     assert_eq!(put(&server, "sources/app.zip", b"zip".to_vec(), None).await.status(), 201, "the admin's upload");
@@ -158,17 +164,22 @@ async fn objects_need_a_signature_and_the_permission() {
     assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"zip");
 
     // A body other than the one signed is not stored, nor is a request signed with a wrong secret.
-    let swapped = signed_http(reqwest::Method::PUT, &url, &server.key, b"signed".to_vec()).body("swapped").send().await.unwrap();
+    let swapped =
+        signed_http(reqwest::Method::PUT, &url, &server.key, b"signed".to_vec()).body("swapped").send().await.unwrap();
     assert_eq!(swapped.status(), 400, "{}", swapped.text().await.unwrap());
     let wrong_secret = (server.key.0.clone(), "not-the-secret".to_owned());
-    let (status, code, _) = error_of(signed_http(reqwest::Method::PUT, &url, &wrong_secret, b"x".to_vec()).send().await.unwrap()).await;
+    let (status, code, _) =
+        error_of(signed_http(reqwest::Method::PUT, &url, &wrong_secret, b"x".to_vec()).send().await.unwrap()).await;
     assert_eq!((status, code.as_str()), (403, "InvalidSignatureException"));
     assert_eq!(signed_get(&url, &viewer).await.bytes().await.unwrap().as_ref(), b"zip", "still the admin's upload");
 
     // Signed calls are in the audit trail, refused ones included; a wrong secret is nobody's call
     // and is recorded under the key it claimed.
     let uploads = audited(&server, "PutObject").await;
-    assert_eq!(uploads, [("viewer", "Failure"), ("tester", "Success"), ("tester", "Failure"), ("anonymous", "Failure")].map(owned));
+    assert_eq!(
+        uploads,
+        [("viewer", "Failure"), ("tester", "Success"), ("tester", "Failure"), ("anonymous", "Failure")].map(owned)
+    );
     assert_eq!(audited(&server, "GetObject").await, [("viewer", "Success"), ("viewer", "Success")].map(owned));
     server.stop().await;
 }

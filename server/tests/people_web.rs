@@ -7,9 +7,9 @@ mod common;
 
 use common::sse::SseStream;
 use common::{on_both_backends, signed_get, TestServer};
-use std::time::Duration;
 use serde_json::Value;
 use server::auth::policy::Role;
+use std::time::Duration;
 
 const ADMIN_PASSWORD: &str = "boss-password-1";
 const VIEWER_PASSWORD: &str = "viewer-password-1";
@@ -119,7 +119,8 @@ async fn refused_sign_ins_are_recorded_alike_and_cookies_are_secure_behind_tls()
 async fn admin_functions_check_iam_actions_and_are_audited() {
     on_both_backends(|server: TestServer| async move {
         with_people(&server).await;
-        let (boss, watcher) = (session_of(&server, "boss", ADMIN_PASSWORD).await, session_of(&server, "watcher", VIEWER_PASSWORD).await);
+        let (boss, watcher) =
+            (session_of(&server, "boss", ADMIN_PASSWORD).await, session_of(&server, "watcher", VIEWER_PASSWORD).await);
 
         let (status, body) = call(&server, &watcher, "create_user", "name=mallory&role=Admin&password=").await;
         assert!(status >= 400 && body.contains("iam:CreateUser"), "{status} {body}");
@@ -135,9 +136,16 @@ async fn admin_functions_check_iam_actions_and_are_audited() {
         let (status, body) = call(&server, &watcher, "create_access_key", "user=boss").await;
         assert!(status >= 400 && body.contains("iam:CreateAccessKey"), "{status} {body}");
 
-        let (status, body) = call(&server, &watcher, "change_password", "current_password=wrong&new_password=brand-new-pass").await;
+        let (status, body) =
+            call(&server, &watcher, "change_password", "current_password=wrong&new_password=brand-new-pass").await;
         assert!(status >= 400 && body.contains("current password is wrong"), "{status} {body}");
-        let (status, body) = call(&server, &watcher, "change_password", &format!("current_password={VIEWER_PASSWORD}&new_password=brand-new-pass")).await;
+        let (status, body) = call(
+            &server,
+            &watcher,
+            "change_password",
+            &format!("current_password={VIEWER_PASSWORD}&new_password=brand-new-pass"),
+        )
+        .await;
         assert_eq!(status, 200, "{body}");
         assert!(sign_in(&server, "watcher", "brand-new-pass", None).await.headers().get("set-cookie").is_some());
 
@@ -146,7 +154,9 @@ async fn admin_functions_check_iam_actions_and_are_audited() {
         let password: String = serde_json::from_str(&body).unwrap();
         assert!(password.len() >= 16, "a generated password is answered once: {password}");
         assert_eq!(server.engine.store().user("carol").await.unwrap().role, "Approver");
-        let (status, body) = call(&server, &boss, "put_user_policy", "user=carol&policy_name=bad&document=%7B%22Statement%22%3A1%7D").await;
+        let (status, body) =
+            call(&server, &boss, "put_user_policy", "user=carol&policy_name=bad&document=%7B%22Statement%22%3A1%7D")
+                .await;
         assert!(status >= 400 && body.contains("grammar"), "the policy parser's reason: {status} {body}");
         let (status, body) = call(&server, &boss, "delete_user", "name=boss").await;
         assert!(status >= 400 && body.contains("yourself"), "{status} {body}");
@@ -157,15 +167,19 @@ async fn admin_functions_check_iam_actions_and_are_audited() {
         assert!(status >= 400 && body.contains("last active Admin"), "{status} {body}");
 
         let events = audit_events(&server).await;
-        let created = events.iter().find(|e| e["eventName"] == "CreateUser" && e.get("errorCode").is_none()).expect("recorded");
+        let created =
+            events.iter().find(|e| e["eventName"] == "CreateUser" && e.get("errorCode").is_none()).expect("recorded");
         assert_eq!(created["eventSource"], "sluice.ui");
         assert_eq!(created["userIdentity"]["arn"], "arn:aws:iam::000000000000:user/boss");
         assert_eq!(created["requestParameters"]["name"], "carol");
         assert_eq!(created["sourceIPAddress"], "127.0.0.1");
-        let refused = events.iter().find(|e| e["eventName"] == "CreateUser" && e.get("errorCode").is_some()).expect("recorded");
+        let refused =
+            events.iter().find(|e| e["eventName"] == "CreateUser" && e.get("errorCode").is_some()).expect("recorded");
         assert_eq!(refused["userIdentity"]["arn"], "arn:aws:iam::000000000000:user/watcher");
         // A browser's change names its session rather than a key.
-        let session_of_record = |event: &Value| event["userIdentity"]["sessionContext"]["sessionId"].as_str().unwrap_or_default().to_owned();
+        let session_of_record = |event: &Value| {
+            event["userIdentity"]["sessionContext"]["sessionId"].as_str().unwrap_or_default().to_owned()
+        };
         assert_eq!(created["userIdentity"]["accessKeyId"], Value::Null);
         assert_eq!(session_of_record(created).len(), 16, "{created}");
         assert_ne!(session_of_record(created), session_of_record(refused), "each session has its own id");
@@ -212,7 +226,14 @@ async fn sign_in_leads_only_to_this_site_and_changes_come_only_from_the_public_u
         let page = no_redirects().get(format!("{}/signin?next=/%09/evil.example", server.url)).send().await.unwrap();
         let page = page.text().await.unwrap();
         assert!(page.contains(r#"name="next" value="/""#), "the form leads home: {page}");
-        for next in ["/%09/evil.example", "/%0A/evil.example", "//evil.example", "/%5Cevil.example", "https://evil.example", "/pipelines/web"] {
+        for next in [
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "//evil.example",
+            "/%5Cevil.example",
+            "https://evil.example",
+            "/pipelines/web",
+        ] {
             let body = format!("username=boss&password={ADMIN_PASSWORD}&next={next}");
             let answer = post_form(&server, "/signin", body).send().await.unwrap();
             let expected = if next == "/pipelines/web" { next } else { "/" };
@@ -233,7 +254,11 @@ async fn sign_in_leads_only_to_this_site_and_changes_come_only_from_the_public_u
         let session = session_of(&server, "boss", ADMIN_PASSWORD).await;
         let (status, _) = call(&server, &session, "create_group", "name=from-here&role=").await;
         assert_eq!(status, 200, "the public URL's own pages may make changes");
-        let forged = rebound("/api/admin/create_group", "name=from-there&role=").header("cookie", &session).send().await.unwrap();
+        let forged = rebound("/api/admin/create_group", "name=from-there&role=")
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(forged.status().as_u16(), 403);
         server
     })
@@ -253,7 +278,10 @@ async fn failed_sign_ins_are_throttled_per_user_and_per_address() {
         let retry_after: u64 = held.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((1..=31).contains(&retry_after), "{retry_after}");
         assert!(held.text().await.unwrap().contains("Too many failed sign-ins"));
-        assert!(sign_in(&server, "watcher", VIEWER_PASSWORD, None).await.headers().get("set-cookie").is_some(), "other users sign in");
+        assert!(
+            sign_in(&server, "watcher", VIEWER_PASSWORD, None).await.headers().get("set-cookie").is_some(),
+            "other users sign in"
+        );
 
         // One address guessing many names waits too, whoever it then signs in as.
         for n in 0..20 {
@@ -271,8 +299,17 @@ async fn failed_sign_ins_are_throttled_per_user_and_per_address() {
 async fn changing_a_password_ends_the_other_sessions() {
     on_both_backends(|server: TestServer| async move {
         with_people(&server).await;
-        let (here, elsewhere) = (session_of(&server, "watcher", VIEWER_PASSWORD).await, session_of(&server, "watcher", VIEWER_PASSWORD).await);
-        let (status, body) = call(&server, &here, "change_password", &format!("current_password={VIEWER_PASSWORD}&new_password=brand-new-pass")).await;
+        let (here, elsewhere) = (
+            session_of(&server, "watcher", VIEWER_PASSWORD).await,
+            session_of(&server, "watcher", VIEWER_PASSWORD).await,
+        );
+        let (status, body) = call(
+            &server,
+            &here,
+            "change_password",
+            &format!("current_password={VIEWER_PASSWORD}&new_password=brand-new-pass"),
+        )
+        .await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(browse(&server, &here, "/").await.0, 200, "the session that changed it stays");
         assert_eq!(browse(&server, &elsewhere, "/").await, (303, "/signin?next=/".to_owned()), "the other one ends");
@@ -296,19 +333,35 @@ async fn a_generated_first_password_must_be_changed_before_anything_else() {
     on_both_backends(|server: TestServer| async move {
         with_people(&server).await;
         server.engine.store().require_password_change("boss").await.unwrap();
-        let signed_in = post_form(&server, "/signin", format!("username=boss&password={ADMIN_PASSWORD}&next=/approvals")).send().await.unwrap();
+        let signed_in =
+            post_form(&server, "/signin", format!("username=boss&password={ADMIN_PASSWORD}&next=/approvals"))
+                .send()
+                .await
+                .unwrap();
         assert_eq!(location(&signed_in), "/account/change_password?next=/approvals");
         let session = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-        assert_eq!(browse(&server, &session, "/pipelines/web").await, (303, "/account/change_password?next=/pipelines/web".to_owned()));
+        assert_eq!(
+            browse(&server, &session, "/pipelines/web").await,
+            (303, "/account/change_password?next=/pipelines/web".to_owned())
+        );
         let (status, _) = call(&server, &session, "create_group", "name=early&role=").await;
         assert_eq!(status, 403, "no change before the password's");
-        let page = no_redirects().get(format!("{}/account/change_password?next=/approvals", server.url)).header("cookie", &session).send().await.unwrap();
+        let page = no_redirects()
+            .get(format!("{}/account/change_password?next=/approvals", server.url))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(page.status().as_u16(), 200);
         assert!(page.text().await.unwrap().contains(r#"data-testid="new-password""#));
 
         let change = |current: &str, new: &str| {
-            post_form(&server, "/account/change_password", format!("current_password={current}&new_password={new}&next=/approvals"))
-                .header("cookie", &session)
+            post_form(
+                &server,
+                "/account/change_password",
+                format!("current_password={current}&new_password={new}&next=/approvals"),
+            )
+            .header("cookie", &session)
         };
         let same = change(ADMIN_PASSWORD, ADMIN_PASSWORD).send().await.unwrap();
         assert_eq!(same.status().as_u16(), 400);
@@ -331,7 +384,13 @@ async fn event_streams_end_with_their_session_or_user() {
         let open_in_browser = || no_redirects().get(format!("{}/api/v1/events", server.url)).header("cookie", &session);
         let mut stream = SseStream::send(open_in_browser()).await;
         assert!(!stream.ends_within(Duration::from_secs(1)).await, "an open session's stream stays open");
-        let signed_out = no_redirects().post(format!("{}/signout", server.url)).header("cookie", &session).header("origin", &server.url).send().await.unwrap();
+        let signed_out = no_redirects()
+            .post(format!("{}/signout", server.url))
+            .header("cookie", &session)
+            .header("origin", &server.url)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(signed_out.status().as_u16(), 303);
         assert!(stream.ends_within(Duration::from_secs(12)).await, "signing out ends the stream");
 
@@ -349,10 +408,15 @@ async fn every_answer_carries_the_security_headers() {
     on_both_backends(|server: TestServer| async move {
         with_people(&server).await;
         let session = session_of(&server, "boss", ADMIN_PASSWORD).await;
-        let page = no_redirects().get(format!("{}/approvals", server.url)).header("cookie", &session).send().await.unwrap();
+        let page =
+            no_redirects().get(format!("{}/approvals", server.url)).header("cookie", &session).send().await.unwrap();
         let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
         let html = page.text().await.unwrap();
-        let nonce = html.split(r#"<script type="module" nonce=""#).nth(1).and_then(|rest| rest.split('"').next()).expect("the hydration script has a nonce");
+        let nonce = html
+            .split(r#"<script type="module" nonce=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the hydration script has a nonce");
         assert!(policy.contains(&format!("script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'")), "{policy}");
         assert!(policy.contains("frame-ancestors 'none'") && policy.contains("object-src 'none'"), "{policy}");
 

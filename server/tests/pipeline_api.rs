@@ -194,7 +194,9 @@ async fn action_types_come_from_the_catalogue() {
         let client = &server.client;
         let all = client.list_action_types().send().await.unwrap();
         let has = |category: ActionCategory, provider: &str| {
-            all.action_types().iter().any(|t| t.id().is_some_and(|id| *id.category() == category && id.provider() == provider))
+            all.action_types()
+                .iter()
+                .any(|t| t.id().is_some_and(|id| *id.category() == category && id.provider() == provider))
         };
         assert!(has(ActionCategory::Source, "S3"));
         assert!(has(ActionCategory::Approval, "Manual"));

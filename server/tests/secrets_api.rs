@@ -4,13 +4,16 @@
 mod common;
 
 use aws_sdk_codepipeline::types::{
-    ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType, EnvironmentVariable,
-    EnvironmentVariableType, InputArtifact, OutputArtifact, PipelineDeclaration, PipelineExecutionStatus, PipelineType,
-    StageDeclaration,
+    ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType,
+    EnvironmentVariable, EnvironmentVariableType, InputArtifact, OutputArtifact, PipelineDeclaration,
+    PipelineExecutionStatus, PipelineType, StageDeclaration,
 };
-use common::{commands_action, on_both_backends, signed_get, signed_request, upload_zip, v2_pipeline_with_s3_source, wait_final, RawAnswer, TestServer};
-use server::auth::policy::Role;
+use common::{
+    commands_action, on_both_backends, signed_get, signed_request, upload_zip, v2_pipeline_with_s3_source, wait_final,
+    RawAnswer, TestServer,
+};
 use serde_json::{json, Value};
+use server::auth::policy::Role;
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, Row};
 use std::io::Write;
@@ -50,7 +53,12 @@ fn action_type(category: ActionCategory, owner: ActionOwner, provider: &str) -> 
 }
 
 fn secret_variable(name: &str, reference: &str) -> EnvironmentVariable {
-    EnvironmentVariable::builder().name(name).value(reference).r#type(EnvironmentVariableType::SecretsManager).build().unwrap()
+    EnvironmentVariable::builder()
+        .name(name)
+        .value(reference)
+        .r#type(EnvironmentVariableType::SecretsManager)
+        .build()
+        .unwrap()
 }
 
 /// S3 source → a Commands action that uses two secrets from the secret store → an Alexa deploy
@@ -152,13 +160,17 @@ async fn stored_bytes(server: &TestServer) -> Vec<u8> {
         return bytes;
     }
     let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    let tables: Vec<String> = sqlx::query_scalar("select table_name::text from information_schema.tables where table_schema = 'public'")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("select table_name::text from information_schema.tables where table_schema = 'public'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
     let mut bytes = Vec::new();
     for table in tables {
-        let rows = sqlx::query(&format!("select row_to_json(t)::text as row from \"{table}\" t")).fetch_all(&mut conn).await.unwrap();
+        let rows = sqlx::query(&format!("select row_to_json(t)::text as row from \"{table}\" t"))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
         for row in rows {
             bytes.extend(row.get::<String, _>("row").into_bytes());
         }
@@ -187,9 +199,19 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
             store.put_secret("ci/token", &api_token).await.unwrap();
             upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "hello")]).await;
 
-            server.client.create_pipeline().pipeline(pipeline("vault", "ci/db:password", &client_secret, &refresh_token)).send().await.unwrap();
+            server
+                .client
+                .create_pipeline()
+                .pipeline(pipeline("vault", "ci/db:password", &client_secret, &refresh_token))
+                .send()
+                .await
+                .unwrap();
             let execution = started(&server, "vault").await;
-            assert_eq!(wait_final(&server, "vault", &execution).await, PipelineExecutionStatus::Failed, "the Alexa deploy cannot run");
+            assert_eq!(
+                wait_final(&server, "vault", &execution).await,
+                PipelineExecutionStatus::Failed,
+                "the Alexa deploy cannot run"
+            );
 
             // The command got the secrets: it exported the password's length and hash.
             let actions = server.raw("ListActionExecutions", json!({ "pipelineName": "vault" }).to_string()).await.json;
@@ -208,9 +230,18 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
             assert_eq!(skill["input"]["resolvedConfiguration"]["RefreshToken"], "****");
 
             // Masked in the log, line by line, on stdout and stderr alike.
-            let log = signed_get(&format!("{}/api/v1/action-executions/{}/log", server.url, build["actionExecutionId"].as_str().unwrap()), &server.key).await;
+            let log = signed_get(
+                &format!(
+                    "{}/api/v1/action-executions/{}/log",
+                    server.url,
+                    build["actionExecutionId"].as_str().unwrap()
+                ),
+                &server.key,
+            )
+            .await;
             let log: Value = log.json().await.unwrap();
-            let lines: Vec<&str> = log["lines"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap()).collect();
+            let lines: Vec<&str> =
+                log["lines"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap()).collect();
             assert!(lines.contains(&"connecting with ****"), "{lines:?}");
             assert!(lines.contains(&"token: ****"), "{lines:?}");
 
@@ -223,7 +254,10 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
             let stored = server.engine.pipeline("vault", None).await.unwrap().declaration;
             let kept = &stored.stages[2].actions[0].configuration["ClientSecret"];
             assert!(engine::secrets::is_sealed(kept), "stored sealed: {kept}");
-            assert_eq!(store.sealer().unwrap().open(engine::secrets::context::CONFIGURATION, kept).unwrap(), client_secret);
+            assert_eq!(
+                store.sealer().unwrap().open(engine::secrets::context::CONFIGURATION, kept).unwrap(),
+                client_secret
+            );
 
             // A missing secret fails the action with a summary naming the variable and the secret.
             let missing = pipeline("no-vault", "ci/absent", "x-secret", "x-refresh");
@@ -237,7 +271,13 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
 
             // The done-when: none of the four values anywhere a reader or a dump could see.
             let mut readable = everything_readable(&server, "vault", &execution).await;
-            let audit: Vec<String> = store.list_audit(&Default::default()).await.unwrap().into_iter().map(|r| r.record.to_string()).collect();
+            let audit: Vec<String> = store
+                .list_audit(&Default::default())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.record.to_string())
+                .collect();
             assert!(audit.iter().any(|r| r.contains("CreatePipeline")), "the audit trail has the calls");
             readable.push(("audit trail".into(), audit.join("\n")));
             let traced = String::from_utf8_lossy(&traced.lock().unwrap()).into_owned();
@@ -291,7 +331,8 @@ async fn the_cli_puts_lists_and_deletes_secrets_without_showing_values() {
         assert!(ok && out.contains("Created secret ci/db"), "{out}");
         let file = data_dir.join("value.txt");
         std::fs::write(&file, format!("{value}-2\n")).unwrap();
-        let (ok, out) = sluice_secret(&["put", "ci/db", "--value-file", file.to_str().unwrap()], &data_dir, &db.url, "");
+        let (ok, out) =
+            sluice_secret(&["put", "ci/db", "--value-file", file.to_str().unwrap()], &data_dir, &db.url, "");
         assert!(ok && out.contains("Updated secret ci/db"), "{out}");
         let (ok, out) = sluice_secret(&["put", "ci/empty"], &data_dir, &db.url, "");
         assert!(!ok && out.contains("empty"), "{out}");
@@ -301,7 +342,11 @@ async fn the_cli_puts_lists_and_deletes_secrets_without_showing_values() {
         let (ok, out) = sluice_secret(&["list"], &data_dir, &db.url, "");
         assert!(ok && out.starts_with("ci/db\tcreated ") && !out.contains(&value), "{out}");
         let store = engine::Store::connect(&db.url).await.unwrap().with_sealer(engine::secrets::Sealer::new(&data_dir));
-        assert_eq!(store.secret_value("ci/db").await.unwrap(), Some(format!("{value}-2")), "one trailing newline dropped");
+        assert_eq!(
+            store.secret_value("ci/db").await.unwrap(),
+            Some(format!("{value}-2")),
+            "one trailing newline dropped"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -334,7 +379,12 @@ fn refused(answer: &RawAnswer, needles: &[&str]) {
 /// Attaches a one-statement inline policy to `user`.
 async fn put_policy(server: &TestServer, user: &str, effect: &str, action: &str, resource: &str) {
     let document = json!({ "Statement": { "Effect": effect, "Action": action, "Resource": resource } }).to_string();
-    server.engine.store().put_user_policy(user, &format!("p{}", uuid::Uuid::new_v4().simple()), &document).await.unwrap();
+    server
+        .engine
+        .store()
+        .put_user_policy(user, &format!("p{}", uuid::Uuid::new_v4().simple()), &document)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -347,36 +397,63 @@ async fn a_pipeline_reads_only_secrets_and_objects_its_author_may_read() {
         let (_, ed) = server.client_as("ed", Role::Editor).await;
         let (_, eve) = server.client_as("eve", Role::Editor).await;
         let mut build = commands_action("Use", 1, &["test -n \"$DB\""], "Src", None);
-        build["environmentVariables"] = json!([{ "name": "DB", "value": "#{variables.Secret}", "type": "SECRETS_MANAGER" }]);
-        let mut vault = v2_pipeline_with_s3_source("vault", "sources", "app.zip", vec![json!({ "name": "Build", "actions": [build] })]);
+        build["environmentVariables"] =
+            json!([{ "name": "DB", "value": "#{variables.Secret}", "type": "SECRETS_MANAGER" }]);
+        let mut vault = v2_pipeline_with_s3_source(
+            "vault",
+            "sources",
+            "app.zip",
+            vec![json!({ "name": "Build", "actions": [build] })],
+        );
         vault["variables"] = json!([{ "name": "Secret", "defaultValue": "ci/db" }]);
         let secret_arn = |name: &str| format!("arn:aws:secretsmanager:us-east-1:000000000000:secret:{name}");
 
         // An Editor reads no secret by default; an admin grants one per secret.
         let answer = call_as(&server, &ed, "CreatePipeline", json!({ "pipeline": vault })).await;
-        refused(&answer, &["Stage 'Build', action 'Use'", "'DB'", "user/ed", "secretsmanager:GetSecretValue", &secret_arn("ci/db")]);
+        refused(
+            &answer,
+            &["Stage 'Build', action 'Use'", "'DB'", "user/ed", "secretsmanager:GetSecretValue", &secret_arn("ci/db")],
+        );
         put_policy(&server, "ed", "Allow", "secretsmanager:GetSecretValue", &secret_arn("ci/db")).await;
         let answer = call_as(&server, &ed, "CreatePipeline", json!({ "pipeline": vault })).await;
         assert_eq!(answer.status, 200, "{}", answer.text);
         // Being allowed to edit the pipeline is not being allowed to read its secrets.
-        refused(&call_as(&server, &eve, "UpdatePipeline", json!({ "pipeline": vault })).await, &["user/eve", &secret_arn("ci/db")]);
+        refused(
+            &call_as(&server, &eve, "UpdatePipeline", json!({ "pipeline": vault })).await,
+            &["user/eve", &secret_arn("ci/db")],
+        );
         // A start whose variables name another secret takes the right to read that one.
         let other = json!({ "name": "vault", "variables": [{ "name": "Secret", "value": "ci/other" }] });
         refused(&call_as(&server, &ed, "StartPipelineExecution", other).await, &["user/ed", &secret_arn("ci/other")]);
         let same = json!({ "name": "vault", "variables": [{ "name": "Secret", "value": "ci/db" }] });
-        assert_eq!(call_as(&server, &eve, "StartPipelineExecution", same).await.status, 200, "the secret its author was checked for");
+        assert_eq!(
+            call_as(&server, &eve, "StartPipelineExecution", same).await.status,
+            200,
+            "the secret its author was checked for"
+        );
 
         // The web editor's Save is checked as UpdatePipeline is.
         server::auth::create_user(store, "wes", Role::Editor, Some("wes-password-1".into())).await.unwrap();
         let session = common::web_session(&server, "wes", "wes-password-1").await;
         let form = serde_urlencoded::to_string([("json", vault.to_string()), ("update", "true".into())]).unwrap();
         let (status, body) = common::call_web(&server, &session, "pipelines/save_pipeline", &form).await;
-        assert!(status >= 400 && body.contains("Stage 'Build', action 'Use'") && body.contains("user/wes"), "{status} {body}");
+        assert!(
+            status >= 400 && body.contains("Stage 'Build', action 'Use'") && body.contains("user/wes"),
+            "{status} {body}"
+        );
 
         // An S3 source names only an object its author may read.
         put_policy(&server, "eve", "Deny", "sluice:GetObject", "arn:aws:s3:::sources/*").await;
-        let mirror = v2_pipeline_with_s3_source("mirror", "sources", "app.zip", vec![json!({ "name": "Build", "actions": [commands_action("Use", 1, &["true"], "Src", None)] })]);
-        refused(&call_as(&server, &eve, "CreatePipeline", json!({ "pipeline": mirror })).await, &["Stage 'Source', action 'Source'", "sluice:GetObject", "arn:aws:s3:::sources/app.zip"]);
+        let mirror = v2_pipeline_with_s3_source(
+            "mirror",
+            "sources",
+            "app.zip",
+            vec![json!({ "name": "Build", "actions": [commands_action("Use", 1, &["true"], "Src", None)] })],
+        );
+        refused(
+            &call_as(&server, &eve, "CreatePipeline", json!({ "pipeline": mirror })).await,
+            &["Stage 'Source', action 'Source'", "sluice:GetObject", "arn:aws:s3:::sources/app.zip"],
+        );
 
         // Artifacts follow their pipeline: reading one takes reading the pipeline that wrote it.
         let run = started(&server, "vault").await;
@@ -397,8 +474,16 @@ async fn a_pipeline_reads_only_secrets_and_objects_its_author_may_read() {
         assert_eq!(listed.status(), 403, "nor are its versions listed");
         // ...and so does naming one as an S3 source.
         put_policy(&server, "eve", "Deny", "codepipeline:GetPipelineState", "arn:aws:codepipeline:*:*:vault").await;
-        let copy = v2_pipeline_with_s3_source("copy", bucket, key, vec![json!({ "name": "Build", "actions": [commands_action("Use", 1, &["true"], "Src", None)] })]);
-        refused(&call_as(&server, &eve, "CreatePipeline", json!({ "pipeline": copy })).await, &["Stage 'Source', action 'Source'", "codepipeline:GetPipelineState"]);
+        let copy = v2_pipeline_with_s3_source(
+            "copy",
+            bucket,
+            key,
+            vec![json!({ "name": "Build", "actions": [commands_action("Use", 1, &["true"], "Src", None)] })],
+        );
+        refused(
+            &call_as(&server, &eve, "CreatePipeline", json!({ "pipeline": copy })).await,
+            &["Stage 'Source', action 'Source'", "codepipeline:GetPipelineState"],
+        );
         server
     })
     .await;

@@ -20,7 +20,10 @@ async fn upload(server: &TestServer, text: &str) -> String {
     let zip = dir.with_extension("zip");
     engine::objects::artifacts::pack_dir(&dir, &zip).await.unwrap();
     let url = format!("{}/objects/{BUCKET}/{KEY}", server.url);
-    let response = common::signed_http(reqwest::Method::PUT, &url, &server.key, std::fs::read(&zip).unwrap()).send().await.unwrap();
+    let response = common::signed_http(reqwest::Method::PUT, &url, &server.key, std::fs::read(&zip).unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.unwrap();
     body["versionId"].as_str().unwrap().to_owned()
@@ -29,7 +32,13 @@ async fn upload(server: &TestServer, text: &str) -> String {
 /// A V2 pipeline: S3 source (with `PollForSourceChanges` as given, absent for None) → Commands.
 fn pipeline(name: &str, poll: Option<&str>, commands: &[&str]) -> PipelineDeclaration {
     let action_type = |category, provider: &str| {
-        ActionTypeId::builder().category(category).owner(ActionOwner::Aws).provider(provider).version("1").build().unwrap()
+        ActionTypeId::builder()
+            .category(category)
+            .owner(ActionOwner::Aws)
+            .provider(provider)
+            .version("1")
+            .build()
+            .unwrap()
     };
     let mut source = ActionDeclaration::builder()
         .name("Source")
@@ -69,7 +78,12 @@ async fn executions(server: &TestServer, name: &str) -> Vec<PipelineExecutionSum
 }
 
 /// Polls until `done` holds for the pipeline's executions, at most 20 s.
-async fn wait_executions(server: &TestServer, name: &str, what: &str, done: impl Fn(&[PipelineExecutionSummary]) -> bool) -> Vec<PipelineExecutionSummary> {
+async fn wait_executions(
+    server: &TestServer,
+    name: &str,
+    what: &str,
+    done: impl Fn(&[PipelineExecutionSummary]) -> bool,
+) -> Vec<PipelineExecutionSummary> {
     for _ in 0..400 {
         let found = executions(server, name).await;
         if done(&found) {
@@ -99,14 +113,17 @@ async fn polling_starts_one_execution_per_new_object_version() {
         create(&server, pipeline("unpolled", Some("false"), &["cat app.txt"])).await;
         // Both CreatePipeline runs take the version there was; nothing else runs for it.
         for name in ["polled", "unpolled"] {
-            let runs = wait_executions(&server, name, "the first run finishing", |e| e.len() == 1 && finished(&e[0])).await;
+            let runs =
+                wait_executions(&server, name, "the first run finishing", |e| e.len() == 1 && finished(&e[0])).await;
             assert_eq!(trigger_type(&runs[0]), Some(&TriggerType::CreatePipeline));
             assert_eq!(runs[0].status(), Some(&PipelineExecutionStatus::Succeeded), "{name}: {runs:#?}");
             assert_eq!(runs[0].source_revisions()[0].revision_id(), Some(first.as_str()));
         }
 
         let second = upload(&server, "two").await;
-        let runs = wait_executions(&server, "polled", "a polled run of the new version", |e| e.len() == 2 && finished(&e[0])).await;
+        let runs =
+            wait_executions(&server, "polled", "a polled run of the new version", |e| e.len() == 2 && finished(&e[0]))
+                .await;
         let polled = &runs[0];
         assert_eq!(trigger_type(polled), Some(&TriggerType::PollForSourceChanges));
         let detail = polled.trigger().and_then(|t| t.trigger_detail()).unwrap_or_default();
@@ -143,7 +160,13 @@ async fn a_version_uploaded_right_after_create_is_still_a_change() {
     .await;
 }
 
-async fn put_revision(server: &TestServer, pipeline: &str, stage: &str, action: &str, revision: &str) -> std::result::Result<(bool, Option<String>), String> {
+async fn put_revision(
+    server: &TestServer,
+    pipeline: &str,
+    stage: &str,
+    action: &str,
+    revision: &str,
+) -> std::result::Result<(bool, Option<String>), String> {
     let revision = ActionRevision::builder()
         .revision_id(revision)
         .revision_change_id(format!("change-{revision}"))
@@ -173,13 +196,23 @@ async fn put_action_revision_starts_an_execution_once_per_revision() {
         let (new, id) = put_revision(&server, "told", "Source", "Source", "rev-1").await.unwrap();
         assert!(new);
         let id = id.expect("an execution id for a new revision");
-        let got = server.client.get_pipeline_execution().pipeline_name("told").pipeline_execution_id(&id).send().await.unwrap();
+        let got = server
+            .client
+            .get_pipeline_execution()
+            .pipeline_name("told")
+            .pipeline_execution_id(&id)
+            .send()
+            .await
+            .unwrap();
         let trigger = got.pipeline_execution().unwrap().trigger().unwrap();
         assert_eq!(trigger.trigger_type(), Some(&TriggerType::PutActionRevision));
         assert!(trigger.trigger_detail().unwrap_or_default().contains("rev-1"));
 
         // The same revision again is not new, names the execution it started, and starts nothing.
-        assert_eq!(put_revision(&server, "told", "Source", "Source", "rev-1").await.unwrap(), (false, Some(id.clone())));
+        assert_eq!(
+            put_revision(&server, "told", "Source", "Source", "rev-1").await.unwrap(),
+            (false, Some(id.clone()))
+        );
         assert_eq!(executions(&server, "told").await.len(), 2);
 
         let (new, other) = put_revision(&server, "told", "Source", "Source", "rev-2").await.unwrap();
@@ -187,10 +220,23 @@ async fn put_action_revision_starts_an_execution_once_per_revision() {
         assert_ne!(other.as_deref(), Some(id.as_str()));
         assert_eq!(executions(&server, "told").await.len(), 3);
 
-        assert_eq!(put_revision(&server, "told", "Nope", "Source", "rev-3").await.unwrap_err(), "StageNotFoundException");
-        assert_eq!(put_revision(&server, "told", "Source", "Nope", "rev-3").await.unwrap_err(), "ActionNotFoundException");
-        assert_eq!(put_revision(&server, "told", "Run", "Run", "rev-3").await.unwrap_err(), "ActionNotFoundException", "not a source action");
-        assert_eq!(put_revision(&server, "missing", "Source", "Source", "rev-3").await.unwrap_err(), "PipelineNotFoundException");
+        assert_eq!(
+            put_revision(&server, "told", "Nope", "Source", "rev-3").await.unwrap_err(),
+            "StageNotFoundException"
+        );
+        assert_eq!(
+            put_revision(&server, "told", "Source", "Nope", "rev-3").await.unwrap_err(),
+            "ActionNotFoundException"
+        );
+        assert_eq!(
+            put_revision(&server, "told", "Run", "Run", "rev-3").await.unwrap_err(),
+            "ActionNotFoundException",
+            "not a source action"
+        );
+        assert_eq!(
+            put_revision(&server, "missing", "Source", "Source", "rev-3").await.unwrap_err(),
+            "PipelineNotFoundException"
+        );
         let empty = put_revision(&server, "told", "Source", "Source", "").await.unwrap_err();
         assert_eq!(empty, "ValidationException");
         assert_eq!(executions(&server, "told").await.len(), 3, "refused revisions start nothing");
@@ -213,7 +259,8 @@ async fn list_rule_types_describes_the_catalogue() {
         assert_eq!(id.version(), Some("1"));
     }
     let check = find("VariableCheck").unwrap();
-    let operator = check.rule_configuration_properties().iter().find(|p| p.name() == "Operator").expect("Operator property");
+    let operator =
+        check.rule_configuration_properties().iter().find(|p| p.name() == "Operator").expect("Operator property");
     assert!(operator.required());
     assert!(!operator.secret());
     assert_eq!(check.input_artifact_details().map(|d| d.maximum_count()), Some(0));
@@ -241,7 +288,11 @@ async fn an_actions_log_reads_over_http_in_pages() {
         let runs = wait_executions(&server, "logged", "the run finishing", |e| e.len() == 1 && finished(&e[0])).await;
         assert_eq!(runs[0].status(), Some(&PipelineExecutionStatus::Succeeded), "{runs:#?}");
         let listed = server.client.list_action_executions().pipeline_name("logged").send().await.unwrap();
-        let run = listed.action_execution_details().iter().find(|a| a.action_name() == Some("Run")).expect("the Commands action ran");
+        let run = listed
+            .action_execution_details()
+            .iter()
+            .find(|a| a.action_name() == Some("Run"))
+            .expect("the Commands action ran");
         let id = run.action_execution_id().unwrap();
         let base = format!("{}/api/v1/action-executions/{id}/log", server.url);
 
@@ -249,7 +300,8 @@ async fn an_actions_log_reads_over_http_in_pages() {
         assert_eq!(status, 200);
         let lines = all["lines"].as_array().unwrap();
         let texts: Vec<&str> = lines.iter().map(|l| l["text"].as_str().unwrap()).collect();
-        let hello = texts.iter().position(|t| *t == "hello-from-sluice").unwrap_or_else(|| panic!("echo output in {texts:?}"));
+        let hello =
+            texts.iter().position(|t| *t == "hello-from-sluice").unwrap_or_else(|| panic!("echo output in {texts:?}"));
         assert!(texts[hello + 1..].contains(&"second-line"), "{texts:?}");
         let numbers: Vec<i64> = lines.iter().map(|l| l["n"].as_i64().unwrap()).collect();
         assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>());
@@ -265,7 +317,8 @@ async fn an_actions_log_reads_over_http_in_pages() {
         assert_eq!(end["lines"].as_array().unwrap().len(), 0);
         assert_eq!(end["next"], numbers.len() as i64);
 
-        let (status, missing) = get_json(&server.key, &format!("{}/api/v1/action-executions/no-such-action/log", server.url)).await;
+        let (status, missing) =
+            get_json(&server.key, &format!("{}/api/v1/action-executions/no-such-action/log", server.url)).await;
         assert_eq!(status, 404);
         assert_eq!(missing["__type"], "ActionExecutionNotFoundException");
         let (status, bad) = get_json(&server.key, &format!("{base}?limit=0")).await;

@@ -62,7 +62,9 @@ mod ssr {
     use leptos::prelude::*;
 
     pub fn accounts() -> Result<std::sync::Arc<dyn Accounts>, AppError> {
-        use_context::<AccountsHandle>().map(|handle| handle.0).ok_or_else(|| AppError::Server("user management is not available".into()))
+        use_context::<AccountsHandle>()
+            .map(|handle| handle.0)
+            .ok_or_else(|| AppError::Server("user management is not available".into()))
     }
 
     pub fn store() -> Result<Store, AppError> {
@@ -97,7 +99,9 @@ mod ssr {
         let active_admin = |user: &engine::store::identity::UserRecord| user.active && user.role == "Admin";
         let changes_an_admin = users.iter().any(|user| user.name == changing && active_admin(user));
         if changes_an_admin && !users.iter().any(|user| user.name != changing && active_admin(user)) {
-            return Err(AppError::Server(format!("{changing} is the last active Admin; make someone else Admin first.")));
+            return Err(AppError::Server(format!(
+                "{changing} is the last active Admin; make someone else Admin first."
+            )));
         }
         Ok(())
     }
@@ -132,7 +136,10 @@ pub async fn list_users() -> Result<Directory, AppError> {
             active: user.active,
         });
     }
-    let groups = groups.into_iter().map(|g| GroupRow { name: g.name, role: g.role.unwrap_or_default(), members: g.members }).collect();
+    let groups = groups
+        .into_iter()
+        .map(|g| GroupRow { name: g.name, role: g.role.unwrap_or_default(), members: g.members })
+        .collect();
     Ok(Directory { me: me.name, users, groups })
 }
 
@@ -181,7 +188,10 @@ pub async fn list_access_keys(user: String) -> Result<Vec<KeyRow>, AppError> {
     use self::ssr::*;
     authorize_user("iam:ListAccessKeys", &user)?;
     let keys = store()?.list_access_keys(&user).await.map_err(store_error)?;
-    Ok(keys.into_iter().map(|k| KeyRow { access_key_id: k.access_key_id, active: k.active, created_ms: k.created_ms }).collect())
+    Ok(keys
+        .into_iter()
+        .map(|k| KeyRow { access_key_id: k.access_key_id, active: k.active, created_ms: k.created_ms })
+        .collect())
 }
 
 #[server(endpoint = "admin/create_access_key")]
@@ -234,7 +244,10 @@ pub async fn put_user_policy(user: String, policy_name: String, document: String
 pub async fn delete_user_policy(user: String, policy_name: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_user("iam:DeleteUserPolicy", &user)?;
-    store()?.delete_user_policy(&user, &policy_name).await.map_err(missing(format!("policy {policy_name:?} on {user:?}")))
+    store()?
+        .delete_user_policy(&user, &policy_name)
+        .await
+        .map_err(missing(format!("policy {policy_name:?} on {user:?}")))
 }
 
 /// Adds a group; `role` empty for a group that grants only its policies.
@@ -295,7 +308,10 @@ pub async fn put_group_policy(group: String, policy_name: String, document: Stri
 pub async fn delete_group_policy(group: String, policy_name: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:DeleteGroupPolicy", &group)?;
-    store()?.delete_group_policy(&group, &policy_name).await.map_err(missing(format!("policy {policy_name:?} on {group:?}")))
+    store()?
+        .delete_group_policy(&group, &policy_name)
+        .await
+        .map_err(missing(format!("policy {policy_name:?} on {group:?}")))
 }
 
 /// A policy name by IAM's rules and a document the policy engine accepts.
@@ -305,7 +321,9 @@ fn checked_policy(policy_name: &str, document: &str) -> Result<(), AppError> {
         && policy_name.len() <= 128
         && policy_name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     if !name_ok {
-        return Err(AppError::Server(format!("A policy name is 1 to 128 letters, digits and +=,.@_- characters; {policy_name:?} is not.")));
+        return Err(AppError::Server(format!(
+            "A policy name is 1 to 128 letters, digits and +=,.@_- characters; {policy_name:?} is not."
+        )));
     }
     ssr::accounts()?.check_policy(document).map_err(AppError::Server)
 }

@@ -64,8 +64,13 @@ pub async fn approval_history(query: DecisionQuery) -> Result<DecisionPage, AppE
     let engine = engine()?;
     crate::auth::authorize("codepipeline:ListPipelines", "*")?;
     let some = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
-    let approver_arn = some(&query.approver)
-        .map(|who| if who.starts_with("arn:") { who } else { format!("arn:aws:iam::{}:user/{who}", engine.account().id) });
+    let approver_arn = some(&query.approver).map(|who| {
+        if who.starts_with("arn:") {
+            who
+        } else {
+            format!("arn:aws:iam::{}:user/{who}", engine.account().id)
+        }
+    });
     let filter = engine::store::approvals::DecisionFilter {
         pipeline_name: some(&query.pipeline),
         approver_arn,
@@ -74,7 +79,9 @@ pub async fn approval_history(query: DecisionQuery) -> Result<DecisionPage, AppE
         ..Default::default()
     };
     let rows = engine.approval_decisions(&filter).await.map_err(engine_error)?;
-    let readable = |pipeline: &str| crate::auth::authorize("codepipeline:GetPipelineState", &engine.pipeline_arn(pipeline)).is_ok();
+    let readable = |pipeline: &str| {
+        crate::auth::authorize("codepipeline:GetPipelineState", &engine.pipeline_arn(pipeline)).is_ok()
+    };
     let rows = rows.into_iter().filter(|d| readable(&d.pipeline_name)).map(Decision::from).collect();
     Ok(DecisionPage { now_ms: now_ms(), rows })
 }

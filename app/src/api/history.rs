@@ -49,10 +49,8 @@ pub async fn load_history(pipeline: String, query: HistoryQuery) -> Result<Histo
     let filter = ssr_filter::filter(&query)?;
     let engine = engine()?;
     crate::auth::authorize("codepipeline:ListPipelineExecutions", &engine.pipeline_arn(&pipeline))?;
-    let mut rows = engine
-        .execution_history(&pipeline, &filter, query.before, PAGE_SIZE + 1)
-        .await
-        .map_err(engine_error)?;
+    let mut rows =
+        engine.execution_history(&pipeline, &filter, query.before, PAGE_SIZE + 1).await.map_err(engine_error)?;
     let older = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|e| e.seq)
@@ -99,10 +97,16 @@ mod ssr_filter {
     pub fn filter(query: &HistoryQuery) -> Result<HistoryFilter, AppError> {
         let given = |text: &str| Some(text.trim()).filter(|t| !t.is_empty()).map(str::to_owned);
         let status = given(&query.status)
-            .map(|s| PipelineExecutionStatus::from_wire(&s).ok_or_else(|| AppError::Server(format!("Unknown status \u{201c}{s}\u{201d}."))))
+            .map(|s| {
+                PipelineExecutionStatus::from_wire(&s)
+                    .ok_or_else(|| AppError::Server(format!("Unknown status \u{201c}{s}\u{201d}.")))
+            })
             .transpose()?;
         let trigger = given(&query.trigger)
-            .map(|t| TriggerType::from_wire(&t).ok_or_else(|| AppError::Server(format!("Unknown trigger \u{201c}{t}\u{201d}."))))
+            .map(|t| {
+                TriggerType::from_wire(&t)
+                    .ok_or_else(|| AppError::Server(format!("Unknown trigger \u{201c}{t}\u{201d}.")))
+            })
             .transpose()?;
         let from_ms = given(&query.from).map(|d| day_start(&d)).transpose()?;
         let until_ms = given(&query.to).map(|d| day_start(&d).map(|ms| ms + DAY_MS)).transpose()?;
@@ -113,7 +117,8 @@ mod ssr_filter {
     fn day_start(date: &str) -> Result<i64, AppError> {
         let bad = || AppError::Server(format!("\u{201c}{date}\u{201d} is not a date (YYYY-MM-DD)."));
         let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().map_err(|_| bad()));
-        let (year, month, day) = (parts.next().ok_or_else(bad)??, parts.next().ok_or_else(bad)??, parts.next().ok_or_else(bad)??);
+        let (year, month, day) =
+            (parts.next().ok_or_else(bad)??, parts.next().ok_or_else(bad)??, parts.next().ok_or_else(bad)??);
         if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
             return Err(bad());
         }

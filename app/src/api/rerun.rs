@@ -61,7 +61,12 @@ pub(super) mod ssr {
     /// signed-in user may roll back: a V2 pipeline not in PARALLEL mode still at the version
     /// `exec` ran, not the source stage, a stage `exec` succeeded in and another execution has
     /// entered since (rolling back to what is already there would change nothing).
-    pub async fn rollback_stages(engine: &Engine, permissions: &Permissions, exec: &ExecutionRow, stages: &[StageRow]) -> Result<Vec<String>, EngineError> {
+    pub async fn rollback_stages(
+        engine: &Engine,
+        permissions: &Permissions,
+        exec: &ExecutionRow,
+        stages: &[StageRow],
+    ) -> Result<Vec<String>, EngineError> {
         let latest = engine.pipeline(&exec.pipeline_name, None).await?.declaration;
         if latest.effective_pipeline_type() != PipelineType::V2
             || latest.effective_execution_mode() == ExecutionMode::Parallel
@@ -73,7 +78,8 @@ pub(super) mod ssr {
         let mut conn = engine.store().conn().await?;
         let mut offered = Vec::new();
         for stage in latest.stages.iter().skip(1) {
-            let succeeded = stages.iter().any(|s| s.stage_name == stage.name && s.status == StageExecutionStatus::Succeeded);
+            let succeeded =
+                stages.iter().any(|s| s.stage_name == stage.name && s.status == StageExecutionStatus::Succeeded);
             let stage_arn = format!("{}/{}", engine.pipeline_arn(&exec.pipeline_name), stage.name);
             if !succeeded || !permissions.allow("codepipeline:RollbackStage", &stage_arn) {
                 continue;

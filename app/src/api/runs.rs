@@ -103,7 +103,12 @@ const RECENT: i64 = 10;
 /// Checks the signed-in user may perform `operation` on the pipeline, or on its `path` inside it
 /// (`Stage` or `Stage/Action`), the way the API checks the same operation; returns their ARN.
 #[cfg(feature = "ssr")]
-pub(super) fn allowed(engine: &engine::Engine, operation: &str, pipeline: &str, path: &[&str]) -> Result<String, AppError> {
+pub(super) fn allowed(
+    engine: &engine::Engine,
+    operation: &str,
+    pipeline: &str,
+    path: &[&str],
+) -> Result<String, AppError> {
     let mut resource = engine.pipeline_arn(pipeline);
     for part in path {
         resource = format!("{resource}/{part}");
@@ -132,7 +137,11 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
         Some(exec) => (
             engine::store::executions::stages_of(&mut conn, &exec.execution_id).await.map_err(store_error)?,
             engine.action_runs(&pipeline, &exec.execution_id).await.map_err(engine_error)?,
-            engine.approval_decisions(&engine::store::approvals::DecisionFilter { execution_id: Some(exec.execution_id.clone()), ..Default::default() })
+            engine
+                .approval_decisions(&engine::store::approvals::DecisionFilter {
+                    execution_id: Some(exec.execution_id.clone()),
+                    ..Default::default()
+                })
                 .await
                 .map_err(engine_error)?,
         ),
@@ -140,7 +149,9 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
     };
     drop(conn);
     let rollback_stages = match &chosen {
-        Some(exec) => super::rerun::ssr::rollback_stages(&engine, &permissions, exec, &stage_rows).await.map_err(engine_error)?,
+        Some(exec) => {
+            super::rerun::ssr::rollback_stages(&engine, &permissions, exec, &stage_rows).await.map_err(engine_error)?
+        }
         None => Vec::new(),
     };
     let stages = declaration
@@ -191,9 +202,9 @@ pub async fn start_run(pipeline: String, variables: String) -> Result<String, Ap
     allowed(&engine, "StartPipelineExecution", &pipeline, &[])?;
     let mut request = engine::StartRequest::by_user(&crate::auth::principal()?);
     for line in variables.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let (name, value) = line
-            .split_once('=')
-            .ok_or_else(|| AppError::Server(format!("\u{201c}{line}\u{201d} is not a variable: write name=value, one per line.")))?;
+        let (name, value) = line.split_once('=').ok_or_else(|| {
+            AppError::Server(format!("\u{201c}{line}\u{201d} is not a variable: write name=value, one per line."))
+        })?;
         request.variables.push((name.trim().to_owned(), value.trim().to_owned()));
     }
     engine.start_execution(&pipeline, request).await.map_err(engine_error)
@@ -210,7 +221,12 @@ pub async fn stop_run(pipeline: String, execution_id: String, abandon: bool, rea
 
 /// Retries a failed or stopped stage: its failed actions, or all of them.
 #[server]
-pub async fn retry_run_stage(pipeline: String, stage: String, execution_id: String, all_actions: bool) -> Result<(), AppError> {
+pub async fn retry_run_stage(
+    pipeline: String,
+    stage: String,
+    execution_id: String,
+    all_actions: bool,
+) -> Result<(), AppError> {
     use super::ssr::*;
     let engine = engine()?;
     allowed(&engine, "RetryStageExecution", &pipeline, &[&stage])?;
@@ -246,7 +262,10 @@ pub async fn answer_approval(
     let engine = engine()?;
     let user = allowed(&engine, "PutApprovalResult", &pipeline, &[&stage, &action])?;
     let status = if approve { engine::ApprovalStatus::Approved } else { engine::ApprovalStatus::Rejected };
-    engine.put_approval(&pipeline, &stage, &action, &token, status, comment.trim(), &user).await.map_err(engine_error)?;
+    engine
+        .put_approval(&pipeline, &stage, &action, &token, status, comment.trim(), &user)
+        .await
+        .map_err(engine_error)?;
     Ok(())
 }
 
@@ -274,7 +293,8 @@ pub async fn approval_inbox() -> Result<Inbox, AppError> {
                 None
             };
             InboxItem {
-                progress: (p.required_approvals > 1).then(|| engine::approvals::tally(&p.approvers, p.required_approvals)),
+                progress: (p.required_approvals > 1)
+                    .then(|| engine::approvals::tally(&p.approvers, p.required_approvals)),
                 cannot_approve: cannot_approve.map(str::to_owned),
                 pipeline: p.pipeline_name,
                 execution_id: p.execution_id,
@@ -330,9 +350,17 @@ pub(super) fn revisions_of(runs: &[engine::store::executions::ActionRow]) -> Vec
 }
 
 #[cfg(feature = "ssr")]
-fn attempt(row: &engine::store::executions::ActionRow, decisions: &[engine::store::approvals::DecisionRow]) -> ActionAttempt {
+fn attempt(
+    row: &engine::store::executions::ActionRow,
+    decisions: &[engine::store::approvals::DecisionRow],
+) -> ActionAttempt {
     let pairs = |value: &serde_json::Value| -> Vec<(String, String)> {
-        value.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))).collect()
+        value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
+            .collect()
     };
     let waiting = row.status == model::ActionExecutionStatus::InProgress;
     ActionAttempt {
@@ -353,6 +381,12 @@ fn attempt(row: &engine::store::executions::ActionRow, decisions: &[engine::stor
         external_url: row.external_execution_url.clone(),
         approval_token: row.token.clone().filter(|_| waiting),
         // The history lists newest first; an action's answers read oldest first.
-        decisions: decisions.iter().rev().filter(|d| d.action_execution_id == row.action_execution_id).cloned().map(Into::into).collect(),
+        decisions: decisions
+            .iter()
+            .rev()
+            .filter(|d| d.action_execution_id == row.action_execution_id)
+            .cloned()
+            .map(Into::into)
+            .collect(),
     }
 }

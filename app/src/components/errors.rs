@@ -28,7 +28,11 @@ pub fn ProblemList(
 }
 
 #[component]
-fn ProblemItem(problem: Problem, on_locate: Option<Callback<(usize, usize)>>, on_pick: Option<Callback<Problem>>) -> impl IntoView {
+fn ProblemItem(
+    problem: Problem,
+    on_locate: Option<Callback<(usize, usize)>>,
+    on_pick: Option<Callback<Problem>>,
+) -> impl IntoView {
     let pick = on_pick.filter(|_| problem.stage_index.is_some()).map(|pick| {
         let problem = problem.clone();
         view! {

@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::icons::Logo;
-use crate::auth::get_current_user;
 use crate::api::runs::approval_inbox;
+use crate::auth::get_current_user;
 use crate::live::{live_ticks, APPROVAL_EVENTS};
 
 #[component]

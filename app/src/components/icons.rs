@@ -25,7 +25,9 @@ pub fn CategoryIcon(category: ActionCategory) -> impl IntoView {
             <path d="M6 8.2v7.6M18 10.2c0 4-4.5 4.5-10.5 6.6"/>
         }
         .into_any(),
-        ActionCategory::Build => view! { <path d="M12 3l8 4.5v9L12 21l-8-4.5v-9zM4 7.5l8 4.5 8-4.5M12 12v9"/> }.into_any(),
+        ActionCategory::Build => {
+            view! { <path d="M12 3l8 4.5v9L12 21l-8-4.5v-9zM4 7.5l8 4.5 8-4.5M12 12v9"/> }.into_any()
+        }
         ActionCategory::Test => view! {
             <circle cx="12" cy="12" r="9"/>
             <path d="M8 12.5l2.7 2.7L16.2 9.6"/>

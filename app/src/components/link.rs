@@ -8,7 +8,9 @@ use leptos::prelude::*;
 /// tabs and newlines inside URLs (`java\tscript:`), so any control character disqualifies it.
 pub fn web_url(url: &str) -> Option<&str> {
     let url = url.trim();
-    let web = ["http://", "https://"].iter().any(|scheme| url.get(..scheme.len()).is_some_and(|start| start.eq_ignore_ascii_case(scheme)));
+    let web = ["http://", "https://"]
+        .iter()
+        .any(|scheme| url.get(..scheme.len()).is_some_and(|start| start.eq_ignore_ascii_case(scheme)));
     (web && !url.chars().any(char::is_control)).then_some(url)
 }
 
@@ -29,7 +31,16 @@ mod tests {
     fn only_web_addresses_are_links() {
         assert_eq!(web_url(" https://ci.example.com/build/1 "), Some("https://ci.example.com/build/1"));
         assert_eq!(web_url("HTTP://example.com"), Some("HTTP://example.com"));
-        for refused in ["javascript:alert(1)", "JavaScript:alert(1)", "java\tscript:alert(1)", "data:text/html,<script>", "//evil.example", "https:evil", "/pipelines/x", "http://x\ny"] {
+        for refused in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,<script>",
+            "//evil.example",
+            "https:evil",
+            "/pipelines/x",
+            "http://x\ny",
+        ] {
             assert_eq!(web_url(refused), None, "{refused:?}");
         }
     }

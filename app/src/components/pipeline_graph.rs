@@ -144,7 +144,8 @@ fn ActionCard(action: ActionDeclaration, has_problem: bool) -> impl IntoView {
     let class = format!("action cat-{}", category.as_str().to_ascii_lowercase());
     let provider = action.action_type_id.provider.clone();
     let owner = action.action_type_id.owner;
-    let provider_title = format!("{} / {} / {} v{}", owner.as_str(), category.as_str(), provider, action.action_type_id.version);
+    let provider_title =
+        format!("{} / {} / {} v{}", owner.as_str(), category.as_str(), provider, action.action_type_id.version);
     let inputs: Vec<String> = action.input_artifacts.into_iter().map(|a| a.name).collect();
     let outputs: Vec<String> = action.output_artifacts.into_iter().map(|a| a.name).collect();
     let action_name = action.name;

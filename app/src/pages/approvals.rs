@@ -2,13 +2,13 @@
 //! or reject each with a comment. `?order=newest` lists the newest requests first. An action that
 //! needs several approvers shows how many it has; Approve is hidden from whoever may not approve.
 use leptos::prelude::*;
-use std::collections::HashMap;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use std::collections::HashMap;
 
 use crate::api::pipeline_href;
-use crate::components::link::ExternalLink;
 use crate::api::runs::{answer_approval, approval_inbox, InboxItem};
+use crate::components::link::ExternalLink;
 use crate::live::{live_ticks, APPROVAL_EVENTS};
 use crate::time;
 

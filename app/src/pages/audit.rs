@@ -25,7 +25,8 @@ pub struct AuditRow {
 pub async fn list_audit(user: String, operation: String, outcome: String) -> Result<Vec<AuditRow>, AppError> {
     use engine::store::audit::AuditFilter;
     crate::auth::authorize("sluice:ListAuditRecords", "*")?;
-    let engine = use_context::<engine::Engine>().ok_or_else(|| AppError::Server("the Sluice engine is not available".into()))?;
+    let engine =
+        use_context::<engine::Engine>().ok_or_else(|| AppError::Server("the Sluice engine is not available".into()))?;
     let given = |text: String| (!text.trim().is_empty()).then(|| text.trim().to_owned());
     let filter = AuditFilter {
         user_arn: given(user),
@@ -65,7 +66,8 @@ pub async fn list_audit(user: String, operation: String, outcome: String) -> Res
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let field = move |name: &'static str| query.with(|q| q.get(name).unwrap_or_default());
-    let rows = Resource::new(move || (field("user"), field("operation"), field("outcome")), |(u, o, r)| list_audit(u, o, r));
+    let rows =
+        Resource::new(move || (field("user"), field("operation"), field("outcome")), |(u, o, r)| list_audit(u, o, r));
     view! {
         <Title text="Audit trail"/>
         <div class="page-head">
@@ -103,7 +105,8 @@ fn AuditTable(rows: Vec<AuditRow>) -> impl IntoView {
     let rows = rows
         .into_iter()
         .map(|row| {
-            let outcome = if row.error_code.is_empty() { row.outcome } else { format!("{} ({})", row.outcome, row.error_code) };
+            let outcome =
+                if row.error_code.is_empty() { row.outcome } else { format!("{} ({})", row.outcome, row.error_code) };
             view! {
                 <tr data-testid="audit-row">
                     <td title=time::utc(row.event_ms)>{time::utc(row.event_ms)}</td>

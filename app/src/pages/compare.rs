@@ -69,7 +69,9 @@ fn Comparison(a: RunView, b: RunView) -> impl IntoView {
             facts.push(("Started".to_owned(), time::utc(e.started_ms)));
             facts.push(("Duration".to_owned(), time::seconds(e.updated_ms - e.started_ms)));
             facts.push(("Pipeline version".to_owned(), e.pipeline_version.to_string()));
-            let pairs = |items: &[(String, String)]| items.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+            let pairs = |items: &[(String, String)]| {
+                items.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+            };
             facts.push(("Source revisions".to_owned(), pairs(&run.revisions)));
             facts.push(("Variables".to_owned(), pairs(&e.variables)));
         }
@@ -92,7 +94,9 @@ fn Comparison(a: RunView, b: RunView) -> impl IntoView {
             labels.push(k.clone());
         }
     }
-    let value = |facts: &[(String, String)], label: &str| facts.iter().find(|(k, _)| k == label).map(|(_, v)| v.clone()).unwrap_or_default();
+    let value = |facts: &[(String, String)], label: &str| {
+        facts.iter().find(|(k, _)| k == label).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
     let rows = labels
         .into_iter()
         .map(|label| {

@@ -62,15 +62,31 @@ pub fn HistoryPage() -> impl IntoView {
 
 /// The same filters, one page further back.
 fn older_href(filters: &HistoryQuery, before: i64) -> String {
-    let pairs = [("status", &filters.status), ("trigger", &filters.trigger), ("from", &filters.from), ("to", &filters.to), ("text", &filters.text)];
-    let mut query: Vec<String> = pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    let pairs = [
+        ("status", &filters.status),
+        ("trigger", &filters.trigger),
+        ("from", &filters.from),
+        ("to", &filters.to),
+        ("text", &filters.text),
+    ];
+    let mut query: Vec<String> =
+        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
     query.push(format!("before={before}"));
     format!("?{}", query.join("&"))
 }
 
 /// Percent-encodes a query value.
 fn encode(value: &str) -> String {
-    value.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[component]
@@ -109,7 +125,12 @@ fn DurationChart(rows: Vec<HistoryRow>) -> impl IntoView {
         .map(|(i, row)| {
             let h = (row.duration_ms * height / longest).max(2);
             let x = i as i64 * (width + gap);
-            let label = format!("{} \u{b7} {} \u{b7} {}", &row.id[..8.min(row.id.len())], row.status, time::seconds(row.duration_ms));
+            let label = format!(
+                "{} \u{b7} {} \u{b7} {}",
+                &row.id[..8.min(row.id.len())],
+                row.status,
+                time::seconds(row.duration_ms)
+            );
             view! {
                 <rect x=x y=height - h width=width height=h class=format!("bar status-{}", row.status.to_lowercase())>
                     <title>{label}</title>
@@ -147,11 +168,13 @@ fn stage_times(rows: &[HistoryRow]) -> Vec<StageTimes> {
         .into_iter()
         .map(|stage| {
             // Rows are newest first, so the first duration is the last run's.
-            let durations: Vec<i64> = rows.iter().flat_map(|row| row.stages.iter().filter(|(s, _)| s == stage).map(|(_, ms)| *ms)).collect();
+            let durations: Vec<i64> =
+                rows.iter().flat_map(|row| row.stages.iter().filter(|(s, _)| s == stage).map(|(_, ms)| *ms)).collect();
             let mut sorted = durations.clone();
             sorted.sort_unstable();
             let middle = sorted.len() / 2;
-            let median_ms = if sorted.len() % 2 == 0 { (sorted[middle - 1] + sorted[middle]) / 2 } else { sorted[middle] };
+            let median_ms =
+                if sorted.len() % 2 == 0 { (sorted[middle - 1] + sorted[middle]) / 2 } else { sorted[middle] };
             StageTimes { stage: stage.to_owned(), median_ms, last_ms: durations[0], runs: durations.len() }
         })
         .collect()
@@ -247,8 +270,13 @@ mod tests {
     #[test]
     fn stage_times_take_the_median_and_the_newest_run() {
         // Newest first; the oldest run never reached Deploy.
-        let rows = [row(&[("Source", 100), ("Build", 4_000), ("Deploy", 900)]), row(&[("Source", 300), ("Build", 2_000), ("Deploy", 500)]), row(&[("Source", 200), ("Build", 9_000)])];
-        let shown: Vec<(String, i64, i64, usize)> = stage_times(&rows).into_iter().map(|t| (t.stage, t.median_ms, t.last_ms, t.runs)).collect();
+        let rows = [
+            row(&[("Source", 100), ("Build", 4_000), ("Deploy", 900)]),
+            row(&[("Source", 300), ("Build", 2_000), ("Deploy", 500)]),
+            row(&[("Source", 200), ("Build", 9_000)]),
+        ];
+        let shown: Vec<(String, i64, i64, usize)> =
+            stage_times(&rows).into_iter().map(|t| (t.stage, t.median_ms, t.last_ms, t.runs)).collect();
         assert_eq!(
             shown,
             [("Source".into(), 200, 100, 3), ("Build".into(), 4_000, 4_000, 3), ("Deploy".into(), 700, 900, 2)]

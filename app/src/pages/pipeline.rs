@@ -61,8 +61,13 @@ fn PipelineView(detail: PipelineDetail, show_json: Signal<bool>) -> impl IntoVie
     let tab_href = {
         let (base, version_query) = (base.clone(), version_query.clone());
         move |json: bool| {
-            let parts: Vec<String> = version_query.iter().cloned().chain(json.then(|| "tab=json".to_string())).collect();
-            if parts.is_empty() { base.clone() } else { format!("{base}?{}", parts.join("&")) }
+            let parts: Vec<String> =
+                version_query.iter().cloned().chain(json.then(|| "tab=json".to_string())).collect();
+            if parts.is_empty() {
+                base.clone()
+            } else {
+                format!("{base}?{}", parts.join("&"))
+            }
         }
     };
     let (diagram_href, json_href) = (tab_href(false), tab_href(true));
@@ -71,9 +76,11 @@ fn PipelineView(detail: PipelineDetail, show_json: Signal<bool>) -> impl IntoVie
     let pipeline_type = pipeline.effective_pipeline_type().as_str();
     let mode = pipeline.effective_execution_mode().as_str();
     let role_arn = pipeline.role_arn.clone();
-    let store = pipeline.artifact_store.as_ref().map(|s| s.location.clone()).or_else(|| {
-        pipeline.artifact_stores.as_ref().map(|stores| format!("{} regional stores", stores.len()))
-    });
+    let store = pipeline
+        .artifact_store
+        .as_ref()
+        .map(|s| s.location.clone())
+        .or_else(|| pipeline.artifact_stores.as_ref().map(|stores| format!("{} regional stores", stores.len())));
 
     view! {
         <div class="page-head">

@@ -5,13 +5,13 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::runs::{
-    answer_approval, retry_run_stage, load_run, set_transition, start_run, stop_run, ActionAttempt, ActionRun, RunSummary,
-    RunView, StageRun,
+    answer_approval, load_run, retry_run_stage, set_transition, start_run, stop_run, ActionAttempt, ActionRun,
+    RunSummary, RunView, StageRun,
 };
 use crate::api::{pipeline_href, AppError};
 use crate::components::link::ExternalLink;
-use crate::pages::approval_history::DecisionList;
 use crate::live::{live_log, live_ticks};
+use crate::pages::approval_history::DecisionList;
 use crate::time;
 
 mod again;
@@ -53,7 +53,10 @@ impl Controls {
             match call.await {
                 Ok(id) => {
                     self.error.set(None);
-                    navigate(&format!("{}?execution={id}", pipeline_href(&self.pipeline.get_value())), Default::default());
+                    navigate(
+                        &format!("{}?execution={id}", pipeline_href(&self.pipeline.get_value())),
+                        Default::default(),
+                    );
                 }
                 Err(err) => self.error.set(Some(err.to_string())),
             }
@@ -122,7 +125,8 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
     let rerunnable = can_start && !stoppable;
     let timeline = view! { <timeline::Timeline stages=stages.clone() now_ms/> };
     let stop = move |abandon: bool| {
-        let (pipeline, id, reason) = (controls.pipeline.get_value(), execution_id.get_value(), controls.reason.get_untracked());
+        let (pipeline, id, reason) =
+            (controls.pipeline.get_value(), execution_id.get_value(), controls.reason.get_untracked());
         controls.run(stop_run(pipeline, id, abandon, reason));
     };
     let stage_count = stages.len();
@@ -160,7 +164,8 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
 
 #[component]
 fn RunFacts(execution: RunSummary, revisions: Vec<(String, String)>, now_ms: i64) -> impl IntoView {
-    let pairs = |items: &[(String, String)]| items.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+    let pairs =
+        |items: &[(String, String)]| items.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
     let (variables, revisions) = (pairs(&execution.variables), pairs(&revisions));
     view! {
         <dl class="run-facts">
@@ -202,7 +207,8 @@ fn RunPicker(pipeline: String, recent: Vec<RunSummary>, shown: String) -> impl I
 /// The transition into a stage: enabled, or disabled with its reason; a button flips it.
 #[component]
 fn TransitionGate(stage: String, enabled: bool, reason: Option<String>, controls: Controls) -> impl IntoView {
-    let title = if enabled { "Transition enabled".to_owned() } else { format!("Disabled: {}", reason.unwrap_or_default()) };
+    let title =
+        if enabled { "Transition enabled".to_owned() } else { format!("Disabled: {}", reason.unwrap_or_default()) };
     let flip = move |_| {
         let (pipeline, stage, reason) = (controls.pipeline.get_value(), stage.clone(), controls.reason.get_untracked());
         controls.run(set_transition(pipeline, stage, !enabled, reason));
@@ -228,7 +234,10 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
         }
     };
     let retry_all = retry.clone();
-    let actions = actions.into_iter().map(|action| view! { <ActionBox action stage=name.clone() controls now_ms/> }).collect_view();
+    let actions = actions
+        .into_iter()
+        .map(|action| view! { <ActionBox action stage=name.clone() controls now_ms/> })
+        .collect_view();
     view! {
         <section class=format!("run-stage status-{}", status_name.to_lowercase()) data-testid="run-stage" data-stage=name.clone() data-status=status_name.clone()>
             <header class="stage-head">
@@ -251,7 +260,9 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
 fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) -> impl IntoView {
     let ActionRun { name, category, provider, attempt } = action;
     let status = attempt.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "NotStarted".into());
-    let details = attempt.map(|attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() controls now_ms/> });
+    let details = attempt.map(
+        |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() controls now_ms/> },
+    );
     let class = format!("run-action status-{}", status.to_lowercase());
     view! {
         <article class=class data-testid="run-action" data-action=name.clone() data-status=status.clone()>
@@ -267,8 +278,17 @@ fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) 
 }
 
 #[component]
-fn AttemptDetail(attempt: ActionAttempt, stage: String, name: String, provider: String, controls: Controls, now_ms: i64) -> impl IntoView {
-    let pairs = |items: Vec<(String, String)>| items.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view();
+fn AttemptDetail(
+    attempt: ActionAttempt,
+    stage: String,
+    name: String,
+    provider: String,
+    controls: Controls,
+    now_ms: i64,
+) -> impl IntoView {
+    let pairs = |items: Vec<(String, String)>| {
+        items.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()
+    };
     let has_config = !attempt.configuration.is_empty();
     let has_outputs = !attempt.output_variables.is_empty() || !attempt.output_artifacts.is_empty();
     let artifacts = attempt.output_artifacts.join(", ");

@@ -96,7 +96,11 @@ fn mode_of(meta: &fs::Metadata) -> u32 {
 
 #[cfg(not(unix))]
 fn mode_of(meta: &fs::Metadata) -> u32 {
-    if meta.is_dir() { 0o755 } else { 0o644 }
+    if meta.is_dir() {
+        0o755
+    } else {
+        0o644
+    }
 }
 
 pub(super) fn pack_blocking(dir: &Path, zip_path: &Path) -> Result<PackSummary> {
@@ -122,18 +126,29 @@ pub(super) fn pack_blocking(dir: &Path, zip_path: &Path) -> Result<PackSummary> 
                 let options = base.unix_permissions(mode).large_file(size >= u64::from(u32::MAX));
                 zip.start_file(name, options).map_err(zip_err(context()))?;
                 let mut input = File::open(&path).map_err(io_err(format!("reading {}", path.display())))?;
-                summary.bytes += io::copy(&mut input, &mut zip).map_err(io_err(format!("packing {}", path.display())))?;
+                summary.bytes +=
+                    io::copy(&mut input, &mut zip).map_err(io_err(format!("packing {}", path.display())))?;
                 summary.files += 1;
             }
         }
     }
     let out = zip.finish().map_err(zip_err(context()))?;
-    out.into_inner().map_err(|err| ObjectError::io(context(), err.into_error()))?.sync_all().map_err(io_err(context()))?;
+    out.into_inner()
+        .map_err(|err| ObjectError::io(context(), err.into_error()))?
+        .sync_all()
+        .map_err(io_err(context()))?;
     Ok(summary)
 }
 
 /// Collects the entries under `dir` depth-first, children in byte order of their names.
-fn walk(root: &Path, dir: &Path, prefix: &str, exclude: Option<&Path>, out: &mut Vec<Entry>, skipped: &mut Vec<String>) -> Result<()> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    prefix: &str,
+    exclude: Option<&Path>,
+    out: &mut Vec<Entry>,
+    skipped: &mut Vec<String>,
+) -> Result<()> {
     let listing = fs::read_dir(dir).map_err(io_err(format!("listing {}", dir.display())))?;
     let mut children = listing.collect::<io::Result<Vec<_>>>().map_err(io_err(format!("listing {}", dir.display())))?;
     children.sort_by_key(|child| child.file_name());
@@ -172,7 +187,11 @@ const S_IFMT: u32 = 0o170000;
 const S_IFLNK: u32 = 0o120000;
 
 /// Refuses an archive whose central directory already declares more than `limits` allow.
-fn check_declared<R: io::Read + io::Seek>(archive: &mut ZipArchive<R>, archive_name: &str, limits: &UnpackLimits) -> Result<()> {
+fn check_declared<R: io::Read + io::Seek>(
+    archive: &mut ZipArchive<R>,
+    archive_name: &str,
+    limits: &UnpackLimits,
+) -> Result<()> {
     if archive.len() > limits.max_entries {
         return Err(ObjectError::ArchiveLimit(format!(
             "{archive_name} has {} entries; the limit is {} entries",
@@ -201,7 +220,10 @@ fn check_declared<R: io::Read + io::Seek>(archive: &mut ZipArchive<R>, archive_n
 }
 
 fn total_limit(archive_name: &str, limits: &UnpackLimits) -> ObjectError {
-    ObjectError::ArchiveLimit(format!("{archive_name} unpacks to more than the limit of {} bytes in all", limits.max_total_bytes))
+    ObjectError::ArchiveLimit(format!(
+        "{archive_name} unpacks to more than the limit of {} bytes in all",
+        limits.max_total_bytes
+    ))
 }
 
 fn unpack_blocking(zip_path: &Path, dest: &Path, limits: &UnpackLimits) -> Result<u64> {
@@ -225,7 +247,9 @@ pub(super) fn unpack_file(file: File, archive_name: &str, dest: &Path, limits: &
         // The zip reader would quietly make `/etc/x` relative; an absolute name is refused outright.
         let absolute = name.starts_with(['/', '\\']) || name.as_bytes().get(1) == Some(&b':');
         let Some(relative) = entry.enclosed_name().filter(|_| !absolute) else {
-            return Err(ObjectError::UnsafeArchive(format!("{name:?} in {archive_name} would be written outside the destination")));
+            return Err(ObjectError::UnsafeArchive(format!(
+                "{name:?} in {archive_name} would be written outside the destination"
+            )));
         };
         let mode = entry.unix_mode();
         if entry.is_symlink() || mode.is_some_and(|mode| mode & S_IFMT == S_IFLNK) {
@@ -238,7 +262,9 @@ pub(super) fn unpack_file(file: File, archive_name: &str, dest: &Path, limits: &
         let resolved = parent.canonicalize().map_err(io_err(format!("opening {}", parent.display())))?;
         let is_link = fs::symlink_metadata(&target).is_ok_and(|meta| meta.file_type().is_symlink());
         if !resolved.starts_with(&dest) || is_link {
-            return Err(ObjectError::UnsafeArchive(format!("{name:?} would be written through a symbolic link in the destination")));
+            return Err(ObjectError::UnsafeArchive(format!(
+                "{name:?} would be written through a symbolic link in the destination"
+            )));
         }
         if entry.is_dir() {
             set_mode(&target, mode.map_or(0o755, |mode| mode & 0o777 | 0o700))?;
@@ -250,12 +276,13 @@ pub(super) fn unpack_file(file: File, archive_name: &str, dest: &Path, limits: &
         // allowance so that going over is seen.
         let allowance = limits.entry_allowance(entry.compressed_size()).min(limits.max_total_bytes - written);
         // The zip reader checks each entry's CRC-32 as it reaches the end and fails the copy on a mismatch.
-        let copied = io::copy(&mut io::Read::take(&mut entry, allowance + 1), &mut out).map_err(|err| match err.kind() {
-            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {
-                ObjectError::Archive(format!("{name:?} in {archive_name} is damaged: {err}"))
-            }
-            _ => ObjectError::io(format!("extracting {name:?} to {}", target.display()), err),
-        })?;
+        let copied =
+            io::copy(&mut io::Read::take(&mut entry, allowance + 1), &mut out).map_err(|err| match err.kind() {
+                io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {
+                    ObjectError::Archive(format!("{name:?} in {archive_name} is damaged: {err}"))
+                }
+                _ => ObjectError::io(format!("extracting {name:?} to {}", target.display()), err),
+            })?;
         if copied > allowance {
             return Err(match written + copied > limits.max_total_bytes {
                 true => total_limit(archive_name, limits),
@@ -277,7 +304,8 @@ pub(super) fn unpack_file(file: File, archive_name: &str, dest: &Path, limits: &
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io_err(format!("setting the mode of {}", path.display())))
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .map_err(io_err(format!("setting the mode of {}", path.display())))
 }
 
 #[cfg(not(unix))]

@@ -100,7 +100,13 @@ fn aad_for(header: &[u8; HEADER_LEN], last: bool) -> [u8; HEADER_LEN + 1] {
     aad
 }
 
-fn seal_chunk(cipher: &Aes256Gcm, header: &[u8; HEADER_LEN], counter: u32, last: bool, plain: &[u8]) -> io::Result<Vec<u8>> {
+fn seal_chunk(
+    cipher: &Aes256Gcm,
+    header: &[u8; HEADER_LEN],
+    counter: u32,
+    last: bool,
+    plain: &[u8],
+) -> io::Result<Vec<u8>> {
     let nonce = nonce_for(header, counter);
     let aad = aad_for(header, last);
     cipher
@@ -137,7 +143,9 @@ pub fn decrypt_stream<R: Read, W: Write>(key: &[u8; 32], mut input: R, mut out: 
         let aad = aad_for(&header, last);
         let plain = cipher
             .decrypt(Nonce::from_slice(&nonce), Payload { msg: &current[..current_len], aad: &aad })
-            .map_err(|_| CryptoError::Corrupt("the encrypted object failed authentication (tampered, truncated or wrong key)"))?;
+            .map_err(|_| {
+                CryptoError::Corrupt("the encrypted object failed authentication (tampered, truncated or wrong key)")
+            })?;
         out.write_all(&plain)?;
         total += plain.len() as u64;
         if last {

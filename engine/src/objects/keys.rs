@@ -49,8 +49,10 @@ impl KeyStore {
     /// Writes a new random key to `path` without ever replacing an existing file.
     fn create_key_file(&self, path: &Path, id: &str) -> Result<()> {
         create_private_dir(&self.dir)?;
-        let file = KeyFile { id: id.to_owned(), created_ms: crate::store::now_ms(), key: hex::encode(crypto::random_key()) };
-        let json = serde_json::to_vec(&file).map_err(|err| ObjectError::io("encoding a key file", io::Error::other(err)))?;
+        let file =
+            KeyFile { id: id.to_owned(), created_ms: crate::store::now_ms(), key: hex::encode(crypto::random_key()) };
+        let json =
+            serde_json::to_vec(&file).map_err(|err| ObjectError::io("encoding a key file", io::Error::other(err)))?;
         let temp = self.dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
         let written = write_private_file(&temp, &json);
         // A hard link never replaces an existing file, so two racing creators cannot both win.
@@ -152,7 +154,8 @@ fn key_of(file: &KeyFile, id: &str, path: &Path) -> Result<[u8; 32]> {
 
 fn read_key_file(path: &Path) -> Result<KeyFile> {
     let bytes = fs::read(path).map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
-    serde_json::from_slice(&bytes).map_err(|_| ObjectError::Corrupt(format!("the key file {} is damaged", path.display())))
+    serde_json::from_slice(&bytes)
+        .map_err(|_| ObjectError::Corrupt(format!("the key file {} is damaged", path.display())))
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {

@@ -132,7 +132,8 @@ pub fn validate_key(key: &str) -> Result<()> {
 }
 
 fn validate_version_id(version_id: &str) -> Result<()> {
-    let well_formed = version_id.len() == 32 && version_id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let well_formed =
+        version_id.len() == 32 && version_id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     if well_formed {
         Ok(())
     } else {
@@ -159,7 +160,13 @@ impl ObjectStore {
     }
 
     /// Stores the contents of `src` as a new version of `bucket`/`key`.
-    pub async fn put_file(&self, bucket: &str, key: &str, src: &Path, encryption_key_id: Option<&str>) -> Result<ObjectVersion> {
+    pub async fn put_file(
+        &self,
+        bucket: &str,
+        key: &str,
+        src: &Path,
+        encryption_key_id: Option<&str>,
+    ) -> Result<ObjectVersion> {
         self.put_file_by(bucket, key, src, encryption_key_id, None).await
     }
 
@@ -200,7 +207,10 @@ impl ObjectStore {
         R: Read,
         F: FnOnce() -> Result<R> + Send + 'static,
     {
-        self.put_with(bucket, key, encryption_key_id, created_by, move |this, version| this.write_version_file(version, open)).await
+        self.put_with(bucket, key, encryption_key_id, created_by, move |this, version| {
+            this.write_version_file(version, open)
+        })
+        .await
     }
 
     /// Zips `dir` (as `artifacts::pack_dir` does) straight into a new version of `bucket`/`key`:
@@ -215,7 +225,10 @@ impl ObjectStore {
         created_by: Option<&str>,
     ) -> Result<ObjectVersion> {
         let dir = dir.to_owned();
-        self.put_with(bucket, key, encryption_key_id, created_by, move |this, version| this.write_packed_dir(version, &dir)).await
+        self.put_with(bucket, key, encryption_key_id, created_by, move |this, version| {
+            this.write_packed_dir(version, &dir)
+        })
+        .await
     }
 
     /// Stores a new version whose file `write` produces (durably, at `path_of(version)`), then its row.
@@ -260,7 +273,11 @@ impl ObjectStore {
     }
 
     /// Writes the file of a new version durably: temp file, fsync, rename, fsync the folder.
-    fn write_version_file<R: Read>(&self, version: &ObjectVersion, open: impl FnOnce() -> Result<R>) -> Result<Digests> {
+    fn write_version_file<R: Read>(
+        &self,
+        version: &ObjectVersion,
+        open: impl FnOnce() -> Result<R>,
+    ) -> Result<Digests> {
         // Load the key first so an unknown key fails before any byte is written.
         let key = version.encryption_key_id.as_deref().map(|id| self.keys.load(id)).transpose()?;
         let source = open()?;
@@ -349,7 +366,8 @@ impl ObjectStore {
         blocking(move || {
             let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let temp = ScratchFile(dest.with_file_name(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple())));
-            let out = File::create(temp.path()).map_err(|err| ObjectError::io(format!("creating {}", temp.path().display()), err))?;
+            let out = File::create(temp.path())
+                .map_err(|err| ObjectError::io(format!("creating {}", temp.path().display()), err))?;
             let mut out = BufWriter::new(out);
             this.copy_out(&version, &mut out)?;
             out.flush().map_err(|err| ObjectError::io(format!("writing {}", dest.display()), err))?;
@@ -369,16 +387,19 @@ impl ObjectStore {
             let name = format!("s3://{}/{} version {}", version.bucket, version.key, version.version_id);
             if version.encryption_key_id.is_some() {
                 let plain = this.scratch_file()?;
-                let out = File::create(plain.path()).map_err(|err| ObjectError::io(format!("creating {}", plain.path().display()), err))?;
+                let out = File::create(plain.path())
+                    .map_err(|err| ObjectError::io(format!("creating {}", plain.path().display()), err))?;
                 let mut out = BufWriter::new(out);
                 this.copy_out(&version, &mut out)?;
                 out.flush().map_err(|err| ObjectError::io(format!("writing {}", plain.path().display()), err))?;
-                let file = File::open(plain.path()).map_err(|err| ObjectError::io(format!("opening {}", plain.path().display()), err))?;
+                let file = File::open(plain.path())
+                    .map_err(|err| ObjectError::io(format!("opening {}", plain.path().display()), err))?;
                 return artifacts::unpack_file(file, &name, &dest, &UnpackLimits::default());
             }
             let (mut file, path) = this.open_file(&version)?;
             this.copy_out_of(&version, &mut file, &path, io::sink())?;
-            file.seek(io::SeekFrom::Start(0)).map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
+            file.seek(io::SeekFrom::Start(0))
+                .map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
             artifacts::unpack_file(file, &name, &dest, &UnpackLimits::default())
         })
         .await
@@ -442,7 +463,8 @@ impl ObjectStore {
                 })?;
             }
             None => {
-                io::copy(&mut input, &mut hashing).map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
+                io::copy(&mut input, &mut hashing)
+                    .map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
             }
         }
         let (_, digests) = hashing.into_parts();

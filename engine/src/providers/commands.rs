@@ -105,7 +105,13 @@ impl CommandsProvider {
         let writable: Vec<&Path> =
             layout.writable().into_iter().chain(ctx.inputs.iter().skip(1).map(|input| input.dir.as_path())).collect();
         sandbox.hand_over(&writable).await?;
-        let jail = Jail { program: &self.shell, args: vec![script_file.into()], cwd: &layout.src, env: &environment, writable };
+        let jail = Jail {
+            program: &self.shell,
+            args: vec![script_file.into()],
+            cwd: &layout.src,
+            env: &environment,
+            writable,
+        };
         let spawn = process::Spawn {
             command: sandbox.command(&jail).await?,
             timeout: ctx.timeout,

@@ -59,7 +59,11 @@ pub struct InputArtifactDir {
 pub enum ActionOutcome {
     Succeeded(ActionResult),
     /// The action waits for an outside answer (a manual approval, a job worker) until `expires_ms`.
-    Waiting { token: String, expires_ms: i64, summary: Option<String> },
+    Waiting {
+        token: String,
+        expires_ms: i64,
+        summary: Option<String>,
+    },
 }
 
 /// What a succeeded action hands back.
@@ -151,7 +155,12 @@ pub(crate) fn register_builtin(engine: &crate::Engine) {
     use std::sync::Arc;
     engine.register_provider(ActionCategory::Approval, ActionOwner::Aws, "Manual", Arc::new(manual::ManualApproval));
     engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "S3", Arc::new(s3_source::S3Source));
-    engine.register_provider(ActionCategory::Compute, ActionOwner::Aws, "Commands", Arc::new(commands::CommandsProvider::new()));
+    engine.register_provider(
+        ActionCategory::Compute,
+        ActionOwner::Aws,
+        "Commands",
+        Arc::new(commands::CommandsProvider::new()),
+    );
     engine.register_rule_provider("VariableCheck", Arc::new(rules::VariableCheck));
     engine.register_rule_provider("DeploymentWindow", Arc::new(rules::DeploymentWindow));
     engine.register_rule_provider("Commands", Arc::new(rules::CommandsRule::new(commands::CommandsProvider::new())));

@@ -10,7 +10,10 @@ impl ActionProvider for S3Source {
     fn execute<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, Result<ActionOutcome, ActionFailure>> {
         Box::pin(async move {
             let setting = |key: &str| {
-                ctx.configuration.get(key).cloned().ok_or_else(|| ActionFailure::configuration(format!("{key} is required")))
+                ctx.configuration
+                    .get(key)
+                    .cloned()
+                    .ok_or_else(|| ActionFailure::configuration(format!("{key} is required")))
             };
             let (bucket, key) = (setting("S3Bucket")?, setting("S3ObjectKey")?);
             let objects = &ctx.services.objects;
@@ -23,7 +26,9 @@ impl ActionProvider for S3Source {
                 .ok_or_else(|| {
                     let message = match &ctx.source_revision {
                         Some(version_id) => format!("s3://{bucket}/{key} has no version {version_id}"),
-                        None => format!("s3://{bucket}/{key} has no versions yet; upload one with PUT /objects/{bucket}/{key}"),
+                        None => format!(
+                            "s3://{bucket}/{key} has no versions yet; upload one with PUT /objects/{bucket}/{key}"
+                        ),
                     };
                     ActionFailure { kind: super::FailureKind::RevisionUnavailable, message }
                 })?;

@@ -88,7 +88,8 @@ pub fn main() -> ! {
     };
     let plan = parse(std::env::args_os().skip(1)).unwrap_or_else(|why| failed(why));
     limit(&plan).unwrap_or_else(|why| failed(why));
-    let enforced = if plan.landlock { landlock(&plan.writable).unwrap_or_else(|why| failed(why)) } else { "off".into() };
+    let enforced =
+        if plan.landlock { landlock(&plan.writable).unwrap_or_else(|why| failed(why)) } else { "off".into() };
     if plan.check {
         println!("{enforced}");
         std::process::exit(0);
@@ -105,7 +106,8 @@ fn limit(plan: &Plan) -> Result<(), String> {
         }
     }
     // Outside a PID namespace nothing else ends the command when the server dies (even by SIGKILL).
-    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL).map_err(|err| format!("cannot follow the server: {err}"))?;
+    nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+        .map_err(|err| format!("cannot follow the server: {err}"))?;
     if plan.parent.is_some_and(|parent| parent != std::os::unix::process::parent_id()) {
         return Err("the server ended before the commands started".into());
     }

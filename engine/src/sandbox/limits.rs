@@ -44,9 +44,16 @@ impl Limits {
 /// The limit a line of output says was reached: what shells, libc, Python, Perl, Node, the JVM
 /// and Rust print when a `fork` or an allocation fails.
 pub fn reached_in(line: &str) -> Option<Limit> {
-    const PROCESSES: [&str; 4] = ["fork: retry", "fork: Resource temporarily unavailable", "Cannot fork", "fork failed"];
-    const MEMORY: [&str; 6] =
-        ["Cannot allocate memory", "Out of memory", "MemoryError", "memory allocation of", "bad_alloc", "heap out of memory"];
+    const PROCESSES: [&str; 4] =
+        ["fork: retry", "fork: Resource temporarily unavailable", "Cannot fork", "fork failed"];
+    const MEMORY: [&str; 6] = [
+        "Cannot allocate memory",
+        "Out of memory",
+        "MemoryError",
+        "memory allocation of",
+        "bad_alloc",
+        "heap out of memory",
+    ];
     if PROCESSES.iter().any(|p| line.contains(p))
         || (line.contains("Resource temporarily unavailable") && line.to_ascii_lowercase().contains("fork"))
     {
@@ -74,7 +81,10 @@ mod tests {
     fn failures_name_their_limit() {
         assert_eq!(reached_in("bash: fork: retry: Resource temporarily unavailable"), Some(Limit::Processes));
         assert_eq!(reached_in("fork failed: Resource temporarily unavailable at -e line 1."), Some(Limit::Processes));
-        assert_eq!(reached_in("BlockingIOError: [Errno 11] Resource temporarily unavailable (fork)"), Some(Limit::Processes));
+        assert_eq!(
+            reached_in("BlockingIOError: [Errno 11] Resource temporarily unavailable (fork)"),
+            Some(Limit::Processes)
+        );
         assert_eq!(reached_in("Out of memory in perl:util:safesysmalloc"), Some(Limit::Memory));
         assert_eq!(reached_in("memory allocation of 8589934592 bytes failed"), Some(Limit::Memory));
         assert_eq!(reached_in("all good"), None);

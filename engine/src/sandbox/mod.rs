@@ -60,7 +60,13 @@ pub struct SandboxConfig {
 impl Default for SandboxConfig {
     fn default() -> Self {
         let work_dir = std::env::temp_dir().join(format!("sluice-work-{}", nix::unistd::geteuid()));
-        SandboxConfig { mode: SandboxMode::Enforce, limits: Limits::default(), init: None, read_only: Vec::new(), work_dir }
+        SandboxConfig {
+            mode: SandboxMode::Enforce,
+            limits: Limits::default(),
+            init: None,
+            read_only: Vec::new(),
+            work_dir,
+        }
     }
 }
 
@@ -217,13 +223,19 @@ impl Sandbox {
         if self.config.mode == SandboxMode::Off {
             return Ok(Ready { bwrap: None, init, landlock: String::new() });
         }
-        let init = init.ok_or_else(|| format!("the helper {INIT_NAME} was not found beside the server's executable"))?;
+        let init =
+            init.ok_or_else(|| format!("the helper {INIT_NAME} was not found beside the server's executable"))?;
         let init = self.install(&init).map_err(|err| format!("cannot install {INIT_NAME} into the work dir: {err}"))?;
         let bwrap = find_on_path("bwrap").ok_or("bubblewrap (bwrap) is not installed")?;
         let ready = Ready { bwrap: Some(bwrap), init: Some(init), landlock: String::new() };
         let env = IndexMap::new();
-        let check = Jail { program: Path::new("true"), args: Vec::new(), cwd: Path::new("/"), env: &env, writable: Vec::new() };
-        let output = self.build(&ready, &check, None).output().await.map_err(|err| format!("bubblewrap could not be started: {err}"))?;
+        let check =
+            Jail { program: Path::new("true"), args: Vec::new(), cwd: Path::new("/"), env: &env, writable: Vec::new() };
+        let output = self
+            .build(&ready, &check, None)
+            .output()
+            .await
+            .map_err(|err| format!("bubblewrap could not be started: {err}"))?;
         if !output.status.success() {
             let why = String::from_utf8_lossy(&output.stderr).trim().to_owned();
             return Err(format!("bubblewrap could not make a sandbox here ({}): {why}", output.status));
@@ -249,10 +261,26 @@ impl Sandbox {
 
     fn bwrap_args(&self, init: &Path, writable: &[&Path], cwd: &Path) -> Vec<OsString> {
         let mut args: Vec<OsString> = [
-            "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", "sluice", "--die-with-parent", "--new-session",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/var/tmp",
-            "--ro-bind", "/usr", "/usr",
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--hostname",
+            "sluice",
+            "--die-with-parent",
+            "--new-session",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "--dir",
+            "/var/tmp",
+            "--ro-bind",
+            "/usr",
+            "/usr",
         ]
         .into_iter()
         .map(OsString::from)
@@ -287,7 +315,7 @@ fn system(message: String) -> ActionFailure {
 
 fn unavailable(why: &str) -> ActionFailure {
     system(format!(
-            "Sluice runs pipeline code only in a sandbox, and none could be made on this server: {why}. \
+        "Sluice runs pipeline code only in a sandbox, and none could be made on this server: {why}. \
              Install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces, \
              or start Sluice with --sandbox off to run pipeline code without isolation."
     ))

@@ -6,8 +6,8 @@ use super::conditions::{self, Gate};
 use super::{Scope, Tick};
 use crate::events::PendingEvent;
 use crate::store::conditions::{self as condition_rows, ConditionRow, RuleRow};
-use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::store::events::{transitions, TransitionRow};
+use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
 use crate::{Engine, Result, RetryMode};
 use model::{
     ActionExecutionStatus as A, ConditionExecutionStatus as C, ConditionResult, ConditionType, ExecutionMode,
@@ -32,9 +32,23 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    pub(crate) fn new(exec: ExecutionRow, decl: Arc<PipelineDeclaration>, stages: Vec<StageRow>, actions: Vec<ActionRow>) -> Self {
+    pub(crate) fn new(
+        exec: ExecutionRow,
+        decl: Arc<PipelineDeclaration>,
+        stages: Vec<StageRow>,
+        actions: Vec<ActionRow>,
+    ) -> Self {
         let original = (exec.clone(), stages.clone(), actions.clone());
-        Run { exec, decl, stages, actions, conditions: Vec::new(), rules: Vec::new(), original, original_conditions: Default::default() }
+        Run {
+            exec,
+            decl,
+            stages,
+            actions,
+            conditions: Vec::new(),
+            rules: Vec::new(),
+            original,
+            original_conditions: Default::default(),
+        }
     }
 
     /// Adds the execution's condition evaluations, as loaded.
@@ -46,7 +60,11 @@ impl Run {
     }
 
     /// Loads one execution with everything the scheduler decides on.
-    pub(crate) async fn load(conn: &mut sqlx::AnyConnection, exec: ExecutionRow, decl: Arc<PipelineDeclaration>) -> Result<Run> {
+    pub(crate) async fn load(
+        conn: &mut sqlx::AnyConnection,
+        exec: ExecutionRow,
+        decl: Arc<PipelineDeclaration>,
+    ) -> Result<Run> {
         let stages = rows::stages_of(conn, &exec.execution_id).await?;
         let actions = rows::actions_of(conn, &exec.execution_id).await?;
         Run::new(exec, decl, stages, actions).load_conditions(conn).await
@@ -55,9 +73,10 @@ impl Run {
     /// Adds the execution's condition evaluations when its pipeline declares conditions; most
     /// declare none and pay for no condition queries.
     async fn load_conditions(mut self, conn: &mut sqlx::AnyConnection) -> Result<Run> {
-        let has_conditions = self.decl.stages.iter().any(|stage| {
-            ConditionType::ALL.iter().any(|kind| !conditions::declared_rules(stage, *kind).is_empty())
-        });
+        let has_conditions =
+            self.decl.stages.iter().any(|stage| {
+                ConditionType::ALL.iter().any(|kind| !conditions::declared_rules(stage, *kind).is_empty())
+            });
         if has_conditions {
             let evaluations = condition_rows::conditions_of(conn, &self.exec.execution_id).await?;
             let rules = condition_rows::rules_of(conn, &self.exec.execution_id).await?;
@@ -87,7 +106,9 @@ impl Run {
     pub(crate) fn latest<'a>(&'a self, stage: &StageRow, action: &str) -> Option<&'a ActionRow> {
         self.actions
             .iter()
-            .filter(|a| a.stage_name == stage.stage_name && a.action_name == action && a.stage_attempt >= stage.base_attempt)
+            .filter(|a| {
+                a.stage_name == stage.stage_name && a.action_name == action && a.stage_attempt >= stage.base_attempt
+            })
             .max_by_key(|a| (a.stage_attempt, a.started_ms))
     }
 
@@ -119,7 +140,13 @@ impl Run {
     }
 
     pub(crate) fn event_pipeline(&self, state: &str, extra: serde_json::Value) -> PendingEvent {
-        PendingEvent::pipeline(&self.exec.pipeline_name, &self.exec.execution_id, self.exec.pipeline_version, state, extra)
+        PendingEvent::pipeline(
+            &self.exec.pipeline_name,
+            &self.exec.execution_id,
+            self.exec.pipeline_version,
+            state,
+            extra,
+        )
     }
 
     fn event_stage(&self, stage: &str, state: &str) -> PendingEvent {
@@ -158,11 +185,18 @@ impl Engine {
 
     /// The decisions of `advance` inside the caller's transaction, which must hold the
     /// pipeline's lock. Returns whether anything changed.
-    async fn decide(&self, tx: &mut sqlx::AnyConnection, pipeline: &str, scope: Scope, tick: &mut Tick) -> Result<bool> {
+    async fn decide(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        pipeline: &str,
+        scope: Scope,
+        tick: &mut Tick,
+    ) -> Result<bool> {
         let latest_version = self.store.latest_version(tx, pipeline).await?;
         let transitions = transitions(tx, pipeline).await?;
         let finished = self.runtime.take_finished(pipeline);
-        let parallel = self.declaration(pipeline, latest_version).await?.effective_execution_mode() == ExecutionMode::Parallel;
+        let parallel =
+            self.declaration(pipeline, latest_version).await?.effective_execution_mode() == ExecutionMode::Parallel;
         let only: Option<Vec<String>> = (scope == Scope::Finished && parallel).then(|| {
             let ids: BTreeSet<&String> = finished.iter().map(|f| &f.execution_id).collect();
             ids.into_iter().cloned().collect()
@@ -194,18 +228,21 @@ impl Engine {
 impl Engine {
     /// The pipeline's active executions (or only those listed) with their rows. Stages and
     /// actions come in one query each whatever the number of executions: decisions are frequent.
-    async fn load_runs(&self, tx: &mut sqlx::AnyConnection, pipeline: &str, only: Option<&[String]>) -> Result<Vec<Run>> {
+    async fn load_runs(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        pipeline: &str,
+        only: Option<&[String]>,
+    ) -> Result<Vec<Run>> {
         let (execs, stages, actions) = match only {
             None => (
                 rows::active_executions(tx, pipeline).await?,
                 rows::stages_of_active(tx, pipeline).await?,
                 rows::actions_of_active(tx, pipeline).await?,
             ),
-            Some(ids) => (
-                rows::executions_in(tx, ids).await?,
-                rows::stages_in(tx, ids).await?,
-                rows::actions_in(tx, ids).await?,
-            ),
+            Some(ids) => {
+                (rows::executions_in(tx, ids).await?, rows::stages_in(tx, ids).await?, rows::actions_in(tx, ids).await?)
+            }
         };
         let mut stages = group_by_execution(stages, |s| &s.execution_id);
         let mut actions = group_by_execution(actions, |a| &a.execution_id);
@@ -241,11 +278,23 @@ fn cancel_outdated(run: &mut Run, tick: &mut Tick) {
     for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress) {
         tick.abandon(&run.exec, action, "The pipeline was updated while this action ran.");
     }
-    conditions::end_evaluations(run, tick, None, C::Cancelled, "The pipeline was updated while this condition was checked.");
+    conditions::end_evaluations(
+        run,
+        tick,
+        None,
+        C::Cancelled,
+        "The pipeline was updated while this condition was checked.",
+    );
     for stage in run.stages.iter_mut().filter(|s| matches!(s.status, S::InProgress | S::Stopping)) {
         stage.status = S::Cancelled;
         stage.updated_ms = now;
-        tick.events.push(PendingEvent::stage(&run.exec.pipeline_name, &run.exec.execution_id, run.exec.pipeline_version, &stage.stage_name, "CANCELED"));
+        tick.events.push(PendingEvent::stage(
+            &run.exec.pipeline_name,
+            &run.exec.execution_id,
+            run.exec.pipeline_version,
+            &stage.stage_name,
+            "CANCELED",
+        ));
     }
     run.exec.status = P::Cancelled;
     run.exec.status_summary = Some("The pipeline definition was updated before this execution could complete.".into());
@@ -280,7 +329,9 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
         // A check has nothing to finish: its rules end with the stop, whichever kind.
         conditions::end_evaluations(run, tick, Some(&stage.stage_name), C::Abandoned, "The execution was stopped.");
         if run.exec.stop_abandon {
-            for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress && a.stage_name == stage.stage_name) {
+            for action in
+                run.actions.iter_mut().filter(|a| a.status == A::InProgress && a.stage_name == stage.stage_name)
+            {
                 tick.abandon(&run.exec, action, "Stopped and abandoned.");
             }
         } else if running {
@@ -303,15 +354,20 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
                 return;
             }
             Gate::Failed(why) => {
-                fail_stage(run, tick, &stage.stage_name, format!("The beforeEntry condition of stage '{}' failed: {why}", stage.stage_name));
+                fail_stage(
+                    run,
+                    tick,
+                    &stage.stage_name,
+                    format!("The beforeEntry condition of stage '{}' failed: {why}", stage.stage_name),
+                );
                 return;
             }
         }
     }
 
-    let failed = latest.iter().find_map(|(_, _, row)| {
-        row.as_ref().filter(|r| matches!(r.status, A::Failed | A::Abandoned)).cloned()
-    });
+    let failed = latest
+        .iter()
+        .find_map(|(_, _, row)| row.as_ref().filter(|r| matches!(r.status, A::Failed | A::Abandoned)).cloned());
     if let Some(failed) = failed {
         if !running {
             match after_failure(run, tick, &stage_decl, &stage) {
@@ -324,7 +380,12 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
                 AfterFailure::Fail => {}
             }
             let why = failed.error_message.clone().unwrap_or_else(|| "An action failed.".into());
-            fail_stage(run, tick, &stage.stage_name, format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name));
+            fail_stage(
+                run,
+                tick,
+                &stage.stage_name,
+                format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name),
+            );
         }
         return;
     }
@@ -496,7 +557,10 @@ fn admit(runs: &mut [Run], transitions: &[TransitionRow], tick: &mut Tick) {
         }
         let disabled = transitions.iter().any(|t| t.stage_name == stage.name && !t.enabled);
         let locked = mode != ExecutionMode::Parallel
-            && runs.iter().any(|r| r.exec.status.is_active() && r.stage_row(&stage.name).is_some_and(|s| matches!(s.status, S::InProgress | S::Stopping)));
+            && runs.iter().any(|r| {
+                r.exec.status.is_active()
+                    && r.stage_row(&stage.name).is_some_and(|s| matches!(s.status, S::InProgress | S::Stopping))
+            });
         if disabled || locked {
             continue;
         }

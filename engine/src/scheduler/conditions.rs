@@ -4,8 +4,8 @@
 use super::advance::{progress, set_stage, Run};
 use super::Tick;
 use crate::store::conditions::ConditionRow;
-use crate::{EngineError, Result};
 use crate::store::executions::StageRow;
+use crate::{EngineError, Result};
 use model::{
     ActionExecutionStatus as A, Condition, ConditionExecutionStatus as C, ConditionType, PipelineExecutionStatus as P,
     RuleDeclaration, StageDeclaration, StageExecutionStatus as S,
@@ -34,7 +34,13 @@ pub(crate) enum Gate {
 
 /// The condition's verdict for this stage attempt, starting its evaluation when there is none.
 /// A passed beforeEntry condition stays passed across retries of the stage: the stage was entered.
-pub(crate) fn gate(run: &mut Run, tick: &mut Tick, stage: &StageRow, kind: ConditionType, condition: &Condition) -> Gate {
+pub(crate) fn gate(
+    run: &mut Run,
+    tick: &mut Tick,
+    stage: &StageRow,
+    kind: ConditionType,
+    condition: &Condition,
+) -> Gate {
     let current = run.conditions.iter().position(|c| {
         c.stage_name == stage.stage_name
             && c.condition_type == kind
@@ -82,7 +88,11 @@ fn conclude(run: &mut Run, tick: &mut Tick, index: usize) -> Gate {
     let rules: Vec<_> = run
         .rules
         .iter()
-        .filter(|r| r.stage_name == row.stage_name && r.condition_type == row.condition_type && r.stage_attempt == row.stage_attempt)
+        .filter(|r| {
+            r.stage_name == row.stage_name
+                && r.condition_type == row.condition_type
+                && r.stage_attempt == row.stage_attempt
+        })
         .collect();
     if rules.iter().any(|r| r.status == A::InProgress) {
         return Gate::Pending;
@@ -129,22 +139,30 @@ pub(crate) fn override_condition(run: &mut Run, tick: &mut Tick, stage: &str, ki
     if kind == ConditionType::OnFailure {
         return Err(not_overridable("Only BEFORE_ENTRY and ON_SUCCESS conditions can be overridden.".into()));
     }
-    let stage_row = run
-        .stage_row(stage)
-        .cloned()
-        .ok_or_else(|| not_overridable(format!("Execution {} has not reached stage '{stage}'.", run.exec.execution_id)))?;
+    let stage_row = run.stage_row(stage).cloned().ok_or_else(|| {
+        not_overridable(format!("Execution {} has not reached stage '{stage}'.", run.exec.execution_id))
+    })?;
     let index = run
         .conditions
         .iter()
         .position(|c| c.stage_name == stage && c.condition_type == kind && c.stage_attempt == stage_row.attempt)
-        .ok_or_else(|| not_overridable(format!("Stage '{stage}' has no {kind} condition being checked in this execution.")))?;
+        .ok_or_else(|| {
+            not_overridable(format!("Stage '{stage}' has no {kind} condition being checked in this execution."))
+        })?;
     let row = run.conditions[index].clone();
     let stage_failed_by_it = row.status == C::Failed && stage_row.status == S::Failed && run.exec.status == P::Failed;
     if row.status != C::InProgress && !stage_failed_by_it {
-        return Err(not_overridable(format!("The {kind} condition of stage '{stage}' is {} and cannot be overridden.", row.status)));
+        return Err(not_overridable(format!(
+            "The {kind} condition of stage '{stage}' is {} and cannot be overridden.",
+            row.status
+        )));
     }
     if row.status == C::InProgress {
-        for rule in run.rules.iter_mut().filter(|r| r.status == A::InProgress && r.stage_name == stage && r.condition_type == kind) {
+        for rule in run
+            .rules
+            .iter_mut()
+            .filter(|r| r.status == A::InProgress && r.stage_name == stage && r.condition_type == kind)
+        {
             tick.abandon_rule(&run.exec, rule, "The condition was overridden.");
         }
     }

@@ -11,17 +11,19 @@ mod unseal;
 pub(crate) use advance::{progress, restart_stage, Retry, Run};
 pub(crate) use conditions::{declared_rules, override_condition};
 
-
 use crate::events::PendingEvent;
 use crate::providers::rules::RuleProvider;
 use crate::providers::ActionProvider;
 use crate::store::approvals::{insert_decision, DecisionRow};
-use crate::store::events::{append_event, StoredEvent};
 use crate::store::conditions::RuleRow;
+use crate::store::events::{append_event, StoredEvent};
 use crate::store::executions::{ActionRow, ExecutionRow};
 use crate::store::now_ms;
 use crate::{Engine, Result};
-use model::{ActionCategory, ActionDeclaration, ActionExecutionStatus, ActionOwner, ConditionType, RuleDeclaration, StageDeclaration};
+use model::{
+    ActionCategory, ActionDeclaration, ActionExecutionStatus, ActionOwner, ConditionType, RuleDeclaration,
+    StageDeclaration,
+};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -48,7 +50,9 @@ impl EngineConfig {
         EngineConfig {
             data_dir: data_dir.into(),
             sandbox: crate::sandbox::SandboxConfig::default(),
-            lease_ttl: Duration::from_secs(15), sweep_interval: Duration::from_secs(1) }
+            lease_ttl: Duration::from_secs(15),
+            sweep_interval: Duration::from_secs(1),
+        }
     }
 }
 
@@ -177,7 +181,13 @@ impl Engine {
     }
 
     /// Registers the provider that runs actions of this type (replacing any earlier one).
-    pub fn register_provider(&self, category: ActionCategory, owner: ActionOwner, provider: &str, implementation: Arc<dyn ActionProvider>) {
+    pub fn register_provider(
+        &self,
+        category: ActionCategory,
+        owner: ActionOwner,
+        provider: &str,
+        implementation: Arc<dyn ActionProvider>,
+    ) {
         self.runtime
             .providers
             .lock()
@@ -187,7 +197,11 @@ impl Engine {
 
     /// Registers the provider that evaluates rules of this type (replacing any earlier one).
     pub fn register_rule_provider(&self, provider: &str, implementation: Arc<dyn RuleProvider>) {
-        self.runtime.rule_providers.lock().unwrap_or_else(|e| e.into_inner()).insert(provider.to_owned(), implementation);
+        self.runtime
+            .rule_providers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(provider.to_owned(), implementation);
     }
 
     /// Whether this engine evaluates rules of the type itself.
@@ -247,7 +261,8 @@ impl Engine {
 
     async fn renew_leases(&self) -> Result<()> {
         let until = self.runtime.lease_until(now_ms());
-        let running: Vec<String> = self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
+        let running: Vec<String> =
+            self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
         let mut conn = self.store.conn().await?;
         crate::store::executions::renew_leases(&mut conn, &self.runtime.node_id, &running, until).await?;
         Ok(())
@@ -337,8 +352,13 @@ impl Tick {
         action.updated_ms = self.now;
         self.to_cancel.push(action.action_execution_id.clone());
         self.events.push(PendingEvent::action(
-            &exec.pipeline_name, &exec.execution_id, exec.pipeline_version, &action.stage_name, &action.action_name,
-            "ABANDONED", json!({}),
+            &exec.pipeline_name,
+            &exec.execution_id,
+            exec.pipeline_version,
+            &action.stage_name,
+            &action.action_name,
+            "ABANDONED",
+            json!({}),
         ));
     }
 
@@ -358,7 +378,14 @@ impl Tick {
     }
 
     /// Creates the run of a condition's rule, resolving its configuration's variables now.
-    pub fn create_rule(&mut self, run: &mut Run, stage: &str, kind: ConditionType, stage_attempt: i64, rule: &RuleDeclaration) {
+    pub fn create_rule(
+        &mut self,
+        run: &mut Run,
+        stage: &str,
+        kind: ConditionType,
+        stage_attempt: i64,
+        rule: &RuleDeclaration,
+    ) {
         let pairs = rule.configuration.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let resolved = substitute_all(run, pairs);
         let mut input = json!({
@@ -412,14 +439,22 @@ impl Tick {
 
     /// Creates the run of an action, resolving its variables now: later groups only start after
     /// earlier ones succeeded, so every variable it may use exists or never will.
-    pub fn create_action(&mut self, run: &mut Run, stage: &StageDeclaration, action: &ActionDeclaration, stage_attempt: i64) {
+    pub fn create_action(
+        &mut self,
+        run: &mut Run,
+        stage: &StageDeclaration,
+        action: &ActionDeclaration,
+        stage_attempt: i64,
+    ) {
         let resolved = resolve(run, action);
         let mut input = json!({
             "actionTypeId": action.action_type_id,
             "configuration": action.configuration,
             "inputArtifacts": action.input_artifacts.iter().map(|a| json!({ "name": a.name })).collect::<Vec<_>>(),
         });
-        for (key, value) in [("roleArn", &action.role_arn), ("region", &action.region), ("namespace", &action.namespace)] {
+        for (key, value) in
+            [("roleArn", &action.role_arn), ("region", &action.region), ("namespace", &action.namespace)]
+        {
             if let Some(value) = value {
                 input[key] = json!(value);
             }
@@ -478,8 +513,16 @@ impl Tick {
         for event in &self.events {
             let arn = self.engine.pipeline_arn(&event.pipeline);
             let body = event.envelope(self.engine.account(), &arn, self.now);
-            let id = append_event(&mut tx, &event.pipeline, Some(&event.execution_id), event.detail_type, &body, self.now).await?;
-            stored.push(Arc::new(StoredEvent::new(id, event.pipeline.clone(), Some(event.execution_id.clone()), event.detail_type.to_owned(), body)));
+            let id =
+                append_event(&mut tx, &event.pipeline, Some(&event.execution_id), event.detail_type, &body, self.now)
+                    .await?;
+            stored.push(Arc::new(StoredEvent::new(
+                id,
+                event.pipeline.clone(),
+                Some(event.execution_id.clone()),
+                event.detail_type.to_owned(),
+                body,
+            )));
         }
         tx.commit().await?;
         for recorded in self.recorded {
@@ -513,14 +556,26 @@ impl Tick {
 
 pub(crate) fn action_event(run: &Run, row: &ActionRow, state: &str, extra: Value) -> PendingEvent {
     PendingEvent::action(
-        &run.exec.pipeline_name, &row.execution_id, run.exec.pipeline_version, &row.stage_name, &row.action_name, state, extra,
+        &run.exec.pipeline_name,
+        &row.execution_id,
+        run.exec.pipeline_version,
+        &row.stage_name,
+        &row.action_name,
+        state,
+        extra,
     )
 }
 
 pub(crate) fn rule_event(exec: &ExecutionRow, row: &RuleRow, state: &str, extra: Value) -> PendingEvent {
     PendingEvent::rule(
-        &exec.pipeline_name, &row.execution_id, exec.pipeline_version, &row.stage_name, row.condition_type.as_str(),
-        &row.rule_name, state, extra,
+        &exec.pipeline_name,
+        &row.execution_id,
+        exec.pipeline_version,
+        &row.stage_name,
+        row.condition_type.as_str(),
+        &row.rule_name,
+        state,
+        extra,
     )
 }
 
@@ -528,8 +583,10 @@ type Resolved = (Map<String, Value>, Map<String, Value>);
 
 /// The action's configuration and environment with `#{namespace.key}` replaced.
 fn resolve(run: &Run, action: &ActionDeclaration) -> std::result::Result<Resolved, String> {
-    let configuration = substitute_all(run, action.configuration.iter().map(|(k, v)| (k.clone(), v.clone())).collect())?;
-    let environment = substitute_all(run, action.environment_variables.iter().map(|e| (e.name.clone(), e.value.clone())).collect())?;
+    let configuration =
+        substitute_all(run, action.configuration.iter().map(|(k, v)| (k.clone(), v.clone())).collect())?;
+    let environment =
+        substitute_all(run, action.environment_variables.iter().map(|e| (e.name.clone(), e.value.clone())).collect())?;
     Ok((configuration, environment))
 }
 

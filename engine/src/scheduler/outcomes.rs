@@ -52,7 +52,8 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
             row.summary = result.summary;
             row.external_execution_id = result.external_execution_id;
             row.external_execution_url = result.external_execution_url;
-            let variables: Map<String, Value> = result.variables.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let variables: Map<String, Value> =
+                result.variables.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
             row.output = json!({ "outputArtifacts": artifacts, "outputVariables": variables });
             if let Some(revision) = result.revision {
                 row.output["revision"] = json!(revision);
@@ -65,7 +66,12 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
             row.expires_ms = Some(expires_ms);
             row.summary = summary;
             tick.events.push(PendingEvent::approval_pending(
-                &run.exec.pipeline_name, &row.execution_id, run.exec.pipeline_version, &row.stage_name, &row.action_name, expires_ms,
+                &run.exec.pipeline_name,
+                &row.execution_id,
+                run.exec.pipeline_version,
+                &row.stage_name,
+                &row.action_name,
+                expires_ms,
             ));
         }
         Err(failure) => {

@@ -35,7 +35,10 @@ impl Engine {
         }
         let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
         let Some(rule) = declared_rule(&decl, &row) else {
-            let gone = ActionFailure::configuration(format!("Rule '{}' is not declared in this pipeline version.", row.rule_name));
+            let gone = ActionFailure::configuration(format!(
+                "Rule '{}' is not declared in this pipeline version.",
+                row.rule_name
+            ));
             return self.record_rule_verdict(&exec.pipeline_name, &row, Err(gone)).await;
         };
         let workspace_root = self.sandbox().attempt_path(rule_id);
@@ -51,7 +54,9 @@ impl Engine {
             Some(implementation) => match self.prepare_inputs(rule_id, &rule.input_artifacts, &action_rows).await {
                 Err(failure) => Err(failure),
                 Ok(inputs) => {
-                    let timeout = Duration::from_secs(60 * u64::from(rule.timeout_in_minutes.unwrap_or(DEFAULT_RULE_TIMEOUT_MINUTES)));
+                    let timeout = Duration::from_secs(
+                        60 * u64::from(rule.timeout_in_minutes.unwrap_or(DEFAULT_RULE_TIMEOUT_MINUTES)),
+                    );
                     let ctx = RuleContext {
                         pipeline_name: exec.pipeline_name.clone(),
                         pipeline_execution_id: exec.execution_id.clone(),
@@ -119,7 +124,8 @@ impl Engine {
             }
         };
         row.output = json!({ "executionResult": { "externalExecutionSummary": row.summary } });
-        let detail = json!({ "execution-result": { "external-execution-summary": row.summary, "error-code": row.error_code } });
+        let detail =
+            json!({ "execution-result": { "external-execution-summary": row.summary, "error-code": row.error_code } });
         tick.events.push(rule_event(&exec, &row, state, detail));
         condition_rows::upsert_rule(&mut tx, &row).await?;
         tick.commit(tx).await?;

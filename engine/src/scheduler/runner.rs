@@ -4,8 +4,8 @@
 use super::outcomes::{Finished, Outcome};
 use super::unseal::{masked, Unsealed};
 use super::{action_event, Run, Tick};
-use crate::secrets::Masker;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
+use crate::secrets::Masker;
 use crate::store::executions::{self as rows, ActionRow};
 use crate::store::now_ms;
 use crate::{Engine, Result};
@@ -76,7 +76,9 @@ impl Engine {
         let workspace_root = self.sandbox().attempt_path(action_id);
         let workspace = workspace_root.join("src");
 
-        let unsealed = self.unseal(&action, strings(&row.input["resolvedConfiguration"]), strings(&row.input["resolvedEnvironment"])).await;
+        let unsealed = self
+            .unseal(&action, strings(&row.input["resolvedConfiguration"]), strings(&row.input["resolvedEnvironment"]))
+            .await;
         let masker = unsealed.as_ref().map(|u| u.masker.clone()).unwrap_or_default();
         let (log, logger) = self.keep_log(action_id, row.claims > 1, masker.clone());
 
@@ -117,10 +119,12 @@ impl Engine {
             return Ok(());
         }
         let outcome: Outcome = match outcome {
-            Ok(ActionOutcome::Succeeded(result)) => match self.store_outputs(&decl, &exec.pipeline_name, action_id, &result.outputs).await {
-                Ok(stored) => Ok((ActionOutcome::Succeeded(result), stored)),
-                Err(failure) => Err(failure),
-            },
+            Ok(ActionOutcome::Succeeded(result)) => {
+                match self.store_outputs(&decl, &exec.pipeline_name, action_id, &result.outputs).await {
+                    Ok(stored) => Ok((ActionOutcome::Succeeded(result), stored)),
+                    Err(failure) => Err(failure),
+                }
+            }
             Ok(waiting) => Ok((waiting, Vec::new())),
             Err(failure) => Err(failure),
         };
@@ -147,7 +151,12 @@ impl Engine {
     /// Stores the lines sent to the returned sink as the log of an action or rule execution,
     /// each with `masker`'s secrets replaced by `****` before it is stored (and so streamed).
     /// `resumed`: a takeover, which continues the log an earlier runner started.
-    pub(crate) fn keep_log(&self, execution_id: &str, resumed: bool, masker: Masker) -> (LogSink, tokio::task::JoinHandle<()>) {
+    pub(crate) fn keep_log(
+        &self,
+        execution_id: &str,
+        resumed: bool,
+        masker: Masker,
+    ) -> (LogSink, tokio::task::JoinHandle<()>) {
         let (log, mut lines) = LogSink::channel();
         let store = self.store.clone();
         let id = execution_id.to_owned();
@@ -185,7 +194,12 @@ impl Engine {
                     r.output["outputArtifacts"].as_array()?.iter().find(|a| a["name"] == input.name.as_str()).cloned()
                 })
                 .next_back()
-                .ok_or_else(|| ActionFailure::job_failed(format!("Input artifact '{}' was not produced in this execution.", input.name)))?;
+                .ok_or_else(|| {
+                    ActionFailure::job_failed(format!(
+                        "Input artifact '{}' was not produced in this execution.",
+                        input.name
+                    ))
+                })?;
             let version = self
                 .objects()
                 .version(
@@ -194,14 +208,20 @@ impl Engine {
                     stored["versionId"].as_str().unwrap_or_default(),
                 )
                 .await
-                .map_err(|e| ActionFailure::job_failed(format!("Input artifact '{}' could not be read: {e}", input.name)))?
-                .ok_or_else(|| ActionFailure::job_failed(format!("Input artifact '{}' is missing from the artifact store.", input.name)))?;
+                .map_err(|e| {
+                    ActionFailure::job_failed(format!("Input artifact '{}' could not be read: {e}", input.name))
+                })?
+                .ok_or_else(|| {
+                    ActionFailure::job_failed(format!(
+                        "Input artifact '{}' is missing from the artifact store.",
+                        input.name
+                    ))
+                })?;
             // Unpacked from the stored version itself: no copy of the zip in the workspace.
             let dir = root.join("inputs").join(&input.name);
-            self.objects()
-                .unpack_to(&version, &dir)
-                .await
-                .map_err(|e| ActionFailure::job_failed(format!("Input artifact '{}' could not be unpacked: {e}", input.name)))?;
+            self.objects().unpack_to(&version, &dir).await.map_err(|e| {
+                ActionFailure::job_failed(format!("Input artifact '{}' could not be unpacked: {e}", input.name))
+            })?;
             inputs.push(InputArtifactDir { name: input.name.clone(), dir });
         }
         Ok(inputs)
@@ -222,10 +242,16 @@ impl Engine {
             let key = format!("{pipeline}/{}/{action_id}.zip", output.name);
             let writer = Some(self.pipeline_arn(pipeline));
             let version = match &output.payload {
-                Payload::File(path) => self.objects().put_file_by(&bucket, &key, path, key_id.as_deref(), writer.as_deref()).await,
-                Payload::Dir(dir) => self.objects().put_dir(&bucket, &key, dir, key_id.as_deref(), writer.as_deref()).await,
+                Payload::File(path) => {
+                    self.objects().put_file_by(&bucket, &key, path, key_id.as_deref(), writer.as_deref()).await
+                }
+                Payload::Dir(dir) => {
+                    self.objects().put_dir(&bucket, &key, dir, key_id.as_deref(), writer.as_deref()).await
+                }
             }
-            .map_err(|e| ActionFailure::job_failed(format!("Output artifact '{}' could not be stored: {e}", output.name)))?;
+            .map_err(|e| {
+                ActionFailure::job_failed(format!("Output artifact '{}' could not be stored: {e}", output.name))
+            })?;
             stored.push(json!({
                 "name": output.name,
                 "location": { "type": "S3", "s3Location": { "bucketName": bucket, "objectKey": key } },
@@ -261,7 +287,10 @@ impl Engine {
     /// Claims an action whose lease ran out; false when another node got there first.
     pub(crate) async fn claim(&self, action: &ActionRow, now: i64) -> Result<bool> {
         let until = self.runtime.lease_until(now);
-        self.store.claim_action(&action.action_execution_id, &self.runtime.node_id, until, now).await.map_err(Into::into)
+        self.store
+            .claim_action(&action.action_execution_id, &self.runtime.node_id, until, now)
+            .await
+            .map_err(Into::into)
     }
 
     /// Fails an approval nobody answered in time.

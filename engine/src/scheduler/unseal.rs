@@ -50,7 +50,11 @@ impl Engine {
             };
             let secret = match self.store.secret_value(reference.name).await {
                 Ok(Some(secret)) => secret,
-                Ok(None) => return Err(failed("which is not in Sluice's secret store (add it with `sluice secret put`).".into())),
+                Ok(None) => {
+                    return Err(failed(
+                        "which is not in Sluice's secret store (add it with `sluice secret put`).".into(),
+                    ))
+                }
                 Err(err) => return Err(failed(format!("which could not be read: {err}"))),
             };
             let picked = pick(&secret, reference.json_key).map_err(|why| failed(format!("but {why}.")))?;
@@ -67,7 +71,10 @@ fn unreadable(key: &str, why: &str) -> ActionFailure {
 }
 
 /// The outcome with every secret value replaced by `****` in what is kept and shown of it.
-pub(super) fn masked(outcome: Result<ActionOutcome, ActionFailure>, masker: &Masker) -> Result<ActionOutcome, ActionFailure> {
+pub(super) fn masked(
+    outcome: Result<ActionOutcome, ActionFailure>,
+    masker: &Masker,
+) -> Result<ActionOutcome, ActionFailure> {
     if masker.is_empty() {
         return outcome;
     }
@@ -106,10 +113,14 @@ mod tests {
         masker.add("hunter2");
         let result = ActionResult {
             summary: Some("logged in with hunter2".into()),
-            variables: [("PASSWORD".to_owned(), "hunter2".to_owned()), ("USER".to_owned(), "ci".to_owned())].into_iter().collect(),
+            variables: [("PASSWORD".to_owned(), "hunter2".to_owned()), ("USER".to_owned(), "ci".to_owned())]
+                .into_iter()
+                .collect(),
             ..Default::default()
         };
-        let Ok(ActionOutcome::Succeeded(result)) = masked(Ok(ActionOutcome::Succeeded(result)), &masker) else { panic!("still succeeded") };
+        let Ok(ActionOutcome::Succeeded(result)) = masked(Ok(ActionOutcome::Succeeded(result)), &masker) else {
+            panic!("still succeeded")
+        };
         assert_eq!(result.summary.as_deref(), Some("logged in with ****"));
         assert_eq!((result.variables["PASSWORD"].as_str(), result.variables["USER"].as_str()), ("****", "ci"));
         let failed = masked(Err(ActionFailure::job_failed("bad password hunter2")), &masker).unwrap_err();

@@ -66,7 +66,8 @@ impl Sealer {
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(encoded)
             .map_err(|_| SecretError::Corrupt("it is not valid base64".into()))?;
-        let plain = crypto::open_value(&self.key()?, context.as_bytes(), &sealed).map_err(|err| SecretError::Corrupt(err.to_string()))?;
+        let plain = crypto::open_value(&self.key()?, context.as_bytes(), &sealed)
+            .map_err(|err| SecretError::Corrupt(err.to_string()))?;
         String::from_utf8(plain).map_err(|_| SecretError::Corrupt("it is not UTF-8 text".into()))
     }
 }

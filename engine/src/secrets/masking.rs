@@ -77,7 +77,10 @@ mod tests {
             "list": ["sluice:enc:v1:BBBB", 3]
         });
         mask_sealed(&mut input);
-        assert_eq!(input, serde_json::json!({ "configuration": { "OAuthToken": "****", "Owner": "me" }, "list": ["****", 3] }));
+        assert_eq!(
+            input,
+            serde_json::json!({ "configuration": { "OAuthToken": "****", "Owner": "me" }, "list": ["****", 3] })
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@ use super::SecretError;
 
 /// Secret names follow AWS Secrets Manager's: 1 to 512 letters, digits and `/_+=.@-`.
 pub fn validate_name(name: &str) -> Result<(), SecretError> {
-    let valid = !name.is_empty() && name.len() <= 512 && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
+    let valid = !name.is_empty()
+        && name.len() <= 512
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
     if valid {
         Ok(())
     } else {
@@ -35,8 +37,8 @@ impl<'a> SecretReference<'a> {
 /// (strings as they are, other JSON values as JSON text).
 pub fn pick(secret: &str, json_key: Option<&str>) -> Result<String, String> {
     let Some(key) = json_key else { return Ok(secret.to_owned()) };
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(secret).map_err(|_| format!("the secret is not a JSON object, so it has no key '{key}'"))?;
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(secret)
+        .map_err(|_| format!("the secret is not a JSON object, so it has no key '{key}'"))?;
     match object.get(key) {
         Some(serde_json::Value::String(text)) => Ok(text.clone()),
         Some(other) => Ok(other.to_string()),
@@ -51,7 +53,10 @@ mod tests {
     #[test]
     fn references_name_a_secret_and_maybe_a_json_key() {
         assert_eq!(SecretReference::parse("prod/db"), SecretReference { name: "prod/db", json_key: None });
-        assert_eq!(SecretReference::parse("prod/db:password"), SecretReference { name: "prod/db", json_key: Some("password") });
+        assert_eq!(
+            SecretReference::parse("prod/db:password"),
+            SecretReference { name: "prod/db", json_key: Some("password") }
+        );
         assert_eq!(pick("plain", None).unwrap(), "plain");
         assert_eq!(pick(r#"{"password":"pw","port":5432}"#, Some("password")).unwrap(), "pw");
         assert_eq!(pick(r#"{"password":"pw","port":5432}"#, Some("port")).unwrap(), "5432");

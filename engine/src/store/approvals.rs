@@ -31,7 +31,8 @@ pub struct DecisionFilter {
     pub limit: Option<i64>,
 }
 
-const COLUMNS: &str = "pipeline_name, execution_id, stage_name, action_name, action_execution_id, approver_arn, result, \
+const COLUMNS: &str =
+    "pipeline_name, execution_id, stage_name, action_name, action_execution_id, approver_arn, result, \
     comment, decided_ms";
 
 pub async fn insert_decision(conn: &mut AnyConnection, d: &DecisionRow) -> Result<()> {

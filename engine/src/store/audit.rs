@@ -69,7 +69,14 @@ fn legacy_hash(prev_hash: &str, record: &str) -> String {
 
 impl Store {
     /// Appends a record after the current last one; concurrent appends take turns.
-    pub async fn append_audit(&self, event_ms: i64, user_arn: &str, event_name: &str, outcome: &str, record: &str) -> Result<()> {
+    pub async fn append_audit(
+        &self,
+        event_ms: i64,
+        user_arn: &str,
+        event_name: &str,
+        outcome: &str,
+        record: &str,
+    ) -> Result<()> {
         let (key, _) = self.sealer()?.audit_key(true)?.ok_or(crate::secrets::SecretError::NoMasterKey)?;
         let mut tx = self.pool.begin().await?;
         match self.backend {
@@ -136,21 +143,38 @@ impl Store {
         for row in &rows {
             let record = audit_of(row)?;
             if record.prev_hash != expected_prev {
-                return broken(record.seq, "its link to the previous record does not match (a record was removed or reordered)");
+                return broken(
+                    record.seq,
+                    "its link to the previous record does not match (a record was removed or reordered)",
+                );
             }
             let expected = match (record.hash.starts_with(KEYED_PREFIX), key) {
                 (true, Some((key, _))) => chain_hash(&key, &record.prev_hash, &record.record),
-                (true, None) => return broken(record.seq, "it is keyed, but the data dir has no audit key (keys/audit) to check it with"),
+                (true, None) => {
+                    return broken(
+                        record.seq,
+                        "it is keyed, but the data dir has no audit key (keys/audit) to check it with",
+                    )
+                }
                 (false, _) if keyed_from.is_some() => {
-                    return broken(record.seq, "it has an unkeyed hash after the keyed chain began (the trail was re-chained)")
+                    return broken(
+                        record.seq,
+                        "it has an unkeyed hash after the keyed chain began (the trail was re-chained)",
+                    )
                 }
                 (false, Some((_, created_ms))) if record.event_ms > created_ms => {
-                    return broken(record.seq, "it has an unkeyed hash but is newer than the audit key (the trail was re-chained)")
+                    return broken(
+                        record.seq,
+                        "it has an unkeyed hash but is newer than the audit key (the trail was re-chained)",
+                    )
                 }
                 (false, _) => legacy_hash(&record.prev_hash, &record.record),
             };
             if expected != record.hash {
-                return broken(record.seq, "its content does not match its hash (the record was edited, or re-chained without the key)");
+                return broken(
+                    record.seq,
+                    "its content does not match its hash (the record was edited, or re-chained without the key)",
+                );
             }
             match record.hash.starts_with(KEYED_PREFIX) {
                 true => {

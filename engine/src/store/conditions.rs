@@ -177,9 +177,14 @@ pub async fn due_rules(conn: &mut AnyConnection, now: i64) -> Result<Vec<(String
     rows.iter().map(|row| Ok((row.try_get("pipeline_name")?, RuleRow::from_row(row)?))).collect()
 }
 
-
 /// Takes a rule whose lease is free or expired. One statement, so two nodes cannot both win.
-pub async fn claim_rule(conn: &mut AnyConnection, rule_execution_id: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
+pub async fn claim_rule(
+    conn: &mut AnyConnection,
+    rule_execution_id: &str,
+    owner: &str,
+    until: i64,
+    now: i64,
+) -> Result<bool> {
     let done = sqlx::query(
         "update rule_execution set lease_owner = $2, lease_expires_ms = $3, claims = claims + 1
          where rule_execution_id = $1 and status = 'InProgress' and (lease_expires_ms is null or lease_expires_ms < $4)",
@@ -195,7 +200,9 @@ pub async fn claim_rule(conn: &mut AnyConnection, rule_execution_id: &str, owner
 
 /// Frees every rule lease; only right for the embedded database, where no other process runs.
 pub async fn release_rule_leases(conn: &mut AnyConnection) -> Result<()> {
-    sqlx::query("update rule_execution set lease_expires_ms = 0 where status = 'InProgress'").execute(&mut *conn).await?;
+    sqlx::query("update rule_execution set lease_expires_ms = 0 where status = 'InProgress'")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -221,7 +228,9 @@ pub async fn latest_condition(
     let rules = rules_of(conn, &condition.execution_id)
         .await?
         .into_iter()
-        .filter(|r| r.stage_name == stage && r.condition_type == condition_type && r.stage_attempt == condition.stage_attempt)
+        .filter(|r| {
+            r.stage_name == stage && r.condition_type == condition_type && r.stage_attempt == condition.stage_attempt
+        })
         .collect();
     Ok(Some((condition, rules)))
 }

@@ -470,14 +470,16 @@ pub async fn renew_leases(conn: &mut AnyConnection, owner: &str, running: &[Stri
                      for update skip locked)
                  returning {id_column}"
             );
-            let query = chunk.iter().fold(sqlx::query_scalar::<_, String>(&sql).bind(until).bind(owner), |q, id| q.bind(id));
+            let query =
+                chunk.iter().fold(sqlx::query_scalar::<_, String>(&sql).bind(until).bind(owner), |q, id| q.bind(id));
             let done: std::collections::HashSet<String> = query.fetch_all(&mut *conn).await?.into_iter().collect();
             renewed += done.len() as u64;
             // Held by a scheduler transaction (which may finish the action) or not this node's
             // any more; either way, waiting for this one row alone cannot close a cycle.
             let one = format!("update {table} set lease_expires_ms = $1 where lease_owner = $2 and status = 'InProgress' and {id_column} = $3");
             for id in chunk.iter().filter(|id| !done.contains(*id)) {
-                renewed += sqlx::query(&one).bind(until).bind(owner).bind(id).execute(&mut *conn).await?.rows_affected();
+                renewed +=
+                    sqlx::query(&one).bind(until).bind(owner).bind(id).execute(&mut *conn).await?.rows_affected();
             }
         }
     }
@@ -505,7 +507,8 @@ async fn rows_of_executions(conn: &mut AnyConnection, query: &str, ids: &[String
 }
 
 pub async fn executions_in(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<ExecutionRow>> {
-    let sql = format!("select {EXECUTION_COLUMNS} from pipeline_execution where execution_id in ({{ids}}) order by seq");
+    let sql =
+        format!("select {EXECUTION_COLUMNS} from pipeline_execution where execution_id in ({{ids}}) order by seq");
     rows_of_executions(conn, &sql, ids).await?.iter().map(ExecutionRow::from_row).collect()
 }
 
@@ -521,7 +524,12 @@ pub async fn actions_in(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<
     rows_of_executions(conn, &sql, ids).await?.iter().map(ActionRow::from_row).collect()
 }
 
-pub async fn append_log(conn: &mut AnyConnection, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {
+pub async fn append_log(
+    conn: &mut AnyConnection,
+    action_execution_id: &str,
+    first_line_no: i64,
+    lines: &[String],
+) -> Result<()> {
     for (i, line) in lines.iter().enumerate() {
         sqlx::query("insert into action_log (action_execution_id, line_no, line) values ($1, $2, $3)")
             .bind(action_execution_id)
@@ -533,7 +541,12 @@ pub async fn append_log(conn: &mut AnyConnection, action_execution_id: &str, fir
     Ok(())
 }
 
-pub async fn log_lines(conn: &mut AnyConnection, action_execution_id: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+pub async fn log_lines(
+    conn: &mut AnyConnection,
+    action_execution_id: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String)>> {
     let rows = sqlx::query(
         "select line_no, line from action_log where action_execution_id = $1 and line_no > $2 order by line_no limit $3",
     )
@@ -589,10 +602,11 @@ impl super::Store {
     }
 
     pub async fn last_log_line(&self, action_execution_id: &str) -> Result<i64> {
-        let last: Option<i64> = sqlx::query_scalar("select max(line_no) from action_log where action_execution_id = $1")
-            .bind(action_execution_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let last: Option<i64> =
+            sqlx::query_scalar("select max(line_no) from action_log where action_execution_id = $1")
+                .bind(action_execution_id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(last.unwrap_or(0))
     }
 
@@ -632,7 +646,12 @@ pub async fn action_by_token(conn: &mut AnyConnection, token: &str) -> Result<Op
 }
 
 /// The newest run of each (stage, action) of a pipeline, for GetPipelineState.
-pub async fn latest_action_runs(conn: &mut AnyConnection, pipeline: &str, stage: &str, action: &str) -> Result<Option<ActionRow>> {
+pub async fn latest_action_runs(
+    conn: &mut AnyConnection,
+    pipeline: &str,
+    stage: &str,
+    action: &str,
+) -> Result<Option<ActionRow>> {
     let row = sqlx::query(&format!(
         "select {} from action_execution a join pipeline_execution e using (execution_id)
          where e.pipeline_name = $1 and a.stage_name = $2 and a.action_name = $3
@@ -649,7 +668,12 @@ pub async fn latest_action_runs(conn: &mut AnyConnection, pipeline: &str, stage:
 
 /// The newest standard execution of a pipeline version that succeeded in a stage: what an
 /// automatic rollback of that stage goes back to.
-pub async fn last_success_in_stage(conn: &mut AnyConnection, pipeline: &str, stage: &str, version: u32) -> Result<Option<String>> {
+pub async fn last_success_in_stage(
+    conn: &mut AnyConnection,
+    pipeline: &str,
+    stage: &str,
+    version: u32,
+) -> Result<Option<String>> {
     Ok(sqlx::query_scalar(
         "select s.execution_id from stage_execution s join pipeline_execution e using (execution_id)
          where e.pipeline_name = $1 and s.stage_name = $2 and s.status = 'Succeeded'
@@ -664,7 +688,11 @@ pub async fn last_success_in_stage(conn: &mut AnyConnection, pipeline: &str, sta
 }
 
 /// The execution that most recently entered a stage, with its stage row.
-pub async fn latest_stage_run(conn: &mut AnyConnection, pipeline: &str, stage: &str) -> Result<Option<(StageRow, ExecutionRow)>> {
+pub async fn latest_stage_run(
+    conn: &mut AnyConnection,
+    pipeline: &str,
+    stage: &str,
+) -> Result<Option<(StageRow, ExecutionRow)>> {
     let id: Option<String> = sqlx::query_scalar(
         "select s.execution_id from stage_execution s join pipeline_execution e using (execution_id)
          where e.pipeline_name = $1 and s.stage_name = $2 order by e.seq desc limit 1",

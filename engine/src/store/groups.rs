@@ -27,7 +27,13 @@ impl Store {
     }
 
     pub async fn set_group_role(&self, name: &str, role: Option<&str>) -> Result<()> {
-        found(sqlx::query("update user_group set role = $1 where group_name = $2").bind(role).bind(name).execute(&self.pool).await?)
+        found(
+            sqlx::query("update user_group set role = $1 where group_name = $2")
+                .bind(role)
+                .bind(name)
+                .execute(&self.pool)
+                .await?,
+        )
     }
 
     /// Removes a group with its policies and memberships; the members stay.
@@ -42,7 +48,11 @@ impl Store {
 
     /// The groups `user_name` belongs to.
     pub async fn groups_of_user(&self, user_name: &str) -> Result<Vec<GroupRecord>> {
-        self.groups_where("where g.group_name in (select group_name from group_member where user_name = $1)", Some(user_name)).await
+        self.groups_where(
+            "where g.group_name in (select group_name from group_member where user_name = $1)",
+            Some(user_name),
+        )
+        .await
     }
 
     async fn groups_where(&self, filter: &str, user_name: Option<&str>) -> Result<Vec<GroupRecord>> {
@@ -72,7 +82,10 @@ impl Store {
     pub async fn add_user_to_group(&self, group_name: &str, user_name: &str) -> Result<()> {
         self.user(user_name).await?;
         // One row checked, not every group loaded with its members.
-        let group = sqlx::query("select 1 from user_group where group_name = $1").bind(group_name).fetch_optional(&self.pool).await?;
+        let group = sqlx::query("select 1 from user_group where group_name = $1")
+            .bind(group_name)
+            .fetch_optional(&self.pool)
+            .await?;
         if group.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -97,16 +110,18 @@ impl Store {
 
     /// Adds or replaces one of a group's inline policies; `NotFound` if there is no such group.
     pub async fn put_group_policy(&self, group_name: &str, policy_name: &str, document: &str) -> Result<()> {
-        found(sqlx::query(
-            "insert into group_policy (group_name, policy_name, document)
+        found(
+            sqlx::query(
+                "insert into group_policy (group_name, policy_name, document)
              select group_name, $2, $3 from user_group where group_name = $1
              on conflict (group_name, policy_name) do update set document = excluded.document",
+            )
+            .bind(group_name)
+            .bind(policy_name)
+            .bind(document)
+            .execute(&self.pool)
+            .await?,
         )
-        .bind(group_name)
-        .bind(policy_name)
-        .bind(document)
-        .execute(&self.pool)
-        .await?)
     }
 
     pub async fn delete_group_policy(&self, group_name: &str, policy_name: &str) -> Result<()> {
@@ -120,10 +135,11 @@ impl Store {
     }
 
     pub async fn group_policies(&self, group_name: &str) -> Result<Vec<UserPolicy>> {
-        let rows = sqlx::query("select policy_name, document from group_policy where group_name = $1 order by policy_name")
-            .bind(group_name)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("select policy_name, document from group_policy where group_name = $1 order by policy_name")
+                .bind(group_name)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|row| Ok(UserPolicy { name: row.try_get("policy_name")?, document: row.try_get("document")? }))
             .collect()

@@ -89,7 +89,12 @@ impl Store {
 
     /// Makes the user change their password at their next sign-in, before anything else.
     pub async fn require_password_change(&self, name: &str) -> Result<()> {
-        found(sqlx::query("update app_user set must_change_password = 1 where user_name = $1").bind(name).execute(&self.pool).await?)
+        found(
+            sqlx::query("update app_user set must_change_password = 1 where user_name = $1")
+                .bind(name)
+                .execute(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn set_user_role(&self, name: &str, role: &str) -> Result<()> {
@@ -107,11 +112,13 @@ impl Store {
 
     /// `column` is one of this module's own names, never user input.
     async fn update_user(&self, name: &str, column: &str, value: &str) -> Result<()> {
-        found(sqlx::query(&format!("update app_user set {column} = $1 where user_name = $2"))
-            .bind(value)
-            .bind(name)
-            .execute(&self.pool)
-            .await?)
+        found(
+            sqlx::query(&format!("update app_user set {column} = $1 where user_name = $2"))
+                .bind(value)
+                .bind(name)
+                .execute(&self.pool)
+                .await?,
+        )
     }
 
     /// Removes a user with their keys, policies, sessions and group memberships.
@@ -168,10 +175,12 @@ impl Store {
 
     /// Revokes a key for good; requests signed with it are refused from then on.
     pub async fn revoke_access_key(&self, access_key_id: &str) -> Result<()> {
-        found(sqlx::query("update access_key set status = 'Inactive' where access_key_id = $1")
-            .bind(access_key_id)
-            .execute(&self.pool)
-            .await?)
+        found(
+            sqlx::query("update access_key set status = 'Inactive' where access_key_id = $1")
+                .bind(access_key_id)
+                .execute(&self.pool)
+                .await?,
+        )
     }
 
     /// Adds or replaces one of a user's inline policies.
@@ -190,18 +199,21 @@ impl Store {
     }
 
     pub async fn delete_user_policy(&self, user_name: &str, policy_name: &str) -> Result<()> {
-        found(sqlx::query("delete from user_policy where user_name = $1 and policy_name = $2")
-            .bind(user_name)
-            .bind(policy_name)
-            .execute(&self.pool)
-            .await?)
+        found(
+            sqlx::query("delete from user_policy where user_name = $1 and policy_name = $2")
+                .bind(user_name)
+                .bind(policy_name)
+                .execute(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn user_policies(&self, user_name: &str) -> Result<Vec<UserPolicy>> {
-        let rows = sqlx::query("select policy_name, document from user_policy where user_name = $1 order by policy_name")
-            .bind(user_name)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("select policy_name, document from user_policy where user_name = $1 order by policy_name")
+                .bind(user_name)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|row| Ok(UserPolicy { name: row.try_get("policy_name")?, document: row.try_get("document")? }))
             .collect()

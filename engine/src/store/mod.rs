@@ -9,14 +9,14 @@ pub mod events;
 pub mod executions;
 pub mod groups;
 pub mod identity;
-mod secrets;
 mod objects;
 mod pipelines;
+mod secrets;
 pub mod sources;
 mod tags;
 
 use crate::secrets::Sealer;
-use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
@@ -98,8 +98,10 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers run beside the single writer; the wait absorbs write bursts.
-                        conn.execute("pragma journal_mode = wal; pragma busy_timeout = 10000; pragma foreign_keys = on;")
-                            .await?;
+                        conn.execute(
+                            "pragma journal_mode = wal; pragma busy_timeout = 10000; pragma foreign_keys = on;",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
@@ -164,10 +166,7 @@ impl Store {
 
 /// Milliseconds since the Unix epoch, the unit every timestamp column uses.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 /// Maps a unique-key violation to `Conflict`, leaving other errors as they are.

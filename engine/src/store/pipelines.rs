@@ -119,8 +119,8 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let text: String = row.try_get("declaration")?;
-        let declaration = serde_json::from_str(&text)
-            .map_err(|e| StoreError::Corrupt(format!("pipeline {name:?}: {e}")))?;
+        let declaration =
+            serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("pipeline {name:?}: {e}")))?;
         Ok(PipelineRecord {
             declaration,
             created_ms: row.try_get("created_ms")?,

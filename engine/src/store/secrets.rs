@@ -52,7 +52,9 @@ impl Store {
 
     /// Every secret's name and dates, in name order.
     pub async fn list_secrets(&self) -> Result<Vec<SecretSummary>> {
-        let rows = sqlx::query("select secret_name, created_ms, updated_ms from secret order by secret_name").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("select secret_name, created_ms, updated_ms from secret order by secret_name")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(SecretSummary {

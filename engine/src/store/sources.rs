@@ -73,7 +73,8 @@ impl Store {
                 let version: i64 = row.try_get("latest_version")?;
                 Ok(PipelineHead {
                     name: row.try_get("name")?,
-                    latest_version: u32::try_from(version).map_err(|_| StoreError::Corrupt(format!("version {version}")))?,
+                    latest_version: u32::try_from(version)
+                        .map_err(|_| StoreError::Corrupt(format!("version {version}")))?,
                     created_ms: row.try_get("created_ms")?,
                     updated_ms: row.try_get("updated_ms")?,
                 })
@@ -192,8 +193,9 @@ impl Store {
     pub async fn latest_object_versions(&self, keys: &[(String, String)]) -> Result<Vec<LatestObject>> {
         let mut found = Vec::new();
         for chunk in keys.chunks(KEYS_PER_QUERY) {
-            let wanted: Vec<String> =
-                (0..chunk.len()).map(|i| format!("(bucket = ${} and object_key = ${})", 2 * i + 1, 2 * i + 2)).collect();
+            let wanted: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(bucket = ${} and object_key = ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
             let sql = format!(
                 "select bucket, object_key, version_id, etag, created_ms, created_by from object_version where seq in
                  (select max(seq) from object_version where {} group by bucket, object_key)",

@@ -15,9 +15,7 @@ impl Store {
             .bind(resource_arn)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| Ok(Tag { key: row.try_get("tag_key")?, value: row.try_get("tag_value")? }))
-            .collect()
+        rows.iter().map(|row| Ok(Tag { key: row.try_get("tag_key")?, value: row.try_get("tag_value")? })).collect()
     }
 
     /// Adds tags, overwriting the values of keys already present.

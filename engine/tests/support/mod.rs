@@ -3,7 +3,8 @@
 //! over a fresh database, and builders for pipeline declarations.
 #![allow(dead_code, unused_imports)] // Each test binary uses a different part.
 pub use engine::providers::{
-    ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture, OutputArtifactPayload, Payload,
+    ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture, OutputArtifactPayload,
+    Payload,
 };
 pub use engine::testing::{TestDatabase, BACKENDS};
 pub use engine::{Account, ApprovalStatus, Engine, EngineConfig, Principal, RetryMode, StartRequest, Store};
@@ -119,7 +120,12 @@ impl Harness {
     }
 
     /// Polls until the execution's status satisfies `done` (10 s at most).
-    pub async fn wait_status(&self, pipeline: &str, id: &str, done: impl Fn(PipelineExecutionStatus) -> bool) -> PipelineExecutionStatus {
+    pub async fn wait_status(
+        &self,
+        pipeline: &str,
+        id: &str,
+        done: impl Fn(PipelineExecutionStatus) -> bool,
+    ) -> PipelineExecutionStatus {
         for _ in 0..1000 {
             let status = self.engine.execution(pipeline, id).await.unwrap().status;
             if done(status) {
@@ -135,7 +141,13 @@ impl Harness {
     }
 
     /// The latest run of an action, once it satisfies `done`.
-    pub async fn wait_action(&self, pipeline: &str, id: &str, action: &str, done: impl Fn(&engine::store::executions::ActionRow) -> bool) -> engine::store::executions::ActionRow {
+    pub async fn wait_action(
+        &self,
+        pipeline: &str,
+        id: &str,
+        action: &str,
+        done: impl Fn(&engine::store::executions::ActionRow) -> bool,
+    ) -> engine::store::executions::ActionRow {
         for _ in 0..1000 {
             let runs = self.engine.action_runs(pipeline, id).await.unwrap();
             if let Some(run) = runs.iter().rev().find(|r| r.action_name == action).filter(|r| done(r)) {

@@ -6,10 +6,7 @@ use crate::pipeline::{ActionCategory, ActionOwner::Aws};
 /// CodeBuild serves both Build and Test with the same keys.
 const CODE_BUILD_PROPERTIES: &[P] = &[
     P::required("ProjectName", "CodeBuild project name"),
-    P::optional(
-        "PrimarySource",
-        "Input artifact used as the primary source (required with more than one input)",
-    ),
+    P::optional("PrimarySource", "Input artifact used as the primary source (required with more than one input)"),
     P::optional("BatchEnabled", "Run a batch build").one_of(BOOL),
     P::optional("CombineArtifacts", "Combine batch artifacts into one").one_of(BOOL),
     P::optional("EnvironmentVariables", "JSON array of {name, value, type}"),
@@ -26,11 +23,8 @@ pub(super) const CODE_BUILD: ActionTypeSpec = action(
     &[],
 );
 
-pub(super) const CODE_BUILD_TEST: ActionTypeSpec = ActionTypeSpec {
-    category: ActionCategory::Test,
-    description: "Run a CodeBuild project as a test",
-    ..CODE_BUILD
-};
+pub(super) const CODE_BUILD_TEST: ActionTypeSpec =
+    ActionTypeSpec { category: ActionCategory::Test, description: "Run a CodeBuild project as a test", ..CODE_BUILD };
 
 pub(super) const ECR_BUILD_AND_PUBLISH: ActionTypeSpec = action(
     ActionCategory::Build,
@@ -41,10 +35,7 @@ pub(super) const ECR_BUILD_AND_PUBLISH: ActionTypeSpec = action(
     (0, 0),
     &[
         P::required("ECRRepositoryName", "Target ECR repository"),
-        P::optional(
-            "DockerFilePath",
-            "Directory of the Dockerfile (default: root)",
-        ),
+        P::optional("DockerFilePath", "Directory of the Dockerfile (default: root)"),
         P::optional("ImageTags", "Comma-separated tags (default latest)"),
         P::optional("RegistryType", "private (default) or public").one_of(&["private", "public"]),
     ],

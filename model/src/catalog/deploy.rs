@@ -15,10 +15,7 @@ pub(super) const S3: ActionTypeSpec = action(
     &[
         P::required("BucketName", "Target bucket"),
         P::required("Extract", "Unzip the artifact before upload").one_of(BOOL),
-        P::optional(
-            "ObjectKey",
-            "Object key (required when Extract is false); may use {datetime} and {uuid}",
-        ),
+        P::optional("ObjectKey", "Object key (required when Extract is false); may use {datetime} and {uuid}"),
         P::optional("KMSEncryptionKeyARN", "KMS key for the uploaded objects"),
         P::optional("CannedACL", "Canned ACL").one_of(&[
             "private",
@@ -36,13 +33,8 @@ pub(super) const S3: ActionTypeSpec = action(
 );
 
 /// Modes of the CloudFormation action; which other keys are required depends on it.
-pub(crate) const CLOUD_FORMATION_MODES: &[&str] = &[
-    "CREATE_UPDATE",
-    "DELETE_ONLY",
-    "REPLACE_ON_FAILURE",
-    "CHANGE_SET_REPLACE",
-    "CHANGE_SET_EXECUTE",
-];
+pub(crate) const CLOUD_FORMATION_MODES: &[&str] =
+    &["CREATE_UPDATE", "DELETE_ONLY", "REPLACE_ON_FAILURE", "CHANGE_SET_REPLACE", "CHANGE_SET_EXECUTE"];
 
 pub(super) const CLOUD_FORMATION: ActionTypeSpec = action(
     Deploy,
@@ -55,18 +47,12 @@ pub(super) const CLOUD_FORMATION: ActionTypeSpec = action(
         P::required("ActionMode", "What to do with the stack").one_of(CLOUD_FORMATION_MODES),
         P::required("StackName", "Stack name"),
         P::optional("ChangeSetName", "Change set (CHANGE_SET_* modes)"),
-        P::optional(
-            "RoleArn",
-            "Role CloudFormation assumes (all modes but CHANGE_SET_EXECUTE)",
-        ),
+        P::optional("RoleArn", "Role CloudFormation assumes (all modes but CHANGE_SET_EXECUTE)"),
         P::optional("TemplatePath", "Artifact::file of the template"),
         P::optional("TemplateConfiguration", "Artifact::file of a configuration"),
         P::optional("Capabilities", "Comma-separated CAPABILITY_* values"),
         P::optional("ParameterOverrides", "JSON object of parameter values"),
-        P::optional(
-            "OutputFileName",
-            "File for stack outputs in the output artifact",
-        ),
+        P::optional("OutputFileName", "File for stack outputs in the output artifact"),
     ],
     &[],
 );
@@ -77,12 +63,8 @@ const STACK_SET_OPERATION: [P; 6] = [
     P::optional("FailureToleranceCount", "Failure tolerance (count)"),
     P::optional("MaxConcurrentPercentage", "Concurrency (%)"),
     P::optional("MaxConcurrentCount", "Concurrency (count)"),
-    P::optional("RegionConcurrencyType", "SEQUENTIAL or PARALLEL")
-        .one_of(&["SEQUENTIAL", "PARALLEL"]),
-    P::optional(
-        "ConcurrencyMode",
-        "STRICT_FAILURE_TOLERANCE or SOFT_FAILURE_TOLERANCE",
-    ),
+    P::optional("RegionConcurrencyType", "SEQUENTIAL or PARALLEL").one_of(&["SEQUENTIAL", "PARALLEL"]),
+    P::optional("ConcurrencyMode", "STRICT_FAILURE_TOLERANCE or SOFT_FAILURE_TOLERANCE"),
 ];
 
 pub(super) const CLOUD_FORMATION_STACK_SET: ActionTypeSpec = action(
@@ -98,8 +80,7 @@ pub(super) const CLOUD_FORMATION_STACK_SET: ActionTypeSpec = action(
         P::optional("Description", "StackSet description"),
         P::optional("Parameters", "Parameter list or Artifact::file"),
         P::optional("Capabilities", "Comma-separated CAPABILITY_* values"),
-        P::optional("PermissionModel", "SELF_MANAGED or SERVICE_MANAGED")
-            .one_of(&["SELF_MANAGED", "SERVICE_MANAGED"]),
+        P::optional("PermissionModel", "SELF_MANAGED or SERVICE_MANAGED").one_of(&["SELF_MANAGED", "SERVICE_MANAGED"]),
         P::optional("OrganizationsAutoDeployment", "Auto-deploy to new accounts"),
         P::optional("AdministrationRoleArn", "Administration role"),
         P::optional("ExecutionRoleName", "Execution role name"),
@@ -126,10 +107,7 @@ pub(super) const CLOUD_FORMATION_STACK_INSTANCES: ActionTypeSpec = action(
         P::required("StackSetName", "StackSet name"),
         P::required("DeploymentTargets", "Accounts or OU ids, or Artifact::file"),
         P::required("Regions", "Comma-separated regions"),
-        P::optional(
-            "ParameterOverrides",
-            "Parameter overrides or Artifact::file",
-        ),
+        P::optional("ParameterOverrides", "Parameter overrides or Artifact::file"),
         STACK_SET_OPERATION[0],
         STACK_SET_OPERATION[1],
         STACK_SET_OPERATION[2],
@@ -147,10 +125,7 @@ pub(super) const CODE_DEPLOY: ActionTypeSpec = action(
     "Deploy a revision with CodeDeploy (EC2/on-premises)",
     (1, 1),
     (0, 0),
-    &[
-        P::required("ApplicationName", "CodeDeploy application"),
-        P::required("DeploymentGroupName", "Deployment group"),
-    ],
+    &[P::required("ApplicationName", "CodeDeploy application"), P::required("DeploymentGroupName", "Deployment group")],
     &[],
 );
 
@@ -164,15 +139,9 @@ pub(super) const CODE_DEPLOY_TO_ECS: ActionTypeSpec = action(
     &[
         P::required("ApplicationName", "CodeDeploy application"),
         P::required("DeploymentGroupName", "Deployment group"),
-        P::required(
-            "TaskDefinitionTemplateArtifact",
-            "Artifact holding taskdef.json",
-        ),
+        P::required("TaskDefinitionTemplateArtifact", "Artifact holding taskdef.json"),
         P::required("AppSpecTemplateArtifact", "Artifact holding appspec.yaml"),
-        P::optional(
-            "TaskDefinitionTemplatePath",
-            "Path of the task definition file",
-        ),
+        P::optional("TaskDefinitionTemplatePath", "Path of the task definition file"),
         P::optional("AppSpecTemplatePath", "Path of the AppSpec file"),
         P::optional("Image1ArtifactName", "Artifact with the first image"),
         P::optional("Image1ContainerName", "Placeholder for the first image"),
@@ -196,10 +165,7 @@ pub(super) const ECS: ActionTypeSpec = action(
     &[
         P::required("ClusterName", "ECS cluster"),
         P::required("ServiceName", "ECS service"),
-        P::optional(
-            "FileName",
-            "Image definitions file (default imagedefinitions.json)",
-        ),
+        P::optional("FileName", "Image definitions file (default imagedefinitions.json)"),
         P::optional("DeploymentTimeout", "Minutes to wait"),
     ],
     &[],
@@ -212,10 +178,7 @@ pub(super) const ELASTIC_BEANSTALK: ActionTypeSpec = action(
     "Deploy to an Elastic Beanstalk environment",
     (1, 1),
     (0, 0),
-    &[
-        P::required("ApplicationName", "Beanstalk application"),
-        P::required("EnvironmentName", "Beanstalk environment"),
-    ],
+    &[P::required("ApplicationName", "Beanstalk application"), P::required("EnvironmentName", "Beanstalk environment")],
     &[],
 );
 
@@ -244,10 +207,7 @@ pub(super) const SERVICE_CATALOG: ActionTypeSpec = action(
     &[
         P::required("ProductId", "Product id"),
         P::optional("TemplateFilePath", "Template in the input artifact"),
-        P::optional(
-            "ConfigurationFilePath",
-            "Configuration file in the input artifact",
-        ),
+        P::optional("ConfigurationFilePath", "Configuration file in the input artifact"),
         P::optional("ProductVersionName", "Version name"),
         P::optional("ProductVersionDescription", "Version description"),
         P::optional("ProductType", "CLOUD_FORMATION_TEMPLATE"),
@@ -323,14 +283,8 @@ pub(super) const LAMBDA: ActionTypeSpec = action(
     &[
         P::required("FunctionName", "Function name"),
         P::optional("FunctionAlias", "Alias to shift"),
-        P::optional(
-            "PublishedTargetVersion",
-            "Version to deploy (required without an input artifact)",
-        ),
-        P::optional(
-            "DeployStrategy",
-            "AllAtOnce, CanaryNPercentMMinutes or LinearNPercentEveryMMinutes",
-        ),
+        P::optional("PublishedTargetVersion", "Version to deploy (required without an input artifact)"),
+        P::optional("DeployStrategy", "AllAtOnce, CanaryNPercentMMinutes or LinearNPercentEveryMMinutes"),
         P::optional("Alarms", "Comma-separated alarm names"),
     ],
     &[],
@@ -347,10 +301,7 @@ pub(super) const APP_CONFIG: ActionTypeSpec = action(
         P::required("Application", "AppConfig application id"),
         P::required("Environment", "AppConfig environment id"),
         P::required("ConfigurationProfile", "Configuration profile id"),
-        P::required(
-            "InputArtifactConfigurationPath",
-            "File in the input artifact",
-        ),
+        P::required("InputArtifactConfigurationPath", "File in the input artifact"),
         P::optional("DeploymentStrategy", "Deployment strategy id"),
     ],
     &[],

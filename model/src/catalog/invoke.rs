@@ -10,10 +10,7 @@ pub(super) const LAMBDA: ActionTypeSpec = action(
     "Invoke a Lambda function that reports back with PutJobSuccessResult",
     (0, 5),
     (0, 5),
-    &[
-        P::required("FunctionName", "Function name"),
-        P::optional("UserParameters", "String passed to the function"),
-    ],
+    &[P::required("FunctionName", "Function name"), P::optional("UserParameters", "String passed to the function")],
     &[],
 );
 
@@ -28,10 +25,7 @@ pub(super) const STEP_FUNCTIONS: ActionTypeSpec = action(
         P::required("StateMachineArn", "State machine"),
         P::optional("ExecutionNamePrefix", "Execution name prefix"),
         P::optional("InputType", "Literal (default) or FilePath").one_of(&["Literal", "FilePath"]),
-        P::optional(
-            "Input",
-            "JSON input, or a file path when InputType is FilePath",
-        ),
+        P::optional("Input", "JSON input, or a file path when InputType is FilePath"),
     ],
     &["StateMachineArn", "ExecutionArn"],
 );
@@ -92,8 +86,10 @@ pub(super) const MANUAL_APPROVAL: ActionTypeSpec = action(
         P::optional("NotificationArn", "SNS topic to notify"),
         P::optional("CustomData", "Text shown to the approver"),
         P::optional("ExternalEntityLink", "URL to review"),
-        P::optional("RequiredApprovals", "Sluice: how many different users must approve (default 1)").one_of(REQUIRED_APPROVALS),
-        P::optional("AllowSelfApproval", "Sluice: whether whoever started the execution may approve it (default true)").one_of(BOOL),
+        P::optional("RequiredApprovals", "Sluice: how many different users must approve (default 1)")
+            .one_of(REQUIRED_APPROVALS),
+        P::optional("AllowSelfApproval", "Sluice: whether whoever started the execution may approve it (default true)")
+            .one_of(BOOL),
     ],
     &[],
 );

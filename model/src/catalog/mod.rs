@@ -66,18 +66,11 @@ pub fn find(
     version: &str,
 ) -> Option<&'static ActionTypeSpec> {
     ALL.iter().find(|spec| {
-        spec.category == category
-            && spec.owner == owner
-            && spec.provider == provider
-            && spec.version == version
+        spec.category == category && spec.owner == owner && spec.provider == provider && spec.version == version
     })
 }
 
 /// Catalogued providers for one category and owner (used for "did you mean" hints and palettes).
-pub fn providers_for(
-    category: ActionCategory,
-    owner: ActionOwner,
-) -> impl Iterator<Item = &'static ActionTypeSpec> {
-    ALL.iter()
-        .filter(move |spec| spec.category == category && spec.owner == owner)
+pub fn providers_for(category: ActionCategory, owner: ActionOwner) -> impl Iterator<Item = &'static ActionTypeSpec> {
+    ALL.iter().filter(move |spec| spec.category == category && spec.owner == owner)
 }

@@ -67,10 +67,7 @@ static RULE_TYPES: &[RuleTypeSpec] = &[
         "DeploymentWindow",
         "Pass only inside a cron-defined window",
         (0, 0),
-        &[
-            P::required("Cron", "Cron expression of the window"),
-            P::optional("TimeZone", "Time zone (default UTC)"),
-        ],
+        &[P::required("Cron", "Cron expression of the window"), P::optional("TimeZone", "Time zone (default UTC)")],
     )),
     rule(
         "LambdaInvoke",
@@ -86,13 +83,9 @@ static RULE_TYPES: &[RuleTypeSpec] = &[
         "Compare a pipeline variable with a value",
         (0, 0),
         &[
-            P::required(
-                "Variable",
-                "Variable reference, e.g. #{SourceVariables.BranchName}",
-            ),
+            P::required("Variable", "Variable reference, e.g. #{SourceVariables.BranchName}"),
             P::required("Value", "Value to compare with"),
-            P::required("Operator", "Comparison")
-                .one_of(&["EQ", "NE", "GT", "GE", "LT", "LE", "CONTAINS", "MATCHES"]),
+            P::required("Operator", "Comparison").one_of(&["EQ", "NE", "GT", "GE", "LT", "LE", "CONTAINS", "MATCHES"]),
         ],
     )),
 ];
@@ -104,7 +97,5 @@ pub fn rule_types() -> &'static [RuleTypeSpec] {
 
 /// The rule type with this provider and version, if catalogued.
 pub fn find_rule_type(provider: &str, version: &str) -> Option<&'static RuleTypeSpec> {
-    RULE_TYPES
-        .iter()
-        .find(|r| r.provider == provider && r.version == version)
+    RULE_TYPES.iter().find(|r| r.provider == provider && r.version == version)
 }

@@ -11,17 +11,10 @@ pub(super) const S3: ActionTypeSpec = action(
     (0, 0),
     (1, 1),
     &[
-        P::required(
-            "S3Bucket",
-            "Bucket holding the source object (must be versioned)",
-        ),
+        P::required("S3Bucket", "Bucket holding the source object (must be versioned)"),
         P::required("S3ObjectKey", "Key of the source object"),
         P::optional("PollForSourceChanges", "Poll for changes (default true)").one_of(BOOL),
-        P::optional(
-            "AllowOverrideForS3ObjectKey",
-            "Allow StartPipelineExecution to override the key",
-        )
-        .one_of(BOOL),
+        P::optional("AllowOverrideForS3ObjectKey", "Allow StartPipelineExecution to override the key").one_of(BOOL),
     ],
     &["ETag", "VersionId"],
 );
@@ -37,20 +30,9 @@ pub(super) const CODE_COMMIT: ActionTypeSpec = action(
         P::required("RepositoryName", "Repository name"),
         P::required("BranchName", "Branch to track"),
         P::optional("PollForSourceChanges", "Poll for changes").one_of(BOOL),
-        P::optional(
-            "OutputArtifactFormat",
-            "CODE_ZIP (default) or a clone reference",
-        )
-        .one_of(OUTPUT_ARTIFACT_FORMAT),
+        P::optional("OutputArtifactFormat", "CODE_ZIP (default) or a clone reference").one_of(OUTPUT_ARTIFACT_FORMAT),
     ],
-    &[
-        "AuthorDate",
-        "BranchName",
-        "CommitId",
-        "CommitMessage",
-        "CommitterDate",
-        "RepositoryName",
-    ],
+    &["AuthorDate", "BranchName", "CommitId", "CommitMessage", "CommitterDate", "RepositoryName"],
 );
 
 pub(super) const ECR: ActionTypeSpec = action(
@@ -60,17 +42,8 @@ pub(super) const ECR: ActionTypeSpec = action(
     "An image tag in an ECR repository (outputs imageDetail.json)",
     (0, 0),
     (1, 1),
-    &[
-        P::required("RepositoryName", "ECR repository name"),
-        P::optional("ImageTag", "Tag to track (default latest)"),
-    ],
-    &[
-        "ImageDigest",
-        "ImageTag",
-        "ImageURI",
-        "RegistryId",
-        "RepositoryName",
-    ],
+    &[P::required("RepositoryName", "ECR repository name"), P::optional("ImageTag", "Tag to track (default latest)")],
+    &["ImageDigest", "ImageTag", "ImageURI", "RegistryId", "RepositoryName"],
 );
 
 pub(super) const CODE_STAR_SOURCE_CONNECTION: ActionTypeSpec = action(
@@ -84,21 +57,10 @@ pub(super) const CODE_STAR_SOURCE_CONNECTION: ActionTypeSpec = action(
         P::required("ConnectionArn", "Connection ARN"),
         P::required("FullRepositoryId", "owner/repository"),
         P::required("BranchName", "Branch to track"),
-        P::optional(
-            "OutputArtifactFormat",
-            "CODE_ZIP (default) or a clone reference",
-        )
-        .one_of(OUTPUT_ARTIFACT_FORMAT),
+        P::optional("OutputArtifactFormat", "CODE_ZIP (default) or a clone reference").one_of(OUTPUT_ARTIFACT_FORMAT),
         P::optional("DetectChanges", "Start on new commits (default true)").one_of(BOOL),
     ],
-    &[
-        "AuthorDate",
-        "BranchName",
-        "CommitId",
-        "CommitMessage",
-        "ConnectionArn",
-        "FullRepositoryName",
-    ],
+    &["AuthorDate", "BranchName", "CommitId", "CommitMessage", "ConnectionArn", "FullRepositoryName"],
 );
 
 pub(super) const GITHUB_V1: ActionTypeSpec = action(
@@ -115,13 +77,5 @@ pub(super) const GITHUB_V1: ActionTypeSpec = action(
         P::required("OAuthToken", "Personal access token").secret(),
         P::optional("PollForSourceChanges", "Poll for changes").one_of(BOOL),
     ],
-    &[
-        "AuthorDate",
-        "BranchName",
-        "CommitId",
-        "CommitMessage",
-        "CommitterDate",
-        "CommitUrl",
-        "RepositoryName",
-    ],
+    &["AuthorDate", "BranchName", "CommitId", "CommitMessage", "CommitterDate", "CommitUrl", "RepositoryName"],
 );

@@ -21,31 +21,16 @@ pub struct PropertySpec {
 impl PropertySpec {
     /// A required, identifying key.
     pub const fn required(name: &'static str, description: &'static str) -> Self {
-        PropertySpec {
-            name,
-            required: true,
-            key: true,
-            secret: false,
-            queryable: false,
-            description,
-            allowed: &[],
-        }
+        PropertySpec { name, required: true, key: true, secret: false, queryable: false, description, allowed: &[] }
     }
 
     /// An optional key.
     pub const fn optional(name: &'static str, description: &'static str) -> Self {
-        PropertySpec {
-            required: false,
-            key: false,
-            ..Self::required(name, description)
-        }
+        PropertySpec { required: false, key: false, ..Self::required(name, description) }
     }
 
     pub const fn secret(self) -> Self {
-        PropertySpec {
-            secret: true,
-            ..self
-        }
+        PropertySpec { secret: true, ..self }
     }
 
     pub const fn one_of(self, allowed: &'static [&'static str]) -> Self {

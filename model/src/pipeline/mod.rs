@@ -56,9 +56,7 @@ impl PipelineDeclaration {
 
     /// Every action with its stage, in declaration order.
     pub fn actions(&self) -> impl Iterator<Item = (&StageDeclaration, &ActionDeclaration)> {
-        self.stages
-            .iter()
-            .flat_map(|stage| stage.actions.iter().map(move |action| (stage, action)))
+        self.stages.iter().flat_map(|stage| stage.actions.iter().map(move |action| (stage, action)))
     }
 }
 

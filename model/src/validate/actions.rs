@@ -5,9 +5,7 @@ use std::collections::HashSet;
 
 use super::error::Exception::{InvalidActionDeclaration, Validation};
 use super::report::{field, Loc, Report};
-use super::text::{
-    all_in_class, char_len, is_entity_name, is_role_arn, is_type_token, len_between,
-};
+use super::text::{all_in_class, char_len, is_entity_name, is_role_arn, is_type_token, len_between};
 use super::{is_commands_action, is_manual_approval};
 use crate::pipeline::{ActionDeclaration, PipelineDeclaration};
 
@@ -23,8 +21,13 @@ pub(crate) fn check(p: &PipelineDeclaration, report: &mut Report) {
         for (ai, action) in stage.actions.iter().enumerate() {
             let at = Loc::stage(si, stage).action(ai, action);
             if !names.insert(action.name.as_str()) {
-                report.add(at, field("name"), "action-name-duplicate", InvalidActionDeclaration,
-                    "another action in this stage has the same name; action names must be unique within a stage");
+                report.add(
+                    at,
+                    field("name"),
+                    "action-name-duplicate",
+                    InvalidActionDeclaration,
+                    "another action in this stage has the same name; action names must be unique within a stage",
+                );
             }
             identity(at, action, report);
             timeout(at, action, report);
@@ -53,10 +56,7 @@ fn identity(at: Loc<'_>, action: &ActionDeclaration, report: &mut Report) {
             field("actionTypeId.provider"),
             "provider-name-invalid",
             Validation,
-            format!(
-                "provider '{}' must be 1-35 characters of letters, digits, '-' or '_'",
-                id.provider
-            ),
+            format!("provider '{}' must be 1-35 characters of letters, digits, '-' or '_'", id.provider),
         );
     }
     if !is_type_token(&id.version, 9) {
@@ -65,10 +65,7 @@ fn identity(at: Loc<'_>, action: &ActionDeclaration, report: &mut Report) {
             field("actionTypeId.version"),
             "action-version-invalid",
             Validation,
-            format!(
-                "version '{}' must be 1-9 characters of letters, digits, '-' or '_'",
-                id.version
-            ),
+            format!("version '{}' must be 1-9 characters of letters, digits, '-' or '_'", id.version),
         );
     }
     if !RUN_ORDER.contains(&action.run_order) {
@@ -212,10 +209,7 @@ fn variables_and_environment(at: Loc<'_>, action: &ActionDeclaration, report: &m
             field("outputVariables"),
             "too-many-output-variables",
             Validation,
-            format!(
-                "declares {} output variables; the maximum is 15",
-                action.output_variables.len()
-            ),
+            format!("declares {} output variables; the maximum is 15", action.output_variables.len()),
         );
     }
     for (i, name) in action.output_variables.iter().enumerate() {
@@ -235,18 +229,20 @@ fn variables_and_environment(at: Loc<'_>, action: &ActionDeclaration, report: &m
             field("environmentVariables"),
             "too-many-environment-variables",
             Validation,
-            format!(
-                "declares {} environment variables; the maximum is 10",
-                action.environment_variables.len()
-            ),
+            format!("declares {} environment variables; the maximum is 10", action.environment_variables.len()),
         );
     }
     let mut seen = HashSet::new();
     for (i, var) in action.environment_variables.iter().enumerate() {
         let path = format!("environmentVariables[{i}]");
         if !(all_in_class(&var.name, "_") && len_between(&var.name, 1, 128)) {
-            report.add(at, field(format!("{path}.name")), "environment-variable-name-invalid", Validation,
-                format!("environment variable name '{}' must be 1-128 characters of letters, digits or '_'", var.name));
+            report.add(
+                at,
+                field(format!("{path}.name")),
+                "environment-variable-name-invalid",
+                Validation,
+                format!("environment variable name '{}' must be 1-128 characters of letters, digits or '_'", var.name),
+            );
         }
         if !seen.insert(var.name.as_str()) {
             report.add(
@@ -263,10 +259,7 @@ fn variables_and_environment(at: Loc<'_>, action: &ActionDeclaration, report: &m
                 field(format!("{path}.value")),
                 "environment-variable-value-length",
                 Validation,
-                format!(
-                    "value of environment variable '{}' must be 1-2000 characters",
-                    var.name
-                ),
+                format!("value of environment variable '{}' must be 1-2000 characters", var.name),
             );
         }
     }

@@ -33,8 +33,16 @@ fn outputs<'a>(
     for (i, output) in action.output_artifacts.iter().enumerate() {
         let path = format!("outputArtifacts[{i}]");
         if !is_artifact_name(&output.name) {
-            report.add(at, field(format!("{path}.name")), "artifact-name-invalid", Validation,
-                format!("output artifact name '{}' must be 1-100 characters of letters, digits, '-' or '_'", output.name));
+            report.add(
+                at,
+                field(format!("{path}.name")),
+                "artifact-name-invalid",
+                Validation,
+                format!(
+                    "output artifact name '{}' must be 1-100 characters of letters, digits, '-' or '_'",
+                    output.name
+                ),
+            );
         }
         if let Some(earlier) = first_output.get(output.name.as_str()) {
             report.add(at, field(format!("{path}.name")), "output-artifact-duplicate", InvalidActionDeclaration,
@@ -49,11 +57,7 @@ fn outputs<'a>(
                 field(format!("{path}.files")),
                 "artifact-files-too-many",
                 Validation,
-                format!(
-                    "output artifact '{}' lists {} files; the maximum is 10",
-                    output.name,
-                    output.files.len()
-                ),
+                format!("output artifact '{}' lists {} files; the maximum is 10", output.name, output.files.len()),
             );
         }
         if output.files.iter().any(|f| !len_between(f, 1, 128)) {
@@ -62,22 +66,13 @@ fn outputs<'a>(
                 field(format!("{path}.files")),
                 "artifact-file-path-length",
                 Validation,
-                format!(
-                    "file paths of output artifact '{}' must be 1-128 characters",
-                    output.name
-                ),
+                format!("file paths of output artifact '{}' must be 1-128 characters", output.name),
             );
         }
     }
 }
 
-fn inputs(
-    at: Loc<'_>,
-    here: Placement<'_>,
-    action: &ActionDeclaration,
-    ctx: &Context<'_>,
-    report: &mut Report,
-) {
+fn inputs(at: Loc<'_>, here: Placement<'_>, action: &ActionDeclaration, ctx: &Context<'_>, report: &mut Report) {
     for (i, input) in action.input_artifacts.iter().enumerate() {
         let path = field(format!("inputArtifacts[{i}].name"));
         match ctx.artifact_producers.get(input.name.as_str()) {
@@ -86,10 +81,7 @@ fn inputs(
                 path,
                 "input-artifact-not-produced",
                 InvalidActionDeclaration,
-                format!(
-                    "input artifact '{}' is not produced by any action that runs before it",
-                    input.name
-                ),
+                format!("input artifact '{}' is not produced by any action that runs before it", input.name),
             ),
             Some(producers) if !producers.iter().any(|p| p.runs_before(&here)) => {
                 report.add(at, path, "input-artifact-not-produced-earlier", InvalidActionDeclaration,
@@ -116,9 +108,7 @@ fn namespace<'a>(
             field("namespace"),
             "namespace-invalid",
             Validation,
-            format!(
-                "namespace '{ns}' must be 1-100 characters of letters, digits, '@', '-' or '_'"
-            ),
+            format!("namespace '{ns}' must be 1-100 characters of letters, digits, '@', '-' or '_'"),
         );
     }
     if let Some(earlier) = first_namespace.get(ns.as_str()) {
@@ -141,10 +131,7 @@ fn namespace<'a>(
             field("namespace"),
             "namespace-collides-with-artifact",
             InvalidActionDeclaration,
-            format!(
-                "namespace '{ns}' has the same name as the artifact produced by {}",
-                producers[0].describe()
-            ),
+            format!("namespace '{ns}' has the same name as the artifact produced by {}", producers[0].describe()),
         );
     }
 }

@@ -8,9 +8,7 @@ use super::references::Scope;
 use super::report::{field, Loc, Report};
 use super::text::{is_entity_name, is_role_arn, is_type_token, len_between};
 use crate::catalog;
-use crate::pipeline::{
-    Condition, ConditionResult, ExecutionMode, PipelineDeclaration, RuleDeclaration,
-};
+use crate::pipeline::{Condition, ConditionResult, ExecutionMode, PipelineDeclaration, RuleDeclaration};
 use ConditionResult::{Fail, Retry, Rollback, Skip};
 
 /// One condition block of a stage, with what it may do and what it may see.
@@ -21,30 +19,13 @@ struct Kind {
     sees_own_stage: bool,
 }
 
-const BEFORE_ENTRY: Kind = Kind {
-    name: "beforeEntry",
-    allowed: &[Fail, Skip],
-    sees_own_stage: false,
-};
-const ON_SUCCESS: Kind = Kind {
-    name: "onSuccess",
-    allowed: &[Rollback, Fail],
-    sees_own_stage: true,
-};
-const ON_FAILURE: Kind = Kind {
-    name: "onFailure",
-    allowed: &[Rollback, Retry, Fail],
-    sees_own_stage: true,
-};
+const BEFORE_ENTRY: Kind = Kind { name: "beforeEntry", allowed: &[Fail, Skip], sees_own_stage: false };
+const ON_SUCCESS: Kind = Kind { name: "onSuccess", allowed: &[Rollback, Fail], sees_own_stage: true };
+const ON_FAILURE: Kind = Kind { name: "onFailure", allowed: &[Rollback, Retry, Fail], sees_own_stage: true };
 
 pub(crate) fn check(p: &PipelineDeclaration, ctx: &Context<'_>, report: &mut Report) {
     for (si, stage) in p.stages.iter().enumerate() {
-        let checker = StageConditions {
-            p,
-            ctx,
-            si,
-            at: Loc::stage(si, stage),
-        };
+        let checker = StageConditions { p, ctx, si, at: Loc::stage(si, stage) };
         if let Some(before) = &stage.before_entry {
             checker.block(&BEFORE_ENTRY, &before.conditions, true, report);
         }
@@ -54,11 +35,7 @@ pub(crate) fn check(p: &PipelineDeclaration, ctx: &Context<'_>, report: &mut Rep
         if let Some(failure) = &stage.on_failure {
             checker.block(&ON_FAILURE, &failure.conditions, false, report);
             checker.result(&ON_FAILURE, "onFailure.result", failure.result, report);
-            checker.retry(
-                failure.result,
-                failure.retry_configuration.is_some(),
-                report,
-            );
+            checker.retry(failure.result, failure.retry_configuration.is_some(), report);
         }
     }
 }
@@ -74,11 +51,7 @@ impl StageConditions<'_, '_> {
     fn block(&self, kind: &Kind, conditions: &[Condition], required: bool, report: &mut Report) {
         let count = conditions.len();
         if count > 1 || (required && count == 0) {
-            let expected = if required {
-                "exactly one"
-            } else {
-                "at most one"
-            };
+            let expected = if required { "exactly one" } else { "at most one" };
             report.add(
                 self.at,
                 field(format!("{}.conditions", kind.name)),
@@ -96,11 +69,7 @@ impl StageConditions<'_, '_> {
                     field(format!("{path}.rules")),
                     "condition-rule-count",
                     InvalidStageDeclaration,
-                    format!(
-                        "{} condition has {} rules; it takes 1-5",
-                        kind.name,
-                        condition.rules.len()
-                    ),
+                    format!("{} condition has {} rules; it takes 1-5", kind.name, condition.rules.len()),
                 );
             }
             let mut names = HashSet::new();
@@ -120,13 +89,7 @@ impl StageConditions<'_, '_> {
         }
     }
 
-    fn result(
-        &self,
-        kind: &Kind,
-        path: &str,
-        result: Option<ConditionResult>,
-        report: &mut Report,
-    ) {
+    fn result(&self, kind: &Kind, path: &str, result: Option<ConditionResult>, report: &mut Report) {
         let Some(result) = result else { return };
         if !kind.allowed.contains(&result) {
             let allowed: Vec<_> = kind.allowed.iter().map(|r| r.as_str()).collect();
@@ -135,11 +98,7 @@ impl StageConditions<'_, '_> {
                 field(path),
                 "condition-result-not-allowed",
                 InvalidStageDeclaration,
-                format!(
-                    "{} cannot use result {result}; allowed: {}",
-                    kind.name,
-                    allowed.join(", ")
-                ),
+                format!("{} cannot use result {result}; allowed: {}", kind.name, allowed.join(", ")),
             );
         }
         if result == Rollback && self.p.effective_execution_mode() == ExecutionMode::Parallel {
@@ -179,8 +138,13 @@ impl StageConditions<'_, '_> {
         let at = self.at;
         let name = &rule.name;
         if !is_entity_name(name) {
-            report.add(at, field(format!("{path}.name")), "rule-name-invalid", Validation,
-                format!("rule name '{name}' must be 1-100 characters of A-Z, a-z, 0-9, '.', '@', '-' or '_'"));
+            report.add(
+                at,
+                field(format!("{path}.name")),
+                "rule-name-invalid",
+                Validation,
+                format!("rule name '{name}' must be 1-100 characters of A-Z, a-z, 0-9, '.', '@', '-' or '_'"),
+            );
         }
         let id = &rule.rule_type_id;
         let version = id.version.as_deref().unwrap_or("1");
@@ -211,19 +175,12 @@ impl StageConditions<'_, '_> {
                     field(format!("{path}.configuration.{}", prop.name)),
                     "rule-missing-required-configuration",
                     InvalidStageDeclaration,
-                    format!(
-                        "rule '{name}' ({}) needs configuration key '{}'",
-                        spec.provider, prop.name
-                    ),
+                    format!("rule '{name}' ({}) needs configuration key '{}'", spec.provider, prop.name),
                 );
             }
         }
         if spec.uses_commands == rule.commands.is_empty() || rule.commands.len() > 50 {
-            let want = if spec.uses_commands {
-                "needs 1-50 commands"
-            } else {
-                "does not take commands"
-            };
+            let want = if spec.uses_commands { "needs 1-50 commands" } else { "does not take commands" };
             report.add(
                 at,
                 field(format!("{path}.commands")),
@@ -244,29 +201,21 @@ impl StageConditions<'_, '_> {
         self.rule_fields(kind, path, rule, spec.input_artifacts, report);
     }
 
-    fn rule_fields(
-        &self,
-        kind: &Kind,
-        path: &str,
-        rule: &RuleDeclaration,
-        inputs: (u8, u8),
-        report: &mut Report,
-    ) {
+    fn rule_fields(&self, kind: &Kind, path: &str, rule: &RuleDeclaration, inputs: (u8, u8), report: &mut Report) {
         let at = self.at;
         let name = &rule.name;
         if rule.configuration.len() > 200
-            || rule
-                .configuration
-                .iter()
-                .any(|(k, v)| !len_between(k, 1, 50) || !len_between(v, 1, 10_000))
+            || rule.configuration.iter().any(|(k, v)| !len_between(k, 1, 50) || !len_between(v, 1, 10_000))
         {
-            report.add(at, field(format!("{path}.configuration")), "rule-configuration-length", Validation,
-                format!("rule '{name}' configuration takes at most 200 keys of 1-50 characters with values of 1-10000"));
+            report.add(
+                at,
+                field(format!("{path}.configuration")),
+                "rule-configuration-length",
+                Validation,
+                format!("rule '{name}' configuration takes at most 200 keys of 1-50 characters with values of 1-10000"),
+            );
         }
-        if rule
-            .timeout_in_minutes
-            .is_some_and(|t| !(5..=86_400).contains(&t))
-        {
+        if rule.timeout_in_minutes.is_some_and(|t| !(5..=86_400).contains(&t)) {
             report.add(
                 at,
                 field(format!("{path}.timeoutInMinutes")),
@@ -291,10 +240,7 @@ impl StageConditions<'_, '_> {
                 field(format!("{path}.inputArtifacts")),
                 "rule-input-artifact-count",
                 InvalidStageDeclaration,
-                format!(
-                    "rule '{name}' has {count} input artifact(s); it accepts {}-{}",
-                    inputs.0, inputs.1
-                ),
+                format!("rule '{name}' has {count} input artifact(s); it accepts {}-{}", inputs.0, inputs.1),
             );
         }
         let visible = |owner: &Placement<'_>| {
@@ -307,16 +253,19 @@ impl StageConditions<'_, '_> {
                 .get(input.name.as_str())
                 .is_some_and(|producers| producers.iter().any(visible));
             if !produced {
-                report.add(at, field(format!("{path}.inputArtifacts[{i}].name")), "rule-input-artifact-not-produced",
+                report.add(
+                    at,
+                    field(format!("{path}.inputArtifacts[{i}].name")),
+                    "rule-input-artifact-not-produced",
                     InvalidStageDeclaration,
-                    format!("rule '{name}' reads artifact '{}', which no action produces before the {} condition runs", input.name, kind.name));
+                    format!(
+                        "rule '{name}' reads artifact '{}', which no action produces before the {} condition runs",
+                        input.name, kind.name
+                    ),
+                );
             }
         }
-        let scope = Scope {
-            pipeline: self.p,
-            ctx: self.ctx,
-            visible: &visible,
-        };
+        let scope = Scope { pipeline: self.p, ctx: self.ctx, visible: &visible };
         for (key, value) in &rule.configuration {
             scope.check(at, &format!("{path}.configuration.{key}"), value, report);
         }

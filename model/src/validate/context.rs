@@ -14,17 +14,8 @@ pub(crate) struct Placement<'a> {
 }
 
 impl<'a> Placement<'a> {
-    pub(crate) fn of(
-        stage_index: usize,
-        stage_name: &'a str,
-        action: &'a ActionDeclaration,
-    ) -> Self {
-        Placement {
-            stage_index,
-            run_order: action.run_order,
-            stage_name,
-            action_name: &action.name,
-        }
+    pub(crate) fn of(stage_index: usize, stage_name: &'a str, action: &'a ActionDeclaration) -> Self {
+        Placement { stage_index, run_order: action.run_order, stage_name, action_name: &action.name }
     }
 
     /// Finishes before `later` starts: an earlier stage, or the same stage at a lower runOrder.
@@ -39,10 +30,7 @@ impl<'a> Placement<'a> {
     }
 
     pub(crate) fn describe(&self) -> String {
-        format!(
-            "action '{}' in stage '{}'",
-            self.action_name, self.stage_name
-        )
+        format!("action '{}' in stage '{}'", self.action_name, self.stage_name)
     }
 }
 
@@ -60,10 +48,7 @@ impl<'a> Context<'a> {
             for action in &stage.actions {
                 let at = Placement::of(stage_index, &stage.name, action);
                 for output in &action.output_artifacts {
-                    ctx.artifact_producers
-                        .entry(&output.name)
-                        .or_default()
-                        .push(at);
+                    ctx.artifact_producers.entry(&output.name).or_default().push(at);
                 }
                 if let Some(ns) = &action.namespace {
                     ctx.namespace_owners.entry(ns).or_default().push(at);

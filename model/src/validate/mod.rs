@@ -54,14 +54,10 @@ pub fn validate_in_region(pipeline: &PipelineDeclaration, home: &str) -> Vec<Val
 
 /// The V2 Commands action (Compute/AWS/Commands).
 pub(crate) fn is_commands_action(id: &ActionTypeId) -> bool {
-    id.category == ActionCategory::Compute
-        && id.owner == ActionOwner::Aws
-        && id.provider == "Commands"
+    id.category == ActionCategory::Compute && id.owner == ActionOwner::Aws && id.provider == "Commands"
 }
 
 /// The only action type that may set `timeoutInMinutes`.
 pub(crate) fn is_manual_approval(id: &ActionTypeId) -> bool {
-    id.category == ActionCategory::Approval
-        && id.owner == ActionOwner::Aws
-        && id.provider == "Manual"
+    id.category == ActionCategory::Approval && id.owner == ActionOwner::Aws && id.provider == "Manual"
 }

@@ -28,75 +28,37 @@ pub(crate) fn check(p: &PipelineDeclaration, report: &mut Report) {
 
 fn unknown_type(at: Loc<'_>, action: &ActionDeclaration, report: &mut Report) {
     let id = &action.action_type_id;
-    let known: Vec<_> = catalog::providers_for(id.category, id.owner)
-        .map(|s| s.provider)
-        .collect();
-    let hint = if known.is_empty() {
-        String::new()
-    } else {
-        format!(" (known: {})", known.join(", "))
-    };
+    let known: Vec<_> = catalog::providers_for(id.category, id.owner).map(|s| s.provider).collect();
+    let hint = if known.is_empty() { String::new() } else { format!(" (known: {})", known.join(", ")) };
     report.add(
         at,
         field("actionTypeId.provider"),
         "unknown-action-type",
         InvalidActionDeclaration,
-        format!(
-            "AWS has no {} action with provider '{}' version '{}'{hint}",
-            id.category, id.provider, id.version
-        ),
+        format!("AWS has no {} action with provider '{}' version '{}'{hint}", id.category, id.provider, id.version),
     );
 }
 
-fn artifact_counts(
-    at: Loc<'_>,
-    action: &ActionDeclaration,
-    spec: &ActionTypeSpec,
-    report: &mut Report,
-) {
+fn artifact_counts(at: Loc<'_>, action: &ActionDeclaration, spec: &ActionTypeSpec, report: &mut Report) {
     let checks = [
-        (
-            "input",
-            "inputArtifacts",
-            action.input_artifacts.len(),
-            spec.input_artifacts,
-            "input-artifact-count",
-        ),
-        (
-            "output",
-            "outputArtifacts",
-            action.output_artifacts.len(),
-            spec.output_artifacts,
-            "output-artifact-count",
-        ),
+        ("input", "inputArtifacts", action.input_artifacts.len(), spec.input_artifacts, "input-artifact-count"),
+        ("output", "outputArtifacts", action.output_artifacts.len(), spec.output_artifacts, "output-artifact-count"),
     ];
     for (kind, path, count, (min, max), code) in checks {
         if count < usize::from(min) || count > usize::from(max) {
-            let allowed = if min == max {
-                min.to_string()
-            } else {
-                format!("{min}-{max}")
-            };
+            let allowed = if min == max { min.to_string() } else { format!("{min}-{max}") };
             report.add(
                 at,
                 field(path),
                 code,
                 InvalidActionDeclaration,
-                format!(
-                    "has {count} {kind} artifact(s); {} {} accepts {allowed}",
-                    spec.category, spec.provider
-                ),
+                format!("has {count} {kind} artifact(s); {} {} accepts {allowed}", spec.category, spec.provider),
             );
         }
     }
 }
 
-fn configuration_keys(
-    at: Loc<'_>,
-    action: &ActionDeclaration,
-    spec: &ActionTypeSpec,
-    report: &mut Report,
-) {
+fn configuration_keys(at: Loc<'_>, action: &ActionDeclaration, spec: &ActionTypeSpec, report: &mut Report) {
     for prop in spec.required_properties() {
         if !action.configuration.contains_key(prop.name) {
             report.add(
@@ -104,10 +66,7 @@ fn configuration_keys(
                 field(format!("configuration.{}", prop.name)),
                 "missing-required-configuration",
                 InvalidActionDeclaration,
-                format!(
-                    "configuration key '{}' is required by {} {}",
-                    prop.name, spec.category, spec.provider
-                ),
+                format!("configuration key '{}' is required by {} {}", prop.name, spec.category, spec.provider),
             );
         }
     }
@@ -119,10 +78,7 @@ fn configuration_keys(
                     field(format!("configuration.{key}")),
                     "configuration-value-not-allowed",
                     InvalidActionDeclaration,
-                    format!(
-                        "configuration '{key}' is '{value}'; allowed values are {}",
-                        prop.allowed.join(", ")
-                    ),
+                    format!("configuration '{key}' is '{value}'; allowed values are {}", prop.allowed.join(", ")),
                 );
             }
             Some(_) => {}
@@ -182,12 +138,7 @@ fn conditional_requirements(action: &ActionDeclaration) -> Vec<(&'static str, St
             if when(&["CHANGE_SET_REPLACE", "CHANGE_SET_EXECUTE"]) {
                 needed.push(("ChangeSetName", why()));
             }
-            if when(&[
-                "CREATE_UPDATE",
-                "REPLACE_ON_FAILURE",
-                "DELETE_ONLY",
-                "CHANGE_SET_REPLACE",
-            ]) {
+            if when(&["CREATE_UPDATE", "REPLACE_ON_FAILURE", "DELETE_ONLY", "CHANGE_SET_REPLACE"]) {
                 needed.push(("RoleArn", why()));
             }
             if when(&["CREATE_UPDATE", "REPLACE_ON_FAILURE", "CHANGE_SET_REPLACE"]) {
@@ -197,28 +148,17 @@ fn conditional_requirements(action: &ActionDeclaration) -> Vec<(&'static str, St
         (ActionCategory::Deploy, "S3") if is("Extract", "false") => {
             needed.push(("ObjectKey", "when Extract is false".to_string()));
         }
-        (ActionCategory::Build | ActionCategory::Test, "CodeBuild")
-            if action.input_artifacts.len() > 1 =>
-        {
-            needed.push((
-                "PrimarySource",
-                "when there is more than one input artifact".to_string(),
-            ));
+        (ActionCategory::Build | ActionCategory::Test, "CodeBuild") if action.input_artifacts.len() > 1 => {
+            needed.push(("PrimarySource", "when there is more than one input artifact".to_string()));
         }
         (ActionCategory::Invoke, "StepFunctions") if is("InputType", "FilePath") => {
             needed.push(("Input", "when InputType is FilePath".to_string()));
         }
         (ActionCategory::Invoke, "InspectorScan") if is("InspectorRunMode", "ECRImageScan") => {
-            needed.push((
-                "ECRRepositoryName",
-                "when InspectorRunMode is ECRImageScan".to_string(),
-            ));
+            needed.push(("ECRRepositoryName", "when InspectorRunMode is ECRImageScan".to_string()));
         }
         (ActionCategory::Deploy, "Lambda") if action.input_artifacts.is_empty() => {
-            needed.push((
-                "PublishedTargetVersion",
-                "when there is no input artifact".to_string(),
-            ));
+            needed.push(("PublishedTargetVersion", "when there is no input artifact".to_string()));
         }
         _ => {}
     }

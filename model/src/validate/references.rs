@@ -44,28 +44,30 @@ impl Scope<'_, '_> {
     pub(crate) fn check(&self, at: Loc<'_>, path: &str, text: &str, report: &mut Report) {
         for reference in references(text) {
             match reference {
-                Reference::Malformed(inner) => report.add(at, field(path), "variable-reference-malformed",
+                Reference::Malformed(inner) => report.add(
+                    at,
+                    field(path),
+                    "variable-reference-malformed",
                     InvalidActionDeclaration,
-                    format!("'#{{{inner}}}' in {path} is not a variable reference of the form #{{namespace.key}}")),
+                    format!("'#{{{inner}}}' in {path} is not a variable reference of the form #{{namespace.key}}"),
+                ),
                 Reference::Variable { namespace, key } => self.check_variable(at, path, namespace, key, report),
             }
         }
     }
 
-    fn check_variable(
-        &self,
-        at: Loc<'_>,
-        path: &str,
-        namespace: &str,
-        key: &str,
-        report: &mut Report,
-    ) {
+    fn check_variable(&self, at: Loc<'_>, path: &str, namespace: &str, key: &str, report: &mut Report) {
         match namespace {
             "codepipeline" => {}
             "variables" => {
                 if !self.pipeline.variables.iter().any(|v| v.name == key) {
-                    report.add(at, field(path), "pipeline-variable-undeclared", InvalidActionDeclaration,
-                        format!("{path} references #{{variables.{key}}} but the pipeline declares no variable '{key}'"));
+                    report.add(
+                        at,
+                        field(path),
+                        "pipeline-variable-undeclared",
+                        InvalidActionDeclaration,
+                        format!("{path} references #{{variables.{key}}} but the pipeline declares no variable '{key}'"),
+                    );
                 }
             }
             _ => match self.ctx.namespace_owners.get(namespace) {
@@ -77,9 +79,16 @@ impl Scope<'_, '_> {
                     format!("{path} references namespace '{namespace}', which no action declares"),
                 ),
                 Some(owners) if !owners.iter().any(|o| (self.visible)(o)) => {
-                    report.add(at, field(path), "variable-namespace-not-earlier", InvalidActionDeclaration,
-                        format!("{path} references namespace '{namespace}' of {}, which does not run before it",
-                            owners[0].describe()));
+                    report.add(
+                        at,
+                        field(path),
+                        "variable-namespace-not-earlier",
+                        InvalidActionDeclaration,
+                        format!(
+                            "{path} references namespace '{namespace}' of {}, which does not run before it",
+                            owners[0].describe()
+                        ),
+                    );
                 }
                 Some(_) => {}
             },
@@ -94,21 +103,12 @@ pub(crate) fn check(p: &PipelineDeclaration, ctx: &Context<'_>, report: &mut Rep
             let at = Loc::stage(si, stage).action(ai, action);
             let here = Placement::of(si, &stage.name, action);
             let visible = |owner: &Placement<'_>| owner.runs_before(&here);
-            let scope = Scope {
-                pipeline: p,
-                ctx,
-                visible: &visible,
-            };
+            let scope = Scope { pipeline: p, ctx, visible: &visible };
             for (key, value) in &action.configuration {
                 scope.check(at, &format!("configuration.{key}"), value, report);
             }
             for (i, var) in action.environment_variables.iter().enumerate() {
-                scope.check(
-                    at,
-                    &format!("environmentVariables[{i}].value"),
-                    &var.value,
-                    report,
-                );
+                scope.check(at, &format!("environmentVariables[{i}].value"), &var.value, report);
             }
         }
     }
@@ -124,14 +124,8 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                Reference::Variable {
-                    namespace: "Src",
-                    key: "CommitId"
-                },
-                Reference::Variable {
-                    namespace: "variables",
-                    key: "Env"
-                },
+                Reference::Variable { namespace: "Src", key: "CommitId" },
+                Reference::Variable { namespace: "variables", key: "Env" },
                 Reference::Malformed("bad"),
             ]
         );

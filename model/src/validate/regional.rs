@@ -29,8 +29,13 @@ pub(crate) fn check(p: &PipelineDeclaration, home: &str, report: &mut Report) {
             };
             let at = Loc::stage(si, stage).action(ai, action);
             if let Some(kind) = cannot_leave_home(action) {
-                report.add(at, field("region"), "cross-region-not-allowed", InvalidActionDeclaration,
-                    format!("{kind} cannot run in another region ('{region}'; the pipeline is in '{home}')"));
+                report.add(
+                    at,
+                    field("region"),
+                    "cross-region-not-allowed",
+                    InvalidActionDeclaration,
+                    format!("{kind} cannot run in another region ('{region}'; the pipeline is in '{home}')"),
+                );
             }
             if p.artifact_stores.is_none() {
                 report.add(at, field("region"), "artifact-store-missing-for-region", InvalidStructure,

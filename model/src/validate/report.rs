@@ -15,24 +15,15 @@ pub(crate) struct Loc<'a> {
 
 impl<'a> Loc<'a> {
     pub(crate) fn pipeline() -> Self {
-        Loc {
-            stage: None,
-            action: None,
-        }
+        Loc { stage: None, action: None }
     }
 
     pub(crate) fn stage(index: usize, stage: &'a StageDeclaration) -> Self {
-        Loc {
-            stage: Some((index, &stage.name)),
-            action: None,
-        }
+        Loc { stage: Some((index, &stage.name)), action: None }
     }
 
     pub(crate) fn action(self, index: usize, action: &'a ActionDeclaration) -> Self {
-        Loc {
-            action: Some((index, &action.name)),
-            ..self
-        }
+        Loc { action: Some((index, &action.name)), ..self }
     }
 
     /// "Stage 'Build', action 'Test'" (empty for the pipeline itself).
@@ -62,11 +53,7 @@ impl Report {
     ) {
         let detail = detail.into();
         let prefix = loc.prefix();
-        let message = if prefix.is_empty() {
-            detail
-        } else {
-            format!("{prefix}: {detail}")
-        };
+        let message = if prefix.is_empty() { detail } else { format!("{prefix}: {detail}") };
         self.errors.push(ValidationError {
             path: ErrorPath {
                 stage: loc.stage.map(|(_, name)| name.to_string()),

@@ -2,9 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::error::Exception::{
-    InvalidBlockerDeclaration, InvalidStageDeclaration, InvalidStructure, Validation,
-};
+use super::error::Exception::{InvalidBlockerDeclaration, InvalidStageDeclaration, InvalidStructure, Validation};
 use super::report::{field, Loc, Report};
 use super::text::{is_entity_name, len_between};
 use crate::pipeline::{ActionCategory, PipelineDeclaration, StageDeclaration};
@@ -90,10 +88,7 @@ fn blockers(at: Loc<'_>, stage: &StageDeclaration, report: &mut Report) {
 fn source_placement(p: &PipelineDeclaration, report: &mut Report) {
     let is_source = |c: ActionCategory| c == ActionCategory::Source;
     if let Some(first) = p.stages.first() {
-        let has_source = first
-            .actions
-            .iter()
-            .any(|a| is_source(a.action_type_id.category));
+        let has_source = first.actions.iter().any(|a| is_source(a.action_type_id.category));
         if !has_source {
             report.add(
                 Loc::stage(0, first),
@@ -111,8 +106,13 @@ fn source_placement(p: &PipelineDeclaration, report: &mut Report) {
             any_non_source |= !is_source(category);
             let at = Loc::stage(si, stage).action(ai, action);
             if si == 0 && !is_source(category) {
-                report.add(at, field("actionTypeId.category"), "non-source-action-in-first-stage", InvalidStructure,
-                    format!("is a {category} action, but the first stage may contain only Source actions"));
+                report.add(
+                    at,
+                    field("actionTypeId.category"),
+                    "non-source-action-in-first-stage",
+                    InvalidStructure,
+                    format!("is a {category} action, but the first stage may contain only Source actions"),
+                );
             }
             if si > 0 && is_source(category) {
                 report.add(

@@ -21,8 +21,13 @@ pub(crate) fn check(p: &PipelineDeclaration, report: &mut Report) {
 fn identity(p: &PipelineDeclaration, report: &mut Report) {
     let at = Loc::pipeline();
     if !is_entity_name(&p.name) {
-        report.add(at, field("name"), "pipeline-name-invalid", Validation,
-            format!("Pipeline name '{}' must be 1-100 characters of A-Z, a-z, 0-9, '.', '@', '-' or '_'", p.name));
+        report.add(
+            at,
+            field("name"),
+            "pipeline-name-invalid",
+            Validation,
+            format!("Pipeline name '{}' must be 1-100 characters of A-Z, a-z, 0-9, '.', '@', '-' or '_'", p.name),
+        );
     }
     if !is_role_arn(&p.role_arn) {
         report.add(
@@ -30,20 +35,11 @@ fn identity(p: &PipelineDeclaration, report: &mut Report) {
             field("roleArn"),
             "role-arn-invalid",
             Validation,
-            format!(
-                "roleArn '{}' is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
-                p.role_arn
-            ),
+            format!("roleArn '{}' is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)", p.role_arn),
         );
     }
     if p.version == Some(0) {
-        report.add(
-            at,
-            field("version"),
-            "version-invalid",
-            Validation,
-            "version must be at least 1",
-        );
+        report.add(at, field("version"), "version-invalid", Validation, "version must be at least 1");
     }
 }
 
@@ -90,9 +86,13 @@ fn artifact_stores(p: &PipelineDeclaration, report: &mut Report) {
         for (ai, action) in stage.actions.iter().enumerate() {
             if let Some(region) = &action.region {
                 if !stores.contains_key(region) {
-                    report.add(Loc::stage(si, stage).action(ai, action), field("region"),
-                        "artifact-store-missing-for-region", InvalidStructure,
-                        format!("runs in region '{region}' but artifactStores has no store for that region"));
+                    report.add(
+                        Loc::stage(si, stage).action(ai, action),
+                        field("region"),
+                        "artifact-store-missing-for-region",
+                        InvalidStructure,
+                        format!("runs in region '{region}' but artifactStores has no store for that region"),
+                    );
                 }
             }
         }
@@ -102,8 +102,16 @@ fn artifact_stores(p: &PipelineDeclaration, report: &mut Report) {
 fn store_fields(store: &ArtifactStore, path: &str, report: &mut Report) {
     let at = Loc::pipeline();
     if !is_store_location(&store.location) {
-        report.add(at, field(format!("{path}.location")), "artifact-store-location-invalid", Validation,
-            format!("Artifact store location '{}' must be 3-63 characters of letters, digits, '-' or '.'", store.location));
+        report.add(
+            at,
+            field(format!("{path}.location")),
+            "artifact-store-location-invalid",
+            Validation,
+            format!(
+                "Artifact store location '{}' must be 3-63 characters of letters, digits, '-' or '.'",
+                store.location
+            ),
+        );
     }
     if let Some(key) = &store.encryption_key {
         if !len_between(&key.id, 1, 400) {
@@ -123,8 +131,15 @@ fn quotas(p: &PipelineDeclaration, report: &mut Report) {
     let stages = p.stages.len();
     if stages < MIN_STAGES {
         // Same wording as CodePipeline, which scripts may match on.
-        report.add(at, field("stages"), "too-few-stages", InvalidStructure,
-            format!("Pipeline has only {stages} stage(s). There should be a minimum of {MIN_STAGES} stages in a pipeline"));
+        report.add(
+            at,
+            field("stages"),
+            "too-few-stages",
+            InvalidStructure,
+            format!(
+                "Pipeline has only {stages} stage(s). There should be a minimum of {MIN_STAGES} stages in a pipeline"
+            ),
+        );
     }
     if stages > MAX_STAGES {
         report.add(
@@ -151,10 +166,7 @@ fn quotas(p: &PipelineDeclaration, report: &mut Report) {
             field("triggers"),
             "too-many-triggers",
             Validation,
-            format!(
-                "Pipeline has {} triggers; the maximum is {MAX_TRIGGERS}",
-                p.triggers.len()
-            ),
+            format!("Pipeline has {} triggers; the maximum is {MAX_TRIGGERS}", p.triggers.len()),
         );
     }
 }
@@ -167,18 +179,23 @@ fn pipeline_variables(p: &PipelineDeclaration, report: &mut Report) {
             field("variables"),
             "too-many-pipeline-variables",
             Validation,
-            format!(
-                "Pipeline declares {} variables; the maximum is {MAX_PIPELINE_VARIABLES}",
-                p.variables.len()
-            ),
+            format!("Pipeline declares {} variables; the maximum is {MAX_PIPELINE_VARIABLES}", p.variables.len()),
         );
     }
     let mut seen = std::collections::HashSet::new();
     for (i, var) in p.variables.iter().enumerate() {
         let path = format!("variables[{i}]");
         if !is_variable_token(&var.name, 128) {
-            report.add(at, field(format!("{path}.name")), "pipeline-variable-name-invalid", Validation,
-                format!("Pipeline variable name '{}' must be 1-128 characters of letters, digits, '@', '-' or '_'", var.name));
+            report.add(
+                at,
+                field(format!("{path}.name")),
+                "pipeline-variable-name-invalid",
+                Validation,
+                format!(
+                    "Pipeline variable name '{}' must be 1-128 characters of letters, digits, '@', '-' or '_'",
+                    var.name
+                ),
+            );
         }
         if !seen.insert(var.name.as_str()) {
             report.add(
@@ -186,42 +203,25 @@ fn pipeline_variables(p: &PipelineDeclaration, report: &mut Report) {
                 field(format!("{path}.name")),
                 "pipeline-variable-duplicate",
                 InvalidStructure,
-                format!(
-                    "Pipeline variable '{}' is declared more than once",
-                    var.name
-                ),
+                format!("Pipeline variable '{}' is declared more than once", var.name),
             );
         }
-        if var
-            .default_value
-            .as_deref()
-            .is_some_and(|v| !len_between(v, 1, 1000))
-        {
+        if var.default_value.as_deref().is_some_and(|v| !len_between(v, 1, 1000)) {
             report.add(
                 at,
                 field(format!("{path}.defaultValue")),
                 "pipeline-variable-default-invalid",
                 Validation,
-                format!(
-                    "Default value of pipeline variable '{}' must be 1-1000 characters",
-                    var.name
-                ),
+                format!("Default value of pipeline variable '{}' must be 1-1000 characters", var.name),
             );
         }
-        if var
-            .description
-            .as_deref()
-            .is_some_and(|d| !len_between(d, 0, 200))
-        {
+        if var.description.as_deref().is_some_and(|d| !len_between(d, 0, 200)) {
             report.add(
                 at,
                 field(format!("{path}.description")),
                 "pipeline-variable-description-invalid",
                 Validation,
-                format!(
-                    "Description of pipeline variable '{}' must be at most 200 characters",
-                    var.name
-                ),
+                format!("Description of pipeline variable '{}' must be at most 200 characters", var.name),
             );
         }
     }

@@ -12,9 +12,7 @@ pub(crate) fn len_between(s: &str, min: usize, max: usize) -> bool {
 
 /// `s` is non-empty and every character is ASCII alphanumeric or one of `extra`.
 pub(crate) fn all_in_class(s: &str, extra: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
 }
 
 /// Pipeline, stage, action and rule names: `[A-Za-z0-9.@\-_]+`, 1..100.
@@ -47,8 +45,7 @@ pub(crate) fn is_role_arn(s: &str) -> bool {
         return false;
     };
     let partition_ok = partition.is_empty()
-        || (partition.starts_with('-')
-            && partition[1..].split('-').all(|seg| all_in_class(seg, "_")));
+        || (partition.starts_with('-') && partition[1..].split('-').all(|seg| all_in_class(seg, "_")));
     let Some(rest) = rest.strip_prefix("iam::") else {
         return false;
     };
@@ -76,10 +73,7 @@ mod tests {
         assert!(is_role_arn("arn:aws:iam::123456789012:role/service-role/x"));
         assert!(is_role_arn("arn:aws-cn:iam::123456789012:role/x"));
         assert!(is_role_arn("arn:aws-us-gov:iam::123456789012:role/x"));
-        assert!(
-            !is_role_arn("arn:aws:iam::12345678901:role/x"),
-            "11-digit account"
-        );
+        assert!(!is_role_arn("arn:aws:iam::12345678901:role/x"), "11-digit account");
         assert!(!is_role_arn("arn:aws:iam::123456789012:user/x"));
         assert!(!is_role_arn("arn:aws-:iam::123456789012:role/x"));
         assert!(!is_role_arn("role/x"));

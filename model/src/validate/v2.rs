@@ -1,12 +1,8 @@
 //! Features that exist only on V2 pipelines.
 
-use super::error::Exception::{
-    InvalidActionDeclaration, InvalidStageDeclaration, InvalidStructure,
-};
+use super::error::Exception::{InvalidActionDeclaration, InvalidStageDeclaration, InvalidStructure};
 use super::report::{field, Loc, Report};
-use crate::pipeline::{
-    ActionCategory, ActionTypeId, ExecutionMode, PipelineDeclaration, PipelineType,
-};
+use crate::pipeline::{ActionCategory, ActionTypeId, ExecutionMode, PipelineDeclaration, PipelineType};
 
 const CODE: &str = "requires-pipeline-type-v2";
 
@@ -31,31 +27,13 @@ pub(crate) fn check(p: &PipelineDeclaration, report: &mut Report) {
     let at = Loc::pipeline();
     let needs = |what: &str| format!("{what} requires pipelineType V2");
     if let Some(mode @ (ExecutionMode::Queued | ExecutionMode::Parallel)) = p.execution_mode {
-        report.add(
-            at,
-            field("executionMode"),
-            CODE,
-            InvalidStructure,
-            needs(&format!("executionMode {mode}")),
-        );
+        report.add(at, field("executionMode"), CODE, InvalidStructure, needs(&format!("executionMode {mode}")));
     }
     if !p.variables.is_empty() {
-        report.add(
-            at,
-            field("variables"),
-            CODE,
-            InvalidStructure,
-            needs("Pipeline-level variables"),
-        );
+        report.add(at, field("variables"), CODE, InvalidStructure, needs("Pipeline-level variables"));
     }
     if !p.triggers.is_empty() {
-        report.add(
-            at,
-            field("triggers"),
-            CODE,
-            InvalidStructure,
-            needs("Triggers"),
-        );
+        report.add(at, field("triggers"), CODE, InvalidStructure, needs("Triggers"));
     }
     for (si, stage) in p.stages.iter().enumerate() {
         let stage_at = Loc::stage(si, stage);

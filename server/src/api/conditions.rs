@@ -65,7 +65,9 @@ pub async fn list_rule_executions(state: &AppState, input: ListRulesInput) -> Ap
     let limit = page_size(input.max_results, 100, 100)? as usize;
     let (execution_id, latest_only) = match input.filter {
         Some(RuleFilter { pipeline_execution_id: Some(_), latest_in_pipeline_execution: Some(_) }) => {
-            return Err(ApiError::validation("filter takes either pipelineExecutionId or latestInPipelineExecution, not both."))
+            return Err(ApiError::validation(
+                "filter takes either pipelineExecutionId or latestInPipelineExecution, not both.",
+            ))
         }
         Some(RuleFilter { latest_in_pipeline_execution: Some(latest), .. }) => match latest.start_time_range.as_str() {
             "Latest" => (Some(latest.pipeline_execution_id), true),

@@ -31,7 +31,11 @@ impl ApiError {
             ApiError::Internal(err) => {
                 tracing::error!(error = ?err, "internal error");
                 let message = "An internal error occurred; the server log has the details.";
-                (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", json!({ "__type": "InternalFailure", "message": message }))
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalFailure",
+                    json!({ "__type": "InternalFailure", "message": message }),
+                )
             }
         }
     }
@@ -62,10 +66,9 @@ impl From<EngineError> for ApiError {
             EngineError::PipelineNotFound(name) => {
                 ApiError::new("PipelineNotFoundException", format!("The pipeline '{name}' does not exist"))
             }
-            EngineError::VersionNotFound { name, version } => ApiError::new(
-                "PipelineVersionNotFoundException",
-                format!("Pipeline '{name}' has no version {version}"),
-            ),
+            EngineError::VersionNotFound { name, version } => {
+                ApiError::new("PipelineVersionNotFoundException", format!("Pipeline '{name}' has no version {version}"))
+            }
             EngineError::StaleVersion { name, based_on } => ApiError::new(
                 "InvalidStructureException",
                 format!(

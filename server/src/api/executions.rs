@@ -49,7 +49,10 @@ pub async fn stop(state: &AppState, input: StopInput) -> ApiResult<Value> {
     if input.reason.as_ref().is_some_and(|r| r.chars().count() > 200) {
         return Err(ApiError::validation("The stop reason must be at most 200 characters."));
     }
-    state.engine.stop_execution(&input.pipeline_name, &input.pipeline_execution_id, input.abandon, input.reason).await?;
+    state
+        .engine
+        .stop_execution(&input.pipeline_name, &input.pipeline_execution_id, input.abandon, input.reason)
+        .await?;
     Ok(json!({ "pipelineExecutionId": input.pipeline_execution_id }))
 }
 
@@ -66,9 +69,14 @@ pub async fn retry(state: &AppState, caller: &Caller, input: RetryInput) -> ApiR
     let mode = match input.retry_mode.as_str() {
         "FAILED_ACTIONS" => RetryMode::FailedActions,
         "ALL_ACTIONS" => RetryMode::AllActions,
-        other => return Err(ApiError::validation(format!("retryMode '{other}' must be FAILED_ACTIONS or ALL_ACTIONS."))),
+        other => {
+            return Err(ApiError::validation(format!("retryMode '{other}' must be FAILED_ACTIONS or ALL_ACTIONS.")))
+        }
     };
-    state.engine.retry_stage(&input.pipeline_name, &input.stage_name, &input.pipeline_execution_id, mode, &caller.principal()).await?;
+    state
+        .engine
+        .retry_stage(&input.pipeline_name, &input.stage_name, &input.pipeline_execution_id, mode, &caller.principal())
+        .await?;
     Ok(json!({ "pipelineExecutionId": input.pipeline_execution_id }))
 }
 
@@ -82,7 +90,10 @@ pub struct RollbackInput {
 
 pub async fn rollback(state: &AppState, caller: &Caller, input: RollbackInput) -> ApiResult<Value> {
     let by = caller.principal();
-    let id = state.engine.rollback_stage(&input.pipeline_name, &input.stage_name, &input.target_pipeline_execution_id, &by).await?;
+    let id = state
+        .engine
+        .rollback_stage(&input.pipeline_name, &input.stage_name, &input.target_pipeline_execution_id, &by)
+        .await?;
     Ok(json!({ "pipelineExecutionId": id }))
 }
 
@@ -113,7 +124,15 @@ pub async fn approve(state: &AppState, caller: &Caller, input: ApprovalInput) ->
     }
     let at = state
         .engine
-        .put_approval(&input.pipeline_name, &input.stage_name, &input.action_name, &input.token, status, &input.result.summary, &caller.arn)
+        .put_approval(
+            &input.pipeline_name,
+            &input.stage_name,
+            &input.action_name,
+            &input.token,
+            status,
+            &input.result.summary,
+            &caller.arn,
+        )
         .await?;
     Ok(json!({ "approvedAt": epoch_seconds(at) }))
 }
@@ -152,7 +171,10 @@ async fn transition_stage(state: &AppState, input: &TransitionInput) -> ApiResul
     let record = state.engine.pipeline(&input.pipeline_name, None).await?;
     let stages = &record.declaration.stages;
     let index = stages.iter().position(|s| s.name == input.stage_name).ok_or_else(|| {
-        ApiError::new("StageNotFoundException", format!("Pipeline '{}' has no stage '{}'.", input.pipeline_name, input.stage_name))
+        ApiError::new(
+            "StageNotFoundException",
+            format!("Pipeline '{}' has no stage '{}'.", input.pipeline_name, input.stage_name),
+        )
     })?;
     match input.transition_type.as_str() {
         "Inbound" => Ok(input.stage_name.clone()),
@@ -207,7 +229,9 @@ pub async fn list_executions(state: &AppState, input: ListExecutionsInput) -> Ap
     let before = input
         .next_token
         .as_deref()
-        .map(|t| t.parse::<i64>().map_err(|_| ApiError::new("InvalidNextTokenException", "The next token is not valid.")))
+        .map(|t| {
+            t.parse::<i64>().map_err(|_| ApiError::new("InvalidNextTokenException", "The next token is not valid."))
+        })
         .transpose()?;
     let mut execs = state.engine.executions(&input.pipeline_name, before, limit + 1).await?;
     let more = execs.len() as i64 > limit;

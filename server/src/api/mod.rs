@@ -74,7 +74,12 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
 
 /// Authenticates the signed request, checks the caller's policies for the operation's IAM action
 /// and resource, then runs it.
-async fn call(state: &AppState, parts: &Parts, operation: &str, body: &[u8]) -> (ApiResult<Value>, audit::CallIdentity) {
+async fn call(
+    state: &AppState,
+    parts: &Parts,
+    operation: &str,
+    body: &[u8],
+) -> (ApiResult<Value>, audit::CallIdentity) {
     let request = SignedRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),

@@ -62,7 +62,10 @@ pub async fn update(state: &AppState, caller: &Caller, input: UpdateInput) -> Ap
         // AWS answers an update of a missing pipeline with ResourceNotFoundException.
         Err(EngineError::PipelineNotFound(name)) => Err(ApiError::new(
             "ResourceNotFoundException",
-            format!("The account with id '{}' does not include a pipeline with the name '{name}'", state.engine.account().id),
+            format!(
+                "The account with id '{}' does not include a pipeline with the name '{name}'",
+                state.engine.account().id
+            ),
         )),
         Err(other) => Err(other.into()),
     }

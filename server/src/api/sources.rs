@@ -39,7 +39,10 @@ pub async fn put_action_revision(state: &AppState, caller: &Caller, input: PutRe
         created_ms: (revision.created * 1000.0).round() as i64,
     };
     let by = caller.principal();
-    let outcome = state.engine.put_action_revision(&input.pipeline_name, &input.stage_name, &input.action_name, revision, &by).await?;
+    let outcome = state
+        .engine
+        .put_action_revision(&input.pipeline_name, &input.stage_name, &input.action_name, revision, &by)
+        .await?;
     let mut answer = json!({ "newRevision": outcome.new_revision });
     if let Some(id) = outcome.execution_id {
         answer["pipelineExecutionId"] = json!(id);

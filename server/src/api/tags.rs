@@ -77,13 +77,22 @@ pub async fn list(state: &AppState, input: ListInput) -> ApiResult<Value> {
 pub fn check_tags(tags: &[WireTag], existing: &[Tag], arn: &str) -> ApiResult<Vec<Tag>> {
     for tag in tags {
         if tag.key.is_empty() || tag.key.chars().count() > 128 {
-            return Err(ApiError::new("InvalidTagsException", format!("Tag key '{}' must be 1 to 128 characters long", tag.key)));
+            return Err(ApiError::new(
+                "InvalidTagsException",
+                format!("Tag key '{}' must be 1 to 128 characters long", tag.key),
+            ));
         }
         if tag.value.chars().count() > 256 {
-            return Err(ApiError::new("InvalidTagsException", format!("The value of tag '{}' is longer than 256 characters", tag.key)));
+            return Err(ApiError::new(
+                "InvalidTagsException",
+                format!("The value of tag '{}' is longer than 256 characters", tag.key),
+            ));
         }
         if tag.key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(ApiError::new("InvalidTagsException", format!("Tag key '{}' uses the reserved prefix 'aws:'", tag.key)));
+            return Err(ApiError::new(
+                "InvalidTagsException",
+                format!("Tag key '{}' uses the reserved prefix 'aws:'", tag.key),
+            ));
         }
     }
     let untouched = existing.iter().filter(|e| !tags.iter().any(|t| t.key == e.key)).count();
@@ -98,12 +107,16 @@ pub fn check_tags(tags: &[WireTag], existing: &[Tag], arn: &str) -> ApiResult<Ve
 
 /// Resolves a resource ARN to an existing pipeline's ARN.
 async fn pipeline_arn(state: &AppState, arn: &str) -> ApiResult<String> {
-    let name = parse_arn(arn).ok_or_else(|| ApiError::new("InvalidArnException", format!("The ARN '{arn}' is not valid.")))?;
+    let name =
+        parse_arn(arn).ok_or_else(|| ApiError::new("InvalidArnException", format!("The ARN '{arn}' is not valid.")))?;
     let ours = state.engine.pipeline_arn(name);
     if ours != arn || !state.engine.store().pipeline_exists(name).await? {
         return Err(ApiError::new(
             "ResourceNotFoundException",
-            format!("The account with id '{}' does not include a pipeline with the name '{name}'", state.engine.account().id),
+            format!(
+                "The account with id '{}' does not include a pipeline with the name '{name}'",
+                state.engine.account().id
+            ),
         ));
     }
     Ok(ours)
@@ -116,8 +129,13 @@ fn parse_arn(arn: &str) -> Option<&str> {
     let (region, account, resource) = (parts.next()?, parts.next()?, parts.next()?);
     let partition_ok = partition == "aws" || partition.starts_with("aws-");
     let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
-    (prefix == "arn" && partition_ok && service == "codepipeline" && !region.is_empty() && account_ok && !resource.is_empty())
-        .then_some(resource)
+    (prefix == "arn"
+        && partition_ok
+        && service == "codepipeline"
+        && !region.is_empty()
+        && account_ok
+        && !resource.is_empty())
+    .then_some(resource)
 }
 
 #[cfg(test)]

@@ -27,7 +27,13 @@ impl Accounts for StoreAccounts {
         Box::pin(async move { super::create_user(&self.0, name, role(role_name)?, password).await.map_err(shown) })
     }
 
-    fn change_password<'a>(&'a self, name: &'a str, current: Option<String>, new: String, keep_session: Option<String>) -> Pending<'a, ()> {
+    fn change_password<'a>(
+        &'a self,
+        name: &'a str,
+        current: Option<String>,
+        new: String,
+        keep_session: Option<String>,
+    ) -> Pending<'a, ()> {
         Box::pin(async move {
             if new.chars().count() < 8 {
                 return Err("A password has at least 8 characters.".to_owned());
@@ -41,7 +47,10 @@ impl Accounts for StoreAccounts {
                     return Err("The current password is wrong.".to_owned());
                 }
             }
-            let hash = secrets::on_argon2_slot(move || secrets::hash_password(&new)).await.ok_or("Could not hash the password.")?.map_err(shown)?;
+            let hash = secrets::on_argon2_slot(move || secrets::hash_password(&new))
+                .await
+                .ok_or("Could not hash the password.")?
+                .map_err(shown)?;
             self.0.set_password_hash(name, &hash, keep_session.as_deref()).await.map_err(|err| shown(err.into()))
         })
     }
@@ -51,7 +60,9 @@ impl Accounts for StoreAccounts {
     }
 
     fn create_group<'a>(&'a self, name: &'a str, role_name: Option<&'a str>) -> Pending<'a, ()> {
-        Box::pin(async move { super::create_group(&self.0, name, role_name.map(role).transpose()?).await.map_err(shown) })
+        Box::pin(
+            async move { super::create_group(&self.0, name, role_name.map(role).transpose()?).await.map_err(shown) },
+        )
     }
 
     fn role_name(&self, name: &str) -> Result<&'static str, String> {

@@ -23,7 +23,11 @@ impl CallContext {
         CallContext {
             event_source,
             request_id: uuid::Uuid::new_v4().to_string(),
-            source_ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string()).unwrap_or_default(),
+            source_ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+                .unwrap_or_default(),
             user_agent: parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned(),
             operation,
             region: account.region.clone(),
@@ -59,7 +63,13 @@ pub const API_SOURCE: &str = "codepipeline.amazonaws.com";
 pub const UI_SOURCE: &str = "sluice.ui";
 
 /// The CloudTrail-shaped record of one call. `error` is `(code, message)` for a refused call.
-pub fn record(context: &CallContext, identity: &CallIdentity, parameters: &Value, error: Option<(&str, &str)>, event_ms: i64) -> Value {
+pub fn record(
+    context: &CallContext,
+    identity: &CallIdentity,
+    parameters: &Value,
+    error: Option<(&str, &str)>,
+    event_ms: i64,
+) -> Value {
     let parameters = masked(parameters);
     let user_identity = match &identity.arn {
         Some(arn) => json!({
@@ -106,7 +116,9 @@ pub fn masked(value: &Value) -> Value {
                 .iter()
                 .map(|(key, value)| {
                     let lower = key.to_ascii_lowercase();
-                    let secret = SECRET_MEMBERS.iter().any(|word| lower.contains(word)) && !value.is_object() && !value.is_array();
+                    let secret = SECRET_MEMBERS.iter().any(|word| lower.contains(word))
+                        && !value.is_object()
+                        && !value.is_array();
                     (key.clone(), if secret { json!(MASK) } else { masked(value) })
                 })
                 .collect::<Map<_, _>>(),
@@ -118,7 +130,13 @@ pub fn masked(value: &Value) -> Value {
 
 /// Records a finished call. A failure to record is logged, not returned: the call has already
 /// happened, and the log line keeps its trace.
-pub async fn append(store: &engine::Store, context: &CallContext, identity: &CallIdentity, parameters: &Value, error: Option<(&str, &str)>) {
+pub async fn append(
+    store: &engine::Store,
+    context: &CallContext,
+    identity: &CallIdentity,
+    parameters: &Value,
+    error: Option<(&str, &str)>,
+) {
     let event_ms = engine::store::now_ms();
     let event = record(context, identity, parameters, error, event_ms);
     let user_arn = identity.arn.as_deref().unwrap_or("anonymous");
@@ -170,7 +188,15 @@ pub fn is_read_only(operation: &str) -> bool {
 /// Milliseconds since the epoch as CloudTrail's `2026-11-27T03:50:00Z`.
 pub fn iso_time(ms: i64) -> String {
     let stamp = super::sigv4::format_amz_date(ms.div_euclid(1000));
-    format!("{}-{}-{}T{}:{}:{}Z", &stamp[0..4], &stamp[4..6], &stamp[6..8], &stamp[9..11], &stamp[11..13], &stamp[13..15])
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &stamp[0..4],
+        &stamp[4..6],
+        &stamp[6..8],
+        &stamp[9..11],
+        &stamp[11..13],
+        &stamp[13..15]
+    )
 }
 
 #[cfg(test)]

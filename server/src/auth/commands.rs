@@ -46,7 +46,10 @@ pub async fn group(command: GroupCommand) -> anyhow::Result<()> {
         GroupCommand::Create { name, role, store } => {
             let role = role.as_deref().map(parse_role).transpose()?;
             super::create_group(&open(&store).await?, &name, role).await?;
-            println!("Created group {name}{}", role.map(|role| format!(" with role {}", role.name())).unwrap_or_default());
+            println!(
+                "Created group {name}{}",
+                role.map(|role| format!(" with role {}", role.name())).unwrap_or_default()
+            );
         }
         GroupCommand::AddUser { group, user, store } => {
             match open(&store).await?.add_user_to_group(&group, &user).await {
@@ -118,7 +121,9 @@ pub async fn secret(command: SecretCommand) -> anyhow::Result<()> {
         SecretCommand::Put { name, value_file, store } => {
             engine::secrets::validate_name(&name)?;
             let value = match &value_file {
-                Some(file) => std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?,
+                Some(file) => {
+                    std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?
+                }
                 None => std::io::read_to_string(std::io::stdin()).context("could not read the value from stdin")?,
             };
             let value = value.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&value);
@@ -128,7 +133,12 @@ pub async fn secret(command: SecretCommand) -> anyhow::Result<()> {
         }
         SecretCommand::List { store } => {
             for secret in open(&store).await?.list_secrets().await? {
-                println!("{}\tcreated {}\tupdated {}", secret.name, model::time::rfc3339(secret.created_ms), model::time::rfc3339(secret.updated_ms));
+                println!(
+                    "{}\tcreated {}\tupdated {}",
+                    secret.name,
+                    model::time::rfc3339(secret.created_ms),
+                    model::time::rfc3339(secret.updated_ms)
+                );
             }
         }
         SecretCommand::Delete { name, store } => {

@@ -41,7 +41,12 @@ impl Caller {
     /// Loads the user's policies: their role, inline policies and self-service rights, then each
     /// of their groups' role and inline policies. A stored policy that no longer parses is an error
     /// rather than silently granting less or more; a disabled user is `NotFound`.
-    pub async fn load(store: &Store, account: &Account, user_name: &str, access_key_id: Option<String>) -> Result<Caller, StoreError> {
+    pub async fn load(
+        store: &Store,
+        account: &Account,
+        user_name: &str,
+        access_key_id: Option<String>,
+    ) -> Result<Caller, StoreError> {
         let user = store.user(user_name).await?;
         if !user.active {
             return Err(StoreError::NotFound);
@@ -106,15 +111,23 @@ impl Caller {
     /// The caller as the engine checks them: what a pipeline they save or start may read.
     pub fn principal(&self) -> engine::Principal {
         let policies = self.policies.clone();
-        engine::Principal::new(self.arn.clone(), move |action, resource| policy::decide_all(&policies, action, resource) == Decision::Allow)
+        engine::Principal::new(self.arn.clone(), move |action, resource| {
+            policy::decide_all(&policies, action, resource) == Decision::Allow
+        })
     }
 
     /// `may`, as the API's `AccessDeniedException` in IAM's words.
     pub fn authorize(&self, action: &str, resource: &str) -> Result<(), ApiError> {
         match policy::decide_all(&self.policies, action, resource) {
             Decision::Allow => Ok(()),
-            Decision::ExplicitDeny => Err(self.denied(action, resource, "with an explicit deny in an identity-based policy")),
-            Decision::ImplicitDeny => Err(self.denied(action, resource, &format!("because no identity-based policy allows the {action} action"))),
+            Decision::ExplicitDeny => {
+                Err(self.denied(action, resource, "with an explicit deny in an identity-based policy"))
+            }
+            Decision::ImplicitDeny => Err(self.denied(
+                action,
+                resource,
+                &format!("because no identity-based policy allows the {action} action"),
+            )),
         }
     }
 
@@ -143,21 +156,34 @@ fn role_policy(name: &str, owner: &str) -> Result<Policy, StoreError> {
 fn parsed(stored: Vec<engine::store::identity::UserPolicy>, owner: &str) -> Result<Vec<Policy>, StoreError> {
     stored
         .into_iter()
-        .map(|stored| Policy::parse(&stored.document).map_err(|err| StoreError::Corrupt(format!("policy {} of {owner}: {err}", stored.name))))
+        .map(|stored| {
+            Policy::parse(&stored.document)
+                .map_err(|err| StoreError::Corrupt(format!("policy {} of {owner}: {err}", stored.name)))
+        })
         .collect()
 }
 
 /// Checks a CodePipeline API request's signature and returns who signed it.
-pub async fn authenticate(store: &Store, account: &Account, request: &sigv4::SignedRequest<'_>) -> Result<Caller, ApiError> {
+pub async fn authenticate(
+    store: &Store,
+    account: &Account,
+    request: &sigv4::SignedRequest<'_>,
+) -> Result<Caller, ApiError> {
     authenticate_payload(store, account, request, &sigv4::payload_hash(request.body)).await
 }
 
 /// `authenticate` for a request whose body is streamed: the signature covers `payload_hash`,
 /// which the caller must check against the body itself.
-pub async fn authenticate_payload(store: &Store, account: &Account, request: &sigv4::SignedRequest<'_>, payload_hash: &str) -> Result<Caller, ApiError> {
+pub async fn authenticate_payload(
+    store: &Store,
+    account: &Account,
+    request: &sigv4::SignedRequest<'_>,
+    payload_hash: &str,
+) -> Result<Caller, ApiError> {
     let refuse = |err: sigv4::SigV4Error| ApiError::new(err.exception(), err.message());
     let claim = sigv4::parse_authorization(request.headers).map_err(refuse)?;
-    let unrecognized = || ApiError::new("UnrecognizedClientException", "The security token included in the request is invalid.");
+    let unrecognized =
+        || ApiError::new("UnrecognizedClientException", "The security token included in the request is invalid.");
     let key = match store.access_key(&claim.access_key_id).await {
         Ok(key) if key.active => key,
         Ok(_) | Err(StoreError::NotFound) => return Err(unrecognized()),

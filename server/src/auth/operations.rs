@@ -24,11 +24,31 @@ macro_rules! operations {
 }
 
 operations!(
-    CreatePipeline, GetPipeline, UpdatePipeline, DeletePipeline, ListPipelines, ListActionTypes, GetActionType,
-    StartPipelineExecution, StopPipelineExecution, RetryStageExecution, RollbackStage, PutApprovalResult,
-    EnableStageTransition, DisableStageTransition, GetPipelineExecution, ListPipelineExecutions, GetPipelineState,
-    ListActionExecutions, PutActionRevision, ListRuleTypes, OverrideStageCondition, ListRuleExecutions,
-    TagResource, UntagResource, ListTagsForResource,
+    CreatePipeline,
+    GetPipeline,
+    UpdatePipeline,
+    DeletePipeline,
+    ListPipelines,
+    ListActionTypes,
+    GetActionType,
+    StartPipelineExecution,
+    StopPipelineExecution,
+    RetryStageExecution,
+    RollbackStage,
+    PutApprovalResult,
+    EnableStageTransition,
+    DisableStageTransition,
+    GetPipelineExecution,
+    ListPipelineExecutions,
+    GetPipelineState,
+    ListActionExecutions,
+    PutActionRevision,
+    ListRuleTypes,
+    OverrideStageCondition,
+    ListRuleExecutions,
+    TagResource,
+    UntagResource,
+    ListTagsForResource,
 );
 
 impl Operation {
@@ -55,10 +75,18 @@ pub fn resource_arn(operation: Operation, input: &Value, region: &str, account: 
             format!("{base}{}", input.pointer("/pipeline/name").and_then(Value::as_str).unwrap_or_default())
         }
         GetPipeline | DeletePipeline | StartPipelineExecution | GetPipelineState => format!("{base}{}", text("name")),
-        StopPipelineExecution | GetPipelineExecution | ListPipelineExecutions | ListActionExecutions | ListRuleExecutions => {
+        StopPipelineExecution
+        | GetPipelineExecution
+        | ListPipelineExecutions
+        | ListActionExecutions
+        | ListRuleExecutions => {
             format!("{base}{}", text("pipelineName"))
         }
-        RetryStageExecution | RollbackStage | EnableStageTransition | DisableStageTransition | OverrideStageCondition => {
+        RetryStageExecution
+        | RollbackStage
+        | EnableStageTransition
+        | DisableStageTransition
+        | OverrideStageCondition => {
             format!("{base}{}/{}", text("pipelineName"), text("stageName"))
         }
         PutApprovalResult | PutActionRevision => {
@@ -75,23 +103,36 @@ mod tests {
     use serde_json::json;
 
     /// The operations AWS's IAM reference gives no resource (§8, "`*` only").
-    const STAR_ONLY: [Operation; 4] = [Operation::ListPipelines, Operation::ListActionTypes, Operation::GetActionType, Operation::ListRuleTypes];
+    const STAR_ONLY: [Operation; 4] =
+        [Operation::ListPipelines, Operation::ListActionTypes, Operation::GetActionType, Operation::ListRuleTypes];
 
     #[test]
     fn resources_follow_the_iam_reference() {
         let arn = |op, input| resource_arn(op, &input, "us-east-1", "000000000000");
-        assert_eq!(arn(Operation::CreatePipeline, json!({"pipeline": {"name": "web"}})), "arn:aws:codepipeline:us-east-1:000000000000:web");
-        assert_eq!(arn(Operation::GetPipelineState, json!({"name": "web"})), "arn:aws:codepipeline:us-east-1:000000000000:web");
+        assert_eq!(
+            arn(Operation::CreatePipeline, json!({"pipeline": {"name": "web"}})),
+            "arn:aws:codepipeline:us-east-1:000000000000:web"
+        );
+        assert_eq!(
+            arn(Operation::GetPipelineState, json!({"name": "web"})),
+            "arn:aws:codepipeline:us-east-1:000000000000:web"
+        );
         assert_eq!(
             arn(Operation::PutApprovalResult, json!({"pipelineName": "web", "stageName": "Prod", "actionName": "Ok"})),
             "arn:aws:codepipeline:us-east-1:000000000000:web/Prod/Ok"
         );
-        assert_eq!(arn(Operation::RollbackStage, json!({"pipelineName": "web", "stageName": "Prod"})), "arn:aws:codepipeline:us-east-1:000000000000:web/Prod");
+        assert_eq!(
+            arn(Operation::RollbackStage, json!({"pipelineName": "web", "stageName": "Prod"})),
+            "arn:aws:codepipeline:us-east-1:000000000000:web/Prod"
+        );
         assert_eq!(
             arn(Operation::OverrideStageCondition, json!({"pipelineName": "web", "stageName": "Prod"})),
             "arn:aws:codepipeline:us-east-1:000000000000:web/Prod"
         );
-        assert_eq!(arn(Operation::ListRuleExecutions, json!({"pipelineName": "web"})), "arn:aws:codepipeline:us-east-1:000000000000:web");
+        assert_eq!(
+            arn(Operation::ListRuleExecutions, json!({"pipelineName": "web"})),
+            "arn:aws:codepipeline:us-east-1:000000000000:web"
+        );
         assert_eq!(arn(Operation::ListPipelines, json!({})), "*");
         assert_eq!(arn(Operation::TagResource, json!({"resourceArn": "arn:x"})), "arn:x");
     }
@@ -110,7 +151,10 @@ mod tests {
             if STAR_ONLY.contains(&operation) {
                 assert_eq!(resource, "*", "{operation:?}");
             } else {
-                assert!(resource.starts_with("arn:aws:codepipeline:us-east-1:000000000000:web"), "{operation:?} is checked against {resource}");
+                assert!(
+                    resource.starts_with("arn:aws:codepipeline:us-east-1:000000000000:web"),
+                    "{operation:?} is checked against {resource}"
+                );
             }
         }
         assert_eq!(Operation::parse("DeleteEverything"), None);

@@ -83,9 +83,18 @@ impl Role {
 /// What every user may do to themselves whatever their role, as IAM's self-service policies
 /// allow: read themselves, change their password, manage their own access keys.
 pub fn self_service(user_arn: &str) -> Policy {
-    let actions = ["iam:GetUser", "iam:ChangePassword", "iam:ListAccessKeys", "iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"];
-    Policy::from_value(&serde_json::json!({ "Statement": { "Effect": "Allow", "Action": actions, "Resource": user_arn } }))
-        .expect("the self-service policy parses")
+    let actions = [
+        "iam:GetUser",
+        "iam:ChangePassword",
+        "iam:ListAccessKeys",
+        "iam:CreateAccessKey",
+        "iam:UpdateAccessKey",
+        "iam:DeleteAccessKey",
+    ];
+    Policy::from_value(
+        &serde_json::json!({ "Statement": { "Effect": "Allow", "Action": actions, "Resource": user_arn } }),
+    )
+    .expect("the self-service policy parses")
 }
 
 #[derive(Deserialize)]
@@ -150,7 +159,8 @@ impl Policy {
 
     /// What this policy alone says about `action` on `resource`.
     pub fn decide(&self, action: &str, resource: &str) -> Decision {
-        let matching = self.statements.iter().filter(|s| s.actions.matches(action, false) && s.resources.matches(resource, true));
+        let matching =
+            self.statements.iter().filter(|s| s.actions.matches(action, false) && s.resources.matches(resource, true));
         let mut decision = Decision::ImplicitDeny;
         for statement in matching {
             if !statement.allow {
@@ -189,7 +199,11 @@ impl Statement {
 }
 
 impl Matcher {
-    fn either(name: &str, plain: Option<OneOrMany<String>>, negated: Option<OneOrMany<String>>) -> Result<Matcher, String> {
+    fn either(
+        name: &str,
+        plain: Option<OneOrMany<String>>,
+        negated: Option<OneOrMany<String>>,
+    ) -> Result<Matcher, String> {
         match (plain, negated) {
             (Some(patterns), None) => Ok(Matcher { patterns: patterns.into_vec(), negated: false }),
             (None, Some(patterns)) => Ok(Matcher { patterns: patterns.into_vec(), negated: true }),
@@ -241,7 +255,10 @@ mod tests {
     #[test]
     fn wildcards() {
         assert!(wildcard_match(b"codepipeline:Get*", b"codepipeline:GetPipeline"));
-        assert!(wildcard_match(b"arn:aws:codepipeline:*:*:web/*", b"arn:aws:codepipeline:us-east-1:0:web/Prod/Approve"));
+        assert!(wildcard_match(
+            b"arn:aws:codepipeline:*:*:web/*",
+            b"arn:aws:codepipeline:us-east-1:0:web/Prod/Approve"
+        ));
         assert!(!wildcard_match(b"arn:aws:codepipeline:*:*:web/*", b"arn:aws:codepipeline:us-east-1:0:web"));
         assert!(wildcard_match(b"a?c", b"abc"));
         assert!(!wildcard_match(b"a?c", b"ac"));
@@ -257,9 +274,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(policy.decide("codepipeline:DeletePipeline", PIPE), Decision::ExplicitDeny);
-        assert_eq!(policy.decide("codepipeline:DeletePipeline", "arn:aws:codepipeline:us-east-1:000000000000:api"), Decision::Allow);
+        assert_eq!(
+            policy.decide("codepipeline:DeletePipeline", "arn:aws:codepipeline:us-east-1:000000000000:api"),
+            Decision::Allow
+        );
         assert_eq!(policy.decide("codepipeline:getpipeline", PIPE), Decision::Allow);
-        assert_eq!(decide_all([&policy, &Role::Admin.policy()], "codepipeline:DeletePipeline", PIPE), Decision::ExplicitDeny);
+        assert_eq!(
+            decide_all([&policy, &Role::Admin.policy()], "codepipeline:DeletePipeline", PIPE),
+            Decision::ExplicitDeny
+        );
     }
 
     #[test]
@@ -270,7 +293,10 @@ mod tests {
         .unwrap();
         assert_eq!(policy.decide("codepipeline:GetPipeline", PIPE), Decision::Allow);
         assert_eq!(policy.decide("codepipeline:DeletePipeline", PIPE), Decision::ImplicitDeny);
-        assert_eq!(policy.decide("codepipeline:GetPipeline", "arn:aws:codepipeline:us-east-1:0:secret-app"), Decision::ImplicitDeny);
+        assert_eq!(
+            policy.decide("codepipeline:GetPipeline", "arn:aws:codepipeline:us-east-1:0:secret-app"),
+            Decision::ImplicitDeny
+        );
     }
 
     #[test]
@@ -279,7 +305,10 @@ mod tests {
         let policies = [Role::Viewer.policy(), self_service(ann)];
         assert_eq!(decide_all(&policies, "iam:CreateAccessKey", ann), Decision::Allow);
         assert_eq!(decide_all(&policies, "iam:ChangePassword", ann), Decision::Allow);
-        assert_eq!(decide_all(&policies, "iam:CreateAccessKey", "arn:aws:iam::000000000000:user/bob"), Decision::ImplicitDeny);
+        assert_eq!(
+            decide_all(&policies, "iam:CreateAccessKey", "arn:aws:iam::000000000000:user/bob"),
+            Decision::ImplicitDeny
+        );
         assert_eq!(decide_all(&policies, "iam:CreateUser", ann), Decision::ImplicitDeny);
     }
 

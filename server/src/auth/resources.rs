@@ -10,8 +10,8 @@ use super::{audit, sigv4, Caller};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::{Engine, StoreError};
@@ -69,7 +69,9 @@ pub fn authorize_pipeline_read(caller: &Caller, engine: &Engine, pipeline: &str)
 /// The pipeline an action execution belongs to; `None` when there is no such action.
 pub async fn action_pipeline(engine: &Engine, action_execution_id: &str) -> Result<Option<String>, StoreError> {
     let mut conn = engine.store().conn().await?;
-    let Some(action) = engine::store::executions::action(&mut conn, action_execution_id).await? else { return Ok(None) };
+    let Some(action) = engine::store::executions::action(&mut conn, action_execution_id).await? else {
+        return Ok(None);
+    };
     let execution = engine::store::executions::execution(&mut conn, &action.execution_id).await?;
     Ok(execution.map(|e| e.pipeline_name))
 }
@@ -135,9 +137,12 @@ async fn with_error_code(response: Response) -> (Response, Option<(String, Strin
 /// uploads are never held in memory), otherwise the hash of the body, read here.
 pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<Request, Response> {
     let (mut parts, body) = request.into_parts();
-    let declared = parts.headers.get(CONTENT_SHA256_HEADER).map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase());
+    let declared =
+        parts.headers.get(CONTENT_SHA256_HEADER).map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase());
     let (payload_hash, body) = match declared {
-        Some(hash) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => (hash.clone(), checked_body(body, hash)),
+        Some(hash) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            (hash.clone(), checked_body(body, hash))
+        }
         Some(_) => {
             return Err(refusal(
                 StatusCode::BAD_REQUEST,
@@ -150,7 +155,10 @@ pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<R
                 return Err(refusal(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "EntityTooLarge",
-                    format!("Bodies over {} bytes must be signed with {CONTENT_SHA256_HEADER}.", crate::api::MAX_BODY_BYTES),
+                    format!(
+                        "Bodies over {} bytes must be signed with {CONTENT_SHA256_HEADER}.",
+                        crate::api::MAX_BODY_BYTES
+                    ),
                 ));
             };
             (sigv4::payload_hash(&bytes), Body::from(bytes))
@@ -175,7 +183,8 @@ pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<R
             let claimed_key = sigv4::parse_authorization(&parts.headers).ok().map(|claim| claim.access_key_id);
             let identity = audit::CallIdentity { access_key_id: claimed_key, ..Default::default() };
             let context = call_context(state, &parts);
-            audit::append(state.engine.store(), &context, &identity, &parameters(&parts), Some((error_type, message))).await;
+            audit::append(state.engine.store(), &context, &identity, &parameters(&parts), Some((error_type, message)))
+                .await;
             let status = if status == StatusCode::BAD_REQUEST { StatusCode::FORBIDDEN } else { status };
             Err(refusal(status, error_type, message))
         }
@@ -186,20 +195,25 @@ pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<R
 /// answers with an error instead of storing bytes the signature did not cover.
 fn checked_body(body: Body, expected: String) -> Body {
     let chunks = body.into_data_stream();
-    let checked = futures_util::stream::unfold((chunks, Some(Sha256::new()), expected), |(mut chunks, hasher, expected)| async move {
-        let mut hasher = hasher?;
-        match chunks.next().await {
-            Some(Ok(chunk)) => {
-                hasher.update(&chunk);
-                Some((Ok(chunk), (chunks, Some(hasher), expected)))
+    let checked = futures_util::stream::unfold(
+        (chunks, Some(Sha256::new()), expected),
+        |(mut chunks, hasher, expected)| async move {
+            let mut hasher = hasher?;
+            match chunks.next().await {
+                Some(Ok(chunk)) => {
+                    hasher.update(&chunk);
+                    Some((Ok(chunk), (chunks, Some(hasher), expected)))
+                }
+                Some(Err(err)) => Some((Err(std::io::Error::other(err)), (chunks, None, expected))),
+                None if hex::encode(hasher.finalize()) == expected => None,
+                None => {
+                    let mismatch = std::io::Error::other(format!(
+                        "the body does not match its {CONTENT_SHA256_HEADER} ({expected})"
+                    ));
+                    Some((Err(mismatch), (chunks, None, expected)))
+                }
             }
-            Some(Err(err)) => Some((Err(std::io::Error::other(err)), (chunks, None, expected))),
-            None if hex::encode(hasher.finalize()) == expected => None,
-            None => {
-                let mismatch = std::io::Error::other(format!("the body does not match its {CONTENT_SHA256_HEADER} ({expected})"));
-                Some((Err(mismatch), (chunks, None, expected)))
-            }
-        }
-    });
+        },
+    );
     Body::from_stream(checked)
 }

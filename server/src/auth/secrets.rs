@@ -37,7 +37,8 @@ pub fn new_session_token() -> String {
 /// An argon2id hash in PHC string form (algorithm, parameters and salt travel with it).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(|err| anyhow::anyhow!("salt: {err}"))?;
-    let hash = Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|err| anyhow::anyhow!("hashing: {err}"))?;
+    let hash =
+        Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|err| anyhow::anyhow!("hashing: {err}"))?;
     Ok(hash.to_string())
 }
 
@@ -53,7 +54,9 @@ thread_local! {
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
     let Ok(hash) = PasswordHash::new(stored_hash) else { return false };
     let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else { return false };
-    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(hash.algorithm), Params::try_from(&hash)) else { return false };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(hash.algorithm), Params::try_from(&hash)) else {
+        return false;
+    };
     let Ok(version) = hash.version.map(Version::try_from).transpose() else { return false };
     let mut salt_bytes = [0u8; 64];
     let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
@@ -118,8 +121,14 @@ mod tests {
         assert!(!verify_password("correct horse", &hash.replace("t=2", "t=1")), "the parameters are the hash's");
         // Other parameters and algorithms, as hashes made elsewhere carry them.
         let salt = SaltString::encode_b64(b"sixteen byte sal").unwrap();
-        for (algorithm, params) in [(Algorithm::Argon2i, Params::new(8192, 3, 2, Some(32))), (Algorithm::Argon2id, Params::new(4096, 1, 1, Some(16)))] {
-            let other = Argon2::new(algorithm, Version::V0x13, params.unwrap()).hash_password(b"pw-123456", &salt).unwrap().to_string();
+        for (algorithm, params) in [
+            (Algorithm::Argon2i, Params::new(8192, 3, 2, Some(32))),
+            (Algorithm::Argon2id, Params::new(4096, 1, 1, Some(16))),
+        ] {
+            let other = Argon2::new(algorithm, Version::V0x13, params.unwrap())
+                .hash_password(b"pw-123456", &salt)
+                .unwrap()
+                .to_string();
             assert!(verify_password("pw-123456", &other), "{other}");
             assert!(!verify_password("pw-1234567", &other), "{other}");
         }

@@ -58,7 +58,14 @@ async fn export_audit(State(state): State<AppState>, request: Request) -> Respon
     match state.engine.store().list_audit(&Default::default()).await {
         Ok(records) => {
             let lines: String = records.iter().rev().map(|r| format!("{}\n", r.record)).collect();
-            ([(header::CONTENT_TYPE, "application/x-ndjson"), (header::CONTENT_DISPOSITION, "attachment; filename=\"sluice-audit.jsonl\"")], lines).into_response()
+            (
+                [
+                    (header::CONTENT_TYPE, "application/x-ndjson"),
+                    (header::CONTENT_DISPOSITION, "attachment; filename=\"sluice-audit.jsonl\""),
+                ],
+                lines,
+            )
+                .into_response()
         }
         Err(err) => {
             tracing::error!(error = %err, "could not read the audit trail");
@@ -95,7 +102,8 @@ async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<S
         let message = format!("Too many failed sign-ins: try again in {} seconds.", wait.as_secs() + 1);
         record_sign_in(&state, &parts, &form.username, Some(("Throttled", &message))).await;
         let retry_after = (header::RETRY_AFTER, (wait.as_secs() + 1).to_string());
-        return (StatusCode::TOO_MANY_REQUESTS, [retry_after], Html(sign_in_html(&next, Some(&message)))).into_response();
+        return (StatusCode::TOO_MANY_REQUESTS, [retry_after], Html(sign_in_html(&next, Some(&message))))
+            .into_response();
     }
     let store = state.engine.store();
     // A disabled user is refused exactly as an unknown one is.
@@ -125,13 +133,15 @@ async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<S
 /// Sign-ins are recorded as CloudTrail records them: `ConsoleLogin`, failed ones included, with
 /// `error` as `(code, message)`.
 async fn record_sign_in(state: &AppState, parts: &Parts, user_name: &str, error: Option<(&str, &str)>) {
-    let context = audit::CallContext::of_request(audit::UI_SOURCE, "ConsoleLogin".into(), parts, state.engine.account());
+    let context =
+        audit::CallContext::of_request(audit::UI_SOURCE, "ConsoleLogin".into(), parts, state.engine.account());
     let identity = audit::CallIdentity {
         user_name: Some(user_name.to_owned()),
         arn: error.is_none().then(|| super::user_arn(state.engine.account(), user_name)),
         ..Default::default()
     };
-    audit::append(state.engine.store(), &context, &identity, &serde_json::json!({ "userName": user_name }), error).await;
+    audit::append(state.engine.store(), &context, &identity, &serde_json::json!({ "userName": user_name }), error)
+        .await;
 }
 
 /// `PASSWORD_PATH`, then back to `next`.
@@ -152,10 +162,15 @@ pub struct PasswordForm {
 
 /// A password change from the page every other page sends to while the password was chosen by
 /// someone else; it ends the user's other sessions and keeps this one.
-async fn change_password(State(state): State<AppState>, Extension(caller): Extension<Caller>, Form(form): Form<PasswordForm>) -> Response {
+async fn change_password(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
     if !caller.may("iam:ChangePassword", &caller.arn) {
-        return (StatusCode::FORBIDDEN, format!("{} may not change their password (iam:ChangePassword).", caller.arn)).into_response();
+        return (StatusCode::FORBIDDEN, format!("{} may not change their password (iam:ChangePassword).", caller.arn))
+            .into_response();
     }
     let accounts = super::accounts::StoreAccounts(state.engine.store().clone());
     let keep = caller.session_hash().map(str::to_owned);
@@ -183,7 +198,8 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
 /// session or a SigV4 signature and refuse anything else in JSON.
 pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let signed_api_call = path == "/" && request.method() == Method::POST && request.headers().contains_key(header::AUTHORIZATION);
+    let signed_api_call =
+        path == "/" && request.method() == Method::POST && request.headers().contains_key(header::AUTHORIZATION);
     if is_public(path) || signed_api_call {
         return next.run(request).await;
     }
@@ -239,7 +255,8 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         return (StatusCode::FORBIDDEN, format!("Change your password first, at {PASSWORD_PATH}.")).into_response();
     }
     let account = state.engine.account();
-    let may_create = caller.may("codepipeline:CreatePipeline", &format!("arn:aws:codepipeline:{}:{}:*", account.region, account.id));
+    let may_create =
+        caller.may("codepipeline:CreatePipeline", &format!("arn:aws:codepipeline:{}:{}:*", account.region, account.id));
     let current = CurrentUser {
         name: caller.user_name.clone(),
         arn: caller.arn.clone(),
@@ -249,7 +266,9 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
     };
     let checker = caller.clone();
     request.extensions_mut().insert(current);
-    request.extensions_mut().insert(Permissions(Arc::new(move |action: &str, resource: &str| checker.may(action, resource))));
+    request
+        .extensions_mut()
+        .insert(Permissions(Arc::new(move |action: &str, resource: &str| checker.may(action, resource))));
     if let Some(session) = caller.session_hash() {
         request.extensions_mut().insert(CurrentSession(session.to_owned()));
     }
@@ -280,7 +299,8 @@ async fn run_recorded(state: &AppState, caller: &Caller, request: Request, next:
     let failed = status.is_client_error() || status.is_server_error();
     let error_code = format!("HTTP{}", status.as_u16());
     let identity = audit::CallIdentity::from(caller);
-    audit::append(state.engine.store(), &context, &identity, &parameters, failed.then_some((error_code.as_str(), ""))).await;
+    audit::append(state.engine.store(), &context, &identity, &parameters, failed.then_some((error_code.as_str(), "")))
+        .await;
     response
 }
 
@@ -329,7 +349,10 @@ fn safe_next(next: Option<&str>) -> String {
     let on_this_site = |path: &str| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
     let local = |next: &str| {
         let decoded = super::sigv4::percent_decode(next);
-        on_this_site(next) && next.chars().all(|c| c.is_ascii_graphic()) && on_this_site(&decoded) && !decoded.chars().any(char::is_control)
+        on_this_site(next)
+            && next.chars().all(|c| c.is_ascii_graphic())
+            && on_this_site(&decoded)
+            && !decoded.chars().any(char::is_control)
     };
     match next {
         Some(next) if local(next) => next.to_owned(),
@@ -339,7 +362,13 @@ fn safe_next(next: Option<&str>) -> String {
 
 fn percent_encode(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -348,7 +377,8 @@ fn html_escape(text: &str) -> String {
 }
 
 /// An argon2id hash of a random password, checked against when the user does not exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2x1aWNlZHVtbXlzYWx0$0xgqDdtAa9h3pS1DqB2f3s1bq4xgBwDtNHc1Bq1yfIo";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2x1aWNlZHVtbXlzYWx0$0xgqDdtAa9h3pS1DqB2f3s1bq4xgBwDtNHc1Bq1yfIo";
 
 fn sign_in_html(next: &str, error: Option<&str>) -> String {
     let fields = r#"<label>User name <input name="username" autocomplete="username" required autofocus data-testid="signin-username"></label>
@@ -366,8 +396,17 @@ fn password_html(next: &str, error: Option<&str>) -> String {
 /// A page holding one form, served without the wasm app (sign-in, the forced password change):
 /// `(title and button, heading)`, where it posts, the prefix of its test ids, an error shown above
 /// the fields, and `next`, where the form leads.
-fn form_page((title, heading): (&str, &str), action: &str, testid: &str, error: Option<&str>, fields: &str, next: &str) -> String {
-    let error = error.map(|message| format!(r#"<p class="form-error" data-testid="{testid}-error">{}</p>"#, html_escape(message))).unwrap_or_default();
+fn form_page(
+    (title, heading): (&str, &str),
+    action: &str,
+    testid: &str,
+    error: Option<&str>,
+    fields: &str,
+    next: &str,
+) -> String {
+    let error = error
+        .map(|message| format!(r#"<p class="form-error" data-testid="{testid}-error">{}</p>"#, html_escape(message)))
+        .unwrap_or_default();
     format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -392,7 +431,15 @@ mod tests {
         assert_eq!(safe_next(Some("/pipelines/web")), "/pipelines/web");
         assert_eq!(safe_next(Some("//evil.example/x")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
-        for evil in ["/\t/evil.example", "/\\evil.example", "/%09/evil.example", "/%2F/evil.example", "/%5C/evil.example", "/\n/x", "/é"] {
+        for evil in [
+            "/\t/evil.example",
+            "/\\evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%5C/evil.example",
+            "/\n/x",
+            "/é",
+        ] {
             assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
         }
         assert_eq!(safe_next(Some("/pipelines/web?execution=1&x=a%20b")), "/pipelines/web?execution=1&x=a%20b");

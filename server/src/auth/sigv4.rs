@@ -65,7 +65,8 @@ pub struct SignedRequest<'a> {
 /// Reads the `Authorization` header.
 pub fn parse_authorization(headers: &axum::http::HeaderMap) -> Result<Claim, SigV4Error> {
     let header = headers.get("authorization").ok_or(SigV4Error::Missing)?;
-    let header = header.to_str().map_err(|_| SigV4Error::Incomplete("The Authorization header is not ASCII.".into()))?;
+    let header =
+        header.to_str().map_err(|_| SigV4Error::Incomplete("The Authorization header is not ASCII.".into()))?;
     let Some(fields) = header.strip_prefix(ALGORITHM).filter(|rest| rest.starts_with(' ')) else {
         return Err(SigV4Error::Incomplete(format!("Authorization header requires the {ALGORITHM} algorithm.")));
     };
@@ -108,12 +109,22 @@ pub fn payload_hash(body: &[u8]) -> String {
 
 /// Checks the claim's scope, the request's date against `now` (epoch seconds) and the signature
 /// made over `payload_hash` (the request's body is not read here).
-pub fn verify(claim: &Claim, secret: &str, region: &str, request: &SignedRequest, payload_hash: &str, now: i64) -> Result<(), SigV4Error> {
+pub fn verify(
+    claim: &Claim,
+    secret: &str,
+    region: &str,
+    request: &SignedRequest,
+    payload_hash: &str,
+    now: i64,
+) -> Result<(), SigV4Error> {
     if claim.service != SERVICE {
         return Err(SigV4Error::Invalid(format!("Credential should be scoped to correct service: '{SERVICE}'.")));
     }
     if claim.region != region {
-        return Err(SigV4Error::Invalid(format!("Credential should be scoped to a valid region, not '{}'.", claim.region)));
+        return Err(SigV4Error::Invalid(format!(
+            "Credential should be scoped to a valid region, not '{}'.",
+            claim.region
+        )));
     }
     if !claim.signed_headers.iter().any(|h| h == "host") {
         return Err(SigV4Error::Incomplete("'Host' must be a signed header.".into()));
@@ -128,11 +139,19 @@ pub fn verify(claim: &Claim, secret: &str, region: &str, request: &SignedRequest
         .filter(|name| name.starts_with("x-amz-") && !claim.signed_headers.iter().any(|signed| signed == name))
         .collect();
     if !unsigned.is_empty() {
-        return Err(SigV4Error::Invalid(format!("There were headers present in the request which were not signed: {}", unsigned.join(", "))));
+        return Err(SigV4Error::Invalid(format!(
+            "There were headers present in the request which were not signed: {}",
+            unsigned.join(", ")
+        )));
     }
-    let amz_date = header_text(request.headers, "x-amz-date")
-        .ok_or_else(|| SigV4Error::Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into()))?;
-    let signed_at = parse_amz_date(&amz_date).ok_or_else(|| SigV4Error::Incomplete(format!("X-Amz-Date '{amz_date}' is not of the form yyyyMMddTHHmmssZ.")))?;
+    let amz_date = header_text(request.headers, "x-amz-date").ok_or_else(|| {
+        SigV4Error::Incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".into(),
+        )
+    })?;
+    let signed_at = parse_amz_date(&amz_date).ok_or_else(|| {
+        SigV4Error::Incomplete(format!("X-Amz-Date '{amz_date}' is not of the form yyyyMMddTHHmmssZ."))
+    })?;
     if !amz_date.starts_with(&claim.scope_date) {
         return Err(SigV4Error::Invalid(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}'.",
@@ -155,8 +174,10 @@ pub fn verify(claim: &Claim, secret: &str, region: &str, request: &SignedRequest
         )));
     }
     let scope = format!("{}/{}/{}/aws4_request", claim.scope_date, claim.region, claim.service);
-    let string_to_sign =
-        format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request(claim, request, payload_hash))));
+    let string_to_sign = format!(
+        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical_request(claim, request, payload_hash)))
+    );
     let key = signing_key(secret, &claim.scope_date, &claim.region, &claim.service);
     let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes keys of any length");
     mac.update(string_to_sign.as_bytes());
@@ -172,7 +193,13 @@ pub fn verify(claim: &Claim, secret: &str, region: &str, request: &SignedRequest
 }
 
 /// Signs a request the way an AWS SDK does; used by tests and tools that call Sluice without an SDK.
-pub fn authorization_header(access_key_id: &str, secret: &str, region: &str, request: &SignedRequest, signed_headers: &[&str]) -> String {
+pub fn authorization_header(
+    access_key_id: &str,
+    secret: &str,
+    region: &str,
+    request: &SignedRequest,
+    signed_headers: &[&str],
+) -> String {
     let amz_date = header_text(request.headers, "x-amz-date").unwrap_or_default();
     let scope_date = amz_date.get(..8).unwrap_or_default().to_owned();
     let mut signed: Vec<String> = signed_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
@@ -186,8 +213,10 @@ pub fn authorization_header(access_key_id: &str, secret: &str, region: &str, req
         signature: String::new(),
     };
     let scope = format!("{scope_date}/{region}/{SERVICE}/aws4_request");
-    let string_to_sign =
-        format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request(&claim, request, &payload_hash(request.body)))));
+    let string_to_sign = format!(
+        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical_request(&claim, request, &payload_hash(request.body))))
+    );
     let key = signing_key(secret, &scope_date, region, SERVICE);
     let signature = hex::encode(hmac(&key, string_to_sign.as_bytes()));
     format!("{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={}, Signature={signature}", signed.join(";"))
@@ -256,7 +285,10 @@ pub(crate) fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex_pair = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex_pair = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex_pair) {
             (b'%', Some(byte)) => {
                 out.push(byte);
@@ -361,7 +393,13 @@ mod tests {
         headers.insert("host", "iam.amazonaws.com".parse().unwrap());
         headers.insert("content-type", "application/x-www-form-urlencoded; charset=utf-8".parse().unwrap());
         headers.insert("x-amz-date", "20150830T123600Z".parse().unwrap());
-        let request = SignedRequest { method: "GET", path: "/", query: "Action=ListUsers&Version=2010-05-08", headers: &headers, body: b"" };
+        let request = SignedRequest {
+            method: "GET",
+            path: "/",
+            query: "Action=ListUsers&Version=2010-05-08",
+            headers: &headers,
+            body: b"",
+        };
         let claim = Claim {
             access_key_id: "AKIDEXAMPLE".into(),
             scope_date: "20150830".into(),
@@ -419,7 +457,10 @@ mod tests {
         assert_eq!(parse_authorization(&headers), Err(SigV4Error::Missing));
         headers.insert("authorization", "Basic abc".parse().unwrap());
         assert!(matches!(parse_authorization(&headers), Err(SigV4Error::Incomplete(_))));
-        headers.insert("authorization", "AWS4-HMAC-SHA256 Credential=AK/20261127/us-east-1/codepipeline/aws4_request".parse().unwrap());
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AK/20261127/us-east-1/codepipeline/aws4_request".parse().unwrap(),
+        );
         assert!(matches!(parse_authorization(&headers), Err(SigV4Error::Incomplete(m)) if m.contains("SignedHeaders")));
     }
 }

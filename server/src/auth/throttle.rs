@@ -91,7 +91,8 @@ fn user_key(user: &str) -> Key {
 }
 
 fn keys(user: &str, address: Option<IpAddr>) -> impl Iterator<Item = (Key, u32)> {
-    std::iter::once((user_key(user), USER_FREE_FAILURES)).chain(address.map(|address| (Key::Address(address), ADDRESS_FREE_FAILURES)))
+    std::iter::once((user_key(user), USER_FREE_FAILURES))
+        .chain(address.map(|address| (Key::Address(address), ADDRESS_FREE_FAILURES)))
 }
 
 #[cfg(test)]

@@ -43,7 +43,15 @@ impl Feed {
             Some(id) => id,
             None => engine.store().latest_event_id().await?,
         };
-        Ok(Feed { engine, live, filter, last_id, missed: VecDeque::new(), caught_up: after.is_none(), approval_actions: HashMap::new() })
+        Ok(Feed {
+            engine,
+            live,
+            filter,
+            last_id,
+            missed: VecDeque::new(),
+            caught_up: after.is_none(),
+            approval_actions: HashMap::new(),
+        })
     }
 
     /// The next event for this subscriber; `None` when the engine shuts down.
@@ -98,9 +106,11 @@ impl Feed {
             return false;
         }
         let detail = &event.body["detail"];
-        let (Some(stage), Some(action), Some(version)) =
-            (detail["stage"].as_str(), detail["action"].as_str(), detail["version"].as_u64().and_then(|v| u32::try_from(v).ok()))
-        else {
+        let (Some(stage), Some(action), Some(version)) = (
+            detail["stage"].as_str(),
+            detail["action"].as_str(),
+            detail["version"].as_u64().and_then(|v| u32::try_from(v).ok()),
+        ) else {
             return false;
         };
         let key = (event.pipeline_name.clone(), version, stage.to_owned(), action.to_owned());

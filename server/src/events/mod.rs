@@ -58,7 +58,12 @@ struct Resume {
     after: Option<String>,
 }
 
-async fn all_events(State(state): State<AppState>, Extension(caller): Extension<Caller>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+async fn all_events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(resume): Query<Resume>,
+) -> Response {
     outbox_stream(state, caller, Filter::All, &headers, resume).await
 }
 
@@ -94,22 +99,35 @@ async fn execution_events(
     outbox_stream(state, caller, Filter::Execution(id), &headers, resume).await
 }
 
-async fn approval_events(State(state): State<AppState>, Extension(caller): Extension<Caller>, headers: HeaderMap, Query(resume): Query<Resume>) -> Response {
+async fn approval_events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(resume): Query<Resume>,
+) -> Response {
     outbox_stream(state, caller, Filter::Approvals, &headers, resume).await
 }
 
 async fn pending_approvals(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Response {
     match state.engine.pending_approvals().await {
         Ok(approvals) => {
-            let readable: Vec<_> =
-                approvals.into_iter().filter(|a| resources::may_read_pipeline(&caller, &state.engine, &a.pipeline_name)).collect();
+            let readable: Vec<_> = approvals
+                .into_iter()
+                .filter(|a| resources::may_read_pipeline(&caller, &state.engine, &a.pipeline_name))
+                .collect();
             Json(serde_json::json!({ "approvals": readable })).into_response()
         }
         Err(err) => error_response(err.into()),
     }
 }
 
-async fn outbox_stream(state: AppState, caller: Caller, filter: Filter, headers: &HeaderMap, resume: Resume) -> Response {
+async fn outbox_stream(
+    state: AppState,
+    caller: Caller,
+    filter: Filter,
+    headers: &HeaderMap,
+    resume: Resume,
+) -> Response {
     let after = match resume_point(headers, resume) {
         Ok(after) => after,
         Err(err) => return error_response(err),
@@ -152,7 +170,12 @@ async fn log_events(
                 return refused;
             }
         }
-        Ok(None) => return error_response(ApiError::new("ActionExecutionNotFoundException", format!("No action execution with id '{id}'."))),
+        Ok(None) => {
+            return error_response(ApiError::new(
+                "ActionExecutionNotFoundException",
+                format!("No action execution with id '{id}'."),
+            ))
+        }
         Err(err) => return error_response(err.into()),
     }
     let revoked = revoked(state.engine.clone(), caller);
@@ -170,7 +193,9 @@ fn resume_point(headers: &HeaderMap, resume: Resume) -> Result<Option<i64>, ApiE
     let Some(text) = header.or(resume.after) else { return Ok(None) };
     match text.trim().parse::<i64>() {
         Ok(id) if id >= 0 => Ok(Some(id)),
-        _ => Err(ApiError::validation(format!("The event id to resume after must be a whole number of 0 or more, not {text:?}."))),
+        _ => Err(ApiError::validation(format!(
+            "The event id to resume after must be a whole number of 0 or more, not {text:?}."
+        ))),
     }
 }
 
@@ -181,8 +206,12 @@ fn outbox_event(event: Arc<StoredEvent>) -> Event {
 
 fn log_event(item: LogItem) -> Event {
     match item {
-        LogItem::Line { n, text } => Event::default().id(n.to_string()).data(serde_json::json!({ "n": n, "text": text }).to_string()),
-        LogItem::End { status } => Event::default().event("end").data(serde_json::json!({ "status": status.as_str() }).to_string()),
+        LogItem::Line { n, text } => {
+            Event::default().id(n.to_string()).data(serde_json::json!({ "n": n, "text": text }).to_string())
+        }
+        LogItem::End { status } => {
+            Event::default().event("end").data(serde_json::json!({ "status": status.as_str() }).to_string())
+        }
     }
 }
 
@@ -197,7 +226,9 @@ async fn revoked(engine: engine::Engine, caller: Caller) {
         match caller.still_valid(engine.store()).await {
             Ok(true) => {}
             Ok(false) => return,
-            Err(err) => tracing::warn!(error = %err, user = %caller.user_name, "could not re-check an event stream's caller"),
+            Err(err) => {
+                tracing::warn!(error = %err, user = %caller.user_name, "could not re-check an event stream's caller")
+            }
         }
     }
 }
@@ -205,7 +236,10 @@ async fn revoked(engine: engine::Engine, caller: Caller) {
 /// The stream, until `revoked` resolves, with heartbeats and the headers that keep proxies from
 /// buffering it. A store error ends the stream (logged); the client reconnects with its last id
 /// and loses nothing.
-fn sse(events: impl Stream<Item = Result<Event, StoreError>> + Send + 'static, revoked: impl std::future::Future<Output = ()> + Send + 'static) -> Response {
+fn sse(
+    events: impl Stream<Item = Result<Event, StoreError>> + Send + 'static,
+    revoked: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Response {
     use futures_util::StreamExt;
     let events = events.take_until(revoked).map(|item| {
         item.map_err(|err| {

@@ -89,7 +89,14 @@ impl TestServer {
     }
 
     /// A raw request signed with any key at any time, for the signature tests.
-    pub async fn raw_signed(&self, operation: &str, body: Vec<u8>, key_id: &str, secret: &str, amz_date: String) -> RawAnswer {
+    pub async fn raw_signed(
+        &self,
+        operation: &str,
+        body: Vec<u8>,
+        key_id: &str,
+        secret: &str,
+        amz_date: String,
+    ) -> RawAnswer {
         signed_request(&self.url, operation, body, key_id, secret, amz_date).await
     }
 
@@ -100,13 +107,21 @@ impl TestServer {
 }
 
 /// A CodePipeline request to the server at `url`, signed with SigV4 as an SDK would sign it.
-pub async fn signed_request(url: &str, operation: &str, body: Vec<u8>, key_id: &str, secret: &str, amz_date: String) -> RawAnswer {
+pub async fn signed_request(
+    url: &str,
+    operation: &str,
+    body: Vec<u8>,
+    key_id: &str,
+    secret: &str,
+    amz_date: String,
+) -> RawAnswer {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("host", url.trim_start_matches("http://").parse().unwrap());
     headers.insert("x-amz-date", amz_date.parse().unwrap());
     headers.insert("x-amz-target", format!("CodePipeline_20150709.{operation}").parse().unwrap());
     headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
-    let request = server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &body };
+    let request =
+        server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &body };
     let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
     let authorization = server::auth::sigv4::authorization_header(key_id, secret, REGION, &request, &signed);
     headers.insert("authorization", authorization.parse().unwrap());
@@ -115,7 +130,12 @@ pub async fn signed_request(url: &str, operation: &str, body: Vec<u8>, key_id: &
 
 /// A request to Sluice's own resources (`/objects/...`, `/api/v1/...`) signed with SigV4 as the
 /// `(id, secret)` key, the body's hash in `x-amz-content-sha256` as S3 clients send it.
-pub fn signed_http(method: reqwest::Method, url: &str, key: &(String, String), body: Vec<u8>) -> reqwest::RequestBuilder {
+pub fn signed_http(
+    method: reqwest::Method,
+    url: &str,
+    key: &(String, String),
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
     let parsed = reqwest::Url::parse(url).expect("a valid URL");
     let host = format!("{}:{}", parsed.host_str().unwrap_or_default(), parsed.port_or_known_default().unwrap_or(80));
     let mut headers = reqwest::header::HeaderMap::new();
@@ -235,7 +255,13 @@ pub fn pipeline_json(name: &str) -> serde_json::Value {
 pub fn sdk_pipeline(name: &str) -> aws_sdk_codepipeline::types::PipelineDeclaration {
     use aws_sdk_codepipeline::types::*;
     let action_type = |category, provider: &str| {
-        ActionTypeId::builder().category(category).owner(ActionOwner::Aws).provider(provider).version("1").build().unwrap()
+        ActionTypeId::builder()
+            .category(category)
+            .owner(ActionOwner::Aws)
+            .provider(provider)
+            .version("1")
+            .build()
+            .unwrap()
     };
     let source = ActionDeclaration::builder()
         .name("Source")
@@ -266,7 +292,9 @@ pub fn sdk_pipeline(name: &str) -> aws_sdk_codepipeline::types::PipelineDeclarat
     PipelineDeclaration::builder()
         .name(name)
         .role_arn("arn:aws:iam::000000000000:role/service-role/pipeline")
-        .artifact_store(ArtifactStore::builder().r#type(ArtifactStoreType::S3).location("artifacts-bucket").build().unwrap())
+        .artifact_store(
+            ArtifactStore::builder().r#type(ArtifactStoreType::S3).location("artifacts-bucket").build().unwrap(),
+        )
         .stages(StageDeclaration::builder().name("Source").actions(source).build().unwrap())
         .stages(StageDeclaration::builder().name("Build").actions(build).actions(approve).build().unwrap())
         .build()
@@ -283,17 +311,27 @@ pub async fn upload_zip(url: &str, signer: &(String, String), bucket: &str, key:
     }
     let zip = dir.with_extension("zip");
     engine::objects::artifacts::pack_dir(&dir, &zip).await.unwrap();
-    let response = signed_http(reqwest::Method::PUT, &format!("{url}/objects/{bucket}/{key}"), signer, std::fs::read(&zip).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = signed_http(
+        reqwest::Method::PUT,
+        &format!("{url}/objects/{bucket}/{key}"),
+        signer,
+        std::fs::read(&zip).unwrap(),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_file(&zip);
 }
 
 /// A V2 pipeline whose first stage is an S3 source (`bucket/key`, no polling) producing `Src`.
-pub fn v2_pipeline_with_s3_source(name: &str, bucket: &str, key: &str, stages: Vec<serde_json::Value>) -> serde_json::Value {
+pub fn v2_pipeline_with_s3_source(
+    name: &str,
+    bucket: &str,
+    key: &str,
+    stages: Vec<serde_json::Value>,
+) -> serde_json::Value {
     let source = serde_json::json!({ "name": "Source", "actions": [{
         "name": "Source",
         "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
@@ -311,7 +349,13 @@ pub fn v2_pipeline_with_s3_source(name: &str, bucket: &str, key: &str, stages: V
 }
 
 /// A Commands action reading `input`, optionally producing `(artifact, files glob)`.
-pub fn commands_action(name: &str, run_order: u32, commands: &[&str], input: &str, output: Option<(&str, &str)>) -> serde_json::Value {
+pub fn commands_action(
+    name: &str,
+    run_order: u32,
+    commands: &[&str],
+    input: &str,
+    output: Option<(&str, &str)>,
+) -> serde_json::Value {
     let mut action = serde_json::json!({
         "name": name,
         "actionTypeId": { "category": "Compute", "owner": "AWS", "provider": "Commands", "version": "1" },
@@ -331,10 +375,21 @@ pub fn approval_action(name: &str) -> serde_json::Value {
 }
 
 /// Polls GetPipelineExecution until the status is final (30 s at most).
-pub async fn wait_final(server: &TestServer, pipeline: &str, id: &str) -> aws_sdk_codepipeline::types::PipelineExecutionStatus {
+pub async fn wait_final(
+    server: &TestServer,
+    pipeline: &str,
+    id: &str,
+) -> aws_sdk_codepipeline::types::PipelineExecutionStatus {
     use aws_sdk_codepipeline::types::PipelineExecutionStatus;
     for _ in 0..600 {
-        let got = server.client.get_pipeline_execution().pipeline_name(pipeline).pipeline_execution_id(id).send().await.unwrap();
+        let got = server
+            .client
+            .get_pipeline_execution()
+            .pipeline_name(pipeline)
+            .pipeline_execution_id(id)
+            .send()
+            .await
+            .unwrap();
         let status = got.pipeline_execution().unwrap().status().unwrap().clone();
         if !matches!(status, PipelineExecutionStatus::InProgress | PipelineExecutionStatus::Stopping) {
             return status;

@@ -27,7 +27,8 @@ pub struct SseStream {
 impl SseStream {
     /// Opens `url` signed as `key`, resuming after `last_event_id` when given, and checks it is an event stream.
     pub async fn open(url: &str, key: &(String, String), last_event_id: Option<i64>) -> SseStream {
-        let mut request = super::signed_http(reqwest::Method::GET, url, key, Vec::new()).header("accept", "text/event-stream");
+        let mut request =
+            super::signed_http(reqwest::Method::GET, url, key, Vec::new()).header("accept", "text/event-stream");
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id.to_string());
         }

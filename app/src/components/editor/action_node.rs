@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use model::{ActionCategory, ActionDeclaration};
 
+use super::links::key;
 use super::stage_node::{clicked_inside, NodeProblems};
 use crate::api::Problem;
 use crate::components::{
@@ -12,7 +13,6 @@ use crate::components::{
 use crate::pages::editor::document::{group_orders, Command, Place, Selection};
 use crate::pages::editor::handle::{Drag, Editor};
 use crate::pages::editor::links::dangling_inputs;
-use super::links::key;
 
 #[component]
 pub fn ActionNode(
@@ -46,10 +46,14 @@ pub fn ActionNode(
     let can_down = group + 1 < group_count || group_size > 1;
     let up = move |_| move_to(stage, if group > 0 { Place::InGroup(group - 1) } else { Place::NewGroupBefore(0) });
     let down = move |_| {
-        move_to(stage, if group + 1 < group_count { Place::InGroup(group + 1) } else { Place::NewGroupBefore(group_count) })
+        move_to(
+            stage,
+            if group + 1 < group_count { Place::InGroup(group + 1) } else { Place::NewGroupBefore(group_count) },
+        )
     };
     let to_stage_end = move |to_stage: usize| {
-        let groups = editor.state.with_untracked(|s| s.pipeline.stages.get(to_stage).map_or(0, |st| group_orders(st).len()));
+        let groups =
+            editor.state.with_untracked(|s| s.pipeline.stages.get(to_stage).map_or(0, |st| group_orders(st).len()));
         move_to(to_stage, Place::NewGroupBefore(groups))
     };
     let rename = {

@@ -46,7 +46,8 @@ fn ActionForm(
     let edits = Edits { editor, stage, action, declared: declared.clone() };
     let id = &declared.action_type_id;
     let spec = catalog::find(id.category, id.owner, &id.provider, &id.version);
-    let type_label = format!("{} \u{b7} {} \u{b7} {} \u{b7} v{}", id.owner.as_str(), id.category.as_str(), id.provider, id.version);
+    let type_label =
+        format!("{} \u{b7} {} \u{b7} {} \u{b7} v{}", id.owner.as_str(), id.category.as_str(), id.provider, id.version);
 
     let mut config_fields = Vec::new();
     for prop in spec.map(|s| s.properties).unwrap_or_default() {

@@ -4,17 +4,25 @@ use leptos::prelude::*;
 use crate::pages::editor::handle::{DropTarget, Editor};
 
 #[component]
-pub fn DropZone(editor: Editor, target: DropTarget, label: &'static str, #[prop(optional)] class: &'static str) -> impl IntoView {
+pub fn DropZone(
+    editor: Editor,
+    target: DropTarget,
+    label: &'static str,
+    #[prop(optional)] class: &'static str,
+) -> impl IntoView {
     let over = RwSignal::new(false);
     let accepts = move || editor.accepts(target);
     // Event handlers read the drag without subscribing to it.
     let accepts_now = move || editor.drag.get_untracked().and_then(|drag| target.command(drag)).is_some();
     let (kind, testid) = match target {
         DropTarget::StageGap(at) => ("stage-gap", format!("stage-gap-{at}")),
-        DropTarget::Slot { stage, place } => ("slot", match place {
-            crate::pages::editor::document::Place::InGroup(g) => format!("slot-{stage}-in-{g}"),
-            crate::pages::editor::document::Place::NewGroupBefore(g) => format!("slot-{stage}-before-{g}"),
-        }),
+        DropTarget::Slot { stage, place } => (
+            "slot",
+            match place {
+                crate::pages::editor::document::Place::InGroup(g) => format!("slot-{stage}-in-{g}"),
+                crate::pages::editor::document::Place::NewGroupBefore(g) => format!("slot-{stage}-before-{g}"),
+            },
+        ),
     };
     view! {
         <div

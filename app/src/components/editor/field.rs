@@ -10,7 +10,9 @@ pub fn problems_at(problems: &[Problem], field: &str) -> Vec<Problem> {
     problems
         .iter()
         .filter(|p| {
-            p.field.as_deref().is_some_and(|f| f == field || f.starts_with(&format!("{field}.")) || f.starts_with(&format!("{field}[")))
+            p.field.as_deref().is_some_and(|f| {
+                f == field || f.starts_with(&format!("{field}.")) || f.starts_with(&format!("{field}["))
+            })
         })
         .cloned()
         .collect()
@@ -32,10 +34,17 @@ pub fn TextField(
     #[prop(optional)]
     references: Vec<String>,
 ) -> impl IntoView {
-    let input_type = if secret { "password" } else if number { "number" } else { "text" };
+    let input_type = if secret {
+        "password"
+    } else if number {
+        "number"
+    } else {
+        "text"
+    };
     let has_problem = !problems.is_empty();
     let input = NodeRef::<leptos::html::Input>::new();
-    let completion = Completion { input, references: StoredValue::new(references), open: RwSignal::new(None), at: RwSignal::new(0) };
+    let completion =
+        Completion { input, references: StoredValue::new(references), open: RwSignal::new(None), at: RwSignal::new(0) };
     view! {
         <label class="field" class:has-problem=has_problem data-field=field.clone()>
             <span class="field-label">{label}{required.then(|| view! { <span class="required" title="Required">" *"</span> })}</span>
@@ -72,7 +81,8 @@ impl Completion {
     fn refresh(&self) {
         let found = self.text_and_caret().and_then(|(text, caret)| {
             let (start, typed) = open_reference(&text, caret)?;
-            let matches: Vec<String> = self.references.with_value(|r| matching(r, typed).into_iter().cloned().collect());
+            let matches: Vec<String> =
+                self.references.with_value(|r| matching(r, typed).into_iter().cloned().collect());
             (!matches.is_empty()).then_some((start, matches))
         });
         self.open.set(found);
@@ -81,7 +91,9 @@ impl Completion {
 
     /// Completes the reference and commits the field: one undo step, as a typed change is.
     fn choose(&self, reference: &str, on_commit: Callback<String>) {
-        let (Some((text, caret)), Some((start, _))) = (self.text_and_caret(), self.open.get_untracked()) else { return };
+        let (Some((text, caret)), Some((start, _))) = (self.text_and_caret(), self.open.get_untracked()) else {
+            return;
+        };
         let (completed, after) = complete(&text, start, caret, reference);
         if let Some(input) = self.input.get_untracked() {
             input.set_value(&completed);

@@ -16,7 +16,8 @@ pub fn Palette(editor: Editor) -> impl IntoView {
     let sections = ActionCategory::ALL
         .iter()
         .filter_map(|&category| {
-            let specs: Vec<&'static ActionTypeSpec> = catalog::all().iter().filter(|s| s.category == category).collect();
+            let specs: Vec<&'static ActionTypeSpec> =
+                catalog::all().iter().filter(|s| s.category == category).collect();
             (!specs.is_empty()).then(|| {
                 let class = format!("palette-section cat-{}", category.as_str().to_ascii_lowercase());
                 view! {
@@ -60,7 +61,8 @@ fn ProviderItem(editor: Editor, spec: &'static ActionTypeSpec) -> impl IntoView 
                 0
             }
         };
-        let groups = editor.state.with_untracked(|s| s.pipeline.stages.get(stage).map_or(0, |st| group_orders(st).len()));
+        let groups =
+            editor.state.with_untracked(|s| s.pipeline.stages.get(stage).map_or(0, |st| group_orders(st).len()));
         editor.run(Command::AddAction { stage, place: Place::NewGroupBefore(groups), spec });
     };
     let owner = (spec.owner != model::ActionOwner::Aws).then(|| format!(" ({})", spec.owner.as_str()));

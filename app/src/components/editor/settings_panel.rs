@@ -1,7 +1,10 @@
 //! The side panel when no stage or action is selected: the pipeline's own settings, triggers
 //! included.
 use leptos::prelude::*;
-use model::{ArtifactStore, ArtifactStoreType, EncryptionKey, EncryptionKeyType, ExecutionMode, PipelineDeclaration, PipelineType, PipelineVariableDeclaration};
+use model::{
+    ArtifactStore, ArtifactStoreType, EncryptionKey, EncryptionKeyType, ExecutionMode, PipelineDeclaration,
+    PipelineType, PipelineVariableDeclaration,
+};
 
 use super::field::{problems_at, SelectField, TextField};
 use super::triggers::TriggersEditor;

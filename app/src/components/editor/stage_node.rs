@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use model::StageDeclaration;
 
 use super::{action_node::ActionNode, drop_zone::DropZone};
-use crate::components::{icons::CopyIcon, pipeline_graph::GroupLabel};
 use crate::api::Problem;
+use crate::components::{icons::CopyIcon, pipeline_graph::GroupLabel};
 use crate::pages::editor::document::{group_orders, Command, Place, Selection};
 use crate::pages::editor::handle::{Drag, DropTarget, Editor};
 
@@ -19,7 +19,9 @@ pub fn StageNode(editor: Editor, index: usize) -> impl IntoView {
     });
     // A change elsewhere (an output renamed upstream) can leave this stage's inputs dangling.
     let dangling = Memo::new(move |_| {
-        editor.links.with(|links| links.iter().filter(|l| l.to.0 == index && l.from.is_none()).cloned().collect::<Vec<_>>())
+        editor
+            .links
+            .with(|links| links.iter().filter(|l| l.to.0 == index && l.from.is_none()).cloned().collect::<Vec<_>>())
     });
     let selected = move || editor.selection() == Selection::Stage(index);
     move || {

@@ -18,7 +18,8 @@ pub fn StagePanel(editor: Editor, stage: usize) -> impl IntoView {
     move || {
         let declared = current.get()?;
         let summary = format!("{} actions in {} steps", declared.actions.len(), group_orders(&declared).len());
-        let on_commit = Callback::new(move |name: String| editor.run(Command::RenameStage(stage, name.trim().to_string())));
+        let on_commit =
+            Callback::new(move |name: String| editor.run(Command::RenameStage(stage, name.trim().to_string())));
         Some(view! {
             <div class="panel-form" data-testid="stage-panel">
                 <h2>"Stage"</h2>

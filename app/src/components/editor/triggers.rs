@@ -24,7 +24,8 @@ pub fn TriggersEditor(editor: Editor, pipeline: PipelineDeclaration, problems: V
         }
     };
     // Problems about the list itself (a V1 pipeline, too many), not one trigger.
-    let list_problems: Vec<Problem> = problems.iter().filter(|p| p.field.as_deref() == Some("triggers")).cloned().collect();
+    let list_problems: Vec<Problem> =
+        problems.iter().filter(|p| p.field.as_deref() == Some("triggers")).cloned().collect();
     let triggers = pipeline
         .triggers
         .iter()

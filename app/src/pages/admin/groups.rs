@@ -4,7 +4,9 @@ use leptos_meta::Title;
 
 use super::panels::{PoliciesPanel, PolicyOwner};
 use super::{admin_tabs, role_select, text_input, Changes};
-use crate::api::admin::{add_user_to_group, create_group, delete_group, list_users, remove_user_from_group, update_group, GroupRow};
+use crate::api::admin::{
+    add_user_to_group, create_group, delete_group, list_users, remove_user_from_group, update_group, GroupRow,
+};
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {

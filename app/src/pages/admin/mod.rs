@@ -48,12 +48,18 @@ impl Changes {
     }
 
     pub fn view(self) -> impl IntoView {
-        move || self.error.get().map(|message| view! { <div class="notice bad" data-testid="admin-error">{message}</div> })
+        move || {
+            self.error.get().map(|message| view! { <div class="notice bad" data-testid="admin-error">{message}</div> })
+        }
     }
 }
 
 /// A `<select>` of the built-in roles; `none` adds a "no role" choice (groups).
-pub(crate) fn role_select(selected: RwSignal<String>, none: Option<&'static str>, testid: &'static str) -> impl IntoView {
+pub(crate) fn role_select(
+    selected: RwSignal<String>,
+    none: Option<&'static str>,
+    testid: &'static str,
+) -> impl IntoView {
     let options = none.map(|label| ("", label)).into_iter().chain(ROLES.iter().map(|role| (*role, *role)));
     view! {
         <select data-testid=testid aria-label="Role" prop:value=move || selected.get() on:change=move |ev| selected.set(event_target_value(&ev))>
@@ -81,7 +87,8 @@ pub(crate) fn admin_tabs() -> impl IntoView {
 pub fn UsersPage() -> impl IntoView {
     let changes = Changes::new();
     let directory = Resource::new(move || changes.done.get(), |_| list_users());
-    let (name, role, password) = (RwSignal::new(String::new()), RwSignal::new("Viewer".to_owned()), RwSignal::new(String::new()));
+    let (name, role, password) =
+        (RwSignal::new(String::new()), RwSignal::new("Viewer".to_owned()), RwSignal::new(String::new()));
     let shown_password = RwSignal::new(None::<(String, String)>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -3,8 +3,8 @@ use leptos::prelude::*;
 
 use super::{text_input, Changes};
 use crate::api::admin::{
-    create_access_key, delete_group_policy, delete_user_policy, list_access_keys, list_group_policies, list_user_policies,
-    put_group_policy, put_user_policy, update_access_key, NewKey, PolicyRow,
+    create_access_key, delete_group_policy, delete_user_policy, list_access_keys, list_group_policies,
+    list_user_policies, put_group_policy, put_user_policy, update_access_key, NewKey, PolicyRow,
 };
 use crate::api::AppError;
 use crate::time;
@@ -54,7 +54,8 @@ pub fn KeysPanel(user: String) -> impl IntoView {
 #[component]
 fn SecretOnce(key: NewKey) -> impl IntoView {
     // Plain JavaScript: copying needs no round trip and no extra browser bindings in the wasm.
-    const COPY: &str = "navigator.clipboard.writeText(this.dataset.secret).then(() => { this.textContent = 'Copied'; })";
+    const COPY: &str =
+        "navigator.clipboard.writeText(this.dataset.secret).then(() => { this.textContent = 'Copied'; })";
     view! {
         <div class="notice" data-testid="new-key">
             <p>"Access key id: "<code data-testid="new-key-id">{key.access_key_id}</code></p>

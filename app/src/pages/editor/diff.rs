@@ -95,10 +95,9 @@ fn action_changes(old: &PipelineDeclaration, new: &PipelineDeclaration, changes:
     let mut matched_old = vec![false; old_actions.len()];
     for (stage, action) in &new_actions {
         // Same stage and name first; otherwise the same name anywhere (a move).
-        let found = old_actions
-            .iter()
-            .position(|(s, a)| s == stage && a.name == action.name)
-            .or_else(|| old_actions.iter().enumerate().position(|(i, (_, a))| !matched_old[i] && a.name == action.name));
+        let found = old_actions.iter().position(|(s, a)| s == stage && a.name == action.name).or_else(|| {
+            old_actions.iter().enumerate().position(|(i, (_, a))| !matched_old[i] && a.name == action.name)
+        });
         let Some(index) = found.filter(|&i| !matched_old[i]) else {
             changes.push(action_change(ChangeKind::Added, stage, &action.name, place(stage, action)));
             continue;
@@ -192,7 +191,15 @@ mod tests {
     fn summary(changes: &[Change]) -> Vec<String> {
         changes
             .iter()
-            .map(|c| format!("{} {}/{} {}", c.kind.as_str(), c.stage.as_deref().unwrap_or("-"), c.action.as_deref().unwrap_or("-"), c.detail))
+            .map(|c| {
+                format!(
+                    "{} {}/{} {}",
+                    c.kind.as_str(),
+                    c.stage.as_deref().unwrap_or("-"),
+                    c.action.as_deref().unwrap_or("-"),
+                    c.detail
+                )
+            })
             .collect()
     }
 

@@ -4,7 +4,9 @@
 //!
 //! Action groups are addressed by their position among the stage's distinct run orders (what the
 //! canvas draws as lanes), not by run order values, which may have gaps (10, 20, ...).
-use model::{catalog::ActionTypeSpec, ActionDeclaration, ActionTypeId, OutputArtifact, PipelineDeclaration, StageDeclaration};
+use model::{
+    catalog::ActionTypeSpec, ActionDeclaration, ActionTypeId, OutputArtifact, PipelineDeclaration, StageDeclaration,
+};
 
 /// What the side panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -12,7 +14,10 @@ pub enum Selection {
     #[default]
     Pipeline,
     Stage(usize),
-    Action { stage: usize, action: usize },
+    Action {
+        stage: usize,
+        action: usize,
+    },
 }
 
 /// Where an action lands inside a stage.
@@ -26,17 +31,41 @@ pub enum Place {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    AddStage { at: usize },
-    MoveStage { from: usize, to: usize },
+    AddStage {
+        at: usize,
+    },
+    MoveStage {
+        from: usize,
+        to: usize,
+    },
     RemoveStage(usize),
     DuplicateStage(usize),
     RenameStage(usize, String),
-    AddAction { stage: usize, place: Place, spec: &'static ActionTypeSpec },
-    MoveAction { stage: usize, action: usize, to_stage: usize, place: Place },
-    RemoveAction { stage: usize, action: usize },
-    DuplicateAction { stage: usize, action: usize },
+    AddAction {
+        stage: usize,
+        place: Place,
+        spec: &'static ActionTypeSpec,
+    },
+    MoveAction {
+        stage: usize,
+        action: usize,
+        to_stage: usize,
+        place: Place,
+    },
+    RemoveAction {
+        stage: usize,
+        action: usize,
+    },
+    DuplicateAction {
+        stage: usize,
+        action: usize,
+    },
     /// Any edit of one action's fields from the side panel (rename included).
-    ReplaceAction { stage: usize, action: usize, with: Box<ActionDeclaration> },
+    ReplaceAction {
+        stage: usize,
+        action: usize,
+        with: Box<ActionDeclaration>,
+    },
     /// Pipeline settings and the JSON view replace the whole declaration.
     ReplacePipeline(Box<PipelineDeclaration>),
 }
@@ -193,7 +222,14 @@ pub fn upstream_artifacts(pipeline: &PipelineDeclaration, stage: usize, run_orde
 }
 
 fn empty_stage(name: String) -> StageDeclaration {
-    StageDeclaration { name, blockers: Vec::new(), actions: Vec::new(), before_entry: None, on_success: None, on_failure: None }
+    StageDeclaration {
+        name,
+        blockers: Vec::new(),
+        actions: Vec::new(),
+        before_entry: None,
+        on_success: None,
+        on_failure: None,
+    }
 }
 
 /// A fresh action of a catalogued type; it makes the outputs its provider requires, so the
@@ -313,7 +349,8 @@ mod tests {
         let build = spec(ActionCategory::Build, "CodeBuild");
         apply(&mut p, Command::AddAction { stage: 0, place: Place::NewGroupBefore(0), spec: build });
         apply(&mut p, Command::AddAction { stage: 1, place: Place::NewGroupBefore(0), spec: build });
-        let selected = apply(&mut p, Command::MoveAction { stage: 0, action: 0, to_stage: 1, place: Place::InGroup(0) });
+        let selected =
+            apply(&mut p, Command::MoveAction { stage: 0, action: 0, to_stage: 1, place: Place::InGroup(0) });
         assert_eq!(selected, Some(Selection::Action { stage: 1, action: 1 }));
         assert!(p.stages[0].actions.is_empty());
         assert_eq!(layout(&p)[1], [("CodeBuild".into(), 1), ("CodeBuild2".into(), 1)]);
@@ -325,7 +362,10 @@ mod tests {
     #[test]
     fn duplicates_get_fresh_names_and_artifacts() {
         let mut p = two_stages();
-        apply(&mut p, Command::AddAction { stage: 0, place: Place::NewGroupBefore(0), spec: spec(ActionCategory::Source, "S3") });
+        apply(
+            &mut p,
+            Command::AddAction { stage: 0, place: Place::NewGroupBefore(0), spec: spec(ActionCategory::Source, "S3") },
+        );
         apply(&mut p, Command::DuplicateAction { stage: 0, action: 0 });
         assert_eq!(layout(&p)[0], [("S3".into(), 1), ("S32".into(), 1)]);
         assert_eq!(artifact_names(&p), ["S3Output", "S3Output2"]);
@@ -340,11 +380,16 @@ mod tests {
     #[test]
     fn upstream_artifacts_are_earlier_stages_and_groups() {
         let mut p = two_stages();
-        apply(&mut p, Command::AddAction { stage: 0, place: Place::NewGroupBefore(0), spec: spec(ActionCategory::Source, "S3") });
+        apply(
+            &mut p,
+            Command::AddAction { stage: 0, place: Place::NewGroupBefore(0), spec: spec(ActionCategory::Source, "S3") },
+        );
         let build = spec(ActionCategory::Build, "CodeBuild");
         apply(&mut p, Command::AddAction { stage: 1, place: Place::NewGroupBefore(0), spec: build });
         apply(&mut p, Command::AddAction { stage: 1, place: Place::NewGroupBefore(1), spec: build });
-        p.stages[1].actions[0].output_artifacts.push(OutputArtifact { name: "CodeBuildOutput".into(), files: Vec::new() });
+        p.stages[1].actions[0]
+            .output_artifacts
+            .push(OutputArtifact { name: "CodeBuildOutput".into(), files: Vec::new() });
         assert_eq!(upstream_artifacts(&p, 1, 1), ["S3Output"]);
         assert_eq!(upstream_artifacts(&p, 1, 2), ["S3Output", "CodeBuildOutput"]);
         assert!(upstream_artifacts(&p, 0, 1).is_empty());

@@ -33,7 +33,9 @@ impl DropTarget {
         match (self, drag) {
             (DropTarget::StageGap(at), Drag::NewStage) => Some(Command::AddStage { at }),
             (DropTarget::StageGap(to), Drag::Stage(from)) => Some(Command::MoveStage { from, to }),
-            (DropTarget::Slot { stage, place }, Drag::Provider(spec)) => Some(Command::AddAction { stage, place, spec }),
+            (DropTarget::Slot { stage, place }, Drag::Provider(spec)) => {
+                Some(Command::AddAction { stage, place, spec })
+            }
             (DropTarget::Slot { stage: to_stage, place }, Drag::Action { stage, action }) => {
                 Some(Command::MoveAction { stage, action, to_stage, place })
             }

@@ -31,10 +31,12 @@ pub fn artifact_links(pipeline: &PipelineDeclaration) -> Vec<Link> {
 
 fn producer(pipeline: &PipelineDeclaration, artifact: &str, stage: usize, run_order: u32) -> Option<At> {
     let stages = pipeline.stages.iter().enumerate().take(stage + 1).rev();
-    stages.flat_map(|(si, s)| s.actions.iter().enumerate().rev().map(move |(ai, a)| (si, ai, a))).find_map(|(si, ai, a)| {
-        let earlier = si < stage || a.run_order < run_order;
-        (earlier && a.output_artifacts.iter().any(|o| o.name == artifact)).then_some((si, ai))
-    })
+    stages.flat_map(|(si, s)| s.actions.iter().enumerate().rev().map(move |(ai, a)| (si, ai, a))).find_map(
+        |(si, ai, a)| {
+            let earlier = si < stage || a.run_order < run_order;
+            (earlier && a.output_artifacts.iter().any(|o| o.name == artifact)).then_some((si, ai))
+        },
+    )
 }
 
 /// The inputs of the action at `at` that nothing upstream produces.

@@ -14,11 +14,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use model::PipelineDeclaration;
 
-use crate::auth::get_current_user;
 use crate::api::{get_pipeline, percent_encode, pipeline_href, set_not_found_status, AppError, Problem, SavePipeline};
+use crate::auth::get_current_user;
 use crate::components::editor::{
-    action_panel::ActionPanel, canvas::EditorCanvas, palette::Palette,
-    settings_panel::SettingsPanel, stage_panel::StagePanel, text_view::{pipeline_document, TextFormat, TextView},
+    action_panel::ActionPanel,
+    canvas::EditorCanvas,
+    palette::Palette,
+    settings_panel::SettingsPanel,
+    stage_panel::StagePanel,
+    text_view::{pipeline_document, TextFormat, TextView},
     versions::VersionsPanel,
 };
 use crate::components::errors::ProblemList;

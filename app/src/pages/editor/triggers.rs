@@ -2,8 +2,8 @@
 //! git event (push or pull request) and one filter of glob lists, written `main, release/*,
 //! !release/old` (a `!` excludes). Further filters, if the JSON has them, are kept as they are.
 use model::{
-    GitConfiguration, GitFilterCriteria, GitPullRequestEventType, GitPullRequestFilter, GitPushFilter, PipelineDeclaration,
-    PipelineTriggerDeclaration, TriggerProviderType,
+    GitConfiguration, GitFilterCriteria, GitPullRequestEventType, GitPullRequestFilter, GitPushFilter,
+    PipelineDeclaration, PipelineTriggerDeclaration, TriggerProviderType,
 };
 
 /// Which git event a trigger reacts to.
@@ -83,11 +83,12 @@ pub fn criteria_text(trigger: &PipelineTriggerDeclaration, which: Criteria) -> S
         GitEvent::Push => git.push.first().and_then(|f| push_slot_ref(f, which).as_ref()),
         GitEvent::PullRequest => git.pull_request.first().and_then(|f| pull_request_slot_ref(f, which)),
     };
-    found.map(|c| {
-        let excludes = c.excludes.iter().map(|g| format!("!{g}"));
-        c.includes.iter().cloned().chain(excludes).collect::<Vec<_>>().join(", ")
-    })
-    .unwrap_or_default()
+    found
+        .map(|c| {
+            let excludes = c.excludes.iter().map(|g| format!("!{g}"));
+            c.includes.iter().cloned().chain(excludes).collect::<Vec<_>>().join(", ")
+        })
+        .unwrap_or_default()
 }
 
 /// Sets one list of the drawn filter from text (empty text removes the list).
@@ -188,11 +189,25 @@ mod tests {
         apply(&mut p, Command::AddStage { at: 1 });
         let spec = |category, provider| catalog::find(category, ActionOwner::Aws, provider, "1").expect("catalogued");
         let first_step = Place::NewGroupBefore(0);
-        apply(&mut p, Command::AddAction { stage: 0, place: first_step, spec: spec(ActionCategory::Source, "CodeStarSourceConnection") });
-        apply(&mut p, Command::AddAction { stage: 1, place: first_step, spec: spec(ActionCategory::Approval, "Manual") });
+        apply(
+            &mut p,
+            Command::AddAction {
+                stage: 0,
+                place: first_step,
+                spec: spec(ActionCategory::Source, "CodeStarSourceConnection"),
+            },
+        );
+        apply(
+            &mut p,
+            Command::AddAction { stage: 1, place: first_step, spec: spec(ActionCategory::Approval, "Manual") },
+        );
         let source = &mut p.stages[0].actions[0];
         source.name = "Repo".into();
-        for (key, value) in [("ConnectionArn", "arn:aws:codeconnections:us-east-1:1:connection/x"), ("FullRepositoryId", "o/r"), ("BranchName", "main")] {
+        for (key, value) in [
+            ("ConnectionArn", "arn:aws:codeconnections:us-east-1:1:connection/x"),
+            ("FullRepositoryId", "o/r"),
+            ("BranchName", "main"),
+        ] {
             source.configuration.insert(key.into(), value.into());
         }
         p
@@ -237,7 +252,10 @@ mod tests {
         assert!(has_pull_request_event(&trigger, GitPullRequestEventType::Open));
         toggle_pull_request_event(&mut trigger, GitPullRequestEventType::Closed);
         toggle_pull_request_event(&mut trigger, GitPullRequestEventType::Open);
-        assert_eq!(trigger.git_configuration.pull_request[0].events, [GitPullRequestEventType::Updated, GitPullRequestEventType::Closed]);
+        assert_eq!(
+            trigger.git_configuration.pull_request[0].events,
+            [GitPullRequestEventType::Updated, GitPullRequestEventType::Closed]
+        );
         set_event(&mut trigger, GitEvent::Push);
         assert_eq!(criteria_text(&trigger, Criteria::Branches), "main");
         assert_eq!(criteria_text(&trigger, Criteria::FilePaths), "src/**");

@@ -26,19 +26,29 @@ fn bars(stages: &[StageRun], now_ms: i64) -> Vec<Bar> {
         .flat_map(|stage| {
             stage.actions.iter().filter_map(move |action| {
                 let attempt = action.attempt.as_ref()?;
-                let end = if attempt.status == "InProgress" { now_ms.max(attempt.started_ms) } else { attempt.updated_ms };
+                let end =
+                    if attempt.status == "InProgress" { now_ms.max(attempt.started_ms) } else { attempt.updated_ms };
                 Some((stage.name.as_str(), action.name.as_str(), attempt.status.as_str(), attempt.started_ms, end))
             })
         })
         .collect();
-    let (Some(first), Some(last)) = (spans.iter().map(|s| s.3).min(), spans.iter().map(|s| s.4).max()) else { return Vec::new() };
+    let (Some(first), Some(last)) = (spans.iter().map(|s| s.3).min(), spans.iter().map(|s| s.4).max()) else {
+        return Vec::new();
+    };
     let total = (last - first).max(1) as f64;
     spans
         .into_iter()
         .map(|(stage, action, status, start, end)| {
             let width = ((end - start) as f64 * 100.0 / total).max(MIN_WIDTH);
             let left = ((start - first) as f64 * 100.0 / total).min(100.0 - width);
-            Bar { stage: stage.into(), action: action.into(), status: status.into(), left, width, duration_ms: end - start }
+            Bar {
+                stage: stage.into(),
+                action: action.into(),
+                status: status.into(),
+                left,
+                width,
+                duration_ms: end - start,
+            }
         })
         .collect()
 }
@@ -111,18 +121,29 @@ mod tests {
     }
 
     fn stage(name: &str, actions: Vec<ActionRun>) -> StageRun {
-        StageRun { name: name.into(), status: None, transition_enabled: true, disabled_reason: None, can_roll_back: false, actions }
+        StageRun {
+            name: name.into(),
+            status: None,
+            transition_enabled: true,
+            disabled_reason: None,
+            can_roll_back: false,
+            actions,
+        }
     }
 
     #[test]
     fn bars_span_the_execution_and_running_ones_end_now() {
         let stages = vec![
             stage("Source", vec![action("Fetch", "Succeeded", 1_000, 2_000)]),
-            stage("Build", vec![action("Compile", "Succeeded", 2_000, 6_000), action("Test", "InProgress", 6_000, 6_000)]),
+            stage(
+                "Build",
+                vec![action("Compile", "Succeeded", 2_000, 6_000), action("Test", "InProgress", 6_000, 6_000)],
+            ),
             stage("Deploy", vec![ActionRun { attempt: None, ..action("Ship", "", 0, 0) }]),
         ];
         let bars = bars(&stages, 11_000);
-        let shown: Vec<(&str, f64, f64, i64)> = bars.iter().map(|b| (b.action.as_str(), b.left, b.width, b.duration_ms)).collect();
+        let shown: Vec<(&str, f64, f64, i64)> =
+            bars.iter().map(|b| (b.action.as_str(), b.left, b.width, b.duration_ms)).collect();
         assert_eq!(shown, [("Fetch", 0.0, 10.0, 1_000), ("Compile", 10.0, 40.0, 4_000), ("Test", 50.0, 50.0, 5_000)]);
     }
 

@@ -257,14 +257,19 @@ impl Run {
         let message = match (progress.failed, progress.current, status.code(), status.signal()) {
             (Some((i, code)), ..) => format!("Command '{}' exited with status {code}", command(i)),
             (_, _, Some(0), _) if progress.finished => return Ok(()),
-            (_, _, Some(code), _) if progress.finished => format!("The shell exited with status {code} after the last command"),
+            (_, _, Some(code), _) if progress.finished => {
+                format!("The shell exited with status {code} after the last command")
+            }
             (_, Some(i), _, Some(signal)) => format!("Command '{}' was killed by signal {signal}", command(i)),
-            (_, Some(i), Some(0), _) => format!("Command '{}' ended the shell before the remaining commands ran", command(i)),
+            (_, Some(i), Some(0), _) => {
+                format!("Command '{}' ended the shell before the remaining commands ran", command(i))
+            }
             (_, Some(i), Some(code), _) => format!("Command '{}' exited with status {code}", command(i)),
             (_, Some(_), None, None) => format!("The shell ended ({status})"),
             (_, None, _, _) => format!("The shell '{}' ended ({status}) before running any command", shell.display()),
         };
-        let reached = progress.limit.map(|limit| format!(" ({} was reached)", limits.describe(limit))).unwrap_or_default();
+        let reached =
+            progress.limit.map(|limit| format!(" ({} was reached)", limits.describe(limit))).unwrap_or_default();
         Err(ActionFailure::job_failed(format!("{message}{reached}")))
     }
 }

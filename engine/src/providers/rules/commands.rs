@@ -36,7 +36,9 @@ impl RuleProvider for CommandsRule {
             };
             let outcome = self.commands.execute(&action).await?;
             Ok(match outcome {
-                crate::providers::ActionOutcome::Succeeded(result) => result.summary.unwrap_or_else(|| "The commands succeeded.".into()),
+                crate::providers::ActionOutcome::Succeeded(result) => {
+                    result.summary.unwrap_or_else(|| "The commands succeeded.".into())
+                }
                 crate::providers::ActionOutcome::Waiting { .. } => "The commands succeeded.".into(),
             })
         })

@@ -98,7 +98,11 @@ impl Field {
         for item in text.split(',') {
             let (range, step) = match item.split_once('/') {
                 Some((range, step)) => {
-                    let step = step.parse::<i32>().ok().filter(|s| *s > 0).ok_or_else(|| format!("'{step}' in the cron field '{text}' is not a step"))?;
+                    let step = step
+                        .parse::<i32>()
+                        .ok()
+                        .filter(|s| *s > 0)
+                        .ok_or_else(|| format!("'{step}' in the cron field '{text}' is not a step"))?;
                     (range, step)
                 }
                 None => (item, 1),
@@ -135,7 +139,12 @@ fn parse_days(text: &str) -> Result<Days, String> {
         return Ok(Days::Last(0));
     }
     if let Some(offset) = text.strip_prefix("L-") {
-        return offset.parse::<i8>().ok().filter(|d| (0..=30).contains(d)).map(Days::Last).ok_or_else(|| format!("'{text}' is not a day-of-month"));
+        return offset
+            .parse::<i8>()
+            .ok()
+            .filter(|d| (0..=30).contains(d))
+            .map(Days::Last)
+            .ok_or_else(|| format!("'{text}' is not a day-of-month"));
     }
     if let Some(day) = text.strip_suffix('W') {
         return number(day).map(Days::NearestWeekday).ok_or_else(|| format!("'{text}' is not a day-of-month"));
@@ -154,7 +163,11 @@ fn parse_weekdays(text: &str) -> Result<Weekdays, String> {
         _ if text.ends_with('L') => Ok(Weekdays::Last(weekday(&text[..text.len() - 1])?)),
         _ => match text.split_once('#') {
             Some((day, nth)) => {
-                let nth = nth.parse::<i8>().ok().filter(|n| (1..=5).contains(n)).ok_or_else(|| format!("'{text}' is not a day-of-week"))?;
+                let nth = nth
+                    .parse::<i8>()
+                    .ok()
+                    .filter(|n| (1..=5).contains(n))
+                    .ok_or_else(|| format!("'{text}' is not a day-of-week"))?;
                 Ok(Weekdays::Nth(weekday(day)?, nth))
             }
             None => Field::parse(text, 1, 7, &WEEKDAYS).map(Weekdays::Set),

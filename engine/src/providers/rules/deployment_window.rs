@@ -49,6 +49,9 @@ mod tests {
     #[test]
     fn bad_configuration_is_reported() {
         assert!(in_window("* * 9-16", "UTC", FRIDAY_10_30_UTC).unwrap_err().message.starts_with("Cron:"));
-        assert!(in_window("* * * ? * *", "Mars/Olympus", FRIDAY_10_30_UTC).unwrap_err().message.contains("Mars/Olympus"));
+        assert!(in_window("* * * ? * *", "Mars/Olympus", FRIDAY_10_30_UTC)
+            .unwrap_err()
+            .message
+            .contains("Mars/Olympus"));
     }
 }

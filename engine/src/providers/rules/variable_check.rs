@@ -28,8 +28,9 @@ pub fn check(variable: &str, operator: &str, value: &str) -> RuleResult {
         "LT" => order() == Ordering::Less,
         "LE" => order() != Ordering::Greater,
         "MATCHES" => {
-            let pattern = regex::Regex::new(&format!("^(?:{value})$"))
-                .map_err(|e| ActionFailure::configuration(format!("Value '{value}' is not a valid regular expression: {e}")))?;
+            let pattern = regex::Regex::new(&format!("^(?:{value})$")).map_err(|e| {
+                ActionFailure::configuration(format!("Value '{value}' is not a valid regular expression: {e}"))
+            })?;
             pattern.is_match(variable)
         }
         other => {
