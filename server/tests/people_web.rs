@@ -46,16 +46,7 @@ async fn session_of(server: &TestServer, user: &str, password: &str) -> String {
 
 /// Calls an admin server function with a session, as the pages do: `(HTTP status, body)`.
 async fn call(server: &TestServer, session: &str, function: &str, form: &str) -> (u16, String) {
-    let answer = no_redirects()
-        .post(format!("{}/api/admin/{function}", server.url))
-        .header("cookie", session)
-        .header("origin", &server.url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form.to_owned())
-        .send()
-        .await
-        .unwrap();
-    (answer.status().as_u16(), answer.text().await.unwrap())
+    common::call_web_with(no_redirects(), server, session, &format!("admin/{function}"), form).await
 }
 
 /// A GET as a browser with `session`: `(status, Location)`.

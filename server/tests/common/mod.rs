@@ -419,7 +419,18 @@ pub async fn web_session(server: &TestServer, user: &str, password: &str) -> Str
 /// Calls the web app's server function at `/api/{endpoint}` with a session, as the pages do:
 /// `(HTTP status, body)`.
 pub async fn call_web(server: &TestServer, session: &str, endpoint: &str, form: &str) -> (u16, String) {
-    let answer = reqwest::Client::new()
+    call_web_with(reqwest::Client::new(), server, session, endpoint, form).await
+}
+
+/// `call_web` through `client` (one that does not follow redirects, say).
+pub async fn call_web_with(
+    client: reqwest::Client,
+    server: &TestServer,
+    session: &str,
+    endpoint: &str,
+    form: &str,
+) -> (u16, String) {
+    let answer = client
         .post(format!("{}/api/{endpoint}", server.url))
         .header("cookie", session)
         .header("origin", &server.url)
