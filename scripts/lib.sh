@@ -49,9 +49,10 @@ build_sluice() {
   SLUICE_BIN="$CARGO_TARGET_DIR/$profile/sluice"
   [[ -x $SLUICE_BIN ]] || say "Building Sluice ($profile; the first build takes several minutes)..."
   build_browser_bundle "$profile"
-  cargo build --quiet -p server --bin sluice "${server_flags[@]}"
-  # The helper that starts pipeline code inside the sandbox; the server looks for it beside itself.
-  cargo build --quiet -p engine --bin sluice-sandbox-init "${server_flags[@]}"
+  # With the helper that starts pipeline code inside the sandbox (the server looks for it beside
+  # itself), in one invocation: built apart, the engine's dependencies would build again with the
+  # engine's own feature set.
+  cargo build --quiet -p server -p engine --bin sluice --bin sluice-sandbox-init "${server_flags[@]}"
 }
 
 # The wasm app, its JS glue and the static files, into $SLUICE_SITE_DIR. $1: debug or release.

@@ -183,7 +183,7 @@ const MAX_PIPELINES: i64 = 1000;
 pub async fn list_pipelines() -> Result<PipelineList, AppError> {
     use self::ssr::*;
     crate::auth::authorize("codepipeline:ListPipelines", "*")?;
-    let summaries = engine()?.store().list_pipelines(None, MAX_PIPELINES).await.map_err(store_error)?;
+    let summaries = engine()?.list_pipelines(None, MAX_PIPELINES).await.map_err(engine_error)?;
     let pipelines = summaries
         .into_iter()
         .map(|s| PipelineRow {

@@ -12,7 +12,6 @@
 use crate::secrets::SecretReference;
 use crate::{Engine, EngineError, Result};
 use model::{ActionCategory, ActionOwner, EnvironmentVariableType, PipelineDeclaration};
-use serde_json::Value;
 use std::sync::Arc;
 
 /// Downloading an object (and listing its versions).
@@ -95,16 +94,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Refuses unless the starter may read what the run's `variables` (`[{"name", "resolvedValue"}]`)
-    /// make the pipeline read beyond what its defaults do, which its author was checked for.
+    /// Refuses unless the starter may read what the run's `variables` make the pipeline read
+    /// beyond what its defaults do, which its author was checked for.
     pub(crate) async fn check_run_reads(
         &self,
         decl: &PipelineDeclaration,
-        variables: &Value,
+        variables: &[crate::runs::ResolvedVariable],
         by: Option<&Principal>,
     ) -> Result<()> {
-        let pair = |v: &Value| Some((v["name"].as_str()?.to_owned(), v["resolvedValue"].as_str()?.to_owned()));
-        let given: Vec<(String, String)> = variables.as_array().into_iter().flatten().filter_map(pair).collect();
+        let given: Vec<(String, String)> =
+            variables.iter().map(|v| (v.name.clone(), v.resolved_value.clone())).collect();
         let checked = reads(decl, &defaults(decl))?;
         for read in reads(decl, &given)?.into_iter().filter(|read| !checked.contains(read)) {
             match by {

@@ -1,10 +1,14 @@
 //! Manual approvals: the inbox of those waiting for an answer, answering one (PutApprovalResult
 //! with Sluice's `RequiredApprovals` and `AllowSelfApproval`), and the history of every answer.
+use crate::events::EventState;
 use crate::events::PendingEvent;
 use crate::executions::stage_not_found;
 use crate::scheduler::{action_event, progress};
-use crate::store::approvals::{self as history, DecisionFilter, DecisionRow};
-use crate::store::executions::{self as rows, ActionRow};
+use crate::store::actions;
+use crate::store::approvals as history;
+
+use crate::runs::{ActionRow, ApprovalAnswer};
+pub use crate::store::approvals::{DecisionFilter, DecisionRow};
 use crate::store::now_ms;
 use crate::{Engine, EngineError, Result};
 use model::catalog::ApprovalRule;
@@ -12,7 +16,7 @@ use model::{ActionCategory, ActionExecutionStatus as A};
 use serde::Serialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum ApprovalStatus {
     Approved,
     Rejected,
@@ -25,6 +29,22 @@ impl ApprovalStatus {
             ApprovalStatus::Rejected => "Rejected",
         }
     }
+
+    pub fn from_wire(text: &str) -> Option<Self> {
+        [ApprovalStatus::Approved, ApprovalStatus::Rejected].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// One user's answer to a waiting manual approval (PutApprovalResult).
+#[derive(Debug, Clone, Copy)]
+pub struct ApprovalReply<'a> {
+    pub stage: &'a str,
+    pub action: &'a str,
+    /// The token the waiting action was given.
+    pub token: &'a str,
+    pub status: ApprovalStatus,
+    /// The approver's comment.
+    pub summary: &'a str,
 }
 
 /// One approval waiting for an answer, with what the approver needs to decide.
@@ -62,20 +82,19 @@ impl Engine {
     /// Every pending approval, oldest request first.
     pub async fn pending_approvals(&self) -> Result<Vec<PendingApproval>> {
         let mut conn = self.store.conn().await?;
-        let waiting = rows::pending_approvals(&mut conn).await?;
+        let waiting = actions::pending_approvals(&mut conn).await?;
         Ok(waiting
             .into_iter()
             .filter_map(|pending| {
                 let row = pending.action;
-                let configuration = &row.input["resolvedConfiguration"];
-                let text = |key: &str| configuration[key].as_str().map(str::to_owned);
+                let text = |key: &str| row.input.resolved().get(key).cloned();
                 // The provider refused a bad rule before the action could wait, so this always parses.
                 let rule = rule_of(&row).ok()?;
                 Some(PendingApproval {
                     custom_data: text("CustomData"),
                     external_entity_link: text("ExternalEntityLink"),
                     required_approvals: rule.required,
-                    approvers: approvers_of(&row),
+                    approvers: row.output.approvers.clone(),
                     excluded_approvers: if rule.allow_self { Vec::new() } else { pending.starters },
                     token: row.token?,
                     pipeline_name: pending.pipeline_name,
@@ -95,17 +114,8 @@ impl Engine {
     /// fails the action at once; an approval completes it once `RequiredApprovals` different users
     /// have approved, and until then the action waits with the same token. Returns when it was
     /// answered. The answer goes to the approvals history in the transaction that applies it.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn put_approval(
-        &self,
-        pipeline: &str,
-        stage: &str,
-        action: &str,
-        token: &str,
-        status: ApprovalStatus,
-        summary: &str,
-        answered_by: &str,
-    ) -> Result<i64> {
+    pub async fn put_approval(&self, pipeline: &str, reply: ApprovalReply<'_>, answered_by: &str) -> Result<i64> {
+        let ApprovalReply { stage, action, token, status, summary } = reply;
         let record = self.pipeline(pipeline, None).await?;
         let stage_decl = record
             .declaration
@@ -121,7 +131,7 @@ impl Engine {
         }
         let row = {
             let mut conn = self.store.conn().await?;
-            rows::action_by_token(&mut conn, token).await?
+            actions::action_by_token(&mut conn, token).await?
         };
         let invalid = || {
             EngineError::refused(
@@ -148,7 +158,7 @@ impl Engine {
                 return Err(invalid());
             }
             let rule = rule_of(current).map_err(|message| EngineError::refused("ValidationException", message))?;
-            let mut approvers = approvers_of(current);
+            let mut approvers = current.output.approvers.clone();
             if status == ApprovalStatus::Approved {
                 check_approver(&rule, &approvers, &starters, answered_by)?;
                 approvers.push(answered_by.to_owned());
@@ -161,12 +171,12 @@ impl Engine {
                 action_name: current.action_name.clone(),
                 action_execution_id: current.action_execution_id.clone(),
                 approver_arn: answered_by.to_owned(),
-                result: status.as_str().to_owned(),
+                result: status,
                 comment: summary.to_owned(),
                 decided_ms: now,
             });
             current.updated_ms = now;
-            current.output["approvers"] = json!(approvers);
+            current.output.approvers = approvers.clone();
             if status == ApprovalStatus::Approved && approvers.len() < rule.required {
                 current.summary = Some(tally(&approvers, rule.required));
                 // The inbox follows this to show the progress.
@@ -182,20 +192,24 @@ impl Engine {
                 tick.events.push(event);
                 return Ok(());
             }
-            current.output["approval"] =
-                json!({ "status": status.as_str(), "summary": summary, "answeredBy": answered_by, "answeredAt": now });
+            current.output.approval = Some(ApprovalAnswer {
+                status,
+                summary: summary.to_owned(),
+                answered_by: answered_by.to_owned(),
+                answered_at: now,
+            });
             current.summary =
                 Some(if rule.required == 1 { summary.to_owned() } else { tally(&approvers, rule.required) });
             let state = match status {
                 ApprovalStatus::Approved => {
                     current.status = A::Succeeded;
-                    "SUCCEEDED"
+                    EventState::Succeeded
                 }
                 ApprovalStatus::Rejected => {
                     current.status = A::Failed;
                     current.error_code = Some("JobFailed".into());
                     current.error_message = Some(format!("Rejected by {answered_by}: {summary}"));
-                    "FAILED"
+                    EventState::Failed
                 }
             };
             let current = current.clone();
@@ -243,13 +257,11 @@ fn check_approver(rule: &ApprovalRule, approvers: &[String], starters: &[String]
 }
 
 fn rule_of(row: &ActionRow) -> std::result::Result<ApprovalRule, String> {
-    let configuration = &row.input["resolvedConfiguration"];
-    ApprovalRule::parse(configuration["RequiredApprovals"].as_str(), configuration["AllowSelfApproval"].as_str())
-}
-
-/// The ARNs that approved the action so far, in order.
-fn approvers_of(row: &ActionRow) -> Vec<String> {
-    row.output["approvers"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_owned)).collect()
+    let configuration = row.input.resolved();
+    ApprovalRule::parse(
+        configuration.get("RequiredApprovals").map(String::as_str),
+        configuration.get("AllowSelfApproval").map(String::as_str),
+    )
 }
 
 /// "1 of 2 approvals (alice)": the count and the approvers' user names.

@@ -12,6 +12,41 @@ pub const RULE_DETAIL: &str = "CodePipeline Rule Execution State Change";
 /// no such event; the approval inbox needs one, as the action's STARTED comes before the token.
 pub const APPROVAL_PENDING_DETAIL: &str = "Sluice Manual Approval Pending";
 
+/// The `state` of a state-change event, in EventBridge's spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventState {
+    Started,
+    Succeeded,
+    Failed,
+    Canceled,
+    Resumed,
+    Superseded,
+    Stopping,
+    Stopped,
+    Abandoned,
+    Skipped,
+    /// Sluice's own: a manual approval has its token.
+    Waiting,
+}
+
+impl EventState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventState::Started => "STARTED",
+            EventState::Succeeded => "SUCCEEDED",
+            EventState::Failed => "FAILED",
+            EventState::Canceled => "CANCELED",
+            EventState::Resumed => "RESUMED",
+            EventState::Superseded => "SUPERSEDED",
+            EventState::Stopping => "STOPPING",
+            EventState::Stopped => "STOPPED",
+            EventState::Abandoned => "ABANDONED",
+            EventState::Skipped => "SKIPPED",
+            EventState::Waiting => "WAITING",
+        }
+    }
+}
+
 /// An event waiting for its transaction to commit.
 #[derive(Debug, Clone)]
 pub struct PendingEvent {
@@ -22,9 +57,9 @@ pub struct PendingEvent {
 }
 
 impl PendingEvent {
-    pub fn pipeline(pipeline: &str, execution_id: &str, version: u32, state: &str, extra: Value) -> Self {
+    pub fn pipeline(pipeline: &str, execution_id: &str, version: u32, state: EventState, extra: Value) -> Self {
         let mut detail =
-            json!({ "pipeline": pipeline, "execution-id": execution_id, "state": state, "version": version });
+            json!({ "pipeline": pipeline, "execution-id": execution_id, "state": state.as_str(), "version": version });
         merge(&mut detail, extra);
         PendingEvent {
             pipeline: pipeline.into(),
@@ -34,9 +69,9 @@ impl PendingEvent {
         }
     }
 
-    pub fn stage(pipeline: &str, execution_id: &str, version: u32, stage: &str, state: &str) -> Self {
+    pub fn stage(pipeline: &str, execution_id: &str, version: u32, stage: &str, state: EventState) -> Self {
         let detail = json!({
-            "pipeline": pipeline, "execution-id": execution_id, "stage": stage, "state": state, "version": version,
+            "pipeline": pipeline, "execution-id": execution_id, "stage": stage, "state": state.as_str(), "version": version,
         });
         PendingEvent { pipeline: pipeline.into(), execution_id: execution_id.into(), detail_type: STAGE_DETAIL, detail }
     }
@@ -47,12 +82,12 @@ impl PendingEvent {
         version: u32,
         stage: &str,
         action: &str,
-        state: &str,
+        state: EventState,
         extra: Value,
     ) -> Self {
         let mut detail = json!({
             "pipeline": pipeline, "execution-id": execution_id, "stage": stage, "action": action,
-            "state": state, "version": version,
+            "state": state.as_str(), "version": version,
         });
         merge(&mut detail, extra);
         PendingEvent {
@@ -72,12 +107,12 @@ impl PendingEvent {
         stage: &str,
         condition: &str,
         rule: &str,
-        state: &str,
+        state: EventState,
         extra: Value,
     ) -> Self {
         let mut detail = json!({
             "pipeline": pipeline, "execution-id": execution_id, "stage": stage, "condition": condition, "rule": rule,
-            "state": state, "version": version,
+            "state": state.as_str(), "version": version,
         });
         merge(&mut detail, extra);
         PendingEvent { pipeline: pipeline.into(), execution_id: execution_id.into(), detail_type: RULE_DETAIL, detail }
@@ -98,7 +133,7 @@ impl PendingEvent {
             version,
             stage,
             action,
-            "WAITING",
+            EventState::Waiting,
             json!({ "expires": model::time::rfc3339(expires_ms) }),
         );
         event.detail_type = APPROVAL_PENDING_DETAIL;
@@ -123,5 +158,19 @@ impl PendingEvent {
 fn merge(target: &mut Value, extra: Value) {
     if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
         target.extend(extra);
+    }
+}
+
+pub use crate::store::events::StoredEvent;
+
+impl crate::Engine {
+    /// The newest outbox id (0 when empty): where a new subscriber starts.
+    pub async fn latest_event_id(&self) -> crate::Result<i64> {
+        Ok(self.store.latest_event_id().await?)
+    }
+
+    /// Outbox entries after `after_id`, oldest first: what a reconnecting subscriber missed.
+    pub async fn events_after(&self, after_id: i64, limit: i64) -> crate::Result<Vec<StoredEvent>> {
+        Ok(self.store.events_after(after_id, limit).await?)
     }
 }

@@ -1,16 +1,20 @@
 //! What clients do to executions: start, stop, retry a stage, answer an approval, disable and
 //! enable transitions, override a stage condition, and read state. Each change is one
 //! transaction with its events; the scheduler then moves the pipeline on.
-use crate::scheduler::{declared_rules, override_condition, progress, restart_stage, Retry, Run, Tick};
-use crate::store::conditions::{self as condition_rows, ConditionRow, RuleRow};
-use crate::store::events::{set_transition, transitions, TransitionRow};
-use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
-use crate::store::now_ms;
-use crate::{Engine, EngineError, PipelineRecord, Principal, Result};
-use model::{
-    ActionExecutionStatus as A, ConditionType, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType,
+use crate::events::EventState;
+use crate::runs::{
+    ActionRow, ConditionRow, ExecutionRow, ExecutionType, ResolvedVariable, RuleRow, SourceRevisionOverride,
 };
-use serde_json::{json, Value};
+use crate::runs::{RetryTrigger, StageRow};
+use crate::scheduler::{override_condition, progress, restart_stage, Run, Tick};
+use crate::store::conditions as condition_rows;
+use crate::store::events::{set_transition, transitions, TransitionRow};
+use crate::store::executions as rows;
+use crate::store::now_ms;
+use crate::store::{actions, stages};
+use crate::{Engine, EngineError, PipelineRecord, Principal, Result};
+use model::{ConditionType, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType};
+use serde_json::json;
 
 /// How an execution starts.
 #[derive(Debug, Clone)]
@@ -23,7 +27,7 @@ pub struct StartRequest {
     pub started_by: Option<Principal>,
     /// Values for the pipeline's declared variables; the rest take their defaults.
     pub variables: Vec<(String, String)>,
-    pub source_revisions: Value,
+    pub source_revisions: Vec<SourceRevisionOverride>,
     /// Two starts with the same token are one execution.
     pub client_request_token: Option<String>,
 }
@@ -35,7 +39,7 @@ impl StartRequest {
             trigger_detail: String::new(),
             started_by: None,
             variables: Vec::new(),
-            source_revisions: json!([]),
+            source_revisions: Vec::new(),
             client_request_token: None,
         }
     }
@@ -80,10 +84,7 @@ impl Engine {
             self.check_run_reads(&record.declaration, &variables, request.started_by.as_ref()).await?;
         }
         let id = {
-            let lock = self.runtime.pipeline_lock(pipeline);
-            let _serial = lock.lock().await;
-            let mut tx = self.store.begin().await?;
-            rows::lock_pipeline(&mut tx, pipeline).await?;
+            let mut tx = self.lock(pipeline).await?;
             if let Some(token) = &request.client_request_token {
                 if let Some(existing) = rows::execution_by_token(&mut tx, pipeline, token).await? {
                     return Ok(existing.execution_id);
@@ -103,7 +104,7 @@ impl Engine {
                 started_by: request.started_by.as_ref().map(|user| user.arn.clone()),
                 retried_by: Vec::new(),
                 execution_mode: decl.effective_execution_mode(),
-                execution_type: "STANDARD".into(),
+                execution_type: ExecutionType::Standard,
                 rollback_target: None,
                 variables,
                 source_revisions: request.source_revisions.clone(),
@@ -120,7 +121,7 @@ impl Engine {
                 pipeline,
                 &exec.execution_id,
                 exec.pipeline_version,
-                "STARTED",
+                EventState::Started,
                 trigger,
             ));
             tick.commit(tx).await?;
@@ -155,22 +156,7 @@ impl Engine {
                     ))
                 }
             }
-            let first_stop = run.exec.status == P::InProgress;
-            run.exec.status = P::Stopping;
-            run.exec.stop_abandon |= abandon;
-            if reason.is_some() || first_stop {
-                run.exec.stop_reason = reason.clone();
-            }
-            run.exec.updated_ms = tick.now;
-            let comments = json!({ "stop-execution-comments": run.exec.stop_reason });
-            tick.events.push(crate::events::PendingEvent::pipeline(
-                &run.exec.pipeline_name,
-                &run.exec.execution_id,
-                run.exec.pipeline_version,
-                "STOPPING",
-                comments,
-            ));
-            progress(run, tick);
+            stop(run, tick, abandon, reason.clone());
             Ok(())
         })
         .await
@@ -189,14 +175,14 @@ impl Engine {
         let latest_version = self.pipeline(pipeline, None).await?.declaration.version.unwrap_or(1);
         let newer_in_stage = {
             let mut conn = self.store.conn().await?;
-            rows::latest_stage_run(&mut conn, pipeline, stage).await?.map(|(_, exec)| exec)
+            stages::latest_stage_run(&mut conn, pipeline, stage).await?.map(|(_, exec)| exec)
         };
         let others_running = {
             let mut conn = self.store.conn().await?;
             let mut busy = false;
             for other in rows::active_executions(&mut conn, pipeline).await? {
                 if other.execution_id != execution_id
-                    && rows::stages_of(&mut conn, &other.execution_id)
+                    && stages::stages_of(&mut conn, &other.execution_id)
                         .await?
                         .iter()
                         .any(|s| s.stage_name == stage && matches!(s.status, S::InProgress | S::Stopping))
@@ -231,7 +217,7 @@ impl Engine {
             if others_running && run.exec.execution_mode != model::ExecutionMode::Parallel {
                 return Err(EngineError::refused("ConflictException", "Another execution is running in this stage."));
             }
-            restart_stage(run, tick, index, mode, Retry::Manual);
+            restart_stage(run, tick, index, mode, RetryTrigger::Manual);
             if !run.exec.retried_by.contains(&by.arn) {
                 run.exec.retried_by.push(by.arn.clone());
             }
@@ -239,142 +225,6 @@ impl Engine {
             Ok(())
         })
         .await
-    }
-
-    /// RollbackStage: a new execution that runs one stage again with the artifacts and variables
-    /// of an earlier execution that succeeded there, started by `by`. Returns its id.
-    pub async fn rollback_stage(&self, pipeline: &str, stage: &str, target_id: &str, by: &Principal) -> Result<String> {
-        self.start_rollback(pipeline, stage, target_id, TriggerType::ManualRollback, Some(&by.arn)).await
-    }
-
-    /// A stage condition's ROLLBACK result: rolls the stage back to the newest execution of the
-    /// current pipeline version that succeeded there, if there is one.
-    /// Boxed because it is started from `Tick::commit`, which it runs again: the named future
-    /// type breaks the cycle the compiler could not prove `Send` otherwise.
-    pub(crate) fn roll_back_automatically(
-        self,
-        pipeline: String,
-        stage: String,
-        failed_id: String,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send>> {
-        Box::pin(async move { self.roll_back_to_last_success(&pipeline, &stage, &failed_id).await })
-    }
-
-    async fn roll_back_to_last_success(&self, pipeline: &str, stage: &str, failed_id: &str) -> Result<()> {
-        let version = self.pipeline(pipeline, None).await?.declaration.version.unwrap_or(1);
-        let target = {
-            let mut conn = self.store.conn().await?;
-            rows::last_success_in_stage(&mut conn, pipeline, stage, version).await?
-        };
-        match target {
-            Some(target) => {
-                // No user starts it; the failed execution's starters set it going.
-                let failed = self.execution(pipeline, failed_id).await?;
-                let id = self
-                    .start_rollback(
-                        pipeline,
-                        stage,
-                        &target,
-                        TriggerType::AutomatedRollback,
-                        failed.started_by.as_deref(),
-                    )
-                    .await?;
-                tracing::info!(%pipeline, %stage, failed = %failed_id, rollback = %id, "stage rolled back automatically");
-            }
-            None => {
-                tracing::info!(%pipeline, %stage, failed = %failed_id, "no earlier success in the stage to roll back to")
-            }
-        }
-        Ok(())
-    }
-
-    async fn start_rollback(
-        &self,
-        pipeline: &str,
-        stage: &str,
-        target_id: &str,
-        trigger: TriggerType,
-        by: Option<&str>,
-    ) -> Result<String> {
-        let record = self.pipeline(pipeline, None).await?;
-        let decl = &record.declaration;
-        let unable = |why: String| EngineError::refused("UnableToRollbackStageException", why);
-        if decl.effective_pipeline_type() != model::PipelineType::V2 {
-            return Err(unable("Stage rollback needs a V2 pipeline.".into()));
-        }
-        if decl.effective_execution_mode() == model::ExecutionMode::Parallel {
-            return Err(unable("Stage rollback is not available in PARALLEL mode.".into()));
-        }
-        let index = decl.stages.iter().position(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
-        if index == 0 {
-            return Err(unable("The source stage cannot be rolled back.".into()));
-        }
-        let target = self.execution(pipeline, target_id).await?;
-        if target.execution_type == "ROLLBACK" {
-            return Err(unable(format!("Execution {target_id} is itself a rollback.")));
-        }
-        if Some(target.pipeline_version) != decl.version {
-            return Err(EngineError::refused(
-                "PipelineExecutionOutdatedException",
-                format!("Execution {target_id} ran version {} of the pipeline; only executions of the current version can be rolled back to.", target.pipeline_version),
-            ));
-        }
-        let id = {
-            let lock = self.runtime.pipeline_lock(pipeline);
-            let _serial = lock.lock().await;
-            let mut tx = self.store.begin().await?;
-            rows::lock_pipeline(&mut tx, pipeline).await?;
-            let succeeded = rows::stages_of(&mut tx, target_id)
-                .await?
-                .iter()
-                .any(|s| s.stage_name == stage && s.status == S::Succeeded);
-            if !succeeded {
-                return Err(unable(format!("Execution {target_id} did not succeed in stage '{stage}'.")));
-            }
-            let mut tick = Tick::new(self);
-            let exec = ExecutionRow {
-                execution_id: uuid::Uuid::new_v4().to_string(),
-                seq: rows::next_seq(&mut tx, pipeline).await?,
-                status: P::InProgress,
-                status_summary: None,
-                trigger_type: trigger,
-                trigger_detail: target_id.to_owned(),
-                started_by: by.map(str::to_owned),
-                retried_by: Vec::new(),
-                execution_type: "ROLLBACK".into(),
-                rollback_target: Some(target_id.to_owned()),
-                client_request_token: None,
-                stop_reason: None,
-                stop_abandon: false,
-                current_stage: index,
-                created_ms: tick.now,
-                updated_ms: tick.now,
-                ..target.clone()
-            };
-            rows::insert_execution(&mut tx, &exec).await?;
-            // The earlier stages' results, so inputs and variables resolve as they did then.
-            let earlier: Vec<&str> = decl.stages[..index].iter().map(|s| s.name.as_str()).collect();
-            for mut row in rows::actions_of(&mut tx, target_id).await? {
-                if row.status == A::Succeeded && earlier.contains(&row.stage_name.as_str()) {
-                    row.action_execution_id = uuid::Uuid::new_v4().to_string();
-                    row.execution_id = exec.execution_id.clone();
-                    rows::upsert_action(&mut tx, &row).await?;
-                }
-            }
-            let detail =
-                json!({ "execution-trigger": { "trigger-type": trigger.as_str(), "trigger-detail": target_id } });
-            tick.events.push(crate::events::PendingEvent::pipeline(
-                pipeline,
-                &exec.execution_id,
-                exec.pipeline_version,
-                "STARTED",
-                detail,
-            ));
-            tick.commit(tx).await?;
-            exec.execution_id
-        };
-        self.advance(pipeline).await?;
-        Ok(id)
     }
 
     /// OverrideStageCondition: lets the latest execution of a stage past its beforeEntry or
@@ -392,7 +242,7 @@ impl Engine {
         }
         let latest_in_stage = {
             let mut conn = self.store.conn().await?;
-            rows::latest_stage_run(&mut conn, pipeline, stage).await?.map(|(_, exec)| exec.execution_id)
+            stages::latest_stage_run(&mut conn, pipeline, stage).await?.map(|(_, exec)| exec.execution_id)
         };
         self.change(pipeline, execution_id, |run, tick| {
             if latest_in_stage.as_deref().is_some_and(|latest| latest != run.exec.execution_id) {
@@ -404,7 +254,9 @@ impl Engine {
             if run.exec.status == P::Stopping {
                 return Err(EngineError::refused("ConflictException", "The execution is stopping; wait until it has stopped."));
             }
-            override_condition(run, tick, stage, kind)
+            override_condition(run, tick, stage, kind)?;
+            progress(run, tick);
+            Ok(())
         })
         .await
     }
@@ -430,10 +282,7 @@ impl Engine {
             return Err(stage_not_found(pipeline, stage));
         }
         {
-            let lock = self.runtime.pipeline_lock(pipeline);
-            let _serial = lock.lock().await;
-            let mut tx = self.store.begin().await?;
-            rows::lock_pipeline(&mut tx, pipeline).await?;
+            let mut tx = self.lock(pipeline).await?;
             let row = TransitionRow {
                 stage_name: stage.to_owned(),
                 enabled,
@@ -467,9 +316,9 @@ impl Engine {
     pub async fn action_runs(&self, pipeline: &str, execution_id: &str) -> Result<Vec<ActionRow>> {
         self.execution(pipeline, execution_id).await?;
         let mut conn = self.store.conn().await?;
-        let mut runs = rows::actions_of(&mut conn, execution_id).await?;
+        let mut runs = actions::actions_of(&mut conn, execution_id).await?;
         for run in &mut runs {
-            crate::secrets::mask_sealed(&mut run.input);
+            run.input.mask_sealed();
         }
         Ok(runs)
     }
@@ -482,7 +331,7 @@ impl Engine {
         let active = rows::active_executions(&mut conn, pipeline).await?;
         let mut waiting: Vec<(usize, ExecutionRow)> = Vec::new();
         for exec in active {
-            let stages = rows::stages_of(&mut conn, &exec.execution_id).await?;
+            let stages = stages::stages_of(&mut conn, &exec.execution_id).await?;
             let decl = self.declaration(pipeline, exec.pipeline_version).await?;
             if let Some(stage) = decl.stages.get(exec.current_stage) {
                 if !stages.iter().any(|s| s.stage_name == stage.name) {
@@ -496,12 +345,12 @@ impl Engine {
             for action in &stage.actions {
                 actions.push((
                     action.name.clone(),
-                    rows::latest_action_runs(&mut conn, pipeline, &stage.name, &action.name).await?,
+                    actions::latest_action_runs(&mut conn, pipeline, &stage.name, &action.name).await?,
                 ));
             }
             let mut conditions = Vec::new();
             for kind in ConditionType::ALL.iter().copied() {
-                let declared = declared_rules(stage, kind);
+                let declared = stage.condition_rules(kind);
                 if declared.is_empty() {
                     continue;
                 }
@@ -515,7 +364,7 @@ impl Engine {
             states.push(StageState {
                 conditions,
                 stage_name: stage.name.clone(),
-                latest: rows::latest_stage_run(&mut conn, pipeline, &stage.name).await?,
+                latest: stages::latest_stage_run(&mut conn, pipeline, &stage.name).await?,
                 inbound: waiting.iter().filter(|(i, _)| *i == index).map(|(_, e)| e.clone()).collect(),
                 transition: transitions.iter().find(|t| t.stage_name == stage.name).cloned(),
                 actions,
@@ -530,12 +379,7 @@ impl Engine {
         F: FnOnce(&mut Run, &mut Tick) -> Result<()>,
     {
         {
-            let lock = self.runtime.pipeline_lock(pipeline);
-            let _serial = lock.lock().await;
-            let mut tx = self.store.begin().await?;
-            if !rows::lock_pipeline(&mut tx, pipeline).await? {
-                return Err(EngineError::PipelineNotFound(pipeline.to_owned()));
-            }
+            let mut tx = self.lock(pipeline).await?;
             let exec = rows::execution(&mut tx, execution_id)
                 .await?
                 .filter(|e| e.pipeline_name == pipeline)
@@ -552,7 +396,7 @@ impl Engine {
 }
 
 /// Declared variables with the values given, else their defaults.
-fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Result<Value> {
+fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Result<Vec<ResolvedVariable>> {
     let declared = &record.declaration.variables;
     if let Some((name, _)) = given.iter().find(|(name, _)| !declared.iter().any(|v| &v.name == name)) {
         return Err(EngineError::refused(
@@ -573,9 +417,9 @@ fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Res
                     format!("Variable '{}' has no default value and was not given.", variable.name),
                 )
             })?;
-        resolved.push(json!({ "name": variable.name, "resolvedValue": value }));
+        resolved.push(ResolvedVariable { name: variable.name.clone(), resolved_value: value });
     }
-    Ok(Value::Array(resolved))
+    Ok(resolved)
 }
 
 pub(crate) fn stage_not_found(pipeline: &str, stage: &str) -> EngineError {
@@ -587,4 +431,18 @@ fn execution_not_found(pipeline: &str, execution_id: &str) -> EngineError {
         "PipelineExecutionNotFoundException",
         format!("Pipeline '{pipeline}' has no execution with id '{execution_id}'."),
     )
+}
+
+/// Stops an active execution: it waits for its running actions, or abandons them.
+pub(crate) fn stop(run: &mut Run, tick: &mut Tick, abandon: bool, reason: Option<String>) {
+    let first_stop = run.exec.status == P::InProgress;
+    run.exec.status = P::Stopping;
+    run.exec.stop_abandon |= abandon;
+    if reason.is_some() || first_stop {
+        run.exec.stop_reason = reason;
+    }
+    run.exec.updated_ms = tick.now;
+    let comments = json!({ "stop-execution-comments": run.exec.stop_reason });
+    tick.events.push(run.event_pipeline(EventState::Stopping, comments));
+    progress(run, tick);
 }

@@ -1,5 +1,7 @@
 //! Creating, updating and reading pipeline declarations.
-use crate::{Engine, EngineError, PipelineRecord, Principal, Result, StartRequest, StoreError, Tag};
+use crate::scheduler::{Run, Tick};
+use crate::store::{executions, pipelines};
+use crate::{Engine, EngineError, PipelineRecord, PipelineSummary, Principal, Result, StartRequest, StoreError, Tag};
 use model::{ExecutionMode, PipelineDeclaration, PipelineType, TriggerType};
 
 impl Engine {
@@ -60,9 +62,33 @@ impl Engine {
         }
     }
 
-    /// Deletes a pipeline, its versions and its tags; true when there was one.
+    /// A page of pipeline summaries in name order, after the name `after`.
+    pub async fn list_pipelines(&self, after: Option<&str>, limit: i64) -> Result<Vec<PipelineSummary>> {
+        Ok(self.store.list_pipelines(after, limit).await?)
+    }
+
+    pub async fn pipeline_exists(&self, name: &str) -> Result<bool> {
+        Ok(self.store.pipeline_exists(name).await?)
+    }
+
+    /// Deletes a pipeline, its versions and its tags; true when there was one. Its active
+    /// executions stop first, their actions abandoned, so nothing of it keeps running or waits in
+    /// the approval inbox; their history stays.
     pub async fn delete_pipeline(&self, name: &str) -> Result<bool> {
-        Ok(self.store.delete_pipeline(name, &self.pipeline_arn(name)).await?)
+        let mut tx = match self.lock(name).await {
+            Err(EngineError::PipelineNotFound(_)) => return Ok(false),
+            locked => locked?,
+        };
+        let mut tick = Tick::new(self);
+        for exec in executions::active_executions(&mut tx, name).await? {
+            let decl = self.declaration(name, exec.pipeline_version).await?;
+            let mut run = Run::load(&mut tx, exec, decl).await?;
+            crate::executions::stop(&mut run, &mut tick, true, Some("The pipeline was deleted.".into()));
+            run.save(&mut tx).await?;
+        }
+        pipelines::delete_pipeline(&mut tx, name, &self.pipeline_arn(name)).await?;
+        tick.commit(tx).await?;
+        Ok(true)
     }
 }
 

@@ -2,11 +2,11 @@
 //! `PollForSourceChanges`, on unless set to "false"); any source action can be told of a revision
 //! with PutActionRevision. Both record the revision in `source_poll`, so a revision starts at most
 //! one execution whichever way it arrives and however many replicas poll.
+use crate::runs::SourceRevisionOverride;
 use crate::store::now_ms;
 use crate::store::sources::{LatestObject, PipelineHead, SourcePollRow};
 use crate::{Engine, EngineError, Principal, Result, StartRequest};
 use model::{ActionCategory, ActionDeclaration, ActionOwner, PipelineDeclaration, TriggerType};
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -98,14 +98,6 @@ fn is_current(row: &SourcePollRow, source: &str, pipeline_created_ms: i64) -> bo
 }
 
 /// The StartPipelineExecution `revisionType` matching a source provider.
-fn revision_type(action: &ActionDeclaration) -> &'static str {
-    match action.action_type_id.provider.as_str() {
-        "S3" => "S3_OBJECT_VERSION_ID",
-        "ECR" => "IMAGE_DIGEST",
-        _ => "COMMIT_ID",
-    }
-}
-
 impl Engine {
     /// Whether this engine's last poll is at least `POLL_EVERY` ago; if so, this call counts as one.
     /// Kept beside the engine (keyed by its node id) rather than in it, so the runtime stays as is.
@@ -215,9 +207,7 @@ impl Engine {
             .and_then(|o| o.created_by.as_deref())
             .filter(|arn| arn.starts_with("arn:aws:iam::"))
             .map(Principal::named);
-        request.source_revisions = json!([{
-            "actionName": source.action, "revisionType": "S3_OBJECT_VERSION_ID", "revisionValue": revision_id,
-        }]);
+        request.source_revisions = vec![SourceRevisionOverride::pin(&source.action, "S3", &revision_id)];
         // The revision stays recorded even if the start fails, so a broken pipeline is not
         // retried (and logged) every second; the next upload tries again.
         let execution_id = self.start_execution(&source.pipeline, request).await?;
@@ -289,9 +279,8 @@ impl Engine {
         let mut request = StartRequest::new(TriggerType::PutActionRevision);
         request.trigger_detail = format!("{action}: {}", revision.revision_id);
         request.started_by = Some(by.clone());
-        request.source_revisions = json!([{
-            "actionName": action, "revisionType": revision_type(action_decl), "revisionValue": revision.revision_id,
-        }]);
+        let provider = &action_decl.action_type_id.provider;
+        request.source_revisions = vec![SourceRevisionOverride::pin(action, provider, &revision.revision_id)];
         match self.start_execution(pipeline, request).await {
             Ok(execution_id) => {
                 self.store.set_source_poll_execution(&row, &execution_id).await?;

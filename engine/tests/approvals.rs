@@ -2,7 +2,7 @@
 //! `AllowSelfApproval`, rejections, and the approvals history they leave.
 mod support;
 
-use engine::store::approvals::DecisionFilter;
+use engine::approvals::DecisionFilter;
 use engine::EngineError;
 use support::*;
 
@@ -38,11 +38,7 @@ async fn answer(
     h.engine
         .put_approval(
             pipeline,
-            "Approve",
-            "Gate",
-            token,
-            status,
-            &format!("{} says so", by.rsplit('/').next().unwrap()),
+            reply("Approve", token, status, &format!("{} says so", by.rsplit('/').next().unwrap())),
             by,
         )
         .await
@@ -95,8 +91,11 @@ async fn two_approvals_need_two_different_users_and_are_kept_in_the_history() {
         assert!(history
             .iter()
             .all(|d| d.execution_id == id && d.stage_name == "Approve" && d.action_name == "Gate" && d.decided_ms > 0));
-        let bobs =
-            DecisionFilter { approver_arn: Some(BOB.into()), result: Some("Approved".into()), ..Default::default() };
+        let bobs = DecisionFilter {
+            approver_arn: Some(BOB.into()),
+            result: Some(ApprovalStatus::Approved),
+            ..Default::default()
+        };
         assert_eq!(h.engine.approval_decisions(&bobs).await.unwrap().len(), 1);
         h
     })
@@ -129,7 +128,7 @@ async fn self_approval_is_refused_only_when_the_action_says_so() {
 
 /// Whether `by` is refused as a self-approver of the gate waiting with `token`.
 async fn refused_as_starter(h: &Harness, pipeline: &str, stage: &str, token: &str, by: &str) -> bool {
-    let answered = h.engine.put_approval(pipeline, stage, "Gate", token, ApprovalStatus::Approved, "mine", by).await;
+    let answered = h.engine.put_approval(pipeline, reply(stage, token, ApprovalStatus::Approved, "mine"), by).await;
     matches!(answered, Err(EngineError::Refused { exception: "ValidationException", message }) if message.contains("self-approval"))
 }
 
@@ -217,7 +216,7 @@ async fn a_rejection_after_an_approval_rejects_at_once() {
             .await
             .unwrap()
             .into_iter()
-            .map(|d| d.result)
+            .map(|d| d.result.as_str())
             .collect();
         assert_eq!(results, vec!["Rejected", "Approved"]);
         h
@@ -239,6 +238,24 @@ async fn a_bad_rule_resolved_at_run_time_fails_the_action() {
         let gate = h.wait_action("p", &id, "Gate", |_| true).await;
         assert_eq!(gate.error_code.as_deref(), Some("ConfigurationError"));
         assert!(gate.error_message.unwrap().contains("RequiredApprovals is 'eleven'"));
+        h
+    })
+    .await;
+}
+
+/// Deleting a pipeline stops what it was running: its waiting approval leaves every inbox, and
+/// nothing of it is left in progress for the sweep to advance for ever.
+#[tokio::test]
+async fn a_deleted_pipeline_leaves_no_approval_waiting() {
+    on_both(|h| async move {
+        gated(&h, "p", json!({})).await;
+        let (_, token) = start_as(&h, "p", ALICE).await;
+        assert_eq!(h.engine.pending_approvals().await.unwrap().len(), 1);
+
+        assert!(h.engine.delete_pipeline("p").await.unwrap());
+        assert_eq!(h.engine.pending_approvals().await.unwrap(), Vec::new(), "the approval still waits");
+        assert!(answer(&h, "p", &token, ApprovalStatus::Approved, BOB).await.is_err());
+        assert!(!h.engine.delete_pipeline("p").await.unwrap(), "deleted twice");
         h
     })
     .await;

@@ -3,7 +3,7 @@
 //! OverrideStageCondition, and a rule that was running when its process died.
 mod support;
 
-use engine::store::conditions::RuleRow;
+use engine::runs::RuleRow;
 use engine::testing::Beacon;
 use model::{ConditionExecutionStatus, ConditionType, StageExecutionStatus};
 use support::*;
@@ -103,7 +103,7 @@ async fn variable_check_before_entry_lets_in_fails_or_skips_the_stage() {
         assert_eq!(h.wait_end("pass", &id).await, PipelineExecutionStatus::Succeeded);
         let (status, rules) = condition_status(&h, "pass", "Gate", ConditionType::BeforeEntry).await;
         assert_eq!(status, ConditionExecutionStatus::Succeeded);
-        assert_eq!(rules[0].input["resolvedConfiguration"]["Variable"], "main", "the reference was resolved");
+        assert_eq!(rules[0].input.resolved()["Variable"], "main", "the reference was resolved");
 
         let id = h.start("fail").await;
         assert_eq!(h.wait_end("fail", &id).await, PipelineExecutionStatus::Failed);
@@ -156,7 +156,7 @@ async fn commands_rules_on_success_see_input_artifacts_and_fail_the_stage_on_a_n
         assert_eq!(b.status, ActionExecutionStatus::Succeeded, "the actions had succeeded first");
         let (status, rules) = condition_status(&h, "fail", "Gate", ConditionType::OnSuccess).await;
         assert_eq!(status, ConditionExecutionStatus::Failed);
-        let log = h.engine.store().log(&rules[0].rule_execution_id, 0, 100).await.unwrap();
+        let log = h.engine.action_log(&rules[0].rule_execution_id, 0, 100).await.unwrap();
         assert!(log.iter().any(|(_, line)| line == "checking"), "the rule's output is kept: {log:?}");
         h
     })
@@ -239,7 +239,7 @@ async fn the_latest_retry_trigger_is_the_kind_of_the_last_retry() {
         let (_, states) = h.engine.pipeline_state("p").await.unwrap();
         let gate = &states[1].latest.as_ref().unwrap().0;
         assert_eq!((gate.manual_retries, gate.auto_retries), (1, 1));
-        assert_eq!(gate.last_retry_trigger.as_deref(), Some("AutomatedStageRetry"));
+        assert_eq!(gate.last_retry_trigger.map(|t| t.as_str()), Some("AutomatedStageRetry"));
         h
     })
     .await;

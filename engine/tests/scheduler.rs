@@ -23,12 +23,12 @@ async fn groups_run_in_parallel_and_stages_in_order_passing_artifacts_and_variab
         let (a, b, c) = (run("A"), run("B"), run("C"));
         assert!(a.started_ms < b.updated_ms && b.started_ms < a.updated_ms, "A and B overlapped");
         assert!(c.started_ms >= a.updated_ms.max(b.updated_ms), "C waited for its group");
-        assert_eq!(a.output["outputVariables"]["Message"], "hello", "the artifact reached the next stage");
-        assert_eq!(b.output["outputVariables"]["Tag"], format!("abc-{id}"));
-        assert_eq!(b.input["resolvedConfiguration"]["Export"], format!("Tag=abc-{id}"));
+        assert_eq!(a.output.output_variables["Message"], "hello", "the artifact reached the next stage");
+        assert_eq!(b.output.output_variables["Tag"], format!("abc-{id}"));
+        assert_eq!(b.input.resolved()["Export"], format!("Tag=abc-{id}"));
 
         // Every change left its event, in order, ending with the execution's success.
-        let events = h.engine.store().events_after(0, 1000).await.unwrap();
+        let events = h.engine.events_after(0, 1000).await.unwrap();
         assert!(events.windows(2).all(|w| w[0].id < w[1].id));
         let states: Vec<_> = events
             .iter()
@@ -129,17 +129,17 @@ async fn manual_approvals_wait_for_an_answer_given_once() {
         let token = gate.token.unwrap();
         let bad = h
             .engine
-            .put_approval("p", "Approve", "Gate", "not-a-token", ApprovalStatus::Approved, "ok", "me")
+            .put_approval("p", reply("Approve", "not-a-token", ApprovalStatus::Approved, "ok"), "me")
             .await
             .unwrap_err();
         assert!(matches!(bad, engine::EngineError::Refused { exception: "InvalidApprovalTokenException", .. }));
         h.engine
-            .put_approval("p", "Approve", "Gate", &token, ApprovalStatus::Approved, "ship it", "alice")
+            .put_approval("p", reply("Approve", &token, ApprovalStatus::Approved, "ship it"), "alice")
             .await
             .unwrap();
         let twice = h
             .engine
-            .put_approval("p", "Approve", "Gate", &token, ApprovalStatus::Approved, "again", "bob")
+            .put_approval("p", reply("Approve", &token, ApprovalStatus::Approved, "again"), "bob")
             .await
             .unwrap_err();
         assert!(
@@ -148,18 +148,14 @@ async fn manual_approvals_wait_for_an_answer_given_once() {
         );
         assert_eq!(h.wait_end("p", &approved).await, PipelineExecutionStatus::Succeeded);
         let answered = h.wait_action("p", &approved, "Gate", |_| true).await;
-        assert_eq!(answered.output["approval"]["answeredBy"], "alice");
+        assert_eq!(answered.output.approval.as_ref().map(|a| a.answered_by.as_str()), Some("alice"));
 
         let rejected = h.start("p").await;
         let gate = h.wait_action("p", &rejected, "Gate", |r| r.token.is_some()).await;
         h.engine
             .put_approval(
                 "p",
-                "Approve",
-                "Gate",
-                gate.token.as_deref().unwrap(),
-                ApprovalStatus::Rejected,
-                "not today",
+                reply("Approve", gate.token.as_deref().unwrap(), ApprovalStatus::Rejected, "not today"),
                 "carol",
             )
             .await
@@ -347,25 +343,18 @@ async fn artifacts_are_encrypted_with_the_artifact_store_key() {
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
         let src = h.wait_action("p", &id, "Src", |_| true).await;
-        let stored = &src.output["outputArtifacts"][0];
-        let location = &stored["location"]["s3Location"];
+        let stored = &src.output.output_artifacts[0];
+        let location = &stored.location.s3_location;
         let version = h
             .engine
             .objects()
-            .version(
-                location["bucketName"].as_str().unwrap(),
-                location["objectKey"].as_str().unwrap(),
-                stored["versionId"].as_str().unwrap(),
-            )
+            .version(&location.bucket_name, &location.object_key, &stored.version_id)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(version.encryption_key_id.as_deref(), Some("alias/sluice-test"));
         let b = h.wait_action("p", &id, "B", |_| true).await;
-        assert_eq!(
-            b.output["outputVariables"]["Message"], "secret-payload",
-            "the consumer read the decrypted artifact"
-        );
+        assert_eq!(b.output.output_variables["Message"], "secret-payload", "the consumer read the decrypted artifact");
         h
     })
     .await;
@@ -391,12 +380,12 @@ async fn rolling_back_reruns_one_stage_with_an_earlier_executions_artifacts() {
         let rollback = h.engine.rollback_stage("p", "Deploy", &good, &tester()).await.unwrap();
         assert_eq!(h.wait_end("p", &rollback).await, PipelineExecutionStatus::Succeeded);
         let exec = h.engine.execution("p", &rollback).await.unwrap();
-        assert_eq!(exec.execution_type, "ROLLBACK");
+        assert_eq!(exec.execution_type.as_str(), "ROLLBACK");
         assert_eq!(exec.rollback_target.as_deref(), Some(good.as_str()));
         let runs = h.runs("p", &rollback).await;
         let deploys: Vec<_> = runs.iter().filter(|r| r.action_name == "D").collect();
         assert_eq!(deploys.len(), 1);
-        assert_eq!(deploys[0].output["outputVariables"]["Message"], "from-source", "the target's artifact was used");
+        assert_eq!(deploys[0].output.output_variables["Message"], "from-source", "the target's artifact was used");
         let nested = h.engine.rollback_stage("p", "Deploy", &rollback, &tester()).await.unwrap_err();
         assert!(nested.to_string().contains("itself a rollback"));
         h

@@ -116,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
     let config = server::config::Config {
         addr,
         data_dir: data_dir.clone(),
-        database_url: Some(url),
+        database_url: Some(url.as_str().into()),
         site_dir: "target/site".into(),
         region: "us-east-1".into(),
         account_id: "000000000000".into(),

@@ -50,13 +50,44 @@ pub struct StoreArgs {
     #[arg(long, env = "SLUICE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// Database URL; `postgres://...` selects PostgreSQL. Default: SQLite in the data dir.
-    #[arg(long, env = "SLUICE_DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(long, env = "SLUICE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret>,
 }
 
 impl StoreArgs {
     pub fn database_url(&self) -> String {
-        database_url(&self.data_dir, self.database_url.as_deref())
+        database_url(&self.data_dir, self.database_url.as_ref().map(Secret::expose))
+    }
+}
+
+/// A value that `Debug` never prints (a password, a database URL with one in it): configuration
+/// is logged and shown in errors.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(value.into())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"****\"")
     }
 }
 
@@ -203,8 +234,8 @@ pub struct Config {
     pub data_dir: PathBuf,
 
     /// Database URL; `postgres://...` selects PostgreSQL. Default: SQLite in the data dir.
-    #[arg(long, env = "SLUICE_DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(long, env = "SLUICE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret>,
 
     /// Directory holding the built web assets (the `pkg/` folder with the wasm and the CSS).
     #[arg(long, env = "SLUICE_SITE_DIR", default_value = "target/site")]
@@ -220,7 +251,7 @@ pub struct Config {
 
     /// Password for the `admin` user created on first start; without it one is generated and printed.
     #[arg(long, env = "SLUICE_ADMIN_PASSWORD", hide_env_values = true)]
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
 
     /// The URL browsers reach Sluice at (`https://ci.example.com`); browser changes must come from
     /// this origin. Default: `http://<addr>`.
@@ -298,7 +329,7 @@ impl SandboxArgs {
 impl Config {
     /// The database to open: the explicit URL, or a SQLite file in the data dir.
     pub fn database_url(&self) -> String {
-        database_url(&self.data_dir, self.database_url.as_deref())
+        database_url(&self.data_dir, self.database_url.as_ref().map(Secret::expose))
     }
 
     /// The origins (`scheme://host[:port]`) browser changes may come from: the public URL's, and
@@ -382,5 +413,21 @@ mod tests {
             config("127.0.0.1:3000", Some("https://ci.example.com/")).allowed_origins(),
             ["https://ci.example.com"]
         );
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_admin_password_or_the_database_url() {
+        use clap::Parser;
+        let cli = Cli::parse_from([
+            "sluice",
+            "serve",
+            "--admin-password",
+            "hunter2-hunter2",
+            "--database-url",
+            "postgres://sluice:pa55word@db/sluice",
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(shown.contains("serve") || shown.contains("Serve"), "{shown}");
+        assert!(!shown.contains("hunter2") && !shown.contains("pa55word"), "{shown}");
     }
 }

@@ -1,5 +1,4 @@
 //! The Sluice server: one axum router for the web app, the CodePipeline API and health checks.
-#![forbid(unsafe_code)]
 
 pub mod api;
 pub mod auth;
@@ -71,7 +70,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
-    if let Some(password) = auth::ensure_admin(&store, config.admin_password.clone()).await? {
+    if let Some(password) =
+        auth::ensure_admin(&store, config.admin_password.as_ref().map(|p| p.expose().to_owned())).await?
+    {
         println!("Created the first user, admin, with the password (shown once): {password}");
     }
     let engine = start_engine(store, &config).await?;
@@ -146,6 +147,8 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session::guard))
         .layer(axum::middleware::from_fn(headers::add))
+        // Each request as a span with its method, path, status and latency (RUST_LOG=tower_http=debug).
+        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
@@ -166,7 +169,7 @@ pub fn kms(command: config::KmsCommand) -> anyhow::Result<()> {
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    match state.engine.store().ping().await {
+    match state.engine.ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
         Err(err) => {
             tracing::error!(error = %err, "health check failed");

@@ -49,7 +49,7 @@ async fn log(
         );
     }
     // An action that has not logged yet has no lines either: only the action row tells them apart.
-    match resources::action_pipeline(&state.engine, &id).await {
+    match state.engine.action_pipeline(&id).await {
         Ok(Some(pipeline)) => {
             if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &pipeline) {
                 return refused;
@@ -64,7 +64,7 @@ async fn log(
         }
         Err(err) => return internal(err),
     }
-    match state.engine.store().log(&id, after, limit).await {
+    match state.engine.action_log(&id, after, limit).await {
         Ok(lines) => {
             let next = lines.last().map(|(n, _)| *n).unwrap_or(after);
             let lines: Vec<_> = lines.into_iter().map(|(n, text)| json!({ "n": n, "text": text })).collect();

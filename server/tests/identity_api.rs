@@ -376,7 +376,7 @@ async fn the_audit_trail_records_every_call_and_detects_tampering() {
 async fn audit_verify(server: &TestServer) -> anyhow::Result<()> {
     let store = server::config::StoreArgs {
         data_dir: server.data_dir.clone(),
-        database_url: Some(server.database_url().to_owned()),
+        database_url: Some(server.database_url().into()),
     };
     server::auth::commands::audit(server::config::AuditCommand::Verify { store }).await
 }

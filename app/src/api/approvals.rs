@@ -40,8 +40,8 @@ pub struct DecisionPage {
 }
 
 #[cfg(feature = "ssr")]
-impl From<engine::store::approvals::DecisionRow> for Decision {
-    fn from(d: engine::store::approvals::DecisionRow) -> Self {
+impl From<engine::approvals::DecisionRow> for Decision {
+    fn from(d: engine::approvals::DecisionRow) -> Self {
         Decision {
             approver: engine::approvals::user_name(&d.approver_arn).to_owned(),
             pipeline: d.pipeline_name,
@@ -50,7 +50,7 @@ impl From<engine::store::approvals::DecisionRow> for Decision {
             action: d.action_name,
             action_execution_id: d.action_execution_id,
             approver_arn: d.approver_arn,
-            result: d.result,
+            result: d.result.as_str().to_owned(),
             comment: d.comment,
             decided_ms: d.decided_ms,
         }
@@ -71,10 +71,17 @@ pub async fn approval_history(query: DecisionQuery) -> Result<DecisionPage, AppE
             format!("arn:aws:iam::{}:user/{who}", engine.account().id)
         }
     });
-    let filter = engine::store::approvals::DecisionFilter {
+    let result = some(&query.result)
+        .map(|r| {
+            engine::ApprovalStatus::from_wire(&r).ok_or_else(|| {
+                AppError::Server(format!("\u{201c}{r}\u{201d} is not a result: use Approved or Rejected."))
+            })
+        })
+        .transpose()?;
+    let filter = engine::approvals::DecisionFilter {
         pipeline_name: some(&query.pipeline),
         approver_arn,
-        result: some(&query.result),
+        result,
         limit: Some(LIMIT),
         ..Default::default()
     };

@@ -53,34 +53,24 @@ pub async fn load_history(pipeline: String, query: HistoryQuery) -> Result<Histo
         engine.execution_history(&pipeline, &filter, query.before, PAGE_SIZE + 1).await.map_err(engine_error)?;
     let older = (rows.len() as i64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|e| e.seq)
+        rows.last().map(|e| e.execution.seq)
     });
-    let ids: Vec<String> = rows.iter().map(|e| e.execution_id.clone()).collect();
-    let mut conn = engine.store().conn().await.map_err(store_error)?;
-    let stage_rows = engine::store::executions::stages_in(&mut conn, &ids).await.map_err(store_error)?;
     let rows = rows
         .into_iter()
-        .map(|e| HistoryRow {
-            revisions: e
-                .source_revisions
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|r| r["revisionId"].as_str().map(str::to_owned))
-                .collect(),
-            stages: stage_rows
-                .iter()
-                .filter(|s| s.execution_id == e.execution_id)
-                .map(|s| (s.stage_name.clone(), s.updated_ms - s.started_ms))
-                .collect(),
-            id: e.execution_id,
-            seq: e.seq,
-            status: e.status.as_str().to_owned(),
-            trigger: e.trigger_type.as_str().to_owned(),
-            trigger_detail: e.trigger_detail,
-            started_ms: e.created_ms,
-            duration_ms: e.updated_ms - e.created_ms,
-            stop_reason: e.stop_reason,
+        .map(|entry| {
+            let e = entry.execution;
+            HistoryRow {
+                revisions: entry.revisions.into_iter().map(|(_, revision)| revision).collect(),
+                stages: entry.stages.iter().map(|s| (s.stage_name.clone(), s.updated_ms - s.started_ms)).collect(),
+                id: e.execution_id,
+                seq: e.seq,
+                status: e.status.as_str().to_owned(),
+                trigger: e.trigger_type.as_str().to_owned(),
+                trigger_detail: e.trigger_detail,
+                started_ms: e.created_ms,
+                duration_ms: e.updated_ms - e.created_ms,
+                stop_reason: e.stop_reason,
+            }
         })
         .collect();
     Ok(HistoryPage { now_ms: now_ms(), rows, older: older.flatten() })
@@ -89,7 +79,7 @@ pub async fn load_history(pipeline: String, query: HistoryQuery) -> Result<Histo
 #[cfg(feature = "ssr")]
 mod ssr_filter {
     use super::{AppError, HistoryQuery};
-    use engine::store::executions::HistoryFilter;
+    use engine::run_views::HistoryFilter;
     use model::{PipelineExecutionStatus, TriggerType};
 
     const DAY_MS: i64 = 86_400_000;

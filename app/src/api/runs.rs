@@ -124,41 +124,19 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
     allowed(&engine, "GetPipelineState", &pipeline, &[])?;
     let permissions = crate::auth::permissions()?;
     let can_start = permissions.allow("codepipeline:StartPipelineExecution", &engine.pipeline_arn(&pipeline));
-    let recent_rows = engine.executions(&pipeline, None, RECENT).await.map_err(engine_error)?;
-    let chosen = match execution_id.filter(|id| !id.is_empty()) {
-        Some(id) => Some(engine.execution(&pipeline, &id).await.map_err(engine_error)?),
-        None => recent_rows.first().cloned(),
-    };
-    let version = chosen.as_ref().map(|e| e.pipeline_version);
-    let declaration = engine.pipeline(&pipeline, version).await.map_err(engine_error)?.declaration;
-    let mut conn = engine.store().conn().await.map_err(store_error)?;
-    let transitions = engine::store::events::transitions(&mut conn, &pipeline).await.map_err(store_error)?;
-    let (stage_rows, action_rows, decisions) = match &chosen {
-        Some(exec) => (
-            engine::store::executions::stages_of(&mut conn, &exec.execution_id).await.map_err(store_error)?,
-            engine.action_runs(&pipeline, &exec.execution_id).await.map_err(engine_error)?,
-            engine
-                .approval_decisions(&engine::store::approvals::DecisionFilter {
-                    execution_id: Some(exec.execution_id.clone()),
-                    ..Default::default()
-                })
-                .await
-                .map_err(engine_error)?,
-        ),
-        None => (Vec::new(), Vec::new(), Vec::new()),
-    };
-    drop(conn);
-    let rollback_stages = match &chosen {
-        Some(exec) => {
-            super::rerun::ssr::rollback_stages(&engine, &permissions, exec, &stage_rows).await.map_err(engine_error)?
-        }
-        None => Vec::new(),
+    let chosen = execution_id.filter(|id| !id.is_empty());
+    let view = engine.run_view(&pipeline, chosen.as_deref(), RECENT).await.map_err(engine_error)?;
+    let declaration = &view.pipeline.declaration;
+    // Offered where RollbackStage would accept it and the user may roll the stage back.
+    let may_roll_back = |stage: &str| {
+        let stage_arn = format!("{}/{stage}", engine.pipeline_arn(&pipeline));
+        view.rollback_targets.iter().any(|s| s == stage) && permissions.allow("codepipeline:RollbackStage", &stage_arn)
     };
     let stages = declaration
         .stages
         .iter()
         .map(|stage| {
-            let transition = transitions.iter().find(|t| t.stage_name == stage.name);
+            let transition = view.transitions.iter().find(|t| t.stage_name == stage.name);
             let actions = stage
                 .actions
                 .iter()
@@ -166,19 +144,20 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                     name: action.name.clone(),
                     category: action.action_type_id.category.as_str().to_owned(),
                     provider: action.action_type_id.provider.clone(),
-                    attempt: action_rows
+                    attempt: view
+                        .actions
                         .iter()
                         .filter(|r| r.stage_name == stage.name && r.action_name == action.name)
                         .max_by_key(|r| (r.stage_attempt, r.started_ms))
-                        .map(|row| attempt(row, &decisions)),
+                        .map(|row| attempt(row, &view.decisions)),
                 })
                 .collect();
             StageRun {
                 name: stage.name.clone(),
-                status: stage_rows.iter().find(|s| s.stage_name == stage.name).map(|s| s.status.as_str().to_owned()),
+                status: view.stages.iter().find(|s| s.stage_name == stage.name).map(|s| s.status.as_str().to_owned()),
                 transition_enabled: transition.is_none_or(|t| t.enabled),
                 disabled_reason: transition.and_then(|t| t.disabled_reason.clone()),
-                can_roll_back: rollback_stages.contains(&stage.name),
+                can_roll_back: may_roll_back(&stage.name),
                 actions,
             }
         })
@@ -186,10 +165,10 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
     Ok(RunView {
         now_ms: now_ms(),
         pipeline,
-        execution: chosen.as_ref().map(summary),
+        execution: view.execution.as_ref().map(summary),
         stages,
-        recent: recent_rows.iter().map(summary).collect(),
-        revisions: revisions_of(&action_rows),
+        recent: view.recent.iter().map(summary).collect(),
+        revisions: engine::run_views::source_revisions(&view.actions),
         can_start,
     })
 }
@@ -263,7 +242,11 @@ pub async fn answer_approval(
     let user = allowed(&engine, "PutApprovalResult", &pipeline, &[&stage, &action])?;
     let status = if approve { engine::ApprovalStatus::Approved } else { engine::ApprovalStatus::Rejected };
     engine
-        .put_approval(&pipeline, &stage, &action, &token, status, comment.trim(), &user)
+        .put_approval(
+            &pipeline,
+            engine::ApprovalReply { stage: &stage, action: &action, token: &token, status, summary: comment.trim() },
+            &user,
+        )
         .await
         .map_err(engine_error)?;
     Ok(())
@@ -312,7 +295,7 @@ pub async fn approval_inbox() -> Result<Inbox, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn summary(exec: &engine::store::executions::ExecutionRow) -> RunSummary {
+fn summary(exec: &engine::runs::ExecutionRow) -> RunSummary {
     RunSummary {
         id: exec.execution_id.clone(),
         status: exec.status.as_str().to_owned(),
@@ -322,46 +305,15 @@ fn summary(exec: &engine::store::executions::ExecutionRow) -> RunSummary {
         started_ms: exec.created_ms,
         updated_ms: exec.updated_ms,
         stop_reason: exec.stop_reason.clone(),
-        variables: variables_of(exec),
+        variables: exec.variable_pairs(),
     }
 }
 
-/// The variables an execution resolved, as (name, value).
 #[cfg(feature = "ssr")]
-pub(super) fn variables_of(exec: &engine::store::executions::ExecutionRow) -> Vec<(String, String)> {
-    exec.variables
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| Some((v["name"].as_str()?.to_owned(), v["resolvedValue"].as_str()?.to_owned())))
-        .collect()
-}
-
-/// The revisions an execution's source actions ran, as (action, revision id), newest attempt last.
-#[cfg(feature = "ssr")]
-pub(super) fn revisions_of(runs: &[engine::store::executions::ActionRow]) -> Vec<(String, String)> {
-    let mut revisions: Vec<(String, String)> = Vec::new();
-    for run in runs {
-        let Some(id) = run.output["revision"]["revision_id"].as_str() else { continue };
-        revisions.retain(|(action, _)| *action != run.action_name);
-        revisions.push((run.action_name.clone(), id.to_owned()));
+fn attempt(row: &engine::runs::ActionRow, decisions: &[engine::approvals::DecisionRow]) -> ActionAttempt {
+    fn pairs<'a>(map: impl IntoIterator<Item = (&'a String, &'a String)>) -> Vec<(String, String)> {
+        map.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
-    revisions
-}
-
-#[cfg(feature = "ssr")]
-fn attempt(
-    row: &engine::store::executions::ActionRow,
-    decisions: &[engine::store::approvals::DecisionRow],
-) -> ActionAttempt {
-    let pairs = |value: &serde_json::Value| -> Vec<(String, String)> {
-        value
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())))
-            .collect()
-    };
     let waiting = row.status == model::ActionExecutionStatus::InProgress;
     ActionAttempt {
         id: row.action_execution_id.clone(),
@@ -370,14 +322,9 @@ fn attempt(
         updated_ms: row.updated_ms,
         summary: row.summary.clone(),
         error: row.error_message.clone(),
-        configuration: pairs(&row.input["resolvedConfiguration"]),
-        output_variables: pairs(&row.output["outputVariables"]),
-        output_artifacts: row.output["outputArtifacts"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|a| a["name"].as_str().map(str::to_owned))
-            .collect(),
+        configuration: pairs(row.input.resolved()),
+        output_variables: pairs(&row.output.output_variables),
+        output_artifacts: row.output.output_artifacts.iter().map(|a| a.name.clone()).collect(),
         external_url: row.external_execution_url.clone(),
         approval_token: row.token.clone().filter(|_| waiting),
         // The history lists newest first; an action's answers read oldest first.

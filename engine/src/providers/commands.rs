@@ -141,6 +141,10 @@ impl ActionProvider for CommandsProvider {
     fn execute<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, Result<ActionOutcome, ActionFailure>> {
         Box::pin(self.run(ctx))
     }
+
+    fn default_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(55 * 60)
+    }
 }
 
 /// A failure of this machine rather than of the user's commands.

@@ -26,4 +26,9 @@ impl ActionProvider for ManualApproval {
             Ok(ActionOutcome::Waiting { token: uuid::Uuid::new_v4().to_string(), expires_ms, summary: Some(summary) })
         })
     }
+
+    /// An approval waits seven days for an answer.
+    fn default_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(7 * 24 * 60 * 60)
+    }
 }

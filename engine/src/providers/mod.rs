@@ -8,6 +8,7 @@ pub mod manual;
 pub mod rules;
 pub mod s3_source;
 
+pub use crate::runs::Revision;
 use indexmap::IndexMap;
 use model::ActionDeclaration;
 use std::{future::Future, path::PathBuf, pin::Pin, time::Duration};
@@ -20,6 +21,12 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait ActionProvider: Send + Sync {
     /// Runs one attempt of an action. Must return soon after `ctx.cancel` fires.
     fn execute<'a>(&'a self, ctx: &'a ActionContext) -> BoxFuture<'a, Result<ActionOutcome, ActionFailure>>;
+
+    /// How long an attempt may take when the action sets no `timeoutInMinutes`: CodePipeline's
+    /// quota for the kind of action, an hour unless the provider says otherwise.
+    fn default_timeout(&self) -> Duration {
+        Duration::from_secs(60 * 60)
+    }
 }
 
 /// Everything an action attempt may use. The workspace is empty and private to this attempt.
@@ -77,7 +84,7 @@ pub struct ActionResult {
     pub external_execution_id: Option<String>,
     pub external_execution_url: Option<String>,
     /// For source actions: the revision this execution runs.
-    pub revision: Option<SourceRevision>,
+    pub revision: Option<Revision>,
 }
 
 #[derive(Debug)]
@@ -92,15 +99,6 @@ pub enum Payload {
     Dir(PathBuf),
     /// A file that already is the artifact (an S3 source object is passed on unchanged).
     File(PathBuf),
-}
-
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SourceRevision {
-    pub revision_id: String,
-    pub revision_change_id: Option<String>,
-    pub revision_summary: Option<String>,
-    pub revision_url: Option<String>,
-    pub created_ms: Option<i64>,
 }
 
 /// Why an attempt failed, in CodePipeline's failure types.

@@ -1,7 +1,8 @@
 //! S3 source: the latest version of an object in Sluice's versioned object store becomes the
 //! action's output artifact, unchanged, with `ETag` and `VersionId` as variables.
 use super::{ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture};
-use super::{OutputArtifactPayload, Payload, SourceRevision};
+use super::{OutputArtifactPayload, Payload};
+use crate::runs::Revision;
 use indexmap::IndexMap;
 
 pub struct S3Source;
@@ -55,7 +56,7 @@ impl ActionProvider for S3Source {
                 outputs,
                 variables,
                 summary: Some(format!("s3://{bucket}/{key} version {}", version.version_id)),
-                revision: Some(SourceRevision {
+                revision: Some(Revision {
                     revision_id: version.version_id.clone(),
                     revision_change_id: Some(version.etag.clone()),
                     revision_summary: Some(format!("s3://{bucket}/{key}")),

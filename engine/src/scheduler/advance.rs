@@ -3,156 +3,23 @@
 //! queueing, stops, disabled transitions) and saves every change with its events in one
 //! transaction. It is idempotent: running it again without news changes nothing.
 use super::conditions::{self, Gate};
-use super::{Scope, Tick};
+use super::run::{finish, set_stage, Run};
+use super::{PipelineTx, Scope, Tick};
+use crate::events::EventState;
 use crate::events::PendingEvent;
-use crate::store::conditions::{self as condition_rows, ConditionRow, RuleRow};
+use crate::store::{actions, stages};
+
+use crate::runs::RetryTrigger;
+use crate::runs::{ActionRow, StageRow};
 use crate::store::events::{transitions, TransitionRow};
-use crate::store::executions::{self as rows, ActionRow, ExecutionRow, StageRow};
-use crate::{Engine, Result, RetryMode};
+use crate::store::executions as rows;
+use crate::{Engine, EngineError, Result, RetryMode};
 use model::{
     ActionExecutionStatus as A, ConditionExecutionStatus as C, ConditionResult, ConditionType, ExecutionMode,
-    PipelineDeclaration, PipelineExecutionStatus as P, StageDeclaration, StageExecutionStatus as S, StageRetryMode,
+    PipelineExecutionStatus as P, StageDeclaration, StageExecutionStatus as S, StageRetryMode,
 };
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
-
-/// One active execution with its rows, as loaded and as changed.
-pub(crate) struct Run {
-    pub exec: ExecutionRow,
-    pub decl: Arc<PipelineDeclaration>,
-    pub stages: Vec<StageRow>,
-    pub actions: Vec<ActionRow>,
-    /// Stage condition evaluations and their rules; empty when the pipeline declares no conditions
-    /// or the caller only records one outcome.
-    pub conditions: Vec<ConditionRow>,
-    pub rules: Vec<RuleRow>,
-    original: (ExecutionRow, Vec<StageRow>, Vec<ActionRow>),
-    original_conditions: (Vec<ConditionRow>, Vec<RuleRow>),
-}
-
-impl Run {
-    pub(crate) fn new(
-        exec: ExecutionRow,
-        decl: Arc<PipelineDeclaration>,
-        stages: Vec<StageRow>,
-        actions: Vec<ActionRow>,
-    ) -> Self {
-        let original = (exec.clone(), stages.clone(), actions.clone());
-        Run {
-            exec,
-            decl,
-            stages,
-            actions,
-            conditions: Vec::new(),
-            rules: Vec::new(),
-            original,
-            original_conditions: Default::default(),
-        }
-    }
-
-    /// Adds the execution's condition evaluations, as loaded.
-    pub(crate) fn with_conditions(mut self, conditions: Vec<ConditionRow>, rules: Vec<RuleRow>) -> Self {
-        self.original_conditions = (conditions.clone(), rules.clone());
-        self.conditions = conditions;
-        self.rules = rules;
-        self
-    }
-
-    /// Loads one execution with everything the scheduler decides on.
-    pub(crate) async fn load(
-        conn: &mut sqlx::AnyConnection,
-        exec: ExecutionRow,
-        decl: Arc<PipelineDeclaration>,
-    ) -> Result<Run> {
-        let stages = rows::stages_of(conn, &exec.execution_id).await?;
-        let actions = rows::actions_of(conn, &exec.execution_id).await?;
-        Run::new(exec, decl, stages, actions).load_conditions(conn).await
-    }
-
-    /// Adds the execution's condition evaluations when its pipeline declares conditions; most
-    /// declare none and pay for no condition queries.
-    async fn load_conditions(mut self, conn: &mut sqlx::AnyConnection) -> Result<Run> {
-        let has_conditions =
-            self.decl.stages.iter().any(|stage| {
-                ConditionType::ALL.iter().any(|kind| !conditions::declared_rules(stage, *kind).is_empty())
-            });
-        if has_conditions {
-            let evaluations = condition_rows::conditions_of(conn, &self.exec.execution_id).await?;
-            let rules = condition_rows::rules_of(conn, &self.exec.execution_id).await?;
-            self = self.with_conditions(evaluations, rules);
-        }
-        Ok(self)
-    }
-
-    fn stage_decl(&self) -> Option<&StageDeclaration> {
-        self.decl.stages.get(self.exec.current_stage)
-    }
-
-    pub(crate) fn stage_row(&self, name: &str) -> Option<&StageRow> {
-        self.stages.iter().find(|s| s.stage_name == name)
-    }
-
-    pub(crate) fn stage_row_mut(&mut self, name: &str) -> Option<&mut StageRow> {
-        self.stages.iter_mut().find(|s| s.stage_name == name)
-    }
-
-    /// Waiting in front of its current stage (not yet entered).
-    fn is_waiting(&self) -> bool {
-        self.exec.status.is_active() && self.stage_decl().is_some_and(|s| self.stage_row(&s.name).is_none())
-    }
-
-    /// The latest run of each action of the current stage attempt, by action name.
-    pub(crate) fn latest<'a>(&'a self, stage: &StageRow, action: &str) -> Option<&'a ActionRow> {
-        self.actions
-            .iter()
-            .filter(|a| {
-                a.stage_name == stage.stage_name && a.action_name == action && a.stage_attempt >= stage.base_attempt
-            })
-            .max_by_key(|a| (a.stage_attempt, a.started_ms))
-    }
-
-    /// Saves what changed since loading; returns whether anything did.
-    pub(crate) async fn save(&self, conn: &mut sqlx::AnyConnection) -> Result<bool> {
-        let mut changed = false;
-        if self.exec != self.original.0 {
-            rows::update_execution(conn, &self.exec).await?;
-            changed = true;
-        }
-        for stage in changed_rows(&self.stages, &self.original.1) {
-            rows::upsert_stage(conn, stage).await?;
-            changed = true;
-        }
-        for action in changed_rows(&self.actions, &self.original.2) {
-            rows::upsert_action(conn, action).await?;
-            changed = true;
-        }
-        // Few rows, and a restarted evaluation replaces its row: compared by content.
-        for condition in self.conditions.iter().filter(|c| !self.original_conditions.0.contains(c)) {
-            condition_rows::upsert_condition(conn, condition).await?;
-            changed = true;
-        }
-        for rule in self.rules.iter().filter(|r| !self.original_conditions.1.contains(r)) {
-            condition_rows::upsert_rule(conn, rule).await?;
-            changed = true;
-        }
-        Ok(changed)
-    }
-
-    pub(crate) fn event_pipeline(&self, state: &str, extra: serde_json::Value) -> PendingEvent {
-        PendingEvent::pipeline(
-            &self.exec.pipeline_name,
-            &self.exec.execution_id,
-            self.exec.pipeline_version,
-            state,
-            extra,
-        )
-    }
-
-    fn event_stage(&self, stage: &str, state: &str) -> PendingEvent {
-        PendingEvent::stage(&self.exec.pipeline_name, &self.exec.execution_id, self.exec.pipeline_version, stage, state)
-    }
-}
 
 impl Engine {
     /// Moves every active execution of a pipeline as far as it can go now.
@@ -164,34 +31,28 @@ impl Engine {
         // Every finished action asks for an advance; while one is already queued for the lock,
         // more would only reload the same state.
         let Some(ticket) = self.runtime.queue_advance(pipeline, scope) else { return Ok(()) };
-        let lock = self.runtime.pipeline_lock(pipeline);
-        let _serial = lock.lock().await;
+        let locked = self.lock(pipeline).await;
         let scope = ticket.redeem();
-        let mut tx = self.store.begin().await?;
-        if !rows::lock_pipeline(&mut tx, pipeline).await? {
-            // Deleted: its runners' outcomes have nowhere to go.
-            drop(self.runtime.take_finished(pipeline));
-            return Ok(());
-        }
+        let mut tx = match locked {
+            Err(EngineError::PipelineNotFound(_)) => {
+                // Deleted: its runners' outcomes have nowhere to go.
+                drop(self.runtime.take_finished(pipeline));
+                return Ok(());
+            }
+            other => other?,
+        };
         let mut tick = Tick::new(self);
         if self.decide(&mut tx, pipeline, scope, &mut tick).await? {
             tick.commit(tx).await
         } else {
             // Nothing to do: rolling back spares the durable commit the lock statement would cost.
-            tx.rollback().await?;
-            Ok(())
+            tx.rollback().await
         }
     }
 
     /// The decisions of `advance` inside the caller's transaction, which must hold the
     /// pipeline's lock. Returns whether anything changed.
-    async fn decide(
-        &self,
-        tx: &mut sqlx::AnyConnection,
-        pipeline: &str,
-        scope: Scope,
-        tick: &mut Tick,
-    ) -> Result<bool> {
+    async fn decide(&self, tx: &mut PipelineTx, pipeline: &str, scope: Scope, tick: &mut Tick) -> Result<bool> {
         let latest_version = self.store.latest_version(tx, pipeline).await?;
         let transitions = transitions(tx, pipeline).await?;
         let finished = self.runtime.take_finished(pipeline);
@@ -228,21 +89,18 @@ impl Engine {
 impl Engine {
     /// The pipeline's active executions (or only those listed) with their rows. Stages and
     /// actions come in one query each whatever the number of executions: decisions are frequent.
-    async fn load_runs(
-        &self,
-        tx: &mut sqlx::AnyConnection,
-        pipeline: &str,
-        only: Option<&[String]>,
-    ) -> Result<Vec<Run>> {
+    async fn load_runs(&self, tx: &mut PipelineTx, pipeline: &str, only: Option<&[String]>) -> Result<Vec<Run>> {
         let (execs, stages, actions) = match only {
             None => (
                 rows::active_executions(tx, pipeline).await?,
-                rows::stages_of_active(tx, pipeline).await?,
-                rows::actions_of_active(tx, pipeline).await?,
+                stages::stages_of_active(tx, pipeline).await?,
+                actions::actions_of_active(tx, pipeline).await?,
             ),
-            Some(ids) => {
-                (rows::executions_in(tx, ids).await?, rows::stages_in(tx, ids).await?, rows::actions_in(tx, ids).await?)
-            }
+            Some(ids) => (
+                rows::executions_in(tx, ids).await?,
+                stages::stages_in(tx, ids).await?,
+                actions::actions_in(tx, ids).await?,
+            ),
         };
         let mut stages = group_by_execution(stages, |s| &s.execution_id);
         let mut actions = group_by_execution(actions, |a| &a.execution_id);
@@ -255,12 +113,6 @@ impl Engine {
         }
         Ok(runs)
     }
-}
-
-/// Rows changed in place or appended since loading (decisions never remove or reorder stage or
-/// action rows).
-fn changed_rows<'a, T: PartialEq>(rows: &'a [T], original: &'a [T]) -> impl Iterator<Item = &'a T> {
-    rows.iter().enumerate().filter(move |(i, row)| original.get(*i) != Some(*row)).map(|(_, row)| row)
 }
 
 /// Splits rows by execution, keeping their order.
@@ -293,13 +145,13 @@ fn cancel_outdated(run: &mut Run, tick: &mut Tick) {
             &run.exec.execution_id,
             run.exec.pipeline_version,
             &stage.stage_name,
-            "CANCELED",
+            EventState::Canceled,
         ));
     }
     run.exec.status = P::Cancelled;
     run.exec.status_summary = Some("The pipeline definition was updated before this execution could complete.".into());
     run.exec.updated_ms = now;
-    tick.events.push(run.event_pipeline("CANCELED", json!({})));
+    tick.events.push(run.event_pipeline(EventState::Canceled, json!({})));
 }
 
 /// Moves one execution inside its current stage: next group, stage done, failure, stop.
@@ -373,7 +225,7 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
             match after_failure(run, tick, &stage_decl, &stage) {
                 AfterFailure::Pending => return,
                 AfterFailure::Retry(mode) => {
-                    restart_stage(run, tick, run.exec.current_stage, mode, Retry::Automatic);
+                    restart_stage(run, tick, run.exec.current_stage, mode, RetryTrigger::Automated);
                     return;
                 }
                 AfterFailure::Rollback => tick.roll_back(run, &stage.stage_name),
@@ -484,14 +336,8 @@ fn automatic_retry(stage: &StageDeclaration, row: &StageRow) -> Option<RetryMode
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Retry {
-    Manual,
-    Automatic,
-}
-
 /// Runs a failed or stopped stage again: its failed actions, or all of them from the first group.
-pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: RetryMode, trigger: Retry) {
+pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: RetryMode, trigger: RetryTrigger) {
     let stage_decl = run.decl.stages[index].clone();
     let Some(row) = run.stage_row(&stage_decl.name).cloned() else { return };
     let failed: Vec<String> = stage_decl
@@ -502,17 +348,11 @@ pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: 
         .collect();
     let Some(stage_row) = run.stage_row_mut(&stage_decl.name) else { return };
     stage_row.attempt += 1;
-    let kind = match trigger {
-        Retry::Manual => {
-            stage_row.manual_retries += 1;
-            "ManualStageRetry"
-        }
-        Retry::Automatic => {
-            stage_row.auto_retries += 1;
-            "AutomatedStageRetry"
-        }
-    };
-    stage_row.last_retry_trigger = Some(kind.to_owned());
+    match trigger {
+        RetryTrigger::Manual => stage_row.manual_retries += 1,
+        RetryTrigger::Automated => stage_row.auto_retries += 1,
+    }
+    stage_row.last_retry_trigger = Some(trigger);
     if mode == RetryMode::AllActions {
         stage_row.base_attempt = stage_row.attempt;
     }
@@ -523,7 +363,7 @@ pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: 
         run.exec.status_summary = None;
         run.exec.stop_reason = None;
         run.exec.stop_abandon = false;
-        tick.events.push(run.event_pipeline("RESUMED", json!({})));
+        tick.events.push(run.event_pipeline(EventState::Resumed, json!({})));
     }
     run.exec.current_stage = index;
     run.exec.updated_ms = tick.now;
@@ -587,42 +427,6 @@ fn enter_stage(run: &mut Run, tick: &mut Tick, index: usize) {
         started_ms: tick.now,
         updated_ms: tick.now,
     });
-    tick.events.push(run.event_stage(&name, "STARTED"));
+    tick.events.push(run.event_stage(&name, EventState::Started));
     progress(run, tick);
-}
-
-pub(crate) fn set_stage(run: &mut Run, tick: &mut Tick, name: &str, status: S) {
-    let now = tick.now;
-    let Some(stage) = run.stage_row_mut(name) else { return };
-    if stage.status == status {
-        return;
-    }
-    stage.status = status;
-    stage.updated_ms = now;
-    let state = match status {
-        S::InProgress => "RESUMED",
-        S::Stopping => "STOPPING",
-        S::Stopped => "STOPPED",
-        S::Succeeded => "SUCCEEDED",
-        S::Failed => "FAILED",
-        S::Cancelled => "CANCELED",
-        S::Skipped => "SKIPPED",
-    };
-    tick.events.push(run.event_stage(name, state));
-}
-
-pub(crate) fn finish(run: &mut Run, tick: &mut Tick, status: P, summary: Option<String>) {
-    run.exec.status = status;
-    run.exec.status_summary = summary;
-    run.exec.updated_ms = tick.now;
-    let state = match status {
-        P::InProgress => "RESUMED",
-        P::Stopping => "STOPPING",
-        P::Stopped => "STOPPED",
-        P::Succeeded => "SUCCEEDED",
-        P::Superseded => "SUPERSEDED",
-        P::Failed => "FAILED",
-        P::Cancelled => "CANCELED",
-    };
-    tick.events.push(run.event_pipeline(state, json!({})));
 }

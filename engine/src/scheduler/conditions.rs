@@ -1,26 +1,17 @@
 //! Stage conditions in the scheduler's decisions: starting an evaluation (its rules run
 //! together, each under a lease like an action), concluding it when every rule has ended (any
 //! failed rule fails the condition), ending it on stop or cancel, and OverrideStageCondition.
-use super::advance::{progress, set_stage, Run};
+use super::run::{set_stage, Run};
 use super::Tick;
+use crate::events::EventState;
+use crate::runs::StageRow;
 use crate::store::conditions::ConditionRow;
-use crate::store::executions::StageRow;
 use crate::{EngineError, Result};
 use model::{
     ActionExecutionStatus as A, Condition, ConditionExecutionStatus as C, ConditionType, PipelineExecutionStatus as P,
-    RuleDeclaration, StageDeclaration, StageExecutionStatus as S,
+    StageExecutionStatus as S,
 };
 use serde_json::json;
-
-/// The rules of a stage's condition of this kind, in declaration order; none when it has none.
-pub(crate) fn declared_rules(stage: &StageDeclaration, kind: ConditionType) -> Vec<&RuleDeclaration> {
-    let conditions = match kind {
-        ConditionType::BeforeEntry => stage.before_entry.as_ref().map(|c| &c.conditions),
-        ConditionType::OnSuccess => stage.on_success.as_ref().map(|c| &c.conditions),
-        ConditionType::OnFailure => stage.on_failure.as_ref().map(|c| &c.conditions),
-    };
-    conditions.into_iter().flatten().flat_map(|c| &c.rules).collect()
-}
 
 /// Where a condition stands for the stage's current attempt.
 pub(crate) enum Gate {
@@ -175,9 +166,8 @@ pub(crate) fn override_condition(run: &mut Run, tick: &mut Tick, stage: &str, ki
         run.exec.status = P::InProgress;
         run.exec.status_summary = None;
         run.exec.updated_ms = tick.now;
-        let resumed = run.event_pipeline("RESUMED", json!({}));
+        let resumed = run.event_pipeline(EventState::Resumed, json!({}));
         tick.events.push(resumed);
     }
-    progress(run, tick);
     Ok(())
 }

@@ -3,14 +3,16 @@
 //! so far and the decisions they allow in one transaction. Under load many actions finish while
 //! one advance holds the lock, so one durable commit records all of them.
 use super::{action_event, Run, Tick};
+use crate::events::EventState;
 use crate::events::PendingEvent;
 use crate::providers::{ActionFailure, ActionOutcome};
+use crate::runs::{ActionOutput, StoredArtifact};
 use model::ActionExecutionStatus as A;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use tokio::sync::oneshot;
 
 /// What a provider returned, with the artifacts already stored.
-pub(crate) type Outcome = std::result::Result<(ActionOutcome, Vec<Value>), ActionFailure>;
+pub(crate) type Outcome = std::result::Result<(ActionOutcome, Vec<StoredArtifact>), ActionFailure>;
 
 /// One finished attempt waiting to be recorded.
 pub(crate) struct Finished {
@@ -52,14 +54,14 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
             row.summary = result.summary;
             row.external_execution_id = result.external_execution_id;
             row.external_execution_url = result.external_execution_url;
-            let variables: Map<String, Value> =
-                result.variables.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-            row.output = json!({ "outputArtifacts": artifacts, "outputVariables": variables });
-            if let Some(revision) = result.revision {
-                row.output["revision"] = json!(revision);
-            }
-            let detail = json!({ "output-artifacts": row.output["outputArtifacts"] });
-            tick.events.push(action_event(run, &row, "SUCCEEDED", detail));
+            row.output = ActionOutput {
+                output_artifacts: artifacts,
+                output_variables: result.variables.into_iter().collect(),
+                revision: result.revision,
+                ..ActionOutput::default()
+            };
+            let detail = json!({ "output-artifacts": row.output.output_artifacts });
+            tick.events.push(action_event(run, &row, EventState::Succeeded, detail));
         }
         Ok((ActionOutcome::Waiting { token, expires_ms, summary }, _)) => {
             row.token = Some(token);
@@ -79,7 +81,7 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
             row.error_code = Some(format!("{:?}", failure.kind));
             row.error_message = Some(failure.message.clone());
             let detail = json!({ "execution-result": { "external-execution-summary": failure.message, "error-code": row.error_code } });
-            tick.events.push(action_event(run, &row, "FAILED", detail));
+            tick.events.push(action_event(run, &row, EventState::Failed, detail));
         }
     }
     run.actions[index] = row;

@@ -3,9 +3,12 @@
 //! only while this runner still holds the rule's lease.
 use super::runner::within;
 use super::{rule_event, Tick};
+use crate::events::EventState;
 use crate::providers::rules::{RuleContext, RuleProvider, RuleResult};
 use crate::providers::ActionFailure;
-use crate::store::conditions::{self as condition_rows, RuleRow};
+use crate::runs::{RuleExecutionResult, RuleOutput, RuleRow};
+use crate::store::actions;
+use crate::store::conditions as condition_rows;
 use crate::store::executions as rows;
 use crate::{Engine, Result};
 use model::{ActionExecutionStatus as A, PipelineDeclaration, RuleDeclaration};
@@ -27,7 +30,7 @@ impl Engine {
             let mut conn = self.store.conn().await?;
             let Some(row) = condition_rows::rule(&mut conn, rule_id).await? else { return Ok(()) };
             let Some(exec) = rows::execution(&mut conn, &row.execution_id).await? else { return Ok(()) };
-            let actions = rows::actions_of(&mut conn, &row.execution_id).await?;
+            let actions = actions::actions_of(&mut conn, &row.execution_id).await?;
             (row, exec, actions)
         };
         if row.status != A::InProgress || row.lease_owner.as_deref() != Some(self.runtime.node_id.as_str()) {
@@ -62,7 +65,7 @@ impl Engine {
                         pipeline_execution_id: exec.execution_id.clone(),
                         stage_name: row.stage_name.clone(),
                         rule_execution_id: rule_id.to_owned(),
-                        configuration: super::runner::strings(&row.input["resolvedConfiguration"]),
+                        configuration: row.input.resolved().clone(),
                         rule,
                         workspace,
                         inputs,
@@ -92,10 +95,7 @@ impl Engine {
 
     /// Saves the verdict if this runner still owns the rule, then lets the pipeline move on.
     async fn record_rule_verdict(&self, pipeline: &str, started: &RuleRow, verdict: RuleResult) -> Result<()> {
-        let lock = self.runtime.pipeline_lock(pipeline);
-        let _serial = lock.lock().await;
-        let mut tx = self.store.begin().await?;
-        rows::lock_pipeline(&mut tx, pipeline).await?;
+        let mut tx = self.lock(pipeline).await?;
         let Some(mut row) = condition_rows::rule(&mut tx, &started.rule_execution_id).await? else { return Ok(()) };
         let still_ours = row.status == A::InProgress
             && row.lease_owner.as_deref() == Some(self.runtime.node_id.as_str())
@@ -113,36 +113,30 @@ impl Engine {
             Ok(summary) => {
                 row.status = A::Succeeded;
                 row.summary = Some(summary);
-                "SUCCEEDED"
+                EventState::Succeeded
             }
             Err(failure) => {
                 row.status = A::Failed;
                 row.error_code = Some(format!("{:?}", failure.kind));
                 row.summary = Some(failure.message.clone());
                 row.error_message = Some(failure.message);
-                "FAILED"
+                EventState::Failed
             }
         };
-        row.output = json!({ "executionResult": { "externalExecutionSummary": row.summary } });
+        row.output = RuleOutput {
+            execution_result: Some(RuleExecutionResult { external_execution_summary: row.summary.clone() }),
+        };
         let detail =
             json!({ "execution-result": { "external-execution-summary": row.summary, "error-code": row.error_code } });
         tick.events.push(rule_event(&exec, &row, state, detail));
         condition_rows::upsert_rule(&mut tx, &row).await?;
         tick.commit(tx).await?;
-        drop(_serial);
         self.advance(pipeline).await
-    }
-
-    /// Claims a rule whose lease ran out; false when another node got there first.
-    pub(crate) async fn claim_rule(&self, rule: &RuleRow, now: i64) -> Result<bool> {
-        let until = self.runtime.lease_until(now);
-        let mut conn = self.store.conn().await?;
-        Ok(condition_rows::claim_rule(&mut conn, &rule.rule_execution_id, &self.runtime.node_id, until, now).await?)
     }
 }
 
 /// The declaration of the rule a row runs, from the pipeline version the execution is pinned to.
 fn declared_rule(decl: &PipelineDeclaration, row: &RuleRow) -> Option<RuleDeclaration> {
     let stage = decl.stages.iter().find(|s| s.name == row.stage_name)?;
-    super::declared_rules(stage, row.condition_type).into_iter().find(|r| r.name == row.rule_name).cloned()
+    stage.condition_rules(row.condition_type).into_iter().find(|r| r.name == row.rule_name).cloned()
 }

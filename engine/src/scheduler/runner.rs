@@ -4,25 +4,18 @@
 use super::outcomes::{Finished, Outcome};
 use super::unseal::{masked, Unsealed};
 use super::{action_event, Run, Tick};
+use crate::events::EventState;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
+use crate::runs::{ActionRow, StoredArtifact};
 use crate::secrets::Masker;
-use crate::store::executions::{self as rows, ActionRow};
+use crate::store::actions;
+use crate::store::executions as rows;
 use crate::store::now_ms;
 use crate::{Engine, Result};
-use model::{ActionDeclaration, ActionExecutionStatus as A, PipelineDeclaration};
-use serde_json::{json, Value};
+use model::{ActionExecutionStatus as A, PipelineDeclaration};
+use serde_json::json;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-
-/// Default time limits by provider, from CodePipeline's quotas.
-fn default_timeout(action: &ActionDeclaration) -> Duration {
-    let minutes = match action.action_type_id.provider.as_str() {
-        "Manual" => 7 * 24 * 60,
-        "Commands" => 55,
-        _ => 60,
-    };
-    Duration::from_secs(60 * u64::from(action.timeout_in_minutes.unwrap_or(minutes)))
-}
 
 impl Engine {
     pub(crate) fn spawn_runner(&self, action_id: String) {
@@ -50,7 +43,7 @@ impl Engine {
     async fn run_action(&self, action_id: &str, cancel: CancellationToken) -> Result<()> {
         let (row, exec) = {
             let mut conn = self.store.conn().await?;
-            let Some(row) = rows::action(&mut conn, action_id).await? else { return Ok(()) };
+            let Some(row) = actions::action(&mut conn, action_id).await? else { return Ok(()) };
             let Some(exec) = rows::execution(&mut conn, &row.execution_id).await? else { return Ok(()) };
             (row, exec)
         };
@@ -71,14 +64,12 @@ impl Engine {
         let all_rows = if action.input_artifacts.is_empty() {
             Vec::new()
         } else {
-            rows::actions_of(&mut *self.store.conn().await?, &row.execution_id).await?
+            actions::actions_of(&mut *self.store.conn().await?, &row.execution_id).await?
         };
         let workspace_root = self.sandbox().attempt_path(action_id);
         let workspace = workspace_root.join("src");
 
-        let unsealed = self
-            .unseal(&action, strings(&row.input["resolvedConfiguration"]), strings(&row.input["resolvedEnvironment"]))
-            .await;
+        let unsealed = self.unseal(&action, row.input.resolved().clone(), row.input.resolved_environment.clone()).await;
         let masker = unsealed.as_ref().map(|u| u.masker.clone()).unwrap_or_default();
         let (log, logger) = self.keep_log(action_id, row.claims > 1, masker.clone());
 
@@ -91,7 +82,9 @@ impl Engine {
             })?;
             let Unsealed { configuration, environment, .. } = unsealed?;
             let inputs = self.prepare_inputs(action_id, &action.input_artifacts, &all_rows).await?;
-            let timeout = default_timeout(&action);
+            let timeout = action
+                .timeout_in_minutes
+                .map_or_else(|| provider.default_timeout(), |minutes| Duration::from_secs(60 * u64::from(minutes)));
             let ctx = ActionContext {
                 pipeline_name: exec.pipeline_name.clone(),
                 pipeline_execution_id: exec.execution_id.clone(),
@@ -102,7 +95,7 @@ impl Engine {
                 action: action.clone(),
                 workspace: workspace.clone(),
                 inputs,
-                source_revision: pinned_revision(&exec.source_revisions, &action.name),
+                source_revision: exec.pinned_revision(&action.name).map(str::to_owned),
                 log: log.clone(),
                 cancel: cancel.clone(),
                 timeout,
@@ -136,7 +129,10 @@ impl Engine {
         self.record_outcome(&exec.pipeline_name, &row, outcome).await
     }
 
-    fn provider_for(&self, action: &ActionDeclaration) -> Option<std::sync::Arc<dyn crate::providers::ActionProvider>> {
+    fn provider_for(
+        &self,
+        action: &model::ActionDeclaration,
+    ) -> Option<std::sync::Arc<dyn crate::providers::ActionProvider>> {
         let id = &action.action_type_id;
         let providers = self.runtime.providers.lock().unwrap_or_else(|e| e.into_inner());
         providers.get(&(id.category, id.owner, id.provider.clone())).cloned()
@@ -190,9 +186,7 @@ impl Engine {
             let stored = rows
                 .iter()
                 .filter(|r| r.status == A::Succeeded)
-                .filter_map(|r| {
-                    r.output["outputArtifacts"].as_array()?.iter().find(|a| a["name"] == input.name.as_str()).cloned()
-                })
+                .filter_map(|r| r.output.output_artifacts.iter().find(|a| a.name == input.name))
                 .next_back()
                 .ok_or_else(|| {
                     ActionFailure::job_failed(format!(
@@ -203,9 +197,9 @@ impl Engine {
             let version = self
                 .objects()
                 .version(
-                    stored["location"]["s3Location"]["bucketName"].as_str().unwrap_or_default(),
-                    stored["location"]["s3Location"]["objectKey"].as_str().unwrap_or_default(),
-                    stored["versionId"].as_str().unwrap_or_default(),
+                    &stored.location.s3_location.bucket_name,
+                    &stored.location.s3_location.object_key,
+                    &stored.version_id,
                 )
                 .await
                 .map_err(|e| {
@@ -235,7 +229,7 @@ impl Engine {
         pipeline: &str,
         action_id: &str,
         outputs: &[crate::providers::OutputArtifactPayload],
-    ) -> std::result::Result<Vec<Value>, ActionFailure> {
+    ) -> std::result::Result<Vec<StoredArtifact>, ActionFailure> {
         let (bucket, key_id) = artifact_store(decl);
         let mut stored = Vec::new();
         for output in outputs {
@@ -252,13 +246,7 @@ impl Engine {
             .map_err(|e| {
                 ActionFailure::job_failed(format!("Output artifact '{}' could not be stored: {e}", output.name))
             })?;
-            stored.push(json!({
-                "name": output.name,
-                "location": { "type": "S3", "s3Location": { "bucketName": bucket, "objectKey": key } },
-                "versionId": version.version_id,
-                "sha256": version.sha256,
-                "size": version.size,
-            }));
+            stored.push(StoredArtifact::new(&output.name, &bucket, &key, &version));
         }
         Ok(stored)
     }
@@ -284,23 +272,11 @@ impl Engine {
         Ok(())
     }
 
-    /// Claims an action whose lease ran out; false when another node got there first.
-    pub(crate) async fn claim(&self, action: &ActionRow, now: i64) -> Result<bool> {
-        let until = self.runtime.lease_until(now);
-        self.store
-            .claim_action(&action.action_execution_id, &self.runtime.node_id, until, now)
-            .await
-            .map_err(Into::into)
-    }
-
     /// Fails an approval nobody answered in time.
     pub(crate) async fn expire_approval(&self, pipeline: &str, action_id: &str) -> Result<()> {
         {
-            let lock = self.runtime.pipeline_lock(pipeline);
-            let _serial = lock.lock().await;
-            let mut tx = self.store.begin().await?;
-            rows::lock_pipeline(&mut tx, pipeline).await?;
-            let Some(mut row) = rows::action(&mut tx, action_id).await? else { return Ok(()) };
+            let mut tx = self.lock(pipeline).await?;
+            let Some(mut row) = actions::action(&mut tx, action_id).await? else { return Ok(()) };
             if row.status != A::InProgress || row.expires_ms.is_none_or(|at| at >= now_ms()) {
                 return Ok(());
             }
@@ -312,8 +288,8 @@ impl Engine {
             row.error_code = Some("JobFailed".into());
             row.error_message = Some("The approval request expired before anyone answered it.".into());
             row.updated_ms = tick.now;
-            tick.events.push(action_event(&run, &row, "FAILED", json!({})));
-            rows::upsert_action(&mut tx, &row).await?;
+            tick.events.push(action_event(&run, &row, EventState::Failed, json!({})));
+            actions::upsert_action(&mut tx, &row).await?;
             tick.commit(tx).await?;
         }
         self.advance(pipeline).await
@@ -336,16 +312,6 @@ pub(crate) async fn within<T>(
     }
 }
 
-/// The revision an execution's `sourceRevisions` pin for a source action, if any.
-fn pinned_revision(source_revisions: &Value, action: &str) -> Option<String> {
-    source_revisions
-        .as_array()?
-        .iter()
-        .find(|r| r["actionName"] == action)
-        .and_then(|r| r["revisionValue"].as_str())
-        .map(str::to_owned)
-}
-
 /// The artifact bucket and encryption key of a pipeline (its home region's store).
 fn artifact_store(decl: &PipelineDeclaration) -> (String, Option<String>) {
     let store = decl.artifact_store.as_ref().or_else(|| decl.artifact_stores.as_ref().and_then(|m| m.values().next()));
@@ -353,11 +319,4 @@ fn artifact_store(decl: &PipelineDeclaration) -> (String, Option<String>) {
         Some(s) => (s.location.clone(), s.encryption_key.as_ref().map(|k| k.id.clone())),
         None => ("sluice-artifacts".into(), None),
     }
-}
-
-pub(crate) fn strings(value: &Value) -> indexmap::IndexMap<String, String> {
-    value
-        .as_object()
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
-        .unwrap_or_default()
 }

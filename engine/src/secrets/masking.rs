@@ -55,14 +55,13 @@ impl Masker {
     }
 }
 
-/// Replaces every sealed string inside `value` with `****`, for reads that show stored
-/// configuration (an action execution's input).
-pub fn mask_sealed(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::String(text) if super::is_sealed(text) => *text = MASK.to_owned(),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_sealed),
-        serde_json::Value::Object(members) => members.values_mut().for_each(mask_sealed),
-        _ => {}
+/// Replaces each sealed value of `values` with `****`, for reads that show stored configuration
+/// (an action execution's input).
+pub fn mask_sealed<'a>(values: impl IntoIterator<Item = &'a mut String>) {
+    for text in values {
+        if super::is_sealed(text) {
+            *text = MASK.to_owned();
+        }
     }
 }
 
@@ -71,16 +70,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sealed_strings_read_as_the_mask_at_any_depth() {
-        let mut input = serde_json::json!({
-            "configuration": { "OAuthToken": "sluice:enc:v1:AAAA", "Owner": "me" },
-            "list": ["sluice:enc:v1:BBBB", 3]
-        });
-        mask_sealed(&mut input);
-        assert_eq!(
-            input,
-            serde_json::json!({ "configuration": { "OAuthToken": "****", "Owner": "me" }, "list": ["****", 3] })
-        );
+    fn sealed_values_read_as_the_mask() {
+        let mut values = vec!["sluice:enc:v1:AAAA".to_owned(), "me".to_owned(), "sluice:enc:v1:BBBB".to_owned()];
+        mask_sealed(values.iter_mut());
+        assert_eq!(values, ["****", "me", "****"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The approvals history: one row per answer to a manual approval, written in the transaction that
 //! applies the answer and kept after the action finishes.
 use super::Result;
+use crate::ApprovalStatus;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -15,8 +16,7 @@ pub struct DecisionRow {
     pub action_name: String,
     pub action_execution_id: String,
     pub approver_arn: String,
-    /// `Approved` or `Rejected`.
-    pub result: String,
+    pub result: ApprovalStatus,
     pub comment: String,
     pub decided_ms: i64,
 }
@@ -27,7 +27,7 @@ pub struct DecisionFilter {
     pub pipeline_name: Option<String>,
     pub execution_id: Option<String>,
     pub approver_arn: Option<String>,
-    pub result: Option<String>,
+    pub result: Option<ApprovalStatus>,
     pub limit: Option<i64>,
 }
 
@@ -43,7 +43,7 @@ pub async fn insert_decision(conn: &mut AnyConnection, d: &DecisionRow) -> Resul
         .bind(&d.action_name)
         .bind(&d.action_execution_id)
         .bind(&d.approver_arn)
-        .bind(&d.result)
+        .bind(d.result.as_str())
         .bind(&d.comment)
         .bind(d.decided_ms)
         .execute(&mut *conn)
@@ -62,7 +62,7 @@ pub async fn list_decisions(conn: &mut AnyConnection, filter: &DecisionFilter) -
     .bind(&filter.pipeline_name)
     .bind(&filter.execution_id)
     .bind(&filter.approver_arn)
-    .bind(&filter.result)
+    .bind(filter.result.map(ApprovalStatus::as_str))
     .bind(filter.limit.unwrap_or(i64::MAX))
     .fetch_all(&mut *conn)
     .await?;
@@ -78,7 +78,7 @@ fn decision_of(row: &AnyRow) -> Result<DecisionRow> {
         action_name: row.try_get("action_name")?,
         action_execution_id: row.try_get("action_execution_id")?,
         approver_arn: row.try_get("approver_arn")?,
-        result: row.try_get("result")?,
+        result: super::columns::wire(row.try_get("result")?, ApprovalStatus::from_wire)?,
         comment: row.try_get("comment")?,
         decided_ms: row.try_get("decided_ms")?,
     })

@@ -1,9 +1,9 @@
 //! Rows of stage condition evaluations and their rule executions. The scheduler changes them in
 //! memory with the rest of an execution and saves the changed ones in the same transaction.
-use super::executions::{json, qualified, wire};
+use super::columns::{json, qualified, to_json, wire, IN_PROGRESS};
 use super::Result;
+pub use crate::runs::RuleRow;
 use model::{ActionExecutionStatus as RuleStatus, ConditionExecutionStatus, ConditionType};
-use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -16,28 +16,6 @@ pub struct ConditionRow {
     pub stage_attempt: i64,
     pub status: ConditionExecutionStatus,
     pub summary: Option<String>,
-    pub started_ms: i64,
-    pub updated_ms: i64,
-}
-
-/// One rule of an evaluation. Rule statuses are the action statuses (RuleExecutionStatus).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleRow {
-    pub rule_execution_id: String,
-    pub execution_id: String,
-    pub stage_name: String,
-    pub condition_type: ConditionType,
-    pub stage_attempt: i64,
-    pub rule_name: String,
-    pub status: RuleStatus,
-    pub summary: Option<String>,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub lease_owner: Option<String>,
-    pub lease_expires_ms: Option<i64>,
-    pub claims: i64,
-    pub input: Value,
-    pub output: Value,
     pub started_ms: i64,
     pub updated_ms: i64,
 }
@@ -128,8 +106,8 @@ pub async fn upsert_rule(conn: &mut AnyConnection, r: &RuleRow) -> Result<()> {
     .bind(&r.lease_owner)
     .bind(r.lease_expires_ms)
     .bind(r.claims)
-    .bind(r.input.to_string())
-    .bind(r.output.to_string())
+    .bind(to_json(&r.input))
+    .bind(to_json(&r.output))
     .bind(r.started_ms)
     .bind(r.updated_ms)
     .execute(&mut *conn)
@@ -168,42 +146,13 @@ pub async fn rule(conn: &mut AnyConnection, rule_execution_id: &str) -> Result<O
 pub async fn due_rules(conn: &mut AnyConnection, now: i64) -> Result<Vec<(String, RuleRow)>> {
     let rows = sqlx::query(&format!(
         "select e.pipeline_name, {} from rule_execution r join pipeline_execution e using (execution_id)
-         where r.status = 'InProgress' and (r.lease_expires_ms is null or r.lease_expires_ms < $1)",
+         where r.status = '{IN_PROGRESS}' and (r.lease_expires_ms is null or r.lease_expires_ms < $1)",
         qualified("r", RULE_COLUMNS)
     ))
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter().map(|row| Ok((row.try_get("pipeline_name")?, RuleRow::from_row(row)?))).collect()
-}
-
-/// Takes a rule whose lease is free or expired. One statement, so two nodes cannot both win.
-pub async fn claim_rule(
-    conn: &mut AnyConnection,
-    rule_execution_id: &str,
-    owner: &str,
-    until: i64,
-    now: i64,
-) -> Result<bool> {
-    let done = sqlx::query(
-        "update rule_execution set lease_owner = $2, lease_expires_ms = $3, claims = claims + 1
-         where rule_execution_id = $1 and status = 'InProgress' and (lease_expires_ms is null or lease_expires_ms < $4)",
-    )
-    .bind(rule_execution_id)
-    .bind(owner)
-    .bind(until)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Frees every rule lease; only right for the embedded database, where no other process runs.
-pub async fn release_rule_leases(conn: &mut AnyConnection) -> Result<()> {
-    sqlx::query("update rule_execution set lease_expires_ms = 0 where status = 'InProgress'")
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// The newest evaluation of a condition of a stage in a pipeline, for GetPipelineState: the

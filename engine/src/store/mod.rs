@@ -2,18 +2,25 @@
 //!
 //! Both backends go through sqlx's `Any` driver with one set of queries (`$n` placeholders work on
 //! both); only the DDL differs, so each backend keeps its own migrations folder.
+pub mod actions;
 pub mod approvals;
 pub mod audit;
+mod columns;
 pub mod conditions;
 pub mod events;
 pub mod executions;
 pub mod groups;
 pub mod identity;
+pub mod leases;
+pub mod logs;
 mod objects;
-mod pipelines;
+pub(crate) mod pipelines;
 mod secrets;
 pub mod sources;
+pub mod stages;
 mod tags;
+#[cfg(test)]
+mod tests;
 
 use crate::secrets::Sealer;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

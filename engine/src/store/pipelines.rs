@@ -1,7 +1,7 @@
 //! Pipelines, with every version of their declaration kept.
 use super::{conflict_on_unique, now_ms, tags, Result, Store, StoreError, Tag};
 use model::PipelineDeclaration;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 /// One stored version of a pipeline.
 #[derive(Debug, Clone)]
@@ -140,16 +140,9 @@ impl Store {
     /// Deletes a pipeline with all its versions and tags. Returns false when there was none.
     pub async fn delete_pipeline(&self, name: &str, resource_arn: &str) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let id: Option<i64> = sqlx::query_scalar("delete from pipeline where name = $1 returning pipeline_id")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(id) = id {
-            sqlx::query("delete from pipeline_version where pipeline_id = $1").bind(id).execute(&mut *tx).await?;
-            tags::replace_all(&mut tx, resource_arn, &[]).await?;
-        }
+        let deleted = delete_pipeline(&mut tx, name, resource_arn).await?;
         tx.commit().await?;
-        Ok(id.is_some())
+        Ok(deleted)
     }
 
     /// Pipelines in name order, starting after `after`, at most `limit` of them.
@@ -196,4 +189,18 @@ async fn insert_version(
 
 fn to_u32(value: i64) -> Result<u32> {
     u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("version {value} out of range")))
+}
+
+/// Deletes a pipeline with all its versions and tags inside the caller's transaction. Returns
+/// false when there was none.
+pub(crate) async fn delete_pipeline(conn: &mut AnyConnection, name: &str, resource_arn: &str) -> Result<bool> {
+    let id: Option<i64> = sqlx::query_scalar("delete from pipeline where name = $1 returning pipeline_id")
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(id) = id {
+        sqlx::query("delete from pipeline_version where pipeline_id = $1").bind(id).execute(&mut *conn).await?;
+        tags::replace_all(conn, resource_arn, &[]).await?;
+    }
+    Ok(id.is_some())
 }

@@ -44,19 +44,15 @@ impl Store {
 }
 
 /// Replaces all of a resource's tags inside the caller's transaction.
-pub(super) async fn replace_all(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    resource_arn: &str,
-    tags: &[Tag],
-) -> Result<()> {
-    sqlx::query("delete from resource_tag where resource_arn = $1").bind(resource_arn).execute(&mut **tx).await?;
+pub(super) async fn replace_all(conn: &mut sqlx::AnyConnection, resource_arn: &str, tags: &[Tag]) -> Result<()> {
+    sqlx::query("delete from resource_tag where resource_arn = $1").bind(resource_arn).execute(&mut *conn).await?;
     for tag in tags {
-        upsert(tx, resource_arn, tag).await?;
+        upsert(conn, resource_arn, tag).await?;
     }
     Ok(())
 }
 
-async fn upsert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, resource_arn: &str, tag: &Tag) -> Result<()> {
+async fn upsert(conn: &mut sqlx::AnyConnection, resource_arn: &str, tag: &Tag) -> Result<()> {
     sqlx::query(
         "insert into resource_tag (resource_arn, tag_key, tag_value) values ($1, $2, $3)
          on conflict (resource_arn, tag_key) do update set tag_value = excluded.tag_value",
@@ -64,7 +60,7 @@ async fn upsert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, resource_arn: &str, t
     .bind(resource_arn)
     .bind(&tag.key)
     .bind(&tag.value)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -112,7 +112,7 @@ impl Harness {
 
     pub async fn create(&self, pipeline: Value) {
         let decl = model::parse_pipeline(&pipeline.to_string()).unwrap();
-        self.engine.store().create_pipeline(&decl, "arn:test", &[]).await.unwrap();
+        self.engine.save_pipeline_unchecked(&decl).await.unwrap();
     }
 
     pub async fn start(&self, pipeline: &str) -> String {
@@ -146,8 +146,8 @@ impl Harness {
         pipeline: &str,
         id: &str,
         action: &str,
-        done: impl Fn(&engine::store::executions::ActionRow) -> bool,
-    ) -> engine::store::executions::ActionRow {
+        done: impl Fn(&engine::runs::ActionRow) -> bool,
+    ) -> engine::runs::ActionRow {
         for _ in 0..1000 {
             let runs = self.engine.action_runs(pipeline, id).await.unwrap();
             if let Some(run) = runs.iter().rev().find(|r| r.action_name == action).filter(|r| done(r)) {
@@ -158,7 +158,7 @@ impl Harness {
         panic!("action {action} of {id} never reached the expected state");
     }
 
-    pub async fn runs(&self, pipeline: &str, id: &str) -> Vec<engine::store::executions::ActionRow> {
+    pub async fn runs(&self, pipeline: &str, id: &str) -> Vec<engine::runs::ActionRow> {
         self.engine.action_runs(pipeline, id).await.unwrap()
     }
 
@@ -207,4 +207,14 @@ where
         let harness = scenario(Harness::new(backend).await).await;
         harness.stop().await;
     }
+}
+
+/// An answer to the approval action "Gate" of `stage`.
+pub fn reply<'a>(
+    stage: &'a str,
+    token: &'a str,
+    status: engine::ApprovalStatus,
+    summary: &'a str,
+) -> engine::ApprovalReply<'a> {
+    engine::ApprovalReply { stage, action: "Gate", token, status, summary }
 }

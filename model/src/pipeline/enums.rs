@@ -16,8 +16,8 @@ macro_rules! wire_enum {
             /// Every value, in the API's order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            /// The exact wire spelling.
-            pub fn as_str(self) -> &'static str {
+            /// The exact wire spelling (a `const fn`, so SQL and other constants can use it).
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $wire,)+
                 }
@@ -221,5 +221,22 @@ wire_enum!(
         WebhookV2 => "WebhookV2",
         ManualRollback => "ManualRollback",
         AutomatedRollback => "AutomatedRollback",
+    }
+);
+
+wire_enum!(
+    /// A pipeline execution's type: a stage rollback runs one stage again with an earlier
+    /// execution's artifacts.
+    ExecutionType {
+        Standard => "STANDARD",
+        Rollback => "ROLLBACK",
+    }
+);
+
+wire_enum!(
+    /// Why a stage ran again: its OnFailure result RETRY, or RetryStageExecution.
+    RetryTrigger {
+        Automated => "AutomatedStageRetry",
+        Manual => "ManualStageRetry",
     }
 );

@@ -96,6 +96,18 @@ pub struct StageDeclaration {
     pub on_failure: Option<FailureConditions>,
 }
 
+impl StageDeclaration {
+    /// The rules of the stage's condition of this kind, in declaration order; none when it has none.
+    pub fn condition_rules(&self, kind: ConditionType) -> Vec<&RuleDeclaration> {
+        let conditions = match kind {
+            ConditionType::BeforeEntry => self.before_entry.as_ref().map(|c| &c.conditions),
+            ConditionType::OnSuccess => self.on_success.as_ref().map(|c| &c.conditions),
+            ConditionType::OnFailure => self.on_failure.as_ref().map(|c| &c.conditions),
+        };
+        conditions.into_iter().flatten().flat_map(|c| &c.rules).collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BlockerDeclaration {

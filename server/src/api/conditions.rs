@@ -3,8 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use super::wire::{epoch_seconds, offset_page, page_size};
 use crate::AppState;
-use engine::store::conditions::{ConditionRow, RuleRow};
-use engine::store::executions::ExecutionRow;
+use engine::runs::{ConditionRow, ExecutionRow, RuleRow};
 use model::{ActionExecutionStatus, ConditionType};
 use serde::Deserialize;
 use serde_json::{json, Value};

@@ -4,8 +4,8 @@ use super::error::{ApiError, ApiResult};
 use super::wire::{epoch_seconds, offset_page, page_size};
 use crate::auth::Caller;
 use crate::AppState;
-use engine::store::executions::{ActionRow, ExecutionRow};
-use engine::{ApprovalStatus, RetryMode, StartRequest};
+use engine::runs::{ActionRow, ExecutionRow, SourceRevisionOverride};
+use engine::{ApprovalReply, ApprovalStatus, RetryMode, StartRequest};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -23,14 +23,14 @@ pub struct StartInput {
     variables: Vec<NameValue>,
     client_request_token: Option<String>,
     #[serde(default)]
-    source_revisions: Vec<Value>,
+    source_revisions: Vec<SourceRevisionOverride>,
 }
 
 pub async fn start(state: &AppState, caller: &Caller, input: StartInput) -> ApiResult<Value> {
     let mut request = StartRequest::by_user(&caller.principal());
     request.variables = input.variables.into_iter().map(|v| (v.name, v.value)).collect();
     request.client_request_token = input.client_request_token;
-    request.source_revisions = Value::Array(input.source_revisions);
+    request.source_revisions = input.source_revisions;
     let id = state.engine.start_execution(&input.name, request).await?;
     Ok(json!({ "pipelineExecutionId": id }))
 }
@@ -114,10 +114,9 @@ pub struct ApprovalInput {
 }
 
 pub async fn approve(state: &AppState, caller: &Caller, input: ApprovalInput) -> ApiResult<Value> {
-    let status = match input.result.status.as_str() {
-        "Approved" => ApprovalStatus::Approved,
-        "Rejected" => ApprovalStatus::Rejected,
-        other => return Err(ApiError::validation(format!("result.status '{other}' must be Approved or Rejected."))),
+    let Some(status) = ApprovalStatus::from_wire(&input.result.status) else {
+        let other = &input.result.status;
+        return Err(ApiError::validation(format!("result.status '{other}' must be Approved or Rejected.")));
     };
     if input.result.summary.chars().count() > 512 {
         return Err(ApiError::validation("result.summary must be at most 512 characters."));
@@ -126,11 +125,13 @@ pub async fn approve(state: &AppState, caller: &Caller, input: ApprovalInput) ->
         .engine
         .put_approval(
             &input.pipeline_name,
-            &input.stage_name,
-            &input.action_name,
-            &input.token,
-            status,
-            &input.result.summary,
+            ApprovalReply {
+                stage: &input.stage_name,
+                action: &input.action_name,
+                token: &input.token,
+                status,
+                summary: &input.result.summary,
+            },
             &caller.arn,
         )
         .await?;
@@ -205,7 +206,7 @@ pub async fn get_execution(state: &AppState, input: GetExecutionInput) -> ApiRes
         "variables": exec.variables,
         "trigger": trigger(&exec),
         "executionMode": exec.execution_mode.as_str(),
-        "executionType": exec.execution_type,
+        "executionType": exec.execution_type.as_str(),
     });
     if let Some(summary) = &exec.status_summary {
         out["statusSummary"] = json!(summary);
@@ -247,7 +248,7 @@ pub async fn list_executions(state: &AppState, input: ListExecutionsInput) -> Ap
             "sourceRevisions": source_revisions(&runs),
             "trigger": trigger(exec),
             "executionMode": exec.execution_mode.as_str(),
-            "executionType": exec.execution_type,
+            "executionType": exec.execution_type.as_str(),
         });
         if let Some(text) = &exec.status_summary {
             summary["statusSummary"] = json!(text);
@@ -296,12 +297,12 @@ pub async fn get_state(state: &AppState, input: StateInput) -> ApiResult<Value> 
             }
             super::conditions::add_condition_states(&mut out, &stage.conditions);
             if let Some((row, exec)) = &stage.latest {
-                out["latestExecution"] = json!({ "pipelineExecutionId": exec.execution_id, "status": row.status.as_str(), "type": exec.execution_type });
+                out["latestExecution"] = json!({ "pipelineExecutionId": exec.execution_id, "status": row.status.as_str(), "type": exec.execution_type.as_str() });
                 if let Some(latest) = &row.last_retry_trigger {
                     out["retryStageMetadata"] = json!({
                         "autoStageRetryAttempt": row.auto_retries,
                         "manualStageRetryAttempt": row.manual_retries,
-                        "latestRetryTrigger": latest,
+                        "latestRetryTrigger": latest.as_str(),
                     });
                 }
             }
@@ -353,7 +354,7 @@ pub async fn list_actions(state: &AppState, input: ListActionsInput) -> ApiResul
 }
 
 fn execution_ref(exec: &ExecutionRow) -> Value {
-    json!({ "pipelineExecutionId": exec.execution_id, "status": exec.status.as_str(), "type": exec.execution_type })
+    json!({ "pipelineExecutionId": exec.execution_id, "status": exec.status.as_str(), "type": exec.execution_type.as_str() })
 }
 
 fn trigger(exec: &ExecutionRow) -> Value {
@@ -379,28 +380,26 @@ fn action_state(name: &str, run: Option<&ActionRow>) -> Value {
     if run.status == model::ActionExecutionStatus::InProgress {
         set("token", &run.token);
     }
-    if let Some(by) = run.output["approval"]["answeredBy"].as_str() {
-        latest["lastUpdatedBy"] = json!(by);
+    if let Some(answer) = &run.output.approval {
+        latest["lastUpdatedBy"] = json!(answer.answered_by);
     }
     if let (Some(code), Some(message)) = (&run.error_code, &run.error_message) {
         latest["errorDetails"] = json!({ "code": code, "message": message });
     }
     out["latestExecution"] = latest;
-    if let Some(revision) = run.output.get("revision") {
+    if let Some(revision) = &run.output.revision {
         out["currentRevision"] = json!({
-            "revisionId": revision["revision_id"],
-            "revisionChangeId": revision["revision_change_id"],
-            "created": revision["created_ms"].as_i64().map(epoch_seconds),
+            "revisionId": revision.revision_id,
+            "revisionChangeId": revision.revision_change_id,
+            "created": revision.created_ms.map(epoch_seconds),
         });
     }
     out
 }
 
 fn action_detail(exec: &ExecutionRow, run: &ActionRow) -> Value {
-    let mut input = run.input.clone();
-    if let Some(map) = input.as_object_mut() {
-        map.remove("resolvedEnvironment");
-    }
+    // The resolved environment may hold what secrets resolve to: it never leaves the engine.
+    let input = engine::runs::ActionInput { resolved_environment: Default::default(), ..run.input.clone() };
     let mut result = Map::new();
     for (key, value) in [
         ("externalExecutionId", &run.external_execution_id),
@@ -414,15 +413,15 @@ fn action_detail(exec: &ExecutionRow, run: &ActionRow) -> Value {
     if let (Some(code), Some(message)) = (&run.error_code, &run.error_message) {
         result.insert("errorDetails".into(), json!({ "code": code, "message": message }));
     }
-    let output_artifacts: Vec<Value> = run.output["outputArtifacts"]
-        .as_array()
-        .map(|artifacts| {
-            artifacts
-                .iter()
-                .map(|a| json!({ "name": a["name"], "s3location": { "bucket": a["location"]["s3Location"]["bucketName"], "key": a["location"]["s3Location"]["objectKey"] } }))
-                .collect()
+    let output_artifacts: Vec<Value> = run
+        .output
+        .output_artifacts
+        .iter()
+        .map(|a| {
+            let s3 = &a.location.s3_location;
+            json!({ "name": a.name, "s3location": { "bucket": s3.bucket_name, "key": s3.object_key } })
         })
-        .unwrap_or_default();
+        .collect();
     json!({
         "pipelineExecutionId": exec.execution_id,
         "actionExecutionId": run.action_execution_id,
@@ -436,7 +435,7 @@ fn action_detail(exec: &ExecutionRow, run: &ActionRow) -> Value {
         "output": {
             "outputArtifacts": output_artifacts,
             "executionResult": result,
-            "outputVariables": run.output.get("outputVariables").cloned().unwrap_or(json!({})),
+            "outputVariables": run.output.output_variables,
         },
     })
 }
@@ -444,13 +443,13 @@ fn action_detail(exec: &ExecutionRow, run: &ActionRow) -> Value {
 fn artifact_revisions(runs: &[ActionRow]) -> Vec<Value> {
     runs.iter()
         .filter_map(|run| {
-            let revision = run.output.get("revision")?;
+            let revision = run.output.revision.as_ref()?;
             Some(json!({
-                "name": run.output["outputArtifacts"][0]["name"],
-                "revisionId": revision["revision_id"],
-                "revisionChangeIdentifier": revision["revision_change_id"],
-                "revisionSummary": revision["revision_summary"],
-                "created": revision["created_ms"].as_i64().map(epoch_seconds),
+                "name": run.output.output_artifacts.first().map(|a| &a.name),
+                "revisionId": revision.revision_id,
+                "revisionChangeIdentifier": revision.revision_change_id,
+                "revisionSummary": revision.revision_summary,
+                "created": revision.created_ms.map(epoch_seconds),
             }))
         })
         .collect()
@@ -459,11 +458,11 @@ fn artifact_revisions(runs: &[ActionRow]) -> Vec<Value> {
 fn source_revisions(runs: &[ActionRow]) -> Vec<Value> {
     runs.iter()
         .filter_map(|run| {
-            let revision = run.output.get("revision")?;
+            let revision = run.output.revision.as_ref()?;
             Some(json!({
                 "actionName": run.action_name,
-                "revisionId": revision["revision_id"],
-                "revisionSummary": revision["revision_summary"],
+                "revisionId": revision.revision_id,
+                "revisionSummary": revision.revision_summary,
             }))
         })
         .collect()

@@ -93,7 +93,7 @@ pub async fn list(state: &AppState, input: ListInput) -> ApiResult<Value> {
     let limit = page_size(input.max_results, 1000, 100)?;
     let after = input.next_token.as_deref().map(token_key).transpose()?;
     // One extra row tells whether another page follows.
-    let mut rows = state.engine.store().list_pipelines(after.as_deref(), limit + 1).await?;
+    let mut rows = state.engine.list_pipelines(after.as_deref(), limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let pipelines: Vec<Value> = rows

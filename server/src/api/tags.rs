@@ -23,9 +23,9 @@ pub struct TagInput {
 
 pub async fn tag(state: &AppState, input: TagInput) -> ApiResult<Value> {
     let arn = pipeline_arn(state, &input.resource_arn).await?;
-    let existing = state.engine.store().list_tags(&arn).await?;
+    let existing = state.engine.tags(&arn).await?;
     let tags = check_tags(&input.tags, &existing, &arn)?;
-    state.engine.store().tag_resource(&arn, &tags).await?;
+    state.engine.tag_resource(&arn, &tags).await?;
     Ok(json!({}))
 }
 
@@ -38,7 +38,7 @@ pub struct UntagInput {
 
 pub async fn untag(state: &AppState, input: UntagInput) -> ApiResult<Value> {
     let arn = pipeline_arn(state, &input.resource_arn).await?;
-    state.engine.store().untag_resource(&arn, &input.tag_keys).await?;
+    state.engine.untag_resource(&arn, &input.tag_keys).await?;
     Ok(json!({}))
 }
 
@@ -56,8 +56,7 @@ pub async fn list(state: &AppState, input: ListInput) -> ApiResult<Value> {
     let after = input.next_token.as_deref().map(token_key).transpose()?;
     let tags: Vec<Tag> = state
         .engine
-        .store()
-        .list_tags(&arn)
+        .tags(&arn)
         .await?
         .into_iter()
         .filter(|t| after.as_ref().is_none_or(|after| t.key > *after))
@@ -110,7 +109,7 @@ async fn pipeline_arn(state: &AppState, arn: &str) -> ApiResult<String> {
     let name =
         parse_arn(arn).ok_or_else(|| ApiError::new("InvalidArnException", format!("The ARN '{arn}' is not valid.")))?;
     let ours = state.engine.pipeline_arn(name);
-    if ours != arn || !state.engine.store().pipeline_exists(name).await? {
+    if ours != arn || !state.engine.pipeline_exists(name).await? {
         return Err(ApiError::new(
             "ResourceNotFoundException",
             format!(

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use engine::{Engine, StoreError};
+use engine::Engine;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -64,16 +64,6 @@ pub fn may_read_pipeline(caller: &Caller, engine: &Engine, pipeline: &str) -> bo
 /// `may_read_pipeline` as a 403 refusal.
 pub fn authorize_pipeline_read(caller: &Caller, engine: &Engine, pipeline: &str) -> Result<(), Response> {
     authorize(caller, READ_PIPELINE_ACTION, &engine.pipeline_arn(pipeline))
-}
-
-/// The pipeline an action execution belongs to; `None` when there is no such action.
-pub async fn action_pipeline(engine: &Engine, action_execution_id: &str) -> Result<Option<String>, StoreError> {
-    let mut conn = engine.store().conn().await?;
-    let Some(action) = engine::store::executions::action(&mut conn, action_execution_id).await? else {
-        return Ok(None);
-    };
-    let execution = engine::store::executions::execution(&mut conn, &action.execution_id).await?;
-    Ok(execution.map(|e| e.pipeline_name))
 }
 
 /// Runs the request and records it in the audit trail: every signed call (an API call, reads

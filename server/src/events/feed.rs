@@ -4,8 +4,8 @@
 //! The subscription is taken before the store is read, so an event committed in between is in
 //! both; ids at or below the last one delivered are skipped. Within a pipeline events commit in id
 //! order (the pipeline lock), so a pipeline's or execution's stream never skips one.
-use engine::store::events::StoredEvent;
-use engine::{Engine, StoreError};
+use engine::events::StoredEvent;
+use engine::{Engine, EngineError};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -37,11 +37,11 @@ pub struct Feed {
 
 impl Feed {
     /// Subscribes now; the stream starts after `after`, or at the newest event when `None`.
-    pub async fn subscribe(engine: Engine, filter: Filter, after: Option<i64>) -> Result<Feed, StoreError> {
+    pub async fn subscribe(engine: Engine, filter: Filter, after: Option<i64>) -> Result<Feed, EngineError> {
         let live = engine.subscribe();
         let last_id = match after {
             Some(id) => id,
-            None => engine.store().latest_event_id().await?,
+            None => engine.latest_event_id().await?,
         };
         Ok(Feed {
             engine,
@@ -55,12 +55,12 @@ impl Feed {
     }
 
     /// The next event for this subscriber; `None` when the engine shuts down.
-    pub async fn next(&mut self) -> Option<Result<Arc<StoredEvent>, StoreError>> {
+    pub async fn next(&mut self) -> Option<Result<Arc<StoredEvent>, EngineError>> {
         loop {
             let event = if let Some(event) = self.missed.pop_front() {
                 event
             } else if !self.caught_up {
-                match self.engine.store().events_after(self.last_id, CATCH_UP_PAGE).await {
+                match self.engine.events_after(self.last_id, CATCH_UP_PAGE).await {
                     Ok(page) => {
                         self.caught_up = (page.len() as i64) < CATCH_UP_PAGE;
                         self.missed.extend(page.into_iter().map(Arc::new));

@@ -4,8 +4,7 @@
 //!
 //! The runner writes lines to the store without telling anyone, so the stream reads the store
 //! every `POLL` while the action runs.
-use engine::store::executions as rows;
-use engine::{Engine, StoreError};
+use engine::{Engine, EngineError};
 use model::ActionExecutionStatus;
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -32,7 +31,7 @@ impl LogFollower {
     }
 
     /// The next line, the end, or `None` after the end.
-    pub async fn next(&mut self) -> Option<Result<LogItem, StoreError>> {
+    pub async fn next(&mut self) -> Option<Result<LogItem, EngineError>> {
         loop {
             if let Some((n, text)) = self.pending.pop_front() {
                 self.after = n;
@@ -47,7 +46,7 @@ impl LogFollower {
                 Ok(status) => status,
                 Err(err) => return Some(Err(err)),
             };
-            match self.engine.store().log(&self.action_execution_id, self.after, PAGE).await {
+            match self.engine.action_log(&self.action_execution_id, self.after, PAGE).await {
                 Ok(lines) if !lines.is_empty() => self.pending.extend(lines),
                 Ok(_) if status != ActionExecutionStatus::InProgress => {
                     self.ended = true;
@@ -59,9 +58,8 @@ impl LogFollower {
         }
     }
 
-    async fn status(&self) -> Result<ActionExecutionStatus, StoreError> {
-        let mut conn = self.engine.store().conn().await?;
-        let row = rows::action(&mut conn, &self.action_execution_id).await?;
-        Ok(row.map(|r| r.status).unwrap_or(ActionExecutionStatus::Abandoned))
+    async fn status(&self) -> Result<ActionExecutionStatus, EngineError> {
+        let status = self.engine.action_status(&self.action_execution_id).await?;
+        Ok(status.unwrap_or(ActionExecutionStatus::Abandoned))
     }
 }

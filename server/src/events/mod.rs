@@ -32,8 +32,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use engine::store::events::StoredEvent;
-use engine::StoreError;
+use engine::events::StoredEvent;
+use engine::EngineError;
 use futures_util::Stream;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -164,7 +164,7 @@ async fn log_events(
         Ok(after) => after.unwrap_or(0),
         Err(err) => return error_response(err),
     };
-    match resources::action_pipeline(&state.engine, &id).await {
+    match state.engine.action_pipeline(&id).await {
         Ok(Some(pipeline)) => {
             if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &pipeline) {
                 return refused;
@@ -237,7 +237,7 @@ async fn revoked(engine: engine::Engine, caller: Caller) {
 /// buffering it. A store error ends the stream (logged); the client reconnects with its last id
 /// and loses nothing.
 fn sse(
-    events: impl Stream<Item = Result<Event, StoreError>> + Send + 'static,
+    events: impl Stream<Item = Result<Event, EngineError>> + Send + 'static,
     revoked: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Response {
     use futures_util::StreamExt;

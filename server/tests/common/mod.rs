@@ -41,7 +41,7 @@ impl TestServer {
         let config = Config {
             addr,
             data_dir: data_dir.clone(),
-            database_url: Some(db.url.clone()),
+            database_url: Some(db.url.as_str().into()),
             site_dir: "target/site".into(),
             region: REGION.into(),
             account_id: ACCOUNT.into(),

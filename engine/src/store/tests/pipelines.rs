@@ -1,6 +1,6 @@
 //! The store on both backends: versions, updates, deletes, listing and tags.
-use engine::testing::{TestDatabase, BACKENDS};
-use engine::{Store, StoreError, Tag};
+use crate::testing::{TestDatabase, BACKENDS};
+use crate::{Store, StoreError, Tag};
 use model::PipelineDeclaration;
 
 fn pipeline(name: &str, bucket: &str) -> PipelineDeclaration {
@@ -144,7 +144,8 @@ async fn migrations_are_idempotent_across_restarts() {
 
 /// An execution row and two running action rows of this node, inserted in the order given.
 async fn running_actions(store: &Store, ids: &[&str]) {
-    use engine::store::executions::{insert_execution, upsert_action, ActionRow, ExecutionRow};
+    use crate::runs::{ActionRow, ExecutionRow, ExecutionType};
+    use crate::store::{actions::upsert_action, executions::insert_execution};
     use model::{ActionExecutionStatus, ExecutionMode, PipelineExecutionStatus, TriggerType};
     let mut conn = store.conn().await.unwrap();
     let exec = ExecutionRow {
@@ -159,10 +160,10 @@ async fn running_actions(store: &Store, ids: &[&str]) {
         started_by: None,
         retried_by: Vec::new(),
         execution_mode: ExecutionMode::Parallel,
-        execution_type: "STANDARD".into(),
+        execution_type: ExecutionType::Standard,
         rollback_target: None,
-        variables: serde_json::json!([]),
-        source_revisions: serde_json::json!([]),
+        variables: Vec::new(),
+        source_revisions: Vec::new(),
         client_request_token: None,
         stop_reason: None,
         stop_abandon: false,
@@ -190,8 +191,8 @@ async fn running_actions(store: &Store, ids: &[&str]) {
             lease_owner: Some("node-1".into()),
             lease_expires_ms: Some(1000),
             claims: 1,
-            input: serde_json::json!({}),
-            output: serde_json::json!({}),
+            input: Default::default(),
+            output: Default::default(),
             started_ms: 1,
             updated_ms: 1,
         };
@@ -217,7 +218,7 @@ async fn lock_waits(store: &Store) -> i64 {
 /// parallel executions). Renewal must never hold one row lock while waiting for another.
 #[tokio::test]
 async fn lease_renewal_does_not_deadlock_with_a_scheduler_transaction() {
-    let db = TestDatabase::new(engine::testing::TestBackend::Postgres).await;
+    let db = TestDatabase::new(crate::testing::TestBackend::Postgres).await;
     let store = Store::connect(&db.url).await.unwrap();
     running_actions(&store, &["action-1", "action-2"]).await;
 
@@ -233,7 +234,7 @@ async fn lease_renewal_does_not_deadlock_with_a_scheduler_transaction() {
         let ids = vec!["action-1".to_owned(), "action-2".to_owned()];
         async move {
             let mut conn = store.conn().await?;
-            engine::store::executions::renew_leases(&mut conn, "node-1", &ids, 99_000).await
+            crate::store::leases::renew(&mut conn, "node-1", &ids, 99_000).await
         }
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

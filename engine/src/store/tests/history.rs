@@ -1,9 +1,9 @@
 //! The run history query: filters, paging and its speed at 10,000 executions, on both backends.
-use engine::store::executions::{insert_execution, search_executions, ExecutionRow, HistoryFilter};
-use engine::testing::{TestDatabase, BACKENDS};
-use engine::Store;
+use crate::runs::{ExecutionRow, ExecutionType, SourceRevisionOverride};
+use crate::store::executions::{insert_execution, search_executions, HistoryFilter};
+use crate::testing::{TestDatabase, BACKENDS};
+use crate::Store;
 use model::{ExecutionMode, PipelineExecutionStatus as P, TriggerType};
-use serde_json::json;
 use std::time::Instant;
 
 const RUNS: i64 = 10_000;
@@ -28,10 +28,10 @@ fn execution(seq: i64) -> ExecutionRow {
         started_by: None,
         retried_by: Vec::new(),
         execution_mode: ExecutionMode::Superseded,
-        execution_type: "STANDARD".into(),
+        execution_type: ExecutionType::Standard,
         rollback_target: None,
-        variables: json!([]),
-        source_revisions: json!([{ "revisionId": format!("rev-{seq}") }]),
+        variables: Vec::new(),
+        source_revisions: vec![SourceRevisionOverride::pin("Source", "S3", &format!("rev-{seq}"))],
         client_request_token: None,
         stop_reason: (status == P::Stopped).then(|| "stopped by the test".into()),
         stop_abandon: false,
