@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+mod app_errors;
 pub mod auth;
 pub mod config;
 pub mod events;
@@ -144,6 +145,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
             move || app::shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(axum::middleware::from_fn(app_errors::status))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session::guard))
         .layer(axum::middleware::from_fn(headers::add))
         .with_state(state)

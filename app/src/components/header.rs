@@ -19,7 +19,9 @@ pub fn Header() -> impl IntoView {
                 </a>
                 <nav class="nav" aria-label="Main">
                     <A href="/" exact=true>"Pipelines"</A>
-                    <A href="/new">"New pipeline"</A>
+                    <Transition fallback=|| ()>
+                        {move || user.get().and_then(Result::ok).filter(|u| u.can_create_pipelines).map(|_| view! { <A href="/new">"New pipeline"</A> })}
+                    </Transition>
                     <Transition fallback=|| ()>
                         {move || user.get().and_then(Result::ok).filter(|u| u.can_read_audit).map(|_| view! { <A href="/audit">"Audit"</A> })}
                     </Transition>

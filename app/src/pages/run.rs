@@ -4,79 +4,28 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::api::pipeline_href;
 use crate::api::runs::{
     answer_approval, load_run, retry_run_stage, set_transition, start_run, stop_run, ActionAttempt, ActionRun,
     RunSummary, RunView, StageRun,
 };
-use crate::api::{pipeline_href, AppError};
 use crate::components::link::ExternalLink;
 use crate::live::{live_log, live_ticks};
 use crate::pages::approval_history::DecisionList;
 use crate::time;
 
 mod again;
+mod controls;
 mod timeline;
 
-/// What the controls share: the pipeline, the inputs (kept outside the refetched view so typing
-/// survives live updates), the last error and a way to refetch at once.
-#[derive(Clone, Copy)]
-struct Controls {
-    pipeline: StoredValue<String>,
-    variables: RwSignal<String>,
-    reason: RwSignal<String>,
-    comment: RwSignal<String>,
-    error: RwSignal<Option<String>>,
-    changed: RwSignal<u64>,
-}
-
-impl Controls {
-    /// Runs a server function; shows its error, or refetches on success.
-    fn run(self, call: impl std::future::Future<Output = Result<(), AppError>> + 'static) {
-        leptos::task::spawn_local(async move {
-            match call.await {
-                Ok(()) => {
-                    self.error.set(None);
-                    self.changed.update(|n| *n += 1);
-                }
-                Err(err) => self.error.set(Some(err.to_string())),
-            }
-        });
-    }
-
-    /// Runs a server function that starts an execution; opens the new execution, or shows the error.
-    fn open_started(
-        self,
-        call: impl std::future::Future<Output = Result<String, AppError>> + 'static,
-        navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
-    ) {
-        leptos::task::spawn_local(async move {
-            match call.await {
-                Ok(id) => {
-                    self.error.set(None);
-                    navigate(
-                        &format!("{}?execution={id}", pipeline_href(&self.pipeline.get_value())),
-                        Default::default(),
-                    );
-                }
-                Err(err) => self.error.set(Some(err.to_string())),
-            }
-        });
-    }
-}
+use controls::{ControlError, Controls};
 
 #[component]
-pub fn RunPanel(pipeline: String) -> impl IntoView {
+pub fn RunPanel(pipeline: String, can_start: bool) -> impl IntoView {
     let query = use_query_map();
     let chosen = move || query.read().get("execution");
     let ticks = live_ticks(format!("/api/v1{}/events", pipeline_href(&pipeline)));
-    let controls = Controls {
-        pipeline: StoredValue::new(pipeline.clone()),
-        variables: RwSignal::new(String::new()),
-        reason: RwSignal::new(String::new()),
-        comment: RwSignal::new(String::new()),
-        error: RwSignal::new(None),
-        changed: RwSignal::new(0),
-    };
+    let controls = Controls::new(pipeline);
     // Live refetches wait until the execution has rendered once: one during hydration could bring
     // newer state than the server's HTML and break hydration. Events heard meanwhile still count.
     let rendered = RwSignal::new(false);
@@ -87,11 +36,10 @@ pub fn RunPanel(pipeline: String) -> impl IntoView {
     let navigate = use_navigate();
     let start = move |_| {
         let (pipeline, variables) = (controls.pipeline.get_value(), controls.variables.get_untracked());
-        controls.open_started(start_run(pipeline, variables), navigate.clone());
+        controls.open_started("start".into(), start_run(pipeline, variables), navigate.clone());
     };
-
-    view! {
-        <section class="card run" data-testid="run-panel" aria-label="Execution">
+    let start_controls = can_start.then(|| {
+        view! {
             <div class="run-controls">
                 <label class="run-variables">
                     <span class="muted">"Variables (name=value per line)"</span>
@@ -99,7 +47,13 @@ pub fn RunPanel(pipeline: String) -> impl IntoView {
                 </label>
                 <button class="button primary" data-testid="start-run" on:click=start>"Start execution"</button>
             </div>
-            {move || controls.error.get().map(|message| view! { <div class="notice bad" data-testid="run-error">{message}</div> })}
+            <ControlError controls at="start"/>
+        }
+    });
+
+    view! {
+        <section class="card run" data-testid="run-panel" aria-label="Execution">
+            {start_controls}
             <Transition fallback=|| view! { <div class="loading">"Loading the execution\u{2026}"</div> }>
                 {move || Suspend::new(async move {
                     let run = view_data.await;
@@ -116,7 +70,7 @@ pub fn RunPanel(pipeline: String) -> impl IntoView {
 
 #[component]
 fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
-    let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start } = run;
+    let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start, can_stop } = run;
     let Some(execution) = execution else {
         return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p> }.into_any();
     };
@@ -127,7 +81,7 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
     let stop = move |abandon: bool| {
         let (pipeline, id, reason) =
             (controls.pipeline.get_value(), execution_id.get_value(), controls.reason.get_untracked());
-        controls.run(stop_run(pipeline, id, abandon, reason));
+        controls.run("stop".into(), stop_run(pipeline, id, abandon, reason));
     };
     let stage_count = stages.len();
     let stages = stages
@@ -135,7 +89,7 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
         .enumerate()
         .map(|(index, stage)| {
             view! {
-                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() controls/> })}
+                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() may_flip=stage.can_set_transition controls/> })}
                 <StageBox stage execution_id controls now_ms/>
             }
         })
@@ -148,13 +102,14 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
             <RunPicker pipeline recent shown=execution.id.clone()/>
         </div>
         <RunFacts execution=execution.clone() revisions now_ms/>
-        {rerunnable.then(|| view! { <div class="run-controls"><again::RerunButton execution_id controls/></div> })}
-        {stoppable.then(|| view! {
+        {rerunnable.then(|| view! { <div class="run-controls"><again::RerunButton execution_id controls/></div><ControlError controls at="rerun"/> })}
+        {(stoppable && can_stop).then(|| view! {
             <div class="run-controls" data-testid="stop-controls">
                 <input type="text" placeholder="Why stop? (optional)" data-testid="stop-reason" bind:value=controls.reason/>
                 <button class="button" data-testid="stop-wait" on:click=move |_| stop(false)>"Stop and wait"</button>
                 <button class="button danger" data-testid="stop-abandon" on:click=move |_| stop(true)>"Stop and abandon"</button>
             </div>
+            <ControlError controls at="stop"/>
         })}
         <div class="run-stages" data-stage-count=stage_count>{stages}</div>
         {timeline}
@@ -206,31 +161,46 @@ fn RunPicker(pipeline: String, recent: Vec<RunSummary>, shown: String) -> impl I
 
 /// The transition into a stage: enabled, or disabled with its reason; a button flips it.
 #[component]
-fn TransitionGate(stage: String, enabled: bool, reason: Option<String>, controls: Controls) -> impl IntoView {
+fn TransitionGate(
+    stage: String,
+    enabled: bool,
+    reason: Option<String>,
+    may_flip: bool,
+    controls: Controls,
+) -> impl IntoView {
     let title =
         if enabled { "Transition enabled".to_owned() } else { format!("Disabled: {}", reason.unwrap_or_default()) };
-    let flip = move |_| {
-        let (pipeline, stage, reason) = (controls.pipeline.get_value(), stage.clone(), controls.reason.get_untracked());
-        controls.run(set_transition(pipeline, stage, !enabled, reason));
+    let at = format!("transition:{stage}");
+    let flip = {
+        let at = at.clone();
+        move |_| {
+            let (pipeline, stage, reason) =
+                (controls.pipeline.get_value(), stage.clone(), controls.reason.get_untracked());
+            controls.run(at.clone(), set_transition(pipeline, stage, !enabled, reason));
+        }
     };
+    let button = may_flip.then(|| {
+        view! { <button class="link-button" data-testid="flip-transition" on:click=flip title=title.clone()>{if enabled { "Disable" } else { "Enable" }}</button> }
+    });
     view! {
-        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-enabled=enabled.to_string()>
+        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-enabled=enabled.to_string() title=title>
             <span class="arrow" aria-hidden="true">"\u{2192}"</span>
-            <button class="link-button" on:click=flip title=title>{if enabled { "Disable" } else { "Enable" }}</button>
+            {button}
+            <ControlError controls at/>
         </div>
     }
 }
 
 #[component]
 fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Controls, now_ms: i64) -> impl IntoView {
-    let StageRun { name, status, actions, can_roll_back, .. } = stage;
+    let StageRun { name, status, actions, can_roll_back, can_retry, .. } = stage;
     let status_name = status.clone().unwrap_or_else(|| "NotStarted".into());
-    let retryable = matches!(status.as_deref(), Some("Failed" | "Stopped"));
+    let retryable = can_retry && matches!(status.as_deref(), Some("Failed" | "Stopped"));
     let retry = {
         let name = name.clone();
         move |all: bool| {
             let (pipeline, stage, id) = (controls.pipeline.get_value(), name.clone(), execution_id.get_value());
-            controls.run(retry_run_stage(pipeline, stage, id, all));
+            controls.run(format!("stage:{stage}"), retry_run_stage(pipeline, stage, id, all));
         }
     };
     let retry_all = retry.clone();
@@ -251,6 +221,7 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
                 </div>
             })}
             {can_roll_back.then(|| view! { <div class="run-controls"><again::RollbackButton stage=name.clone() execution_id controls/></div> })}
+            <ControlError controls at=format!("stage:{name}")/>
             <div class="run-actions">{actions}</div>
         </section>
     }
@@ -258,10 +229,10 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
 
 #[component]
 fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) -> impl IntoView {
-    let ActionRun { name, category, provider, attempt } = action;
+    let ActionRun { name, category, provider, attempt, can_answer } = action;
     let status = attempt.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "NotStarted".into());
     let details = attempt.map(
-        |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() controls now_ms/> },
+        |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() can_answer controls now_ms/> },
     );
     let class = format!("run-action status-{}", status.to_lowercase());
     view! {
@@ -283,6 +254,7 @@ fn AttemptDetail(
     stage: String,
     name: String,
     provider: String,
+    can_answer: bool,
     controls: Controls,
     now_ms: i64,
 ) -> impl IntoView {
@@ -292,10 +264,15 @@ fn AttemptDetail(
     let has_config = !attempt.configuration.is_empty();
     let has_outputs = !attempt.output_variables.is_empty() || !attempt.output_artifacts.is_empty();
     let artifacts = attempt.output_artifacts.join(", ");
-    let approval = attempt.approval_token.clone().map(|token| {
-        let answer = move |approve: bool| {
-            let (pipeline, comment) = (controls.pipeline.get_value(), controls.comment.get_untracked());
-            controls.run(answer_approval(pipeline, stage.clone(), name.clone(), token.clone(), approve, comment));
+    let approval = attempt.approval_token.clone().filter(|_| can_answer).map(|token| {
+        let at = format!("approval:{stage}/{name}");
+        let answer = {
+            let at = at.clone();
+            move |approve: bool| {
+                let (pipeline, comment) = (controls.pipeline.get_value(), controls.comment.get_untracked());
+                let call = answer_approval(pipeline, stage.clone(), name.clone(), token.clone(), approve, comment);
+                controls.run(at.clone(), call);
+            }
         };
         let reject = answer.clone();
         view! {
@@ -304,6 +281,7 @@ fn AttemptDetail(
                 <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button>
                 <button class="button danger" data-testid="reject" on:click=move |_| reject(false)>"Reject"</button>
             </div>
+            <ControlError controls at/>
         }
     });
     let log = (provider == "Commands").then(|| view! { <LiveLog id=attempt.id.clone()/> });
