@@ -60,6 +60,8 @@ pub struct ActionRun {
     pub attempt: Option<ActionAttempt>,
     /// Whether the user may answer this action's approvals.
     pub can_answer: bool,
+    /// Whether Sluice runs the provider itself (the catalogue's `sluiceRunsLocally`).
+    pub runs_locally: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +178,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                 .actions
                 .iter()
                 .map(|action| ActionRun {
+                    runs_locally: crate::components::provider::runs_locally(&action.action_type_id),
                     can_answer: may("PutApprovalResult", &format!("/{}/{}", stage.name, action.name)),
                     name: action.name.clone(),
                     category: action.action_type_id.category.as_str().to_owned(),

@@ -5,3 +5,4 @@ pub mod header;
 pub mod icons;
 pub mod link;
 pub mod pipeline_graph;
+pub mod provider;

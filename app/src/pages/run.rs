@@ -10,6 +10,7 @@ use crate::api::runs::{
     RunSummary, RunView, StageRun,
 };
 use crate::components::link::ExternalLink;
+use crate::components::provider::ProviderLabel;
 use crate::live::{live_log, live_ticks};
 use crate::pages::approval_history::DecisionList;
 use crate::time;
@@ -229,7 +230,7 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
 
 #[component]
 fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) -> impl IntoView {
-    let ActionRun { name, category, provider, attempt, can_answer } = action;
+    let ActionRun { name, category, provider, attempt, can_answer, runs_locally } = action;
     let status = attempt.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "NotStarted".into());
     let details = attempt.map(
         |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() can_answer controls now_ms/> },
@@ -239,7 +240,7 @@ fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) 
         <article class=class data-testid="run-action" data-action=name.clone() data-status=status.clone()>
             <div class="action-top">
                 <span class="badge">{category}</span>
-                <span class="provider">{provider.clone()}</span>
+                <ProviderLabel provider=provider.clone() runs_locally/>
             </div>
             <h4 class="action-name">{name.clone()}</h4>
             <span class="action-status">{status.clone()}</span>

@@ -104,6 +104,7 @@ mod tests {
             category: "Build".into(),
             provider: "Commands".into(),
             can_answer: false,
+            runs_locally: true,
             attempt: Some(ActionAttempt {
                 id: name.into(),
                 status: status.into(),
