@@ -50,6 +50,8 @@ test("a Viewer's run view has no controls; an admin's has them all", async ({ pa
   await open(page, `/pipelines/${PIPELINE}`);
   await expect(page.locator('[data-testid="run-action"][data-action="Release"]')).toHaveAttribute("data-status", "InProgress", { timeout: 20_000 });
   await expectControls(page, 1);
+  // Nothing failed: no failure summary.
+  await expect(page.getByTestId("failure-summary")).toHaveCount(0);
 
   const viewer = await pageOf(browser, "viewer", VIEWER_PASSWORD);
   await open(viewer.page, `/pipelines/${PIPELINE}`);

@@ -20,6 +20,8 @@ pub struct RunView {
     pub can_start: bool,
     /// Whether the user may stop this pipeline's executions.
     pub can_stop: bool,
+    /// What failed, when an action of the execution did.
+    pub failure: Option<super::failure::Failure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,7 +204,8 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                 actions,
             }
         })
-        .collect();
+        .collect::<Vec<StageRun>>();
+    let failure = super::failure::failure(&engine, &stages).await?;
     Ok(RunView {
         now_ms: now_ms(),
         pipeline,
@@ -212,6 +215,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
         revisions: revisions_of(&action_rows),
         can_start,
         can_stop: may("StopPipelineExecution", ""),
+        failure,
     })
 }
 

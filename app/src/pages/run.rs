@@ -17,6 +17,7 @@ use crate::time;
 
 mod again;
 mod controls;
+mod summary;
 mod timeline;
 
 use controls::{ControlError, Controls};
@@ -30,6 +31,7 @@ pub fn RunPanel(pipeline: String, can_start: bool) -> impl IntoView {
     // Live refetches wait until the execution has rendered once: one during hydration could bring
     // newer state than the server's HTML and break hydration. Events heard meanwhile still count.
     let rendered = RwSignal::new(false);
+    let scrolled = StoredValue::new(false);
     let view_data = Resource::new(
         move || (chosen(), if rendered.get() { ticks.get() } else { 0 }, controls.changed.get()),
         move |(chosen, _, _)| load_run(controls.pipeline.get_value(), chosen),
@@ -60,7 +62,7 @@ pub fn RunPanel(pipeline: String, can_start: bool) -> impl IntoView {
                     let run = view_data.await;
                     Effect::new(move |_| rendered.set(true));
                     match run {
-                        Ok(run) => view! { <RunDetail run controls/> }.into_any(),
+                        Ok(run) => view! { <RunDetail run controls scrolled/> }.into_any(),
                         Err(err) => view! { <div class="notice bad">{err.to_string()}</div> }.into_any(),
                     }
                 })}
@@ -70,11 +72,12 @@ pub fn RunPanel(pipeline: String, can_start: bool) -> impl IntoView {
 }
 
 #[component]
-fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
-    let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start, can_stop } = run;
+fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> impl IntoView {
+    let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start, can_stop, failure } = run;
     let Some(execution) = execution else {
         return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p> }.into_any();
     };
+    summary::scroll_to_attention(scrolled);
     let execution_id = StoredValue::new(execution.id.clone());
     let stoppable = matches!(execution.status.as_str(), "InProgress" | "Stopping");
     let rerunnable = can_start && !stoppable;
@@ -102,6 +105,7 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
             <a href=format!("{}/history", pipeline_href(&pipeline)) data-testid="history-link">"History"</a>
             <RunPicker pipeline recent shown=execution.id.clone()/>
         </div>
+        {failure.map(|failure| view! { <summary::FailureSummary failure/> })}
         <RunFacts execution=execution.clone() revisions now_ms/>
         {rerunnable.then(|| view! { <div class="run-controls"><again::RerunButton execution_id controls/></div><ControlError controls at="rerun"/> })}
         {(stoppable && can_stop).then(|| view! {
@@ -232,12 +236,13 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
 fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) -> impl IntoView {
     let ActionRun { name, category, provider, attempt, can_answer, runs_locally } = action;
     let status = attempt.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "NotStarted".into());
+    let anchor = summary::action_anchor(&stage, &name);
     let details = attempt.map(
         |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() can_answer controls now_ms/> },
     );
     let class = format!("run-action status-{}", status.to_lowercase());
     view! {
-        <article class=class data-testid="run-action" data-action=name.clone() data-status=status.clone()>
+        <article class=class id=anchor data-testid="run-action" data-action=name.clone() data-status=status.clone()>
             <div class="action-top">
                 <span class="badge">{category}</span>
                 <ProviderLabel provider=provider.clone() runs_locally/>
