@@ -1,4 +1,5 @@
-//! The bar at the top of every page, with the number of approvals waiting (kept live).
+//! The bar at the top of every page, with the number of approvals waiting (kept live). On a
+//! narrow screen the links and the user fold behind a menu button.
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -10,14 +11,21 @@ use crate::live::{live_ticks, APPROVAL_EVENTS};
 #[component]
 pub fn Header() -> impl IntoView {
     let user = Resource::new(|| (), |_| get_current_user());
+    let open = RwSignal::new(false);
     view! {
-        <header class="topbar">
+        <header class="topbar" class:open=open>
             <div class="topbar-inner">
                 <a class="brand" href="/">
                     <Logo/>
                     <span>"Sluice"</span>
                 </a>
-                <nav class="nav" aria-label="Main">
+                <button type="button" class="menu-button" data-testid="menu-button" aria-controls="main-nav"
+                    aria-expanded=move || open.get().to_string() aria-label="Menu"
+                    on:click=move |_| open.update(|o| *o = !*o)>
+                    <span class="menu-bars" aria-hidden="true"></span>
+                </button>
+                // Choosing a page closes the menu.
+                <nav class="nav" id="main-nav" aria-label="Main" on:click=move |_| open.set(false)>
                     <A href="/" exact=true>"Pipelines"</A>
                     <Transition fallback=|| ()>
                         {move || user.get().and_then(Result::ok).filter(|u| u.can_create_pipelines).map(|_| view! { <A href="/new">"New pipeline"</A> })}
