@@ -65,6 +65,12 @@ test("a Viewer's run view has no controls; an admin's has them all", async ({ pa
   await expect(viewer.page.getByTestId("new-pipeline")).toHaveCount(0);
   expect(viewer.errors).toEqual([]);
   await viewer.close();
+
+  // The admin abandons the run, after saying so twice.
+  await page.getByTestId("stop-abandon").click();
+  await expect(page.getByTestId("confirm")).toContainText("abandoned");
+  await page.getByTestId("confirm-yes").click();
+  await expect(page.getByTestId("run-status")).toHaveText("Stopped", { timeout: 20_000 });
 });
 
 test("a refused call says why beside the control, in words and as the caller's error", async ({ browser }) => {

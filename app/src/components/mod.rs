@@ -1,4 +1,5 @@
 //! Pieces shared by several pages.
+pub mod confirm;
 pub mod editor;
 pub mod errors;
 pub mod header;

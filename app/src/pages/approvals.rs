@@ -8,9 +8,13 @@ use std::collections::HashMap;
 
 use crate::api::pipeline_href;
 use crate::api::runs::{answer_approval, approval_inbox, InboxItem};
+use crate::components::confirm::ConfirmButton;
 use crate::components::link::ExternalLink;
 use crate::live::{live_ticks, APPROVAL_EVENTS};
 use crate::time;
+
+/// Asked before a rejection: it fails the stage, and so the execution.
+pub const REJECT_QUESTION: &str = "Reject? The stage fails and the execution stops there.";
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
@@ -110,7 +114,7 @@ fn ApprovalCard(
                     None => view! { <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button> }.into_any(),
                     Some(why) => view! { <span class="muted small" data-testid="cannot-approve">{why}</span> }.into_any(),
                 }}
-                <button class="button danger" data-testid="reject" on:click=move |_| answer(false)>"Reject"</button>
+                <ConfirmButton label="Reject" question=REJECT_QUESTION confirm="Reject" testid="reject" on_confirm=Callback::new(move |()| answer(false))/>
             </div>
         </article>
     }

@@ -9,10 +9,12 @@ use crate::api::runs::{
     answer_approval, load_run, retry_run_stage, set_transition, start_run, stop_run, ActionAttempt, ActionRun,
     RunSummary, RunView, StageRun,
 };
+use crate::components::confirm::ConfirmButton;
 use crate::components::link::ExternalLink;
 use crate::components::provider::ProviderLabel;
 use crate::live::{live_log, live_ticks};
 use crate::pages::approval_history::DecisionList;
+use crate::pages::approvals::REJECT_QUESTION;
 use crate::time;
 
 mod again;
@@ -112,7 +114,7 @@ fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> i
             <div class="run-controls" data-testid="stop-controls">
                 <input type="text" placeholder="Why stop? (optional)" data-testid="stop-reason" bind:value=controls.reason/>
                 <button class="button" data-testid="stop-wait" on:click=move |_| stop(false)>"Stop and wait"</button>
-                <button class="button danger" data-testid="stop-abandon" on:click=move |_| stop(true)>"Stop and abandon"</button>
+                <ConfirmButton label="Stop and abandon" question="Stop now? Actions in progress are abandoned, not waited for." confirm="Abandon" testid="stop-abandon" on_confirm=Callback::new(move |()| stop(true))/>
             </div>
             <ControlError controls at="stop"/>
         })}
@@ -285,7 +287,7 @@ fn AttemptDetail(
             <div class="approval-form" data-testid="approval-form">
                 <input type="text" placeholder="Comment" data-testid="approval-comment" bind:value=controls.comment/>
                 <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button>
-                <button class="button danger" data-testid="reject" on:click=move |_| reject(false)>"Reject"</button>
+                <ConfirmButton label="Reject" question=REJECT_QUESTION confirm="Reject" testid="reject" on_confirm=Callback::new(move |()| reject(false))/>
             </div>
             <ControlError controls at/>
         }
