@@ -3,6 +3,7 @@
 
 pub mod api;
 mod app_errors;
+mod assets;
 pub mod auth;
 pub mod config;
 pub mod events;
@@ -115,10 +116,12 @@ async fn report_sandbox(engine: &Engine) {
 
 /// The whole router, exactly as production serves it (tests call this too).
 pub fn app(engine: Engine, config: Config) -> Router {
+    let version = assets::version(&config.site_dir);
+    let bundle = assets::router(&config.site_dir, &version);
     let leptos_options = LeptosOptions::builder()
         .output_name("sluice")
         .site_root(config.site_dir.display().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(assets::pkg_dir(&version))
         .site_addr(config.addr)
         .env(leptos::config::Env::PROD)
         .build();
@@ -140,6 +143,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .merge(objects::router())
         .merge(logs::router())
         .merge(events::router())
+        .merge(bundle)
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
