@@ -71,6 +71,27 @@ build_browser_bundle() {
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$wasm_dir/frontend.wasm"
   cp style/main.css "$SLUICE_SITE_DIR/pkg/sluice.css"
   if [[ -d public ]]; then cp -R public/. "$SLUICE_SITE_DIR/"; fi
+  precompress "$profile" "$SLUICE_SITE_DIR/pkg"/sluice{.js,_bg.wasm,.css}
+}
+
+# Writes FILE.br and FILE.gz beside each file, which the server sends to browsers that accept
+# them. $1: debug or release (a release spends the seconds brotli's best level takes).
+precompress() {
+  local profile=$1 level=5 file
+  shift
+  [[ $profile == release ]] && level=11
+  ensure_brotli
+  for file in "$@"; do
+    gzip -9 --keep --force "$file"
+    brotli --quality="$level" --keep --force "$file"
+  done
+}
+
+ensure_brotli() {
+  command -v brotli >/dev/null && return
+  say "Installing brotli, to precompress the web bundle (seconds, once)..."
+  quietly apt-get update
+  DEBIAN_FRONTEND=noninteractive quietly apt-get install -y brotli
 }
 
 # Pipeline code runs in a bubblewrap sandbox; without it, actions that run code fail (closed).

@@ -4,6 +4,7 @@
 //! else is a view struct shaped for the page that shows it.
 pub mod admin;
 pub mod approvals;
+pub mod failure;
 pub mod history;
 pub mod rerun;
 pub mod runs;
@@ -87,6 +88,10 @@ pub enum AppError {
     NotFound(String),
     /// The pipeline was refused; each problem says why and where.
     Rejected(Vec<Problem>),
+    /// The signed-in user's policies refuse the request; the message says what, in words.
+    Denied(String),
+    /// The request cannot be done as asked, or not now (bad input, not stoppable, a stale token).
+    Refused(String),
     /// Anything else (transport, database); the message is safe to show.
     Server(String),
 }
@@ -94,7 +99,10 @@ pub enum AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::NotFound(message) | AppError::Server(message) => f.write_str(message),
+            AppError::NotFound(message)
+            | AppError::Denied(message)
+            | AppError::Refused(message)
+            | AppError::Server(message) => f.write_str(message),
             AppError::Rejected(problems) => match problems.as_slice() {
                 [one] => f.write_str(&one.message),
                 many => write!(f, "the pipeline has {} problems", many.len()),
@@ -104,6 +112,19 @@ impl std::fmt::Display for AppError {
 }
 
 impl std::error::Error for AppError {}
+
+impl AppError {
+    /// The HTTP status a server function answers this error with: a refusal or a problem with the
+    /// request is the caller's to fix (4xx); only what went wrong in Sluice is a 500.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::NotFound(_) => 404,
+            AppError::Rejected(_) | AppError::Refused(_) => 400,
+            AppError::Denied(_) => 403,
+            AppError::Server(_) => 500,
+        }
+    }
+}
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
@@ -129,6 +150,8 @@ pub struct PipelineRow {
 pub struct PipelineList {
     pub now_ms: i64,
     pub pipelines: Vec<PipelineRow>,
+    /// Whether the user may create pipelines (the New pipeline buttons).
+    pub can_create: bool,
 }
 
 /// One version of a pipeline, with what the pipeline page shows around it.
@@ -142,6 +165,10 @@ pub struct PipelineDetail {
     pub updated_ms: i64,
     pub latest_version: u32,
     pub now_ms: i64,
+    /// Whether the user may save new versions (the Edit button).
+    pub can_edit: bool,
+    /// Whether the user may start executions (the Start button).
+    pub can_start: bool,
 }
 
 /// The address of a pipeline's page. Names are usually URL-safe, but the path must not break if
@@ -182,7 +209,7 @@ const MAX_PIPELINES: i64 = 1000;
 #[server]
 pub async fn list_pipelines() -> Result<PipelineList, AppError> {
     use self::ssr::*;
-    crate::auth::authorize("codepipeline:ListPipelines", "*")?;
+    let can_create = crate::auth::authorize("codepipeline:ListPipelines", "*")?.can_create_pipelines;
     let summaries = engine()?.list_pipelines(None, MAX_PIPELINES).await.map_err(engine_error)?;
     let pipelines = summaries
         .into_iter()
@@ -194,14 +221,20 @@ pub async fn list_pipelines() -> Result<PipelineList, AppError> {
             updated_ms: s.updated_ms,
         })
         .collect();
-    Ok(PipelineList { now_ms: now_ms(), pipelines })
+    Ok(PipelineList { now_ms: now_ms(), pipelines, can_create })
 }
 
 #[server]
 pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<PipelineDetail, AppError> {
     use self::ssr::*;
     let engine = engine()?;
-    crate::auth::authorize("codepipeline:GetPipeline", &engine.pipeline_arn(&name))?;
+    let arn = engine.pipeline_arn(&name);
+    crate::auth::authorize("codepipeline:GetPipeline", &arn)?;
+    let permissions = crate::auth::permissions()?;
+    let (can_edit, can_start) = (
+        permissions.allow("codepipeline:UpdatePipeline", &arn),
+        permissions.allow("codepipeline:StartPipelineExecution", &arn),
+    );
     let latest = engine.pipeline(&name, None).await.map_err(engine_error)?;
     let latest_version = latest.declaration.version.unwrap_or(1);
     let record = match version {
@@ -220,6 +253,8 @@ pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<Pipeline
         updated_ms: record.updated_ms,
         latest_version,
         now_ms: now_ms(),
+        can_edit,
+        can_start,
     })
 }
 
@@ -301,6 +336,9 @@ pub(crate) mod ssr {
             EngineError::Refused { exception: "AccessDeniedException", message } => {
                 AppError::Rejected(vec![Problem::general("access-denied", None, message)])
             }
+            // The rest of CodePipeline's refusals are the caller's to fix (not stoppable, a stale
+            // approval token, a stage that cannot be retried): said as they are.
+            EngineError::Refused { message, .. } => AppError::Refused(message),
             other => AppError::Server(other.to_string()),
         }
     }

@@ -103,6 +103,58 @@ pub fn authorize(action: &str, resource: &str) -> Result<CurrentUser, AppError> 
     if permissions()?.allow(action, resource) {
         Ok(user)
     } else {
-        Err(AppError::Server(format!("{} is not allowed to perform {action} on {resource}.", user.arn)))
+        Err(AppError::Denied(refusal(action, resource)))
+    }
+}
+
+/// Why a request was refused, in words: the IAM action (what an admin grants) and the resource
+/// by its kind and name rather than its ARN.
+pub fn refusal(action: &str, resource: &str) -> String {
+    format!("Your permissions do not allow {action} on {}.", resource_words(resource))
+}
+
+/// "the pipeline “web”, stage “Build”" for `arn:aws:codepipeline:REGION:ACCOUNT:web/Build`, and
+/// the like for IAM users and groups; other resources as they are.
+fn resource_words(resource: &str) -> String {
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    let quoted = |kind: &str, name: &str| format!("{kind} \u{201c}{name}\u{201d}");
+    match parts.as_slice() {
+        ["*"] => "any resource".to_owned(),
+        ["arn", _, "codepipeline", _, _, path] => {
+            let mut names = path.split('/');
+            let words: Vec<String> = ["the pipeline", "stage", "action"]
+                .into_iter()
+                .zip(names.by_ref())
+                .map(|(kind, name)| if name == "*" { format!("{kind} of any name") } else { quoted(kind, name) })
+                .collect();
+            words.join(", ")
+        }
+        ["arn", _, "iam", _, _, path] => match path.split_once('/') {
+            Some((kind, name)) => quoted(&format!("the {kind}"), name),
+            None => resource.to_owned(),
+        },
+        _ => resource.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refusal;
+
+    #[test]
+    fn refusals_name_the_resource_in_words() {
+        assert_eq!(
+            refusal("codepipeline:PutApprovalResult", "arn:aws:codepipeline:us-east-1:000000000000:web/Prod/Gate"),
+            "Your permissions do not allow codepipeline:PutApprovalResult on the pipeline \u{201c}web\u{201d}, \
+             stage \u{201c}Prod\u{201d}, action \u{201c}Gate\u{201d}."
+        );
+        assert_eq!(
+            refusal("iam:DeleteUser", "arn:aws:iam::000000000000:user/alice"),
+            "Your permissions do not allow iam:DeleteUser on the user \u{201c}alice\u{201d}."
+        );
+        assert_eq!(
+            refusal("codepipeline:ListPipelines", "*"),
+            "Your permissions do not allow codepipeline:ListPipelines on any resource."
+        );
     }
 }

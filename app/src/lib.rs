@@ -14,7 +14,7 @@ pub mod pages;
 pub mod time;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -43,6 +43,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                // In the shell, not the app: only the server knows the bundle's versioned path.
+                <link rel="stylesheet" id="leptos" href=format!("/{}/sluice.css", options.site_pkg_dir)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -66,7 +68,6 @@ pub fn App() -> impl IntoView {
     provide_context(Hydrated(hydrated));
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/sluice.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Meta name="description" content="Sluice: self-hosted pipelines that speak CodePipeline."/>
         <Title formatter=|page: String| if page.is_empty() { "Sluice".to_string() } else { format!("{page} · Sluice") }/>

@@ -6,6 +6,10 @@
 //! answer (a proxy's 502, say); the poll then opens a new one. While the stream is silent (no
 //! event for a poll interval, say behind a proxy that buffers) the counter still goes up every
 //! interval, so the page falls back to polling. On the server the counter never moves.
+//!
+//! What a live view shows is fetched by the browser (`LocalResource`), never rendered on the
+//! server: it changes while the page loads, and hydrating a server-rendered copy older than the
+//! browser's first fetch fails (the page freezes with "expected a marker node").
 use leptos::prelude::*;
 
 /// The approval inbox's event stream (the inbox page and the header's count follow it).

@@ -94,3 +94,14 @@ export async function waitForExecution(request: APIRequestContext, pipelineName:
     .toBe(status);
   return execution;
 }
+
+/** Waits until the newest execution's `stage` has `status` (GetPipelineState), so a page opened
+ * next shows a run that holds still. */
+export async function waitForStage(request: APIRequestContext, name: string, stageName: string, status: string) {
+  await expect
+    .poll(async () => {
+      const state = await callApi(request, "GetPipelineState", { name });
+      return state.stageStates.find((s: { stageName: string }) => s.stageName === stageName)?.latestExecution?.status;
+    }, { timeout: 30_000 })
+    .toBe(status);
+}

@@ -1,7 +1,6 @@
 import { expect, test, type Browser } from "@playwright/test";
-import { spawnSync } from "node:child_process";
 import { approvalAction, callApi, postApi, s3SourcePipeline, sourceZip, uploadSource, waitForExecution } from "./api";
-import { signIn } from "./identity";
+import { addUser, signIn } from "./identity";
 
 // A manual approval with RequiredApprovals 2: one approver's answer leaves it waiting (and hides
 // their Approve button), a second user's completes it, and the approvals history lists both.
@@ -12,13 +11,7 @@ const PIPELINE = "two-approvers";
 const PASSWORD = "e2e-two-approvers-password";
 
 function addApprover(name: string) {
-  const bin = process.env.SLUICE_BIN ?? "../target/debug/sluice";
-  const added = spawnSync(bin, ["user", "add", name, "--role", "Approver"], {
-    env: { ...process.env, SLUICE_DATA_DIR: process.env.SLUICE_E2E_DATA_DIR, SLUICE_USER_PASSWORD: PASSWORD },
-    encoding: "utf8",
-  });
-  // A retried test finds the user already there.
-  expect(added.status === 0 || added.stderr.includes("already exists"), added.stderr).toBeTruthy();
+  addUser(name, "Approver", PASSWORD);
 }
 
 /** Source, then an approval that needs two distinct approvers. */

@@ -35,8 +35,13 @@ async function addAction(page: Page, category: string, provider: string, slot: s
   await expect(card(page, name)).toHaveClass(/selected/);
 }
 
+/** Makes the selected action read `artifact` alone (a new action reads the nearest upstream output). */
 async function pickInput(page: Page, artifact: string) {
-  await page.getByTestId("side-panel").locator(`[data-testid="input-artifact"][value="${artifact}"]`).check();
+  const boxes = page.getByTestId("side-panel").getByTestId("input-artifact");
+  for (const box of await boxes.all()) {
+    const wanted = (await box.getAttribute("value")) === artifact;
+    if ((await box.isChecked()) !== wanted) await box.setChecked(wanted);
+  }
 }
 
 test("a pipeline drawn from an empty canvas is validated, saved, and diffed", async ({ page, request }) => {
@@ -58,7 +63,10 @@ test("a pipeline drawn from an empty canvas is validated, saved, and diffed", as
   // Build stage: a compile step, then two tests side by side.
   await addStage(page, 1, "Build");
   await addAction(page, "Build", "CodeBuild", "slot-1-before-0", "Compile");
-  // No input yet: the error is on the Compile card, and in the list.
+  // A new action reads the nearest upstream output; without it, the error is on the Compile
+  // card, and in the list.
+  await expect(card(page, "Compile").getByTestId("artifact-in")).toHaveText("S3Output");
+  await page.getByTestId("side-panel").locator('[data-testid="input-artifact"][value="S3Output"]').uncheck();
   const missingInput = card(page, "Compile").locator('[data-testid="node-problem"][data-code="input-artifact-count"]');
   await expect(missingInput).toBeVisible();
   await expect(stage(page, "Source").getByTestId("node-problem")).toHaveCount(0);
@@ -100,7 +108,7 @@ test("a pipeline drawn from an empty canvas is validated, saved, and diffed", as
   await page.getByTestId("save-button").click();
   await expect(page).toHaveURL(/\/pipelines\/drawn-release\/edit$/);
   const saved = await getPipeline(request, "drawn-release");
-  expect(saved.pipeline).toEqual({ ...drawn, version: 1, pipelineType: "V1", executionMode: "SUPERSEDED" });
+  expect(saved.pipeline).toEqual({ ...drawn, version: 1, pipelineType: "V2", executionMode: "SUPERSEDED" });
 
   // Edit again: move Lint to run after the unit tests and change its project; add a stage.
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");

@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import { spawnSync } from "node:child_process";
 
 // playwright.config.ts gives the server this password for its first admin.
 export const ADMIN_PASSWORD = process.env.SLUICE_ADMIN_PASSWORD ?? "e2e-admin-password";
@@ -12,4 +13,19 @@ export async function signIn(page: Page, user: string, password: string) {
   await page.getByTestId("signin-password").fill(password);
   await page.getByTestId("signin-submit").click();
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Runs the `sluice` CLI on the test server's data dir, as an admin on its machine would. */
+export function sluiceCli(args: string[], env: Record<string, string> = {}) {
+  const bin = process.env.SLUICE_BIN ?? "../target/debug/sluice";
+  return spawnSync(bin, args, {
+    env: { ...process.env, SLUICE_DATA_DIR: process.env.SLUICE_E2E_DATA_DIR, ...env },
+    encoding: "utf8",
+  });
+}
+
+/** Adds a user with the CLI; a retried test finds them already there. */
+export function addUser(name: string, role: string, password: string) {
+  const added = sluiceCli(["user", "add", name, "--role", role], { SLUICE_USER_PASSWORD: password });
+  expect(added.status === 0 || added.stderr.includes("already exists"), added.stderr).toBeTruthy();
 }

@@ -84,7 +84,14 @@ test("an approval rejected inline on the run page fails the run and offers a ret
   await page.getByTestId("start-run").click();
   await expect(page).toHaveURL(/\?execution=/);
   await expect(stage(page, "Approve")).toHaveAttribute("data-status", "InProgress", { timeout: 20_000 });
+  // Rejecting asks first; Cancel leaves the approval waiting.
   await page.getByTestId("reject").click();
+  await expect(page.getByTestId("confirm")).toContainText("The stage fails");
+  await page.getByTestId("confirm-no").click();
+  await expect(page.getByTestId("confirm")).toHaveCount(0);
+  await expect(stage(page, "Approve")).toHaveAttribute("data-status", "InProgress");
+  await page.getByTestId("reject").click();
+  await page.getByTestId("confirm-yes").click();
   await expect(stage(page, "Approve")).toHaveAttribute("data-status", "Failed");
   await expect(page.getByTestId("run-status")).toHaveText("Failed");
   await expect(stage(page, "Approve").getByTestId("retry-failed")).toBeVisible();

@@ -1,7 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { spawnSync } from "node:child_process";
 import { approvalAction, callApi, commandsAction, s3SourcePipeline, sourceZip, uploadSource } from "./api";
-import { signIn } from "./identity";
+import { addUser, signIn } from "./identity";
 
 // An Approver answers a pending approval from the inbox, the run goes on, and the audit trail
 // names them. Named to run last: pipelines.spec.ts needs a server without pipelines, and this
@@ -20,13 +19,7 @@ function gatedPipeline() {
 }
 
 test("an Approver answers from the inbox, the run goes on, and the audit names them", async ({ page, request, browser, baseURL }) => {
-  const bin = process.env.SLUICE_BIN ?? "../target/debug/sluice";
-  const added = spawnSync(bin, ["user", "add", APPROVER, "--role", "Approver"], {
-    env: { ...process.env, SLUICE_DATA_DIR: process.env.SLUICE_E2E_DATA_DIR, SLUICE_USER_PASSWORD: APPROVER_PASSWORD },
-    encoding: "utf8",
-  });
-  // A retried test finds the user already there.
-  expect(added.status === 0 || added.stderr.includes("already exists"), added.stderr).toBeTruthy();
+  addUser(APPROVER, "Approver", APPROVER_PASSWORD);
 
   // As admin: the source, then the pipeline, whose first run stops at the approval.
   await uploadSource(request, baseURL, "gate-src", sourceZip());

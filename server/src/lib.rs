@@ -1,6 +1,8 @@
 //! The Sluice server: one axum router for the web app, the CodePipeline API and health checks.
 
 pub mod api;
+mod app_errors;
+mod assets;
 pub mod auth;
 pub mod config;
 pub mod events;
@@ -115,10 +117,12 @@ async fn report_sandbox(engine: &Engine) {
 
 /// The whole router, exactly as production serves it (tests call this too).
 pub fn app(engine: Engine, config: Config) -> Router {
+    let version = assets::version(&config.site_dir);
+    let bundle = assets::router(&config.site_dir, &version);
     let leptos_options = LeptosOptions::builder()
         .output_name("sluice")
         .site_root(config.site_dir.display().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(assets::pkg_dir(&version))
         .site_addr(config.addr)
         .env(leptos::config::Env::PROD)
         .build();
@@ -140,11 +144,13 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .merge(objects::router())
         .merge(logs::router())
         .merge(events::router())
+        .merge(bundle)
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(axum::middleware::from_fn(app_errors::status))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session::guard))
         .layer(axum::middleware::from_fn(headers::add))
         // Each request as a span with its method, path, status and latency (RUST_LOG=tower_http=debug).

@@ -99,7 +99,7 @@ mod ssr {
         let active_admin = |user: &engine::store::identity::UserRecord| user.active && user.role == "Admin";
         let changes_an_admin = users.iter().any(|user| user.name == changing && active_admin(user));
         if changes_an_admin && !users.iter().any(|user| user.name != changing && active_admin(user)) {
-            return Err(AppError::Server(format!(
+            return Err(AppError::Refused(format!(
                 "{changing} is the last active Admin; make someone else Admin first."
             )));
         }
@@ -108,13 +108,13 @@ mod ssr {
 
     pub fn not_me(me: &CurrentUser, user_name: &str, what: &str) -> Result<(), AppError> {
         if me.name == user_name {
-            return Err(AppError::Server(format!("You cannot {what} yourself.")));
+            return Err(AppError::Refused(format!("You cannot {what} yourself.")));
         }
         Ok(())
     }
 
     pub fn shown(message: String) -> AppError {
-        AppError::Server(message)
+        AppError::Refused(message)
     }
 }
 
@@ -321,9 +321,9 @@ fn checked_policy(policy_name: &str, document: &str) -> Result<(), AppError> {
         && policy_name.len() <= 128
         && policy_name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     if !name_ok {
-        return Err(AppError::Server(format!(
+        return Err(AppError::Refused(format!(
             "A policy name is 1 to 128 letters, digits and +=,.@_- characters; {policy_name:?} is not."
         )));
     }
-    ssr::accounts()?.check_policy(document).map_err(AppError::Server)
+    ssr::accounts()?.check_policy(document).map_err(AppError::Refused)
 }

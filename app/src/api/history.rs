@@ -89,13 +89,13 @@ mod ssr_filter {
         let status = given(&query.status)
             .map(|s| {
                 PipelineExecutionStatus::from_wire(&s)
-                    .ok_or_else(|| AppError::Server(format!("Unknown status \u{201c}{s}\u{201d}.")))
+                    .ok_or_else(|| AppError::Refused(format!("Unknown status \u{201c}{s}\u{201d}.")))
             })
             .transpose()?;
         let trigger = given(&query.trigger)
             .map(|t| {
                 TriggerType::from_wire(&t)
-                    .ok_or_else(|| AppError::Server(format!("Unknown trigger \u{201c}{t}\u{201d}.")))
+                    .ok_or_else(|| AppError::Refused(format!("Unknown trigger \u{201c}{t}\u{201d}.")))
             })
             .transpose()?;
         let from_ms = given(&query.from).map(|d| day_start(&d)).transpose()?;
@@ -105,7 +105,7 @@ mod ssr_filter {
 
     /// Midnight UTC of a `YYYY-MM-DD` date, in ms.
     fn day_start(date: &str) -> Result<i64, AppError> {
-        let bad = || AppError::Server(format!("\u{201c}{date}\u{201d} is not a date (YYYY-MM-DD)."));
+        let bad = || AppError::Refused(format!("\u{201c}{date}\u{201d} is not a date (YYYY-MM-DD)."));
         let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().map_err(|_| bad()));
         let (year, month, day) =
             (parts.next().ok_or_else(bad)??, parts.next().ok_or_else(bad)??, parts.next().ok_or_else(bad)??);

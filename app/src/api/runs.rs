@@ -18,6 +18,10 @@ pub struct RunView {
     pub revisions: Vec<(String, String)>,
     /// Whether the user may start executions (and so re-run this one).
     pub can_start: bool,
+    /// Whether the user may stop this pipeline's executions.
+    pub can_stop: bool,
+    /// What failed, when an action of the execution did.
+    pub failure: Option<super::failure::Failure>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +46,10 @@ pub struct StageRun {
     pub disabled_reason: Option<String>,
     /// Whether this stage may be rolled back to this execution (see `rerun::rollback_stages`).
     pub can_roll_back: bool,
+    /// Whether the user may retry this stage.
+    pub can_retry: bool,
+    /// Whether the user may flip the transition into this stage (enable it, or disable it).
+    pub can_set_transition: bool,
     pub actions: Vec<ActionRun>,
 }
 
@@ -52,6 +60,10 @@ pub struct ActionRun {
     pub provider: String,
     /// The action's newest attempt in this execution.
     pub attempt: Option<ActionAttempt>,
+    /// Whether the user may answer this action's approvals.
+    pub can_answer: bool,
+    /// Whether Sluice runs the provider itself (the catalogue's `sluiceRunsLocally`).
+    pub runs_locally: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,15 +135,18 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
     let engine = engine()?;
     allowed(&engine, "GetPipelineState", &pipeline, &[])?;
     let permissions = crate::auth::permissions()?;
-    let can_start = permissions.allow("codepipeline:StartPipelineExecution", &engine.pipeline_arn(&pipeline));
+    let pipeline_arn = engine.pipeline_arn(&pipeline);
+    // What the page offers: the controls the user's policies allow, checked as the calls will be.
+    let may = |operation: &str, path: &str| {
+        permissions.allow(&format!("codepipeline:{operation}"), &format!("{pipeline_arn}{path}"))
+    };
+    let can_start = may("StartPipelineExecution", "");
     let chosen = execution_id.filter(|id| !id.is_empty());
     let view = engine.run_view(&pipeline, chosen.as_deref(), RECENT).await.map_err(engine_error)?;
     let declaration = &view.pipeline.declaration;
     // Offered where RollbackStage would accept it and the user may roll the stage back.
-    let may_roll_back = |stage: &str| {
-        let stage_arn = format!("{}/{stage}", engine.pipeline_arn(&pipeline));
-        view.rollback_targets.iter().any(|s| s == stage) && permissions.allow("codepipeline:RollbackStage", &stage_arn)
-    };
+    let may_roll_back =
+        |stage: &str| view.rollback_targets.iter().any(|s| s == stage) && may("RollbackStage", &format!("/{stage}"));
     let stages = declaration
         .stages
         .iter()
@@ -141,6 +156,8 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                 .actions
                 .iter()
                 .map(|action| ActionRun {
+                    runs_locally: crate::components::provider::runs_locally(&action.action_type_id),
+                    can_answer: may("PutApprovalResult", &format!("/{}/{}", stage.name, action.name)),
                     name: action.name.clone(),
                     category: action.action_type_id.category.as_str().to_owned(),
                     provider: action.action_type_id.provider.clone(),
@@ -152,7 +169,10 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                         .map(|row| attempt(row, &view.decisions)),
                 })
                 .collect();
+            let flip = if transition.is_none_or(|t| t.enabled) { "Disable" } else { "Enable" };
             StageRun {
+                can_retry: may("RetryStageExecution", &format!("/{}", stage.name)),
+                can_set_transition: may(&format!("{flip}StageTransition"), &format!("/{}", stage.name)),
                 name: stage.name.clone(),
                 status: view.stages.iter().find(|s| s.stage_name == stage.name).map(|s| s.status.as_str().to_owned()),
                 transition_enabled: transition.is_none_or(|t| t.enabled),
@@ -161,7 +181,8 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                 actions,
             }
         })
-        .collect();
+        .collect::<Vec<StageRun>>();
+    let failure = super::failure::failure(&engine, &stages).await?;
     Ok(RunView {
         now_ms: now_ms(),
         pipeline,
@@ -170,6 +191,8 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
         recent: view.recent.iter().map(summary).collect(),
         revisions: engine::run_views::source_revisions(&view.actions),
         can_start,
+        can_stop: may("StopPipelineExecution", ""),
+        failure,
     })
 }
 
@@ -182,7 +205,7 @@ pub async fn start_run(pipeline: String, variables: String) -> Result<String, Ap
     let mut request = engine::StartRequest::by_user(&crate::auth::principal()?);
     for line in variables.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let (name, value) = line.split_once('=').ok_or_else(|| {
-            AppError::Server(format!("\u{201c}{line}\u{201d} is not a variable: write name=value, one per line."))
+            AppError::Refused(format!("\u{201c}{line}\u{201d} is not a variable: write name=value, one per line."))
         })?;
         request.variables.push((name.trim().to_owned(), value.trim().to_owned()));
     }
@@ -219,7 +242,7 @@ pub async fn retry_run_stage(
 pub async fn set_transition(pipeline: String, stage: String, enabled: bool, reason: String) -> Result<(), AppError> {
     use super::ssr::*;
     if !enabled && reason.trim().is_empty() {
-        return Err(AppError::Server("Say why the transition is disabled.".into()));
+        return Err(AppError::Refused("Say why the transition is disabled.".into()));
     }
     let engine = engine()?;
     let operation = if enabled { "EnableStageTransition" } else { "DisableStageTransition" };

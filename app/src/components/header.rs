@@ -1,25 +1,36 @@
-//! The bar at the top of every page, with the number of approvals waiting (kept live).
+//! The bar at the top of every page, with the number of approvals waiting (kept live). On a
+//! narrow screen the links and the user fold behind a menu button.
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::icons::Logo;
 use crate::api::runs::approval_inbox;
 use crate::auth::get_current_user;
+use crate::components::client_only::ClientOnly;
 use crate::live::{live_ticks, APPROVAL_EVENTS};
 
 #[component]
 pub fn Header() -> impl IntoView {
     let user = Resource::new(|| (), |_| get_current_user());
+    let open = RwSignal::new(false);
     view! {
-        <header class="topbar">
+        <header class="topbar" class:open=open>
             <div class="topbar-inner">
                 <a class="brand" href="/">
                     <Logo/>
                     <span>"Sluice"</span>
                 </a>
-                <nav class="nav" aria-label="Main">
+                <button type="button" class="menu-button" data-testid="menu-button" aria-controls="main-nav"
+                    aria-expanded=move || open.get().to_string() aria-label="Menu"
+                    on:click=move |_| open.update(|o| *o = !*o)>
+                    <span class="menu-bars" aria-hidden="true"></span>
+                </button>
+                // Choosing a page closes the menu.
+                <nav class="nav" id="main-nav" aria-label="Main" on:click=move |_| open.set(false)>
                     <A href="/" exact=true>"Pipelines"</A>
-                    <A href="/new">"New pipeline"</A>
+                    <Transition fallback=|| ()>
+                        {move || user.get().and_then(Result::ok).filter(|u| u.can_create_pipelines).map(|_| view! { <A href="/new">"New pipeline"</A> })}
+                    </Transition>
                     <Transition fallback=|| ()>
                         {move || user.get().and_then(Result::ok).filter(|u| u.can_read_audit).map(|_| view! { <A href="/audit">"Audit"</A> })}
                     </Transition>
@@ -45,14 +56,20 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn ApprovalCount() -> impl IntoView {
     let ticks = live_ticks(APPROVAL_EVENTS.to_owned());
-    let inbox = Resource::new(move || ticks.get(), |_| approval_inbox());
+    // Fetched and drawn by the browser only (`ClientOnly`): the count changes while the page loads.
+    let inbox = LocalResource::new(move || {
+        ticks.track();
+        approval_inbox()
+    });
     view! {
-        <Transition>
-            {move || Suspend::new(async move {
-                let count = inbox.await.map(|i| i.approvals.len()).unwrap_or(0);
-                (count > 0).then(|| view! { <span class="count-badge" data-testid="approval-count">{count}</span> })
-            })}
-        </Transition>
+        <ClientOnly fallback=|| ()>
+            <Transition>
+                {move || Suspend::new(async move {
+                    let count = inbox.await.map(|i| i.approvals.len()).unwrap_or(0);
+                    (count > 0).then(|| view! { <span class="count-badge" data-testid="approval-count">{count}</span> })
+                })}
+            </Transition>
+        </ClientOnly>
     }
 }
 

@@ -8,9 +8,14 @@ use std::collections::HashMap;
 
 use crate::api::pipeline_href;
 use crate::api::runs::{answer_approval, approval_inbox, InboxItem};
+use crate::components::client_only::ClientOnly;
+use crate::components::confirm::ConfirmButton;
 use crate::components::link::ExternalLink;
 use crate::live::{live_ticks, APPROVAL_EVENTS};
 use crate::time;
+
+/// Asked before a rejection: it fails the stage, and so the execution.
+pub const REJECT_QUESTION: &str = "Reject? The stage fails and the execution stops there.";
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
@@ -18,7 +23,12 @@ pub fn ApprovalsPage() -> impl IntoView {
     let newest_first = move || query.read().get("order").as_deref() == Some("newest");
     let ticks = live_ticks(APPROVAL_EVENTS.to_owned());
     let answered = RwSignal::new(0u64);
-    let inbox = Resource::new(move || (ticks.get(), answered.get()), |_| approval_inbox());
+    // Fetched and drawn by the browser only (`ClientOnly`): the inbox changes while the page loads.
+    let loading = || view! { <div class="card loading">"Loading approvals\u{2026}"</div> };
+    let inbox = LocalResource::new(move || {
+        (ticks.track(), answered.track());
+        approval_inbox()
+    });
     let error = RwSignal::new(None::<String>);
     // Comments typed so far, by approval token: the inbox is refetched (a stream event, a reconnect,
     // the fallback poll) and its cards drawn anew while someone may be typing.
@@ -38,7 +48,8 @@ pub fn ApprovalsPage() -> impl IntoView {
             </nav>
         </div>
         {move || error.get().map(|message| view! { <div class="notice bad" data-testid="approval-error">{message}</div> })}
-        <Transition fallback=|| view! { <div class="card loading">"Loading approvals\u{2026}"</div> }>
+        <ClientOnly fallback=loading>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match inbox.await {
                     Ok(inbox) if inbox.approvals.is_empty() => view! {
@@ -60,6 +71,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </ClientOnly>
     }
 }
 
@@ -110,7 +122,7 @@ fn ApprovalCard(
                     None => view! { <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button> }.into_any(),
                     Some(why) => view! { <span class="muted small" data-testid="cannot-approve">{why}</span> }.into_any(),
                 }}
-                <button class="button danger" data-testid="reject" on:click=move |_| answer(false)>"Reject"</button>
+                <ConfirmButton label="Reject" question=REJECT_QUESTION confirm="Reject" testid="reject" on_confirm=Callback::new(move |()| answer(false))/>
             </div>
         </article>
     }

@@ -15,12 +15,16 @@ pub fn PipelineListPage() -> impl IntoView {
                 <h1>"Pipelines"</h1>
                 <p class="muted">"Every pipeline on this Sluice, in the shape CodePipeline uses."</p>
             </div>
-            <a class="button primary" href="/new" data-testid="new-pipeline">"+ New pipeline"</a>
+            <Transition fallback=|| ()>
+                {move || pipelines.get().and_then(Result::ok).filter(|list| list.can_create).map(|_| view! {
+                    <a class="button primary" href="/new" data-testid="new-pipeline">"+ New pipeline"</a>
+                })}
+            </Transition>
         </div>
         <Suspense fallback=|| view! { <div class="card loading">"Loading pipelines\u{2026}"</div> }>
             {move || Suspend::new(async move {
                 match pipelines.await {
-                    Ok(list) if list.pipelines.is_empty() => view! { <EmptyState/> }.into_any(),
+                    Ok(list) if list.pipelines.is_empty() => view! { <EmptyState can_create=list.can_create/> }.into_any(),
                     Ok(list) => view! { <PipelineTable list/> }.into_any(),
                     Err(err) => view! {
                         <div class="card notice bad" data-testid="load-error">
@@ -36,7 +40,7 @@ pub fn PipelineListPage() -> impl IntoView {
 }
 
 #[component]
-fn EmptyState() -> impl IntoView {
+fn EmptyState(can_create: bool) -> impl IntoView {
     view! {
         <div class="card empty" data-testid="empty-state">
             <div class="empty-art" aria-hidden="true">
@@ -49,7 +53,7 @@ fn EmptyState() -> impl IntoView {
                 "Paste a pipeline definition (the JSON that "<code>"aws codepipeline get-pipeline"</code>
                 " prints works as is) or create one with the AWS CLI pointed at this server."
             </p>
-            <a class="button primary" href="/new" data-testid="empty-create">"Create your first pipeline"</a>
+            {can_create.then(|| view! { <a class="button primary" href="/new" data-testid="empty-create">"Create your first pipeline"</a> })}
         </div>
     }
 }

@@ -95,7 +95,7 @@ fn PipelineView(detail: PipelineDetail, show_json: Signal<bool>) -> impl IntoVie
             </div>
             <div class="head-actions">
                 <VersionPicker base=base.clone() show_json shown=shown_version latest=detail.latest_version/>
-                <a class="button" href=format!("{base}/edit") data-testid="edit-pipeline">"Edit"</a>
+                {detail.can_edit.then(|| view! { <a class="button" href=format!("{base}/edit") data-testid="edit-pipeline">"Edit"</a> })}
             </div>
         </div>
         {(!is_latest).then(|| view! {
@@ -104,7 +104,7 @@ fn PipelineView(detail: PipelineDetail, show_json: Signal<bool>) -> impl IntoVie
                 <a href=base.clone()>"Show the latest"</a>
             </div>
         })}
-        {is_latest.then(|| view! { <RunPanel pipeline=name.clone()/> })}
+        {is_latest.then(|| view! { <RunPanel pipeline=name.clone() can_start=detail.can_start/> })}
         <section class="card meta" data-testid="pipeline-meta" aria-label="Details">
             <dl>
                 <div class="meta-item wide">

@@ -4,94 +4,47 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::api::pipeline_href;
 use crate::api::runs::{
     answer_approval, load_run, retry_run_stage, set_transition, start_run, stop_run, ActionAttempt, ActionRun,
     RunSummary, RunView, StageRun,
 };
-use crate::api::{pipeline_href, AppError};
+use crate::components::client_only::ClientOnly;
+use crate::components::confirm::ConfirmButton;
 use crate::components::link::ExternalLink;
+use crate::components::provider::ProviderLabel;
 use crate::live::{live_log, live_ticks};
 use crate::pages::approval_history::DecisionList;
+use crate::pages::approvals::REJECT_QUESTION;
 use crate::time;
 
 mod again;
+mod controls;
+mod summary;
 mod timeline;
 
-/// What the controls share: the pipeline, the inputs (kept outside the refetched view so typing
-/// survives live updates), the last error and a way to refetch at once.
-#[derive(Clone, Copy)]
-struct Controls {
-    pipeline: StoredValue<String>,
-    variables: RwSignal<String>,
-    reason: RwSignal<String>,
-    comment: RwSignal<String>,
-    error: RwSignal<Option<String>>,
-    changed: RwSignal<u64>,
-}
-
-impl Controls {
-    /// Runs a server function; shows its error, or refetches on success.
-    fn run(self, call: impl std::future::Future<Output = Result<(), AppError>> + 'static) {
-        leptos::task::spawn_local(async move {
-            match call.await {
-                Ok(()) => {
-                    self.error.set(None);
-                    self.changed.update(|n| *n += 1);
-                }
-                Err(err) => self.error.set(Some(err.to_string())),
-            }
-        });
-    }
-
-    /// Runs a server function that starts an execution; opens the new execution, or shows the error.
-    fn open_started(
-        self,
-        call: impl std::future::Future<Output = Result<String, AppError>> + 'static,
-        navigate: impl Fn(&str, leptos_router::NavigateOptions) + 'static,
-    ) {
-        leptos::task::spawn_local(async move {
-            match call.await {
-                Ok(id) => {
-                    self.error.set(None);
-                    navigate(
-                        &format!("{}?execution={id}", pipeline_href(&self.pipeline.get_value())),
-                        Default::default(),
-                    );
-                }
-                Err(err) => self.error.set(Some(err.to_string())),
-            }
-        });
-    }
-}
+use controls::{ControlError, Controls};
 
 #[component]
-pub fn RunPanel(pipeline: String) -> impl IntoView {
+pub fn RunPanel(pipeline: String, can_start: bool) -> impl IntoView {
     let query = use_query_map();
     let chosen = move || query.read().get("execution");
     let ticks = live_ticks(format!("/api/v1{}/events", pipeline_href(&pipeline)));
-    let controls = Controls {
-        pipeline: StoredValue::new(pipeline.clone()),
-        variables: RwSignal::new(String::new()),
-        reason: RwSignal::new(String::new()),
-        comment: RwSignal::new(String::new()),
-        error: RwSignal::new(None),
-        changed: RwSignal::new(0),
-    };
-    // Live refetches wait until the execution has rendered once: one during hydration could bring
-    // newer state than the server's HTML and break hydration. Events heard meanwhile still count.
-    let rendered = RwSignal::new(false);
-    let view_data = Resource::new(
-        move || (chosen(), if rendered.get() { ticks.get() } else { 0 }, controls.changed.get()),
-        move |(chosen, _, _)| load_run(controls.pipeline.get_value(), chosen),
-    );
+    let controls = Controls::new(pipeline);
+    let scrolled = StoredValue::new(false);
+    // Fetched and drawn by the browser only (`ClientOnly`): the run changes while the page loads.
+    let loading = || view! { <div class="loading">"Loading the execution\u{2026}"</div> };
+    let view_data = LocalResource::new(move || {
+        let (chosen, _, _) = (chosen(), ticks.get(), controls.changed.get());
+        load_run(controls.pipeline.get_value(), chosen)
+    });
     let navigate = use_navigate();
     let start = move |_| {
         let (pipeline, variables) = (controls.pipeline.get_value(), controls.variables.get_untracked());
-        controls.open_started(start_run(pipeline, variables), navigate.clone());
+        controls.open_started("start".into(), start_run(pipeline, variables), navigate.clone());
     };
-
-    view! {
-        <section class="card run" data-testid="run-panel" aria-label="Execution">
+    let start_controls = can_start.then(|| {
+        view! {
             <div class="run-controls">
                 <label class="run-variables">
                     <span class="muted">"Variables (name=value per line)"</span>
@@ -99,27 +52,34 @@ pub fn RunPanel(pipeline: String) -> impl IntoView {
                 </label>
                 <button class="button primary" data-testid="start-run" on:click=start>"Start execution"</button>
             </div>
-            {move || controls.error.get().map(|message| view! { <div class="notice bad" data-testid="run-error">{message}</div> })}
-            <Transition fallback=|| view! { <div class="loading">"Loading the execution\u{2026}"</div> }>
+            <ControlError controls at="start"/>
+        }
+    });
+
+    view! {
+        <section class="card run" data-testid="run-panel" aria-label="Execution">
+            {start_controls}
+            <ClientOnly fallback=loading>
+            <Transition fallback=loading>
                 {move || Suspend::new(async move {
-                    let run = view_data.await;
-                    Effect::new(move |_| rendered.set(true));
-                    match run {
-                        Ok(run) => view! { <RunDetail run controls/> }.into_any(),
+                    match view_data.await {
+                        Ok(run) => view! { <RunDetail run controls scrolled/> }.into_any(),
                         Err(err) => view! { <div class="notice bad">{err.to_string()}</div> }.into_any(),
                     }
                 })}
             </Transition>
+            </ClientOnly>
         </section>
     }
 }
 
 #[component]
-fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
-    let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start } = run;
+fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> impl IntoView {
+    let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start, can_stop, failure } = run;
     let Some(execution) = execution else {
         return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p> }.into_any();
     };
+    summary::scroll_to_attention(scrolled);
     let execution_id = StoredValue::new(execution.id.clone());
     let stoppable = matches!(execution.status.as_str(), "InProgress" | "Stopping");
     let rerunnable = can_start && !stoppable;
@@ -127,7 +87,7 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
     let stop = move |abandon: bool| {
         let (pipeline, id, reason) =
             (controls.pipeline.get_value(), execution_id.get_value(), controls.reason.get_untracked());
-        controls.run(stop_run(pipeline, id, abandon, reason));
+        controls.run("stop".into(), stop_run(pipeline, id, abandon, reason));
     };
     let stage_count = stages.len();
     let stages = stages
@@ -135,7 +95,7 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
         .enumerate()
         .map(|(index, stage)| {
             view! {
-                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() controls/> })}
+                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() may_flip=stage.can_set_transition controls/> })}
                 <StageBox stage execution_id controls now_ms/>
             }
         })
@@ -147,14 +107,16 @@ fn RunDetail(run: RunView, controls: Controls) -> impl IntoView {
             <a href=format!("{}/history", pipeline_href(&pipeline)) data-testid="history-link">"History"</a>
             <RunPicker pipeline recent shown=execution.id.clone()/>
         </div>
+        {failure.map(|failure| view! { <summary::FailureSummary failure/> })}
         <RunFacts execution=execution.clone() revisions now_ms/>
-        {rerunnable.then(|| view! { <div class="run-controls"><again::RerunButton execution_id controls/></div> })}
-        {stoppable.then(|| view! {
+        {rerunnable.then(|| view! { <div class="run-controls"><again::RerunButton execution_id controls/></div><ControlError controls at="rerun"/> })}
+        {(stoppable && can_stop).then(|| view! {
             <div class="run-controls" data-testid="stop-controls">
                 <input type="text" placeholder="Why stop? (optional)" data-testid="stop-reason" bind:value=controls.reason/>
                 <button class="button" data-testid="stop-wait" on:click=move |_| stop(false)>"Stop and wait"</button>
-                <button class="button danger" data-testid="stop-abandon" on:click=move |_| stop(true)>"Stop and abandon"</button>
+                <ConfirmButton label="Stop and abandon" question="Stop now? Actions in progress are abandoned, not waited for." confirm="Abandon" testid="stop-abandon" on_confirm=Callback::new(move |()| stop(true))/>
             </div>
+            <ControlError controls at="stop"/>
         })}
         <div class="run-stages" data-stage-count=stage_count>{stages}</div>
         {timeline}
@@ -206,31 +168,46 @@ fn RunPicker(pipeline: String, recent: Vec<RunSummary>, shown: String) -> impl I
 
 /// The transition into a stage: enabled, or disabled with its reason; a button flips it.
 #[component]
-fn TransitionGate(stage: String, enabled: bool, reason: Option<String>, controls: Controls) -> impl IntoView {
+fn TransitionGate(
+    stage: String,
+    enabled: bool,
+    reason: Option<String>,
+    may_flip: bool,
+    controls: Controls,
+) -> impl IntoView {
     let title =
         if enabled { "Transition enabled".to_owned() } else { format!("Disabled: {}", reason.unwrap_or_default()) };
-    let flip = move |_| {
-        let (pipeline, stage, reason) = (controls.pipeline.get_value(), stage.clone(), controls.reason.get_untracked());
-        controls.run(set_transition(pipeline, stage, !enabled, reason));
+    let at = format!("transition:{stage}");
+    let flip = {
+        let at = at.clone();
+        move |_| {
+            let (pipeline, stage, reason) =
+                (controls.pipeline.get_value(), stage.clone(), controls.reason.get_untracked());
+            controls.run(at.clone(), set_transition(pipeline, stage, !enabled, reason));
+        }
     };
+    let button = may_flip.then(|| {
+        view! { <button class="link-button" data-testid="flip-transition" on:click=flip title=title.clone()>{if enabled { "Disable" } else { "Enable" }}</button> }
+    });
     view! {
-        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-enabled=enabled.to_string()>
+        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-enabled=enabled.to_string() title=title>
             <span class="arrow" aria-hidden="true">"\u{2192}"</span>
-            <button class="link-button" on:click=flip title=title>{if enabled { "Disable" } else { "Enable" }}</button>
+            {button}
+            <ControlError controls at/>
         </div>
     }
 }
 
 #[component]
 fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Controls, now_ms: i64) -> impl IntoView {
-    let StageRun { name, status, actions, can_roll_back, .. } = stage;
+    let StageRun { name, status, actions, can_roll_back, can_retry, .. } = stage;
     let status_name = status.clone().unwrap_or_else(|| "NotStarted".into());
-    let retryable = matches!(status.as_deref(), Some("Failed" | "Stopped"));
+    let retryable = can_retry && matches!(status.as_deref(), Some("Failed" | "Stopped"));
     let retry = {
         let name = name.clone();
         move |all: bool| {
             let (pipeline, stage, id) = (controls.pipeline.get_value(), name.clone(), execution_id.get_value());
-            controls.run(retry_run_stage(pipeline, stage, id, all));
+            controls.run(format!("stage:{stage}"), retry_run_stage(pipeline, stage, id, all));
         }
     };
     let retry_all = retry.clone();
@@ -251,6 +228,7 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
                 </div>
             })}
             {can_roll_back.then(|| view! { <div class="run-controls"><again::RollbackButton stage=name.clone() execution_id controls/></div> })}
+            <ControlError controls at=format!("stage:{name}")/>
             <div class="run-actions">{actions}</div>
         </section>
     }
@@ -258,17 +236,18 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
 
 #[component]
 fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) -> impl IntoView {
-    let ActionRun { name, category, provider, attempt } = action;
+    let ActionRun { name, category, provider, attempt, can_answer, runs_locally } = action;
     let status = attempt.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "NotStarted".into());
+    let anchor = summary::action_anchor(&stage, &name);
     let details = attempt.map(
-        |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() controls now_ms/> },
+        |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() can_answer controls now_ms/> },
     );
     let class = format!("run-action status-{}", status.to_lowercase());
     view! {
-        <article class=class data-testid="run-action" data-action=name.clone() data-status=status.clone()>
+        <article class=class id=anchor data-testid="run-action" data-action=name.clone() data-status=status.clone()>
             <div class="action-top">
                 <span class="badge">{category}</span>
-                <span class="provider">{provider.clone()}</span>
+                <ProviderLabel provider=provider.clone() runs_locally/>
             </div>
             <h4 class="action-name">{name.clone()}</h4>
             <span class="action-status">{status.clone()}</span>
@@ -283,6 +262,7 @@ fn AttemptDetail(
     stage: String,
     name: String,
     provider: String,
+    can_answer: bool,
     controls: Controls,
     now_ms: i64,
 ) -> impl IntoView {
@@ -292,18 +272,24 @@ fn AttemptDetail(
     let has_config = !attempt.configuration.is_empty();
     let has_outputs = !attempt.output_variables.is_empty() || !attempt.output_artifacts.is_empty();
     let artifacts = attempt.output_artifacts.join(", ");
-    let approval = attempt.approval_token.clone().map(|token| {
-        let answer = move |approve: bool| {
-            let (pipeline, comment) = (controls.pipeline.get_value(), controls.comment.get_untracked());
-            controls.run(answer_approval(pipeline, stage.clone(), name.clone(), token.clone(), approve, comment));
+    let approval = attempt.approval_token.clone().filter(|_| can_answer).map(|token| {
+        let at = format!("approval:{stage}/{name}");
+        let answer = {
+            let at = at.clone();
+            move |approve: bool| {
+                let (pipeline, comment) = (controls.pipeline.get_value(), controls.comment.get_untracked());
+                let call = answer_approval(pipeline, stage.clone(), name.clone(), token.clone(), approve, comment);
+                controls.run(at.clone(), call);
+            }
         };
         let reject = answer.clone();
         view! {
             <div class="approval-form" data-testid="approval-form">
                 <input type="text" placeholder="Comment" data-testid="approval-comment" bind:value=controls.comment/>
                 <button class="button primary" data-testid="approve" on:click=move |_| answer(true)>"Approve"</button>
-                <button class="button danger" data-testid="reject" on:click=move |_| reject(false)>"Reject"</button>
+                <ConfirmButton label="Reject" question=REJECT_QUESTION confirm="Reject" testid="reject" on_confirm=Callback::new(move |()| reject(false))/>
             </div>
+            <ControlError controls at/>
         }
     });
     let log = (provider == "Commands").then(|| view! { <LiveLog id=attempt.id.clone()/> });

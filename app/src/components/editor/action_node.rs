@@ -9,6 +9,7 @@ use crate::api::Problem;
 use crate::components::{
     icons::{CategoryIcon, CopyIcon},
     pipeline_graph::ArtifactList,
+    provider::{runs_locally, ProviderLabel},
 };
 use crate::pages::editor::document::{group_orders, Command, Place, Selection};
 use crate::pages::editor::handle::{Drag, Editor};
@@ -83,7 +84,7 @@ pub fn ActionNode(
                     <CategoryIcon category/>
                     {category.as_str()}
                 </span>
-                <span class="provider">{provider}</span>
+                <ProviderLabel provider runs_locally=runs_locally(&action.action_type_id)/>
             </div>
             <input class="action-name-input" data-testid="action-name" aria-label="Action name"
                 prop:value=action.name.clone() on:change=rename/>

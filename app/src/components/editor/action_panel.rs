@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use model::{catalog, ActionDeclaration, InputArtifact, OutputArtifact};
 
+use super::commands_fields::CommandsFields;
 use super::field::{problems_at, FieldProblems, SelectField, TextField};
 use crate::api::Problem;
 use crate::pages::editor::document::{upstream_artifacts, Command};
@@ -46,6 +47,11 @@ fn ActionForm(
     let edits = Edits { editor, stage, action, declared: declared.clone() };
     let id = &declared.action_type_id;
     let spec = catalog::find(id.category, id.owner, &id.provider, &id.version);
+    // The Commands action's fields, also shown on any action that has them so they can be removed.
+    let commands = ((id.category == model::ActionCategory::Compute && id.provider == "Commands")
+        || !declared.commands.is_empty()
+        || !declared.environment_variables.is_empty())
+    .then(|| view! { <CommandsFields edits=edits.clone() problems=problems.clone() references=references.clone()/> });
     let type_label =
         format!("{} \u{b7} {} \u{b7} {} \u{b7} v{}", id.owner.as_str(), id.category.as_str(), id.provider, id.version);
 
@@ -117,8 +123,10 @@ fn ActionForm(
             {spec.map(|s| view! { <p class="muted small">{s.description}</p> })}
             <TextField label="Name".into() value=declared.name.clone() field="name".into()
                 problems=problems_at(&problems, "name") on_commit=edits.on(|a, v| a.name = v) required=true/>
-            <h3>"Configuration"</h3>
+            {spec.is_some_and(|s| s.runs_locally).then(|| view! { <p class="runs-here small" data-testid="runs-locally">"Sluice runs this action itself."</p> })}
+            {(!config_fields.is_empty()).then(|| view! { <h3>"Configuration"</h3> })}
             {config_fields}
+            {commands}
             <h3>"Input artifacts"</h3>
             <div class="checks" data-testid="input-artifacts">
                 {input_boxes}
@@ -127,7 +135,7 @@ fn ActionForm(
             <FieldProblems problems=problems_at(&problems, "inputArtifacts")/>
             <TextField label="Output artifacts".into() value=outputs field="outputArtifacts".into()
                 problems=problems_at(&problems, "outputArtifacts") hint="comma-separated names"
-                on_commit=edits.on(|a, v| a.output_artifacts = split_names(&v).map(|name| OutputArtifact { name, files: Vec::new() }).collect())/>
+                on_commit=edits.on(|a, v| a.output_artifacts = renamed_outputs(&a.output_artifacts, &v))/>
             <TextField label="Namespace".into() value=declared.namespace.clone().unwrap_or_default() field="namespace".into()
                 problems=problems_at(&problems, "namespace") on_commit=edits.on(|a, v| a.namespace = non_empty(v))/>
             <TextField label="Region".into() value=declared.region.clone().unwrap_or_default() field="region".into()
@@ -143,15 +151,16 @@ fn ActionForm(
 }
 
 /// Every field edits a copy of the action and replaces it: one command, one undo step.
-struct Edits {
+#[derive(Clone)]
+pub struct Edits {
     editor: Editor,
     stage: usize,
     action: usize,
-    declared: ActionDeclaration,
+    pub declared: ActionDeclaration,
 }
 
 impl Edits {
-    fn on(&self, change: impl Fn(&mut ActionDeclaration, String) + Send + Sync + 'static) -> Callback<String> {
+    pub fn on(&self, change: impl Fn(&mut ActionDeclaration, String) + Send + Sync + 'static) -> Callback<String> {
         let Edits { editor, stage, action, .. } = *self;
         let declared = self.declared.clone();
         Callback::new(move |value: String| {
@@ -171,6 +180,16 @@ fn set_config(action: &mut ActionDeclaration, key: &str, value: String) {
     }
 }
 
+/// The outputs named in `text`; an output that keeps its name keeps its files.
+fn renamed_outputs(old: &[OutputArtifact], text: &str) -> Vec<OutputArtifact> {
+    split_names(text)
+        .map(|name| {
+            let files = old.iter().find(|o| o.name == name).map(|o| o.files.clone()).unwrap_or_default();
+            OutputArtifact { name, files }
+        })
+        .collect()
+}
+
 fn toggle_input(action: &mut ActionDeclaration, name: &str) {
     match action.input_artifacts.iter().position(|a| a.name == name) {
         Some(index) => {
@@ -180,7 +199,7 @@ fn toggle_input(action: &mut ActionDeclaration, name: &str) {
     }
 }
 
-fn split_names(text: &str) -> impl Iterator<Item = String> + '_ {
+pub fn split_names(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 

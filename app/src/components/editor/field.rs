@@ -47,12 +47,35 @@ pub fn TextField(
         Completion { input, references: StoredValue::new(references), open: RwSignal::new(None), at: RwSignal::new(0) };
     view! {
         <label class="field" class:has-problem=has_problem data-field=field.clone()>
-            <span class="field-label">{label}{required.then(|| view! { <span class="required" title="Required">" *"</span> })}</span>
+            <FieldLabel label required/>
             <input type=input_type data-testid=format!("field-{field}") prop:value=value placeholder=hint node_ref=input
                 autocomplete="off" on:change=move |ev| on_commit.run(event_target_value(&ev))
                 on:input=move |_| completion.refresh() on:keydown=move |ev| completion.key(ev, on_commit)
                 on:blur=move |_| completion.open.set(None)/>
             <Suggestions completion on_commit/>
+            <FieldProblems problems/>
+        </label>
+    }
+}
+
+/// A multi-line field (one item a line); commits on `change`, as `TextField` does.
+#[component]
+pub fn TextAreaField(
+    label: String,
+    value: String,
+    field: String,
+    problems: Vec<Problem>,
+    on_commit: Callback<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
+    let has_problem = !problems.is_empty();
+    let rows = (value.lines().count() + 1).clamp(3, 12);
+    view! {
+        <label class="field" class:has-problem=has_problem data-field=field.clone()>
+            <FieldLabel label required/>
+            <textarea class="code-lines" data-testid=format!("field-{field}") rows=rows prop:value=value placeholder=hint
+                spellcheck="false" autocomplete="off" on:change=move |ev| on_commit.run(event_target_value(&ev))></textarea>
             <FieldProblems problems/>
         </label>
     }
@@ -169,7 +192,7 @@ pub fn SelectField(
     }
     view! {
         <label class="field" class:has-problem=has_problem data-field=field.clone()>
-            <span class="field-label">{label}{required.then(|| view! { <span class="required" title="Required">" *"</span> })}</span>
+            <FieldLabel label required/>
             <select data-testid=format!("field-{field}") on:change=move |ev| on_commit.run(event_target_value(&ev))>
                 {choices
                     .into_iter()
@@ -182,6 +205,12 @@ pub fn SelectField(
             <FieldProblems problems/>
         </label>
     }
+}
+
+/// A field's name, marked when it is required.
+#[component]
+fn FieldLabel(label: String, required: bool) -> impl IntoView {
+    view! { <span class="field-label">{label}{required.then(|| view! { <span class="required" title="Required">" *"</span> })}</span> }
 }
 
 #[component]

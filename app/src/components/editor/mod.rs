@@ -2,6 +2,7 @@
 pub mod action_node;
 pub mod action_panel;
 pub mod canvas;
+pub mod commands_fields;
 pub mod drop_zone;
 pub mod field;
 pub mod links;

@@ -2,6 +2,7 @@
 use leptos::prelude::*;
 
 use crate::api::{get_pipeline, pipeline_href, AppError};
+use crate::components::client_only::ClientOnly;
 use crate::pages::editor::diff::{diff, Change};
 
 #[component]
@@ -21,6 +22,7 @@ pub fn VersionsPanel(name: String, latest: ReadSignal<u32>) -> impl IntoView {
             version_changes(name, from, to)
         })
     };
+    let comparing = || view! { <p class="muted">"Comparing\u{2026}"</p> };
     let href = pipeline_href(&name);
     let version_links = move || {
         (1..=latest.get())
@@ -56,14 +58,17 @@ pub fn VersionsPanel(name: String, latest: ReadSignal<u32>) -> impl IntoView {
                 {picker("From", "diff-from", from)}
                 {picker("To", "diff-to", to)}
             </div>
-            <Suspense fallback=|| view! { <p class="muted">"Comparing\u{2026}"</p> }>
-                {move || Suspend::new(async move {
-                    match changes.await {
-                        Ok(changes) => view! { <ChangeList changes/> }.into_any(),
-                        Err(err) => view! { <p class="notice bad">{err.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            // The comparison is fetched by the browser (a `LocalResource`): drawn after hydration.
+            <ClientOnly fallback=comparing>
+                <Suspense fallback=comparing>
+                    {move || Suspend::new(async move {
+                        match changes.await {
+                            Ok(changes) => view! { <ChangeList changes/> }.into_any(),
+                            Err(err) => view! { <p class="notice bad">{err.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </ClientOnly>
         </section>
     }
     .into_any()

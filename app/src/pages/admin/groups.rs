@@ -7,6 +7,7 @@ use super::{admin_tabs, role_select, text_input, Changes};
 use crate::api::admin::{
     add_user_to_group, create_group, delete_group, list_users, remove_user_from_group, update_group, GroupRow,
 };
+use crate::components::confirm::ConfirmButton;
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
@@ -52,7 +53,8 @@ fn GroupCard(group: GroupRow, users: Vec<String>, changes: Changes) -> impl Into
     let role = RwSignal::new(group.role.clone());
     let newcomer = RwSignal::new(String::new());
     let save_role = move |_| changes.run(update_group(group_name.get_value(), role.get_untracked()), |_| ());
-    let remove_group = move |_| changes.run(delete_group(group_name.get_value()), |_| ());
+    let remove_group = Callback::new(move |()| changes.run(delete_group(group_name.get_value()), |_| ()));
+    let question = format!("Delete the group {}? Its members lose what it grants.", group.name);
     let add_member = move |_| changes.run(add_user_to_group(group_name.get_value(), newcomer.get_untracked()), |_| ());
     let outsiders: Vec<String> = users.into_iter().filter(|user| !group.members.contains(user)).collect();
     let members = group
@@ -70,7 +72,7 @@ fn GroupCard(group: GroupRow, users: Vec<String>, changes: Changes) -> impl Into
             <div class="audit-filters">
                 {role_select(role, Some("No role"), "group-role")}
                 <button class="button" data-testid="save-group" on:click=save_role>"Save role"</button>
-                <button class="button danger" data-testid="delete-group" on:click=remove_group>"Delete group"</button>
+                <ConfirmButton label="Delete group" question confirm="Delete" testid="delete-group" on_confirm=remove_group/>
             </div>
             <h3>"Members"</h3>
             <ul>{members}</ul>

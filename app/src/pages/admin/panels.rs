@@ -7,6 +7,7 @@ use crate::api::admin::{
     list_user_policies, put_group_policy, put_user_policy, update_access_key, NewKey, PolicyRow,
 };
 use crate::api::AppError;
+use crate::components::confirm::ConfirmButton;
 use crate::time;
 
 /// A user's keys: create one (its secret shown here once, with a copy button), revoke others.
@@ -29,14 +30,15 @@ pub fn KeysPanel(user: String) -> impl IntoView {
                         keys.into_iter()
                             .map(|key| {
                                 let id = key.access_key_id.clone();
-                                let revoke = move |_| changes.run(update_access_key(id.clone()), |_| ());
+                                let question = format!("Revoke {id}? Requests signed with it fail from now on.");
+                                let revoke = Callback::new(move |()| changes.run(update_access_key(id.clone()), |_| ()));
                                 view! {
                                     <p data-testid="key-row" data-key=key.access_key_id.clone()>
                                         <code>{key.access_key_id.clone()}</code>
                                         " " {if key.active { "Active" } else { "Revoked" }}
                                         <span class="muted">" created " {time::utc(key.created_ms)}</span>
                                         {key.active.then(|| view! {
-                                            " " <button class="button small danger" data-testid="revoke-key" on:click=revoke>"Revoke"</button>
+                                            " " <ConfirmButton label="Revoke" question confirm="Revoke" testid="revoke-key" class="button small danger" on_confirm=revoke/>
                                         })}
                                     </p>
                                 }

@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::panels::{KeysPanel, PoliciesPanel, PolicyOwner};
 use super::{admin_tabs, role_select, Changes};
 use crate::api::admin::{delete_user, list_users, update_user};
+use crate::components::confirm::ConfirmButton;
 
 #[component]
 pub fn UserPage() -> impl IntoView {
@@ -37,9 +38,10 @@ pub fn UserPage() -> impl IntoView {
                 let active = RwSignal::new(user.active);
                 let user_name = StoredValue::new(user.name.clone());
                 let save = move |_| changes.run(update_user(user_name.get_value(), role.get_untracked(), active.get_untracked()), |_| ());
-                let remove = move |_| {
+                let remove = Callback::new(move |()| {
                     changes.run(delete_user(user_name.get_value()), |_| use_navigate()("/admin/users", Default::default()));
-                };
+                });
+                let question = format!("Delete the user {}? Their sessions end and their keys stop working.", user.name);
                 view! {
                     <section class="card" data-testid="user-settings">
                         <h2>"Role and status"</h2>
@@ -49,7 +51,7 @@ pub fn UserPage() -> impl IntoView {
                             <label><input type="checkbox" data-testid="user-active" prop:checked=move || active.get()
                                 on:change=move |ev| active.set(event_target_checked(&ev))/>" May sign in"</label>
                             <button class="button primary" data-testid="save-user" on:click=save>"Save"</button>
-                            {(!is_me).then(|| view! { <button class="button danger" data-testid="delete-user" on:click=remove>"Delete user"</button> })}
+                            {(!is_me).then(|| view! { <ConfirmButton label="Delete user" question confirm="Delete" testid="delete-user" on_confirm=remove/> })}
                         </div>
                     </section>
                     <KeysPanel user=user.name.clone()/>

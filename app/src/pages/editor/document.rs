@@ -5,7 +5,8 @@
 //! Action groups are addressed by their position among the stage's distinct run orders (what the
 //! canvas draws as lanes), not by run order values, which may have gaps (10, 20, ...).
 use model::{
-    catalog::ActionTypeSpec, ActionDeclaration, ActionTypeId, OutputArtifact, PipelineDeclaration, StageDeclaration,
+    catalog::ActionTypeSpec, ActionDeclaration, ActionTypeId, InputArtifact, OutputArtifact, PipelineDeclaration,
+    StageDeclaration,
 };
 
 /// What the side panel shows.
@@ -120,7 +121,12 @@ pub fn apply(pipeline: &mut PipelineDeclaration, command: Command) -> Option<Sel
             let names: Vec<&str> = target.actions.iter().map(|a| a.name.as_str()).collect();
             action.name = unique_name(&action.name, &names);
             action.run_order = claim_run_order(target, place);
-            Some(insert_action(target, stage, action))
+            // An action that needs an input reads the nearest upstream output.
+            if spec.input_artifacts.0 > 0 {
+                let nearest = upstream_artifacts(pipeline, stage, action.run_order).pop();
+                action.input_artifacts.extend(nearest.map(|name| InputArtifact { name }));
+            }
+            Some(insert_action(&mut pipeline.stages[stage], stage, action))
         }
         Command::MoveAction { stage, action, to_stage, place } => {
             stages.get(stage)?.actions.get(action)?;
@@ -185,7 +191,8 @@ pub fn blank_pipeline() -> PipelineDeclaration {
         stages: Vec::new(),
         version: None,
         execution_mode: None,
-        pipeline_type: None,
+        // New pipelines are V2, as the console makes them: triggers, variables, the Commands action.
+        pipeline_type: Some(model::PipelineType::V2),
         variables: Vec::new(),
         triggers: Vec::new(),
     }
@@ -393,6 +400,21 @@ mod tests {
         assert_eq!(upstream_artifacts(&p, 1, 1), ["S3Output"]);
         assert_eq!(upstream_artifacts(&p, 1, 2), ["S3Output", "CodeBuildOutput"]);
         assert!(upstream_artifacts(&p, 0, 1).is_empty());
+    }
+
+    #[test]
+    fn a_new_action_reads_the_nearest_upstream_output() {
+        let mut p = two_stages();
+        let source = spec(ActionCategory::Source, "S3");
+        apply(&mut p, Command::AddAction { stage: 0, place: Place::NewGroupBefore(0), spec: source });
+        apply(&mut p, Command::AddAction { stage: 0, place: Place::InGroup(0), spec: source });
+        let commands = spec(ActionCategory::Compute, "Commands");
+        apply(&mut p, Command::AddAction { stage: 1, place: Place::NewGroupBefore(0), spec: commands });
+        assert_eq!(p.stages[1].actions[0].input_artifacts, [InputArtifact { name: "S3Output2".into() }]);
+        // Nothing upstream: nothing wired, the form says what is missing.
+        apply(&mut p, Command::AddAction { stage: 0, place: Place::NewGroupBefore(0), spec: commands });
+        assert!(p.stages[0].actions[0].input_artifacts.is_empty());
+        assert_eq!(blank_pipeline().pipeline_type, Some(model::PipelineType::V2));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub fn RerunButton(execution_id: StoredValue<String>, controls: Controls) -> imp
     let navigate = use_navigate();
     let rerun = move |_| {
         let (pipeline, id) = (controls.pipeline.get_value(), execution_id.get_value());
-        controls.open_started(rerun_execution(pipeline, id), navigate.clone());
+        controls.open_started("rerun".into(), rerun_execution(pipeline, id), navigate.clone());
     };
     view! {
         <button class="button" data-testid="rerun" on:click=rerun
@@ -24,7 +24,7 @@ pub fn RollbackButton(stage: String, execution_id: StoredValue<String>, controls
     let navigate = use_navigate();
     let roll_back = move |_| {
         let (pipeline, id) = (controls.pipeline.get_value(), execution_id.get_value());
-        controls.open_started(rollback_stage(pipeline, stage.clone(), id), navigate.clone());
+        controls.open_started(format!("stage:{stage}"), rollback_stage(pipeline, stage.clone(), id), navigate.clone());
     };
     view! {
         <button class="button" data-testid="rollback" on:click=roll_back

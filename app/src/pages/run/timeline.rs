@@ -103,6 +103,8 @@ mod tests {
             name: name.into(),
             category: "Build".into(),
             provider: "Commands".into(),
+            can_answer: false,
+            runs_locally: true,
             attempt: Some(ActionAttempt {
                 id: name.into(),
                 status: status.into(),
@@ -127,6 +129,8 @@ mod tests {
             transition_enabled: true,
             disabled_reason: None,
             can_roll_back: false,
+            can_retry: false,
+            can_set_transition: false,
             actions,
         }
     }
