@@ -4,10 +4,12 @@
 
 pub mod access;
 pub mod approvals;
+pub mod audit;
 mod error;
 pub mod events;
 mod executions;
 mod history;
+pub mod identity;
 pub mod objects;
 mod pipelines;
 pub mod providers;
@@ -23,6 +25,7 @@ pub use access::Principal;
 pub use approvals::{ApprovalStatus, PendingApproval};
 pub use error::{EngineError, Result};
 pub use executions::{RetryMode, StartRequest};
+pub use identity::{Caller, IdentityError, Role};
 pub use scheduler::EngineConfig;
 pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};
 pub use triggers::{ActionRevision, PutRevisionOutcome};
@@ -90,4 +93,10 @@ impl Engine {
     pub fn pipeline_arn(&self, name: &str) -> String {
         format!("arn:aws:codepipeline:{}:{}:{name}", self.account.region, self.account.id)
     }
+}
+
+/// Milliseconds since the Unix epoch, the unit every timestamp column uses.
+pub fn now_ms() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }

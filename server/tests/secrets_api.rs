@@ -12,8 +12,8 @@ use common::{
     commands_action, on_both_backends, signed_get, signed_request, upload_zip, v2_pipeline_with_s3_source, wait_final,
     RawAnswer, TestServer,
 };
+use engine::identity::Role;
 use serde_json::{json, Value};
-use server::auth::policy::Role;
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, Row};
 use std::io::Write;
@@ -271,8 +271,10 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
 
             // The done-when: none of the four values anywhere a reader or a dump could see.
             let mut readable = everything_readable(&server, "vault", &execution).await;
-            let audit: Vec<String> = store
-                .list_audit(&Default::default())
+            let audit: Vec<String> = server
+                .engine
+                .audit()
+                .list(&Default::default())
                 .await
                 .unwrap()
                 .into_iter()
@@ -381,7 +383,7 @@ async fn put_policy(server: &TestServer, user: &str, effect: &str, action: &str,
     let document = json!({ "Statement": { "Effect": effect, "Action": action, "Resource": resource } }).to_string();
     server
         .engine
-        .store()
+        .identity()
         .put_user_policy(user, &format!("p{}", uuid::Uuid::new_v4().simple()), &document)
         .await
         .unwrap();
@@ -433,7 +435,7 @@ async fn a_pipeline_reads_only_secrets_and_objects_its_author_may_read() {
         );
 
         // The web editor's Save is checked as UpdatePipeline is.
-        server::auth::create_user(store, "wes", Role::Editor, Some("wes-password-1".into())).await.unwrap();
+        server.engine.identity().create_user("wes", Role::Editor, Some("wes-password-1".into())).await.unwrap();
         let session = common::web_session(&server, "wes", "wes-password-1").await;
         let form = serde_urlencoded::to_string([("json", vault.to_string()), ("update", "true".into())]).unwrap();
         let (status, body) = common::call_web(&server, &session, "pipelines/save_pipeline", &form).await;

@@ -3,12 +3,12 @@
 //! Both backends go through sqlx's `Any` driver with one set of queries (`$n` placeholders work on
 //! both); only the DDL differs, so each backend keeps its own migrations folder.
 pub mod approvals;
-pub mod audit;
+pub(crate) mod audit;
 pub mod conditions;
 pub mod events;
 pub mod executions;
-pub mod groups;
-pub mod identity;
+pub(crate) mod groups;
+pub(crate) mod identity;
 mod objects;
 mod pipelines;
 mod secrets;
@@ -20,7 +20,6 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use pipelines::{PipelineRecord, PipelineSummary};
 pub use secrets::SecretSummary;
@@ -164,10 +163,8 @@ impl Store {
     }
 }
 
-/// Milliseconds since the Unix epoch, the unit every timestamp column uses.
-pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
-}
+/// Kept here so the store's modules and older callers still find it; it lives in the crate root.
+pub(crate) use crate::now_ms;
 
 /// Maps a unique-key violation to `Conflict`, leaving other errors as they are.
 /// `NotFound` when an update or delete touched no row.
