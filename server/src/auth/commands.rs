@@ -34,6 +34,20 @@ pub async fn user(command: UserCommand) -> anyhow::Result<()> {
                 println!("{}\t{}", user.name, user.role);
             }
         }
+        UserCommand::Update { name, role, active, store } => {
+            let identity = identity(&store).await?;
+            if let Some(role) = role {
+                identity.set_user_role(&name, parse_role(&role)?).await?;
+            }
+            if let Some(active) = active {
+                identity.set_user_active(&name, active).await?;
+            }
+            println!("Updated user {name}");
+        }
+        UserCommand::Remove { name, store } => {
+            identity(&store).await?.delete_user(&name).await?;
+            println!("Removed user {name}");
+        }
         UserCommand::PutPolicy(PolicyFile { name, policy_name, file, store }) => {
             identity(&store).await?.put_user_policy(&name, &policy_name, &read_policy(&file)?).await?;
             println!("Attached policy {policy_name} to {name}");
