@@ -306,7 +306,7 @@ pub(crate) mod ssr {
     }
 
     pub fn now_ms() -> i64 {
-        engine::store::now_ms()
+        engine::now_ms()
     }
 
     pub fn engine_error(err: EngineError) -> AppError {

@@ -1,5 +1,5 @@
 //! The signed-in user as pages see them. The server checks the session before any page or
-//! server function runs and provides the user (and their permissions) as context.
+//! server function runs and provides the user (and, on the server, the engine's `Caller`) as context.
 use crate::api::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -16,65 +16,24 @@ pub struct CurrentUser {
     pub can_manage_users: bool,
 }
 
-/// The policy check of the signed-in user: `(IAM action, resource ARN) -> allowed`.
+/// The policy check of the signed-in user, as the engine evaluates it.
 #[cfg(feature = "ssr")]
-#[derive(Clone)]
-pub struct Permissions(pub std::sync::Arc<dyn Fn(&str, &str) -> bool + Send + Sync>);
+pub use engine::identity::Permissions;
 
-/// The browser session making the request (its token's hash, never the token): a password change
-/// keeps it and ends the user's other sessions.
-#[cfg(feature = "ssr")]
-#[derive(Clone)]
-pub struct CurrentSession(pub String);
+/// The built-in role names, for the pages' pickers (the engine's roles, from `model`).
+pub const ROLES: [&str; 4] = model::Role::NAMES;
 
-/// A boxed future, so `Accounts` can be a trait object.
+/// The signed-in caller, as the server's guard loaded them; like `current_user`, take it before a
+/// server function's first await, as the request's context is not always there afterwards.
 #[cfg(feature = "ssr")]
-pub type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, String>> + Send + 'a>>;
-
-/// What the admin and account pages need from the server's identity module (password hashing,
-/// key generation, IAM's naming rules, the policy parser), provided as context as `Permissions`
-/// is. Errors are messages fit to show.
-#[cfg(feature = "ssr")]
-pub trait Accounts: Send + Sync {
-    /// Creates a user; returns the password (generated when `password` is `None`).
-    fn create_user<'a>(&'a self, name: &'a str, role: &'a str, password: Option<String>) -> Pending<'a, String>;
-    /// Replaces a user's password after checking `current`, when given, and ends their sessions
-    /// but `keep_session` (a `CurrentSession`'s token hash).
-    fn change_password<'a>(
-        &'a self,
-        name: &'a str,
-        current: Option<String>,
-        new: String,
-        keep_session: Option<String>,
-    ) -> Pending<'a, ()>;
-    /// A new key for the user: `(access key id, secret)`.
-    fn create_access_key<'a>(&'a self, user_name: &'a str) -> Pending<'a, (String, String)>;
-    fn create_group<'a>(&'a self, name: &'a str, role: Option<&'a str>) -> Pending<'a, ()>;
-    /// The built-in role's canonical name, or why `role` is none.
-    fn role_name(&self, role: &str) -> Result<&'static str, String>;
-    /// Why a policy document would be refused, if it would.
-    fn check_policy(&self, document: &str) -> Result<(), String>;
+pub fn caller() -> Result<engine::Caller, AppError> {
+    use_context::<engine::Caller>().ok_or_else(|| AppError::Server("Sign in first.".into()))
 }
 
-#[cfg(feature = "ssr")]
-#[derive(Clone)]
-pub struct AccountsHandle(pub std::sync::Arc<dyn Accounts>);
-
-/// The built-in role names, for the pages' pickers.
-pub const ROLES: [&str; 4] = ["Admin", "Editor", "Approver", "Viewer"];
-
-#[cfg(feature = "ssr")]
-impl Permissions {
-    pub fn allow(&self, action: &str, resource: &str) -> bool {
-        (self.0)(action, resource)
-    }
-}
-
-/// The signed-in user's policy check, for decisions a server function makes after an await:
-/// take it before the first one, as the request's context is not always there afterwards.
+/// The signed-in user's policy check, for decisions a server function makes after an await.
 #[cfg(feature = "ssr")]
 pub fn permissions() -> Result<Permissions, AppError> {
-    use_context::<Permissions>().ok_or_else(|| AppError::Server("Sign in first.".into()))
+    Ok(caller()?.permissions().clone())
 }
 
 /// The signed-in user; like `permissions`, take it before a server function's first await.
@@ -87,8 +46,7 @@ pub fn current_user() -> Result<CurrentUser, AppError> {
 /// like `permissions`, take it before a server function's first await.
 #[cfg(feature = "ssr")]
 pub fn principal() -> Result<engine::Principal, AppError> {
-    let (user, permissions) = (current_user()?, permissions()?);
-    Ok(engine::Principal::new(user.arn, move |action, resource| permissions.allow(action, resource)))
+    Ok(caller()?.principal())
 }
 
 #[server]
@@ -100,7 +58,7 @@ pub async fn get_current_user() -> Result<CurrentUser, AppError> {
 #[cfg(feature = "ssr")]
 pub fn authorize(action: &str, resource: &str) -> Result<CurrentUser, AppError> {
     let user = current_user()?;
-    if permissions()?.allow(action, resource) {
+    if caller()?.may(action, resource) {
         Ok(user)
     } else {
         Err(AppError::Denied(refusal(action, resource)))

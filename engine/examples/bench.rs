@@ -30,8 +30,8 @@
 //!   event); also amortised: (execution wall time − provider time on the critical path) / actions;
 //! * (b) actions per second = all actions of all executions / wall time from the first start
 //!   request to the last execution's SUCCEEDED event.
+use engine::events::StoredEvent;
 use engine::providers::{ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture};
-use engine::store::events::StoredEvent;
 use engine::{Account, Engine, EngineConfig, StartRequest, Store};
 use model::{ActionCategory, ActionOwner, TriggerType};
 use serde_json::{json, Value};

@@ -4,9 +4,11 @@
 
 pub mod access;
 pub mod approvals;
+pub mod audit;
 mod error;
 pub mod events;
 mod executions;
+pub mod identity;
 pub mod objects;
 mod pipelines;
 pub mod providers;
@@ -16,7 +18,7 @@ pub mod runs;
 pub mod sandbox;
 mod scheduler;
 pub mod secrets;
-pub mod store;
+pub(crate) mod store;
 mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,6 +28,7 @@ pub use access::Principal;
 pub use approvals::{ApprovalReply, ApprovalStatus, PendingApproval};
 pub use error::{EngineError, Result};
 pub use executions::{RetryMode, StartRequest};
+pub use identity::{Caller, IdentityError, Role};
 pub use scheduler::EngineConfig;
 pub use store::{PipelineRecord, PipelineSummary, Store, StoreError, Tag};
 pub use triggers::{ActionRevision, PutRevisionOutcome};
@@ -81,8 +84,9 @@ impl Engine {
         Services { objects: self.objects.clone(), sandbox: self.sandbox.clone() }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The named secrets that `SECRETS_MANAGER` environment variables refer to.
+    pub fn secrets(&self) -> secrets::NamedSecrets {
+        secrets::NamedSecrets::new(self.store.clone())
     }
 
     /// Whether the database answers (the health check).
@@ -98,4 +102,10 @@ impl Engine {
     pub fn pipeline_arn(&self, name: &str) -> String {
         format!("arn:aws:codepipeline:{}:{}:{name}", self.account.region, self.account.id)
     }
+}
+
+/// Milliseconds since the Unix epoch, the unit every timestamp column uses.
+pub fn now_ms() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod parse;
 pub mod pipeline;
+pub mod role;
 pub mod sample;
 pub mod time;
 pub mod validate;
@@ -13,4 +14,5 @@ pub mod variables;
 
 pub use parse::{parse_pipeline, parse_pipeline_document, ParseError, PipelineDocument, Tag};
 pub use pipeline::*;
+pub use role::Role;
 pub use validate::{validate, validate_in_region, ErrorPath, Exception, ValidationError};

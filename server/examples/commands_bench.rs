@@ -36,7 +36,7 @@ mod common;
 
 use aws_sdk_codepipeline::Client;
 use common::TestServer;
-use engine::store::events::StoredEvent;
+use engine::events::StoredEvent;
 use engine::testing::TestBackend;
 use serde_json::{json, Value};
 use std::collections::HashMap;

@@ -78,10 +78,7 @@ fn pipeline() -> model::PipelineDeclaration {
 }
 
 /// Waits until the pipeline's execution `id` has finished, from the engine's own feed.
-async fn finished(
-    feed: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<engine::store::events::StoredEvent>>,
-    id: &str,
-) {
+async fn finished(feed: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<engine::events::StoredEvent>>, id: &str) {
     loop {
         let event = feed.recv().await.expect("engine feed");
         let detail = &event.body["detail"];
@@ -125,9 +122,8 @@ async fn main() -> anyhow::Result<()> {
         public_url: None,
     };
     // The clients sign their requests with an access key, as scripts do.
-    server::auth::create_user(&store, "bench", server::auth::policy::Role::Admin, None).await?;
-    let key = server::auth::create_access_key(&store, "bench").await?;
     let engine: Engine = server::start_engine(store, &config).await?;
+    let key = common::new_user_with_key(&engine, "bench", engine::identity::Role::Admin).await;
     let app = server::app(engine.clone(), config);
     tokio::spawn(async move { axum::serve(listener, app).await });
     let base = format!("http://{addr}");

@@ -109,6 +109,24 @@ pub enum UserCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Change a user's role, or disable or re-enable them; the last active Admin stays one.
+    Update {
+        name: String,
+        /// Built-in role: Admin, Editor, Approver or Viewer.
+        #[arg(long)]
+        role: Option<String>,
+        /// `false` disables the user (no sign-in, no signed request); `true` enables them again.
+        #[arg(long)]
+        active: Option<bool>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Remove a user with their keys, policies and sessions; never the last active Admin.
+    Remove {
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Attach (or replace) an inline IAM policy, read from a JSON file, to a user.
     PutPolicy(PolicyFile),
 }

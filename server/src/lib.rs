@@ -72,8 +72,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     println!("Data: {} (database: {:?})", config.data_dir.display(), store.backend());
-    if let Some(password) =
-        auth::ensure_admin(&store, config.admin_password.as_ref().map(|p| p.expose().to_owned())).await?
+    let identity = engine::identity::Identity::new(store.clone());
+    if let Some(password) = identity.ensure_admin(config.admin_password.as_ref().map(|p| p.expose().to_owned())).await?
     {
         println!("Created the first user, admin, with the password (shown once): {password}");
     }
@@ -129,11 +129,9 @@ pub fn app(engine: Engine, config: Config) -> Router {
     let state = AppState { engine, config: Arc::new(config), leptos_options, sign_ins: Default::default() };
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
-    let accounts = app::auth::AccountsHandle(Arc::new(auth::accounts::StoreAccounts(state.engine.store().clone())));
     // What every page and server function sees, the not-found page included.
     let context = move || {
         provide_context(context_state.engine.clone());
-        provide_context(accounts.clone());
         auth::session::provide_user_context();
         headers::set_page_policy();
     };

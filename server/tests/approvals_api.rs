@@ -8,8 +8,8 @@ use common::{
     approval_action, call_web, on_both_backends, upload_zip, v2_pipeline_with_s3_source, wait_final, web_session,
     TestServer,
 };
+use engine::identity::Role;
 use serde_json::json;
-use server::auth::policy::Role;
 use std::time::Duration;
 
 /// The approval action's summary and token once it waits for `id`.
@@ -143,10 +143,9 @@ async fn whoever_sets_a_run_going_may_not_approve_it_on_any_path() {
     on_both_backends(|server| async move {
         upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "v1")]).await;
         let first_version = server.engine.objects().latest("sources", "app.zip").await.unwrap().unwrap().version_id;
-        server::auth::create_user(server.engine.store(), "sam", Role::Admin, Some("sam-password-1".into()))
-            .await
-            .unwrap();
-        let sam_key = server::auth::create_access_key(server.engine.store(), "sam").await.unwrap();
+        server.engine.identity().create_user("sam", Role::Admin, Some("sam-password-1".into())).await.unwrap();
+        let sam_key = server.engine.identity().create_access_key("sam").await.unwrap();
+        let sam_key = (sam_key.access_key_id, sam_key.secret_access_key);
         let sam = common::sdk_client(&server.url, &sam_key.0, &sam_key.1);
         let (ann, _) = server.client_as("ann", Role::Approver).await;
         let mut gate = approval_action("Gate");

@@ -9,8 +9,8 @@ use common::{
     approval_action, commands_action, on_both_backends, signed_get, signed_http, upload_zip,
     v2_pipeline_with_s3_source, TestServer, ACCOUNT, REGION,
 };
+use engine::identity::Role;
 use serde_json::json;
-use server::auth::policy::Role;
 use std::time::Duration;
 
 /// Source → Build (a Commands action that logs slowly) → Approve (manual approval `Release`).
@@ -268,7 +268,7 @@ async fn streams_carry_only_pipelines_the_caller_may_read() {
         let deny = json!({ "Statement": {
             "Effect": "Deny", "Action": "codepipeline:*", "Resource": format!("arn:aws:codepipeline:{REGION}:{ACCOUNT}:hidden")
         }});
-        server.engine.store().put_user_policy("narrow", "no-hidden", &deny.to_string()).await.unwrap();
+        server.engine.identity().put_user_policy("narrow", "no-hidden", &deny.to_string()).await.unwrap();
         create_pipeline(&server, "hidden").await;
         let mut hidden = SseStream::open(&format!("{}/api/v1/pipelines/hidden/events", server.url), &server.key, Some(0)).await;
         read_until_approval(&mut hidden).await;

@@ -4,8 +4,8 @@ mod common;
 
 use aws_sdk_codepipeline::error::ProvideErrorMetadata;
 use common::{now_seconds, on_both_backends, TestServer};
+use engine::identity::Role;
 use serde_json::json;
-use server::auth::policy::Role;
 use server::auth::sigv4::format_amz_date;
 
 const USER_ARN_PREFIX: &str = "arn:aws:iam::000000000000:user/";
@@ -123,7 +123,7 @@ async fn a_revoked_key_stops_working_with_the_sdk() {
     on_both_backends(|server: TestServer| async move {
         let (client, (id, _)) = server.client_as("leaver", Role::Viewer).await;
         client.list_pipelines().send().await.expect("an active key works");
-        server.engine.store().revoke_access_key(&id).await.unwrap();
+        server.engine.identity().revoke_access_key(&id).await.unwrap();
         let err = client.list_pipelines().send().await.unwrap_err().into_service_error();
         assert_eq!(err.code(), Some("UnrecognizedClientException"), "{err:?}");
         server
@@ -253,7 +253,7 @@ async fn inline_policies_narrow_and_explicit_deny_wins() {
         let deny_prod = json!({ "Version": "2012-10-17", "Statement": [
             { "Effect": "Deny", "Action": "codepipeline:*", "Resource": "arn:aws:codepipeline:*:*:prod-*" }
         ]});
-        server.engine.store().put_user_policy("contractor", "no-prod", &deny_prod.to_string()).await.unwrap();
+        server.engine.identity().put_user_policy("contractor", "no-prod", &deny_prod.to_string()).await.unwrap();
         let err = client.get_pipeline().name("prod-web").send().await.unwrap_err().into_service_error();
         assert_eq!(err.code(), Some("AccessDeniedException"), "{err:?}");
         assert!(err.message().unwrap().contains("explicit deny"), "{err:?}");
@@ -274,7 +274,7 @@ async fn inline_policies_narrow_and_explicit_deny_wins() {
         let (viewer, _) = server.client_as("reviewer", Role::Viewer).await;
         let approve_prod = json!({ "Statement": { "Effect": "Allow", "Action": "codepipeline:PutApprovalResult",
             "Resource": "arn:aws:codepipeline:us-east-1:000000000000:web/Prod/*" }});
-        server.engine.store().put_user_policy("reviewer", "approve-prod", &approve_prod.to_string()).await.unwrap();
+        server.engine.identity().put_user_policy("reviewer", "approve-prod", &approve_prod.to_string()).await.unwrap();
         let answer = |stage: &'static str| {
             let viewer = viewer.clone();
             async move {
@@ -341,8 +341,8 @@ async fn the_audit_trail_records_every_call_and_detects_tampering() {
         viewer.list_pipelines().send().await.unwrap();
         viewer.delete_pipeline().name("audited").send().await.unwrap_err();
 
-        let store = server.engine.store();
-        let records = store.list_audit(&Default::default()).await.unwrap();
+        let trail = server.engine.audit();
+        let records = trail.list(&Default::default()).await.unwrap();
         let events: Vec<serde_json::Value> = records.iter().map(|r| serde_json::from_str(&r.record).unwrap()).collect();
         let denied = &events[0];
         assert_eq!(denied["eventName"], "DeletePipeline");
@@ -359,14 +359,14 @@ async fn the_audit_trail_records_every_call_and_detects_tampering() {
         assert_eq!(create["eventName"], "CreatePipeline");
         assert_eq!(create["requestParameters"]["pipeline"]["stages"][1]["actions"][0]["configuration"]["OAuthToken"], "****");
         assert!(!records.iter().any(|r| r.record.contains("ghp_supersecretvalue")), "a secret reached the audit trail");
-        assert_eq!(store.list_audit(&engine::store::audit::AuditFilter { outcome: Some("Failure".into()), user_arn: Some(format!("{USER_ARN_PREFIX}auditee")), ..Default::default() }).await.unwrap().len(), 1);
+        assert_eq!(trail.list(&engine::audit::AuditFilter { outcome: Some("Failure".into()), user_arn: Some(format!("{USER_ARN_PREFIX}auditee")), ..Default::default() }).await.unwrap().len(), 1);
 
-        let intact = engine::store::audit::ChainCheck::Intact { records: records.len() as u64, legacy: 0, keyed_from: Some(records.last().unwrap().seq) };
-        assert_eq!(store.verify_audit().await.unwrap(), intact);
-        let mut conn = store.conn().await.unwrap();
+        let intact = engine::audit::ChainCheck::Intact { records: records.len() as u64, legacy: 0, keyed_from: Some(records.last().unwrap().seq) };
+        assert_eq!(trail.verify().await.unwrap(), intact);
+        let mut conn = server.raw_database().await;
         let forged = records[1].record.replace("auditee", "someone-else");
-        sqlx::query("update audit_record set record = $1 where seq = $2").bind(forged).bind(records[1].seq).execute(&mut *conn).await.unwrap();
-        assert!(matches!(store.verify_audit().await.unwrap(), engine::store::audit::ChainCheck::Broken { seq, .. } if seq == records[1].seq));
+        sqlx::query("update audit_record set record = $1 where seq = $2").bind(forged).bind(records[1].seq).execute(&mut conn).await.unwrap();
+        assert!(matches!(trail.verify().await.unwrap(), engine::audit::ChainCheck::Broken { seq, .. } if seq == records[1].seq));
         server
     })
     .await;
@@ -385,11 +385,11 @@ async fn audit_verify(server: &TestServer) -> anyhow::Result<()> {
 /// anyone with database access could do to the old SHA-256 chain after editing a record.
 async fn rechain(
     server: &TestServer,
-    records: &[engine::store::audit::AuditRecord],
+    records: &[engine::audit::AuditRecord],
     from: usize,
     hash: impl Fn(&str, &str) -> String,
 ) {
-    let mut conn = server.engine.store().conn().await.unwrap();
+    let mut conn = server.raw_database().await;
     let mut prev = records[from - 1].hash.clone();
     for record in &records[from..] {
         let rehashed = hash(&prev, &record.record);
@@ -397,7 +397,7 @@ async fn rechain(
             .bind(&prev)
             .bind(&rehashed)
             .bind(record.seq)
-            .execute(&mut *conn)
+            .execute(&mut conn)
             .await
             .unwrap();
         prev = rehashed;
@@ -406,56 +406,56 @@ async fn rechain(
 
 #[tokio::test]
 async fn the_audit_chain_is_keyed_so_edits_deletions_and_rechaining_are_caught() {
-    use engine::store::audit::ChainCheck;
+    use engine::audit::ChainCheck;
     use sha2::{Digest, Sha256};
     on_both_backends(|server: TestServer| async move {
-        let store = server.engine.store();
+        let trail = server.engine.audit();
         // Records an older Sluice wrote with the unkeyed chain, then keyed ones after them.
-        let mut conn = store.conn().await.unwrap();
-        let mut prev = engine::store::audit::GENESIS_HASH.to_owned();
+        let mut conn = server.raw_database().await;
+        let mut prev = engine::audit::GENESIS_HASH.to_owned();
         for n in 0..2 {
             let record = json!({ "eventName": "ListPipelines", "n": n }).to_string();
             let hash = hex::encode(Sha256::digest(format!("{prev}\n{record}")));
             sqlx::query("insert into audit_record (event_ms, user_arn, event_name, outcome, record, prev_hash, hash) values ($1, 'a', 'ListPipelines', 'Success', $2, $3, $4)")
-                .bind(1_000 + n).bind(&record).bind(&prev).bind(&hash).execute(&mut *conn).await.unwrap();
+                .bind(1_000 + n).bind(&record).bind(&prev).bind(&hash).execute(&mut conn).await.unwrap();
             prev = hash;
         }
         drop(conn);
         for _ in 0..4 {
             server.client.list_pipelines().send().await.unwrap();
         }
-        let mut records = store.list_audit(&Default::default()).await.unwrap();
+        let mut records = trail.list(&Default::default()).await.unwrap();
         records.reverse();
         assert_eq!(records.len(), 6);
         assert!(std::fs::metadata(server.data_dir.join("keys/audit")).unwrap().is_file(), "the key sits beside the master key");
         let intact = ChainCheck::Intact { records: 6, legacy: 2, keyed_from: Some(records[2].seq) };
-        assert_eq!(store.verify_audit().await.unwrap(), intact);
+        assert_eq!(trail.verify().await.unwrap(), intact);
         audit_verify(&server).await.unwrap();
 
         // An edit re-chained the old way (unkeyed SHA-256) is caught at the edited record.
-        let mut conn = store.conn().await.unwrap();
+        let mut conn = server.raw_database().await;
         let forged = records[3].record.replace("ListPipelines", "DeletePipeline");
-        sqlx::query("update audit_record set record = $1 where seq = $2").bind(&forged).bind(records[3].seq).execute(&mut *conn).await.unwrap();
+        sqlx::query("update audit_record set record = $1 where seq = $2").bind(&forged).bind(records[3].seq).execute(&mut conn).await.unwrap();
         drop(conn);
         let mut edited = records.clone();
         edited[3].record = forged;
         rechain(&server, &edited, 3, |prev, record| hex::encode(Sha256::digest(format!("{prev}\n{record}")))).await;
-        assert!(matches!(store.verify_audit().await.unwrap(), ChainCheck::Broken { seq, .. } if seq == records[3].seq));
+        assert!(matches!(trail.verify().await.unwrap(), ChainCheck::Broken { seq, .. } if seq == records[3].seq));
         let failed = audit_verify(&server).await.unwrap_err().to_string();
         assert!(failed.contains(&format!("record {}", records[3].seq)), "{failed}");
         // So is one re-chained with a key that is not the data dir's.
-        rechain(&server, &edited, 3, |prev, record| engine::store::audit::chain_hash(&[7; 32], prev, record)).await;
-        assert!(matches!(store.verify_audit().await.unwrap(), ChainCheck::Broken { seq, .. } if seq == records[3].seq));
+        rechain(&server, &edited, 3, |prev, record| engine::audit::chain_hash(&[7; 32], prev, record)).await;
+        assert!(matches!(trail.verify().await.unwrap(), ChainCheck::Broken { seq, .. } if seq == records[3].seq));
 
         // A deleted record breaks the link of the one after it.
-        let mut conn = store.conn().await.unwrap();
+        let mut conn = server.raw_database().await;
         for record in &records {
             sqlx::query("update audit_record set record = $1, prev_hash = $2, hash = $3 where seq = $4")
                 .bind(&record.record).bind(&record.prev_hash).bind(&record.hash).bind(record.seq)
-                .execute(&mut *conn).await.unwrap();
+                .execute(&mut conn).await.unwrap();
         }
-        assert_eq!(store.verify_audit().await.unwrap(), intact, "restored");
-        sqlx::query("delete from audit_record where seq = $1").bind(records[4].seq).execute(&mut *conn).await.unwrap();
+        assert_eq!(trail.verify().await.unwrap(), intact, "restored");
+        sqlx::query("delete from audit_record where seq = $1").bind(records[4].seq).execute(&mut conn).await.unwrap();
         drop(conn);
         let failed = audit_verify(&server).await.unwrap_err().to_string();
         assert!(failed.contains(&format!("record {}", records[5].seq)) && failed.contains("removed"), "{failed}");
@@ -487,10 +487,10 @@ async fn secrets_never_come_back_and_masked_updates_keep_them() {
         let stored = server.engine.pipeline("github", None).await.unwrap().declaration;
         let kept = &stored.stages[0].actions[0].configuration["OAuthToken"];
         assert!(engine::secrets::is_sealed(kept), "stored encrypted: {kept}");
-        assert_eq!(server.engine.store().sealer().unwrap().open(engine::secrets::context::CONFIGURATION, kept).unwrap(), TOKEN);
+        assert_eq!(engine::secrets::Sealer::new(&server.data_dir).open(engine::secrets::context::CONFIGURATION, kept).unwrap(), TOKEN);
         assert_eq!(stored.stages[0].actions[0].configuration["Branch"], "release");
 
-        let records = server.engine.store().list_audit(&Default::default()).await.unwrap();
+        let records = server.engine.audit().list(&Default::default()).await.unwrap();
         for text in [&created.text, &got.text, &updated.text].into_iter().chain(records.iter().map(|r| &r.record)) {
             assert!(!text.contains(TOKEN), "the secret leaked: {text}");
         }

@@ -2,9 +2,9 @@
 mod common;
 
 use common::{signed_get, signed_http, TestServer, BACKENDS};
+use engine::identity::Role;
 use engine::objects::KeyStore;
 use serde_json::Value;
-use server::auth::policy::Role;
 
 /// The key store the test server encrypts with.
 /// (The harness keeps its data in the system temp dir; when it gets a data dir of its own, take
@@ -134,8 +134,8 @@ async fn mistakes_get_s3_style_errors() {
 
 /// `(user name, outcome)` of each `event_name` record about the `sources` bucket, oldest first.
 async fn audited(server: &TestServer, event_name: &str) -> Vec<(String, String)> {
-    let filter = engine::store::audit::AuditFilter { event_name: Some(event_name.into()), ..Default::default() };
-    let records = server.engine.store().list_audit(&filter).await.unwrap();
+    let filter = engine::audit::AuditFilter { event_name: Some(event_name.into()), ..Default::default() };
+    let records = server.engine.audit().list(&filter).await.unwrap();
     assert!(records.iter().all(|r| r.record.contains(r#""bucketName":"sources""#)), "{records:?}");
     records.iter().rev().map(|r| (r.user_arn.rsplit('/').next().unwrap().to_owned(), r.outcome.clone())).collect()
 }

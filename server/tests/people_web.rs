@@ -7,8 +7,8 @@ mod common;
 
 use common::sse::SseStream;
 use common::{on_both_backends, signed_get, TestServer};
+use engine::identity::Role;
 use serde_json::Value;
-use server::auth::policy::Role;
 use std::time::Duration;
 
 const ADMIN_PASSWORD: &str = "boss-password-1";
@@ -60,14 +60,14 @@ fn location(answer: &reqwest::Response) -> String {
 }
 
 async fn audit_events(server: &TestServer) -> Vec<Value> {
-    let records = server.engine.store().list_audit(&Default::default()).await.unwrap();
+    let records = server.engine.audit().list(&Default::default()).await.unwrap();
     records.iter().map(|record| serde_json::from_str(&record.record).unwrap()).collect()
 }
 
 async fn with_people(server: &TestServer) {
-    let store = server.engine.store();
-    server::auth::create_user(store, "boss", Role::Admin, Some(ADMIN_PASSWORD.into())).await.unwrap();
-    server::auth::create_user(store, "watcher", Role::Viewer, Some(VIEWER_PASSWORD.into())).await.unwrap();
+    let identity = server.engine.identity();
+    identity.create_user("boss", Role::Admin, Some(ADMIN_PASSWORD.into())).await.unwrap();
+    identity.create_user("watcher", Role::Viewer, Some(VIEWER_PASSWORD.into())).await.unwrap();
 }
 
 #[tokio::test]
@@ -98,7 +98,7 @@ async fn refused_sign_ins_are_recorded_alike_and_cookies_are_secure_behind_tls()
         let cookie = proxied.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
         assert!(cookie.ends_with("; Secure"), "behind a TLS proxy the cookie is Secure: {cookie}");
 
-        server.engine.store().set_user_active("watcher", false).await.unwrap();
+        server.engine.identity().set_user_active("watcher", false).await.unwrap();
         let disabled = sign_in(&server, "watcher", VIEWER_PASSWORD, None).await;
         assert!(disabled.headers().get("set-cookie").is_none(), "a disabled user gets no session");
         server
@@ -115,7 +115,7 @@ async fn admin_functions_check_iam_actions_and_are_audited() {
 
         let (status, body) = call(&server, &watcher, "create_user", "name=mallory&role=Admin&password=").await;
         assert!(status >= 400 && body.contains("iam:CreateUser"), "{status} {body}");
-        assert!(server.engine.store().user("mallory").await.is_err(), "nothing was created");
+        assert!(server.engine.identity().user("mallory").await.is_err(), "nothing was created");
         let (status, body) = call(&server, &watcher, "list_users", "").await;
         assert!(status >= 400 && body.contains("iam:ListUsers"), "{status} {body}");
 
@@ -144,7 +144,7 @@ async fn admin_functions_check_iam_actions_and_are_audited() {
         assert_eq!(status, 200, "{body}");
         let password: String = serde_json::from_str(&body).unwrap();
         assert!(password.len() >= 16, "a generated password is answered once: {password}");
-        assert_eq!(server.engine.store().user("carol").await.unwrap().role, "Approver");
+        assert_eq!(server.engine.identity().user("carol").await.unwrap().role.name(), "Approver");
         let (status, body) =
             call(&server, &boss, "put_user_policy", "user=carol&policy_name=bad&document=%7B%22Statement%22%3A1%7D")
                 .await;
@@ -204,7 +204,7 @@ async fn signed_resource_calls_are_recorded_with_key_and_outcome() {
         assert_eq!(refused["errorCode"], "InvalidSignatureException");
         assert_eq!(refused["userIdentity"]["accessKeyId"], key.0.as_str(), "the key the request claimed");
         assert_eq!(refused["requestParameters"]["bucketName"], "builds");
-        assert_eq!(server.engine.store().list_audit(&Default::default()).await.unwrap()[0].outcome, "Failure");
+        assert_eq!(server.engine.audit().list(&Default::default()).await.unwrap()[0].outcome, "Failure");
         server
     })
     .await;
@@ -314,16 +314,16 @@ async fn a_generated_first_password_must_be_changed_before_anything_else() {
     for backend in common::BACKENDS {
         for (given, must_change) in [(None, true), (Some("chosen-by-operator".to_owned()), false)] {
             let db = engine::testing::TestDatabase::new(backend).await;
-            let store = engine::Store::connect(&db.url).await.unwrap();
-            let generated = server::auth::ensure_admin(&store, given).await.unwrap();
+            let identity = engine::identity::Identity::new(engine::Store::connect(&db.url).await.unwrap());
+            let generated = identity.ensure_admin(given).await.unwrap();
             assert_eq!(generated.is_some(), must_change);
-            assert_eq!(store.user("admin").await.unwrap().must_change_password, must_change, "{backend:?}");
+            assert_eq!(identity.user("admin").await.unwrap().must_change_password, must_change, "{backend:?}");
             db.cleanup().await;
         }
     }
     on_both_backends(|server: TestServer| async move {
         with_people(&server).await;
-        server.engine.store().require_password_change("boss").await.unwrap();
+        server.engine.identity().require_password_change("boss").await.unwrap();
         let signed_in =
             post_form(&server, "/signin", format!("username=boss&password={ADMIN_PASSWORD}&next=/approvals"))
                 .send()
@@ -361,7 +361,7 @@ async fn a_generated_first_password_must_be_changed_before_anything_else() {
         let changed = change(ADMIN_PASSWORD, "my-own-password").send().await.unwrap();
         assert_eq!((changed.status().as_u16(), location(&changed).as_str()), (303, "/approvals"));
         assert_eq!(browse(&server, &session, "/").await.0, 200, "pages open again");
-        assert!(!server.engine.store().user("boss").await.unwrap().must_change_password);
+        assert!(!server.engine.identity().user("boss").await.unwrap().must_change_password);
         server
     })
     .await;
@@ -387,7 +387,7 @@ async fn event_streams_end_with_their_session_or_user() {
 
         let (_, key) = server.client_as("leaver", Role::Viewer).await;
         let mut stream = SseStream::open(&format!("{}/api/v1/events", server.url), &key, None).await;
-        server.engine.store().set_user_active("leaver", false).await.unwrap();
+        server.engine.identity().set_user_active("leaver", false).await.unwrap();
         assert!(stream.ends_within(Duration::from_secs(12)).await, "disabling the user ends their signed stream");
         server
     })

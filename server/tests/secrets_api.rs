@@ -12,8 +12,8 @@ use common::{
     commands_action, on_both_backends, signed_get, signed_request, upload_zip, v2_pipeline_with_s3_source, wait_final,
     RawAnswer, TestServer,
 };
+use engine::identity::Role;
 use serde_json::{json, Value};
-use server::auth::policy::Role;
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, Row};
 use std::io::Write;
@@ -194,9 +194,9 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
             let client_secret = format!("alexa-secret-{unique}");
             let refresh_token = format!("alexa-refresh-{unique}");
             let secrets = [&db_password, &api_token, &client_secret, &refresh_token];
-            let store = server.engine.store();
-            store.put_secret("ci/db", &json!({ "user": "ci", "password": db_password }).to_string()).await.unwrap();
-            store.put_secret("ci/token", &api_token).await.unwrap();
+            let named = server.engine.secrets();
+            named.put("ci/db", &json!({ "user": "ci", "password": db_password }).to_string()).await.unwrap();
+            named.put("ci/token", &api_token).await.unwrap();
             upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "hello")]).await;
 
             server
@@ -255,7 +255,9 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
             let kept = &stored.stages[2].actions[0].configuration["ClientSecret"];
             assert!(engine::secrets::is_sealed(kept), "stored sealed: {kept}");
             assert_eq!(
-                store.sealer().unwrap().open(engine::secrets::context::CONFIGURATION, kept).unwrap(),
+                engine::secrets::Sealer::new(&server.data_dir)
+                    .open(engine::secrets::context::CONFIGURATION, kept)
+                    .unwrap(),
                 client_secret
             );
 
@@ -271,8 +273,10 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
 
             // The done-when: none of the four values anywhere a reader or a dump could see.
             let mut readable = everything_readable(&server, "vault", &execution).await;
-            let audit: Vec<String> = store
-                .list_audit(&Default::default())
+            let audit: Vec<String> = server
+                .engine
+                .audit()
+                .list(&Default::default())
                 .await
                 .unwrap()
                 .into_iter()
@@ -343,7 +347,7 @@ async fn the_cli_puts_lists_and_deletes_secrets_without_showing_values() {
         assert!(ok && out.starts_with("ci/db\tcreated ") && !out.contains(&value), "{out}");
         let store = engine::Store::connect(&db.url).await.unwrap().with_sealer(engine::secrets::Sealer::new(&data_dir));
         assert_eq!(
-            store.secret_value("ci/db").await.unwrap(),
+            engine::secrets::NamedSecrets::new(store).value("ci/db").await.unwrap(),
             Some(format!("{value}-2")),
             "one trailing newline dropped"
         );
@@ -381,7 +385,7 @@ async fn put_policy(server: &TestServer, user: &str, effect: &str, action: &str,
     let document = json!({ "Statement": { "Effect": effect, "Action": action, "Resource": resource } }).to_string();
     server
         .engine
-        .store()
+        .identity()
         .put_user_policy(user, &format!("p{}", uuid::Uuid::new_v4().simple()), &document)
         .await
         .unwrap();
@@ -390,9 +394,9 @@ async fn put_policy(server: &TestServer, user: &str, effect: &str, action: &str,
 #[tokio::test]
 async fn a_pipeline_reads_only_secrets_and_objects_its_author_may_read() {
     on_both_backends(|server| async move {
-        let store = server.engine.store();
-        store.put_secret("ci/db", "pw").await.unwrap();
-        store.put_secret("ci/other", "x").await.unwrap();
+        let secrets = server.engine.secrets();
+        secrets.put("ci/db", "pw").await.unwrap();
+        secrets.put("ci/other", "x").await.unwrap();
         upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "x")]).await;
         let (_, ed) = server.client_as("ed", Role::Editor).await;
         let (_, eve) = server.client_as("eve", Role::Editor).await;
@@ -433,7 +437,7 @@ async fn a_pipeline_reads_only_secrets_and_objects_its_author_may_read() {
         );
 
         // The web editor's Save is checked as UpdatePipeline is.
-        server::auth::create_user(store, "wes", Role::Editor, Some("wes-password-1".into())).await.unwrap();
+        server.engine.identity().create_user("wes", Role::Editor, Some("wes-password-1".into())).await.unwrap();
         let session = common::web_session(&server, "wes", "wes-password-1").await;
         let form = serde_urlencoded::to_string([("json", vault.to_string()), ("update", "true".into())]).unwrap();
         let (status, body) = common::call_web(&server, &session, "pipelines/save_pipeline", &form).await;

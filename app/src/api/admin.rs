@@ -57,53 +57,31 @@ pub struct PolicyRow {
 mod ssr {
     pub use super::super::ssr::{engine, store_error};
     use crate::api::AppError;
-    use crate::auth::{authorize, Accounts, AccountsHandle, CurrentUser};
-    use engine::{Store, StoreError};
-    use leptos::prelude::*;
+    use crate::auth::{authorize, CurrentUser};
+    pub use engine::identity::{parse_role, Identity, IdentityError};
 
-    pub fn accounts() -> Result<std::sync::Arc<dyn Accounts>, AppError> {
-        use_context::<AccountsHandle>()
-            .map(|handle| handle.0)
-            .ok_or_else(|| AppError::Server("user management is not available".into()))
-    }
-
-    pub fn store() -> Result<Store, AppError> {
-        Ok(engine()?.store().clone())
-    }
-
-    fn arn(kind: &str, name: &str) -> Result<String, AppError> {
-        Ok(format!("arn:aws:iam::{}:{kind}/{name}", engine()?.account().id))
+    pub fn identity() -> Result<Identity, AppError> {
+        Ok(engine()?.identity())
     }
 
     /// `authorize` on `arn:aws:iam::ACCOUNT:user/NAME`.
     pub fn authorize_user(action: &str, user_name: &str) -> Result<CurrentUser, AppError> {
-        authorize(action, &arn("user", user_name)?)
+        authorize(action, &engine()?.account().user_arn(user_name))
     }
 
     /// `authorize` on `arn:aws:iam::ACCOUNT:group/NAME`.
     pub fn authorize_group(action: &str, group_name: &str) -> Result<CurrentUser, AppError> {
-        authorize(action, &arn("group", group_name)?)
+        authorize(action, &engine()?.account().group_arn(group_name))
     }
 
-    /// A store error, with `NotFound` said in the page's words.
-    pub fn missing(what: String) -> impl Fn(StoreError) -> AppError {
-        move |err| match err {
-            StoreError::NotFound => AppError::NotFound(format!("There is no {what}.")),
-            other => store_error(other),
+    /// The engine's refusal in the page's words; database details go to the log.
+    pub fn shown(err: IdentityError) -> AppError {
+        match err {
+            IdentityError::Store(err) => store_error(err),
+            err if err.is_not_found() => AppError::NotFound(err.to_string()),
+            // What the user asked for cannot be done (the last Admin, a bad name): a refusal.
+            err => AppError::Refused(err.to_string()),
         }
-    }
-
-    /// Refuses a change that would leave no active Admin to undo it.
-    pub async fn keep_an_admin(store: &Store, changing: &str) -> Result<(), AppError> {
-        let users = store.list_users().await.map_err(store_error)?;
-        let active_admin = |user: &engine::store::identity::UserRecord| user.active && user.role == "Admin";
-        let changes_an_admin = users.iter().any(|user| user.name == changing && active_admin(user));
-        if changes_an_admin && !users.iter().any(|user| user.name != changing && active_admin(user)) {
-            return Err(AppError::Refused(format!(
-                "{changing} is the last active Admin; make someone else Admin first."
-            )));
-        }
-        Ok(())
     }
 
     pub fn not_me(me: &CurrentUser, user_name: &str, what: &str) -> Result<(), AppError> {
@@ -112,10 +90,6 @@ mod ssr {
         }
         Ok(())
     }
-
-    pub fn shown(message: String) -> AppError {
-        AppError::Refused(message)
-    }
 }
 
 #[server(endpoint = "admin/list_users")]
@@ -123,22 +97,26 @@ pub async fn list_users() -> Result<Directory, AppError> {
     use self::ssr::*;
     let me = authorize_user("iam:ListUsers", "*")?;
     authorize_group("iam:ListGroups", "*")?;
-    let store = store()?;
-    let groups = store.list_groups().await.map_err(store_error)?;
+    let identity = identity()?;
+    let groups = identity.list_groups().await.map_err(shown)?;
     let mut users = Vec::new();
-    for user in store.list_users().await.map_err(store_error)? {
-        let keys = store.list_access_keys(&user.name).await.map_err(store_error)?;
+    for user in identity.list_users().await.map_err(shown)? {
+        let keys = identity.list_access_keys(&user.name).await.map_err(shown)?;
         users.push(UserRow {
             groups: groups.iter().filter(|g| g.members.contains(&user.name)).map(|g| g.name.clone()).collect(),
             active_keys: keys.iter().filter(|key| key.active).count(),
             name: user.name,
-            role: user.role,
+            role: user.role.name().to_owned(),
             active: user.active,
         });
     }
     let groups = groups
         .into_iter()
-        .map(|g| GroupRow { name: g.name, role: g.role.unwrap_or_default(), members: g.members })
+        .map(|g| GroupRow {
+            name: g.name,
+            role: g.role.map(|r| r.name().to_owned()).unwrap_or_default(),
+            members: g.members,
+        })
         .collect();
     Ok(Directory { me: me.name, users, groups })
 }
@@ -150,26 +128,23 @@ pub async fn create_user(name: String, role: String, password: String) -> Result
     authorize_user("iam:CreateUser", &name)?;
     let typed = (!password.is_empty()).then_some(password);
     let generated = typed.is_none();
-    let password = accounts()?.create_user(&name, &role, typed).await.map_err(shown)?;
+    let role = parse_role(&role).map_err(shown)?;
+    let password = identity()?.create_user(&name, role, typed).await.map_err(shown)?;
     Ok(if generated { password } else { String::new() })
 }
 
-/// Changes a user's role and whether they may sign in.
+/// Changes a user's role and whether they may sign in; the engine keeps the last active Admin one.
 #[server(endpoint = "admin/update_user")]
 pub async fn update_user(name: String, role: String, active: bool) -> Result<(), AppError> {
     use self::ssr::*;
     let me = authorize_user("iam:UpdateUser", &name)?;
-    let role = accounts()?.role_name(&role).map_err(shown)?;
-    let store = store()?;
+    let role = parse_role(&role).map_err(shown)?;
     if !active {
         not_me(&me, &name, "disable")?;
     }
-    if !active || role != "Admin" {
-        keep_an_admin(&store, &name).await?;
-    }
-    let no_user = missing(format!("user named {name:?}"));
-    store.set_user_role(&name, role).await.map_err(&no_user)?;
-    store.set_user_active(&name, active).await.map_err(&no_user)
+    let identity = identity()?;
+    identity.set_user_role(&name, role).await.map_err(shown)?;
+    identity.set_user_active(&name, active).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/delete_user")]
@@ -177,9 +152,7 @@ pub async fn delete_user(name: String) -> Result<(), AppError> {
     use self::ssr::*;
     let me = authorize_user("iam:DeleteUser", &name)?;
     not_me(&me, &name, "delete")?;
-    let store = store()?;
-    keep_an_admin(&store, &name).await?;
-    store.delete_user(&name).await.map_err(missing(format!("user named {name:?}")))
+    identity()?.delete_user(&name).await.map_err(shown)
 }
 
 /// A user's keys, oldest first; never their secrets.
@@ -187,7 +160,7 @@ pub async fn delete_user(name: String) -> Result<(), AppError> {
 pub async fn list_access_keys(user: String) -> Result<Vec<KeyRow>, AppError> {
     use self::ssr::*;
     authorize_user("iam:ListAccessKeys", &user)?;
-    let keys = store()?.list_access_keys(&user).await.map_err(store_error)?;
+    let keys = identity()?.list_access_keys(&user).await.map_err(shown)?;
     Ok(keys
         .into_iter()
         .map(|k| KeyRow { access_key_id: k.access_key_id, active: k.active, created_ms: k.created_ms })
@@ -198,36 +171,34 @@ pub async fn list_access_keys(user: String) -> Result<Vec<KeyRow>, AppError> {
 pub async fn create_access_key(user: String) -> Result<NewKey, AppError> {
     use self::ssr::*;
     authorize_user("iam:CreateAccessKey", &user)?;
-    let (access_key_id, secret_access_key) = accounts()?.create_access_key(&user).await.map_err(shown)?;
-    Ok(NewKey { access_key_id, secret_access_key })
+    let key = identity()?.create_access_key(&user).await.map_err(shown)?;
+    Ok(NewKey { access_key_id: key.access_key_id, secret_access_key: key.secret_access_key })
 }
 
 /// Revokes a key for good (IAM's UpdateAccessKey to `Inactive`), checked on its owner's ARN.
 #[server(endpoint = "admin/update_access_key")]
 pub async fn update_access_key(access_key_id: String) -> Result<(), AppError> {
     use self::ssr::*;
-    let store = store()?;
-    let no_key = missing(format!("access key {access_key_id:?}"));
-    let key = store.access_key(&access_key_id).await.map_err(&no_key)?;
+    let identity = identity()?;
+    let key = identity.access_key(&access_key_id).await.map_err(shown)?;
     authorize_user("iam:UpdateAccessKey", &key.user_name)?;
-    store.revoke_access_key(&access_key_id).await.map_err(&no_key)
+    identity.revoke_access_key(&access_key_id).await.map_err(shown)
 }
 
-/// The signed-in user's own password; the current one must be given.
+/// The signed-in user's own password; the current one must be given. Their other sessions end.
 #[server(endpoint = "admin/change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use self::ssr::*;
-    let me = crate::auth::current_user()?;
-    let session = use_context::<crate::auth::CurrentSession>().map(|session| session.0);
-    authorize_user("iam:ChangePassword", &me.name)?;
-    accounts()?.change_password(&me.name, Some(current_password), new_password, session).await.map_err(shown)
+    let caller = crate::auth::caller()?;
+    authorize_user("iam:ChangePassword", &caller.user_name)?;
+    identity()?.change_own_password(&caller, current_password, new_password).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/list_user_policies")]
 pub async fn list_user_policies(user: String) -> Result<Vec<PolicyRow>, AppError> {
     use self::ssr::*;
     authorize_user("iam:ListUserPolicies", &user)?;
-    let policies = store()?.user_policies(&user).await.map_err(store_error)?;
+    let policies = identity()?.user_policies(&user).await.map_err(shown)?;
     Ok(policies.into_iter().map(|p| PolicyRow { name: p.name, document: p.document }).collect())
 }
 
@@ -236,18 +207,14 @@ pub async fn list_user_policies(user: String) -> Result<Vec<PolicyRow>, AppError
 pub async fn put_user_policy(user: String, policy_name: String, document: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_user("iam:PutUserPolicy", &user)?;
-    checked_policy(&policy_name, &document)?;
-    store()?.put_user_policy(&user, &policy_name, &document).await.map_err(missing(format!("user named {user:?}")))
+    identity()?.put_user_policy(&user, &policy_name, &document).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/delete_user_policy")]
 pub async fn delete_user_policy(user: String, policy_name: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_user("iam:DeleteUserPolicy", &user)?;
-    store()?
-        .delete_user_policy(&user, &policy_name)
-        .await
-        .map_err(missing(format!("policy {policy_name:?} on {user:?}")))
+    identity()?.delete_user_policy(&user, &policy_name).await.map_err(shown)
 }
 
 /// Adds a group; `role` empty for a group that grants only its policies.
@@ -255,44 +222,44 @@ pub async fn delete_user_policy(user: String, policy_name: String) -> Result<(),
 pub async fn create_group(name: String, role: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:CreateGroup", &name)?;
-    let role = (!role.is_empty()).then_some(role.as_str());
-    accounts()?.create_group(&name, role).await.map_err(shown)
+    let role = (!role.is_empty()).then(|| parse_role(&role)).transpose().map_err(shown)?;
+    identity()?.create_group(&name, role).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/update_group")]
 pub async fn update_group(name: String, role: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:UpdateGroup", &name)?;
-    let role = if role.is_empty() { None } else { Some(accounts()?.role_name(&role).map_err(shown)?) };
-    store()?.set_group_role(&name, role).await.map_err(missing(format!("group named {name:?}")))
+    let role = (!role.is_empty()).then(|| parse_role(&role)).transpose().map_err(shown)?;
+    identity()?.set_group_role(&name, role).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/delete_group")]
 pub async fn delete_group(name: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:DeleteGroup", &name)?;
-    store()?.delete_group(&name).await.map_err(missing(format!("group named {name:?}")))
+    identity()?.delete_group(&name).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/add_user_to_group")]
 pub async fn add_user_to_group(group: String, user: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:AddUserToGroup", &group)?;
-    store()?.add_user_to_group(&group, &user).await.map_err(missing(format!("group {group:?} or user {user:?}")))
+    identity()?.add_user_to_group(&group, &user).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/remove_user_from_group")]
 pub async fn remove_user_from_group(group: String, user: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:RemoveUserFromGroup", &group)?;
-    store()?.remove_user_from_group(&group, &user).await.map_err(missing(format!("member {user:?} in {group:?}")))
+    identity()?.remove_user_from_group(&group, &user).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/list_group_policies")]
 pub async fn list_group_policies(group: String) -> Result<Vec<PolicyRow>, AppError> {
     use self::ssr::*;
     authorize_group("iam:ListGroupPolicies", &group)?;
-    let policies = store()?.group_policies(&group).await.map_err(store_error)?;
+    let policies = identity()?.group_policies(&group).await.map_err(shown)?;
     Ok(policies.into_iter().map(|p| PolicyRow { name: p.name, document: p.document }).collect())
 }
 
@@ -300,30 +267,12 @@ pub async fn list_group_policies(group: String) -> Result<Vec<PolicyRow>, AppErr
 pub async fn put_group_policy(group: String, policy_name: String, document: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:PutGroupPolicy", &group)?;
-    checked_policy(&policy_name, &document)?;
-    store()?.put_group_policy(&group, &policy_name, &document).await.map_err(missing(format!("group named {group:?}")))
+    identity()?.put_group_policy(&group, &policy_name, &document).await.map_err(shown)
 }
 
 #[server(endpoint = "admin/delete_group_policy")]
 pub async fn delete_group_policy(group: String, policy_name: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:DeleteGroupPolicy", &group)?;
-    store()?
-        .delete_group_policy(&group, &policy_name)
-        .await
-        .map_err(missing(format!("policy {policy_name:?} on {group:?}")))
-}
-
-/// A policy name by IAM's rules and a document the policy engine accepts.
-#[cfg(feature = "ssr")]
-fn checked_policy(policy_name: &str, document: &str) -> Result<(), AppError> {
-    let name_ok = !policy_name.is_empty()
-        && policy_name.len() <= 128
-        && policy_name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-    if !name_ok {
-        return Err(AppError::Refused(format!(
-            "A policy name is 1 to 128 letters, digits and +=,.@_- characters; {policy_name:?} is not."
-        )));
-    }
-    ssr::accounts()?.check_policy(document).map_err(AppError::Refused)
+    identity()?.delete_group_policy(&group, &policy_name).await.map_err(shown)
 }

@@ -23,7 +23,7 @@ pub struct AuditRow {
 /// Matching records, newest first (at most 500). Needs `sluice:ListAuditRecords`.
 #[server]
 pub async fn list_audit(user: String, operation: String, outcome: String) -> Result<Vec<AuditRow>, AppError> {
-    use engine::store::audit::AuditFilter;
+    use engine::audit::AuditFilter;
     crate::auth::authorize("sluice:ListAuditRecords", "*")?;
     let engine =
         use_context::<engine::Engine>().ok_or_else(|| AppError::Server("the Sluice engine is not available".into()))?;
@@ -35,7 +35,7 @@ pub async fn list_audit(user: String, operation: String, outcome: String) -> Res
         limit: Some(500),
         ..Default::default()
     };
-    let records = engine.store().list_audit(&filter).await.map_err(|err| {
+    let records = engine.audit().list(&filter).await.map_err(|err| {
         leptos::logging::error!("store error: {err}");
         AppError::Server("The database could not complete the request; see the server log.".into())
     })?;

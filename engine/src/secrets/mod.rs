@@ -5,6 +5,7 @@ mod envelope;
 mod masking;
 mod references;
 
+pub use crate::store::SecretSummary;
 pub use envelope::{is_sealed, Sealer, PREFIX};
 pub use masking::{mask_sealed, Masker};
 pub use references::{pick, validate_name, SecretReference};
@@ -35,5 +36,36 @@ pub mod context {
     /// A named secret of the secret store.
     pub fn secret(name: &str) -> String {
         format!("secret:{name}")
+    }
+}
+
+/// The named secrets, put, listed and deleted by `sluice secret ...` with no server running; the
+/// engine reads them only to resolve `SECRETS_MANAGER` environment variables.
+pub struct NamedSecrets(crate::Store);
+
+impl NamedSecrets {
+    pub fn new(store: crate::Store) -> Self {
+        NamedSecrets(store)
+    }
+
+    /// Seals and stores a secret; true when it is new, false when it replaced a value.
+    pub async fn put(&self, name: &str, value: &str) -> Result<bool, crate::StoreError> {
+        self.0.put_secret(name, value).await
+    }
+
+    /// Every secret's name and dates, never its value.
+    pub async fn list(&self) -> Result<Vec<SecretSummary>, crate::StoreError> {
+        self.0.list_secrets().await
+    }
+
+    /// A secret's value, opened: only tests read it here (`sluice secret` never shows one).
+    #[cfg(feature = "testing")]
+    pub async fn value(&self, name: &str) -> Result<Option<String>, crate::StoreError> {
+        self.0.secret_value(name).await
+    }
+
+    /// `NotFound` when there is no such secret.
+    pub async fn delete(&self, name: &str) -> Result<(), crate::StoreError> {
+        self.0.delete_secret(name).await
     }
 }

@@ -69,7 +69,7 @@ fn legacy_hash(prev_hash: &str, record: &str) -> String {
 
 impl Store {
     /// Appends a record after the current last one; concurrent appends take turns.
-    pub async fn append_audit(
+    pub(crate) async fn append_audit(
         &self,
         event_ms: i64,
         user_arn: &str,
@@ -109,7 +109,7 @@ impl Store {
     }
 
     /// Matching records, newest first.
-    pub async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+    pub(crate) async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(
             "select seq, event_ms, user_arn, event_name, outcome, record, prev_hash, hash from audit_record
              where (cast($1 as text) is null or user_arn = $1) and (cast($2 as text) is null or event_name = $2)
@@ -130,7 +130,7 @@ impl Store {
 
     /// Walks the whole chain from the first record, under the data dir's audit key (never
     /// created here: a trail with keyed records and no key cannot be verified).
-    pub async fn verify_audit(&self) -> Result<ChainCheck> {
+    pub(crate) async fn verify_audit(&self) -> Result<ChainCheck> {
         let rows = sqlx::query(
             "select seq, event_ms, user_arn, event_name, outcome, record, prev_hash, hash from audit_record order by seq",
         )

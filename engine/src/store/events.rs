@@ -17,7 +17,13 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    pub fn new(id: i64, pipeline_name: String, execution_id: Option<String>, detail_type: String, body: Value) -> Self {
+    pub(crate) fn new(
+        id: i64,
+        pipeline_name: String,
+        execution_id: Option<String>,
+        detail_type: String,
+        body: Value,
+    ) -> Self {
         let mut with_id = body.clone();
         with_id["id"] = Value::String(id.to_string());
         StoredEvent { id, pipeline_name, execution_id, detail_type, body, wire: with_id.to_string().into() }
@@ -97,13 +103,13 @@ pub async fn set_transition(conn: &mut AnyConnection, pipeline: &str, t: &Transi
 
 impl Store {
     /// The newest outbox id (0 when empty): where a new subscriber starts.
-    pub async fn latest_event_id(&self) -> Result<i64> {
+    pub(crate) async fn latest_event_id(&self) -> Result<i64> {
         let id: Option<i64> = sqlx::query_scalar("select max(event_id) from event").fetch_one(&self.pool).await?;
         Ok(id.unwrap_or(0))
     }
 
     /// Outbox entries after `after_id`, oldest first: what a reconnecting subscriber missed.
-    pub async fn events_after(&self, after_id: i64, limit: i64) -> Result<Vec<StoredEvent>> {
+    pub(crate) async fn events_after(&self, after_id: i64, limit: i64) -> Result<Vec<StoredEvent>> {
         let rows = sqlx::query(
             "select event_id, pipeline_name, execution_id, detail_type, body from event
              where event_id > $1 order by event_id limit $2",

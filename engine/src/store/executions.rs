@@ -229,7 +229,7 @@ pub async fn search_executions(
 
 impl super::Store {
     /// The pipeline's latest version inside the caller's transaction.
-    pub async fn latest_version(&self, conn: &mut AnyConnection, pipeline: &str) -> Result<u32> {
+    pub(crate) async fn latest_version(&self, conn: &mut AnyConnection, pipeline: &str) -> Result<u32> {
         let version: i64 = sqlx::query_scalar("select latest_version from pipeline where name = $1")
             .bind(pipeline)
             .fetch_one(&mut *conn)
@@ -238,7 +238,7 @@ impl super::Store {
     }
 
     /// Pipelines with executions still running or stopping.
-    pub async fn pipelines_with_active_executions(&self) -> Result<Vec<String>> {
+    pub(crate) async fn pipelines_with_active_executions(&self) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(&format!(
             "select distinct pipeline_name from pipeline_execution where status in ({})",
             active_statuses()

@@ -1,7 +1,7 @@
 //! Groups of users: each may carry a built-in role and inline policies, which every member gets
-//! on top of their own (policy evaluation lives in the server's auth module).
-use super::identity::UserPolicy;
+//! on top of their own (policy evaluation lives in `crate::identity`).
 use super::{conflict_on_unique, found, now_ms, Result, Store, StoreError};
+use crate::identity::InlinePolicy;
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub struct GroupRecord {
 
 impl Store {
     /// Adds a group; `Conflict` if the name is taken.
-    pub async fn create_group(&self, name: &str, role: Option<&str>) -> Result<()> {
+    pub(crate) async fn create_group(&self, name: &str, role: Option<&str>) -> Result<()> {
         sqlx::query("insert into user_group (group_name, role, created_ms) values ($1, $2, $3)")
             .bind(name)
             .bind(role)
@@ -26,7 +26,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_group_role(&self, name: &str, role: Option<&str>) -> Result<()> {
+    pub(crate) async fn set_group_role(&self, name: &str, role: Option<&str>) -> Result<()> {
         found(
             sqlx::query("update user_group set role = $1 where group_name = $2")
                 .bind(role)
@@ -37,17 +37,17 @@ impl Store {
     }
 
     /// Removes a group with its policies and memberships; the members stay.
-    pub async fn delete_group(&self, name: &str) -> Result<()> {
+    pub(crate) async fn delete_group(&self, name: &str) -> Result<()> {
         found(sqlx::query("delete from user_group where group_name = $1").bind(name).execute(&self.pool).await?)
     }
 
     /// Every group with its members, in name order.
-    pub async fn list_groups(&self) -> Result<Vec<GroupRecord>> {
+    pub(crate) async fn list_groups(&self) -> Result<Vec<GroupRecord>> {
         self.groups_where("", None).await
     }
 
     /// The groups `user_name` belongs to.
-    pub async fn groups_of_user(&self, user_name: &str) -> Result<Vec<GroupRecord>> {
+    pub(crate) async fn groups_of_user(&self, user_name: &str) -> Result<Vec<GroupRecord>> {
         self.groups_where(
             "where g.group_name in (select group_name from group_member where user_name = $1)",
             Some(user_name),
@@ -79,7 +79,7 @@ impl Store {
     }
 
     /// Makes a user a member; `NotFound` if either does not exist, nothing new if already one.
-    pub async fn add_user_to_group(&self, group_name: &str, user_name: &str) -> Result<()> {
+    pub(crate) async fn add_user_to_group(&self, group_name: &str, user_name: &str) -> Result<()> {
         self.user(user_name).await?;
         // One row checked, not every group loaded with its members.
         let group = sqlx::query("select 1 from user_group where group_name = $1")
@@ -98,7 +98,7 @@ impl Store {
     }
 
     /// `NotFound` if the user was not a member.
-    pub async fn remove_user_from_group(&self, group_name: &str, user_name: &str) -> Result<()> {
+    pub(crate) async fn remove_user_from_group(&self, group_name: &str, user_name: &str) -> Result<()> {
         found(
             sqlx::query("delete from group_member where group_name = $1 and user_name = $2")
                 .bind(group_name)
@@ -109,7 +109,7 @@ impl Store {
     }
 
     /// Adds or replaces one of a group's inline policies; `NotFound` if there is no such group.
-    pub async fn put_group_policy(&self, group_name: &str, policy_name: &str, document: &str) -> Result<()> {
+    pub(crate) async fn put_group_policy(&self, group_name: &str, policy_name: &str, document: &str) -> Result<()> {
         found(
             sqlx::query(
                 "insert into group_policy (group_name, policy_name, document)
@@ -124,7 +124,7 @@ impl Store {
         )
     }
 
-    pub async fn delete_group_policy(&self, group_name: &str, policy_name: &str) -> Result<()> {
+    pub(crate) async fn delete_group_policy(&self, group_name: &str, policy_name: &str) -> Result<()> {
         found(
             sqlx::query("delete from group_policy where group_name = $1 and policy_name = $2")
                 .bind(group_name)
@@ -134,14 +134,14 @@ impl Store {
         )
     }
 
-    pub async fn group_policies(&self, group_name: &str) -> Result<Vec<UserPolicy>> {
+    pub(crate) async fn group_policies(&self, group_name: &str) -> Result<Vec<InlinePolicy>> {
         let rows =
             sqlx::query("select policy_name, document from group_policy where group_name = $1 order by policy_name")
                 .bind(group_name)
                 .fetch_all(&self.pool)
                 .await?;
         rows.iter()
-            .map(|row| Ok(UserPolicy { name: row.try_get("policy_name")?, document: row.try_get("document")? }))
+            .map(|row| Ok(InlinePolicy { name: row.try_get("policy_name")?, document: row.try_get("document")? }))
             .collect()
     }
 }

@@ -1,10 +1,11 @@
-//! Users, their access keys and their inline policies. Hashing, key generation and policy
-//! evaluation live in the server's auth module; this layer only keeps the rows.
+//! Users, their access keys, their inline policies and their browser sessions. Hashing, key
+//! generation and policy evaluation live in `crate::identity`; this layer only keeps the rows.
 use super::{conflict_on_unique, found, now_ms, Result, Store, StoreError};
+use crate::identity::InlinePolicy;
 use crate::secrets::context;
 use sqlx::Row;
 
-/// A user as the auth layer needs it; the password hash never leaves the server.
+/// A user's row; the password hash never leaves the engine (`identity::User` has none).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
     pub name: String,
@@ -29,15 +30,9 @@ pub struct AccessKeyRecord {
     pub created_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserPolicy {
-    pub name: String,
-    pub document: String,
-}
-
 impl Store {
     /// Adds a user; `Conflict` if the name is taken.
-    pub async fn create_user(&self, name: &str, password_hash: &str, role: &str) -> Result<()> {
+    pub(crate) async fn create_user(&self, name: &str, password_hash: &str, role: &str) -> Result<()> {
         sqlx::query("insert into app_user (user_name, password_hash, role, created_ms) values ($1, $2, $3, $4)")
             .bind(name)
             .bind(password_hash)
@@ -49,7 +44,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn user(&self, name: &str) -> Result<UserRecord> {
+    pub(crate) async fn user(&self, name: &str) -> Result<UserRecord> {
         let row = sqlx::query("select user_name, password_hash, role, status, must_change_password, created_ms from app_user where user_name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
@@ -59,7 +54,7 @@ impl Store {
     }
 
     /// Every user in name order.
-    pub async fn list_users(&self) -> Result<Vec<UserRecord>> {
+    pub(crate) async fn list_users(&self) -> Result<Vec<UserRecord>> {
         let rows = sqlx::query("select user_name, password_hash, role, status, must_change_password, created_ms from app_user order by user_name")
             .fetch_all(&self.pool)
             .await?;
@@ -69,7 +64,12 @@ impl Store {
     /// Replaces a user's password, lifting any demand to change it, and ends every session of
     /// theirs but `keep_session` (the token hash of the browser that changed it): whoever signed
     /// in with the old password is signed out.
-    pub async fn set_password_hash(&self, name: &str, password_hash: &str, keep_session: Option<&str>) -> Result<()> {
+    pub(crate) async fn set_password_hash(
+        &self,
+        name: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         found(
             sqlx::query("update app_user set password_hash = $1, must_change_password = 0 where user_name = $2")
@@ -88,7 +88,7 @@ impl Store {
     }
 
     /// Makes the user change their password at their next sign-in, before anything else.
-    pub async fn require_password_change(&self, name: &str) -> Result<()> {
+    pub(crate) async fn require_password_change(&self, name: &str) -> Result<()> {
         found(
             sqlx::query("update app_user set must_change_password = 1 where user_name = $1")
                 .bind(name)
@@ -97,12 +97,12 @@ impl Store {
         )
     }
 
-    pub async fn set_user_role(&self, name: &str, role: &str) -> Result<()> {
+    pub(crate) async fn set_user_role(&self, name: &str, role: &str) -> Result<()> {
         self.update_user(name, "role", role).await
     }
 
     /// Enables or disables a user; a disabled user's sessions end with it.
-    pub async fn set_user_active(&self, name: &str, active: bool) -> Result<()> {
+    pub(crate) async fn set_user_active(&self, name: &str, active: bool) -> Result<()> {
         self.update_user(name, "status", if active { "Active" } else { "Inactive" }).await?;
         if !active {
             sqlx::query("delete from app_session where user_name = $1").bind(name).execute(&self.pool).await?;
@@ -122,12 +122,12 @@ impl Store {
     }
 
     /// Removes a user with their keys, policies, sessions and group memberships.
-    pub async fn delete_user(&self, name: &str) -> Result<()> {
+    pub(crate) async fn delete_user(&self, name: &str) -> Result<()> {
         found(sqlx::query("delete from app_user where user_name = $1").bind(name).execute(&self.pool).await?)
     }
 
     /// Stores a new key for an existing user, its secret sealed; `NotFound` if the user does not exist.
-    pub async fn create_access_key(&self, user_name: &str, access_key_id: &str, secret: &str) -> Result<()> {
+    pub(crate) async fn create_access_key(&self, user_name: &str, access_key_id: &str, secret: &str) -> Result<()> {
         self.user(user_name).await?;
         let sealed = self.sealer()?.seal(&context::access_key(access_key_id), secret)?;
         sqlx::query(
@@ -144,7 +144,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn access_key(&self, access_key_id: &str) -> Result<AccessKeyRecord> {
+    pub(crate) async fn access_key(&self, access_key_id: &str) -> Result<AccessKeyRecord> {
         let row = sqlx::query(
             "select access_key_id, user_name, secret_access_key, status, created_ms from access_key where access_key_id = $1",
         )
@@ -162,7 +162,7 @@ impl Store {
     }
 
     /// A user's keys, oldest first; their secrets as stored (sealed), since listing never needs them.
-    pub async fn list_access_keys(&self, user_name: &str) -> Result<Vec<AccessKeyRecord>> {
+    pub(crate) async fn list_access_keys(&self, user_name: &str) -> Result<Vec<AccessKeyRecord>> {
         let rows = sqlx::query(
             "select access_key_id, user_name, secret_access_key, status, created_ms from access_key
              where user_name = $1 order by created_ms, access_key_id",
@@ -174,7 +174,7 @@ impl Store {
     }
 
     /// Revokes a key for good; requests signed with it are refused from then on.
-    pub async fn revoke_access_key(&self, access_key_id: &str) -> Result<()> {
+    pub(crate) async fn revoke_access_key(&self, access_key_id: &str) -> Result<()> {
         found(
             sqlx::query("update access_key set status = 'Inactive' where access_key_id = $1")
                 .bind(access_key_id)
@@ -184,7 +184,7 @@ impl Store {
     }
 
     /// Adds or replaces one of a user's inline policies.
-    pub async fn put_user_policy(&self, user_name: &str, policy_name: &str, document: &str) -> Result<()> {
+    pub(crate) async fn put_user_policy(&self, user_name: &str, policy_name: &str, document: &str) -> Result<()> {
         self.user(user_name).await?;
         sqlx::query(
             "insert into user_policy (user_name, policy_name, document) values ($1, $2, $3)
@@ -198,7 +198,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_user_policy(&self, user_name: &str, policy_name: &str) -> Result<()> {
+    pub(crate) async fn delete_user_policy(&self, user_name: &str, policy_name: &str) -> Result<()> {
         found(
             sqlx::query("delete from user_policy where user_name = $1 and policy_name = $2")
                 .bind(user_name)
@@ -208,14 +208,14 @@ impl Store {
         )
     }
 
-    pub async fn user_policies(&self, user_name: &str) -> Result<Vec<UserPolicy>> {
+    pub(crate) async fn user_policies(&self, user_name: &str) -> Result<Vec<InlinePolicy>> {
         let rows =
             sqlx::query("select policy_name, document from user_policy where user_name = $1 order by policy_name")
                 .bind(user_name)
                 .fetch_all(&self.pool)
                 .await?;
         rows.iter()
-            .map(|row| Ok(UserPolicy { name: row.try_get("policy_name")?, document: row.try_get("document")? }))
+            .map(|row| Ok(InlinePolicy { name: row.try_get("policy_name")?, document: row.try_get("document")? }))
             .collect()
     }
 }
@@ -244,7 +244,7 @@ fn access_key_of(row: &sqlx::any::AnyRow) -> Result<AccessKeyRecord> {
 
 impl Store {
     /// Records a browser session under the hash of its token.
-    pub async fn create_session(&self, token_hash: &str, user_name: &str, expires_ms: i64) -> Result<()> {
+    pub(crate) async fn create_session(&self, token_hash: &str, user_name: &str, expires_ms: i64) -> Result<()> {
         sqlx::query("insert into app_session (token_hash, user_name, created_ms, expires_ms) values ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(user_name)
@@ -256,7 +256,7 @@ impl Store {
     }
 
     /// The user of a session that has not expired.
-    pub async fn session_user(&self, token_hash: &str) -> Result<Option<String>> {
+    pub(crate) async fn session_user(&self, token_hash: &str) -> Result<Option<String>> {
         let row = sqlx::query("select user_name from app_session where token_hash = $1 and expires_ms > $2")
             .bind(token_hash)
             .bind(now_ms())
@@ -266,7 +266,7 @@ impl Store {
     }
 
     /// Ends a session (sign-out); expired sessions of anyone go too.
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+    pub(crate) async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("delete from app_session where token_hash = $1 or expires_ms <= $2")
             .bind(token_hash)
             .bind(now_ms())

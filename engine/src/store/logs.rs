@@ -38,7 +38,7 @@ pub async fn log_lines(
 }
 
 impl super::Store {
-    pub async fn last_log_line(&self, action_execution_id: &str) -> Result<i64> {
+    pub(crate) async fn last_log_line(&self, action_execution_id: &str) -> Result<i64> {
         let last: Option<i64> =
             sqlx::query_scalar("select max(line_no) from action_log where action_execution_id = $1")
                 .bind(action_execution_id)
@@ -53,7 +53,12 @@ impl super::Store {
     /// A crash can lose only the latest lines of an attempt that has not finished, which is then
     /// run again. Waiting for an fsync per batch of lines put a disk flush on every action's
     /// critical path, and on SQLite serialised those flushes across all running actions.
-    pub async fn append_log(&self, action_execution_id: &str, first_line_no: i64, lines: &[String]) -> Result<()> {
+    pub(crate) async fn append_log(
+        &self,
+        action_execution_id: &str,
+        first_line_no: i64,
+        lines: &[String],
+    ) -> Result<()> {
         let mut tx = match (&self.log_pool, self.backend) {
             (Some(pool), _) => pool.begin().await?,
             (None, super::Backend::Postgres) => {
@@ -68,7 +73,7 @@ impl super::Store {
         Ok(())
     }
 
-    pub async fn log(&self, action_execution_id: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+    pub(crate) async fn log(&self, action_execution_id: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
         let mut conn = self.pool.acquire().await?;
         log_lines(&mut conn, action_execution_id, after, limit).await
     }

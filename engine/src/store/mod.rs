@@ -2,22 +2,22 @@
 //!
 //! Both backends go through sqlx's `Any` driver with one set of queries (`$n` placeholders work on
 //! both); only the DDL differs, so each backend keeps its own migrations folder.
-pub mod actions;
-pub mod approvals;
-pub mod audit;
+pub(crate) mod actions;
+pub(crate) mod approvals;
+pub(crate) mod audit;
 mod columns;
-pub mod conditions;
-pub mod events;
-pub mod executions;
-pub mod groups;
-pub mod identity;
-pub mod leases;
-pub mod logs;
+pub(crate) mod conditions;
+pub(crate) mod events;
+pub(crate) mod executions;
+pub(crate) mod groups;
+pub(crate) mod identity;
+pub(crate) mod leases;
+pub(crate) mod logs;
 mod objects;
 pub(crate) mod pipelines;
 mod secrets;
-pub mod sources;
-pub mod stages;
+pub(crate) mod sources;
+pub(crate) mod stages;
 mod tags;
 #[cfg(test)]
 mod tests;
@@ -27,7 +27,6 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use pipelines::{PipelineRecord, PipelineSummary};
 pub use secrets::SecretSummary;
@@ -146,17 +145,17 @@ impl Store {
     }
 
     /// The sealer; writing a secret through a store opened without one is refused.
-    pub fn sealer(&self) -> Result<&Sealer> {
+    pub(crate) fn sealer(&self) -> Result<&Sealer> {
         self.sealer.as_ref().ok_or(StoreError::Secret(crate::secrets::SecretError::NoMasterKey))
     }
 
     /// A transaction for the scheduler's multi-row changes.
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         Ok(self.pool.begin().await?)
     }
 
     /// A pooled connection for reads that span several queries.
-    pub async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+    pub(crate) async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
         Ok(self.pool.acquire().await?)
     }
 
@@ -165,16 +164,14 @@ impl Store {
     }
 
     /// Checks the database answers (for `/healthz`).
-    pub async fn ping(&self) -> Result<()> {
+    pub(crate) async fn ping(&self) -> Result<()> {
         sqlx::query("select 1").execute(&self.pool).await?;
         Ok(())
     }
 }
 
-/// Milliseconds since the Unix epoch, the unit every timestamp column uses.
-pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
-}
+/// Kept here so the store's modules and older callers still find it; it lives in the crate root.
+pub(crate) use crate::now_ms;
 
 /// Maps a unique-key violation to `Conflict`, leaving other errors as they are.
 /// `NotFound` when an update or delete touched no row.

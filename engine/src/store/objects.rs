@@ -9,7 +9,7 @@ const COLUMNS: &str = "bucket, object_key, version_id, etag, sha256, size, encry
 
 impl Store {
     /// Records a version whose file is already durable. `Conflict` if the version id is taken.
-    pub async fn insert_object_version(&self, version: &ObjectVersion) -> Result<()> {
+    pub(crate) async fn insert_object_version(&self, version: &ObjectVersion) -> Result<()> {
         let size = i64::try_from(version.size).map_err(|_| StoreError::Corrupt("object size overflows".into()))?;
         sqlx::query(&format!("insert into object_version ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
             .bind(&version.bucket)
@@ -28,12 +28,17 @@ impl Store {
     }
 
     /// The most recently stored version of a key.
-    pub async fn latest_object_version(&self, bucket: &str, key: &str) -> Result<Option<ObjectVersion>> {
+    pub(crate) async fn latest_object_version(&self, bucket: &str, key: &str) -> Result<Option<ObjectVersion>> {
         Ok(self.object_versions(bucket, key, 1).await?.pop())
     }
 
     /// One version of a key.
-    pub async fn object_version(&self, bucket: &str, key: &str, version_id: &str) -> Result<Option<ObjectVersion>> {
+    pub(crate) async fn object_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+    ) -> Result<Option<ObjectVersion>> {
         let row = sqlx::query(&format!(
             "select {COLUMNS} from object_version where bucket = $1 and object_key = $2 and version_id = $3"
         ))
@@ -46,7 +51,7 @@ impl Store {
     }
 
     /// Up to `limit` versions of a key, newest first.
-    pub async fn object_versions(&self, bucket: &str, key: &str, limit: u32) -> Result<Vec<ObjectVersion>> {
+    pub(crate) async fn object_versions(&self, bucket: &str, key: &str, limit: u32) -> Result<Vec<ObjectVersion>> {
         let rows = sqlx::query(&format!(
             "select {COLUMNS} from object_version where bucket = $1 and object_key = $2 order by seq desc limit $3"
         ))
@@ -59,7 +64,7 @@ impl Store {
     }
 
     /// The pipelines (by ARN) that wrote any version of a key as an artifact.
-    pub async fn object_writer_pipelines(&self, bucket: &str, key: &str) -> Result<Vec<String>> {
+    pub(crate) async fn object_writer_pipelines(&self, bucket: &str, key: &str) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
             "select distinct created_by from object_version
              where bucket = $1 and object_key = $2 and created_by like 'arn:aws:codepipeline:%' order by created_by",

@@ -28,7 +28,7 @@ pub struct PipelineSummary {
 impl Store {
     /// Saves version 1 of a new pipeline (and its tags) in one transaction.
     /// `declaration.version` is ignored and set to 1.
-    pub async fn create_pipeline(
+    pub(crate) async fn create_pipeline(
         &self,
         declaration: &PipelineDeclaration,
         resource_arn: &str,
@@ -58,7 +58,7 @@ impl Store {
     /// Saves the next version of an existing pipeline: the stored version plus 1.
     /// With `expected_version`, the save only happens if that is still the latest version
     /// (`Conflict` otherwise), so an editor never overwrites a change it has not seen.
-    pub async fn update_pipeline(
+    pub(crate) async fn update_pipeline(
         &self,
         declaration: &PipelineDeclaration,
         expected_version: Option<u32>,
@@ -107,7 +107,7 @@ impl Store {
     }
 
     /// The latest version, or the given one (secret configuration values sealed).
-    pub async fn get_pipeline(&self, name: &str, version: Option<u32>) -> Result<PipelineRecord> {
+    pub(crate) async fn get_pipeline(&self, name: &str, version: Option<u32>) -> Result<PipelineRecord> {
         let row = sqlx::query(
             "select v.declaration, p.created_ms, v.created_ms as updated_ms
              from pipeline p join pipeline_version v on v.pipeline_id = p.pipeline_id
@@ -129,7 +129,7 @@ impl Store {
     }
 
     /// Whether a pipeline of this name exists (any version).
-    pub async fn pipeline_exists(&self, name: &str) -> Result<bool> {
+    pub(crate) async fn pipeline_exists(&self, name: &str) -> Result<bool> {
         let found: Option<i64> = sqlx::query_scalar("select pipeline_id from pipeline where name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
@@ -137,16 +137,8 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// Deletes a pipeline with all its versions and tags. Returns false when there was none.
-    pub async fn delete_pipeline(&self, name: &str, resource_arn: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = delete_pipeline(&mut tx, name, resource_arn).await?;
-        tx.commit().await?;
-        Ok(deleted)
-    }
-
     /// Pipelines in name order, starting after `after`, at most `limit` of them.
-    pub async fn list_pipelines(&self, after: Option<&str>, limit: i64) -> Result<Vec<PipelineSummary>> {
+    pub(crate) async fn list_pipelines(&self, after: Option<&str>, limit: i64) -> Result<Vec<PipelineSummary>> {
         let rows = sqlx::query(
             "select name, latest_version, pipeline_type, execution_mode, created_ms, updated_ms
              from pipeline where $1 is null or name > $1 order by name limit $2",

@@ -14,7 +14,7 @@ pub struct SecretSummary {
 
 impl Store {
     /// Stores `value` under `name`, replacing an earlier value; true when the secret is new.
-    pub async fn put_secret(&self, name: &str, value: &str) -> Result<bool> {
+    pub(crate) async fn put_secret(&self, name: &str, value: &str) -> Result<bool> {
         validate_name(name)?;
         let sealed = self.sealer()?.seal(&context::secret(name), value)?;
         let now = now_ms();
@@ -39,7 +39,7 @@ impl Store {
     }
 
     /// The plain value of a secret, or `None` when there is no secret of that name.
-    pub async fn secret_value(&self, name: &str) -> Result<Option<String>> {
+    pub(crate) async fn secret_value(&self, name: &str) -> Result<Option<String>> {
         let sealed: Option<String> = sqlx::query_scalar("select sealed_value from secret where secret_name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
@@ -51,7 +51,7 @@ impl Store {
     }
 
     /// Every secret's name and dates, in name order.
-    pub async fn list_secrets(&self) -> Result<Vec<SecretSummary>> {
+    pub(crate) async fn list_secrets(&self) -> Result<Vec<SecretSummary>> {
         let rows = sqlx::query("select secret_name, created_ms, updated_ms from secret order by secret_name")
             .fetch_all(&self.pool)
             .await?;
@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// Deletes a secret; `NotFound` if there is none of that name.
-    pub async fn delete_secret(&self, name: &str) -> Result<()> {
+    pub(crate) async fn delete_secret(&self, name: &str) -> Result<()> {
         let done = sqlx::query("delete from secret where secret_name = $1").bind(name).execute(&self.pool).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);

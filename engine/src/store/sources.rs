@@ -64,7 +64,7 @@ impl SourcePollRow {
 
 impl Store {
     /// Every pipeline's name, latest version and creation time.
-    pub async fn pipeline_heads(&self) -> Result<Vec<PipelineHead>> {
+    pub(crate) async fn pipeline_heads(&self) -> Result<Vec<PipelineHead>> {
         let rows = sqlx::query("select name, latest_version, created_ms, updated_ms from pipeline order by name")
             .fetch_all(&self.pool)
             .await?;
@@ -83,12 +83,12 @@ impl Store {
     }
 
     /// Every recorded source revision.
-    pub async fn source_polls(&self) -> Result<Vec<SourcePollRow>> {
+    pub(crate) async fn source_polls(&self) -> Result<Vec<SourcePollRow>> {
         let rows = sqlx::query(&format!("select {COLUMNS} from source_poll")).fetch_all(&self.pool).await?;
         rows.iter().map(SourcePollRow::from_row).collect()
     }
 
-    pub async fn source_poll(&self, pipeline: &str, stage: &str, action: &str) -> Result<Option<SourcePollRow>> {
+    pub(crate) async fn source_poll(&self, pipeline: &str, stage: &str, action: &str) -> Result<Option<SourcePollRow>> {
         let row = sqlx::query(&format!(
             "select {COLUMNS} from source_poll where pipeline_name = $1 and stage_name = $2 and action_name = $3"
         ))
@@ -102,7 +102,11 @@ impl Store {
 
     /// Records `new` in place of `previous` (the row as read, or none). Compare-and-set: false when
     /// another request or replica changed the row first, so only one of them reacts to a change.
-    pub async fn replace_source_poll(&self, previous: Option<&SourcePollRow>, new: &SourcePollRow) -> Result<bool> {
+    pub(crate) async fn replace_source_poll(
+        &self,
+        previous: Option<&SourcePollRow>,
+        new: &SourcePollRow,
+    ) -> Result<bool> {
         let done = match previous {
             None => {
                 sqlx::query(&format!(
@@ -145,7 +149,7 @@ impl Store {
     }
 
     /// Notes which execution a recorded revision started.
-    pub async fn set_source_poll_execution(&self, row: &SourcePollRow, execution_id: &str) -> Result<()> {
+    pub(crate) async fn set_source_poll_execution(&self, row: &SourcePollRow, execution_id: &str) -> Result<()> {
         sqlx::query(
             "update source_poll set execution_id = $5
              where pipeline_name = $1 and stage_name = $2 and action_name = $3 and revision_id = $4",
@@ -161,7 +165,7 @@ impl Store {
     }
 
     /// Forgets a row, when the revision it recorded could not start anything.
-    pub async fn delete_source_poll(&self, row: &SourcePollRow) -> Result<()> {
+    pub(crate) async fn delete_source_poll(&self, row: &SourcePollRow) -> Result<()> {
         sqlx::query(
             "delete from source_poll
              where pipeline_name = $1 and stage_name = $2 and action_name = $3 and revision_id = $4",
@@ -176,7 +180,7 @@ impl Store {
     }
 
     /// The version of a key that was the latest at `at_ms`, if there was one.
-    pub async fn object_version_at(&self, bucket: &str, key: &str, at_ms: i64) -> Result<Option<LatestObject>> {
+    pub(crate) async fn object_version_at(&self, bucket: &str, key: &str, at_ms: i64) -> Result<Option<LatestObject>> {
         let row = sqlx::query(
             "select bucket, object_key, version_id, etag, created_ms, created_by from object_version
              where bucket = $1 and object_key = $2 and created_ms <= $3 order by seq desc limit 1",
@@ -190,7 +194,7 @@ impl Store {
     }
 
     /// The newest version of each of these keys that has any, a few hundred keys per query.
-    pub async fn latest_object_versions(&self, keys: &[(String, String)]) -> Result<Vec<LatestObject>> {
+    pub(crate) async fn latest_object_versions(&self, keys: &[(String, String)]) -> Result<Vec<LatestObject>> {
         let mut found = Vec::new();
         for chunk in keys.chunks(KEYS_PER_QUERY) {
             let wanted: Vec<String> = (0..chunk.len())

@@ -10,7 +10,7 @@ pub struct Tag {
 
 impl Store {
     /// The resource's tags in key order.
-    pub async fn list_tags(&self, resource_arn: &str) -> Result<Vec<Tag>> {
+    pub(crate) async fn list_tags(&self, resource_arn: &str) -> Result<Vec<Tag>> {
         let rows = sqlx::query("select tag_key, tag_value from resource_tag where resource_arn = $1 order by tag_key")
             .bind(resource_arn)
             .fetch_all(&self.pool)
@@ -19,7 +19,7 @@ impl Store {
     }
 
     /// Adds tags, overwriting the values of keys already present.
-    pub async fn tag_resource(&self, resource_arn: &str, tags: &[Tag]) -> Result<()> {
+    pub(crate) async fn tag_resource(&self, resource_arn: &str, tags: &[Tag]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for tag in tags {
             upsert(&mut tx, resource_arn, tag).await?;
@@ -29,7 +29,7 @@ impl Store {
     }
 
     /// Removes the given keys; keys that are not there are ignored, as AWS does.
-    pub async fn untag_resource(&self, resource_arn: &str, keys: &[String]) -> Result<()> {
+    pub(crate) async fn untag_resource(&self, resource_arn: &str, keys: &[String]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for key in keys {
             sqlx::query("delete from resource_tag where resource_arn = $1 and tag_key = $2")

@@ -1,6 +1,6 @@
 //! The CodePipeline error shape: `{"__type": "...Exception", "message": "..."}` with HTTP 400.
 use axum::http::StatusCode;
-use engine::{EngineError, StoreError};
+use engine::{EngineError, IdentityError, StoreError};
 use serde_json::json;
 
 #[derive(Debug)]
@@ -79,5 +79,22 @@ impl From<EngineError> for ApiError {
             EngineError::Refused { exception, message } => ApiError::new(exception, message),
             EngineError::Io(_) | EngineError::Store(_) => ApiError::Internal(err.into()),
         }
+    }
+}
+
+/// Identity refusals named as IAM names them.
+impl From<IdentityError> for ApiError {
+    fn from(err: IdentityError) -> Self {
+        let exception = match &err {
+            IdentityError::Hashing(_) | IdentityError::Store(_) => return ApiError::Internal(err.into()),
+            err if err.is_not_found() => "NoSuchEntityException",
+            IdentityError::UserNameInUse(_) | IdentityError::GroupNameInUse(_) => "EntityAlreadyExistsException",
+            IdentityError::InvalidPolicy(_) => "MalformedPolicyDocumentException",
+            IdentityError::LastAdmin(_) => "DeleteConflictException",
+            IdentityError::WrongPassword => "AccessDeniedException",
+            IdentityError::PasswordTooShort | IdentityError::PasswordUnchanged => "PasswordPolicyViolationException",
+            _ => "ValidationException",
+        };
+        ApiError::new(exception, err.to_string())
     }
 }

@@ -59,7 +59,7 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
     };
     let message = body["message"].as_str().unwrap_or_default();
     let parameters = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    audit::append(state.engine.store(), &context, &identity, &parameters, error.map(|code| (code, message))).await;
+    audit::append(&state.engine, &context, &identity, &parameters, error.map(|code| (code, message))).await;
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
@@ -91,7 +91,7 @@ async fn call(
     // The session guard has already identified a signed-in browser; anything else must be signed.
     let authenticated = match parts.extensions.get::<Caller>() {
         Some(session_caller) => Ok(session_caller.clone()),
-        None => auth::authenticate(state.engine.store(), account, &request).await,
+        None => auth::authenticate(&state.engine, &request).await,
     };
     let caller = match authenticated {
         Ok(caller) => caller,
@@ -106,7 +106,7 @@ async fn call(
     let Some(operation) = Operation::parse(operation) else { return (Err(unknown_operation(operation)), identity) };
     let input = serde_json::from_slice(body).unwrap_or(Value::Null);
     let resource = operations::resource_arn(operation, &input, &account.region, &account.id);
-    let result = match caller.authorize(&operation.iam_action(), &resource) {
+    let result = match auth::authorize(&caller, &operation.iam_action(), &resource) {
         Ok(()) => dispatch(state, &caller, operation, body).await,
         Err(denied) => Err(denied),
     };

@@ -1,6 +1,7 @@
 //! Audit records of API calls, shaped like CloudTrail events, appended to the hash-chained trail.
 use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
+use engine::audit::AuditEntry;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
 
@@ -131,17 +132,22 @@ pub fn masked(value: &Value) -> Value {
 /// Records a finished call. A failure to record is logged, not returned: the call has already
 /// happened, and the log line keeps its trace.
 pub async fn append(
-    store: &engine::Store,
+    engine: &engine::Engine,
     context: &CallContext,
     identity: &CallIdentity,
     parameters: &Value,
     error: Option<(&str, &str)>,
 ) {
-    let event_ms = engine::store::now_ms();
-    let event = record(context, identity, parameters, error, event_ms);
-    let user_arn = identity.arn.as_deref().unwrap_or("anonymous");
-    let outcome = if error.is_some() { "Failure" } else { "Success" };
-    if let Err(err) = store.append_audit(event_ms, user_arn, &context.operation, outcome, &event.to_string()).await {
+    let event_ms = engine::now_ms();
+    let record = record(context, identity, parameters, error, event_ms).to_string();
+    let entry = AuditEntry {
+        event_ms,
+        user_arn: identity.arn.as_deref().unwrap_or("anonymous"),
+        event_name: &context.operation,
+        failed: error.is_some(),
+        record: &record,
+    };
+    if let Err(err) = engine.audit().append(entry).await {
         tracing::error!(error = %err, request_id = %context.request_id, operation = %context.operation, "could not record the call in the audit trail");
     }
 }

@@ -1,9 +1,10 @@
 //! `sluice user ...`, `sluice group ...`, `sluice key ...`, `sluice secret ...` and `sluice audit ...`:
-//! set-up and checks without the UI.
-use super::policy::{Policy, Role};
+//! set-up and checks without the UI. Users, groups and keys go through the engine's identity
+//! rules, exactly as the web app's changes do.
 use crate::config::{AuditCommand, GroupCommand, KeyCommand, PolicyFile, SecretCommand, StoreArgs, UserCommand};
 use anyhow::Context;
-use engine::store::audit::{AuditFilter, ChainCheck};
+use engine::audit::{AuditFilter, AuditTrail, ChainCheck};
+use engine::identity::{parse_role, Identity};
 use engine::{Store, StoreError};
 
 async fn open(store: &StoreArgs) -> anyhow::Result<Store> {
@@ -13,28 +14,46 @@ async fn open(store: &StoreArgs) -> anyhow::Result<Store> {
     Ok(opened.with_sealer(engine::secrets::Sealer::new(&store.data_dir)))
 }
 
+async fn secrets(store: &StoreArgs) -> anyhow::Result<engine::secrets::NamedSecrets> {
+    Ok(engine::secrets::NamedSecrets::new(open(store).await?))
+}
+
+async fn identity(store: &StoreArgs) -> anyhow::Result<Identity> {
+    Ok(Identity::new(open(store).await?))
+}
+
 pub async fn user(command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Add { name, role, password, store } => {
             let role = parse_role(&role)?;
             let generated = password.is_none();
-            let password = super::create_user(&open(&store).await?, &name, role, password).await?;
-            println!("Created user {name} with role {}", role.name());
+            let password = identity(&store).await?.create_user(&name, role, password).await?;
+            println!("Created user {name} with role {role}");
             if generated {
                 println!("Password (shown once): {password}");
             }
         }
         UserCommand::List { store } => {
-            for user in open(&store).await?.list_users().await? {
+            for user in identity(&store).await?.list_users().await? {
                 println!("{}\t{}", user.name, user.role);
             }
         }
-        UserCommand::PutPolicy(PolicyFile { name, policy_name, file, store }) => {
-            let document = read_policy(&file)?;
-            match open(&store).await?.put_user_policy(&name, &policy_name, &document).await {
-                Err(StoreError::NotFound) => anyhow::bail!("There is no user named {name:?}."),
-                other => other?,
+        UserCommand::Update { name, role, active, store } => {
+            let identity = identity(&store).await?;
+            if let Some(role) = role {
+                identity.set_user_role(&name, parse_role(&role)?).await?;
             }
+            if let Some(active) = active {
+                identity.set_user_active(&name, active).await?;
+            }
+            println!("Updated user {name}");
+        }
+        UserCommand::Remove { name, store } => {
+            identity(&store).await?.delete_user(&name).await?;
+            println!("Removed user {name}");
+        }
+        UserCommand::PutPolicy(PolicyFile { name, policy_name, file, store }) => {
+            identity(&store).await?.put_user_policy(&name, &policy_name, &read_policy(&file)?).await?;
             println!("Attached policy {policy_name} to {name}");
         }
     }
@@ -45,71 +64,51 @@ pub async fn group(command: GroupCommand) -> anyhow::Result<()> {
     match command {
         GroupCommand::Create { name, role, store } => {
             let role = role.as_deref().map(parse_role).transpose()?;
-            super::create_group(&open(&store).await?, &name, role).await?;
-            println!(
-                "Created group {name}{}",
-                role.map(|role| format!(" with role {}", role.name())).unwrap_or_default()
-            );
+            identity(&store).await?.create_group(&name, role).await?;
+            println!("Created group {name}{}", role.map(|role| format!(" with role {role}")).unwrap_or_default());
         }
         GroupCommand::AddUser { group, user, store } => {
-            match open(&store).await?.add_user_to_group(&group, &user).await {
-                Err(StoreError::NotFound) => anyhow::bail!("There is no group {group:?} or no user {user:?}."),
-                other => other?,
-            }
+            identity(&store).await?.add_user_to_group(&group, &user).await?;
             println!("Added {user} to {group}");
         }
         GroupCommand::RemoveUser { group, user, store } => {
-            match open(&store).await?.remove_user_from_group(&group, &user).await {
-                Err(StoreError::NotFound) => anyhow::bail!("{user:?} is not a member of {group:?}."),
-                other => other?,
-            }
+            identity(&store).await?.remove_user_from_group(&group, &user).await?;
             println!("Removed {user} from {group}");
         }
         GroupCommand::PutPolicy(PolicyFile { name, policy_name, file, store }) => {
-            let document = read_policy(&file)?;
-            match open(&store).await?.put_group_policy(&name, &policy_name, &document).await {
-                Err(StoreError::NotFound) => anyhow::bail!("There is no group named {name:?}."),
-                other => other?,
-            }
+            identity(&store).await?.put_group_policy(&name, &policy_name, &read_policy(&file)?).await?;
             println!("Attached policy {policy_name} to group {name}");
         }
         GroupCommand::List { store } => {
-            for group in open(&store).await?.list_groups().await? {
-                println!("{}\t{}\t{}", group.name, group.role.as_deref().unwrap_or("-"), group.members.join(","));
+            for group in identity(&store).await?.list_groups().await? {
+                let role = group.role.map_or("-", |role| role.name());
+                println!("{}\t{role}\t{}", group.name, group.members.join(","));
             }
         }
     }
     Ok(())
 }
 
-fn parse_role(name: &str) -> anyhow::Result<Role> {
-    Role::parse(name).with_context(|| format!("unknown role {name:?}: use Admin, Editor, Approver or Viewer"))
-}
-
-/// A policy document from a file, refused with the parser's reason when IAM's grammar is broken.
+/// A policy document from a file; the engine refuses it with the parser's reason if IAM's
+/// grammar is broken.
 fn read_policy(file: &std::path::Path) -> anyhow::Result<String> {
-    let document = std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?;
-    Policy::parse(&document).map_err(|err| anyhow::anyhow!("{}: {err}", file.display()))?;
-    Ok(document)
+    std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))
 }
 
 pub async fn key(command: KeyCommand) -> anyhow::Result<()> {
     match command {
         KeyCommand::Create { user, store } => {
-            let (id, secret) = super::create_access_key(&open(&store).await?, &user).await?;
-            println!("AccessKeyId: {id}");
-            println!("SecretAccessKey (shown once): {secret}");
+            let key = identity(&store).await?.create_access_key(&user).await?;
+            println!("AccessKeyId: {}", key.access_key_id);
+            println!("SecretAccessKey (shown once): {}", key.secret_access_key);
         }
         KeyCommand::List { user, store } => {
-            for key in open(&store).await?.list_access_keys(&user).await? {
+            for key in identity(&store).await?.list_access_keys(&user).await? {
                 println!("{}\t{}", key.access_key_id, if key.active { "Active" } else { "Inactive" });
             }
         }
         KeyCommand::Revoke { access_key_id, store } => {
-            match open(&store).await?.revoke_access_key(&access_key_id).await {
-                Err(StoreError::NotFound) => anyhow::bail!("There is no access key {access_key_id:?}."),
-                other => other?,
-            }
+            identity(&store).await?.revoke_access_key(&access_key_id).await?;
             println!("Revoked {access_key_id}");
         }
     }
@@ -128,11 +127,11 @@ pub async fn secret(command: SecretCommand) -> anyhow::Result<()> {
             };
             let value = value.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(&value);
             anyhow::ensure!(!value.is_empty(), "The secret's value is empty: give it on stdin or with --value-file.");
-            let created = open(&store).await?.put_secret(&name, value).await?;
+            let created = secrets(&store).await?.put(&name, value).await?;
             println!("{} secret {name}", if created { "Created" } else { "Updated" });
         }
         SecretCommand::List { store } => {
-            for secret in open(&store).await?.list_secrets().await? {
+            for secret in secrets(&store).await?.list().await? {
                 println!(
                     "{}\tcreated {}\tupdated {}",
                     secret.name,
@@ -142,7 +141,7 @@ pub async fn secret(command: SecretCommand) -> anyhow::Result<()> {
             }
         }
         SecretCommand::Delete { name, store } => {
-            match open(&store).await?.delete_secret(&name).await {
+            match secrets(&store).await?.delete(&name).await {
                 Err(StoreError::NotFound) => anyhow::bail!("There is no secret named {name:?}."),
                 other => other?,
             }
@@ -154,7 +153,7 @@ pub async fn secret(command: SecretCommand) -> anyhow::Result<()> {
 
 pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
     match command {
-        AuditCommand::Verify { store } => match open(&store).await?.verify_audit().await? {
+        AuditCommand::Verify { store } => match AuditTrail::new(open(&store).await?).verify().await? {
             ChainCheck::Intact { records, legacy: 0, .. } => {
                 println!("The audit trail is intact ({records} records, all chained under the audit key).")
             }
@@ -168,7 +167,7 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
             ChainCheck::Broken { seq, reason } => anyhow::bail!("The audit trail is broken at record {seq}: {reason}."),
         },
         AuditCommand::Export { store } => {
-            let mut records = open(&store).await?.list_audit(&AuditFilter::default()).await?;
+            let mut records = AuditTrail::new(open(&store).await?).list(&AuditFilter::default()).await?;
             records.reverse();
             for record in records {
                 println!("{}", record.record);

@@ -78,7 +78,7 @@ pub async fn run_recorded(state: &AppState, caller: &Caller, request: Request, n
     let (response, error) = with_error_code(next.run(Request::from_parts(parts, body)).await).await;
     let identity = audit::CallIdentity::from(caller);
     let error = error.as_ref().map(|(code, message)| (code.as_str(), message.as_str()));
-    audit::append(state.engine.store(), &context, &identity, &parameters, error).await;
+    audit::append(&state.engine, &context, &identity, &parameters, error).await;
     response
 }
 
@@ -161,7 +161,7 @@ pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<R
         headers: &parts.headers,
         body: &[],
     };
-    match super::authenticate_payload(state.engine.store(), state.engine.account(), &signed, &payload_hash).await {
+    match super::authenticate_payload(&state.engine, &signed, &payload_hash).await {
         Ok(caller) => {
             parts.extensions.insert(caller);
             Ok(Request::from_parts(parts, body))
@@ -173,8 +173,7 @@ pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<R
             let claimed_key = sigv4::parse_authorization(&parts.headers).ok().map(|claim| claim.access_key_id);
             let identity = audit::CallIdentity { access_key_id: claimed_key, ..Default::default() };
             let context = call_context(state, &parts);
-            audit::append(state.engine.store(), &context, &identity, &parameters(&parts), Some((error_type, message)))
-                .await;
+            audit::append(&state.engine, &context, &identity, &parameters(&parts), Some((error_type, message))).await;
             let status = if status == StatusCode::BAD_REQUEST { StatusCode::FORBIDDEN } else { status };
             Err(refusal(status, error_type, message))
         }

@@ -1,9 +1,9 @@
 //! Browser sign-in: a session cookie (HttpOnly, SameSite=Lax) in front of every page and server
 //! function. State-changing browser requests must come from this site (Origin or Referer), which
 //! together with SameSite keeps other sites from acting with a user's cookie.
-use super::{audit, resources, secrets, Caller};
+use super::{audit, resources, Caller};
 use crate::AppState;
-use app::auth::{Accounts, CurrentSession, CurrentUser, Permissions};
+use app::auth::CurrentUser;
 use axum::{
     body::Body,
     extract::{ConnectInfo, Extension, Form, Query, Request, State},
@@ -13,11 +13,10 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::time::Duration;
 
 pub const COOKIE: &str = "sluice_session";
-const SESSION_HOURS: i64 = 12;
+const SESSION_HOURS: u64 = 12;
 /// Where a user whose password was chosen for them must change it before anything else.
 const PASSWORD_PATH: &str = "/account/change_password";
 const WRONG_PASSWORD: &str = "Wrong user name or password.";
@@ -38,11 +37,8 @@ pub fn provide_user_context() {
         if let Some(user) = parts.extensions.get::<CurrentUser>() {
             provide_context(user.clone());
         }
-        if let Some(permissions) = parts.extensions.get::<Permissions>() {
-            provide_context(permissions.clone());
-        }
-        if let Some(session) = parts.extensions.get::<CurrentSession>() {
-            provide_context(session.clone());
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            provide_context(caller.clone());
         }
     }
 }
@@ -55,7 +51,7 @@ async fn export_audit(State(state): State<AppState>, request: Request) -> Respon
     if !caller.may(super::AUDIT_ACTION, "*") {
         return (StatusCode::FORBIDDEN, format!("{} may not read the audit trail.", caller.arn)).into_response();
     }
-    match state.engine.store().list_audit(&Default::default()).await {
+    match state.engine.audit().list(&Default::default()).await {
         Ok(records) => {
             let lines: String = records.iter().rev().map(|r| format!("{}\n", r.record)).collect();
             (
@@ -105,13 +101,8 @@ async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<S
         return (StatusCode::TOO_MANY_REQUESTS, [retry_after], Html(sign_in_html(&next, Some(&message))))
             .into_response();
     }
-    let store = state.engine.store();
     // A disabled user is refused exactly as an unknown one is.
-    let user = store.user(&form.username).await.ok().filter(|user| user.active);
-    // Hash even for unknown users, so the answer's timing does not tell which names exist.
-    let stored = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let valid = secrets::check_password(form.password.clone(), stored).await;
-    let Some(user) = user.filter(|_| valid) else {
+    let Some(user) = state.engine.identity().sign_in(&form.username, form.password.clone()).await else {
         state.sign_ins.failed(&form.username, address);
         record_sign_in(&state, &parts, &form.username, Some(("Failed authentication", WRONG_PASSWORD))).await;
         let again = format!("/signin?failed=1&next={}", percent_encode(&next));
@@ -119,13 +110,15 @@ async fn sign_in(State(state): State<AppState>, parts: Parts, Form(form): Form<S
     };
     state.sign_ins.succeeded(&form.username);
     record_sign_in(&state, &parts, &form.username, None).await;
-    let token = secrets::new_session_token();
-    let expires = engine::store::now_ms() + SESSION_HOURS * 3600 * 1000;
-    if let Err(err) = store.create_session(&token_hash(&token), &form.username, expires).await {
-        tracing::error!(error = %err, "could not create a session");
-        return (StatusCode::INTERNAL_SERVER_ERROR, "Could not sign in; see the server log.").into_response();
-    }
-    let cookie = session_cookie(&token, SESSION_HOURS * 3600, over_tls(&parts.headers));
+    let lifetime = Duration::from_secs(SESSION_HOURS * 3600);
+    let token = match state.engine.identity().start_session(&form.username, lifetime).await {
+        Ok(token) => token,
+        Err(err) => {
+            tracing::error!(error = %err, "could not create a session");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Could not sign in; see the server log.").into_response();
+        }
+    };
+    let cookie = session_cookie(&token, lifetime.as_secs(), over_tls(&parts.headers));
     let next = if user.must_change_password { password_href(&next) } else { next };
     ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
@@ -137,11 +130,10 @@ async fn record_sign_in(state: &AppState, parts: &Parts, user_name: &str, error:
         audit::CallContext::of_request(audit::UI_SOURCE, "ConsoleLogin".into(), parts, state.engine.account());
     let identity = audit::CallIdentity {
         user_name: Some(user_name.to_owned()),
-        arn: error.is_none().then(|| super::user_arn(state.engine.account(), user_name)),
+        arn: error.is_none().then(|| state.engine.account().user_arn(user_name)),
         ..Default::default()
     };
-    audit::append(state.engine.store(), &context, &identity, &serde_json::json!({ "userName": user_name }), error)
-        .await;
+    audit::append(&state.engine, &context, &identity, &serde_json::json!({ "userName": user_name }), error).await;
 }
 
 /// `PASSWORD_PATH`, then back to `next`.
@@ -172,11 +164,20 @@ async fn change_password(
         return (StatusCode::FORBIDDEN, format!("{} may not change their password (iam:ChangePassword).", caller.arn))
             .into_response();
     }
-    let accounts = super::accounts::StoreAccounts(state.engine.store().clone());
-    let keep = caller.session_hash().map(str::to_owned);
-    match accounts.change_password(&caller.user_name, Some(form.current_password), form.new_password, keep).await {
+    match state.engine.identity().change_own_password(&caller, form.current_password, form.new_password).await {
         Ok(()) => Redirect::to(&next).into_response(),
-        Err(message) => (StatusCode::BAD_REQUEST, Html(password_html(&next, Some(&message)))).into_response(),
+        Err(err) => (StatusCode::BAD_REQUEST, Html(password_html(&next, Some(&shown(err))))).into_response(),
+    }
+}
+
+/// A refused password change in the page's words; database details go to the log.
+fn shown(err: engine::IdentityError) -> String {
+    match err {
+        engine::IdentityError::Store(_) | engine::IdentityError::Hashing(_) => {
+            tracing::error!(error = %err, "could not change a password");
+            "Could not change the password; see the server log.".to_owned()
+        }
+        refused => refused.to_string(),
     }
 }
 
@@ -185,7 +186,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Response
         return (StatusCode::FORBIDDEN, "Cross-site sign-out refused.").into_response();
     }
     if let Some(token) = session_token(&headers) {
-        if let Err(err) = state.engine.store().delete_session(&token_hash(&token)).await {
+        if let Err(err) = state.engine.identity().end_session(&token).await {
             tracing::error!(error = %err, "could not end a session");
         }
     }
@@ -204,12 +205,8 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         return next.run(request).await;
     }
     let caller = match session_token(request.headers()) {
-        Some(token) => match state.engine.store().session_user(&token_hash(&token)).await {
-            Ok(Some(user)) => Caller::load(state.engine.store(), state.engine.account(), &user, None)
-                .await
-                .ok()
-                .map(|caller| caller.with_session(token_hash(&token))),
-            Ok(None) => None,
+        Some(token) => match state.engine.session_caller(&token).await {
+            Ok(caller) => caller,
             Err(err) => {
                 tracing::error!(error = %err, "could not read a session");
                 None
@@ -264,14 +261,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         can_read_audit: caller.may(super::AUDIT_ACTION, "*"),
         can_manage_users: caller.may("iam:ListUsers", &format!("arn:aws:iam::{}:user/*", account.id)),
     };
-    let checker = caller.clone();
     request.extensions_mut().insert(current);
-    request
-        .extensions_mut()
-        .insert(Permissions(Arc::new(move |action: &str, resource: &str| checker.may(action, resource))));
-    if let Some(session) = caller.session_hash() {
-        request.extensions_mut().insert(CurrentSession(session.to_owned()));
-    }
     request.extensions_mut().insert(caller.clone());
     // Server functions are POSTs even when they only read; Get*/List* ones are not changes.
     // Object uploads stream to disk rather than being held here for the record.
@@ -299,8 +289,7 @@ async fn run_recorded(state: &AppState, caller: &Caller, request: Request, next:
     let failed = status.is_client_error() || status.is_server_error();
     let error_code = format!("HTTP{}", status.as_u16());
     let identity = audit::CallIdentity::from(caller);
-    audit::append(state.engine.store(), &context, &identity, &parameters, failed.then_some((error_code.as_str(), "")))
-        .await;
+    audit::append(&state.engine, &context, &identity, &parameters, failed.then_some((error_code.as_str(), ""))).await;
     response
 }
 
@@ -322,7 +311,7 @@ fn same_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
 
 /// The session cookie; `Secure` when the browser reached Sluice over TLS (through a proxy that
 /// terminates it and says so), so the token never travels in clear text.
-fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+fn session_cookie(token: &str, max_age_seconds: u64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
 }
@@ -336,10 +325,6 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         let (name, value) = pair.trim().split_once('=')?;
         (name == COOKIE && !value.is_empty()).then(|| value.to_owned())
     })
-}
-
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Only paths on this site: `//evil.example`, `/\\evil.example` or `https://...` would make
@@ -375,10 +360,6 @@ fn percent_encode(text: &str) -> String {
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
-
-/// An argon2id hash of a random password, checked against when the user does not exist.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c2x1aWNlZHVtbXlzYWx0$0xgqDdtAa9h3pS1DqB2f3s1bq4xgBwDtNHc1Bq1yfIo";
 
 fn sign_in_html(next: &str, error: Option<&str>) -> String {
     let fields = r#"<label>User name <input name="username" autocomplete="username" required autofocus data-testid="signin-username"></label>
@@ -470,10 +451,5 @@ mod tests {
         assert_eq!(plain, "sluice_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60");
         headers.insert("x-forwarded-proto", "https".parse().unwrap());
         assert!(session_cookie("t", 60, over_tls(&headers)).ends_with("; Secure"));
-    }
-
-    #[test]
-    fn the_dummy_hash_is_a_valid_argon2id_hash() {
-        assert!(argon2::password_hash::PasswordHash::new(DUMMY_HASH).is_ok());
     }
 }

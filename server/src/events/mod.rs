@@ -223,7 +223,7 @@ async fn revoked(engine: engine::Engine, caller: Caller) {
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        match caller.still_valid(engine.store()).await {
+        match engine.identity().still_valid(&caller).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(err) => {

@@ -30,6 +30,17 @@ pub struct TestServer {
     task: JoinHandle<()>,
 }
 
+/// A new user with `role` and an access key: `(access key id, secret)`.
+pub async fn new_user_with_key(
+    engine: &engine::Engine,
+    user_name: &str,
+    role: engine::identity::Role,
+) -> (String, String) {
+    engine.identity().create_user(user_name, role, None).await.expect("user");
+    let key = engine.identity().create_access_key(user_name).await.expect("key");
+    (key.access_key_id, key.secret_access_key)
+}
+
 impl TestServer {
     pub async fn start(backend: TestBackend) -> Self {
         let db = TestDatabase::new(backend).await;
@@ -49,9 +60,8 @@ impl TestServer {
             sandbox: Default::default(),
             public_url: None,
         };
-        server::auth::create_user(&store, "tester", server::auth::policy::Role::Admin, None).await.expect("test user");
-        let key = server::auth::create_access_key(&store, "tester").await.expect("test key");
         let engine = server::start_engine(store, &config).await.expect("engine starts");
+        let key = new_user_with_key(&engine, "tester", engine::identity::Role::Admin).await;
         let app = server::app(engine.clone(), config);
         let task = tokio::spawn(async move {
             let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -63,16 +73,22 @@ impl TestServer {
     }
 
     /// A new user with `role` and an access key, and an SDK client that signs as them.
-    pub async fn client_as(&self, user_name: &str, role: server::auth::policy::Role) -> (Client, (String, String)) {
-        let store = self.engine.store();
-        server::auth::create_user(store, user_name, role, None).await.expect("user");
-        let key = server::auth::create_access_key(store, user_name).await.expect("key");
+    pub async fn client_as(&self, user_name: &str, role: engine::identity::Role) -> (Client, (String, String)) {
+        let key = new_user_with_key(&self.engine, user_name, role).await;
         (sdk_client(&self.url, &key.0, &key.1), key)
     }
 
     /// The URL of this server's database, for tests that inspect what is stored.
     pub fn database_url(&self) -> &str {
         &self.db.url
+    }
+
+    /// A connection of its own to the server's database, as someone with access to it (an
+    /// attacker, an operator) has: what the tests of tampering use.
+    pub async fn raw_database(&self) -> sqlx::AnyConnection {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.db.url).await.expect("the test database accepts connections")
     }
 
     pub async fn stop(self) {
@@ -187,7 +203,7 @@ pub fn sdk_client(url: &str, key_id: &str, secret: &str) -> Client {
 }
 
 pub fn now_seconds() -> i64 {
-    engine::store::now_ms() / 1000
+    engine::now_ms() / 1000
 }
 
 pub struct RawAnswer {

@@ -2,3 +2,4 @@
 //! engine's own: nothing outside it reaches the rows directly.
 mod history;
 mod pipelines;
+mod secrets;

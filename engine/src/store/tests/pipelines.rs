@@ -1,4 +1,5 @@
 //! The store on both backends: versions, updates, deletes, listing and tags.
+use crate::store::pipelines::delete_pipeline;
 use crate::testing::{TestDatabase, BACKENDS};
 use crate::{Store, StoreError, Tag};
 use model::PipelineDeclaration;
@@ -81,8 +82,10 @@ async fn delete_removes_versions_and_tags_and_frees_the_name() {
         let tags = [Tag { key: "team".into(), value: "web".into() }];
         store.create_pipeline(&pipeline("demo", "b1"), ARN, &tags).await.unwrap();
         store.update_pipeline(&pipeline("demo", "b2"), None).await.unwrap();
-        assert!(store.delete_pipeline("demo", ARN).await.unwrap());
-        assert!(!store.delete_pipeline("demo", ARN).await.unwrap());
+        let mut conn = store.conn().await.unwrap();
+        assert!(delete_pipeline(&mut conn, "demo", ARN).await.unwrap());
+        assert!(!delete_pipeline(&mut conn, "demo", ARN).await.unwrap());
+        drop(conn);
         assert!(store.list_tags(ARN).await.unwrap().is_empty());
 
         let recreated = store.create_pipeline(&pipeline("demo", "b9"), ARN, &[]).await.unwrap();

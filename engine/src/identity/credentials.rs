@@ -1,4 +1,6 @@
-//! Random credentials and password hashes.
+//! Random credentials and password hashes. Argon2 is slow and memory-hungry on purpose, so every
+//! hash and check runs on a few threads of its own (see `ARGON2_QUEUE`).
+use super::IdentityError;
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine as _;
@@ -35,11 +37,19 @@ pub fn new_session_token() -> String {
 }
 
 /// An argon2id hash in PHC string form (algorithm, parameters and salt travel with it).
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(|err| anyhow::anyhow!("salt: {err}"))?;
-    let hash =
-        Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|err| anyhow::anyhow!("hashing: {err}"))?;
+pub fn hash_password(password: &str) -> Result<String, IdentityError> {
+    let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(|err| IdentityError::Hashing(err.to_string()))?;
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|err| IdentityError::Hashing(err.to_string()))?;
     Ok(hash.to_string())
+}
+
+/// `hash_password` for async code, in an argon2 slot.
+pub async fn hash_password_in_slot(password: String) -> Result<String, IdentityError> {
+    on_argon2_slot(move || hash_password(&password))
+        .await
+        .unwrap_or_else(|| Err(IdentityError::Hashing("no password-hashing thread answered".into())))
 }
 
 thread_local! {

@@ -1,5 +1,6 @@
 //! IAM-style policies: the JSON grammar, the built-in roles and the evaluation rule
 //! (an explicit Deny wins, then any Allow, otherwise denied).
+pub use model::Role;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -31,53 +32,27 @@ pub enum Decision {
     ExplicitDeny,
 }
 
-/// The built-in roles a user is given; each is a policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Editor,
-    Approver,
-    Viewer,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Approver, Role::Viewer];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Admin => "Admin",
-            Role::Editor => "Editor",
-            Role::Approver => "Approver",
-            Role::Viewer => "Viewer",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.name().eq_ignore_ascii_case(name))
-    }
-
-    /// The role's policy. Every role may read objects and Editor may upload them; only Admin gets
-    /// Sluice's other own actions (users, the audit trail).
-    pub fn policy(self) -> Policy {
-        let document = match self {
-            Role::Admin => serde_json::json!({ "Statement": { "Effect": "Allow", "Action": "*", "Resource": "*" } }),
-            // Authors and runs pipelines; answering approvals is the Approver's part.
-            Role::Editor => serde_json::json!({ "Statement": [
-                { "Effect": "Allow", "Action": ["codepipeline:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
-                { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
-            ]}),
-            // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
-            Role::Approver => serde_json::json!({ "Statement": { "Effect": "Allow", "Resource": "*", "Action": [
-                "codepipeline:GetPipeline", "codepipeline:GetPipelineState", "codepipeline:GetPipelineExecution",
-                "codepipeline:ListPipelineExecutions", "codepipeline:ListPipelines", "codepipeline:PutApprovalResult",
-                "sluice:GetObject"
-            ]}}),
-            Role::Viewer => serde_json::json!({ "Statement": {
-                "Effect": "Allow", "Action": ["codepipeline:Get*", "codepipeline:List*", "sluice:GetObject"], "Resource": "*"
-            }}),
-        };
-        Policy::from_value(&document).expect("built-in policies parse")
-    }
+/// A built-in role's policy. Every role may read objects and Editor may upload them; only Admin
+/// gets Sluice's other own actions (users, the audit trail).
+pub fn of_role(role: Role) -> Policy {
+    let document = match role {
+        Role::Admin => serde_json::json!({ "Statement": { "Effect": "Allow", "Action": "*", "Resource": "*" } }),
+        // Authors and runs pipelines; answering approvals is the Approver's part.
+        Role::Editor => serde_json::json!({ "Statement": [
+            { "Effect": "Allow", "Action": ["codepipeline:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
+            { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
+        ]}),
+        // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
+        Role::Approver => serde_json::json!({ "Statement": { "Effect": "Allow", "Resource": "*", "Action": [
+            "codepipeline:GetPipeline", "codepipeline:GetPipelineState", "codepipeline:GetPipelineExecution",
+            "codepipeline:ListPipelineExecutions", "codepipeline:ListPipelines", "codepipeline:PutApprovalResult",
+            "sluice:GetObject"
+        ]}}),
+        Role::Viewer => serde_json::json!({ "Statement": {
+            "Effect": "Allow", "Action": ["codepipeline:Get*", "codepipeline:List*", "sluice:GetObject"], "Resource": "*"
+        }}),
+    };
+    Policy::from_value(&document).expect("built-in policies parse")
 }
 
 /// What every user may do to themselves whatever their role, as IAM's self-service policies
@@ -280,7 +255,7 @@ mod tests {
         );
         assert_eq!(policy.decide("codepipeline:getpipeline", PIPE), Decision::Allow);
         assert_eq!(
-            decide_all([&policy, &Role::Admin.policy()], "codepipeline:DeletePipeline", PIPE),
+            decide_all([&policy, &of_role(Role::Admin)], "codepipeline:DeletePipeline", PIPE),
             Decision::ExplicitDeny
         );
     }
@@ -302,7 +277,7 @@ mod tests {
     #[test]
     fn every_user_may_manage_only_their_own_keys_and_password() {
         let ann = "arn:aws:iam::000000000000:user/ann";
-        let policies = [Role::Viewer.policy(), self_service(ann)];
+        let policies = [of_role(Role::Viewer), self_service(ann)];
         assert_eq!(decide_all(&policies, "iam:CreateAccessKey", ann), Decision::Allow);
         assert_eq!(decide_all(&policies, "iam:ChangePassword", ann), Decision::Allow);
         assert_eq!(

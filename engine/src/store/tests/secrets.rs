@@ -1,9 +1,10 @@
 //! Secrets at rest on both backends: the secret store, access-key secrets and secret
 //! configuration values are stored sealed, open only through the store, and plain rows written
 //! before encryption at rest keep working.
-use engine::secrets::{is_sealed, Sealer, SecretError};
-use engine::testing::{TestDatabase, BACKENDS};
-use engine::{Store, StoreError};
+use crate::identity::{Identity, IdentityError, Role};
+use crate::secrets::{is_sealed, Sealer, SecretError};
+use crate::testing::{TestDatabase, BACKENDS};
+use crate::{Store, StoreError};
 use sqlx::Connection;
 
 async fn on_both_backends<F, Fut>(scenario: F)
@@ -53,10 +54,11 @@ async fn without_a_master_key_nothing_secret_is_written() {
     let db = TestDatabase::new(BACKENDS[0]).await;
     let store = Store::connect(&db.url).await.unwrap();
     assert!(matches!(store.put_secret("ci/db", "x").await, Err(StoreError::Secret(SecretError::NoMasterKey))));
-    store.create_user("alice", "hash", "Admin").await.unwrap();
+    let identity = Identity::new(store.clone());
+    identity.create_user("alice", Role::Admin, None).await.unwrap();
     assert!(matches!(
-        store.create_access_key("alice", "AKIAEXAMPLE", "s").await,
-        Err(StoreError::Secret(SecretError::NoMasterKey))
+        identity.create_access_key("alice").await,
+        Err(IdentityError::Store(StoreError::Secret(SecretError::NoMasterKey)))
     ));
     assert!(store.list_secrets().await.unwrap().is_empty());
     db.cleanup().await;
@@ -65,21 +67,30 @@ async fn without_a_master_key_nothing_secret_is_written() {
 #[tokio::test]
 async fn access_key_secrets_are_sealed_and_plain_old_rows_still_verify() {
     on_both_backends(|store, url| async move {
-        store.create_user("alice", "hash", "Admin").await.unwrap();
-        store.create_access_key("alice", "AKIASEALED", "the-secret-key").await.unwrap();
-        let stored = column(&url, "select secret_access_key from access_key where access_key_id = $1", "AKIASEALED").await;
-        assert!(is_sealed(&stored) && !stored.contains("the-secret-key"), "{stored}");
-        assert_eq!(store.access_key("AKIASEALED").await.unwrap().secret_access_key, "the-secret-key");
+        let identity = Identity::new(store);
+        identity.create_user("alice", Role::Admin, None).await.unwrap();
+        let key = identity.create_access_key("alice").await.unwrap();
+        let secret_of = |id: &'static str| {
+            let identity = identity.clone();
+            async move { identity.signing_key(id).await.map(|key| key.expect("an active key").secret_access_key) }
+        };
+        let stored = column(&url, "select secret_access_key from access_key where access_key_id = $1", &key.access_key_id).await;
+        assert!(is_sealed(&stored) && !stored.contains(&key.secret_access_key), "{stored}");
+        let opened = identity.signing_key(&key.access_key_id).await.unwrap().unwrap();
+        assert_eq!(opened.secret_access_key, key.secret_access_key);
 
         let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
         sqlx::query("insert into access_key (access_key_id, user_name, secret_access_key, status, created_ms) values ('AKIAPLAIN', 'alice', 'plain-old', 'Active', 0)")
             .execute(&mut conn)
             .await
             .unwrap();
-        assert_eq!(store.access_key("AKIAPLAIN").await.unwrap().secret_access_key, "plain-old");
+        assert_eq!(secret_of("AKIAPLAIN").await.unwrap(), "plain-old");
         // A sealed secret moved to another key's row does not open there.
         sqlx::query("update access_key set secret_access_key = $1 where access_key_id = 'AKIAPLAIN'").bind(&stored).execute(&mut conn).await.unwrap();
-        assert!(matches!(store.access_key("AKIAPLAIN").await, Err(StoreError::Secret(SecretError::Corrupt(_)))));
+        assert!(matches!(
+            secret_of("AKIAPLAIN").await,
+            Err(IdentityError::Store(StoreError::Secret(SecretError::Corrupt(_))))
+        ));
     })
     .await;
 }
@@ -109,7 +120,7 @@ async fn secret_configuration_values_are_sealed_once() {
         let updated = store.update_pipeline(&created.declaration, None).await.unwrap();
         assert_eq!(token(&updated.declaration), sealed);
         assert_eq!(token(&store.get_pipeline("gh", None).await.unwrap().declaration), sealed);
-        let opened = store.sealer().unwrap().open(engine::secrets::context::CONFIGURATION, &sealed).unwrap();
+        let opened = store.sealer().unwrap().open(crate::secrets::context::CONFIGURATION, &sealed).unwrap();
         assert_eq!(opened, "ghp_plain");
     })
     .await;
