@@ -300,10 +300,11 @@ async fn main() {
     };
     let store = Store::connect(&url).await.expect("database");
     if args.postgres.is_none() {
-        use sqlx::Row;
-        let mut conn = store.conn().await.unwrap();
-        let mode: String = sqlx::query("pragma journal_mode").fetch_one(&mut *conn).await.unwrap().get(0);
-        let sync: i64 = sqlx::query("pragma synchronous").fetch_one(&mut *conn).await.unwrap().get(0);
+        use sqlx::{Connection, Row};
+        // A connection of its own, opened as the store opens its own (WAL is kept in the file).
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        let mode: String = sqlx::query("pragma journal_mode").fetch_one(&mut conn).await.unwrap().get(0);
+        let sync: i64 = sqlx::query("pragma synchronous").fetch_one(&mut conn).await.unwrap().get(0);
         let name = ["OFF", "NORMAL", "FULL", "EXTRA"].get(sync as usize).copied().unwrap_or("?");
         println!("database: SQLite at {} (journal_mode={mode}, synchronous={name})", dir.path().display());
         assert!(sync >= 2, "the benchmark must run with durable commits (synchronous=FULL)");
