@@ -250,6 +250,16 @@ impl Engine {
         if let Some(old) = previous.as_ref().filter(|row| row.revision_id == revision.revision_id) {
             return Ok(PutRevisionOutcome { new_revision: false, execution_id: old.execution_id.clone() });
         }
+        // An older version of a polled S3 object, reported after polling saw a newer one, runs,
+        // but the newer one stays recorded: polling would otherwise take it for a change and run
+        // a version that already ran. (Version ids are UUIDv7s: they sort by creation time.)
+        let older_than_polled = previous
+            .as_ref()
+            .is_some_and(|row| !source.is_empty() && row.source == source && row.revision_id > revision.revision_id);
+        if older_than_polled {
+            let execution_id = self.start_execution(pipeline, revision_request(action_decl, &revision, by)).await?;
+            return Ok(PutRevisionOutcome { new_revision: true, execution_id: Some(execution_id) });
+        }
         // A stale row is replaced like a current one: the compare-and-set needs what is stored.
         let stored = match previous {
             Some(row) => Some(row),
@@ -276,12 +286,7 @@ impl Engine {
                 )),
             };
         }
-        let mut request = StartRequest::new(TriggerType::PutActionRevision);
-        request.trigger_detail = format!("{action}: {}", revision.revision_id);
-        request.started_by = Some(by.clone());
-        let provider = &action_decl.action_type_id.provider;
-        request.source_revisions = vec![SourceRevisionOverride::pin(action, provider, &revision.revision_id)];
-        match self.start_execution(pipeline, request).await {
+        match self.start_execution(pipeline, revision_request(action_decl, &revision, by)).await {
             Ok(execution_id) => {
                 self.store.set_source_poll_execution(&row, &execution_id).await?;
                 Ok(PutRevisionOutcome { new_revision: true, execution_id: Some(execution_id) })
@@ -297,4 +302,14 @@ impl Engine {
             }
         }
     }
+}
+
+/// The start of a run for a revision reported with PutActionRevision, by `by`.
+fn revision_request(action: &ActionDeclaration, revision: &ActionRevision, by: &Principal) -> StartRequest {
+    let mut request = StartRequest::new(TriggerType::PutActionRevision);
+    request.trigger_detail = format!("{}: {}", action.name, revision.revision_id);
+    request.started_by = Some(by.clone());
+    let provider = &action.action_type_id.provider;
+    request.source_revisions = vec![SourceRevisionOverride::pin(&action.name, provider, &revision.revision_id)];
+    request
 }
