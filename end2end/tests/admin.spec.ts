@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./console";
 import { open } from "./api";
 import { ADMIN_PASSWORD, VIEWER_PASSWORD, signIn } from "./identity";
 

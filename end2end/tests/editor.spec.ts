@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, test } from "./console";
 import { callApi, open } from "./api";
 import { card, expectStages, paletteItem, rename, setField, stage } from "./editor-helpers";
 

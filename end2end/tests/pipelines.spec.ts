@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./console";
 import { callApi, open } from "./api";
 
 // The server starts with an empty data dir (playwright.config.ts) and tests run in file order on
