@@ -6,6 +6,7 @@ pub mod admin;
 pub mod approvals;
 pub mod failure;
 pub mod history;
+pub mod logs;
 pub mod rerun;
 pub mod runs;
 

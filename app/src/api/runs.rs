@@ -360,3 +360,50 @@ fn attempt(row: &engine::runs::ActionRow, decisions: &[engine::approvals::Decisi
             .collect(),
     }
 }
+
+/// Runs as the page receives them, for the tests of the components that draw them.
+#[cfg(test)]
+pub mod fixtures {
+    use super::{ActionAttempt, ActionRun, StageRun};
+
+    pub fn attempt(id: &str, status: &str, started_ms: i64, updated_ms: i64) -> ActionAttempt {
+        ActionAttempt {
+            id: id.into(),
+            status: status.into(),
+            started_ms,
+            updated_ms,
+            summary: None,
+            error: None,
+            configuration: Vec::new(),
+            output_variables: Vec::new(),
+            output_artifacts: Vec::new(),
+            external_url: None,
+            approval_token: None,
+            decisions: Vec::new(),
+        }
+    }
+
+    pub fn action(name: &str, category: &str, attempt: Option<ActionAttempt>) -> ActionRun {
+        ActionRun {
+            name: name.into(),
+            category: category.into(),
+            provider: "Commands".into(),
+            can_answer: false,
+            runs_locally: true,
+            attempt,
+        }
+    }
+
+    pub fn stage(name: &str, status: Option<&str>, actions: Vec<ActionRun>) -> StageRun {
+        StageRun {
+            name: name.into(),
+            status: status.map(str::to_owned),
+            transition_enabled: true,
+            disabled_reason: None,
+            can_roll_back: false,
+            can_retry: false,
+            can_set_transition: false,
+            actions,
+        }
+    }
+}
