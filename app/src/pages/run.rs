@@ -80,7 +80,11 @@ pub fn RunPanel(pipeline: String, can_start: bool) -> impl IntoView {
 fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> impl IntoView {
     let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start, can_stop, failure } = run;
     let Some(execution) = execution else {
-        return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p> }.into_any();
+        // The transitions can still be disabled (or enabled) before the first run.
+        let stages =
+            StageRow(StageRowProps { stages, execution_id: StoredValue::new(String::new()), controls, now_ms });
+        return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p>{stages} }
+            .into_any();
     };
     summary::scroll_to_attention(scrolled);
     let execution_id = StoredValue::new(execution.id.clone());
@@ -93,17 +97,6 @@ fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> i
             (controls.pipeline.get_value(), execution_id.get_value(), controls.reason.get_untracked());
         controls.run("stop".into(), stop_run(pipeline, id, abandon, reason));
     };
-    let stage_count = stages.len();
-    let stages = stages
-        .into_iter()
-        .enumerate()
-        .map(|(index, stage)| {
-            view! {
-                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() may_flip=stage.can_set_transition controls/> })}
-                <StageBox stage execution_id controls now_ms/>
-            }
-        })
-        .collect_view();
     view! {
         <div class="run-head">
             <h2>"Execution "<code data-testid="run-id">{execution.id.clone()}</code></h2>
@@ -123,7 +116,7 @@ fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> i
             </div>
             <ControlError controls at="stop"/>
         })}
-        <div class="run-stages" data-stage-count=stage_count>{stages}</div>
+        <StageRow stages execution_id controls now_ms/>
         {timeline}
     }
     .into_any()
@@ -171,7 +164,30 @@ fn RunPicker(pipeline: String, recent: Vec<RunSummary>, shown: String) -> impl I
     }
 }
 
-/// The transition into a stage: enabled, or disabled with its reason; a button flips it.
+/// The stages side by side (stacked on a phone), with the transitions between them.
+#[component]
+fn StageRow(
+    stages: Vec<StageRun>,
+    execution_id: StoredValue<String>,
+    controls: Controls,
+    now_ms: i64,
+) -> impl IntoView {
+    let stage_count = stages.len();
+    let stages = stages
+        .into_iter()
+        .enumerate()
+        .map(|(index, stage)| {
+            view! {
+                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() may_flip=stage.can_set_transition controls/> })}
+                <StageBox stage execution_id controls now_ms/>
+            }
+        })
+        .collect_view();
+    view! { <div class="run-stages" data-stage-count=stage_count>{stages}</div> }
+}
+
+/// The transition into a stage: enabled, or disabled with its reason. Enabling is one click;
+/// disabling asks for the reason first (CodePipeline requires one), with or without a run going.
 #[component]
 fn TransitionGate(
     stage: String,
@@ -183,21 +199,36 @@ fn TransitionGate(
     let title =
         if enabled { "Transition enabled".to_owned() } else { format!("Disabled: {}", reason.unwrap_or_default()) };
     let at = format!("transition:{stage}");
+    let stage_name = stage.clone();
+    let asking = RwSignal::new(false);
+    let why = RwSignal::new(String::new());
     let flip = {
         let at = at.clone();
-        move |_| {
-            let (pipeline, stage, reason) =
-                (controls.pipeline.get_value(), stage.clone(), controls.reason.get_untracked());
+        move || {
+            let (pipeline, stage, reason) = (controls.pipeline.get_value(), stage.clone(), why.get_untracked());
             controls.run(at.clone(), set_transition(pipeline, stage, !enabled, reason));
         }
     };
+    let flip_now = flip.clone();
     let button = may_flip.then(|| {
-        view! { <button class="link-button" data-testid="flip-transition" on:click=flip title=title.clone()>{if enabled { "Disable" } else { "Enable" }}</button> }
+        let label = if enabled { "Disable" } else { "Enable" };
+        let on_click = move |_| if enabled { asking.update(|a| *a = !*a) } else { flip_now() };
+        view! { <button class="link-button" data-testid="flip-transition" aria-expanded=move || asking.get().to_string() on:click=on_click title=title.clone()>{label}</button> }
     });
+    let form = move || {
+        let flip = flip.clone();
+        asking.get().then(|| view! {
+            <form class="transition-form" data-testid="transition-form" on:submit=move |ev| { ev.prevent_default(); flip(); }>
+                <input type="text" placeholder="Why? (required)" aria-label="Why disable the transition" data-testid="transition-reason" bind:value=why/>
+                <button class="button small" type="submit" data-testid="transition-disable">"Disable"</button>
+            </form>
+        })
+    };
     view! {
-        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-enabled=enabled.to_string() title=title>
+        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-stage=stage_name data-enabled=enabled.to_string() title=title>
             <span class="arrow" aria-hidden="true">"\u{2192}"</span>
             {button}
+            {form}
             <ControlError controls at/>
         </div>
     }
