@@ -66,7 +66,11 @@ async fn log(
 }
 
 /// The whole log as text. Read page by page, so a long log is never one query.
-async fn log_text(State(state): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Response {
+async fn log_text(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
     if let Err(refused) = may_read(&state, &caller, &id).await {
         return refused;
     }

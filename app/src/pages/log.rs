@@ -76,7 +76,9 @@ fn LogBody(pipeline: String, execution: String, action: String) -> impl IntoView
         Suspend::new(async move {
             match subject.await {
                 Ok(subject) => view! { <LogHead subject/> }.into_any(),
-                Err(err) => view! { <div class="notice bad" data-testid="log-error">{err.to_string()}</div> }.into_any(),
+                Err(err) => {
+                    view! { <div class="notice bad" data-testid="log-error">{err.to_string()}</div> }.into_any()
+                }
             }
         })
     };
