@@ -103,7 +103,7 @@ test("the history tells each outcome, its revision, stages and duration, and cha
   // The chart: as wide as its card, a bar per run coloured by outcome, round duration ticks.
   const chart = page.getByTestId("history-chart");
   expect((await chart.boundingBox())!.width).toBeGreaterThan(1000);
-  const outcomes = await chart.getByTestId("chart-bar").evaluateAll((bars) => bars.map((b) => [b.getAttribute("data-outcome"), getComputedStyle(b).fill]));
+  const outcomes = await chart.getByTestId("chart-bar").evaluateAll((bars) => bars.map((b) => [b.getAttribute("data-outcome"), getComputedStyle(b).backgroundColor]));
   expect(outcomes.map(([o]) => o)).toEqual(["Rejected", "Failed", "Succeeded", "InProgress"]);
   expect(new Set(outcomes.map(([, fill]) => fill)).size).toBe(4);
   const ticks = await chart.getByTestId("chart-y-tick").allTextContents();

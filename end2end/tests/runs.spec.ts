@@ -106,7 +106,7 @@ test("the history filters runs and compares two of them", async ({ page }) => {
   await expect(page).toHaveURL(new RegExp(`/pipelines/${PIPELINE}/history$`));
   const rows = page.getByTestId("history-row");
   await expect(rows).toHaveCount(3);
-  await expect(page.getByTestId("history-chart").locator("rect")).toHaveCount(3);
+  await expect(page.getByTestId("history-chart").getByTestId("chart-bar")).toHaveCount(3);
 
   await page.getByTestId("filter-status").selectOption("Failed");
   await page.getByTestId("filter-apply").click();

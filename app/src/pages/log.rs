@@ -96,11 +96,15 @@ fn LogBody(pipeline: String, execution: String, action: String) -> impl IntoView
                 <For
                     each=move || shown.get()
                     key=|(n, _)| *n
-                    children=|(n, text)| view! {
-                        <div class="log-row" id=format!("L{n}") data-testid="log-line" data-line=n>
+                    children=|(n, text)| {
+                        // Sluice's own lines (which command runs, why it stopped) read apart from the output.
+                        let own = text.starts_with("[Sluice]");
+                        view! {
+                        <div class="log-row" class:own=own id=format!("L{n}") data-testid="log-line" data-line=n>
                             <a class="log-n" href=format!("#L{n}") aria-label=format!("line {n}")>{n}</a>
                             <span class="log-text">{text}</span>
                         </div>
+                        }
                     }
                 />
             </div>

@@ -1,21 +1,15 @@
 //! The history's duration chart: one bar per run (oldest left), as tall as the run took, coloured
-//! by outcome, on a time axis with round ticks; a bar links to its run. An SVG drawn in a fixed
-//! coordinate space and scaled to the card's width by CSS.
+//! by outcome, on a time axis with round ticks; a bar links to its run. Drawn with HTML boxes
+//! placed in percent, so the bars share any width while the labels keep their size (an SVG scaled
+//! to a phone's width shrank its text to 4 px).
 use leptos::prelude::*;
 
 use crate::api::history::HistoryRow;
 use crate::api::pipeline_href;
 use crate::time;
 
-const WIDTH: f64 = 800.0;
-const HEIGHT: f64 = 240.0;
-/// Room for the duration labels on the left and the run labels below.
-const LEFT: f64 = 56.0;
-const BOTTOM: f64 = 36.0;
-const TOP: f64 = 12.0;
-const RIGHT: f64 = 12.0;
 /// At most this many runs get a label under their bar, so labels never overlap.
-const X_LABELS: usize = 12;
+const X_LABELS: usize = 8;
 
 /// Tick spacings a reader counts in, shortest first.
 const STEPS_MS: [i64; 20] = [
@@ -36,43 +30,42 @@ fn scale(longest_ms: i64) -> (i64, i64) {
 #[component]
 pub fn DurationChart(pipeline: String, rows: Vec<HistoryRow>) -> impl IntoView {
     let (step, top) = scale(rows.iter().map(|r| r.duration_ms).max().unwrap_or(0));
-    let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-    let y = move |ms: i64| TOP + plot_h - ms as f64 * plot_h / top as f64;
+    let percent = move |ms: i64| ms as f64 * 100.0 / top as f64;
     let ticks = (0..=top / step)
         .map(|i| {
-            let ms = i * step;
+            let at = format!("bottom: {:.2}%", percent(i * step));
+            view! { <span class="axis-label" data-testid="chart-y-tick" style=at>{time::compact(i * step)}</span> }
+        })
+        .collect_view();
+    let grid = (1..=top / step)
+        .map(|i| view! { <span class="grid" style=format!("bottom: {:.2}%", percent(i * step))></span> })
+        .collect_view();
+    let slot = 100.0 / rows.len().max(1) as f64;
+    let every = rows.len().div_ceil(X_LABELS).max(1);
+    let base = pipeline_href(&pipeline);
+    let oldest_first = || rows.iter().rev().enumerate();
+    let bars = oldest_first()
+        .map(|(i, row)| {
+            let short = &row.id[..8.min(row.id.len())];
+            let label = format!("{short} \u{b7} {} \u{b7} {}", row.outcome(), time::seconds(row.duration_ms));
+            let style = format!(
+                "left: {:.2}%; width: {:.2}%; height: {:.2}%",
+                slot * (i as f64 + 0.2),
+                slot * 0.6,
+                percent(row.duration_ms)
+            );
+            let outcome = row.outcome().to_owned();
             view! {
-                <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=y(ms) y2=y(ms)></line>
-                <text class="axis-label" data-testid="chart-y-tick" x=LEFT - 6.0 y=y(ms) + 4.0 text-anchor="end">{time::compact(ms)}</text>
+                <a class=format!("bar status-{}", outcome.to_lowercase()) href=format!("{base}?execution={}", row.id)
+                    style=style title=label.clone() aria-label=label data-testid="chart-bar" data-outcome=outcome></a>
             }
         })
         .collect_view();
-    let count = rows.len().max(1);
-    let slot = plot_w / count as f64;
-    let bar_w = (slot * 0.7).min(40.0);
-    let every = count.div_ceil(X_LABELS);
-    let base = pipeline_href(&pipeline);
-    let bars = rows
-        .iter()
-        .rev()
-        .enumerate()
+    let runs = oldest_first()
+        .filter(|(i, _)| i % every == 0)
         .map(|(i, row)| {
-            let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
-            let h = (row.duration_ms as f64 * plot_h / top as f64).max(2.0);
-            let short = row.id[..8.min(row.id.len())].to_owned();
-            let label = format!("{short} \u{b7} {} \u{b7} {}", row.outcome(), time::seconds(row.duration_ms));
-            let outcome = row.outcome().to_owned();
-            view! {
-                <a href=format!("{base}?execution={}", row.id)>
-                    <rect x=x y=TOP + plot_h - h width=bar_w height=h class=format!("bar status-{}", outcome.to_lowercase())
-                        data-testid="chart-bar" data-outcome=outcome>
-                        <title>{label}</title>
-                    </rect>
-                </a>
-                {(i % every == 0).then(|| view! {
-                    <text class="axis-label" x=x + bar_w / 2.0 y=HEIGHT - BOTTOM + 16.0 text-anchor="middle">{short[..5.min(short.len())].to_owned()}</text>
-                })}
-            }
+            let style = format!("left: {:.2}%; width: {slot:.2}%", slot * i as f64);
+            view! { <span class="axis-label" style=style>{row.id[..5.min(row.id.len())].to_owned()}</span> }
         })
         .collect_view();
     let mut outcomes: Vec<String> = rows.iter().map(|r| r.outcome().to_owned()).collect();
@@ -85,14 +78,12 @@ pub fn DurationChart(pipeline: String, rows: Vec<HistoryRow>) -> impl IntoView {
     view! {
         <section class="card" aria-label="Duration and outcome">
             <h2>"Duration and outcome"</h2>
-            <svg class="history-chart" data-testid="history-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
-                aria-label="How long each run took, oldest left">
-                {ticks}
-                <line class="axis" x1=LEFT x2=LEFT y1=TOP y2=TOP + plot_h></line>
-                <line class="axis" x1=LEFT x2=WIDTH - RIGHT y1=TOP + plot_h y2=TOP + plot_h></line>
-                {bars}
-                <text class="axis-title" x=LEFT + plot_w / 2.0 y=HEIGHT - 4.0 text-anchor="middle">"Runs, oldest to newest"</text>
-            </svg>
+            <div class="history-chart" data-testid="history-chart">
+                <div class="chart-y">{ticks}</div>
+                <div class="chart-plot">{grid}{bars}</div>
+                <div class="chart-x">{runs}</div>
+                <p class="chart-caption muted small">"Runs, oldest to newest"</p>
+            </div>
             <p class="legend" data-testid="chart-legend">{legend}</p>
         </section>
     }

@@ -44,7 +44,7 @@ pub fn StageStrip(stages: Vec<StageRun>) -> impl IntoView {
                     href=format!("#{}", target(stage)) title=title.clone() aria-label=title
                     data-testid="strip-stage" data-stage=stage.name.clone() data-status=status
                     data-waiting=is_waiting.to_string()>
-                    {is_waiting.then(|| view! { <span class="strip-mark" aria-hidden="true">"\u{270b}"</span> })}
+                    {is_waiting.then(|| view! { <span class="strip-mark" aria-hidden="true">"\u{25cf}"</span> })}
                     <span class="strip-name">{stage.name.clone()}</span>
                 </a>
             }
