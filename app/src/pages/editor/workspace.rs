@@ -8,7 +8,6 @@ use super::document::Selection;
 use super::handle::Editor;
 use super::history::EditorState;
 use crate::api::{percent_encode, pipeline_href, AppError, Problem, SavePipeline};
-use crate::auth::get_current_user;
 use crate::components::editor::{
     action_panel::ActionPanel,
     canvas::EditorCanvas,
@@ -19,6 +18,7 @@ use crate::components::editor::{
     versions::VersionsPanel,
 };
 use crate::components::errors::ProblemList;
+use crate::components::may_create::MayCreate;
 
 /// The editor around one pipeline. `saved_version` is None for a pipeline not created yet.
 #[component]
@@ -72,11 +72,9 @@ pub fn Workspace(initial: PipelineDeclaration, saved_version: Option<u32>) -> im
     .into_any()
 }
 
-/// Undo, redo, export, and Save (offered only to users who may author pipelines; the server
-/// checks again).
+/// Undo, redo, export, and Save.
 #[component]
 fn EditorTools(editor: Editor, save: ServerAction<SavePipeline>, update: bool) -> impl IntoView {
-    let user = Resource::new(|| (), |_| get_current_user());
     let on_save = move |_| {
         let json = editor.state.with_untracked(|s| serde_json::to_string(&s.pipeline).unwrap_or_default());
         save.dispatch(SavePipeline { json, update });
@@ -94,18 +92,11 @@ fn EditorTools(editor: Editor, save: ServerAction<SavePipeline>, update: bool) -
             <button type="button" class="button small ghost" data-testid="redo" disabled=move || editor.state.with(|s| !s.can_redo())
                 on:click=move |_| editor.redo()>"Redo"</button>
             <a class="button small ghost" data-testid="export" href=export_href download=export_name>"Export JSON"</a>
-            <Transition fallback=|| ()>
-                {move || match user.get() {
-                    Some(Ok(user)) if user.can_create_pipelines => view! {
-                        <button type="button" class="button primary" data-testid="save-button" disabled=save_disabled on:click=on_save>
-                            {move || if save.pending().get() { "Saving\u{2026}" } else { "Save" }}
-                        </button>
-                    }.into_any(),
-                    _ => view! {
-                        <p class="muted" data-testid="create-not-allowed">"Your role may not save pipelines."</p>
-                    }.into_any(),
-                }}
-            </Transition>
+            <MayCreate refusal="Your role may not save pipelines.">
+                <button type="button" class="button primary" data-testid="save-button" disabled=save_disabled on:click=on_save>
+                    {move || if save.pending().get() { "Saving\u{2026}" } else { "Save" }}
+                </button>
+            </MayCreate>
         </div>
     }
 }
