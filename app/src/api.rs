@@ -6,6 +6,7 @@ pub mod admin;
 pub mod approvals;
 pub mod failure;
 pub mod history;
+pub mod logs;
 pub mod rerun;
 pub mod runs;
 
@@ -142,6 +143,20 @@ pub struct PipelineRow {
     pub pipeline_type: String,
     pub execution_mode: String,
     pub updated_ms: i64,
+    /// The newest execution, when there is one and the user may list executions.
+    pub latest: Option<LatestRun>,
+}
+
+/// A pipeline's newest execution, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatestRun {
+    pub execution_id: String,
+    pub status: String,
+    pub started_ms: i64,
+    /// The source revision it ran (the last source action's, when there are several).
+    pub revision: Option<String>,
+    /// What the revision says about itself (a commit message, an object's revision summary).
+    pub message: Option<String>,
 }
 
 /// The list page's data. `now_ms` is the server's clock, so "5 minutes ago" renders the same on
@@ -190,6 +205,13 @@ pub fn percent_encode(text: &str, keep: &[u8]) -> String {
     out
 }
 
+/// `key=value&...` of the pairs whose value is not empty, the values percent-encoded: the query
+/// of a link that keeps a page's filters.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let given = pairs.iter().filter(|(_, value)| !value.is_empty());
+    given.map(|(key, value)| format!("{key}={}", percent_encode(value, b"-._~"))).collect::<Vec<_>>().join("&")
+}
+
 /// Marks the current SSR response as 404; does nothing in the browser.
 pub fn set_not_found_status() {
     #[cfg(feature = "ssr")]
@@ -210,18 +232,41 @@ const MAX_PIPELINES: i64 = 1000;
 pub async fn list_pipelines() -> Result<PipelineList, AppError> {
     use self::ssr::*;
     let can_create = crate::auth::authorize("codepipeline:ListPipelines", "*")?.can_create_pipelines;
-    let summaries = engine()?.list_pipelines(None, MAX_PIPELINES).await.map_err(engine_error)?;
-    let pipelines = summaries
-        .into_iter()
-        .map(|s| PipelineRow {
+    let permissions = crate::auth::permissions()?;
+    let engine = engine()?;
+    let summaries = engine.list_pipelines(None, MAX_PIPELINES).await.map_err(engine_error)?;
+    let mut pipelines = Vec::with_capacity(summaries.len());
+    for s in summaries {
+        let may_list = permissions.allow("codepipeline:ListPipelineExecutions", &engine.pipeline_arn(&s.name));
+        let latest = if may_list { latest_run(&engine, &s.name).await? } else { None };
+        pipelines.push(PipelineRow {
             name: s.name,
             version: s.version,
             pipeline_type: s.pipeline_type,
             execution_mode: s.execution_mode,
             updated_ms: s.updated_ms,
-        })
-        .collect();
+            latest,
+        });
+    }
     Ok(PipelineList { now_ms: now_ms(), pipelines, can_create })
+}
+
+/// The newest execution of `pipeline` with the source revision it ran.
+#[cfg(feature = "ssr")]
+async fn latest_run(engine: &engine::Engine, pipeline: &str) -> Result<Option<LatestRun>, AppError> {
+    use self::ssr::engine_error;
+    let Some(execution) = engine.executions(pipeline, None, 1).await.map_err(engine_error)?.pop() else {
+        return Ok(None);
+    };
+    let actions = engine.action_runs(pipeline, &execution.execution_id).await.map_err(engine_error)?;
+    let revision = actions.iter().rev().find_map(|a| a.output.revision.as_ref());
+    Ok(Some(LatestRun {
+        execution_id: execution.execution_id.clone(),
+        status: execution.status.as_str().to_owned(),
+        started_ms: execution.created_ms,
+        revision: revision.map(|r| r.revision_id.clone()),
+        message: revision.and_then(|r| r.revision_summary.clone()).filter(|m| !m.trim().is_empty()),
+    }))
 }
 
 #[server]
@@ -340,6 +385,15 @@ pub(crate) mod ssr {
             // approval token, a stage that cannot be retried): said as they are.
             EngineError::Refused { message, .. } => AppError::Refused(message),
             other => AppError::Server(other.to_string()),
+        }
+    }
+
+    /// The ARN of `who`, a user name or already an ARN (filters accept either).
+    pub fn user_arn(engine: &Engine, who: String) -> String {
+        if who.starts_with("arn:") {
+            who
+        } else {
+            format!("arn:aws:iam::{}:user/{who}", engine.account().id)
         }
     }
 

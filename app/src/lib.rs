@@ -30,6 +30,7 @@ use pages::{
     editor::{EditPipelinePage, NewEditorPage},
     history::HistoryPage,
     list::PipelineListPage,
+    log::LogPage,
     new::NewPipelinePage,
     pipeline::PipelinePage,
 };
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/approvals/history") view=ApprovalHistoryPage/>
                     <Route path=path!("/pipelines/:name/history") view=HistoryPage/>
                     <Route path=path!("/pipelines/:name/compare") view=ComparePage/>
+                    <Route path=path!("/pipelines/:name/executions/:execution/logs/:action") view=LogPage/>
                 </Routes>
             </main>
         </Router>

@@ -109,7 +109,7 @@ mod browser {
             let Some(data) = event.data().as_string() else { return };
             let Ok(line) = serde_json::from_str::<serde_json::Value>(&data) else { return };
             if let (Some(n), Some(text)) = (line["n"].as_i64(), line["text"].as_str()) {
-                set_lines.update(|lines| lines.push((n, text.to_owned())));
+                set_lines.update(|lines| super::insert_line(lines, n, text));
             }
         });
         // Without this the browser would reconnect after the server closes a finished log.
@@ -124,6 +124,19 @@ mod browser {
     }
 }
 
+/// Adds line `n` where its number puts it, once: a reconnected stream may send a line again, and
+/// the log must read in the order it was written whatever order lines arrive in.
+pub fn insert_line(lines: &mut Vec<(i64, String)>, n: i64, text: &str) {
+    match lines.last() {
+        Some((last, _)) if *last >= n => {
+            if let Err(at) = lines.binary_search_by_key(&n, |(k, _)| *k) {
+                lines.insert(at, (n, text.to_owned()));
+            }
+        }
+        _ => lines.push((n, text.to_owned())),
+    }
+}
+
 /// The lines of an action's log as they arrive (`(number, text)`), from its SSE stream at `url`;
 /// the stream ends by itself once the action has finished. Empty on the server.
 pub fn live_log(url: String) -> ReadSignal<Vec<(i64, String)>> {
@@ -133,4 +146,20 @@ pub fn live_log(url: String) -> ReadSignal<Vec<(i64, String)>> {
     #[cfg(not(feature = "hydrate"))]
     let _ = (url, set_lines);
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insert_line;
+
+    #[test]
+    fn lines_stay_in_order_and_once() {
+        let mut lines = Vec::new();
+        for (n, text) in [(1, "a"), (3, "c"), (2, "b"), (3, "c"), (4, "d"), (1, "a")] {
+            insert_line(&mut lines, n, text);
+        }
+        let numbers: Vec<i64> = lines.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, [1, 2, 3, 4]);
+        assert_eq!(lines[1].1, "b");
+    }
 }

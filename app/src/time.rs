@@ -26,6 +26,17 @@ pub fn seconds(ms: i64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
 
+/// A duration in its largest whole unit, for chart axes: "500 ms", "15 s", "2 min", "3 h", "2 d".
+pub fn compact(ms: i64) -> String {
+    match ms {
+        ms if ms < 1_000 && ms % 1_000 != 0 => format!("{ms} ms"),
+        ms if ms < MINUTE => format!("{} s", ms / 1_000),
+        ms if ms < HOUR => format!("{} min", ms / MINUTE),
+        ms if ms < DAY => format!("{} h", ms / HOUR),
+        ms => format!("{} d", ms / DAY),
+    }
+}
+
 /// "12 Mar 2026, 14:03 UTC": unambiguous, for tooltips and metadata.
 pub fn utc(ms: i64) -> String {
     let minutes = ms.div_euclid(MINUTE);
@@ -48,6 +59,12 @@ mod tests {
         assert_eq!(utc(0), "1 Jan 1970, 00:00 UTC");
         // 2024-02-29T13:05:00Z, a leap day.
         assert_eq!(utc(1_709_211_900_000), "29 Feb 2024, 13:05 UTC");
+    }
+
+    #[test]
+    fn compact_durations_use_the_largest_unit() {
+        let shown: Vec<String> = [0, 200, 15_000, 2 * MINUTE, 3 * HOUR, 2 * DAY].into_iter().map(compact).collect();
+        assert_eq!(shown, ["0 s", "200 ms", "15 s", "2 min", "3 h", "2 d"]);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, expectConsoleError, test } from "./console";
 import { open } from "./api";
 import { ADMIN_PASSWORD, VIEWER_PASSWORD, signIn } from "./identity";
 
@@ -6,7 +6,7 @@ import { ADMIN_PASSWORD, VIEWER_PASSWORD, signIn } from "./identity";
 // itself: signing out must not end the session the other specs share.
 test.use({ storageState: { cookies: [], origins: [] } });
 
-test("an admin adds an Approver with a key, who then signs in without the admin pages", async ({ page }) => {
+test("an admin adds an Approver with a key, who then signs in without the admin pages", async ({ page, consoleErrors }) => {
   await signIn(page, "admin", ADMIN_PASSWORD);
   await expect(page.getByTestId("admin-link")).toBeVisible();
   await open(page, "/admin/users");
@@ -25,6 +25,11 @@ test("an admin adds an Approver with a key, who then signs in without the admin 
   const keyId = (await page.getByTestId("new-key-id").textContent()) ?? "";
   expect(secret).toHaveLength(40);
   await expect(page.locator(`[data-testid="key-row"][data-key="${keyId}"]`)).toContainText("Active");
+  // Copy puts the secret on the clipboard (no inline script: the page's CSP forbids those).
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.getByTestId("copy-secret").click();
+  await expect(page.getByTestId("copy-secret")).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
 
   // The secret was in that one answer only: a reload lists the key without it.
   await page.reload();
@@ -39,6 +44,7 @@ test("an admin adds an Approver with a key, who then signs in without the admin 
   await page.getByTestId("save-policy").click();
   await expect(page.getByTestId("policies-panel").getByTestId("admin-error")).toContainText("Effect");
   await expect(page.getByTestId("policy-row")).toHaveCount(0);
+  expectConsoleError(consoleErrors, /status of 400/);
 
   await page.getByTestId("sign-out").click();
   await expect(page).toHaveURL(/\/signin/);

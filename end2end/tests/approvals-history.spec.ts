@@ -1,6 +1,7 @@
-import { expect, test, type Browser } from "@playwright/test";
+import { type Browser } from "@playwright/test";
 import { approvalAction, callApi, postApi, s3SourcePipeline, sourceZip, uploadSource, waitForExecution } from "./api";
-import { addUser, signIn } from "./identity";
+import { expect, test } from "./console";
+import { addUser, pageOf } from "./identity";
 
 // A manual approval with RequiredApprovals 2: one approver's answer leaves it waiting (and hides
 // their Approve button), a second user's completes it, and the approvals history lists both.
@@ -24,9 +25,7 @@ function pipeline() {
 
 /** Signs `user` in on a fresh browser context and approves the execution's item from the inbox. */
 async function approveAs(browser: Browser, user: string, executionId: string, comment: string, expected: { before: string; after: string | null }) {
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const page = await context.newPage();
-  await signIn(page, user, PASSWORD);
+  const { page, close } = await pageOf(browser, user, PASSWORD);
   await page.goto("/approvals");
   await expect(page.locator("main")).toHaveAttribute("data-hydrated", "true");
   const item = page.locator(`[data-testid="approval-item"][data-execution="${executionId}"]`);
@@ -42,7 +41,7 @@ async function approveAs(browser: Browser, user: string, executionId: string, co
     await expect(item.getByTestId("cannot-approve")).toContainText("approved this already");
     await expect(item.getByTestId("reject")).toBeVisible();
   }
-  await context.close();
+  await close();
 }
 
 test("two approvers are needed and the approvals history shows both decisions", async ({ page, request, browser, baseURL }) => {

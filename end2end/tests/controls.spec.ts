@@ -1,10 +1,10 @@
-import { type Browser, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { approvalAction, callApi, open, postApi, s3SourcePipeline, sourceZip, uploadSource, waitForStage } from "./api";
-import { expect, expectConsoleError, test, watchConsole } from "./console";
-import { VIEWER_PASSWORD, addUser, signIn, sluiceCli } from "./identity";
+import { expect, expectConsoleError, test } from "./console";
+import { VIEWER_PASSWORD, addUser, pageOf, sluiceCli } from "./identity";
 
 // Honest controls: the run view and the pipeline page offer only what the user's policies allow,
 // and a refused call (a policy changed under an open page, a typo) says why beside the control,
@@ -20,15 +20,6 @@ test.describe.configure({ mode: "serial" });
 test.afterAll(async ({ request }) => {
   await postApi(request, "DeletePipeline", { name: PIPELINE });
 });
-
-/** Signs `user` in on a page of its own, watched for console errors. */
-async function pageOf(browser: Browser, user: string, password: string) {
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const page = await context.newPage();
-  const errors = watchConsole(page);
-  await signIn(page, user, password);
-  return { page, errors, close: () => context.close() };
-}
 
 /** Every control of the run view and the pipeline page, by test id. */
 const CONTROLS = ["start-run", "run-variables", "stop-abandon", "stop-wait", "approve", "reject", "flip-transition", "edit-pipeline"];
@@ -63,7 +54,6 @@ test("a Viewer's run view has no controls; an admin's has them all", async ({ pa
   await open(viewer.page, "/");
   await expect(viewer.page.locator('[data-testid="pipeline-row"]', { hasText: PIPELINE })).toBeVisible();
   await expect(viewer.page.getByTestId("new-pipeline")).toHaveCount(0);
-  expect(viewer.errors).toEqual([]);
   await viewer.close();
 
   // The admin abandons the run, after saying so twice.
@@ -108,6 +98,5 @@ test("a refused call says why beside the control, in words and as the caller's e
 
   expectConsoleError(editor.errors, /status of 400/);
   expectConsoleError(editor.errors, /status of 403/);
-  expect(editor.errors).toEqual([]);
   await editor.close();
 });

@@ -1,4 +1,5 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { type Locator, type Page } from "@playwright/test";
+import { expect, test } from "./console";
 import { callApi, open } from "./api";
 import { card, expectStages, setField } from "./editor-helpers";
 

@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, expectConsoleError, test } from "./console";
 import { callApi, open } from "./api";
 import { card, expectStages, paletteItem, rename, setField, stage } from "./editor-helpers";
 
@@ -195,7 +196,7 @@ test("the JSON view follows the canvas, and broken text keeps the drawing", asyn
   await expectStages(page, ["Typed"]);
 });
 
-test("the server's refusal on save is listed like the validator's", async ({ page, request }) => {
+test("the server's refusal on save is listed like the validator's", async ({ page, request, consoleErrors }) => {
   const taken = {
     pipeline: {
       name: "taken-by-api",
@@ -238,6 +239,7 @@ test("the server's refusal on save is listed like the validator's", async ({ pag
   await expect(refusal).toContainText("taken-by-api");
   await expect(page.getByTestId("save-button")).toBeDisabled();
   await expect(page).toHaveURL(/\/new$/);
+  expectConsoleError(consoleErrors, /status of 400/);
   // Changing the pipeline clears the stale answer.
   await page.getByTestId("show-settings").click();
   await setField(page, "name", "taken-no-more");

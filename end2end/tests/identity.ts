@@ -1,5 +1,6 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 import { spawnSync } from "node:child_process";
+import { watchConsole } from "./console";
 
 // playwright.config.ts gives the server this password for its first admin.
 export const ADMIN_PASSWORD = process.env.SLUICE_ADMIN_PASSWORD ?? "e2e-admin-password";
@@ -28,4 +29,20 @@ export function sluiceCli(args: string[], env: Record<string, string> = {}) {
 export function addUser(name: string, role: string, password: string) {
   const added = sluiceCli(["user", "add", name, "--role", role], { SLUICE_USER_PASSWORD: password });
   expect(added.status === 0 || added.stderr.includes("already exists"), added.stderr).toBeTruthy();
+}
+
+/**
+ * Signs `user` in on a browser context of their own. Its console errors are collected in `errors`
+ * (take out the ones a test provokes with `expectConsoleError`); `close` fails the test on the rest.
+ */
+export async function pageOf(browser: Browser, user: string, password: string) {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await signIn(page, user, password);
+  const close = async () => {
+    await context.close();
+    expect(errors, `console errors of ${user}'s page`).toEqual([]);
+  };
+  return { page, errors, close };
 }

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, expectConsoleError, test } from "./console";
 import { callApi, open } from "./api";
 
 // The server starts with an empty data dir (playwright.config.ts) and tests run in file order on
@@ -193,7 +194,7 @@ test("a broken pipeline lists errors by stage and action, and Create stays disab
   await expect(create).toBeEnabled();
 });
 
-test("a name already in use shows the server's error", async ({ page, request }) => {
+test("a name already in use shows the server's error", async ({ page, request, consoleErrors }) => {
   await callApi(request, "CreatePipeline", { pipeline: webRelease("taken-name") });
 
   await open(page, "/new/json");
@@ -206,6 +207,7 @@ test("a name already in use shows the server's error", async ({ page, request })
   await expect(refusal).toContainText("taken-name");
   await expect(refusal).toContainText("already exists");
   await expect(page).toHaveURL(/\/new\/json$/);
+  expectConsoleError(consoleErrors, /status of 400/);
 
   // Editing the text clears the stale answer.
   await paste(page, webRelease("another-name"));
@@ -233,8 +235,9 @@ test("older versions can be picked and are marked as old", async ({ page, reques
   expect(shown.stages[2].actions[0].configuration.CustomData).toBe("Check staging first.");
 });
 
-test("a missing pipeline gets a not-found page", async ({ page }) => {
+test("a missing pipeline gets a not-found page", async ({ page, consoleErrors }) => {
   const response = await page.goto("/pipelines/does-not-exist");
   expect(response?.status()).toBe(404);
   await expect(page.getByTestId("not-found")).toContainText("does-not-exist");
+  expectConsoleError(consoleErrors, /status of 404/);
 });

@@ -1,6 +1,6 @@
-import { expect, test } from "@playwright/test";
 import { approvalAction, callApi, commandsAction, s3SourcePipeline, sourceZip, uploadSource } from "./api";
-import { addUser, signIn } from "./identity";
+import { expect, test } from "./console";
+import { addUser, pageOf } from "./identity";
 
 // An Approver answers a pending approval from the inbox, the run goes on, and the audit trail
 // names them. Named to run last: pipelines.spec.ts needs a server without pipelines, and this
@@ -27,9 +27,7 @@ test("an Approver answers from the inbox, the run goes on, and the audit names t
   const listed = await callApi(request, "ListPipelineExecutions", { pipelineName: PIPELINE });
   const executionId: string = listed.pipelineExecutionSummaries[0].pipelineExecutionId;
 
-  const approverContext = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const approver = await approverContext.newPage();
-  await signIn(approver, APPROVER, APPROVER_PASSWORD);
+  const { page: approver, close } = await pageOf(browser, APPROVER, APPROVER_PASSWORD);
   await approver.goto("/approvals");
   await expect(approver.locator("main")).toHaveAttribute("data-hydrated", "true");
   const item = approver.locator(`[data-testid="approval-item"][data-execution="${executionId}"]`);
@@ -37,7 +35,7 @@ test("an Approver answers from the inbox, the run goes on, and the audit names t
   await item.getByTestId("approval-comment").fill("approved by the approver");
   await item.getByTestId("approve").click();
   await expect(item).toHaveCount(0);
-  await approverContext.close();
+  await close();
 
   await expect
     .poll(async () => (await callApi(request, "GetPipelineExecution", { pipelineName: PIPELINE, pipelineExecutionId: executionId })).pipelineExecution.status, { timeout: 20_000 })

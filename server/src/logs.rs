@@ -4,6 +4,8 @@
 //!   (default 0), at most `limit` of them (default and maximum 1000), as
 //!   `{"lines": [{"n": 1, "text": "..."}], "next": N}`. `next` is the number of the last line
 //!   returned (or `after` when none was), so a follower asks again with `after=next`.
+//! - `GET /api/v1/action-executions/{id}/log.txt`: the whole log as plain text, one line each, for
+//!   the web app's "Raw" and "Download" links and for `curl`.
 //!
 //! Reading a log needs `codepipeline:GetPipelineState` on the action's pipeline.
 //!
@@ -21,7 +23,9 @@ use serde_json::json;
 const MAX_LINES: i64 = 1000;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/action-executions/{id}/log", get(log))
+    Router::new()
+        .route("/api/v1/action-executions/{id}/log", get(log))
+        .route("/api/v1/action-executions/{id}/log.txt", get(log_text))
 }
 
 #[derive(Deserialize)]
@@ -48,21 +52,8 @@ async fn log(
             format!("after must be 0 or more and limit 1 to {MAX_LINES}."),
         );
     }
-    // An action that has not logged yet has no lines either: only the action row tells them apart.
-    match state.engine.action_pipeline(&id).await {
-        Ok(Some(pipeline)) => {
-            if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &pipeline) {
-                return refused;
-            }
-        }
-        Ok(None) => {
-            return error(
-                StatusCode::NOT_FOUND,
-                "ActionExecutionNotFoundException",
-                format!("No action execution with id '{id}'."),
-            )
-        }
-        Err(err) => return internal(err),
+    if let Err(refused) = may_read(&state, &caller, &id).await {
+        return refused;
     }
     match state.engine.action_log(&id, after, limit).await {
         Ok(lines) => {
@@ -71,6 +62,48 @@ async fn log(
             Json(json!({ "lines": lines, "next": next })).into_response()
         }
         Err(err) => internal(err),
+    }
+}
+
+/// The whole log as text. Read page by page, so a long log is never one query.
+async fn log_text(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(refused) = may_read(&state, &caller, &id).await {
+        return refused;
+    }
+    let mut text = String::new();
+    let mut after = 0;
+    loop {
+        match state.engine.action_log(&id, after, MAX_LINES).await {
+            Ok(lines) if lines.is_empty() => break,
+            Ok(lines) => {
+                for (n, line) in lines {
+                    text.push_str(&line);
+                    text.push('\n');
+                    after = n;
+                }
+            }
+            Err(err) => return internal(err),
+        }
+    }
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+}
+
+/// Whether the caller may read the log of action execution `id`: refused with the answer to send
+/// when not, or when there is no such action (one that has not logged yet has no lines either, so
+/// only the action row tells them apart).
+async fn may_read(state: &AppState, caller: &Caller, id: &str) -> Result<(), Response> {
+    match state.engine.action_pipeline(id).await {
+        Ok(Some(pipeline)) => resources::authorize_pipeline_read(caller, &state.engine, &pipeline),
+        Ok(None) => Err(error(
+            StatusCode::NOT_FOUND,
+            "ActionExecutionNotFoundException",
+            format!("No action execution with id '{id}'."),
+        )),
+        Err(err) => Err(internal(err)),
     }
 }
 

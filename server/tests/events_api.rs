@@ -211,6 +211,15 @@ async fn a_commands_log_streams_line_by_line_and_resumes() {
             again.push(event);
         }
         assert_eq!(again, lines[2..].to_vec());
+
+        // The same lines as plain text, for the web app's Raw and Download links.
+        let raw = signed_get(&format!("{}/api/v1/action-executions/{compile}/log.txt", server.url), &server.key).await;
+        assert_eq!(raw.status(), 200);
+        assert_eq!(raw.headers()["content-type"], "text/plain; charset=utf-8");
+        assert_eq!(raw.text().await.unwrap(), texts.iter().map(|t| format!("{t}\n")).collect::<String>());
+        let (status, body) =
+            get_json(&server.key, &format!("{}/api/v1/action-executions/missing/log.txt", server.url)).await;
+        assert_eq!((status, body["__type"].as_str()), (404, Some("ActionExecutionNotFoundException")));
         server
     })
     .await;

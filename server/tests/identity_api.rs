@@ -360,6 +360,13 @@ async fn the_audit_trail_records_every_call_and_detects_tampering() {
         assert_eq!(create["requestParameters"]["pipeline"]["stages"][1]["actions"][0]["configuration"]["OAuthToken"], "****");
         assert!(!records.iter().any(|r| r.record.contains("ghp_supersecretvalue")), "a secret reached the audit trail");
         assert_eq!(trail.list(&engine::audit::AuditFilter { outcome: Some("Failure".into()), user_arn: Some(format!("{USER_ARN_PREFIX}auditee")), ..Default::default() }).await.unwrap().len(), 1);
+        // Pages go back from a record; reads (Get*, List*) can be left out.
+        let older = trail.list(&engine::audit::AuditFilter { before_seq: Some(records[1].seq), ..Default::default() }).await.unwrap();
+        assert_eq!(older, records[2..].to_vec());
+        let writes = trail.list(&engine::audit::AuditFilter { writes_only: true, ..Default::default() }).await.unwrap();
+        assert!(writes.iter().any(|r| r.event_name == "CreatePipeline"));
+        assert!(!writes.iter().any(|r| r.event_name.starts_with("List") || r.event_name.starts_with("Get")), "{writes:?}");
+        assert_eq!(writes.len(), records.iter().filter(|r| !r.event_name.starts_with("List") && !r.event_name.starts_with("Get")).count());
 
         let intact = engine::audit::ChainCheck::Intact { records: records.len() as u64, legacy: 0, keyed_from: Some(records.last().unwrap().seq) };
         assert_eq!(trail.verify().await.unwrap(), intact);

@@ -64,13 +64,7 @@ pub async fn approval_history(query: DecisionQuery) -> Result<DecisionPage, AppE
     let engine = engine()?;
     crate::auth::authorize("codepipeline:ListPipelines", "*")?;
     let some = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
-    let approver_arn = some(&query.approver).map(|who| {
-        if who.starts_with("arn:") {
-            who
-        } else {
-            format!("arn:aws:iam::{}:user/{who}", engine.account().id)
-        }
-    });
+    let approver_arn = some(&query.approver).map(|who| user_arn(&engine, who));
     let result = some(&query.result)
         .map(|r| {
             engine::ApprovalStatus::from_wire(&r).ok_or_else(|| {

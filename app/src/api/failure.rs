@@ -8,6 +8,8 @@ use super::runs::StageRun;
 pub struct Failure {
     pub stage: String,
     pub action: String,
+    /// The failed attempt, whose whole log the summary links to.
+    pub attempt_id: String,
     /// The action's error message, else its summary.
     pub error: String,
     /// The last lines of the action's log, as (line number, text).
@@ -26,6 +28,17 @@ pub fn first_failed(stages: &[StageRun]) -> Option<(&StageRun, &super::runs::Act
     })
 }
 
+/// Why an attempt failed: who rejected it (their comment is on the action, once), else its error
+/// message, else its summary.
+#[cfg(feature = "ssr")]
+fn reason(attempt: &super::runs::ActionAttempt) -> String {
+    let rejected = attempt.decisions.iter().rev().find(|d| d.result == "Rejected");
+    match rejected {
+        Some(decision) => format!("Rejected by {}", decision.approver),
+        None => attempt.error.clone().or_else(|| attempt.summary.clone()).unwrap_or_else(|| "failed".into()),
+    }
+}
+
 /// The failure of an execution whose stages are `stages`, with its log's tail.
 #[cfg(feature = "ssr")]
 pub async fn failure(engine: &engine::Engine, stages: &[StageRun]) -> Result<Option<Failure>, super::AppError> {
@@ -36,7 +49,8 @@ pub async fn failure(engine: &engine::Engine, stages: &[StageRun]) -> Result<Opt
     Ok(Some(Failure {
         stage: stage.name.clone(),
         action: action.name.clone(),
-        error: attempt.error.clone().or_else(|| attempt.summary.clone()).unwrap_or_else(|| "failed".into()),
+        attempt_id: attempt.id.clone(),
+        error: reason(attempt),
         log_tail,
     }))
 }

@@ -34,13 +34,35 @@ pub struct HistoryRow {
     pub status: String,
     pub trigger: String,
     pub trigger_detail: String,
-    pub revisions: Vec<String>,
+    /// The source revisions it ran, as (source action, revision id).
+    pub revisions: Vec<(String, String)>,
     pub started_ms: i64,
-    /// Until the last change; still growing while the execution runs.
+    /// Until it ended, or until now while it runs.
     pub duration_ms: i64,
     pub stop_reason: Option<String>,
-    /// The stages it entered, in the order it entered them, with how long each took (so far).
-    pub stages: Vec<(String, i64)>,
+    /// The stages it entered, in the order it entered them.
+    pub stages: Vec<StageDot>,
+    /// It failed because an approval was rejected (CodePipeline says Failed either way).
+    pub rejected: bool,
+}
+
+impl HistoryRow {
+    /// What the page calls the outcome: the status, with a rejection told apart from a failure.
+    pub fn outcome(&self) -> &str {
+        if self.rejected {
+            "Rejected"
+        } else {
+            &self.status
+        }
+    }
+}
+
+/// One stage of a run: its status and how long it took (so far).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageDot {
+    pub name: String,
+    pub status: String,
+    pub duration_ms: i64,
 }
 
 #[server]
@@ -55,25 +77,57 @@ pub async fn load_history(pipeline: String, query: HistoryQuery) -> Result<Histo
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|e| e.execution.seq)
     });
-    let rows = rows
-        .into_iter()
-        .map(|entry| {
-            let e = entry.execution;
-            HistoryRow {
-                revisions: entry.revisions.into_iter().map(|(_, revision)| revision).collect(),
-                stages: entry.stages.iter().map(|s| (s.stage_name.clone(), s.updated_ms - s.started_ms)).collect(),
-                id: e.execution_id,
-                seq: e.seq,
-                status: e.status.as_str().to_owned(),
-                trigger: e.trigger_type.as_str().to_owned(),
-                trigger_detail: e.trigger_detail,
-                started_ms: e.created_ms,
-                duration_ms: e.updated_ms - e.created_ms,
-                stop_reason: e.stop_reason,
-            }
-        })
-        .collect();
-    Ok(HistoryPage { now_ms: now_ms(), rows, older: older.flatten() })
+    let now = now_ms();
+    // What runs still takes time up to now; what ended, up to its last change.
+    let until = |running: bool, updated_ms: i64| if running { now.max(updated_ms) } else { updated_ms };
+    let mut page = Vec::with_capacity(rows.len());
+    for entry in rows {
+        let e = entry.execution;
+        let failed = e.status == model::PipelineExecutionStatus::Failed;
+        let rejected = failed && rejected(&engine, &e.execution_id).await?;
+        let running = e.status.is_active();
+        page.push(HistoryRow {
+            revisions: entry.revisions,
+            stages: entry
+                .stages
+                .iter()
+                .map(|s| StageDot {
+                    name: s.stage_name.clone(),
+                    status: s.status.as_str().to_owned(),
+                    duration_ms: until(
+                        matches!(
+                            s.status,
+                            model::StageExecutionStatus::InProgress | model::StageExecutionStatus::Stopping
+                        ),
+                        s.updated_ms,
+                    ) - s.started_ms,
+                })
+                .collect(),
+            rejected,
+            id: e.execution_id,
+            seq: e.seq,
+            status: e.status.as_str().to_owned(),
+            trigger: e.trigger_type.as_str().to_owned(),
+            trigger_detail: e.trigger_detail,
+            started_ms: e.created_ms,
+            duration_ms: until(running, e.updated_ms) - e.created_ms,
+            stop_reason: e.stop_reason,
+        });
+    }
+    Ok(HistoryPage { now_ms: now, rows: page, older: older.flatten() })
+}
+
+/// Whether an approval of the execution was rejected.
+#[cfg(feature = "ssr")]
+async fn rejected(engine: &engine::Engine, execution_id: &str) -> Result<bool, AppError> {
+    let filter = engine::approvals::DecisionFilter {
+        execution_id: Some(execution_id.to_owned()),
+        result: Some(engine::ApprovalStatus::Rejected),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let decisions = engine.approval_decisions(&filter).await.map_err(super::ssr::engine_error)?;
+    Ok(!decisions.is_empty())
 }
 
 #[cfg(feature = "ssr")]

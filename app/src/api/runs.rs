@@ -106,14 +106,30 @@ pub struct InboxItem {
     pub progress: Option<String>,
     /// Why the signed-in user may not approve it (they may still reject it).
     pub cannot_approve: Option<String>,
+    /// The execution it belongs to: who started it (a user name) and how.
+    pub started_by: Option<String>,
+    pub trigger: String,
+    /// The source revisions the execution runs, as (source action, revision id).
+    pub revisions: Vec<(String, String)>,
+    /// The execution's variables, as (name, value).
+    pub variables: Vec<(String, String)>,
 }
 
 /// How many executions the picker offers.
 #[cfg(feature = "ssr")]
 const RECENT: i64 = 10;
 
-/// Checks the signed-in user may perform `operation` on the pipeline, or on its `path` inside it
-/// (`Stage` or `Stage/Action`), the way the API checks the same operation; returns their ARN.
+/// The IAM action of the CodePipeline `operation` and the resource the API checks it on: the
+/// pipeline, or its `path` inside it (`Stage` or `Stage/Action`). The one place both the checks
+/// of the calls (`allowed`) and the controls a page offers (`load_run`) name them.
+#[cfg(feature = "ssr")]
+fn operation_on(engine: &engine::Engine, operation: &str, pipeline: &str, path: &[&str]) -> (String, String) {
+    let resource = std::iter::once(engine.pipeline_arn(pipeline)).chain(path.iter().map(|p| p.to_string()));
+    (format!("codepipeline:{operation}"), resource.collect::<Vec<_>>().join("/"))
+}
+
+/// Checks the signed-in user may perform `operation` on the pipeline, or on its `path` inside it,
+/// the way the API checks the same operation; returns their ARN.
 #[cfg(feature = "ssr")]
 pub(super) fn allowed(
     engine: &engine::Engine,
@@ -121,11 +137,8 @@ pub(super) fn allowed(
     pipeline: &str,
     path: &[&str],
 ) -> Result<String, AppError> {
-    let mut resource = engine.pipeline_arn(pipeline);
-    for part in path {
-        resource = format!("{resource}/{part}");
-    }
-    Ok(crate::auth::authorize(&format!("codepipeline:{operation}"), &resource)?.arn)
+    let (action, resource) = operation_on(engine, operation, pipeline, path);
+    Ok(crate::auth::authorize(&action, &resource)?.arn)
 }
 
 /// The execution `execution_id`, or the newest one.
@@ -135,18 +148,18 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
     let engine = engine()?;
     allowed(&engine, "GetPipelineState", &pipeline, &[])?;
     let permissions = crate::auth::permissions()?;
-    let pipeline_arn = engine.pipeline_arn(&pipeline);
     // What the page offers: the controls the user's policies allow, checked as the calls will be.
-    let may = |operation: &str, path: &str| {
-        permissions.allow(&format!("codepipeline:{operation}"), &format!("{pipeline_arn}{path}"))
+    let may = |operation: &str, path: &[&str]| {
+        let (action, resource) = operation_on(&engine, operation, &pipeline, path);
+        permissions.allow(&action, &resource)
     };
-    let can_start = may("StartPipelineExecution", "");
+    let (can_start, can_stop) = (may("StartPipelineExecution", &[]), may("StopPipelineExecution", &[]));
     let chosen = execution_id.filter(|id| !id.is_empty());
     let view = engine.run_view(&pipeline, chosen.as_deref(), RECENT).await.map_err(engine_error)?;
     let declaration = &view.pipeline.declaration;
     // Offered where RollbackStage would accept it and the user may roll the stage back.
     let may_roll_back =
-        |stage: &str| view.rollback_targets.iter().any(|s| s == stage) && may("RollbackStage", &format!("/{stage}"));
+        |stage: &str| view.rollback_targets.iter().any(|s| s == stage) && may("RollbackStage", &[stage]);
     let stages = declaration
         .stages
         .iter()
@@ -157,7 +170,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                 .iter()
                 .map(|action| ActionRun {
                     runs_locally: crate::components::provider::runs_locally(&action.action_type_id),
-                    can_answer: may("PutApprovalResult", &format!("/{}/{}", stage.name, action.name)),
+                    can_answer: may("PutApprovalResult", &[&stage.name, &action.name]),
                     name: action.name.clone(),
                     category: action.action_type_id.category.as_str().to_owned(),
                     provider: action.action_type_id.provider.clone(),
@@ -171,8 +184,8 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                 .collect();
             let flip = if transition.is_none_or(|t| t.enabled) { "Disable" } else { "Enable" };
             StageRun {
-                can_retry: may("RetryStageExecution", &format!("/{}", stage.name)),
-                can_set_transition: may(&format!("{flip}StageTransition"), &format!("/{}", stage.name)),
+                can_retry: may("RetryStageExecution", &[&stage.name]),
+                can_set_transition: may(&format!("{flip}StageTransition"), &[&stage.name]),
                 name: stage.name.clone(),
                 status: view.stages.iter().find(|s| s.stage_name == stage.name).map(|s| s.status.as_str().to_owned()),
                 transition_enabled: transition.is_none_or(|t| t.enabled),
@@ -191,7 +204,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
         recent: view.recent.iter().map(summary).collect(),
         revisions: engine::run_views::source_revisions(&view.actions),
         can_start,
-        can_stop: may("StopPipelineExecution", ""),
+        can_stop,
         failure,
     })
 }
@@ -284,36 +297,43 @@ pub async fn approval_inbox() -> Result<Inbox, AppError> {
     let permissions = crate::auth::permissions()?;
     let pending = engine.pending_approvals().await.map_err(engine_error)?;
     // The inbox lists what this user may answer.
-    let approvals = pending
+    let answerable: Vec<_> = pending
         .into_iter()
         .filter(|p| {
-            let action_arn = format!("{}/{}/{}", engine.pipeline_arn(&p.pipeline_name), p.stage_name, p.action_name);
-            permissions.allow("codepipeline:PutApprovalResult", &action_arn)
-        })
-        .map(|p| {
-            let cannot_approve = if p.approvers.contains(&user) {
-                Some("You approved this already; another user must approve it too.")
-            } else if !p.may_approve(&user) {
-                Some("You started this execution and this approval needs someone else.")
-            } else {
-                None
-            };
-            InboxItem {
-                progress: (p.required_approvals > 1)
-                    .then(|| engine::approvals::tally(&p.approvers, p.required_approvals)),
-                cannot_approve: cannot_approve.map(str::to_owned),
-                pipeline: p.pipeline_name,
-                execution_id: p.execution_id,
-                stage: p.stage_name,
-                action: p.action_name,
-                token: p.token,
-                custom_data: p.custom_data,
-                external_link: p.external_entity_link,
-                requested_ms: p.requested_ms,
-                expires_ms: p.expires_ms,
-            }
+            let path = [p.stage_name.as_str(), &p.action_name];
+            let (action, resource) = operation_on(&engine, "PutApprovalResult", &p.pipeline_name, &path);
+            permissions.allow(&action, &resource)
         })
         .collect();
+    let mut approvals = Vec::new();
+    for p in answerable {
+        let execution = engine.execution(&p.pipeline_name, &p.execution_id).await.map_err(engine_error)?;
+        let actions = engine.action_runs(&p.pipeline_name, &p.execution_id).await.map_err(engine_error)?;
+        let cannot_approve = if p.approvers.contains(&user) {
+            Some("You approved this already; another user must approve it too.")
+        } else if !p.may_approve(&user) {
+            Some("You started this execution and this approval needs someone else.")
+        } else {
+            None
+        };
+        approvals.push(InboxItem {
+            progress: (p.required_approvals > 1).then(|| engine::approvals::tally(&p.approvers, p.required_approvals)),
+            cannot_approve: cannot_approve.map(str::to_owned),
+            started_by: execution.started_by.as_deref().map(|arn| engine::approvals::user_name(arn).to_owned()),
+            trigger: execution.trigger_type.as_str().to_owned(),
+            revisions: engine::run_views::source_revisions(&actions),
+            variables: execution.variable_pairs(),
+            pipeline: p.pipeline_name,
+            execution_id: p.execution_id,
+            stage: p.stage_name,
+            action: p.action_name,
+            token: p.token,
+            custom_data: p.custom_data,
+            external_link: p.external_entity_link,
+            requested_ms: p.requested_ms,
+            expires_ms: p.expires_ms,
+        });
+    }
     Ok(Inbox { now_ms: now_ms(), approvals })
 }
 
@@ -358,5 +378,52 @@ fn attempt(row: &engine::runs::ActionRow, decisions: &[engine::approvals::Decisi
             .cloned()
             .map(Into::into)
             .collect(),
+    }
+}
+
+/// Runs as the page receives them, for the tests of the components that draw them.
+#[cfg(test)]
+pub mod fixtures {
+    use super::{ActionAttempt, ActionRun, StageRun};
+
+    pub fn attempt(id: &str, status: &str, started_ms: i64, updated_ms: i64) -> ActionAttempt {
+        ActionAttempt {
+            id: id.into(),
+            status: status.into(),
+            started_ms,
+            updated_ms,
+            summary: None,
+            error: None,
+            configuration: Vec::new(),
+            output_variables: Vec::new(),
+            output_artifacts: Vec::new(),
+            external_url: None,
+            approval_token: None,
+            decisions: Vec::new(),
+        }
+    }
+
+    pub fn action(name: &str, category: &str, attempt: Option<ActionAttempt>) -> ActionRun {
+        ActionRun {
+            name: name.into(),
+            category: category.into(),
+            provider: "Commands".into(),
+            can_answer: false,
+            runs_locally: true,
+            attempt,
+        }
+    }
+
+    pub fn stage(name: &str, status: Option<&str>, actions: Vec<ActionRun>) -> StageRun {
+        StageRun {
+            name: name.into(),
+            status: status.map(str::to_owned),
+            transition_enabled: true,
+            disabled_reason: None,
+            can_roll_back: false,
+            can_retry: false,
+            can_set_transition: false,
+            actions,
+        }
     }
 }

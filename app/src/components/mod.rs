@@ -6,5 +6,6 @@ pub mod errors;
 pub mod header;
 pub mod icons;
 pub mod link;
+pub mod may_create;
 pub mod pipeline_graph;
 pub mod provider;

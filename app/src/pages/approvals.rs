@@ -1,6 +1,8 @@
 //! `/approvals`: every manual approval waiting for an answer, across all pipelines, live; approve
 //! or reject each with a comment. `?order=newest` lists the newest requests first. An action that
 //! needs several approvers shows how many it has; Approve is hidden from whoever may not approve.
+//! Each item shows its execution (who started it, its revisions and variables) and has an address
+//! of its own (`approval_href`): opening it scrolls to the item and marks it.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -33,6 +35,8 @@ pub fn ApprovalsPage() -> impl IntoView {
     // Comments typed so far, by approval token: the inbox is refetched (a stream event, a reconnect,
     // the fallback poll) and its cards drawn anew while someone may be typing.
     let drafts = StoredValue::new(HashMap::<String, String>::new());
+    // The item the address names is scrolled to once, not at every refetch.
+    let focused = StoredValue::new(false);
 
     view! {
         <Title text="Approvals"/>
@@ -63,7 +67,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                         let now_ms = inbox.now_ms;
                         items
                             .into_iter()
-                            .map(|item| view! { <ApprovalCard item now_ms answered error drafts/> })
+                            .map(|item| view! { <ApprovalCard item now_ms answered error drafts focused/> })
                             .collect_view()
                             .into_any()
                     }
@@ -82,7 +86,10 @@ fn ApprovalCard(
     answered: RwSignal<u64>,
     error: RwSignal<Option<String>>,
     drafts: StoredValue<HashMap<String, String>>,
+    focused: StoredValue<bool>,
 ) -> impl IntoView {
+    let anchor = approval_anchor(&item.execution_id, &item.stage, &item.action);
+    let named = focus_if_named(anchor.clone(), focused);
     let comment = RwSignal::new(drafts.with_value(|d| d.get(&item.token).cloned().unwrap_or_default()));
     let draft_key = item.token.clone();
     let keep_draft = move |ev| {
@@ -106,9 +113,23 @@ fn ApprovalCard(
     };
     let run_href = format!("{}?execution={}", pipeline_href(&item.pipeline), item.execution_id);
     let expires = item.expires_ms.map(|at| format!("expires {}", time::utc(at)));
+    let started = match &item.started_by {
+        Some(user) => format!("started by {user}"),
+        None => format!("started by {}", item.trigger),
+    };
+    let short_id = item.execution_id[..8.min(item.execution_id.len())].to_owned();
     view! {
-        <article class="card approval-item" data-testid="approval-item" data-pipeline=item.pipeline.clone() data-action=item.action.clone() data-execution=item.execution_id.clone()>
-            <h2><a href=run_href>{item.pipeline.clone()}</a>" / "{item.stage.clone()}" / "{item.action.clone()}</h2>
+        <article class="card approval-item" class:named=named id=anchor.clone() data-named=move || named.get().to_string() data-testid="approval-item" data-pipeline=item.pipeline.clone() data-action=item.action.clone() data-execution=item.execution_id.clone()>
+            <h2>
+                <a href=run_href.clone()>{item.pipeline.clone()}</a>" / "{item.stage.clone()}" / "{item.action.clone()}
+                <a class="permalink" href=format!("/approvals#{anchor}") data-testid="approval-permalink" title="A link to this approval">"#"</a>
+            </h2>
+            <p class="approval-execution" data-testid="approval-execution">
+                "Execution "<a href=run_href><code>{short_id}</code></a>" \u{b7} "
+                <span data-testid="approval-started-by">{started}</span>
+            </p>
+            <Pairs label="Revisions" testid="approval-revisions" pairs=item.revisions/>
+            <Pairs label="Variables" testid="approval-variables" pairs=item.variables/>
             <p class="muted" title=time::utc(item.requested_ms)>
                 {format!("requested {}", time::ago(now_ms, item.requested_ms))}
                 {expires.map(|e| format!(" \u{b7} {e}"))}
@@ -126,4 +147,39 @@ fn ApprovalCard(
             </div>
         </article>
     }
+}
+
+/// The id of an approval's card in the inbox; `/approvals#<id>` opens the inbox at it.
+pub fn approval_anchor(execution_id: &str, stage: &str, action: &str) -> String {
+    format!("approval-{execution_id}-{stage}-{action}")
+}
+
+/// Whether the address names the card `anchor`; scrolls to it, once per page. The inbox is drawn
+/// by the browser after the page loads: too late for the browser's own jump to the fragment and
+/// its `:target`.
+fn focus_if_named(anchor: String, done: StoredValue<bool>) -> RwSignal<bool> {
+    let marked = RwSignal::new(false);
+    Effect::new(move |_| {
+        let named = window().location().hash().is_ok_and(|hash| hash.strip_prefix('#') == Some(anchor.as_str()));
+        marked.set(named);
+        if named && !done.get_value() {
+            done.set_value(true);
+            if let Some(card) = document().get_element_by_id(&anchor) {
+                card.scroll_into_view();
+            }
+        }
+    });
+    marked
+}
+
+/// Name=value pairs on one line, or nothing when there are none.
+#[component]
+fn Pairs(label: &'static str, testid: &'static str, pairs: Vec<(String, String)>) -> impl IntoView {
+    (!pairs.is_empty()).then(|| {
+        let items = pairs
+            .into_iter()
+            .map(|(name, value)| view! { <span class="pair"><span class="muted">{format!("{name}=")}</span><code>{value}</code></span> })
+            .collect_view();
+        view! { <p class="approval-pairs" data-testid=testid><span class="muted">{format!("{label}: ")}</span>{items}</p> }
+    })
 }

@@ -1,14 +1,16 @@
 //! `/pipelines/:name/history`: the run history, newest first, with filters (status, trigger, date
-//! range, text) and pages of 50, a duration/outcome chart of the rows shown, and a form to compare
-//! two executions. Filters and pages are query parameters of a plain GET form, so they work
+//! range, text) and pages of 50, a duration/outcome chart of the rows shown, each run's stages as
+//! coloured dots, and a form to compare two executions. Filters and pages are query parameters of a plain GET form, so they work
 //! without JavaScript and can be shared.
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::history::{load_history, HistoryQuery, HistoryRow};
-use crate::api::pipeline_href;
+use crate::api::{pipeline_href, query_string};
 use crate::time;
+
+mod chart;
 
 #[component]
 pub fn HistoryPage() -> impl IntoView {
@@ -47,7 +49,7 @@ pub fn HistoryPage() -> impl IntoView {
                     Ok(page) => {
                         let older = page.older.map(|seq| older_href(&filters(), seq));
                         view! {
-                            <DurationChart rows=page.rows.clone()/>
+                            <chart::DurationChart pipeline=name() rows=page.rows.clone()/>
                             <StageDurations rows=page.rows.clone()/>
                             <HistoryTable pipeline=name() rows=page.rows now_ms=page.now_ms/>
                             {older.map(|href| view! { <a class="button" href=href data-testid="history-older">"Older executions"</a> })}
@@ -62,31 +64,16 @@ pub fn HistoryPage() -> impl IntoView {
 
 /// The same filters, one page further back.
 fn older_href(filters: &HistoryQuery, before: i64) -> String {
+    let before = before.to_string();
     let pairs = [
-        ("status", &filters.status),
+        ("status", filters.status.as_str()),
         ("trigger", &filters.trigger),
         ("from", &filters.from),
         ("to", &filters.to),
         ("text", &filters.text),
+        ("before", &before),
     ];
-    let mut query: Vec<String> =
-        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
-    query.push(format!("before={before}"));
-    format!("?{}", query.join("&"))
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    format!("?{}", query_string(&pairs))
 }
 
 #[component]
@@ -112,40 +99,6 @@ fn FilterForm(current: Signal<HistoryQuery>) -> impl IntoView {
     }
 }
 
-/// Bars of duration, oldest left, coloured by outcome.
-#[component]
-fn DurationChart(rows: Vec<HistoryRow>) -> impl IntoView {
-    let longest = rows.iter().map(|r| r.duration_ms).max().unwrap_or(1).max(1);
-    let (width, height, gap) = (12, 80, 3);
-    let count = rows.len() as i64;
-    let bars = rows
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, row)| {
-            let h = (row.duration_ms * height / longest).max(2);
-            let x = i as i64 * (width + gap);
-            let label = format!(
-                "{} \u{b7} {} \u{b7} {}",
-                &row.id[..8.min(row.id.len())],
-                row.status,
-                time::seconds(row.duration_ms)
-            );
-            view! {
-                <rect x=x y=height - h width=width height=h class=format!("bar status-{}", row.status.to_lowercase())>
-                    <title>{label}</title>
-                </rect>
-            }
-        })
-        .collect_view();
-    view! {
-        <section class="card" aria-label="Duration and outcome">
-            <svg class="history-chart" data-testid="history-chart" width=count * (width + gap) height=height
-                viewBox=format!("0 0 {} {height}", count * (width + gap))>{bars}</svg>
-        </section>
-    }
-}
-
 /// How long one stage took over the runs listed.
 #[derive(Debug, Clone, PartialEq)]
 struct StageTimes {
@@ -159,17 +112,19 @@ struct StageTimes {
 /// Per stage (in the order the newest runs entered them), the median and the last duration.
 fn stage_times(rows: &[HistoryRow]) -> Vec<StageTimes> {
     let mut names: Vec<&str> = Vec::new();
-    for (name, _) in rows.iter().flat_map(|row| &row.stages) {
-        if !names.contains(&name.as_str()) {
-            names.push(name);
+    for stage in rows.iter().flat_map(|row| &row.stages) {
+        if !names.contains(&stage.name.as_str()) {
+            names.push(&stage.name);
         }
     }
     names
         .into_iter()
         .map(|stage| {
             // Rows are newest first, so the first duration is the last run's.
-            let durations: Vec<i64> =
-                rows.iter().flat_map(|row| row.stages.iter().filter(|(s, _)| s == stage).map(|(_, ms)| *ms)).collect();
+            let durations: Vec<i64> = rows
+                .iter()
+                .flat_map(|row| row.stages.iter().filter(|s| s.name == stage).map(|s| s.duration_ms))
+                .collect();
             let mut sorted = durations.clone();
             sorted.sort_unstable();
             let middle = sorted.len() / 2;
@@ -221,17 +176,34 @@ fn HistoryTable(pipeline: String, rows: Vec<HistoryRow>, now_ms: i64) -> impl In
         .enumerate()
         .map(|(i, row)| {
             let href = format!("{base}?execution={}", row.id);
-            let class = format!("pill status status-{}", row.status.to_lowercase());
+            let outcome = row.outcome().to_owned();
+            let class = format!("pill status status-{}", outcome.to_lowercase());
+            let status_title = if row.rejected { "Failed: an approval was rejected" } else { "" };
+            let dots = row
+                .stages
+                .iter()
+                .map(|s| {
+                    let title = format!("{}: {} \u{b7} {}", s.name, s.status, time::seconds(s.duration_ms));
+                    view! { <span class=format!("stage-dot status-{}", s.status.to_lowercase()) title=title
+                        data-testid="stage-dot" data-stage=s.name.clone() data-status=s.status.clone()></span> }
+                })
+                .collect_view();
+            let revisions = row
+                .revisions
+                .iter()
+                .map(|(action, revision)| view! { <div><span class="muted">{format!("{action}: ")}</span><code>{revision.clone()}</code></div> })
+                .collect_view();
             view! {
-                <tr data-testid="history-row" data-execution=row.id.clone() data-status=row.status.clone()>
+                <tr data-testid="history-row" data-execution=row.id.clone() data-status=row.status.clone() data-outcome=outcome.clone()>
                     <td><input type="radio" name="a" value=row.id.clone() checked=i == 1 aria-label="Compare: first"/></td>
                     <td><input type="radio" name="b" value=row.id.clone() checked=i == 0 aria-label="Compare: second"/></td>
                     <td><a href=href><code>{row.id[..8.min(row.id.len())].to_owned()}</code></a></td>
-                    <td><span class=class>{row.status.clone()}</span></td>
+                    <td><span class=class title=status_title>{outcome.clone()}</span></td>
+                    <td class="stage-dots">{dots}</td>
                     <td title=row.trigger_detail.clone()>{row.trigger.clone()}</td>
-                    <td><code>{row.revisions.join(", ")}</code></td>
+                    <td class="revisions" data-testid="history-revisions">{revisions}</td>
                     <td title=time::utc(row.started_ms)>{time::ago(now_ms, row.started_ms)}</td>
-                    <td>{time::seconds(row.duration_ms)}</td>
+                    <td data-testid="history-duration" data-ms=row.duration_ms>{time::seconds(row.duration_ms)}</td>
                     <td>{row.stop_reason.clone().unwrap_or_default()}</td>
                 </tr>
             }
@@ -240,7 +212,7 @@ fn HistoryTable(pipeline: String, rows: Vec<HistoryRow>, now_ms: i64) -> impl In
     view! {
         <form class="card" method="get" action=compare_action>
             <table class="history" data-testid="history-table">
-                <thead><tr><th>"A"</th><th>"B"</th><th>"Execution"</th><th>"Status"</th><th>"Trigger"</th><th>"Revisions"</th><th>"Started"</th><th>"Duration"</th><th>"Stop reason"</th></tr></thead>
+                <thead><tr><th>"A"</th><th>"B"</th><th>"Execution"</th><th>"Status"</th><th>"Stages"</th><th>"Trigger"</th><th>"Revisions"</th><th>"Started"</th><th>"Duration"</th><th>"Stop reason"</th></tr></thead>
                 <tbody>{body}</tbody>
             </table>
             <button class="button" type="submit" data-testid="compare-button">"Compare A and B"</button>
@@ -251,8 +223,14 @@ fn HistoryTable(pipeline: String, rows: Vec<HistoryRow>, now_ms: i64) -> impl In
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::history::StageDot;
 
     fn row(stages: &[(&str, i64)]) -> HistoryRow {
+        let dot = |(name, duration_ms): &(&str, i64)| StageDot {
+            name: name.to_string(),
+            status: "Succeeded".into(),
+            duration_ms: *duration_ms,
+        };
         HistoryRow {
             id: "e".into(),
             seq: 1,
@@ -263,7 +241,8 @@ mod tests {
             started_ms: 0,
             duration_ms: 0,
             stop_reason: None,
-            stages: stages.iter().map(|(s, ms)| (s.to_string(), *ms)).collect(),
+            stages: stages.iter().map(dot).collect(),
+            rejected: false,
         }
     }
 

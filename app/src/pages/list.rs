@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{list_pipelines, pipeline_href, PipelineList};
+use crate::api::{list_pipelines, pipeline_href, LatestRun, PipelineList};
 use crate::time;
 
 #[component]
@@ -66,10 +66,15 @@ fn PipelineTable(list: PipelineList) -> impl IntoView {
         .into_iter()
         .map(|row| {
             let href = pipeline_href(&row.name);
+            let latest = row.latest.map(|latest| view! { <LatestCells latest href=href.clone() now/> });
             let name = row.name;
             view! {
                 <tr data-testid="pipeline-row" data-name=name>
-                    <td class="name-cell"><a href=href>{name.clone()}</a></td>
+                    <td class="name-cell"><a href=href.clone()>{name.clone()}</a></td>
+                    {match latest {
+                        Some(cells) => cells.into_any(),
+                        None => view! { <td class="muted" data-testid="latest-none">"Never ran"</td><td></td> }.into_any(),
+                    }}
                     <td><span class="pill">{row.pipeline_type}</span></td>
                     <td class="mode">{mode_label(&row.execution_mode)}</td>
                     <td class="num">{row.version}</td>
@@ -84,6 +89,8 @@ fn PipelineTable(list: PipelineList) -> impl IntoView {
                 <thead>
                     <tr>
                         <th>"Name"</th>
+                        <th>"Latest run"</th>
+                        <th>"Source revision"</th>
                         <th>"Type"</th>
                         <th>"Execution mode"</th>
                         <th class="num">"Version"</th>
@@ -93,6 +100,23 @@ fn PipelineTable(list: PipelineList) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// The newest run's status and start, and the source revision it ran with its message.
+#[component]
+fn LatestCells(latest: LatestRun, href: String, now: i64) -> impl IntoView {
+    let LatestRun { execution_id, status, started_ms, revision, message } = latest;
+    let class = format!("pill status status-{}", status.to_lowercase());
+    view! {
+        <td data-testid="latest-run" data-status=status.clone()>
+            <a href=format!("{href}?execution={execution_id}") class=class>{status.clone()}</a>
+            <span class="muted small" title=time::utc(started_ms)>{format!(" {}", time::ago(now, started_ms))}</span>
+        </td>
+        <td class="revision-cell" data-testid="latest-revision">
+            {revision.map(|r| view! { <code class="revision" title=r.clone()>{r.clone()}</code> })}
+            {message.map(|m| view! { <div class="revision-message" data-testid="latest-message" title=m.clone()>{m.clone()}</div> })}
+        </td>
     }
 }
 

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod editor;
 pub mod history;
 pub mod list;
+pub mod log;
 pub mod new;
 pub mod pipeline;
 pub mod run;

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use model::PipelineDeclaration;
 
 use crate::api::{AppError, CreatePipeline, Problem};
-use crate::auth::get_current_user;
+use crate::components::may_create::MayCreate;
 use crate::components::{errors::ProblemList, pipeline_graph::PipelineGraph};
 use crate::Hydrated;
 
@@ -45,8 +45,6 @@ pub fn NewPipelinePage() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let check = Memo::new(move |_| text.with(|text| Check::of(text)));
     let create = ServerAction::<CreatePipeline>::new();
-    // Save is offered only to users who may create pipelines; the server checks again.
-    let user = Resource::new(|| (), |_| get_current_user());
     let textarea = NodeRef::<Textarea>::new();
     let hydrated = use_context::<Hydrated>().map(|h| h.0);
 
@@ -139,18 +137,11 @@ pub fn NewPipelinePage() -> impl IntoView {
                             <div data-testid="server-problems"><ProblemList problems/></div>
                         })
                     }}
-                    <Transition fallback=|| ()>
-                        {move || match user.get() {
-                            Some(Ok(user)) if user.can_create_pipelines => view! {
-                                <button type="submit" class="button primary wide" data-testid="create-button" disabled=disabled>
-                                    {move || if create.pending().get() { "Creating\u{2026}" } else { "Create pipeline" }}
-                                </button>
-                            }.into_any(),
-                            _ => view! {
-                                <p class="muted" data-testid="create-not-allowed">"Your role may not create pipelines."</p>
-                            }.into_any(),
-                        }}
-                    </Transition>
+                    <MayCreate refusal="Your role may not create pipelines.">
+                        <button type="submit" class="button primary wide" data-testid="create-button" disabled=disabled>
+                            {move || if create.pending().get() { "Creating\u{2026}" } else { "Create pipeline" }}
+                        </button>
+                    </MayCreate>
                 </div>
             </div>
         </ActionForm>

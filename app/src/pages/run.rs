@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::api::logs::log_href;
 use crate::api::pipeline_href;
 use crate::api::runs::{
     answer_approval, load_run, retry_run_stage, set_transition, start_run, stop_run, ActionAttempt, ActionRun,
@@ -20,10 +21,12 @@ use crate::time;
 
 mod again;
 mod controls;
+mod strip;
 mod summary;
 mod timeline;
 
 use controls::{ControlError, Controls};
+pub use summary::action_anchor;
 
 #[component]
 pub fn RunPanel(pipeline: String, can_start: bool) -> impl IntoView {
@@ -77,29 +80,23 @@ pub fn RunPanel(pipeline: String, can_start: bool) -> impl IntoView {
 fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> impl IntoView {
     let RunView { now_ms, pipeline, execution, stages, recent, revisions, can_start, can_stop, failure } = run;
     let Some(execution) = execution else {
-        return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p> }.into_any();
+        // The transitions can still be disabled (or enabled) before the first run.
+        let stages =
+            StageRow(StageRowProps { stages, execution_id: StoredValue::new(String::new()), controls, now_ms });
+        return view! { <p class="muted" data-testid="no-runs">"This pipeline has not run yet."</p>{stages} }
+            .into_any();
     };
     summary::scroll_to_attention(scrolled);
     let execution_id = StoredValue::new(execution.id.clone());
     let stoppable = matches!(execution.status.as_str(), "InProgress" | "Stopping");
     let rerunnable = can_start && !stoppable;
     let timeline = view! { <timeline::Timeline stages=stages.clone() now_ms/> };
+    let strip = view! { <strip::StageStrip stages=stages.clone()/> };
     let stop = move |abandon: bool| {
         let (pipeline, id, reason) =
             (controls.pipeline.get_value(), execution_id.get_value(), controls.reason.get_untracked());
         controls.run("stop".into(), stop_run(pipeline, id, abandon, reason));
     };
-    let stage_count = stages.len();
-    let stages = stages
-        .into_iter()
-        .enumerate()
-        .map(|(index, stage)| {
-            view! {
-                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() may_flip=stage.can_set_transition controls/> })}
-                <StageBox stage execution_id controls now_ms/>
-            }
-        })
-        .collect_view();
     view! {
         <div class="run-head">
             <h2>"Execution "<code data-testid="run-id">{execution.id.clone()}</code></h2>
@@ -107,7 +104,8 @@ fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> i
             <a href=format!("{}/history", pipeline_href(&pipeline)) data-testid="history-link">"History"</a>
             <RunPicker pipeline recent shown=execution.id.clone()/>
         </div>
-        {failure.map(|failure| view! { <summary::FailureSummary failure/> })}
+        {failure.map(|failure| view! { <summary::FailureSummary failure pipeline=controls.pipeline.get_value() execution_id=execution.id.clone()/> })}
+        {strip}
         <RunFacts execution=execution.clone() revisions now_ms/>
         {rerunnable.then(|| view! { <div class="run-controls"><again::RerunButton execution_id controls/></div><ControlError controls at="rerun"/> })}
         {(stoppable && can_stop).then(|| view! {
@@ -118,7 +116,7 @@ fn RunDetail(run: RunView, controls: Controls, scrolled: StoredValue<bool>) -> i
             </div>
             <ControlError controls at="stop"/>
         })}
-        <div class="run-stages" data-stage-count=stage_count>{stages}</div>
+        <StageRow stages execution_id controls now_ms/>
         {timeline}
     }
     .into_any()
@@ -166,7 +164,30 @@ fn RunPicker(pipeline: String, recent: Vec<RunSummary>, shown: String) -> impl I
     }
 }
 
-/// The transition into a stage: enabled, or disabled with its reason; a button flips it.
+/// The stages side by side (stacked on a phone), with the transitions between them.
+#[component]
+fn StageRow(
+    stages: Vec<StageRun>,
+    execution_id: StoredValue<String>,
+    controls: Controls,
+    now_ms: i64,
+) -> impl IntoView {
+    let stage_count = stages.len();
+    let stages = stages
+        .into_iter()
+        .enumerate()
+        .map(|(index, stage)| {
+            view! {
+                {(index > 0).then(|| view! { <TransitionGate stage=stage.name.clone() enabled=stage.transition_enabled reason=stage.disabled_reason.clone() may_flip=stage.can_set_transition controls/> })}
+                <StageBox stage execution_id controls now_ms/>
+            }
+        })
+        .collect_view();
+    view! { <div class="run-stages" data-stage-count=stage_count>{stages}</div> }
+}
+
+/// The transition into a stage: enabled, or disabled with its reason. Enabling is one click;
+/// disabling asks for the reason first (CodePipeline requires one), with or without a run going.
 #[component]
 fn TransitionGate(
     stage: String,
@@ -178,21 +199,36 @@ fn TransitionGate(
     let title =
         if enabled { "Transition enabled".to_owned() } else { format!("Disabled: {}", reason.unwrap_or_default()) };
     let at = format!("transition:{stage}");
+    let stage_name = stage.clone();
+    let asking = RwSignal::new(false);
+    let why = RwSignal::new(String::new());
     let flip = {
         let at = at.clone();
-        move |_| {
-            let (pipeline, stage, reason) =
-                (controls.pipeline.get_value(), stage.clone(), controls.reason.get_untracked());
+        move || {
+            let (pipeline, stage, reason) = (controls.pipeline.get_value(), stage.clone(), why.get_untracked());
             controls.run(at.clone(), set_transition(pipeline, stage, !enabled, reason));
         }
     };
+    let flip_now = flip.clone();
     let button = may_flip.then(|| {
-        view! { <button class="link-button" data-testid="flip-transition" on:click=flip title=title.clone()>{if enabled { "Disable" } else { "Enable" }}</button> }
+        let label = if enabled { "Disable" } else { "Enable" };
+        let on_click = move |_| if enabled { asking.update(|a| *a = !*a) } else { flip_now() };
+        view! { <button class="link-button" data-testid="flip-transition" aria-expanded=move || asking.get().to_string() on:click=on_click title=title.clone()>{label}</button> }
     });
+    let form = move || {
+        let flip = flip.clone();
+        asking.get().then(|| view! {
+            <form class="transition-form" data-testid="transition-form" on:submit=move |ev| { ev.prevent_default(); flip(); }>
+                <input type="text" placeholder="Why? (required)" aria-label="Why disable the transition" data-testid="transition-reason" bind:value=why/>
+                <button class="button small" type="submit" data-testid="transition-disable">"Disable"</button>
+            </form>
+        })
+    };
     view! {
-        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-enabled=enabled.to_string() title=title>
+        <div class="run-transition" class:disabled=!enabled data-testid="run-transition" data-stage=stage_name data-enabled=enabled.to_string() title=title>
             <span class="arrow" aria-hidden="true">"\u{2192}"</span>
             {button}
+            {form}
             <ControlError controls at/>
         </div>
     }
@@ -213,12 +249,12 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
     let retry_all = retry.clone();
     let actions = actions
         .into_iter()
-        .map(|action| view! { <ActionBox action stage=name.clone() controls now_ms/> })
+        .map(|action| view! { <ActionBox action stage=name.clone() execution_id controls now_ms/> })
         .collect_view();
     view! {
-        <section class=format!("run-stage status-{}", status_name.to_lowercase()) data-testid="run-stage" data-stage=name.clone() data-status=status_name.clone()>
+        <section class=format!("run-stage status-{}", status_name.to_lowercase()) id=strip::stage_anchor(&name) data-testid="run-stage" data-stage=name.clone() data-status=status_name.clone()>
             <header class="stage-head">
-                <h3 class="stage-name">{name.clone()}</h3>
+                <h3 class="stage-name" title=name.clone()>{name.clone()}</h3>
                 <span class="stage-summary">{status_name.clone()}</span>
             </header>
             {retryable.then(|| view! {
@@ -235,12 +271,18 @@ fn StageBox(stage: StageRun, execution_id: StoredValue<String>, controls: Contro
 }
 
 #[component]
-fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) -> impl IntoView {
+fn ActionBox(
+    action: ActionRun,
+    stage: String,
+    execution_id: StoredValue<String>,
+    controls: Controls,
+    now_ms: i64,
+) -> impl IntoView {
     let ActionRun { name, category, provider, attempt, can_answer, runs_locally } = action;
     let status = attempt.as_ref().map(|a| a.status.clone()).unwrap_or_else(|| "NotStarted".into());
     let anchor = summary::action_anchor(&stage, &name);
     let details = attempt.map(
-        |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() can_answer controls now_ms/> },
+        |attempt| view! { <AttemptDetail attempt stage name=name.clone() provider=provider.clone() execution_id can_answer controls now_ms/> },
     );
     let class = format!("run-action status-{}", status.to_lowercase());
     view! {
@@ -249,7 +291,7 @@ fn ActionBox(action: ActionRun, stage: String, controls: Controls, now_ms: i64) 
                 <span class="badge">{category}</span>
                 <ProviderLabel provider=provider.clone() runs_locally/>
             </div>
-            <h4 class="action-name">{name.clone()}</h4>
+            <h4 class="action-name" title=name.clone()>{name.clone()}</h4>
             <span class="action-status">{status.clone()}</span>
             {details}
         </article>
@@ -262,6 +304,7 @@ fn AttemptDetail(
     stage: String,
     name: String,
     provider: String,
+    execution_id: StoredValue<String>,
     can_answer: bool,
     controls: Controls,
     now_ms: i64,
@@ -270,6 +313,9 @@ fn AttemptDetail(
         items.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()
     };
     let has_config = !attempt.configuration.is_empty();
+    // An answered approval's summary and error repeat its answers' comments: the answers say it once.
+    let answered = !attempt.decisions.is_empty();
+    let (summary, error) = if answered { (None, None) } else { (attempt.summary, attempt.error) };
     let has_outputs = !attempt.output_variables.is_empty() || !attempt.output_artifacts.is_empty();
     let artifacts = attempt.output_artifacts.join(", ");
     let approval = attempt.approval_token.clone().filter(|_| can_answer).map(|token| {
@@ -293,13 +339,14 @@ fn AttemptDetail(
         }
     });
     let log = (provider == "Commands").then(|| view! { <LiveLog id=attempt.id.clone()/> });
+    let full_log = log_href(&controls.pipeline.get_value(), &execution_id.get_value(), &attempt.id);
     view! {
         <p class="muted small" title=time::utc(attempt.started_ms)>{format!("started {}", time::ago(now_ms, attempt.started_ms))}</p>
-        {attempt.summary.map(|summary| view! { <p class="action-summary" data-testid="action-summary">{summary}</p> })}
-        {attempt.error.map(|error| view! { <p class="action-error" data-testid="action-error">{error}</p> })}
+        {summary.map(|summary| view! { <p class="action-summary" data-testid="action-summary">{summary}</p> })}
+        {error.map(|error| view! { <p class="action-error" data-testid="action-error">{error}</p> })}
         {attempt.external_url.map(|url| view! { <ExternalLink url text="External link"/> })}
         {approval}
-        {(!attempt.decisions.is_empty()).then(|| view! { <DecisionList decisions=attempt.decisions now_ms/> })}
+        {answered.then(|| view! { <DecisionList decisions=attempt.decisions now_ms/> })}
         {has_config.then(|| view! { <details><summary>"Configuration"</summary><dl class="pairs">{pairs(attempt.configuration)}</dl></details> })}
         {has_outputs.then(|| view! {
             <details>
@@ -311,6 +358,7 @@ fn AttemptDetail(
             </details>
         })}
         {log}
+        <a class="small" href=full_log data-testid="full-log">"Full log"</a>
     }
 }
 

@@ -33,6 +33,10 @@ pub struct AuditFilter {
     pub since_ms: Option<i64>,
     pub until_ms: Option<i64>,
     pub limit: Option<i64>,
+    /// Only records older than this one (the next page of a listing).
+    pub before_seq: Option<i64>,
+    /// Leaves out reads (`Get*` and `List*` calls: CloudTrail's `readOnly` events).
+    pub writes_only: bool,
 }
 
 /// The result of walking the chain.
@@ -115,6 +119,8 @@ impl Store {
              where (cast($1 as text) is null or user_arn = $1) and (cast($2 as text) is null or event_name = $2)
                and (cast($3 as text) is null or outcome = $3)
                and (cast($4 as bigint) is null or event_ms >= $4) and (cast($5 as bigint) is null or event_ms <= $5)
+               and (cast($7 as bigint) is null or seq < $7)
+               and (cast($8 as bigint) = 0 or (event_name not like 'Get%' and event_name not like 'List%'))
              order by seq desc limit $6",
         )
         .bind(&filter.user_arn)
@@ -123,6 +129,8 @@ impl Store {
         .bind(filter.since_ms)
         .bind(filter.until_ms)
         .bind(filter.limit.unwrap_or(i64::MAX))
+        .bind(filter.before_seq)
+        .bind(i64::from(filter.writes_only))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(audit_of).collect()

@@ -55,14 +55,54 @@ fn ActionForm(
     let type_label =
         format!("{} \u{b7} {} \u{b7} {} \u{b7} v{}", id.owner.as_str(), id.category.as_str(), id.provider, id.version);
 
-    let mut config_fields = Vec::new();
+    let outputs = declared.output_artifacts.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ");
+
+    view! {
+        <div class="panel-form" data-testid="action-panel">
+            <h2>"Action"</h2>
+            <p class="muted small" data-testid="action-type">{type_label}</p>
+            {spec.map(|s| view! { <p class="muted small">{s.description}</p> })}
+            <TextField label="Name".into() value=declared.name.clone() field="name".into()
+                problems=problems_at(&problems, "name") on_commit=edits.on(|a, v| a.name = v) required=true/>
+            {spec.is_some_and(|s| s.runs_locally).then(|| view! { <p class="runs-here small" data-testid="runs-locally">"Sluice runs this action itself."</p> })}
+            <ConfigurationFields edits=edits.clone() spec problems=problems.clone() references=references.clone()/>
+            {commands}
+            <InputArtifacts edits=edits.clone() upstream problems=problems.clone()/>
+            <TextField label="Output artifacts".into() value=outputs field="outputArtifacts".into()
+                problems=problems_at(&problems, "outputArtifacts") hint="comma-separated names"
+                on_commit=edits.on(|a, v| a.output_artifacts = renamed_outputs(&a.output_artifacts, &v))/>
+            <TextField label="Namespace".into() value=declared.namespace.clone().unwrap_or_default() field="namespace".into()
+                problems=problems_at(&problems, "namespace") on_commit=edits.on(|a, v| a.namespace = non_empty(v))/>
+            <TextField label="Region".into() value=declared.region.clone().unwrap_or_default() field="region".into()
+                problems=problems_at(&problems, "region") on_commit=edits.on(|a, v| a.region = non_empty(v))/>
+            <TextField label="Run order".into() value=declared.run_order.to_string() field="runOrder".into() number=true
+                problems=problems_at(&problems, "runOrder")
+                on_commit=edits.on(|a, v| if let Ok(n) = v.trim().parse() { a.run_order = n })/>
+            <TextField label="Timeout (minutes)".into() value=declared.timeout_in_minutes.map(|t| t.to_string()).unwrap_or_default()
+                field="timeoutInMinutes".into() number=true problems=problems_at(&problems, "timeoutInMinutes")
+                on_commit=edits.on(|a, v| a.timeout_in_minutes = v.trim().parse().ok())/>
+        </div>
+    }
+}
+
+/// A field per configuration property of the provider (from the catalogue), then any other key
+/// the action has, so keys the catalogue does not know stay editable.
+#[component]
+fn ConfigurationFields(
+    edits: Edits,
+    spec: Option<&'static catalog::ActionTypeSpec>,
+    problems: Vec<Problem>,
+    references: Vec<String>,
+) -> impl IntoView {
+    let declared = edits.declared.clone();
+    let mut fields = Vec::new();
     for prop in spec.map(|s| s.properties).unwrap_or_default() {
         let key = prop.name.to_string();
         let value = declared.configuration.get(prop.name).cloned().unwrap_or_default();
         let field = format!("configuration.{key}");
         let on_commit = edits.on(move |a, v| set_config(a, &key, v));
         let field_problems = problems_at(&problems, &field);
-        config_fields.push(if prop.allowed.is_empty() {
+        fields.push(if prop.allowed.is_empty() {
             view! {
                 <TextField label=prop.name.to_string() value field problems=field_problems on_commit
                     required=prop.required secret=prop.secret hint=prop.description references=references.clone()/>
@@ -77,26 +117,32 @@ fn ActionForm(
             .into_any()
         });
     }
-    // Keys the catalogue does not know (or all keys of an uncatalogued provider) stay editable.
     for (key, value) in declared.configuration.iter().filter(|(k, _)| spec.is_none_or(|s| s.property(k).is_none())) {
         let field = format!("configuration.{key}");
         let owned_key = key.clone();
         let on_commit = edits.on(move |a, v| set_config(a, &owned_key, v));
         let field_problems = problems_at(&problems, &field);
-        config_fields.push(
+        fields.push(
             view! {
                 <TextField label=key.clone() value=value.clone() field problems=field_problems on_commit references=references.clone()/>
             }
             .into_any(),
         );
     }
+    view! {
+        {(!fields.is_empty()).then(|| view! { <h3>"Configuration"</h3> })}
+        {fields}
+    }
+}
 
-    let inputs: Vec<String> = declared.input_artifacts.iter().map(|a| a.name.clone()).collect();
-    // Offered: what runs earlier; a stale input that is no longer upstream stays listed so it
-    // can be unticked.
+/// A box per artifact produced upstream (what runs earlier); a stale input that is no longer
+/// upstream stays listed so it can be unticked.
+#[component]
+fn InputArtifacts(edits: Edits, upstream: Vec<String>, problems: Vec<Problem>) -> impl IntoView {
+    let inputs: Vec<String> = edits.declared.input_artifacts.iter().map(|a| a.name.clone()).collect();
     let mut offered = upstream.clone();
     offered.extend(inputs.iter().filter(|i| !upstream.contains(i)).cloned());
-    let input_boxes = offered
+    let boxes = offered
         .into_iter()
         .map(|name| {
             let checked = inputs.contains(&name);
@@ -114,39 +160,13 @@ fn ActionForm(
             }
         })
         .collect_view();
-    let outputs = declared.output_artifacts.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ");
-
     view! {
-        <div class="panel-form" data-testid="action-panel">
-            <h2>"Action"</h2>
-            <p class="muted small" data-testid="action-type">{type_label}</p>
-            {spec.map(|s| view! { <p class="muted small">{s.description}</p> })}
-            <TextField label="Name".into() value=declared.name.clone() field="name".into()
-                problems=problems_at(&problems, "name") on_commit=edits.on(|a, v| a.name = v) required=true/>
-            {spec.is_some_and(|s| s.runs_locally).then(|| view! { <p class="runs-here small" data-testid="runs-locally">"Sluice runs this action itself."</p> })}
-            {(!config_fields.is_empty()).then(|| view! { <h3>"Configuration"</h3> })}
-            {config_fields}
-            {commands}
-            <h3>"Input artifacts"</h3>
-            <div class="checks" data-testid="input-artifacts">
-                {input_boxes}
-                {upstream.is_empty().then(|| view! { <p class="muted small">"Nothing upstream produces an artifact yet."</p> })}
-            </div>
-            <FieldProblems problems=problems_at(&problems, "inputArtifacts")/>
-            <TextField label="Output artifacts".into() value=outputs field="outputArtifacts".into()
-                problems=problems_at(&problems, "outputArtifacts") hint="comma-separated names"
-                on_commit=edits.on(|a, v| a.output_artifacts = renamed_outputs(&a.output_artifacts, &v))/>
-            <TextField label="Namespace".into() value=declared.namespace.clone().unwrap_or_default() field="namespace".into()
-                problems=problems_at(&problems, "namespace") on_commit=edits.on(|a, v| a.namespace = non_empty(v))/>
-            <TextField label="Region".into() value=declared.region.clone().unwrap_or_default() field="region".into()
-                problems=problems_at(&problems, "region") on_commit=edits.on(|a, v| a.region = non_empty(v))/>
-            <TextField label="Run order".into() value=declared.run_order.to_string() field="runOrder".into() number=true
-                problems=problems_at(&problems, "runOrder")
-                on_commit=edits.on(|a, v| if let Ok(n) = v.trim().parse() { a.run_order = n })/>
-            <TextField label="Timeout (minutes)".into() value=declared.timeout_in_minutes.map(|t| t.to_string()).unwrap_or_default()
-                field="timeoutInMinutes".into() number=true problems=problems_at(&problems, "timeoutInMinutes")
-                on_commit=edits.on(|a, v| a.timeout_in_minutes = v.trim().parse().ok())/>
+        <h3>"Input artifacts"</h3>
+        <div class="checks" data-testid="input-artifacts">
+            {boxes}
+            {upstream.is_empty().then(|| view! { <p class="muted small">"Nothing upstream produces an artifact yet."</p> })}
         </div>
+        <FieldProblems problems=problems_at(&problems, "inputArtifacts")/>
     }
 }
 

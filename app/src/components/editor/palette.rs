@@ -105,10 +105,11 @@ fn ProviderItem(editor: Editor, spec: &'static ActionTypeSpec) -> impl IntoView 
         editor.run(Command::AddAction { stage, place: Place::NewGroupBefore(groups), spec });
     };
     let owner = (spec.owner != model::ActionOwner::Aws).then(|| format!(" ({})", spec.owner.as_str()));
+    // The name first: a long one is cut with an ellipsis in the narrow palette.
     let title = if spec.runs_locally {
-        format!("{} \u{2014} Sluice runs this itself", spec.description)
+        format!("{}: {} \u{2014} Sluice runs this itself", spec.provider, spec.description)
     } else {
-        format!("{} \u{2014} not run by Sluice yet", spec.description)
+        format!("{}: {} \u{2014} not run by Sluice yet", spec.provider, spec.description)
     };
     view! {
         <button type="button" class="palette-item" draggable="true" title=title

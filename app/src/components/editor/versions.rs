@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::api::{get_pipeline, pipeline_href, AppError};
 use crate::components::client_only::ClientOnly;
-use crate::pages::editor::diff::{diff, Change};
+use crate::pages::editor::diff::{diff, Change, FieldChange};
 
 #[component]
 pub fn VersionsPanel(name: String, latest: ReadSignal<u32>) -> impl IntoView {
@@ -99,7 +99,11 @@ pub fn ChangeList(changes: Vec<Change>) -> impl IntoView {
                             {change.stage.map(|s| view! { <span class="chip stage-chip">{s}</span> })}
                             {change.action.map(|a| view! { <span class="chip action-chip">{a}</span> })}
                             {whole_pipeline.then(|| view! { <span class="chip field-chip">"pipeline"</span> })}
-                            <span class="diff-detail">{change.detail}</span>
+                            {if change.fields.is_empty() {
+                                view! { <span class="diff-detail">{change.detail}</span> }.into_any()
+                            } else {
+                                view! { <FieldChanges fields=change.fields/> }.into_any()
+                            }}
                         </li>
                     }
                 })
@@ -107,4 +111,25 @@ pub fn ChangeList(changes: Vec<Change>) -> impl IntoView {
         </ul>
     }
     .into_any()
+}
+
+/// Each changed field with its value before and after ("(none)" where it was absent).
+#[component]
+fn FieldChanges(fields: Vec<FieldChange>) -> impl IntoView {
+    let value = |v: Option<String>| v.unwrap_or_else(|| "(none)".into());
+    let rows = fields
+        .into_iter()
+        .map(|f| {
+            let path = f.path.clone();
+            view! {
+                <li data-testid="diff-field" data-path=path>
+                    <code class="diff-path">{f.path}</code>": "
+                    <del class="diff-before" data-testid="diff-before">{value(f.before)}</del>
+                    " \u{2192} "
+                    <ins class="diff-after" data-testid="diff-after">{value(f.after)}</ins>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="diff-fields">{rows}</ul> }
 }

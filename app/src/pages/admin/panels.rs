@@ -55,17 +55,39 @@ pub fn KeysPanel(user: String) -> impl IntoView {
 /// A new key's secret, with a button that copies it; gone once the page is left or reloaded.
 #[component]
 fn SecretOnce(key: NewKey) -> impl IntoView {
-    // Plain JavaScript: copying needs no round trip and no extra browser bindings in the wasm.
-    const COPY: &str =
-        "navigator.clipboard.writeText(this.dataset.secret).then(() => { this.textContent = 'Copied'; })";
+    // None until copied; then whether the browser let the page write to the clipboard. (An inline
+    // onclick did this before, and the Content-Security-Policy rightly blocked it.)
+    let copied = RwSignal::new(None::<bool>);
+    let secret = key.secret_access_key.clone();
+    let label = move || match copied.get() {
+        None => "Copy",
+        Some(true) => "Copied",
+        Some(false) => "Could not copy: select the secret instead",
+    };
     view! {
         <div class="notice" data-testid="new-key">
             <p>"Access key id: "<code data-testid="new-key-id">{key.access_key_id}</code></p>
-            <p>"Secret access key (shown once): "<code data-testid="new-key-secret">{key.secret_access_key.clone()}</code>
-                " " <button class="button small" data-testid="copy-secret" data-secret=key.secret_access_key onclick=COPY>"Copy"</button>
+            <p>"Secret access key (shown once): "<code data-testid="new-key-secret">{key.secret_access_key}</code>
+                " " <button class="button small" data-testid="copy-secret" on:click=move |_| copy_text(&secret, copied)>{label}</button>
             </p>
         </div>
     }
+}
+
+/// Writes `text` to the clipboard and says in `done` whether it worked.
+fn copy_text(text: &str, done: RwSignal<Option<bool>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{closure::Closure, JsValue};
+        let worked = Closure::once(move |_: JsValue| done.set(Some(true)));
+        let failed = Closure::once(move |_: JsValue| done.set(Some(false)));
+        let _ = window().navigator().clipboard().write_text(text).then2(&worked, &failed);
+        // The browser calls one of them later; each lives as long as the page (two per click).
+        worked.forget();
+        failed.forget();
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (text, done);
 }
 
 /// Whose inline policies a panel edits; each kind has its own IAM actions.

@@ -32,6 +32,30 @@ pub struct Change {
     pub action: Option<String>,
     /// What moved or which fields differ, in words.
     pub detail: String,
+    /// For a change: each field that differs, with its value before and after.
+    pub fields: Vec<FieldChange>,
+}
+
+/// One field that differs between two versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Dotted path (`configuration.ProjectName`).
+    pub path: String,
+    /// The value as the JSON shows it (strings bare); `None` when the field is absent.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// A changed-fields entry, whose detail lists the paths.
+fn changed(stage: Option<&str>, action: Option<&str>, fields: Vec<FieldChange>) -> Change {
+    let detail = fields.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", ");
+    Change {
+        kind: ChangeKind::Changed,
+        stage: stage.map(str::to_owned),
+        action: action.map(str::to_owned),
+        detail,
+        fields,
+    }
 }
 
 pub fn diff(old: &PipelineDeclaration, new: &PipelineDeclaration) -> Vec<Change> {
@@ -51,7 +75,7 @@ fn settings_changes(old: &PipelineDeclaration, new: &PipelineDeclaration, change
     };
     let fields = differing_fields(&json(&strip(old)), &json(&strip(new)));
     if !fields.is_empty() {
-        changes.push(Change { kind: ChangeKind::Changed, stage: None, action: None, detail: fields.join(", ") });
+        changes.push(changed(None, None, fields));
     }
 }
 
@@ -81,7 +105,7 @@ fn stage_changes(old: &PipelineDeclaration, new: &PipelineDeclaration, changes: 
         };
         let fields = differing_fields(&json(&strip(before)), &json(&strip(stage)));
         if !fields.is_empty() {
-            changes.push(stage_change(ChangeKind::Changed, name, fields.join(", ")));
+            changes.push(changed(Some(name), None, fields));
         }
     }
     for name in old_names.iter().filter(|n| !new_names.contains(n)) {
@@ -115,7 +139,7 @@ fn action_changes(old: &PipelineDeclaration, new: &PipelineDeclaration, changes:
         };
         let fields = differing_fields(&json(&strip(old_action)), &json(&strip(action)));
         if !fields.is_empty() {
-            changes.push(action_change(ChangeKind::Changed, stage, &action.name, fields.join(", ")));
+            changes.push(changed(Some(stage), Some(&action.name), fields));
         }
     }
     for ((stage, action), _) in old_actions.iter().zip(&matched_old).filter(|(_, matched)| !**matched) {
@@ -136,26 +160,26 @@ fn position(names: &[&str], name: &str) -> usize {
 }
 
 fn stage_change(kind: ChangeKind, stage: &str, detail: String) -> Change {
-    Change { kind, stage: Some(stage.to_string()), action: None, detail }
+    Change { kind, stage: Some(stage.to_string()), action: None, detail, fields: Vec::new() }
 }
 
 fn action_change(kind: ChangeKind, stage: &str, action: &str, detail: String) -> Change {
-    Change { kind, stage: Some(stage.to_string()), action: Some(action.to_string()), detail }
+    Change { kind, stage: Some(stage.to_string()), action: Some(action.to_string()), detail, fields: Vec::new() }
 }
 
 fn json<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-/// Dotted paths of the leaves that differ (`configuration.ProjectName`, `inputArtifacts`).
+/// The leaves that differ, by dotted path (`configuration.ProjectName`, `inputArtifacts`).
 /// Arrays compare whole: a list of artifacts changed is one change, not one per index.
-fn differing_fields(old: &Value, new: &Value) -> Vec<String> {
+fn differing_fields(old: &Value, new: &Value) -> Vec<FieldChange> {
     let mut fields = Vec::new();
     walk("", old, new, &mut fields);
     fields
 }
 
-fn walk(path: &str, old: &Value, new: &Value, fields: &mut Vec<String>) {
+fn walk(path: &str, old: &Value, new: &Value, fields: &mut Vec<FieldChange>) {
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             let keys = a.keys().chain(b.keys().filter(|k| !a.contains_key(*k)));
@@ -165,8 +189,17 @@ fn walk(path: &str, old: &Value, new: &Value, fields: &mut Vec<String>) {
                 walk(&child, a.get(key).unwrap_or(&null), b.get(key).unwrap_or(&null), fields);
             }
         }
-        (a, b) if a != b => fields.push(path.to_string()),
+        (a, b) if a != b => fields.push(FieldChange { path: path.to_string(), before: shown(a), after: shown(b) }),
         _ => {}
+    }
+}
+
+/// A value as a person reads it: strings without quotes, the rest as compact JSON.
+fn shown(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(text) => Some(text.clone()),
+        other => Some(other.to_string()),
     }
 }
 
@@ -229,6 +262,27 @@ mod tests {
                 "changed Stage2/CodeBuild configuration.ProjectName",
                 "moved Stage2/CodeBuild2 from Stage2, run order 1 to Stage2, run order 2",
                 "removed Stage1/S3 Stage1, run order 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_change_carries_the_values_before_and_after() {
+        let old = base();
+        let mut new = old.clone();
+        new.stages[1].actions[0].configuration.insert("ProjectName".into(), "web".into());
+        new.stages[1].actions[1].input_artifacts.push(model::InputArtifact { name: "Src".into() });
+        let changes = diff(&old, &new);
+        let fields: Vec<(&str, Option<&str>, Option<&str>)> = changes
+            .iter()
+            .flat_map(|c| &c.fields)
+            .map(|f| (f.path.as_str(), f.before.as_deref(), f.after.as_deref()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("configuration.ProjectName", None, Some("web")),
+                ("inputArtifacts", Some(r#"[{"name":"S3Output"}]"#), Some(r#"[{"name":"S3Output"},{"name":"Src"}]"#))
             ]
         );
     }

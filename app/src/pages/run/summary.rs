@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::failure::Failure;
+use crate::api::logs::log_href;
 
 /// The id of an action's card on the run view (names are `[A-Za-z0-9.@_-]`, valid in ids).
 pub fn action_anchor(stage: &str, action: &str) -> String {
@@ -11,8 +12,9 @@ pub fn action_anchor(stage: &str, action: &str) -> String {
 }
 
 #[component]
-pub fn FailureSummary(failure: Failure) -> impl IntoView {
-    let Failure { stage, action, error, log_tail } = failure;
+pub fn FailureSummary(failure: Failure, pipeline: String, execution_id: String) -> impl IntoView {
+    let Failure { stage, action, attempt_id, error, log_tail } = failure;
+    let full_log = log_href(&pipeline, &execution_id, &attempt_id);
     let anchor = format!("#{}", action_anchor(&stage, &action));
     let lines = log_tail
         .into_iter()
@@ -25,6 +27,7 @@ pub fn FailureSummary(failure: Failure) -> impl IntoView {
                 ": "<span data-testid="failure-error">{error}</span>
             </h3>
             <pre class="log failure-log" data-testid="failure-log">{lines}</pre>
+            <a href=full_log data-testid="failure-full-log">"The whole log"</a>
         </section>
     }
 }

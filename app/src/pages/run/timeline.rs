@@ -96,43 +96,15 @@ pub fn Timeline(stages: Vec<StageRun>, now_ms: i64) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::runs::{ActionAttempt, ActionRun};
+    use crate::api::runs::fixtures::{attempt, stage as staged};
+    use crate::api::runs::ActionRun;
 
     fn action(name: &str, status: &str, started_ms: i64, updated_ms: i64) -> ActionRun {
-        ActionRun {
-            name: name.into(),
-            category: "Build".into(),
-            provider: "Commands".into(),
-            can_answer: false,
-            runs_locally: true,
-            attempt: Some(ActionAttempt {
-                id: name.into(),
-                status: status.into(),
-                started_ms,
-                updated_ms,
-                summary: None,
-                error: None,
-                configuration: Vec::new(),
-                output_variables: Vec::new(),
-                output_artifacts: Vec::new(),
-                external_url: None,
-                approval_token: None,
-                decisions: Vec::new(),
-            }),
-        }
+        crate::api::runs::fixtures::action(name, "Build", Some(attempt(name, status, started_ms, updated_ms)))
     }
 
     fn stage(name: &str, actions: Vec<ActionRun>) -> StageRun {
-        StageRun {
-            name: name.into(),
-            status: None,
-            transition_enabled: true,
-            disabled_reason: None,
-            can_roll_back: false,
-            can_retry: false,
-            can_set_transition: false,
-            actions,
-        }
+        staged(name, None, actions)
     }
 
     #[test]
