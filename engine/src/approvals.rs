@@ -10,7 +10,7 @@ use crate::store::approvals as history;
 use crate::runs::{ActionRow, ApprovalAnswer};
 pub use crate::store::approvals::{DecisionFilter, DecisionRow};
 use crate::store::now_ms;
-use crate::{Engine, EngineError, Result};
+use crate::{Engine, EngineError, Refusal, Result};
 use model::catalog::ApprovalRule;
 use model::{ActionCategory, ActionExecutionStatus as A};
 use serde::Serialize;
@@ -125,7 +125,7 @@ impl Engine {
             .ok_or_else(|| stage_not_found(pipeline, stage))?;
         if !stage_decl.actions.iter().any(|a| a.name == action) {
             return Err(EngineError::refused(
-                "ActionNotFoundException",
+                Refusal::ActionNotFound,
                 format!("Stage '{stage}' has no action '{action}'."),
             ));
         }
@@ -135,7 +135,7 @@ impl Engine {
         };
         let invalid = || {
             EngineError::refused(
-                "InvalidApprovalTokenException",
+                Refusal::InvalidApprovalToken,
                 format!("The token for stage '{stage}', action '{action}' is not valid: the approval already received a response, expired, or was never requested."),
             )
         };
@@ -150,14 +150,14 @@ impl Engine {
                 .ok_or_else(invalid)?;
             if current.status != A::InProgress {
                 return Err(EngineError::refused(
-                    "ApprovalAlreadyCompletedException",
+                    Refusal::ApprovalAlreadyAnswered,
                     "This approval was already answered.",
                 ));
             }
             if current.expires_ms.is_some_and(|at| at < now) {
                 return Err(invalid());
             }
-            let rule = rule_of(current).map_err(|message| EngineError::refused("ValidationException", message))?;
+            let rule = rule_of(current).map_err(|message| EngineError::refused(Refusal::InvalidRequest, message))?;
             let mut approvers = current.output.approvers.clone();
             if status == ApprovalStatus::Approved {
                 check_approver(&rule, &approvers, &starters, answered_by)?;
@@ -243,13 +243,13 @@ impl Engine {
 fn check_approver(rule: &ApprovalRule, approvers: &[String], starters: &[String], arn: &str) -> Result<()> {
     if approvers.iter().any(|a| a == arn) {
         return Err(EngineError::refused(
-            "ValidationException",
+            Refusal::InvalidRequest,
             format!("{arn} already approved this action; it needs {} different approvers.", rule.required),
         ));
     }
     if !rule.allow_self && starters.iter().any(|starter| starter == arn) {
         return Err(EngineError::refused(
-            "ValidationException",
+            Refusal::InvalidRequest,
             format!("{arn} started this execution (or retried one of its stages) and the action does not allow self-approval (AllowSelfApproval is false); another user must approve it."),
         ));
     }

@@ -62,6 +62,8 @@ pub struct InputArtifactDir {
     pub dir: PathBuf,
 }
 
+// One per attempt, moved a few times: boxing the result would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum ActionOutcome {
     Succeeded(ActionResult),

@@ -3,6 +3,7 @@
 mod action_types;
 mod conditions;
 mod error;
+mod execution_state;
 mod executions;
 mod pipelines;
 mod sources;
@@ -137,10 +138,10 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         PutApprovalResult => executions::approve(state, caller, parse(body)?).await,
         EnableStageTransition => executions::enable_transition(state, caller, parse(body)?).await,
         DisableStageTransition => executions::disable_transition(state, caller, parse(body)?).await,
-        GetPipelineExecution => executions::get_execution(state, parse(body)?).await,
-        ListPipelineExecutions => executions::list_executions(state, parse(body)?).await,
-        GetPipelineState => executions::get_state(state, parse(body)?).await,
-        ListActionExecutions => executions::list_actions(state, parse(body)?).await,
+        GetPipelineExecution => execution_state::get_execution(state, parse(body)?).await,
+        ListPipelineExecutions => execution_state::list_executions(state, parse(body)?).await,
+        GetPipelineState => execution_state::get_state(state, parse(body)?).await,
+        ListActionExecutions => execution_state::list_actions(state, parse(body)?).await,
         PutActionRevision => sources::put_action_revision(state, caller, parse(body)?).await,
         ListRuleTypes => sources::list_rule_types(parse(body)?),
         OverrideStageCondition => conditions::override_condition(state, parse(body)?).await,
