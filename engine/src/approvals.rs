@@ -7,9 +7,9 @@ use crate::scheduler::{action_event, progress};
 use crate::store::actions;
 use crate::store::approvals as history;
 
+use crate::now_ms;
 use crate::runs::{ActionRow, ApprovalAnswer};
 pub use crate::store::approvals::{DecisionFilter, DecisionRow};
-use crate::store::now_ms;
 use crate::{Engine, EngineError, Refusal, Result};
 use model::catalog::ApprovalRule;
 use model::{ActionCategory, ActionExecutionStatus as A};

@@ -2,12 +2,12 @@
 //! enable transitions, override a stage condition. Each change is one
 //! transaction with its events; the scheduler then moves the pipeline on.
 use crate::events::EventState;
+use crate::now_ms;
 use crate::runs::RetryTrigger;
 use crate::runs::{ExecutionRow, ExecutionType, ResolvedVariable, SourceRevisionOverride};
 use crate::scheduler::{override_condition, progress, restart_stage, Run, Tick};
 use crate::store::events::{set_transition, TransitionRow};
 use crate::store::executions as rows;
-use crate::store::now_ms;
 use crate::store::stages;
 use crate::{Engine, EngineError, PipelineRecord, Principal, Refusal, Result};
 use model::{ConditionType, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType};

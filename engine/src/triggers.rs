@@ -2,8 +2,8 @@
 //! `PollForSourceChanges`, on unless set to "false"); any source action can be told of a revision
 //! with PutActionRevision. Both record the revision in `source_poll`, so a revision starts at most
 //! one execution whichever way it arrives and however many replicas poll.
+use crate::now_ms;
 use crate::runs::SourceRevisionOverride;
-use crate::store::now_ms;
 use crate::store::sources::{LatestObject, PipelineHead, SourcePollRow};
 use crate::{Engine, EngineError, Principal, Refusal, Result, StartRequest};
 use model::{ActionCategory, ActionDeclaration, ActionOwner, PipelineDeclaration, TriggerType};

@@ -22,7 +22,8 @@ mod names;
 mod reads;
 mod sealed;
 
-use crate::store::{now_ms, StoreError};
+use crate::now_ms;
+use crate::store::StoreError;
 use crate::Store;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};

@@ -121,6 +121,12 @@ pub enum FailureKind {
     SystemUnavailable,
 }
 
+impl From<crate::sandbox::SandboxError> for ActionFailure {
+    fn from(err: crate::sandbox::SandboxError) -> Self {
+        ActionFailure { kind: FailureKind::SystemUnavailable, message: err.0 }
+    }
+}
+
 impl ActionFailure {
     pub fn job_failed(message: impl Into<String>) -> Self {
         ActionFailure { kind: FailureKind::JobFailed, message: message.into() }

@@ -227,6 +227,7 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
                 AfterFailure::Pending => return,
                 AfterFailure::Retry(mode) => {
                     restart_stage(run, tick, run.exec.current_stage, mode, RetryTrigger::Automated);
+                    progress(run, tick);
                     return;
                 }
                 AfterFailure::Rollback => tick.roll_back(run, &stage.stage_name),

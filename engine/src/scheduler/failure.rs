@@ -1,6 +1,5 @@
 //! What happens after a stage fails: `onFailure` (retry once by itself, or roll back, when its
 //! condition passes), and the retry of a stage, automatic or asked for.
-use super::advance::progress;
 use super::conditions::{self, Gate};
 use super::run::{set_stage, Run};
 use super::Tick;
@@ -62,6 +61,7 @@ fn automatic_retry(stage: &StageDeclaration, row: &StageRow) -> Option<RetryMode
 }
 
 /// Runs a failed or stopped stage again: its failed actions, or all of them from the first group.
+/// The caller then lets `progress` start them.
 pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: RetryMode, trigger: RetryTrigger) {
     let stage_decl = run.decl.stages[index].clone();
     let Some(row) = run.stage_row(&stage_decl.name).cloned() else { return };
@@ -97,5 +97,4 @@ pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: 
             tick.create_action(run, &stage_decl, action, attempt);
         }
     }
-    progress(run, tick);
 }

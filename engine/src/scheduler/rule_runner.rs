@@ -68,7 +68,7 @@ impl Engine {
                         log: log.clone(),
                         cancel: cancel.clone(),
                         timeout,
-                        now_ms: crate::store::now_ms(),
+                        now_ms: crate::now_ms(),
                         services: self.services(),
                     };
                     within(implementation.evaluate(&ctx), timeout, &cancel, "rule").await

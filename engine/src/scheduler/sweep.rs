@@ -1,7 +1,7 @@
 //! The background work: lease renewal, and the sweep that takes over actions whose runner
 //! stopped, fails expired approvals, advances active pipelines and polls sources.
+use crate::now_ms;
 use crate::store::leases::{self, Due, Work};
-use crate::store::now_ms;
 use crate::{Engine, Result};
 
 impl Engine {

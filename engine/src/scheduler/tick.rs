@@ -3,11 +3,11 @@
 use super::resolve::{artifact_names, resolve, substitute_all};
 use super::{PipelineTx, Run};
 use crate::events::{EventState, PendingEvent, StoredEvent};
+use crate::now_ms;
 use crate::runs::{ActionInput, ActionOutput, ActionRow, ExecutionRow, RuleInput, RuleOutput, RuleRow};
 use crate::store::approvals::{insert_decision, DecisionRow};
 use crate::store::events::append_event;
 use crate::store::leases::Work;
-use crate::store::now_ms;
 use crate::{Engine, Result};
 use indexmap::IndexMap;
 use model::{ActionDeclaration, ActionExecutionStatus, ConditionType, RuleDeclaration, StageDeclaration};

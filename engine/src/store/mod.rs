@@ -170,9 +170,6 @@ impl Store {
     }
 }
 
-/// Kept here so the store's modules and older callers still find it; it lives in the crate root.
-pub(crate) use crate::now_ms;
-
 /// Maps a unique-key violation to `Conflict`, leaving other errors as they are.
 /// `NotFound` when an update or delete touched no row.
 fn found(done: sqlx::any::AnyQueryResult) -> Result<()> {

@@ -2,7 +2,7 @@
 //! AWS JSON 1.1 body. Routing is on the header alone, as AWS does.
 mod action_types;
 mod conditions;
-mod error;
+pub mod error;
 mod execution_state;
 mod executions;
 mod pipelines;

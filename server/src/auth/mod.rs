@@ -8,7 +8,7 @@ pub mod session;
 pub mod sigv4;
 pub mod throttle;
 
-use crate::api::ApiError;
+use crate::api::error::ApiError;
 use engine::identity::{Decision, IdentityError};
 use engine::Engine;
 
