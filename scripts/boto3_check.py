@@ -114,6 +114,37 @@ check_value(
 )
 check("invalid event pattern", lambda: test_pattern({"detail": {"state": "FAILED"}}), "InvalidEventPatternException")
 check("event without its fields", lambda: test_pattern({"source": ["x"]}, event="{}"), "ValidationException")
+# Rules and their targets.
+failures = json.dumps({"source": ["aws.codepipeline"], "detail": {"state": ["FAILED"]}})
+topic = "arn:aws:sns:us-east-1:000000000000:pipeline-failures"
+check_value(
+    "put rule",
+    lambda: events.put_rule(Name="pipeline-failures", EventPattern=failures, Description="Tell us")["RuleArn"],
+    "arn:aws:events:us-east-1:000000000000:rule/pipeline-failures",
+)
+check("put rule with a bad pattern", lambda: events.put_rule(Name="bad", EventPattern="{}"), "InvalidEventPatternException")
+check("put rule on another bus", lambda: events.put_rule(Name="x", EventPattern=failures, EventBusName="other"),
+      "ResourceNotFoundException")
+check_value("describe rule", lambda: events.describe_rule(Name="pipeline-failures")["State"], "ENABLED")
+check("describe a missing rule", lambda: events.describe_rule(Name="nope"), "ResourceNotFoundException")
+check_value("disable rule", lambda: events.disable_rule(Name="pipeline-failures")
+            and events.describe_rule(Name="pipeline-failures")["State"], "DISABLED")
+check_value("list rules by prefix", lambda: [r["Name"] for r in events.list_rules(NamePrefix="pipeline-")["Rules"]],
+            ["pipeline-failures"])
+check_value("put targets", lambda: events.put_targets(Rule="pipeline-failures", Targets=[
+    {"Id": "topic", "Arn": topic},
+    {"Id": "summary", "Arn": topic, "InputTransformer": {
+        "InputPathsMap": {"p": "$.detail.pipeline"}, "InputTemplate": '"<p> failed"'}},
+])["FailedEntryCount"], 0)
+check_value("list targets", lambda: sorted(t["Id"] for t in events.list_targets_by_rule(Rule="pipeline-failures")["Targets"]),
+            ["summary", "topic"])
+check("six targets", lambda: events.put_targets(Rule="pipeline-failures", Targets=[
+    {"Id": f"t{i}", "Arn": topic} for i in range(5)]), "LimitExceededException")
+check("delete a rule with targets", lambda: events.delete_rule(Name="pipeline-failures"), "ValidationException")
+check("remove targets", lambda: events.remove_targets(Rule="pipeline-failures", Ids=["topic", "summary"]))
+check("delete rule", lambda: events.delete_rule(Name="pipeline-failures"))
+check_value("rule gone", lambda: events.list_rules()["Rules"], [])
+
 passed = sum(results)
 print(f"boto3: {passed} passed, {len(results) - passed} failed")
 sys.exit(0 if all(results) else 1)

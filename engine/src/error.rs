@@ -60,6 +60,12 @@ pub enum Refusal {
     NotAuthorized,
     /// A value of the request is wrong (an undeclared variable, a second approval by one user).
     InvalidRequest,
+    /// The named resource (an event rule) does not exist.
+    ResourceNotFound,
+    /// An event pattern that does not parse, with the parser's reason.
+    InvalidEventPattern,
+    /// A limit on how many of something a resource may have (targets per rule).
+    LimitExceeded,
 }
 
 impl EngineError {

@@ -6,6 +6,7 @@ pub mod access;
 pub mod approvals;
 pub mod audit;
 mod error;
+pub mod event_rules;
 pub mod events;
 mod executions;
 pub mod identity;

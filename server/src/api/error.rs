@@ -101,6 +101,9 @@ fn exception(why: Refusal) -> &'static str {
         Refusal::ConcurrentModification => "ConcurrentModificationException",
         Refusal::NotAuthorized => "AccessDeniedException",
         Refusal::InvalidRequest => "ValidationException",
+        Refusal::ResourceNotFound => "ResourceNotFoundException",
+        Refusal::InvalidEventPattern => "InvalidEventPatternException",
+        Refusal::LimitExceeded => "LimitExceededException",
     }
 }
 

@@ -179,7 +179,7 @@ async fn call(
     let result = match auth::authorize(&caller, &action, &resource) {
         Ok(()) => match target {
             Target::CodePipeline(operation) => dispatch(state, &caller, operation, body).await,
-            Target::Events(operation) => eventbridge::dispatch(operation, body),
+            Target::Events(operation) => eventbridge::dispatch(state, operation, body).await,
         },
         Err(denied) => Err(denied),
     };
