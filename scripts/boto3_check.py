@@ -1,5 +1,5 @@
 """Talks to a running Sluice with boto3, as users of AWS would: a Sluice access key must work
-exactly like an AWS key, and a wrong secret, a tampered body or a revoked key must fail with the
+exactly like an AWS key (for CodePipeline and EventBridge alike), and a wrong secret, a tampered body or a revoked key must fail with the
 errors AWS uses. Environment: SLUICE_URL, SLUICE_KEY_ID, SLUICE_SECRET, SLUICE_REVOKED_KEY_ID,
 SLUICE_REVOKED_SECRET. Prints one summary line; exits non-zero on any failure."""
 import json
@@ -14,9 +14,9 @@ URL = os.environ["SLUICE_URL"]
 results = []
 
 
-def client(key_id, secret):
+def client(key_id, secret, service="codepipeline"):
     return boto3.client(
-        "codepipeline",
+        service,
         endpoint_url=URL,
         region_name="us-east-1",
         aws_access_key_id=key_id,
@@ -34,6 +34,16 @@ def check(name, call, expected_error=None):
     ok = error == expected_error
     results.append(ok)
     print(f"{'ok  ' if ok else 'FAIL'} {name}: expected {expected_error or 'success'}, got {error or 'success'}")
+
+
+def check_value(name, call, expected):
+    try:
+        got = call()
+    except ClientError as err:
+        got = err.response["Error"]["Code"]
+    ok = got == expected
+    results.append(ok)
+    print(f"{'ok  ' if ok else 'FAIL'} {name}: expected {expected!r}, got {got!r}")
 
 
 good = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"])
@@ -76,6 +86,64 @@ def tamper(request, **_):
 tampering = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"])
 tampering.meta.events.register_last("before-send.codepipeline.GetPipeline", tamper)
 check("tampered body", lambda: tampering.get_pipeline(name="boto3-check"), "InvalidSignatureException")
+
+# EventBridge on the same endpoint: the same key, signed for `events`.
+events = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"], "events")
+failed_stage = json.dumps({
+    "version": "0", "id": "1", "detail-type": "CodePipeline Stage Execution State Change",
+    "source": "aws.codepipeline", "account": "000000000000", "time": "2026-12-02T18:00:00Z",
+    "region": "us-east-1", "resources": ["arn:aws:codepipeline:us-east-1:000000000000:web"],
+    "detail": {"pipeline": "web", "stage": "Build", "state": "FAILED"},
+})
+
+
+def test_pattern(pattern, event=failed_stage):
+    return events.test_event_pattern(EventPattern=json.dumps(pattern), Event=event)["Result"]
+
+
+check_value(
+    "event pattern matches a failed stage",
+    lambda: test_pattern({"source": ["aws.codepipeline"], "detail": {"state": ["FAILED", "CANCELED"]}}),
+    True,
+)
+check_value("event pattern refuses a succeeded one", lambda: test_pattern({"detail": {"state": ["SUCCEEDED"]}}), False)
+check_value(
+    "anything-but and prefix",
+    lambda: test_pattern({"detail": {"stage": [{"anything-but": {"prefix": "Deploy"}}]}}),
+    True,
+)
+check("invalid event pattern", lambda: test_pattern({"detail": {"state": "FAILED"}}), "InvalidEventPatternException")
+check("event without its fields", lambda: test_pattern({"source": ["x"]}, event="{}"), "ValidationException")
+# Rules and their targets.
+failures = json.dumps({"source": ["aws.codepipeline"], "detail": {"state": ["FAILED"]}})
+topic = "arn:aws:sns:us-east-1:000000000000:pipeline-failures"
+check_value(
+    "put rule",
+    lambda: events.put_rule(Name="pipeline-failures", EventPattern=failures, Description="Tell us")["RuleArn"],
+    "arn:aws:events:us-east-1:000000000000:rule/pipeline-failures",
+)
+check("put rule with a bad pattern", lambda: events.put_rule(Name="bad", EventPattern="{}"), "InvalidEventPatternException")
+check("put rule on another bus", lambda: events.put_rule(Name="x", EventPattern=failures, EventBusName="other"),
+      "ResourceNotFoundException")
+check_value("describe rule", lambda: events.describe_rule(Name="pipeline-failures")["State"], "ENABLED")
+check("describe a missing rule", lambda: events.describe_rule(Name="nope"), "ResourceNotFoundException")
+check_value("disable rule", lambda: events.disable_rule(Name="pipeline-failures")
+            and events.describe_rule(Name="pipeline-failures")["State"], "DISABLED")
+check_value("list rules by prefix", lambda: [r["Name"] for r in events.list_rules(NamePrefix="pipeline-")["Rules"]],
+            ["pipeline-failures"])
+check_value("put targets", lambda: events.put_targets(Rule="pipeline-failures", Targets=[
+    {"Id": "topic", "Arn": topic},
+    {"Id": "summary", "Arn": topic, "InputTransformer": {
+        "InputPathsMap": {"p": "$.detail.pipeline"}, "InputTemplate": '"<p> failed"'}},
+])["FailedEntryCount"], 0)
+check_value("list targets", lambda: sorted(t["Id"] for t in events.list_targets_by_rule(Rule="pipeline-failures")["Targets"]),
+            ["summary", "topic"])
+check("six targets", lambda: events.put_targets(Rule="pipeline-failures", Targets=[
+    {"Id": f"t{i}", "Arn": topic} for i in range(5)]), "LimitExceededException")
+check("delete a rule with targets", lambda: events.delete_rule(Name="pipeline-failures"), "ValidationException")
+check("remove targets", lambda: events.remove_targets(Rule="pipeline-failures", Ids=["topic", "summary"]))
+check("delete rule", lambda: events.delete_rule(Name="pipeline-failures"))
+check_value("rule gone", lambda: events.list_rules()["Rules"], [])
 
 passed = sum(results)
 print(f"boto3: {passed} passed, {len(results) - passed} failed")

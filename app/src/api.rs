@@ -378,7 +378,7 @@ pub(crate) mod ssr {
             )]),
             // What the user may not do (read a secret or an object through the pipeline): listed
             // with the pipeline's other problems, the message naming the stage and action.
-            EngineError::Refused { exception: "AccessDeniedException", message } => {
+            EngineError::Refused { why: engine::Refusal::NotAuthorized, message } => {
                 AppError::Rejected(vec![Problem::general("access-denied", None, message)])
             }
             // The rest of CodePipeline's refusals are the caller's to fix (not stoppable, a stale

@@ -380,13 +380,15 @@ async fn main() {
     let events = feed.until_ended(args.executions).await;
     let wall = began.elapsed();
     let mut many = Figures::default();
-    {
-        let calls = noop.calls.lock().unwrap();
-        for start in starts {
-            let (id, requested) = start.await.unwrap();
-            many.add(&id, requested, &events, &calls);
-        }
+    let mut started = Vec::new();
+    for start in starts {
+        started.push(start.await.unwrap());
     }
+    let calls = noop.calls.lock().unwrap();
+    for (id, requested) in &started {
+        many.add(id, *requested, &events, &calls);
+    }
+    drop(calls);
     let total = args.executions * ACTIONS;
     println!("\n(b) {} executions started at once (V2 pipeline, PARALLEL mode)", args.executions);
     println!(

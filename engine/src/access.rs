@@ -10,7 +10,7 @@
 //!   as an artifact, `codepipeline:GetPipelineState` on that pipeline (objects follow pipelines);
 //! - a secret: `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`.
 use crate::secrets::SecretReference;
-use crate::{Engine, EngineError, Result};
+use crate::{Engine, EngineError, Refusal, Result};
 use model::{ActionCategory, ActionOwner, EnvironmentVariableType, PipelineDeclaration};
 use std::sync::Arc;
 
@@ -25,8 +25,11 @@ pub const GET_SECRET_ACTION: &str = "secretsmanager:GetSecretValue";
 #[derive(Clone)]
 pub struct Principal {
     pub arn: String,
-    policy: Option<Arc<dyn Fn(&str, &str) -> bool + Send + Sync>>,
+    policy: Option<PolicyCheck>,
 }
+
+/// A user's policies' answer to `(action, resource)`.
+type PolicyCheck = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 
 impl std::fmt::Debug for Principal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -85,7 +88,7 @@ impl Engine {
         format!("arn:aws:secretsmanager:{}:{}:secret:{name}", self.account.region, self.account.id)
     }
 
-    /// Refuses (`AccessDeniedException`) unless `by` may read what `decl` reads with its
+    /// Refuses (`Refusal::NotAuthorized`) unless `by` may read what `decl` reads with its
     /// variables' defaults: checked when a user creates or updates a pipeline.
     pub(crate) async fn check_pipeline_reads(&self, decl: &PipelineDeclaration, by: &Principal) -> Result<()> {
         for read in reads(decl, &defaults(decl))? {
@@ -146,7 +149,7 @@ fn denied(read: &Read, who: &str, what: &str) -> EngineError {
         }
     };
     EngineError::refused(
-        "AccessDeniedException",
+        Refusal::NotAuthorized,
         format!("Stage '{}', action '{}': {subject}, but {who} is not authorized to {what}.", read.stage, read.action),
     )
 }
@@ -168,7 +171,7 @@ fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<V
                 Ok(value) => Ok(Some(value)),
                 Err(reference) if reference.starts_with("#{variables.") => Ok(None),
                 Err(reference) => Err(EngineError::refused(
-                    "ValidationException",
+                    Refusal::InvalidRequest,
                     format!(
                         "Stage '{}', action '{}': {field} uses {reference}, which is not known until the action runs; \
                          name it directly or with a pipeline variable (#{{variables.NAME}}).",

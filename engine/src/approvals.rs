@@ -7,10 +7,10 @@ use crate::scheduler::{action_event, progress};
 use crate::store::actions;
 use crate::store::approvals as history;
 
+use crate::now_ms;
 use crate::runs::{ActionRow, ApprovalAnswer};
 pub use crate::store::approvals::{DecisionFilter, DecisionRow};
-use crate::store::now_ms;
-use crate::{Engine, EngineError, Result};
+use crate::{Engine, EngineError, Refusal, Result};
 use model::catalog::ApprovalRule;
 use model::{ActionCategory, ActionExecutionStatus as A};
 use serde::Serialize;
@@ -115,31 +115,8 @@ impl Engine {
     /// have approved, and until then the action waits with the same token. Returns when it was
     /// answered. The answer goes to the approvals history in the transaction that applies it.
     pub async fn put_approval(&self, pipeline: &str, reply: ApprovalReply<'_>, answered_by: &str) -> Result<i64> {
-        let ApprovalReply { stage, action, token, status, summary } = reply;
-        let record = self.pipeline(pipeline, None).await?;
-        let stage_decl = record
-            .declaration
-            .stages
-            .iter()
-            .find(|s| s.name == stage)
-            .ok_or_else(|| stage_not_found(pipeline, stage))?;
-        if !stage_decl.actions.iter().any(|a| a.name == action) {
-            return Err(EngineError::refused(
-                "ActionNotFoundException",
-                format!("Stage '{stage}' has no action '{action}'."),
-            ));
-        }
-        let row = {
-            let mut conn = self.store.conn().await?;
-            actions::action_by_token(&mut conn, token).await?
-        };
-        let invalid = || {
-            EngineError::refused(
-                "InvalidApprovalTokenException",
-                format!("The token for stage '{stage}', action '{action}' is not valid: the approval already received a response, expired, or was never requested."),
-            )
-        };
-        let row = row.filter(|r| r.stage_name == stage && r.action_name == action).ok_or_else(invalid)?;
+        let row = self.approval_by_token(pipeline, &reply).await?;
+        let ApprovalReply { stage, action, status, summary, .. } = reply;
         let now = now_ms();
         self.change(pipeline, &row.execution_id.clone(), |run, tick| {
             let starters = run.exec.starters();
@@ -147,17 +124,17 @@ impl Engine {
                 .actions
                 .iter_mut()
                 .find(|a| a.action_execution_id == row.action_execution_id)
-                .ok_or_else(invalid)?;
+                .ok_or_else(|| invalid_token(stage, action))?;
             if current.status != A::InProgress {
                 return Err(EngineError::refused(
-                    "ApprovalAlreadyCompletedException",
+                    Refusal::ApprovalAlreadyAnswered,
                     "This approval was already answered.",
                 ));
             }
             if current.expires_ms.is_some_and(|at| at < now) {
-                return Err(invalid());
+                return Err(invalid_token(stage, action));
             }
-            let rule = rule_of(current).map_err(|message| EngineError::refused("ValidationException", message))?;
+            let rule = rule_of(current).map_err(|message| EngineError::refused(Refusal::InvalidRequest, message))?;
             let mut approvers = current.output.approvers.clone();
             if status == ApprovalStatus::Approved {
                 check_approver(&rule, &approvers, &starters, answered_by)?;
@@ -192,26 +169,13 @@ impl Engine {
                 tick.events.push(event);
                 return Ok(());
             }
-            current.output.approval = Some(ApprovalAnswer {
+            let answer = ApprovalAnswer {
                 status,
                 summary: summary.to_owned(),
                 answered_by: answered_by.to_owned(),
                 answered_at: now,
-            });
-            current.summary =
-                Some(if rule.required == 1 { summary.to_owned() } else { tally(&approvers, rule.required) });
-            let state = match status {
-                ApprovalStatus::Approved => {
-                    current.status = A::Succeeded;
-                    EventState::Succeeded
-                }
-                ApprovalStatus::Rejected => {
-                    current.status = A::Failed;
-                    current.error_code = Some("JobFailed".into());
-                    current.error_message = Some(format!("Rejected by {answered_by}: {summary}"));
-                    EventState::Failed
-                }
             };
+            let state = settle(current, answer, &rule, &approvers);
             let current = current.clone();
             tick.events.push(action_event(run, &current, state, json!({})));
             progress(run, tick);
@@ -219,6 +183,29 @@ impl Engine {
         })
         .await?;
         Ok(now)
+    }
+
+    /// The waiting approval `reply` answers, if its stage, action and token match.
+    async fn approval_by_token(&self, pipeline: &str, reply: &ApprovalReply<'_>) -> Result<ActionRow> {
+        let (stage, action) = (reply.stage, reply.action);
+        let record = self.pipeline(pipeline, None).await?;
+        let stage_decl = record
+            .declaration
+            .stages
+            .iter()
+            .find(|s| s.name == stage)
+            .ok_or_else(|| stage_not_found(pipeline, stage))?;
+        if !stage_decl.actions.iter().any(|a| a.name == action) {
+            return Err(EngineError::refused(
+                Refusal::ActionNotFound,
+                format!("Stage '{stage}' has no action '{action}'."),
+            ));
+        }
+        let mut conn = self.store.conn().await?;
+        actions::action_by_token(&mut conn, reply.token)
+            .await?
+            .filter(|r| r.stage_name == stage && r.action_name == action)
+            .ok_or_else(|| invalid_token(stage, action))
     }
 
     /// The approvals history: every answer matching `filter`, newest first.
@@ -239,17 +226,43 @@ impl Engine {
     }
 }
 
+fn invalid_token(stage: &str, action: &str) -> EngineError {
+    EngineError::refused(
+        Refusal::InvalidApprovalToken,
+        format!("The token for stage '{stage}', action '{action}' is not valid: the approval already received a response, expired, or was never requested."),
+    )
+}
+
+/// Records the answer that decides the approval; returns the action's new state.
+fn settle(current: &mut ActionRow, answer: ApprovalAnswer, rule: &ApprovalRule, approvers: &[String]) -> EventState {
+    current.summary = Some(if rule.required == 1 { answer.summary.clone() } else { tally(approvers, rule.required) });
+    let state = match answer.status {
+        ApprovalStatus::Approved => {
+            current.status = A::Succeeded;
+            EventState::Succeeded
+        }
+        ApprovalStatus::Rejected => {
+            current.status = A::Failed;
+            current.error_code = Some("JobFailed".into());
+            current.error_message = Some(format!("Rejected by {}: {}", answer.answered_by, answer.summary));
+            EventState::Failed
+        }
+    };
+    current.output.approval = Some(answer);
+    state
+}
+
 /// Refuses a second approval by the same user, and a starter's when self-approval is off.
 fn check_approver(rule: &ApprovalRule, approvers: &[String], starters: &[String], arn: &str) -> Result<()> {
     if approvers.iter().any(|a| a == arn) {
         return Err(EngineError::refused(
-            "ValidationException",
+            Refusal::InvalidRequest,
             format!("{arn} already approved this action; it needs {} different approvers.", rule.required),
         ));
     }
     if !rule.allow_self && starters.iter().any(|starter| starter == arn) {
         return Err(EngineError::refused(
-            "ValidationException",
+            Refusal::InvalidRequest,
             format!("{arn} started this execution (or retried one of its stages) and the action does not allow self-approval (AllowSelfApproval is false); another user must approve it."),
         ));
     }

@@ -19,10 +19,10 @@ pub enum EngineError {
     /// UpdatePipeline based on a version that is no longer the latest.
     #[error("pipeline {name:?} changed after version {based_on} was read")]
     StaleVersion { name: String, based_on: u32 },
-    /// A caller's request that CodePipeline refuses with the named exception
-    /// (`PipelineExecutionNotStoppableException`, `InvalidApprovalTokenException`, ...).
+    /// A well-formed request the pipeline's state or the caller's rights do not allow; `why` says
+    /// which rule refused it (the API names the exception), `message` says it to a person.
     #[error("{message}")]
-    Refused { exception: &'static str, message: String },
+    Refused { why: Refusal, message: String },
     /// The local file system failed (workspaces, artifacts).
     #[error("file system: {0}")]
     Io(String),
@@ -32,9 +32,45 @@ pub enum EngineError {
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
+/// The rules a request can break. Each edge words them its own way: the API as CodePipeline's
+/// exceptions, the web app as a message beside the control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    ExecutionNotFound,
+    StageNotFound,
+    ActionNotFound,
+    /// The execution has already finished.
+    NotStoppable,
+    /// A plain stop of an execution that is already stopping.
+    StopAlreadyRequested,
+    StageNotRetryable,
+    /// A newer execution has entered the stage since.
+    NotLatestExecution,
+    /// The execution ran an older version of the pipeline.
+    ExecutionOutdated,
+    UnableToRollback,
+    ConditionNotOverridable,
+    InvalidApprovalToken,
+    ApprovalAlreadyAnswered,
+    /// Another execution holds what the request needs.
+    Conflict,
+    /// A concurrent request changed the same thing first; trying again may work.
+    ConcurrentModification,
+    /// The caller's policies do not allow what the request would make the pipeline do.
+    NotAuthorized,
+    /// A value of the request is wrong (an undeclared variable, a second approval by one user).
+    InvalidRequest,
+    /// The named resource (an event rule) does not exist.
+    ResourceNotFound,
+    /// An event pattern that does not parse, with the parser's reason.
+    InvalidEventPattern,
+    /// A limit on how many of something a resource may have (targets per rule).
+    LimitExceeded,
+}
+
 impl EngineError {
-    pub fn refused(exception: &'static str, message: impl Into<String>) -> Self {
-        EngineError::Refused { exception, message: message.into() }
+    pub fn refused(why: Refusal, message: impl Into<String>) -> Self {
+        EngineError::Refused { why, message: message.into() }
     }
 }
 

@@ -1,18 +1,15 @@
 //! What clients do to executions: start, stop, retry a stage, answer an approval, disable and
-//! enable transitions, override a stage condition, and read state. Each change is one
+//! enable transitions, override a stage condition. Each change is one
 //! transaction with its events; the scheduler then moves the pipeline on.
 use crate::events::EventState;
-use crate::runs::{
-    ActionRow, ConditionRow, ExecutionRow, ExecutionType, ResolvedVariable, RuleRow, SourceRevisionOverride,
-};
-use crate::runs::{RetryTrigger, StageRow};
+use crate::now_ms;
+use crate::runs::RetryTrigger;
+use crate::runs::{ExecutionRow, ExecutionType, ResolvedVariable, SourceRevisionOverride};
 use crate::scheduler::{override_condition, progress, restart_stage, Run, Tick};
-use crate::store::conditions as condition_rows;
-use crate::store::events::{set_transition, transitions, TransitionRow};
+use crate::store::events::{set_transition, TransitionRow};
 use crate::store::executions as rows;
-use crate::store::now_ms;
-use crate::store::{actions, stages};
-use crate::{Engine, EngineError, PipelineRecord, Principal, Result};
+use crate::store::stages;
+use crate::{Engine, EngineError, PipelineRecord, Principal, Refusal, Result};
 use model::{ConditionType, PipelineExecutionStatus as P, StageExecutionStatus as S, TriggerType};
 use serde_json::json;
 
@@ -58,21 +55,6 @@ impl StartRequest {
 pub enum RetryMode {
     FailedActions,
     AllActions,
-}
-
-/// One stage of GetPipelineState.
-#[derive(Debug, Clone)]
-pub struct StageState {
-    pub stage_name: String,
-    /// The execution that most recently entered the stage, and its run there.
-    pub latest: Option<(StageRow, ExecutionRow)>,
-    /// Executions waiting in front of the stage.
-    pub inbound: Vec<ExecutionRow>,
-    pub transition: Option<TransitionRow>,
-    /// Each action of the stage with its newest run, if any.
-    pub actions: Vec<(String, Option<ActionRow>)>,
-    /// The newest evaluation of each condition the stage declares, with its rules.
-    pub conditions: Vec<(ConditionType, ConditionRow, Vec<RuleRow>)>,
 }
 
 impl Engine {
@@ -145,13 +127,13 @@ impl Engine {
                 P::Stopping if abandon && !run.exec.stop_abandon => {}
                 P::Stopping => {
                     return Err(EngineError::refused(
-                        "DuplicatedStopRequestException",
+                        Refusal::StopAlreadyRequested,
                         "The execution is already stopping; only a stop-and-abandon request may follow.",
                     ))
                 }
                 other => {
                     return Err(EngineError::refused(
-                        "PipelineExecutionNotStoppableException",
+                        Refusal::NotStoppable,
                         format!("Execution {} is {other} and cannot be stopped.", run.exec.execution_id),
                     ))
                 }
@@ -195,7 +177,7 @@ impl Engine {
         self.change(pipeline, execution_id, |run, tick| {
             let index =
                 run.decl.stages.iter().position(|s| s.name == stage).ok_or_else(|| stage_not_found(pipeline, stage))?;
-            let not_retryable = |why: &str| EngineError::refused("StageNotRetryableException", why.to_owned());
+            let not_retryable = |why: &str| EngineError::refused(Refusal::StageNotRetryable, why.to_owned());
             let row =
                 run.stage_row(stage).cloned().ok_or_else(|| not_retryable("The execution never ran this stage."))?;
             if !matches!(row.status, S::Failed | S::Stopped) || !matches!(run.exec.status, P::Failed | P::Stopped) {
@@ -210,12 +192,12 @@ impl Engine {
             }
             if newer_in_stage.as_ref().is_some_and(|e| e.execution_id != run.exec.execution_id) {
                 return Err(EngineError::refused(
-                    "NotLatestPipelineExecutionException",
+                    Refusal::NotLatestExecution,
                     "A newer execution has run this stage since; only the latest execution of a stage can be retried.",
                 ));
             }
             if others_running && run.exec.execution_mode != model::ExecutionMode::Parallel {
-                return Err(EngineError::refused("ConflictException", "Another execution is running in this stage."));
+                return Err(EngineError::refused(Refusal::Conflict, "Another execution is running in this stage."));
             }
             restart_stage(run, tick, index, mode, RetryTrigger::Manual);
             if !run.exec.retried_by.contains(&by.arn) {
@@ -247,25 +229,18 @@ impl Engine {
         self.change(pipeline, execution_id, |run, tick| {
             if latest_in_stage.as_deref().is_some_and(|latest| latest != run.exec.execution_id) {
                 return Err(EngineError::refused(
-                    "NotLatestPipelineExecutionException",
+                    Refusal::NotLatestExecution,
                     "A newer execution has entered this stage since; only the latest execution's conditions can be overridden.",
                 ));
             }
             if run.exec.status == P::Stopping {
-                return Err(EngineError::refused("ConflictException", "The execution is stopping; wait until it has stopped."));
+                return Err(EngineError::refused(Refusal::Conflict, "The execution is stopping; wait until it has stopped."));
             }
             override_condition(run, tick, stage, kind)?;
             progress(run, tick);
             Ok(())
         })
         .await
-    }
-
-    /// Every rule run of an execution (all evaluations), oldest first.
-    pub async fn rule_runs(&self, pipeline: &str, execution_id: &str) -> Result<Vec<RuleRow>> {
-        self.execution(pipeline, execution_id).await?;
-        let mut conn = self.store.conn().await?;
-        Ok(condition_rows::rules_of(&mut conn, execution_id).await?)
     }
 
     /// Enables or disables the inbound transition of a stage.
@@ -296,83 +271,6 @@ impl Engine {
         self.advance(pipeline).await
     }
 
-    pub async fn execution(&self, pipeline: &str, execution_id: &str) -> Result<ExecutionRow> {
-        self.pipeline(pipeline, None).await?;
-        let mut conn = self.store.conn().await?;
-        rows::execution(&mut conn, execution_id)
-            .await?
-            .filter(|e| e.pipeline_name == pipeline)
-            .ok_or_else(|| execution_not_found(pipeline, execution_id))
-    }
-
-    /// A page of executions, newest first, below `before_seq`.
-    pub async fn executions(&self, pipeline: &str, before_seq: Option<i64>, limit: i64) -> Result<Vec<ExecutionRow>> {
-        self.pipeline(pipeline, None).await?;
-        let mut conn = self.store.conn().await?;
-        Ok(rows::list_executions(&mut conn, pipeline, before_seq, limit).await?)
-    }
-
-    /// Every action run of an execution (all attempts), oldest first, sealed secrets as `****`.
-    pub async fn action_runs(&self, pipeline: &str, execution_id: &str) -> Result<Vec<ActionRow>> {
-        self.execution(pipeline, execution_id).await?;
-        let mut conn = self.store.conn().await?;
-        let mut runs = actions::actions_of(&mut conn, execution_id).await?;
-        for run in &mut runs {
-            run.input.mask_sealed();
-        }
-        Ok(runs)
-    }
-
-    /// GetPipelineState: per stage, the latest run, waiting executions, transition and actions.
-    pub async fn pipeline_state(&self, pipeline: &str) -> Result<(PipelineRecord, Vec<StageState>)> {
-        let record = self.pipeline(pipeline, None).await?;
-        let mut conn = self.store.conn().await?;
-        let transitions = transitions(&mut conn, pipeline).await?;
-        let active = rows::active_executions(&mut conn, pipeline).await?;
-        let mut waiting: Vec<(usize, ExecutionRow)> = Vec::new();
-        for exec in active {
-            let stages = stages::stages_of(&mut conn, &exec.execution_id).await?;
-            let decl = self.declaration(pipeline, exec.pipeline_version).await?;
-            if let Some(stage) = decl.stages.get(exec.current_stage) {
-                if !stages.iter().any(|s| s.stage_name == stage.name) {
-                    waiting.push((exec.current_stage, exec));
-                }
-            }
-        }
-        let mut states = Vec::new();
-        for (index, stage) in record.declaration.stages.iter().enumerate() {
-            let mut actions = Vec::new();
-            for action in &stage.actions {
-                actions.push((
-                    action.name.clone(),
-                    actions::latest_action_runs(&mut conn, pipeline, &stage.name, &action.name).await?,
-                ));
-            }
-            let mut conditions = Vec::new();
-            for kind in ConditionType::ALL.iter().copied() {
-                let declared = stage.condition_rules(kind);
-                if declared.is_empty() {
-                    continue;
-                }
-                if let Some((row, mut rules)) =
-                    condition_rows::latest_condition(&mut conn, pipeline, &stage.name, kind).await?
-                {
-                    rules.sort_by_key(|r| declared.iter().position(|d| d.name == r.rule_name));
-                    conditions.push((kind, row, rules));
-                }
-            }
-            states.push(StageState {
-                conditions,
-                stage_name: stage.name.clone(),
-                latest: stages::latest_stage_run(&mut conn, pipeline, &stage.name).await?,
-                inbound: waiting.iter().filter(|(i, _)| *i == index).map(|(_, e)| e.clone()).collect(),
-                transition: transitions.iter().find(|t| t.stage_name == stage.name).cloned(),
-                actions,
-            });
-        }
-        Ok((record, states))
-    }
-
     /// Loads one execution, lets `apply` change it, saves it with its events, then advances.
     pub(crate) async fn change<F>(&self, pipeline: &str, execution_id: &str, apply: F) -> Result<()>
     where
@@ -400,7 +298,7 @@ fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Res
     let declared = &record.declaration.variables;
     if let Some((name, _)) = given.iter().find(|(name, _)| !declared.iter().any(|v| &v.name == name)) {
         return Err(EngineError::refused(
-            "ValidationException",
+            Refusal::InvalidRequest,
             format!("The pipeline declares no variable named '{name}'."),
         ));
     }
@@ -413,7 +311,7 @@ fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Res
             .or_else(|| variable.default_value.clone())
             .ok_or_else(|| {
                 EngineError::refused(
-                    "ValidationException",
+                    Refusal::InvalidRequest,
                     format!("Variable '{}' has no default value and was not given.", variable.name),
                 )
             })?;
@@ -423,12 +321,12 @@ fn resolve_variables(record: &PipelineRecord, given: &[(String, String)]) -> Res
 }
 
 pub(crate) fn stage_not_found(pipeline: &str, stage: &str) -> EngineError {
-    EngineError::refused("StageNotFoundException", format!("Pipeline '{pipeline}' has no stage '{stage}'."))
+    EngineError::refused(Refusal::StageNotFound, format!("Pipeline '{pipeline}' has no stage '{stage}'."))
 }
 
-fn execution_not_found(pipeline: &str, execution_id: &str) -> EngineError {
+pub(crate) fn execution_not_found(pipeline: &str, execution_id: &str) -> EngineError {
     EngineError::refused(
-        "PipelineExecutionNotFoundException",
+        Refusal::ExecutionNotFound,
         format!("Pipeline '{pipeline}' has no execution with id '{execution_id}'."),
     )
 }

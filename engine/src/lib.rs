@@ -6,6 +6,7 @@ pub mod access;
 pub mod approvals;
 pub mod audit;
 mod error;
+pub mod event_rules;
 pub mod events;
 mod executions;
 pub mod identity;
@@ -18,6 +19,7 @@ pub mod runs;
 pub mod sandbox;
 mod scheduler;
 pub mod secrets;
+mod state;
 pub(crate) mod store;
 mod tags;
 #[cfg(feature = "testing")]
@@ -26,7 +28,7 @@ mod triggers;
 
 pub use access::Principal;
 pub use approvals::{ApprovalReply, ApprovalStatus, PendingApproval};
-pub use error::{EngineError, Result};
+pub use error::{EngineError, Refusal, Result};
 pub use executions::{RetryMode, StartRequest};
 pub use identity::{Caller, IdentityError, Role};
 pub use scheduler::EngineConfig;

@@ -8,13 +8,13 @@ use crate::runs::{ExecutionRow, ExecutionType, StageRow};
 use crate::scheduler::Tick;
 use crate::store::executions as rows;
 use crate::store::{actions, stages};
-use crate::{Engine, EngineError, Principal, Result};
+use crate::{Engine, EngineError, Principal, Refusal, Result};
 use model::{ActionExecutionStatus as A, PipelineDeclaration, PipelineExecutionStatus as P};
 use model::{StageExecutionStatus as S, TriggerType};
 use serde_json::json;
 
 fn unable(why: String) -> EngineError {
-    EngineError::refused("UnableToRollbackStageException", why)
+    EngineError::refused(Refusal::UnableToRollback, why)
 }
 
 /// Why the stage at `index` of `decl` (the pipeline's current version) cannot be rolled back to
@@ -34,7 +34,7 @@ fn refusal(decl: &PipelineDeclaration, target: &ExecutionRow, index: usize) -> O
     }
     if Some(target.pipeline_version) != decl.version {
         return Some(EngineError::refused(
-            "PipelineExecutionOutdatedException",
+            Refusal::ExecutionOutdated,
             format!(
                 "Execution {} ran version {} of the pipeline; only executions of the current version can be rolled back to.",
                 target.execution_id, target.pipeline_version

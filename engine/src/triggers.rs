@@ -2,10 +2,10 @@
 //! `PollForSourceChanges`, on unless set to "false"); any source action can be told of a revision
 //! with PutActionRevision. Both record the revision in `source_poll`, so a revision starts at most
 //! one execution whichever way it arrives and however many replicas poll.
+use crate::now_ms;
 use crate::runs::SourceRevisionOverride;
-use crate::store::now_ms;
 use crate::store::sources::{LatestObject, PipelineHead, SourcePollRow};
-use crate::{Engine, EngineError, Principal, Result, StartRequest};
+use crate::{Engine, EngineError, Principal, Refusal, Result, StartRequest};
 use model::{ActionCategory, ActionDeclaration, ActionOwner, PipelineDeclaration, TriggerType};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -230,14 +230,14 @@ impl Engine {
         let record = self.pipeline(pipeline, None).await?;
         let stages = &record.declaration.stages;
         let (index, stage_decl) = stages.iter().enumerate().find(|(_, s)| s.name == stage).ok_or_else(|| {
-            EngineError::refused("StageNotFoundException", format!("Pipeline '{pipeline}' has no stage '{stage}'."))
+            EngineError::refused(Refusal::StageNotFound, format!("Pipeline '{pipeline}' has no stage '{stage}'."))
         })?;
         let action_decl = stage_decl.actions.iter().find(|a| a.name == action).ok_or_else(|| {
-            EngineError::refused("ActionNotFoundException", format!("Stage '{stage}' has no action '{action}'."))
+            EngineError::refused(Refusal::ActionNotFound, format!("Stage '{stage}' has no action '{action}'."))
         })?;
         if index != 0 || action_decl.action_type_id.category != ActionCategory::Source {
             return Err(EngineError::refused(
-                "ActionNotFoundException",
+                Refusal::ActionNotFound,
                 format!("Action '{action}' of stage '{stage}' is not a source action; only source actions (in the first stage) take revisions."),
             ));
         }
@@ -281,7 +281,7 @@ impl Engine {
             return match now.filter(|r| r.revision_id == revision.revision_id) {
                 Some(r) => Ok(PutRevisionOutcome { new_revision: false, execution_id: r.execution_id }),
                 None => Err(EngineError::refused(
-                    "ConcurrentModificationException",
+                    Refusal::ConcurrentModification,
                     "Another revision of this action was reported at the same time; try again.",
                 )),
             };

@@ -3,7 +3,7 @@
 mod support;
 
 use engine::approvals::DecisionFilter;
-use engine::EngineError;
+use engine::{EngineError, Refusal};
 use support::*;
 
 const ALICE: &str = "arn:aws:iam::000000000000:user/alice";
@@ -44,9 +44,9 @@ async fn answer(
         .await
 }
 
-fn refusal(err: EngineError) -> (&'static str, String) {
+fn refusal(err: EngineError) -> (Refusal, String) {
     match err {
-        EngineError::Refused { exception, message } => (exception, message),
+        EngineError::Refused { why, message } => (why, message),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -66,8 +66,8 @@ async fn two_approvals_need_two_different_users_and_are_kept_in_the_history() {
         assert_eq!((pending[0].required_approvals, pending[0].approvers.clone()), (2, vec![BOB.to_owned()]));
         assert!(!pending[0].may_approve(BOB) && pending[0].may_approve(CAROL));
 
-        let (exception, message) = refusal(answer(&h, "p", &token, ApprovalStatus::Approved, BOB).await.unwrap_err());
-        assert_eq!(exception, "ValidationException");
+        let (why, message) = refusal(answer(&h, "p", &token, ApprovalStatus::Approved, BOB).await.unwrap_err());
+        assert_eq!(why, Refusal::InvalidRequest);
         assert!(message.contains("already approved"), "{message}");
         assert_eq!(h.engine.execution("p", &id).await.unwrap().status, PipelineExecutionStatus::InProgress);
 
@@ -109,9 +109,8 @@ async fn self_approval_is_refused_only_when_the_action_says_so() {
         let (id, token) = start_as(&h, "strict", ALICE).await;
         let pending = h.engine.pending_approvals().await.unwrap();
         assert_eq!(pending[0].excluded_approvers, vec![ALICE.to_owned()]);
-        let (exception, message) =
-            refusal(answer(&h, "strict", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
-        assert_eq!(exception, "ValidationException");
+        let (why, message) = refusal(answer(&h, "strict", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
+        assert_eq!(why, Refusal::InvalidRequest);
         assert!(message.contains("self-approval"), "{message}");
         answer(&h, "strict", &token, ApprovalStatus::Approved, BOB).await.unwrap();
         assert_eq!(h.wait_end("strict", &id).await, PipelineExecutionStatus::Succeeded);
@@ -129,7 +128,7 @@ async fn self_approval_is_refused_only_when_the_action_says_so() {
 /// Whether `by` is refused as a self-approver of the gate waiting with `token`.
 async fn refused_as_starter(h: &Harness, pipeline: &str, stage: &str, token: &str, by: &str) -> bool {
     let answered = h.engine.put_approval(pipeline, reply(stage, token, ApprovalStatus::Approved, "mine"), by).await;
-    matches!(answered, Err(EngineError::Refused { exception: "ValidationException", message }) if message.contains("self-approval"))
+    matches!(answered, Err(EngineError::Refused { why: Refusal::InvalidRequest, message }) if message.contains("self-approval"))
 }
 
 #[tokio::test]
@@ -208,8 +207,8 @@ async fn a_rejection_after_an_approval_rejects_at_once() {
         let gate = h.wait_action("p", &id, "Gate", |_| true).await;
         assert_eq!(gate.status, ActionExecutionStatus::Failed);
         assert_eq!(gate.error_message.as_deref(), Some(format!("Rejected by {CAROL}: carol says so").as_str()));
-        let (exception, _) = refusal(answer(&h, "p", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
-        assert_eq!(exception, "ApprovalAlreadyCompletedException");
+        let (why, _) = refusal(answer(&h, "p", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
+        assert_eq!(why, Refusal::ApprovalAlreadyAnswered);
         let results: Vec<_> = h
             .engine
             .approval_decisions(&DecisionFilter::default())

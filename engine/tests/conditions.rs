@@ -305,7 +305,7 @@ async fn overriding_lets_the_stage_go_on_past_a_running_or_failed_condition() {
         let again =
             h.engine.override_stage_condition("running", "Gate", &id, ConditionType::BeforeEntry).await.unwrap_err();
         assert!(
-            matches!(again, engine::EngineError::Refused { exception: "ConditionNotOverridableException", .. }),
+            matches!(again, engine::EngineError::Refused { why: engine::Refusal::ConditionNotOverridable, .. }),
             "{again}"
         );
 

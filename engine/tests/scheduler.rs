@@ -104,7 +104,7 @@ async fn retrying_failed_actions_reruns_only_them() {
         assert_eq!(runs.iter().filter(|r| r.action_name == "Flaky").count(), 2);
         let again = h.engine.retry_stage("p", "Build", &id, RetryMode::AllActions, &tester()).await.unwrap_err();
         assert!(
-            matches!(again, engine::EngineError::Refused { exception: "StageNotRetryableException", .. }),
+            matches!(again, engine::EngineError::Refused { why: engine::Refusal::StageNotRetryable, .. }),
             "{again:?}"
         );
         h
@@ -132,7 +132,7 @@ async fn manual_approvals_wait_for_an_answer_given_once() {
             .put_approval("p", reply("Approve", "not-a-token", ApprovalStatus::Approved, "ok"), "me")
             .await
             .unwrap_err();
-        assert!(matches!(bad, engine::EngineError::Refused { exception: "InvalidApprovalTokenException", .. }));
+        assert!(matches!(bad, engine::EngineError::Refused { why: engine::Refusal::InvalidApprovalToken, .. }));
         h.engine
             .put_approval("p", reply("Approve", &token, ApprovalStatus::Approved, "ship it"), "alice")
             .await
@@ -143,7 +143,7 @@ async fn manual_approvals_wait_for_an_answer_given_once() {
             .await
             .unwrap_err();
         assert!(
-            matches!(twice, engine::EngineError::Refused { exception: "ApprovalAlreadyCompletedException", .. }),
+            matches!(twice, engine::EngineError::Refused { why: engine::Refusal::ApprovalAlreadyAnswered, .. }),
             "{twice:?}"
         );
         assert_eq!(h.wait_end("p", &approved).await, PipelineExecutionStatus::Succeeded);
@@ -189,7 +189,7 @@ async fn stop_and_wait_lets_actions_finish_stop_and_abandon_does_not() {
         h.engine.stop_execution("p", &waited, false, Some("pause".into())).await.unwrap();
         let duplicate = h.engine.stop_execution("p", &waited, false, None).await;
         assert!(
-            matches!(duplicate, Err(engine::EngineError::Refused { exception: "DuplicatedStopRequestException", .. }))
+            matches!(duplicate, Err(engine::EngineError::Refused { why: engine::Refusal::StopAlreadyRequested, .. }))
                 || h.engine.execution("p", &waited).await.unwrap().status == PipelineExecutionStatus::Stopped
         );
         assert_eq!(h.wait_end("p", &waited).await, PipelineExecutionStatus::Stopped);
@@ -205,10 +205,7 @@ async fn stop_and_wait_lets_actions_finish_stop_and_abandon_does_not() {
         let long = h.wait_action("p", &abandoned, "Long", |_| true).await;
         assert_eq!(long.status, ActionExecutionStatus::Abandoned);
         let not_stoppable = h.engine.stop_execution("p", &abandoned, false, None).await.unwrap_err();
-        assert!(matches!(
-            not_stoppable,
-            engine::EngineError::Refused { exception: "PipelineExecutionNotStoppableException", .. }
-        ));
+        assert!(matches!(not_stoppable, engine::EngineError::Refused { why: engine::Refusal::NotStoppable, .. }));
         h
     })
     .await;
@@ -375,7 +372,7 @@ async fn rolling_back_reruns_one_stage_with_an_earlier_executions_artifacts() {
         let good = h.start("p").await;
         assert_eq!(h.wait_end("p", &good).await, PipelineExecutionStatus::Succeeded);
         let refused = h.engine.rollback_stage("p", "Source", &good, &tester()).await.unwrap_err();
-        assert!(matches!(refused, engine::EngineError::Refused { exception: "UnableToRollbackStageException", .. }));
+        assert!(matches!(refused, engine::EngineError::Refused { why: engine::Refusal::UnableToRollback, .. }));
 
         let rollback = h.engine.rollback_stage("p", "Deploy", &good, &tester()).await.unwrap();
         assert_eq!(h.wait_end("p", &rollback).await, PipelineExecutionStatus::Succeeded);

@@ -31,7 +31,6 @@
 //!
 //! Errors the server logs (for example a failed lease renewal) go to stderr; `RUST_LOG` widens it.
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)] // The tests use the rest of it.
 mod common;
 
 use aws_sdk_codepipeline::Client;
@@ -109,10 +108,13 @@ fn pipeline_b(name: &str, parallel: bool) -> Value {
     pipeline
 }
 
+/// An event and when it was received.
+type Stamped = (Instant, Arc<StoredEvent>);
+
 /// Every event the engine broadcasts, stamped when received, kept by execution id.
 #[derive(Clone, Default)]
 struct Recorder {
-    events: Arc<Mutex<HashMap<String, Vec<(Instant, Arc<StoredEvent>)>>>>,
+    events: Arc<Mutex<HashMap<String, Vec<Stamped>>>>,
     finished: Arc<tokio::sync::Notify>,
 }
 

@@ -18,7 +18,6 @@
 //! every (client, event) pair. The clients share the server's 2 cores, so the figure includes
 //! their parsing. Every client must receive every event exactly once, or the benchmark fails.
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)] // The tests use the rest of it.
 mod common;
 
 use engine::{Engine, StartRequest, Store};

@@ -36,6 +36,9 @@ impl Sluice {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let mut child = child;
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("sluice did not become healthy");
     }
 

@@ -160,7 +160,7 @@ async fn an_execution_stream_carries_only_that_execution() {
         let url = format!("{}/api/v1/pipelines/two/executions/{second}/events", server.url);
         let mut stream = SseStream::open(&url, &server.key, Some(0)).await;
         let first_event = stream.next().await;
-        assert_eq!(states(&[first_event.clone()]), ["pipeline:STARTED"]);
+        assert_eq!(states(std::slice::from_ref(&first_event)), ["pipeline:STARTED"]);
         for _ in 0..4 {
             let event = stream.next().await;
             assert_eq!(event.json()["detail"]["execution-id"], second.as_str(), "{event:?}");

@@ -28,7 +28,8 @@ pub fn ApprovalsPage() -> impl IntoView {
     // Fetched and drawn by the browser only (`ClientOnly`): the inbox changes while the page loads.
     let loading = || view! { <div class="card loading">"Loading approvals\u{2026}"</div> };
     let inbox = LocalResource::new(move || {
-        (ticks.track(), answered.track());
+        ticks.track();
+        answered.track();
         approval_inbox()
     });
     let error = RwSignal::new(None::<String>);

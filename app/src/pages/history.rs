@@ -129,7 +129,7 @@ fn stage_times(rows: &[HistoryRow]) -> Vec<StageTimes> {
             sorted.sort_unstable();
             let middle = sorted.len() / 2;
             let median_ms =
-                if sorted.len() % 2 == 0 { (sorted[middle - 1] + sorted[middle]) / 2 } else { sorted[middle] };
+                if sorted.len().is_multiple_of(2) { (sorted[middle - 1] + sorted[middle]) / 2 } else { sorted[middle] };
             StageTimes { stage: stage.to_owned(), median_ms, last_ms: durations[0], runs: durations.len() }
         })
         .collect()

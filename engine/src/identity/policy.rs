@@ -37,9 +37,10 @@ pub enum Decision {
 pub fn of_role(role: Role) -> Policy {
     let document = match role {
         Role::Admin => serde_json::json!({ "Statement": { "Effect": "Allow", "Action": "*", "Resource": "*" } }),
-        // Authors and runs pipelines; answering approvals is the Approver's part.
+        // Authors and runs pipelines and the event rules around them; answering approvals is the
+        // Approver's part.
         Role::Editor => serde_json::json!({ "Statement": [
-            { "Effect": "Allow", "Action": ["codepipeline:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
+            { "Effect": "Allow", "Action": ["codepipeline:*", "events:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
             { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
         ]}),
         // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
@@ -49,7 +50,12 @@ pub fn of_role(role: Role) -> Policy {
             "sluice:GetObject"
         ]}}),
         Role::Viewer => serde_json::json!({ "Statement": {
-            "Effect": "Allow", "Action": ["codepipeline:Get*", "codepipeline:List*", "sluice:GetObject"], "Resource": "*"
+            "Effect": "Allow",
+            "Action": [
+                "codepipeline:Get*", "codepipeline:List*", "events:Describe*", "events:List*",
+                "events:TestEventPattern", "sluice:GetObject"
+            ],
+            "Resource": "*"
         }}),
     };
     Policy::from_value(&document).expect("built-in policies parse")

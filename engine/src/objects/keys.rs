@@ -49,8 +49,7 @@ impl KeyStore {
     /// Writes a new random key to `path` without ever replacing an existing file.
     fn create_key_file(&self, path: &Path, id: &str) -> Result<()> {
         create_private_dir(&self.dir)?;
-        let file =
-            KeyFile { id: id.to_owned(), created_ms: crate::store::now_ms(), key: hex::encode(crypto::random_key()) };
+        let file = KeyFile { id: id.to_owned(), created_ms: crate::now_ms(), key: hex::encode(crypto::random_key()) };
         let json =
             serde_json::to_vec(&file).map_err(|err| ObjectError::io("encoding a key file", io::Error::other(err)))?;
         let temp = self.dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));

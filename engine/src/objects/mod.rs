@@ -18,17 +18,23 @@
 pub mod artifacts;
 pub(crate) mod crypto;
 mod keys;
+mod names;
+mod reads;
+mod sealed;
 
-use crate::store::{now_ms, StoreError};
+use crate::now_ms;
+use crate::store::StoreError;
 use crate::Store;
-use md5::Md5;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 pub use artifacts::{pack_dir, unpack, unpack_within, PackSummary, UnpackLimits};
 pub use keys::KeyStore;
+use names::validate_version_id;
+pub use names::{validate_bucket, validate_key};
+use sealed::{write_sealed, Digests, HashingWriter};
 
 /// S3's limit on key length, in bytes of UTF-8.
 pub const MAX_KEY_LEN: usize = 1024;
@@ -101,45 +107,6 @@ impl ObjectError {
 }
 
 pub type Result<T, E = ObjectError> = std::result::Result<T, E>;
-
-/// S3's bucket naming rules, minus the IP-address and reserved-prefix ones.
-pub fn validate_bucket(bucket: &str) -> Result<()> {
-    let bytes = bucket.as_bytes();
-    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    let reason = if !(3..=63).contains(&bytes.len()) {
-        "bucket names are 3 to 63 characters long"
-    } else if !bytes.iter().all(|b| alnum(b) || *b == b'.' || *b == b'-') {
-        "bucket names use only lowercase letters, digits, dots and hyphens"
-    } else if !alnum(&bytes[0]) || !alnum(&bytes[bytes.len() - 1]) {
-        "bucket names begin and end with a letter or a digit"
-    } else if bucket.contains("..") {
-        "bucket names cannot contain two adjacent dots"
-    } else {
-        return Ok(());
-    };
-    Err(ObjectError::InvalidBucket { bucket: bucket.chars().take(100).collect(), reason })
-}
-
-/// Any UTF-8 of 1 to 1024 bytes, except NUL (PostgreSQL text cannot hold it).
-pub fn validate_key(key: &str) -> Result<()> {
-    if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(ObjectError::InvalidKey { reason: "object keys are 1 to 1024 bytes long" });
-    }
-    if key.contains('\0') {
-        return Err(ObjectError::InvalidKey { reason: "object keys cannot contain NUL characters" });
-    }
-    Ok(())
-}
-
-fn validate_version_id(version_id: &str) -> Result<()> {
-    let well_formed =
-        version_id.len() == 32 && version_id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if well_formed {
-        Ok(())
-    } else {
-        Err(ObjectError::InvalidVersionId(version_id.chars().take(100).collect()))
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct ObjectStore {
@@ -356,122 +323,12 @@ impl ObjectStore {
         Ok(self.store.object_versions(bucket, key, limit).await?)
     }
 
-    /// Writes the plaintext of `version` to `dest`, replacing it. The bytes go to a temporary file
-    /// beside `dest` first, which is renamed only once the SHA-256 matches: `dest` never holds
-    /// corrupt or partial data.
-    pub async fn read_to_file(&self, version: &ObjectVersion, dest: &Path) -> Result<()> {
-        let this = self.clone();
-        let version = version.clone();
-        let dest = dest.to_owned();
-        blocking(move || {
-            let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let temp = ScratchFile(dest.with_file_name(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple())));
-            let out = File::create(temp.path())
-                .map_err(|err| ObjectError::io(format!("creating {}", temp.path().display()), err))?;
-            let mut out = BufWriter::new(out);
-            this.copy_out(&version, &mut out)?;
-            out.flush().map_err(|err| ObjectError::io(format!("writing {}", dest.display()), err))?;
-            fs::rename(temp.path(), &dest).map_err(|err| ObjectError::io(format!("writing {}", dest.display()), err))
-        })
-        .await
-    }
-
-    /// Extracts the zip `version` holds into `dest` (as `artifacts::unpack` does), verified
-    /// against its SHA-256 first. An unencrypted version is read in place, not copied; an
-    /// encrypted one is decrypted into a scratch file, because a zip is read from its end.
-    pub async fn unpack_to(&self, version: &ObjectVersion, dest: &Path) -> Result<u64> {
-        let this = self.clone();
-        let version = version.clone();
-        let dest = dest.to_owned();
-        blocking(move || {
-            let name = format!("s3://{}/{} version {}", version.bucket, version.key, version.version_id);
-            if version.encryption_key_id.is_some() {
-                let plain = this.scratch_file()?;
-                let out = File::create(plain.path())
-                    .map_err(|err| ObjectError::io(format!("creating {}", plain.path().display()), err))?;
-                let mut out = BufWriter::new(out);
-                this.copy_out(&version, &mut out)?;
-                out.flush().map_err(|err| ObjectError::io(format!("writing {}", plain.path().display()), err))?;
-                let file = File::open(plain.path())
-                    .map_err(|err| ObjectError::io(format!("opening {}", plain.path().display()), err))?;
-                return artifacts::unpack_file(file, &name, &dest, &UnpackLimits::default());
-            }
-            let (mut file, path) = this.open_file(&version)?;
-            this.copy_out_of(&version, &mut file, &path, io::sink())?;
-            file.seek(io::SeekFrom::Start(0))
-                .map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
-            artifacts::unpack_file(file, &name, &dest, &UnpackLimits::default())
-        })
-        .await
-    }
-
-    /// The whole plaintext of `version` in memory, verified. Meant for small objects.
-    pub async fn open_bytes(&self, version: &ObjectVersion) -> Result<Vec<u8>> {
-        let this = self.clone();
-        let version = version.clone();
-        blocking(move || {
-            let mut out = Vec::with_capacity(usize::try_from(version.size).unwrap_or(0).min(64 << 20));
-            this.copy_out(&version, &mut out)?;
-            Ok(out)
-        })
-        .await
-    }
-
     /// A fresh path in the store's scratch folder (same file system as the objects, so a rename
     /// from it is atomic), deleted when the returned guard drops. For callers staging uploads.
     pub fn scratch_file(&self) -> Result<ScratchFile> {
         let dir = self.root.join(".tmp");
         fs::create_dir_all(&dir).map_err(|err| ObjectError::io(format!("creating {}", dir.display()), err))?;
         Ok(ScratchFile(dir.join(uuid::Uuid::new_v4().simple().to_string())))
-    }
-
-    /// Streams the verified plaintext of `version` into `out`.
-    fn copy_out<W: Write>(&self, version: &ObjectVersion, out: W) -> Result<()> {
-        let (mut file, path) = self.open_file(version)?;
-        self.copy_out_of(version, &mut file, &path, out)
-    }
-
-    /// The open file of `version`, and its path; `Corrupt` if the file is missing.
-    fn open_file(&self, version: &ObjectVersion) -> Result<(File, PathBuf)> {
-        let path = self.path_of(version)?;
-        let file = match File::open(&path) {
-            Ok(file) => file,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                return Err(ObjectError::Corrupt(format!(
-                    "the file of s3://{}/{} version {} is missing ({})",
-                    version.bucket,
-                    version.key,
-                    version.version_id,
-                    path.display()
-                )))
-            }
-            Err(err) => return Err(ObjectError::io(format!("opening {}", path.display()), err)),
-        };
-        Ok((file, path))
-    }
-
-    /// Streams the verified plaintext of `version`, read from `file` at `path`, into `out`.
-    fn copy_out_of<W: Write>(&self, version: &ObjectVersion, file: &mut File, path: &Path, out: W) -> Result<()> {
-        let mut hashing = HashingWriter::new(out);
-        let mut input = BufReader::with_capacity(crypto::CHUNK_LEN, file);
-        match version.encryption_key_id.as_deref() {
-            Some(id) => {
-                let key = self.keys.load(id)?;
-                crypto::decrypt_stream(&key, input, &mut hashing).map_err(|err| match err {
-                    crypto::CryptoError::Corrupt(why) => corrupt(version, why),
-                    crypto::CryptoError::Io(err) => ObjectError::io(format!("reading {}", path.display()), err),
-                })?;
-            }
-            None => {
-                io::copy(&mut input, &mut hashing)
-                    .map_err(|err| ObjectError::io(format!("reading {}", path.display()), err))?;
-            }
-        }
-        let (_, digests) = hashing.into_parts();
-        if digests.size != version.size || digests.sha256 != version.sha256 {
-            return Err(corrupt(version, "its content no longer matches the SHA-256 recorded when it was stored"));
-        }
-        Ok(())
     }
 
     /// Where a version's file lives. Every part is validated again: rows come from the database,
@@ -481,78 +338,6 @@ impl ObjectStore {
         validate_version_id(&version.version_id)?;
         let key_hash = hex::encode(Sha256::digest(version.key.as_bytes()));
         Ok(self.root.join(&version.bucket).join(&key_hash[..2]).join(&key_hash).join(&version.version_id))
-    }
-}
-
-fn corrupt(version: &ObjectVersion, why: &str) -> ObjectError {
-    ObjectError::Corrupt(format!("s3://{}/{} version {}: {why}", version.bucket, version.key, version.version_id))
-}
-
-/// The plaintext's digests, computed while it streams past.
-struct Digests {
-    sha256: String,
-    md5: String,
-    size: u64,
-}
-
-/// Copies `source` into a new file at `path`, encrypted when `key` is given, and fsyncs it.
-fn write_sealed<R: Read>(mut source: R, path: &Path, key: Option<&[u8; 32]>) -> Result<Digests> {
-    let io_err = |err: io::Error| ObjectError::io(format!("storing an object in {}", path.display()), err);
-    let file = fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(io_err)?;
-    let buffered = BufWriter::with_capacity(crypto::CHUNK_LEN, file);
-    // The digests are of the plaintext, so the hashing sits in front of the encryptor.
-    let (buffered, digests) = match key {
-        Some(key) => {
-            let mut hashing = HashingWriter::new(crypto::Encryptor::new(key, buffered).map_err(io_err)?);
-            io::copy(&mut source, &mut hashing).map_err(io_err)?;
-            let (encryptor, digests) = hashing.into_parts();
-            (encryptor.finish().map_err(io_err)?, digests)
-        }
-        None => {
-            let mut hashing = HashingWriter::new(buffered);
-            io::copy(&mut source, &mut hashing).map_err(io_err)?;
-            hashing.into_parts()
-        }
-    };
-    let file = buffered.into_inner().map_err(|err| io_err(err.into_error()))?;
-    file.sync_all().map_err(io_err)?;
-    Ok(digests)
-}
-
-/// Passes bytes through while computing their SHA-256, MD5 and length.
-struct HashingWriter<W> {
-    inner: W,
-    sha256: Sha256,
-    md5: Md5,
-    size: u64,
-}
-
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
-        HashingWriter { inner, sha256: Sha256::new(), md5: Md5::new(), size: 0 }
-    }
-
-    fn into_parts(self) -> (W, Digests) {
-        let digests = Digests {
-            sha256: hex::encode(self.sha256.finalize()),
-            md5: hex::encode(self.md5.finalize()),
-            size: self.size,
-        };
-        (self.inner, digests)
-    }
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let written = self.inner.write(buf)?;
-        self.sha256.update(&buf[..written]);
-        self.md5.update(&buf[..written]);
-        self.size += written as u64;
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }
 

@@ -2,7 +2,7 @@
 //! the timeout (`timeoutInMinutes`, 7 days by default) runs out. With Sluice's
 //! `RequiredApprovals` it waits for that many different approvers (see `Engine::put_approval`).
 use super::{ActionContext, ActionFailure, ActionOutcome, ActionProvider, BoxFuture, FailureKind};
-use crate::store::now_ms;
+use crate::now_ms;
 use model::catalog::ApprovalRule;
 
 pub struct ManualApproval;

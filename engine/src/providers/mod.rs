@@ -62,6 +62,8 @@ pub struct InputArtifactDir {
     pub dir: PathBuf,
 }
 
+// One per attempt, moved a few times: boxing the result would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum ActionOutcome {
     Succeeded(ActionResult),
@@ -117,6 +119,12 @@ pub enum FailureKind {
     RevisionOutOfSync,
     RevisionUnavailable,
     SystemUnavailable,
+}
+
+impl From<crate::sandbox::SandboxError> for ActionFailure {
+    fn from(err: crate::sandbox::SandboxError) -> Self {
+        ActionFailure { kind: FailureKind::SystemUnavailable, message: err.0 }
+    }
 }
 
 impl ActionFailure {

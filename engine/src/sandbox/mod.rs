@@ -24,7 +24,6 @@ mod limits;
 
 pub use limits::{reached_in as limits_reached_in, Limit, Limits};
 
-use crate::providers::ActionFailure;
 use indexmap::IndexMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -133,7 +132,7 @@ impl Sandbox {
     }
 
     /// A command that runs `jail` in the sandbox, in a process group of its own; fails closed.
-    pub async fn command(&self, jail: &Jail<'_>) -> Result<tokio::process::Command, ActionFailure> {
+    pub async fn command(&self, jail: &Jail<'_>) -> Result<tokio::process::Command, SandboxError> {
         let ready = self.ready().await.as_ref().map_err(|why| unavailable(why))?;
         Ok(self.build(ready, jail, Some(jail.program)))
     }
@@ -175,7 +174,7 @@ impl Sandbox {
 
     /// Makes `attempt_path(id)` a new, empty folder (a takeover starts clean). The work dir is
     /// created on first use and must belong to this server's user.
-    pub async fn prepare_attempt(&self, id: &str) -> Result<PathBuf, ActionFailure> {
+    pub async fn prepare_attempt(&self, id: &str) -> Result<PathBuf, SandboxError> {
         let (work_dir, dir) = (self.config.work_dir.clone(), self.attempt_path(id));
         tokio::task::spawn_blocking(move || {
             use std::os::unix::fs::DirBuilderExt;
@@ -188,13 +187,13 @@ impl Sandbox {
         })
         .await
         .unwrap_or_else(|err| Err(std::io::Error::other(err)))
-        .map_err(|err| system(format!("cannot create the attempt's workspace: {err}")))
+        .map_err(|err| SandboxError(format!("cannot create the attempt's workspace: {err}")))
     }
 
     /// Gives the sandbox's user the folders it will write (a root server runs it as `nobody`),
     /// and lets it pass through their parents within the work dir. Links are changed, never
     /// followed.
-    pub async fn hand_over(&self, dirs: &[&Path]) -> Result<(), ActionFailure> {
+    pub async fn hand_over(&self, dirs: &[&Path]) -> Result<(), SandboxError> {
         if !running_as_root() || self.config.mode == SandboxMode::Off {
             return Ok(());
         }
@@ -211,7 +210,7 @@ impl Sandbox {
         })
         .await
         .unwrap_or_else(|err| Err(std::io::Error::other(err)))
-        .map_err(|err| system(format!("cannot prepare the workspace for the sandbox: {err}")))
+        .map_err(|err| SandboxError(format!("cannot prepare the workspace for the sandbox: {err}")))
     }
 
     async fn ready(&self) -> &Result<Ready, String> {
@@ -309,12 +308,14 @@ impl Sandbox {
     }
 }
 
-fn system(message: String) -> ActionFailure {
-    ActionFailure { kind: crate::providers::FailureKind::SystemUnavailable, message }
-}
+/// Why pipeline code cannot run here now: the server's trouble, not the pipeline's (an action
+/// fails with it as a system error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SandboxError(pub String);
 
-fn unavailable(why: &str) -> ActionFailure {
-    system(format!(
+fn unavailable(why: &str) -> SandboxError {
+    SandboxError(format!(
         "Sluice runs pipeline code only in a sandbox, and none could be made on this server: {why}. \
              Install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces, \
              or start Sluice with --sandbox off to run pipeline code without isolation."

@@ -3,6 +3,7 @@
 //! queueing, stops, disabled transitions) and saves every change with its events in one
 //! transaction. It is idempotent: running it again without news changes nothing.
 use super::conditions::{self, Gate};
+use super::failure::{after_failure, restart_stage, AfterFailure};
 use super::run::{finish, set_stage, Run};
 use super::{PipelineTx, Scope, Tick};
 use crate::events::EventState;
@@ -13,10 +14,10 @@ use crate::runs::RetryTrigger;
 use crate::runs::{ActionRow, StageRow};
 use crate::store::events::{transitions, TransitionRow};
 use crate::store::executions as rows;
-use crate::{Engine, EngineError, Result, RetryMode};
+use crate::{Engine, EngineError, Result};
 use model::{
     ActionExecutionStatus as A, ConditionExecutionStatus as C, ConditionResult, ConditionType, ExecutionMode,
-    PipelineExecutionStatus as P, StageDeclaration, StageExecutionStatus as S, StageRetryMode,
+    PipelineExecutionStatus as P, StageDeclaration, StageExecutionStatus as S,
 };
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
@@ -170,110 +171,121 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
     if !matches!(stage.status, S::InProgress | S::Stopping) {
         return;
     }
-    let latest: Vec<(String, u32, Option<ActionRow>)> = stage_decl
-        .actions
-        .iter()
-        .map(|a| (a.name.clone(), a.run_order, run.latest(&stage, &a.name).cloned()))
-        .collect();
-    let running = latest.iter().any(|(_, _, row)| row.as_ref().is_some_and(|r| r.status == A::InProgress));
+    // Each action's newest attempt in this run of the stage.
+    let latest: Vec<(u32, Option<ActionRow>)> =
+        stage_decl.actions.iter().map(|a| (a.run_order, run.latest(&stage, &a.name).cloned())).collect();
+    let running = latest.iter().any(|(_, row)| row.as_ref().is_some_and(|r| r.status == A::InProgress));
 
     if run.exec.status == P::Stopping {
-        // A check has nothing to finish: its rules end with the stop, whichever kind.
-        conditions::end_evaluations(run, tick, Some(&stage.stage_name), C::Abandoned, "The execution was stopped.");
-        if run.exec.stop_abandon {
-            for action in
-                run.actions.iter_mut().filter(|a| a.status == A::InProgress && a.stage_name == stage.stage_name)
-            {
-                tick.abandon(&run.exec, action, "Stopped and abandoned.");
-            }
-        } else if running {
-            set_stage(run, tick, &stage.stage_name, S::Stopping);
-            return;
-        }
-        set_stage(run, tick, &stage.stage_name, S::Stopped);
-        finish(run, tick, P::Stopped, run.exec.stop_reason.clone());
-        return;
-    }
-
-    if let Some(condition) = stage_decl.before_entry.as_ref().and_then(|b| b.conditions.first()) {
-        match conditions::gate(run, tick, &stage, ConditionType::BeforeEntry, condition) {
-            Gate::Pending => return,
-            Gate::Passed => {}
-            Gate::Failed(why) if condition.result == Some(ConditionResult::Skip) => {
-                let summary = format!("Stage '{}' skipped: its beforeEntry condition failed: {why}", stage.stage_name);
-                set_stage(run, tick, &stage.stage_name, S::Skipped);
-                move_past(run, tick, &stage.stage_name, summary);
-                return;
-            }
-            Gate::Failed(why) => {
-                fail_stage(
-                    run,
-                    tick,
-                    &stage.stage_name,
-                    format!("The beforeEntry condition of stage '{}' failed: {why}", stage.stage_name),
-                );
-                return;
-            }
-        }
-    }
-
-    let failed = latest
-        .iter()
-        .find_map(|(_, _, row)| row.as_ref().filter(|r| matches!(r.status, A::Failed | A::Abandoned)).cloned());
-    if let Some(failed) = failed {
+        stop_stage(run, tick, &stage, running);
+    } else if !entered(run, tick, &stage_decl, &stage) {
+        // Its beforeEntry condition is still running, or failed the stage.
+    } else if let Some(failed) =
+        latest.iter().find_map(|(_, row)| row.as_ref().filter(|r| matches!(r.status, A::Failed | A::Abandoned)))
+    {
         if !running {
-            match after_failure(run, tick, &stage_decl, &stage) {
-                AfterFailure::Pending => return,
-                AfterFailure::Retry(mode) => {
-                    restart_stage(run, tick, run.exec.current_stage, mode, RetryTrigger::Automated);
-                    return;
-                }
-                AfterFailure::Rollback => tick.roll_back(run, &stage.stage_name),
-                AfterFailure::Fail => {}
-            }
-            let why = failed.error_message.clone().unwrap_or_else(|| "An action failed.".into());
-            fail_stage(
-                run,
-                tick,
-                &stage.stage_name,
-                format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name),
-            );
+            let failed = failed.clone();
+            end_failed_stage(run, tick, &stage_decl, &stage, &failed);
         }
-        return;
-    }
-
-    // The first group with an action that has not succeeded is the one to run or wait for.
-    let groups: BTreeSet<u32> = latest.iter().map(|(_, order, _)| *order).collect();
-    let current = groups.into_iter().find(|order| {
-        latest.iter().any(|(_, o, row)| o == order && !row.as_ref().is_some_and(|r| r.status == A::Succeeded))
-    });
-    match current {
-        Some(order) => {
-            for action in stage_decl.actions.iter().filter(|a| a.run_order == order) {
-                if run.latest(&stage, &action.name).is_none() {
-                    tick.create_action(run, &stage_decl, action, stage.attempt);
-                }
-            }
-        }
-        None => {
-            if let Some(condition) = stage_decl.on_success.as_ref().and_then(|c| c.conditions.first()) {
-                match conditions::gate(run, tick, &stage, ConditionType::OnSuccess, condition) {
-                    Gate::Pending => return,
-                    Gate::Passed => {}
-                    Gate::Failed(why) => {
-                        let summary = format!("The onSuccess condition of stage '{}' failed: {why}", stage.stage_name);
-                        if condition.result == Some(ConditionResult::Rollback) {
-                            tick.roll_back(run, &stage.stage_name);
-                        }
-                        fail_stage(run, tick, &stage.stage_name, summary);
-                        return;
+    } else {
+        // The first group with an action that has not succeeded is the one to run or wait for.
+        let groups: BTreeSet<u32> = latest.iter().map(|(order, _)| *order).collect();
+        let current = groups.into_iter().find(|order| {
+            latest.iter().any(|(o, row)| o == order && row.as_ref().is_none_or(|r| r.status != A::Succeeded))
+        });
+        match current {
+            Some(order) => {
+                for action in stage_decl.actions.iter().filter(|a| a.run_order == order) {
+                    if run.latest(&stage, &action.name).is_none() {
+                        tick.create_action(run, &stage_decl, action, stage.attempt);
                     }
                 }
             }
-            set_stage(run, tick, &stage.stage_name, S::Succeeded);
-            move_past(run, tick, &stage.stage_name, "All stages succeeded.".into());
+            None => end_succeeded_stage(run, tick, &stage_decl, &stage),
         }
     }
+}
+
+/// A stop reaches the current stage: it waits for running actions (or abandons them), then the
+/// execution is Stopped.
+fn stop_stage(run: &mut Run, tick: &mut Tick, stage: &StageRow, running: bool) {
+    // A check has nothing to finish: its rules end with the stop, whichever kind.
+    conditions::end_evaluations(run, tick, Some(&stage.stage_name), C::Abandoned, "The execution was stopped.");
+    if run.exec.stop_abandon {
+        for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress && a.stage_name == stage.stage_name) {
+            tick.abandon(&run.exec, action, "Stopped and abandoned.");
+        }
+    } else if running {
+        set_stage(run, tick, &stage.stage_name, S::Stopping);
+        return;
+    }
+    set_stage(run, tick, &stage.stage_name, S::Stopped);
+    finish(run, tick, P::Stopped, run.exec.stop_reason.clone());
+}
+
+/// Whether the stage's beforeEntry condition (if any) let the execution in; when it failed, the
+/// stage is skipped or failed here.
+fn entered(run: &mut Run, tick: &mut Tick, stage_decl: &StageDeclaration, stage: &StageRow) -> bool {
+    let Some(condition) = stage_decl.before_entry.as_ref().and_then(|b| b.conditions.first()) else { return true };
+    match conditions::gate(run, tick, stage, ConditionType::BeforeEntry, condition) {
+        Gate::Pending => false,
+        Gate::Passed => true,
+        Gate::Failed(why) if condition.result == Some(ConditionResult::Skip) => {
+            let summary = format!("Stage '{}' skipped: its beforeEntry condition failed: {why}", stage.stage_name);
+            set_stage(run, tick, &stage.stage_name, S::Skipped);
+            move_past(run, tick, &stage.stage_name, summary);
+            false
+        }
+        Gate::Failed(why) => {
+            let summary = format!("The beforeEntry condition of stage '{}' failed: {why}", stage.stage_name);
+            fail_stage(run, tick, &stage.stage_name, summary);
+            false
+        }
+    }
+}
+
+/// Every action of the stage has stopped and `failed` failed: `onFailure` decides (retry, roll
+/// back) or the stage fails.
+fn end_failed_stage(
+    run: &mut Run,
+    tick: &mut Tick,
+    stage_decl: &StageDeclaration,
+    stage: &StageRow,
+    failed: &ActionRow,
+) {
+    match after_failure(run, tick, stage_decl, stage) {
+        AfterFailure::Pending => return,
+        AfterFailure::Retry(mode) => {
+            restart_stage(run, tick, run.exec.current_stage, mode, RetryTrigger::Automated);
+            progress(run, tick);
+            return;
+        }
+        AfterFailure::Rollback => tick.roll_back(run, &stage.stage_name),
+        AfterFailure::Fail => {}
+    }
+    let why = failed.error_message.clone().unwrap_or_else(|| "An action failed.".into());
+    let summary = format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name);
+    fail_stage(run, tick, &stage.stage_name, summary);
+}
+
+/// Every action succeeded: the onSuccess condition (if any) has the last word.
+fn end_succeeded_stage(run: &mut Run, tick: &mut Tick, stage_decl: &StageDeclaration, stage: &StageRow) {
+    if let Some(condition) = stage_decl.on_success.as_ref().and_then(|c| c.conditions.first()) {
+        match conditions::gate(run, tick, stage, ConditionType::OnSuccess, condition) {
+            Gate::Pending => return,
+            Gate::Passed => {}
+            Gate::Failed(why) => {
+                let summary = format!("The onSuccess condition of stage '{}' failed: {why}", stage.stage_name);
+                if condition.result == Some(ConditionResult::Rollback) {
+                    tick.roll_back(run, &stage.stage_name);
+                }
+                fail_stage(run, tick, &stage.stage_name, summary);
+                return;
+            }
+        }
+    }
+    set_stage(run, tick, &stage.stage_name, S::Succeeded);
+    move_past(run, tick, &stage.stage_name, "All stages succeeded.".into());
 }
 
 /// After a stage succeeded or was skipped: on to the next stage, or the execution is done.
@@ -291,88 +303,6 @@ fn move_past(run: &mut Run, tick: &mut Tick, stage: &str, last_summary: String) 
 fn fail_stage(run: &mut Run, tick: &mut Tick, stage: &str, summary: String) {
     set_stage(run, tick, stage, S::Failed);
     finish(run, tick, P::Failed, Some(summary));
-}
-
-/// What a failed stage's `onFailure` does next.
-enum AfterFailure {
-    /// Its condition's rules are still running.
-    Pending,
-    Retry(RetryMode),
-    /// Fail, and start a rollback of the stage to its last successful execution.
-    Rollback,
-    Fail,
-}
-
-/// `onFailure`'s result applies always without conditions, and with a condition when its rules
-/// pass (the condition is met). Rules are not run when the result could not apply anyway.
-fn after_failure(run: &mut Run, tick: &mut Tick, stage_decl: &StageDeclaration, stage: &StageRow) -> AfterFailure {
-    let Some(on_failure) = stage_decl.on_failure.as_ref() else { return AfterFailure::Fail };
-    let condition = on_failure.conditions.first();
-    let applies = match condition.and_then(|c| c.result).or(on_failure.result) {
-        Some(ConditionResult::Retry) => automatic_retry(stage_decl, stage).map(AfterFailure::Retry),
-        // A rollback execution that fails is not rolled back again.
-        Some(ConditionResult::Rollback) if run.exec.rollback_target.is_none() => Some(AfterFailure::Rollback),
-        _ => None,
-    };
-    let Some(applies) = applies else { return AfterFailure::Fail };
-    let Some(condition) = condition else { return applies };
-    match conditions::gate(run, tick, stage, ConditionType::OnFailure, condition) {
-        Gate::Pending => AfterFailure::Pending,
-        Gate::Passed => applies,
-        Gate::Failed(_) => AfterFailure::Fail,
-    }
-}
-
-/// `onFailure` with result RETRY (on the block or its condition) retries a failed stage once by
-/// itself (CodePipeline allows one automatic attempt).
-fn automatic_retry(stage: &StageDeclaration, row: &StageRow) -> Option<RetryMode> {
-    let on_failure = stage.on_failure.as_ref()?;
-    let result = on_failure.conditions.first().and_then(|c| c.result).or(on_failure.result);
-    (result == Some(ConditionResult::Retry) && row.auto_retries == 0).then(|| {
-        match on_failure.retry_configuration.as_ref().and_then(|c| c.retry_mode) {
-            Some(StageRetryMode::AllActions) => RetryMode::AllActions,
-            _ => RetryMode::FailedActions,
-        }
-    })
-}
-
-/// Runs a failed or stopped stage again: its failed actions, or all of them from the first group.
-pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: RetryMode, trigger: RetryTrigger) {
-    let stage_decl = run.decl.stages[index].clone();
-    let Some(row) = run.stage_row(&stage_decl.name).cloned() else { return };
-    let failed: Vec<String> = stage_decl
-        .actions
-        .iter()
-        .filter(|a| run.latest(&row, &a.name).is_some_and(|r| matches!(r.status, A::Failed | A::Abandoned)))
-        .map(|a| a.name.clone())
-        .collect();
-    let Some(stage_row) = run.stage_row_mut(&stage_decl.name) else { return };
-    stage_row.attempt += 1;
-    match trigger {
-        RetryTrigger::Manual => stage_row.manual_retries += 1,
-        RetryTrigger::Automated => stage_row.auto_retries += 1,
-    }
-    stage_row.last_retry_trigger = Some(trigger);
-    if mode == RetryMode::AllActions {
-        stage_row.base_attempt = stage_row.attempt;
-    }
-    let attempt = stage_row.attempt;
-    set_stage(run, tick, &stage_decl.name, S::InProgress);
-    if run.exec.status != P::InProgress {
-        run.exec.status = P::InProgress;
-        run.exec.status_summary = None;
-        run.exec.stop_reason = None;
-        run.exec.stop_abandon = false;
-        tick.events.push(run.event_pipeline(EventState::Resumed, json!({})));
-    }
-    run.exec.current_stage = index;
-    run.exec.updated_ms = tick.now;
-    if mode == RetryMode::FailedActions {
-        for action in stage_decl.actions.iter().filter(|a| failed.contains(&a.name)) {
-            tick.create_action(run, &stage_decl, action, attempt);
-        }
-    }
-    progress(run, tick);
 }
 
 /// Lets waiting executions into stages whose lock and transition allow it.

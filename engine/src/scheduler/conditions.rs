@@ -6,7 +6,7 @@ use super::Tick;
 use crate::events::EventState;
 use crate::runs::StageRow;
 use crate::store::conditions::ConditionRow;
-use crate::{EngineError, Result};
+use crate::{EngineError, Refusal, Result};
 use model::{
     ActionExecutionStatus as A, Condition, ConditionExecutionStatus as C, ConditionType, PipelineExecutionStatus as P,
     StageExecutionStatus as S,
@@ -126,7 +126,7 @@ pub(crate) fn end_evaluations(run: &mut Run, tick: &mut Tick, stage: Option<&str
 /// being checked, or that failed the stage, is marked Overridden and the stage goes on as if it
 /// had passed.
 pub(crate) fn override_condition(run: &mut Run, tick: &mut Tick, stage: &str, kind: ConditionType) -> Result<()> {
-    let not_overridable = |why: String| EngineError::refused("ConditionNotOverridableException", why);
+    let not_overridable = |why: String| EngineError::refused(Refusal::ConditionNotOverridable, why);
     if kind == ConditionType::OnFailure {
         return Err(not_overridable("Only BEFORE_ENTRY and ON_SUCCESS conditions can be overridden.".into()));
     }

@@ -1,9 +1,11 @@
-//! The durable scheduler: decisions (`advance`, with stage `conditions`) made and committed in a
+//! The durable scheduler: decisions (`advance`, with stage `conditions` and what follows a
+//! `failure`) made and committed in a
 //! `tick` under the pipeline's `lock`, running actions and condition rules under leases (`runner`,
 //! `rule_runner`), and the background `sweep` that takes over expired leases, times out approvals
 //! and resumes after a crash. `runtime` is what it keeps in memory.
 mod advance;
 mod conditions;
+mod failure;
 mod lock;
 mod outcomes;
 mod resolve;
@@ -15,8 +17,9 @@ mod sweep;
 mod tick;
 mod unseal;
 
-pub(crate) use advance::{progress, restart_stage};
+pub(crate) use advance::progress;
 pub(crate) use conditions::override_condition;
+pub(crate) use failure::restart_stage;
 pub(crate) use lock::PipelineTx;
 pub(crate) use run::Run;
 pub use runtime::EngineConfig;

@@ -43,7 +43,7 @@ pub(super) fn substitute_all(
     pairs
         .into_iter()
         .map(|(name, text)| {
-            model::variables::substitute(&text, &lookup)
+            model::variables::substitute(&text, lookup)
                 .map(|value| (name.clone(), value))
                 .map_err(|reference| format!("{name}: the variable {reference} has no value in this execution"))
         })

@@ -21,11 +21,7 @@ use tokio_util::sync::CancellationToken;
 const DEFAULT_RULE_TIMEOUT_MINUTES: u32 = 60;
 
 impl Engine {
-    pub(crate) fn spawn_rule_runner(&self, rule_id: String) {
-        self.spawn_tracked(rule_id, |engine, id, cancel| async move { engine.run_rule(&id, cancel).await });
-    }
-
-    async fn run_rule(&self, rule_id: &str, cancel: CancellationToken) -> Result<()> {
+    pub(super) async fn run_rule(&self, rule_id: &str, cancel: CancellationToken) -> Result<()> {
         let (row, exec, action_rows) = {
             let mut conn = self.store.conn().await?;
             let Some(row) = condition_rows::rule(&mut conn, rule_id).await? else { return Ok(()) };
@@ -72,7 +68,7 @@ impl Engine {
                         log: log.clone(),
                         cancel: cancel.clone(),
                         timeout,
-                        now_ms: crate::store::now_ms(),
+                        now_ms: crate::now_ms(),
                         services: self.services(),
                     };
                     within(implementation.evaluate(&ctx), timeout, &cancel, "rule").await

@@ -5,12 +5,13 @@ use super::outcomes::{Finished, Outcome};
 use super::unseal::{masked, Unsealed};
 use super::{action_event, Run, Tick};
 use crate::events::EventState;
+use crate::now_ms;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
 use crate::runs::{ActionRow, StoredArtifact};
 use crate::secrets::Masker;
 use crate::store::actions;
 use crate::store::executions as rows;
-use crate::store::now_ms;
+use crate::store::leases::Work;
 use crate::{Engine, Result};
 use model::{ActionExecutionStatus as A, PipelineDeclaration};
 use serde_json::json;
@@ -18,23 +19,19 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 impl Engine {
-    pub(crate) fn spawn_runner(&self, action_id: String) {
-        self.spawn_tracked(action_id, |engine, id, cancel| async move { engine.run_action(&id, cancel).await });
-    }
-
-    /// Runs one action or rule execution in the background, stoppable through `running` (whose
-    /// entries also keep its lease renewed); a runner that fails is retried by the sweep.
-    pub(crate) fn spawn_tracked<F, Fut>(&self, id: String, run: F)
-    where
-        F: FnOnce(Engine, String, CancellationToken) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Result<()>> + Send + 'static,
-    {
+    /// Runs an action attempt or a rule evaluation in the background, stoppable through `running`
+    /// (whose entries also keep its lease renewed); a runner that fails is retried by the sweep.
+    pub(crate) fn spawn_work(&self, work: Work, id: String) {
         let cancel = CancellationToken::new();
         self.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), cancel.clone());
         let engine = self.clone();
         tokio::spawn(async move {
-            if let Err(err) = run(engine.clone(), id.clone(), cancel).await {
-                tracing::error!(execution = %id, error = %err, "runner failed; the sweep will retry it");
+            let ran = match work {
+                Work::Action => engine.run_action(&id, cancel).await,
+                Work::Rule => engine.run_rule(&id, cancel).await,
+            };
+            if let Err(err) = ran {
+                tracing::error!(?work, %id, error = %err, "runner failed; the sweep will retry it");
             }
             engine.runtime.running.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
         });

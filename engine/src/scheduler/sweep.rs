@@ -1,7 +1,7 @@
 //! The background work: lease renewal, and the sweep that takes over actions whose runner
 //! stopped, fails expired approvals, advances active pipelines and polls sources.
-use crate::store::leases::{self, Work};
-use crate::store::now_ms;
+use crate::now_ms;
+use crate::store::leases::{self, Due, Work};
 use crate::{Engine, Result};
 
 impl Engine {
@@ -64,26 +64,18 @@ impl Engine {
     /// and advance every pipeline that has active executions.
     pub async fn sweep(&self) -> Result<()> {
         let now = now_ms();
-        let due = {
-            let mut conn = self.store.conn().await?;
-            crate::store::actions::due_actions(&mut conn, now).await?
-        };
-        for (pipeline, action) in due {
-            if action.token.is_some() {
-                self.expire_approval(&pipeline, &action.action_execution_id).await?;
-            } else if self.claim(Work::Action, &action.action_execution_id, now).await? {
-                tracing::warn!(action = %action.action_execution_id, "taking over an action whose runner stopped");
-                self.spawn_runner(action.action_execution_id.clone());
-            }
-        }
-        let due_rules = {
-            let mut conn = self.store.conn().await?;
-            crate::store::conditions::due_rules(&mut conn, now).await?
-        };
-        for (_, rule) in due_rules {
-            if self.claim(Work::Rule, &rule.rule_execution_id, now).await? {
-                tracing::warn!(rule = %rule.rule_execution_id, "taking over a rule whose runner stopped");
-                self.spawn_rule_runner(rule.rule_execution_id.clone());
+        for work in [Work::Action, Work::Rule] {
+            let due = {
+                let mut conn = self.store.conn().await?;
+                leases::due(&mut conn, work, now).await?
+            };
+            for Due { pipeline, id, approval_expired } in due {
+                if approval_expired {
+                    self.expire_approval(&pipeline, &id).await?;
+                } else if self.claim(work, &id, now).await? {
+                    tracing::warn!(?work, %id, "taking over work whose runner stopped");
+                    self.spawn_work(work, id);
+                }
             }
         }
         for pipeline in self.store.pipelines_with_active_executions().await? {

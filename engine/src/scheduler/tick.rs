@@ -3,10 +3,11 @@
 use super::resolve::{artifact_names, resolve, substitute_all};
 use super::{PipelineTx, Run};
 use crate::events::{EventState, PendingEvent, StoredEvent};
+use crate::now_ms;
 use crate::runs::{ActionInput, ActionOutput, ActionRow, ExecutionRow, RuleInput, RuleOutput, RuleRow};
 use crate::store::approvals::{insert_decision, DecisionRow};
 use crate::store::events::append_event;
-use crate::store::now_ms;
+use crate::store::leases::Work;
 use crate::{Engine, Result};
 use indexmap::IndexMap;
 use model::{ActionDeclaration, ActionExecutionStatus, ConditionType, RuleDeclaration, StageDeclaration};
@@ -20,8 +21,7 @@ pub(crate) struct Tick {
     pub events: Vec<PendingEvent>,
     /// Answers to approvals, stored in the approvals history with the change they made.
     pub decisions: Vec<DecisionRow>,
-    to_start: Vec<String>,
-    rules_to_start: Vec<String>,
+    to_start: Vec<(Work, String)>,
     to_cancel: Vec<String>,
     /// (pipeline, stage, failed execution) to roll back automatically after the commit.
     to_roll_back: Vec<(String, String, String)>,
@@ -37,7 +37,6 @@ impl Tick {
             events: Vec::new(),
             decisions: Vec::new(),
             to_start: Vec::new(),
-            rules_to_start: Vec::new(),
             to_cancel: Vec::new(),
             to_roll_back: Vec::new(),
             recorded: Vec::new(),
@@ -49,7 +48,6 @@ impl Tick {
         self.events.is_empty()
             && self.decisions.is_empty()
             && self.to_start.is_empty()
-            && self.rules_to_start.is_empty()
             && self.to_cancel.is_empty()
             && self.to_roll_back.is_empty()
             && self.recorded.is_empty()
@@ -129,7 +127,7 @@ impl Tick {
         match resolved {
             Ok(configuration) => {
                 input.resolved_configuration = Some(configuration);
-                self.rules_to_start.push(row.rule_execution_id.clone());
+                self.to_start.push((Work::Rule, row.rule_execution_id.clone()));
                 self.events.push(rule_event(
                     &run.exec,
                     &row,
@@ -199,7 +197,7 @@ impl Tick {
             Ok((configuration, environment)) => {
                 input.resolved_configuration = Some(configuration);
                 input.resolved_environment = environment;
-                self.to_start.push(row.action_execution_id.clone());
+                self.to_start.push((Work::Action, row.action_execution_id.clone()));
                 self.events.push(action_event(run, &row, EventState::Started, type_detail));
             }
             Err(message) => {
@@ -248,11 +246,8 @@ impl Tick {
                 token.cancel();
             }
         }
-        for id in self.to_start {
-            self.engine.spawn_runner(id);
-        }
-        for id in self.rules_to_start {
-            self.engine.spawn_rule_runner(id);
+        for (work, id) in self.to_start {
+            self.engine.spawn_work(work, id);
         }
         for (pipeline, stage, failed) in self.to_roll_back {
             let rollback = self.engine.clone().roll_back_automatically(pipeline.clone(), stage.clone(), failed);

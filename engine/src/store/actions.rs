@@ -109,22 +109,6 @@ pub async fn action(conn: &mut AnyConnection, action_execution_id: &str) -> Resu
     row.as_ref().map(ActionRow::from_row).transpose()
 }
 
-/// Runs whose lease is free or expired (their runner died), and approvals past their deadline:
-/// the work a sweep must pick up. Returns (pipeline name, action row).
-pub async fn due_actions(conn: &mut AnyConnection, now: i64) -> Result<Vec<(String, ActionRow)>> {
-    let rows = sqlx::query(&format!(
-        "select e.pipeline_name, {} from action_execution a join pipeline_execution e using (execution_id)
-         where a.status = '{IN_PROGRESS}' and (
-             (a.token is null and (a.lease_expires_ms is null or a.lease_expires_ms < $1))
-             or (a.token is not null and a.expires_ms < $1))",
-        qualified("a", ACTION_COLUMNS)
-    ))
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(|row| Ok((row.try_get("pipeline_name")?, ActionRow::from_row(row)?))).collect()
-}
-
 pub async fn actions_in(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<ActionRow>> {
     let sql = format!(
         "select {ACTION_COLUMNS} from action_execution where execution_id in ({{ids}}) order by started_ms, action_execution_id"

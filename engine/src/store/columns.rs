@@ -51,7 +51,11 @@ pub(super) async fn rows_of_executions(conn: &mut AnyConnection, query: &str, id
 /// Statuses as the queries name them: spelled once, by the enums.
 pub(super) const IN_PROGRESS: &str = ActionExecutionStatus::InProgress.as_str();
 
-/// The statuses of an execution that still holds or waits for stages, as an SQL list.
-pub(super) fn active_statuses() -> String {
-    P::ALL.iter().filter(|s| s.is_active()).map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+/// The statuses of an execution that still holds or waits for stages, as an SQL list (built
+/// once: every advance's queries use it).
+pub(super) fn active_statuses() -> &'static str {
+    static LIST: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        P::ALL.iter().filter(|s| s.is_active()).map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+    });
+    &LIST
 }

@@ -1,6 +1,6 @@
 //! Rows of stage condition evaluations and their rule executions. The scheduler changes them in
 //! memory with the rest of an execution and saves the changed ones in the same transaction.
-use super::columns::{json, qualified, to_json, wire, IN_PROGRESS};
+use super::columns::{json, to_json, wire};
 use super::Result;
 pub use crate::runs::RuleRow;
 use model::{ActionExecutionStatus as RuleStatus, ConditionExecutionStatus, ConditionType};
@@ -140,19 +140,6 @@ pub async fn rule(conn: &mut AnyConnection, rule_execution_id: &str) -> Result<O
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(RuleRow::from_row).transpose()
-}
-
-/// Running rules whose lease is free or expired (their runner died): (pipeline name, rule row).
-pub async fn due_rules(conn: &mut AnyConnection, now: i64) -> Result<Vec<(String, RuleRow)>> {
-    let rows = sqlx::query(&format!(
-        "select e.pipeline_name, {} from rule_execution r join pipeline_execution e using (execution_id)
-         where r.status = '{IN_PROGRESS}' and (r.lease_expires_ms is null or r.lease_expires_ms < $1)",
-        qualified("r", RULE_COLUMNS)
-    ))
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(|row| Ok((row.try_get("pipeline_name")?, RuleRow::from_row(row)?))).collect()
 }
 
 /// The newest evaluation of a condition of a stage in a pipeline, for GetPipelineState: the

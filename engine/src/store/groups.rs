@@ -1,7 +1,8 @@
 //! Groups of users: each may carry a built-in role and inline policies, which every member gets
 //! on top of their own (policy evaluation lives in `crate::identity`).
-use super::{conflict_on_unique, found, now_ms, Result, Store, StoreError};
+use super::{conflict_on_unique, found, Result, Store, StoreError};
 use crate::identity::InlinePolicy;
+use crate::now_ms;
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,8 @@
 //! Users, their access keys, their inline policies and their browser sessions. Hashing, key
 //! generation and policy evaluation live in `crate::identity`; this layer only keeps the rows.
-use super::{conflict_on_unique, found, now_ms, Result, Store, StoreError};
+use super::{conflict_on_unique, found, Result, Store, StoreError};
 use crate::identity::InlinePolicy;
+use crate::now_ms;
 use crate::secrets::context;
 use sqlx::Row;
 

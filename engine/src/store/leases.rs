@@ -4,7 +4,7 @@
 use super::columns::{placeholders, IN_LIST_CHUNK, IN_PROGRESS};
 use super::Result;
 use model::ActionExecutionStatus;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 /// The kinds of leased work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,45 @@ impl Work {
             Work::Rule => "",
         }
     }
+}
+
+/// Work a sweep must pick up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub pipeline: String,
+    pub id: String,
+    /// An approval past its deadline, to be failed; otherwise work whose runner is gone.
+    pub approval_expired: bool,
+}
+
+/// Work of this kind whose lease is free or expired (its runner died), and approvals past their
+/// deadline.
+pub async fn due(conn: &mut AnyConnection, work: Work, now: i64) -> Result<Vec<Due>> {
+    let (table, id_column, leased_only) = (work.table(), work.id_column(), work.leased_only());
+    let (expired_approvals, token) = match work {
+        Work::Action => ("or (w.token is not null and w.expires_ms < $1)", "w.token"),
+        Work::Rule => ("", "cast(null as text)"),
+    };
+    let rows = sqlx::query(&format!(
+        "select e.pipeline_name, w.{id_column} as id, {token} as token
+         from {table} w join pipeline_execution e using (execution_id)
+         where w.status = $2 and (
+             (1 = 1 {leased_only} and (w.lease_expires_ms is null or w.lease_expires_ms < $1))
+             {expired_approvals})"
+    ))
+    .bind(now)
+    .bind(ActionExecutionStatus::InProgress.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Due {
+                pipeline: row.try_get("pipeline_name")?,
+                id: row.try_get("id")?,
+                approval_expired: row.try_get::<Option<String>, _>("token")?.is_some(),
+            })
+        })
+        .collect()
 }
 
 /// Takes work whose lease is free or expired. One statement, so two nodes cannot both win.

@@ -7,6 +7,7 @@ pub(crate) mod approvals;
 pub(crate) mod audit;
 mod columns;
 pub(crate) mod conditions;
+mod event_rules;
 pub(crate) mod events;
 pub(crate) mod executions;
 pub(crate) mod groups;
@@ -169,9 +170,6 @@ impl Store {
         Ok(())
     }
 }
-
-/// Kept here so the store's modules and older callers still find it; it lives in the crate root.
-pub(crate) use crate::now_ms;
 
 /// Maps a unique-key violation to `Conflict`, leaving other errors as they are.
 /// `NotFound` when an update or delete touched no row.

@@ -1,5 +1,6 @@
 //! Pipelines, with every version of their declaration kept.
-use super::{conflict_on_unique, now_ms, tags, Result, Store, StoreError, Tag};
+use super::{conflict_on_unique, tags, Result, Store, StoreError, Tag};
+use crate::now_ms;
 use model::PipelineDeclaration;
 use sqlx::{AnyConnection, Row};
 

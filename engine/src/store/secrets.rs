@@ -1,6 +1,7 @@
 //! The secret store's rows: names in the clear, values sealed under the master key and bound to
 //! their name (a sealed value moved to another row does not open).
-use super::{now_ms, Result, Store, StoreError};
+use super::{Result, Store, StoreError};
+use crate::now_ms;
 use crate::secrets::{context, validate_name};
 use sqlx::Row;
 

@@ -1,6 +1,6 @@
 //! The CodePipeline error shape: `{"__type": "...Exception", "message": "..."}` with HTTP 400.
 use axum::http::StatusCode;
-use engine::{EngineError, IdentityError, StoreError};
+use engine::{EngineError, IdentityError, Refusal, StoreError};
 use serde_json::json;
 
 #[derive(Debug)]
@@ -76,9 +76,34 @@ impl From<EngineError> for ApiError {
                      get the latest version and apply your change to it"
                 ),
             ),
-            EngineError::Refused { exception, message } => ApiError::new(exception, message),
+            EngineError::Refused { why, message } => ApiError::new(exception(why), message),
             EngineError::Io(_) | EngineError::Store(_) => ApiError::Internal(err.into()),
         }
+    }
+}
+
+/// CodePipeline's name for each refusal.
+fn exception(why: Refusal) -> &'static str {
+    match why {
+        Refusal::ExecutionNotFound => "PipelineExecutionNotFoundException",
+        Refusal::StageNotFound => "StageNotFoundException",
+        Refusal::ActionNotFound => "ActionNotFoundException",
+        Refusal::NotStoppable => "PipelineExecutionNotStoppableException",
+        Refusal::StopAlreadyRequested => "DuplicatedStopRequestException",
+        Refusal::StageNotRetryable => "StageNotRetryableException",
+        Refusal::NotLatestExecution => "NotLatestPipelineExecutionException",
+        Refusal::ExecutionOutdated => "PipelineExecutionOutdatedException",
+        Refusal::UnableToRollback => "UnableToRollbackStageException",
+        Refusal::ConditionNotOverridable => "ConditionNotOverridableException",
+        Refusal::InvalidApprovalToken => "InvalidApprovalTokenException",
+        Refusal::ApprovalAlreadyAnswered => "ApprovalAlreadyCompletedException",
+        Refusal::Conflict => "ConflictException",
+        Refusal::ConcurrentModification => "ConcurrentModificationException",
+        Refusal::NotAuthorized => "AccessDeniedException",
+        Refusal::InvalidRequest => "ValidationException",
+        Refusal::ResourceNotFound => "ResourceNotFoundException",
+        Refusal::InvalidEventPattern => "InvalidEventPatternException",
+        Refusal::LimitExceeded => "LimitExceededException",
     }
 }
 

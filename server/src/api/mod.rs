@@ -1,8 +1,12 @@
-//! The CodePipeline wire API: `POST /` with `X-Amz-Target: CodePipeline_20150709.<Operation>` and an
-//! AWS JSON 1.1 body. Routing is on the header alone, as AWS does.
+//! The AWS wire APIs: `POST /` with an AWS JSON 1.1 body and `X-Amz-Target: <service
+//! prefix>.<Operation>`, `CodePipeline_20150709.` for CodePipeline and `AWSEvents.` for
+//! EventBridge. Routing is on the header alone, as AWS does; each service's requests are signed
+//! for its own name and checked against IAM actions of its own namespace.
 mod action_types;
 mod conditions;
-mod error;
+pub mod error;
+mod eventbridge;
+mod execution_state;
 mod executions;
 mod pipelines;
 mod sources;
@@ -26,6 +30,7 @@ use serde_json::Value;
 pub use error::{ApiError, ApiResult};
 
 const TARGET_PREFIX: &str = "CodePipeline_20150709.";
+const EVENTS_PREFIX: &str = "AWSEvents.";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// A 500-action pipeline is well under 1 MiB; anything far larger is a mistake or an attack.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -36,12 +41,16 @@ pub fn router() -> Router<AppState> {
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let operation = target.strip_prefix(TARGET_PREFIX).unwrap_or(target).to_owned();
-    let context = audit::CallContext::of_request(audit::API_SOURCE, operation, &parts, state.engine.account());
+    let header = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let target = Target::parse(header);
+    let (source, operation) = match &target {
+        Ok(target) => (target.event_source(), target.name().to_owned()),
+        Err(_) => (audit::API_SOURCE, header.strip_prefix(TARGET_PREFIX).unwrap_or(header).to_owned()),
+    };
+    let context = audit::CallContext::of_request(source, operation, &parts, state.engine.account());
     let (bytes, result, identity) = match to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => {
-            let (result, identity) = call(&state, &parts, &context.operation, &bytes).await;
+            let (result, identity) = call(&state, &parts, target, &bytes).await;
             (bytes, result, identity)
         }
         Err(_) => {
@@ -72,12 +81,66 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
     response
 }
 
+/// An operation of one of the services the endpoint answers.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    CodePipeline(Operation),
+    Events(eventbridge::Operation),
+}
+
+impl Target {
+    /// The operation an `X-Amz-Target` header names; `UnknownOperationException` for any other.
+    fn parse(header: &str) -> Result<Target, ApiError> {
+        let operation = if let Some(name) = header.strip_prefix(TARGET_PREFIX) {
+            Operation::parse(name).map(Target::CodePipeline)
+        } else if let Some(name) = header.strip_prefix(EVENTS_PREFIX) {
+            eventbridge::Operation::parse(name).map(Target::Events)
+        } else {
+            None
+        };
+        operation.ok_or_else(|| unknown_operation(header))
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Target::CodePipeline(operation) => operation.name(),
+            Target::Events(operation) => operation.name(),
+        }
+    }
+
+    /// The service name requests are signed for.
+    fn signing_name(self) -> &'static str {
+        match self {
+            Target::CodePipeline(_) => sigv4::SERVICE,
+            Target::Events(_) => eventbridge::SIGNING_NAME,
+        }
+    }
+
+    /// Where the audit trail says the call went, as CloudTrail's `eventSource`.
+    fn event_source(self) -> &'static str {
+        match self {
+            Target::CodePipeline(_) => audit::API_SOURCE,
+            Target::Events(_) => eventbridge::EVENT_SOURCE,
+        }
+    }
+
+    /// The IAM action and resource the caller's policies are asked about.
+    fn permission(self, input: &Value, account: &engine::Account) -> (String, String) {
+        match self {
+            Target::CodePipeline(operation) => {
+                (operation.iam_action(), operations::resource_arn(operation, input, &account.region, &account.id))
+            }
+            Target::Events(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
+        }
+    }
+}
+
 /// Authenticates the signed request, checks the caller's policies for the operation's IAM action
 /// and resource, then runs it.
 async fn call(
     state: &AppState,
     parts: &Parts,
-    operation: &str,
+    target: Result<Target, ApiError>,
     body: &[u8],
 ) -> (ApiResult<Value>, audit::CallIdentity) {
     let request = SignedRequest {
@@ -89,9 +152,13 @@ async fn call(
     };
     let account = state.engine.account();
     // The session guard has already identified a signed-in browser; anything else must be signed.
+    // An unknown target is refused once the caller is known, so the refusal is audited under
+    // them; its signature is checked for whichever service it claims.
+    let claimed = sigv4::parse_authorization(&parts.headers).map(|claim| claim.service).unwrap_or_default();
+    let service = target.as_ref().map_or(claimed.as_str(), |t| t.signing_name());
     let authenticated = match parts.extensions.get::<Caller>() {
         Some(session_caller) => Ok(session_caller.clone()),
-        None => auth::authenticate(&state.engine, &request).await,
+        None => auth::authenticate(&state.engine, &request, service).await,
     };
     let caller = match authenticated {
         Ok(caller) => caller,
@@ -103,20 +170,29 @@ async fn call(
     let identity = audit::CallIdentity::from(&caller);
     // An operation without a mapping to its resource is never checked against `*` by default:
     // it is not answered at all.
-    let Some(operation) = Operation::parse(operation) else { return (Err(unknown_operation(operation)), identity) };
+    let target = match target {
+        Ok(target) => target,
+        Err(unknown) => return (Err(unknown), identity),
+    };
     let input = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let resource = operations::resource_arn(operation, &input, &account.region, &account.id);
-    let result = match auth::authorize(&caller, &operation.iam_action(), &resource) {
-        Ok(()) => dispatch(state, &caller, operation, body).await,
+    let (action, resource) = target.permission(&input, account);
+    let result = match auth::authorize(&caller, &action, &resource) {
+        Ok(()) => match target {
+            Target::CodePipeline(operation) => dispatch(state, &caller, operation, body).await,
+            Target::Events(operation) => eventbridge::dispatch(state, operation, body).await,
+        },
         Err(denied) => Err(denied),
     };
     (result, identity)
 }
 
-fn unknown_operation(operation: &str) -> ApiError {
-    match operation {
+fn unknown_operation(target: &str) -> ApiError {
+    match target {
         "" => ApiError::new("UnknownOperationException", "The request has no X-Amz-Target header."),
-        other => ApiError::new("UnknownOperationException", format!("Operation {other:?} is not supported.")),
+        other => {
+            let operation = other.strip_prefix(TARGET_PREFIX).unwrap_or(other);
+            ApiError::new("UnknownOperationException", format!("Operation {operation:?} is not supported."))
+        }
     }
 }
 
@@ -137,10 +213,10 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         PutApprovalResult => executions::approve(state, caller, parse(body)?).await,
         EnableStageTransition => executions::enable_transition(state, caller, parse(body)?).await,
         DisableStageTransition => executions::disable_transition(state, caller, parse(body)?).await,
-        GetPipelineExecution => executions::get_execution(state, parse(body)?).await,
-        ListPipelineExecutions => executions::list_executions(state, parse(body)?).await,
-        GetPipelineState => executions::get_state(state, parse(body)?).await,
-        ListActionExecutions => executions::list_actions(state, parse(body)?).await,
+        GetPipelineExecution => execution_state::get_execution(state, parse(body)?).await,
+        ListPipelineExecutions => execution_state::list_executions(state, parse(body)?).await,
+        GetPipelineState => execution_state::get_state(state, parse(body)?).await,
+        ListActionExecutions => execution_state::list_actions(state, parse(body)?).await,
         PutActionRevision => sources::put_action_revision(state, caller, parse(body)?).await,
         ListRuleTypes => sources::list_rule_types(parse(body)?),
         OverrideStageCondition => conditions::override_condition(state, parse(body)?).await,

@@ -14,7 +14,7 @@ pub fn next_token(last_key: &str) -> String {
 /// Reads a token made by `next_token`; anything else is `InvalidNextTokenException`.
 pub fn token_key(token: &str) -> ApiResult<String> {
     let invalid = || ApiError::new("InvalidNextTokenException", "The next token is not valid.");
-    if token.len() % 2 != 0 {
+    if !token.len().is_multiple_of(2) {
         return Err(invalid());
     }
     let bytes = (0..token.len())

@@ -8,7 +8,7 @@ pub mod session;
 pub mod sigv4;
 pub mod throttle;
 
-use crate::api::ApiError;
+use crate::api::error::ApiError;
 use engine::identity::{Decision, IdentityError};
 use engine::Engine;
 
@@ -27,9 +27,14 @@ pub fn authorize(caller: &Caller, action: &str, resource: &str) -> Result<(), Ap
     ))
 }
 
-/// Checks a CodePipeline API request's signature and returns who signed it.
-pub async fn authenticate(engine: &Engine, request: &sigv4::SignedRequest<'_>) -> Result<Caller, ApiError> {
-    authenticate_payload(engine, request, &sigv4::payload_hash(request.body)).await
+/// Checks the signature of a request to `service` (the name it is signed for, such as
+/// `codepipeline` or `events`) and returns who signed it.
+pub async fn authenticate(
+    engine: &Engine,
+    request: &sigv4::SignedRequest<'_>,
+    service: &str,
+) -> Result<Caller, ApiError> {
+    authenticate_payload(engine, request, service, &sigv4::payload_hash(request.body)).await
 }
 
 /// `authenticate` for a request whose body is streamed: the signature covers `payload_hash`,
@@ -37,6 +42,7 @@ pub async fn authenticate(engine: &Engine, request: &sigv4::SignedRequest<'_>) -
 pub async fn authenticate_payload(
     engine: &Engine,
     request: &sigv4::SignedRequest<'_>,
+    service: &str,
     payload_hash: &str,
 ) -> Result<Caller, ApiError> {
     let refuse = |err: sigv4::SigV4Error| ApiError::new(err.exception(), err.message());
@@ -46,7 +52,7 @@ pub async fn authenticate_payload(
     let Some(key) = engine.identity().signing_key(&claim.access_key_id).await? else { return Err(unrecognized()) };
     let now = engine::now_ms() / 1000;
     let region = &engine.account().region;
-    sigv4::verify(&claim, &key.secret_access_key, region, request, payload_hash, now).map_err(refuse)?;
+    sigv4::verify(&claim, &key.secret_access_key, (region, service), request, payload_hash, now).map_err(refuse)?;
     match engine.caller(&key.user_name, Some(key.access_key_id)).await {
         Err(IdentityError::UserNotFound(_)) => Err(unrecognized()),
         loaded => Ok(loaded?),

@@ -161,7 +161,7 @@ pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<R
         headers: &parts.headers,
         body: &[],
     };
-    match super::authenticate_payload(&state.engine, &signed, &payload_hash).await {
+    match super::authenticate_payload(&state.engine, &signed, super::sigv4::SERVICE, &payload_hash).await {
         Ok(caller) => {
             parts.extensions.insert(caller);
             Ok(Request::from_parts(parts, body))

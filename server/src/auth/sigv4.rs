@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 type HmacSha256 = Hmac<Sha256>;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// The service name CodePipeline requests are signed for, and tools that sign requests use.
 pub const SERVICE: &str = "codepipeline";
 /// How far the request's clock may be from ours, as AWS allows.
 pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
@@ -47,7 +48,8 @@ pub struct Claim {
     pub access_key_id: String,
     scope_date: String,
     region: String,
-    service: String,
+    /// The service the request is signed for (`codepipeline`, `events`, ...).
+    pub service: String,
     signed_headers: Vec<String>,
     signature: String,
 }
@@ -112,13 +114,13 @@ pub fn payload_hash(body: &[u8]) -> String {
 pub fn verify(
     claim: &Claim,
     secret: &str,
-    region: &str,
+    (region, service): (&str, &str),
     request: &SignedRequest,
     payload_hash: &str,
     now: i64,
 ) -> Result<(), SigV4Error> {
-    if claim.service != SERVICE {
-        return Err(SigV4Error::Invalid(format!("Credential should be scoped to correct service: '{SERVICE}'.")));
+    if claim.service != service {
+        return Err(SigV4Error::Invalid(format!("Credential should be scoped to correct service: '{service}'.")));
     }
     if claim.region != region {
         return Err(SigV4Error::Invalid(format!(
@@ -437,7 +439,7 @@ mod tests {
         headers.insert(axum::http::HeaderName::from_bytes(extra.0.as_bytes()).unwrap(), extra.1.parse().unwrap());
         let request = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: b"{}" };
         let claim = parse_authorization(&headers).unwrap();
-        verify(&claim, "secret", "us-east-1", &request, &payload_hash(b"{}"), now)
+        verify(&claim, "secret", ("us-east-1", SERVICE), &request, &payload_hash(b"{}"), now)
     }
 
     #[test]
@@ -449,6 +451,23 @@ mod tests {
         assert!(refused.message().ends_with("not signed: x-amz-target"), "{}", refused.message());
         let refused = verify_with_extra_header(&all, ("x-amz-security-token", "t")).unwrap_err();
         assert!(refused.message().ends_with("not signed: x-amz-security-token"), "{}", refused.message());
+    }
+
+    #[test]
+    fn a_request_signed_for_one_service_is_refused_by_another() {
+        let now = parse_amz_date("20261127T035000Z").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "127.0.0.1:3000".parse().unwrap());
+        headers.insert("x-amz-date", "20261127T035000Z".parse().unwrap());
+        let unsigned = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: b"{}" };
+        let authorization = authorization_header("AKID", "secret", "us-east-1", &unsigned, &["host", "x-amz-date"]);
+        headers.insert("authorization", authorization.parse().unwrap());
+        let request = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: b"{}" };
+        let claim = parse_authorization(&headers).unwrap();
+        let hash = payload_hash(b"{}");
+        assert_eq!(verify(&claim, "secret", ("us-east-1", SERVICE), &request, &hash, now), Ok(()));
+        let refused = verify(&claim, "secret", ("us-east-1", "events"), &request, &hash, now).unwrap_err();
+        assert!(refused.message().contains("scoped to correct service: 'events'"), "{}", refused.message());
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod log_stream;
 pub use feed::{Feed, Filter};
 pub use log_stream::{LogFollower, LogItem};
 
-use crate::api::ApiError;
+use crate::api::error::ApiError;
 use crate::auth::{resources, Caller};
 use crate::AppState;
 use axum::extract::{Path, Query, State};

@@ -94,7 +94,7 @@ pub fn UsersPage() -> impl IntoView {
         ev.prevent_default();
         let user = name.get_untracked();
         changes.run(create_user(user.clone(), role.get_untracked(), password.get_untracked()), move |generated| {
-            shown_password.set((!generated.is_empty()).then(|| (user, generated)));
+            shown_password.set((!generated.is_empty()).then_some((user, generated)));
             name.set(String::new());
             password.set(String::new());
         });

@@ -1,0 +1,201 @@
+//! EventBridge-style rules on the default event bus: an event pattern over the events Sluice
+//! writes to its outbox, enabled or not, and up to five targets. Checked here (names, patterns,
+//! targets) so every edge gets the same answers.
+use crate::{now_ms, Engine, EngineError, Refusal, Result};
+use model::event_pattern::EventPattern;
+
+/// AWS's limit on targets per rule.
+pub const MAX_TARGETS: usize = 5;
+/// AWS's limit on a pattern's length, in characters.
+pub const MAX_PATTERN_CHARS: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRule {
+    pub name: String,
+    pub description: Option<String>,
+    /// The pattern as it was given (JSON text), parsed when it is stored and when it is used.
+    pub event_pattern: String,
+    pub state: RuleState,
+    pub role_arn: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleState {
+    Enabled,
+    Disabled,
+}
+
+impl RuleState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RuleState::Enabled => "ENABLED",
+            RuleState::Disabled => "DISABLED",
+        }
+    }
+
+    pub fn from_wire(text: &str) -> Option<RuleState> {
+        [RuleState::Enabled, RuleState::Disabled].into_iter().find(|state| state.as_str() == text)
+    }
+}
+
+/// Where a rule sends the events it matches, and how the event is shaped for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTarget {
+    pub id: String,
+    pub arn: String,
+    /// A constant JSON text sent instead of the event.
+    pub input: Option<String>,
+    /// A JSONPath of the part of the event to send.
+    pub input_path: Option<String>,
+    /// `{"InputPathsMap": {...}, "InputTemplate": "..."}` as JSON text.
+    pub input_transformer: Option<String>,
+}
+
+/// What PutRule asks for.
+#[derive(Debug, Clone)]
+pub struct RuleRequest {
+    pub name: String,
+    pub description: Option<String>,
+    pub event_pattern: String,
+    pub state: RuleState,
+    pub role_arn: Option<String>,
+}
+
+impl Engine {
+    pub fn event_rule_arn(&self, name: &str) -> String {
+        let account = self.account();
+        format!("arn:aws:events:{}:{}:rule/{name}", account.region, account.id)
+    }
+
+    /// Creates a rule or changes one (PutRule); returns its ARN.
+    pub async fn put_event_rule(&self, request: RuleRequest) -> Result<String> {
+        check_name("rule", &request.name)?;
+        check_pattern(&request.event_pattern)?;
+        let now = now_ms();
+        let created_ms = self.store.event_rule(&request.name).await?.map_or(now, |rule| rule.created_ms);
+        let rule = EventRule {
+            name: request.name,
+            description: request.description,
+            event_pattern: request.event_pattern,
+            state: request.state,
+            role_arn: request.role_arn,
+            created_ms,
+            updated_ms: now,
+        };
+        self.store.put_event_rule(&rule).await?;
+        Ok(self.event_rule_arn(&rule.name))
+    }
+
+    pub async fn event_rule(&self, name: &str) -> Result<EventRule> {
+        self.store.event_rule(name).await?.ok_or_else(|| rule_not_found(name))
+    }
+
+    /// Rules whose names start with `prefix`, in name order.
+    pub async fn event_rules(&self, prefix: &str) -> Result<Vec<EventRule>> {
+        Ok(self.store.event_rules(prefix).await?)
+    }
+
+    /// Deletes a rule that has no targets left (AWS's rule: remove them first). Deleting a rule
+    /// that is not there succeeds, as on AWS.
+    pub async fn delete_event_rule(&self, name: &str) -> Result<()> {
+        if self.store.event_rule(name).await?.is_none() || self.store.delete_event_rule(name).await? {
+            return Ok(());
+        }
+        Err(EngineError::refused(Refusal::InvalidRequest, "Rule can't be deleted since it has targets."))
+    }
+
+    pub async fn set_event_rule_state(&self, name: &str, state: RuleState) -> Result<()> {
+        match self.store.set_event_rule_state(name, state, now_ms()).await? {
+            true => Ok(()),
+            false => Err(rule_not_found(name)),
+        }
+    }
+
+    pub async fn rule_targets(&self, rule: &str) -> Result<Vec<RuleTarget>> {
+        self.event_rule(rule).await?;
+        Ok(self.store.rule_targets(rule).await?)
+    }
+
+    /// Adds or replaces targets by id; a rule has at most five.
+    pub async fn put_rule_targets(&self, rule: &str, targets: Vec<RuleTarget>) -> Result<()> {
+        let existing = self.rule_targets(rule).await?;
+        for target in &targets {
+            check_target(target)?;
+        }
+        let kept = existing.iter().filter(|old| !targets.iter().any(|new| new.id == old.id)).count();
+        if kept + targets.len() > MAX_TARGETS {
+            return Err(EngineError::refused(
+                Refusal::LimitExceeded,
+                format!("A rule has at most {MAX_TARGETS} targets; rule '{rule}' would have {}.", kept + targets.len()),
+            ));
+        }
+        Ok(self.store.put_rule_targets(rule, &targets).await?)
+    }
+
+    /// Removes targets by id; returns the ids that were not there.
+    pub async fn remove_rule_targets(&self, rule: &str, ids: &[String]) -> Result<Vec<String>> {
+        self.event_rule(rule).await?;
+        let removed = self.store.remove_rule_targets(rule, ids).await?;
+        Ok(ids.iter().filter(|id| !removed.contains(id)).cloned().collect())
+    }
+}
+
+fn rule_not_found(name: &str) -> EngineError {
+    EngineError::refused(Refusal::ResourceNotFound, format!("Rule {name} does not exist on EventBus default."))
+}
+
+/// Rule names and target ids: 1 to 64 letters, digits, dots, hyphens and underscores.
+fn check_name(what: &str, name: &str) -> Result<()> {
+    let valid = (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if valid {
+        return Ok(());
+    }
+    Err(EngineError::refused(
+        Refusal::InvalidRequest,
+        format!("A {what} name is 1 to 64 letters, digits, '.', '-' and '_'; {name:?} is not."),
+    ))
+}
+
+/// A pattern as PutRule and TestEventPattern take it, or why it is refused.
+pub fn check_pattern(text: &str) -> Result<EventPattern> {
+    if text.chars().count() > MAX_PATTERN_CHARS {
+        return Err(EngineError::refused(
+            Refusal::InvalidRequest,
+            format!("An event pattern is at most {MAX_PATTERN_CHARS} characters."),
+        ));
+    }
+    EventPattern::parse(text).map_err(|err| EngineError::refused(Refusal::InvalidEventPattern, err.to_string()))
+}
+
+fn check_target(target: &RuleTarget) -> Result<()> {
+    check_name("target", &target.id)?;
+    let refuse =
+        |why: String| Err(EngineError::refused(Refusal::InvalidRequest, format!("Target {}: {why}", target.id)));
+    if target.arn.is_empty() || target.arn.len() > 1600 {
+        return refuse("Arn is 1 to 1600 characters.".into());
+    }
+    let shaping = [&target.input, &target.input_path, &target.input_transformer];
+    if shaping.iter().filter(|given| given.is_some()).count() > 1 {
+        return refuse("give at most one of Input, InputPath and InputTransformer.".into());
+    }
+    if let Some(input) = &target.input {
+        if serde_json::from_str::<serde_json::Value>(input).is_err() {
+            return refuse("Input is not valid JSON.".into());
+        }
+    }
+    if let Some(path) = &target.input_path {
+        if !path.starts_with('$') {
+            return refuse(format!("InputPath {path:?} is not a JSONPath such as $.detail."));
+        }
+    }
+    if let Some(transformer) = &target.input_transformer {
+        let parsed: Option<serde_json::Value> = serde_json::from_str(transformer).ok();
+        if parsed.as_ref().and_then(|t| t.get("InputTemplate")).and_then(|t| t.as_str()).is_none() {
+            return refuse("InputTransformer needs an InputTemplate.".into());
+        }
+    }
+    Ok(())
+}

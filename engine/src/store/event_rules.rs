@@ -1,0 +1,140 @@
+//! Rows of event rules and their targets.
+use super::columns::wire;
+use super::{Result, Store};
+use crate::event_rules::{EventRule, RuleState, RuleTarget};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+impl EventRule {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(EventRule {
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            event_pattern: row.try_get("event_pattern")?,
+            state: wire(row.try_get("state")?, RuleState::from_wire)?,
+            role_arn: row.try_get("role_arn")?,
+            created_ms: row.try_get("created_ms")?,
+            updated_ms: row.try_get("updated_ms")?,
+        })
+    }
+}
+
+impl RuleTarget {
+    fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(RuleTarget {
+            id: row.try_get("target_id")?,
+            arn: row.try_get("arn")?,
+            input: row.try_get("input")?,
+            input_path: row.try_get("input_path")?,
+            input_transformer: row.try_get("input_transformer")?,
+        })
+    }
+}
+
+impl Store {
+    /// Creates the rule or replaces what PutRule may change, keeping its creation time.
+    pub(crate) async fn put_event_rule(&self, rule: &EventRule) -> Result<()> {
+        sqlx::query(
+            "insert into event_rule (name, description, event_pattern, state, role_arn, created_ms, updated_ms)
+             values ($1, $2, $3, $4, $5, $6, $7)
+             on conflict (name) do update set description = excluded.description,
+                 event_pattern = excluded.event_pattern, state = excluded.state, role_arn = excluded.role_arn,
+                 updated_ms = excluded.updated_ms",
+        )
+        .bind(&rule.name)
+        .bind(&rule.description)
+        .bind(&rule.event_pattern)
+        .bind(rule.state.as_str())
+        .bind(&rule.role_arn)
+        .bind(rule.created_ms)
+        .bind(rule.updated_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn event_rule(&self, name: &str) -> Result<Option<EventRule>> {
+        let row = sqlx::query("select * from event_rule where name = $1").bind(name).fetch_optional(&self.pool).await?;
+        row.as_ref().map(EventRule::from_row).transpose()
+    }
+
+    /// Rules whose names start with `prefix`, in name order.
+    pub(crate) async fn event_rules(&self, prefix: &str) -> Result<Vec<EventRule>> {
+        let rows = sqlx::query("select * from event_rule where substr(name, 1, length($1)) = $1 order by name")
+            .bind(prefix)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(EventRule::from_row).collect()
+    }
+
+    /// Deletes the rule if it has no targets; false when it has some.
+    pub(crate) async fn delete_event_rule(&self, name: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "delete from event_rule where name = $1
+             and not exists (select 1 from event_target where rule_name = $1)",
+        )
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn set_event_rule_state(&self, name: &str, state: RuleState, now: i64) -> Result<bool> {
+        let done = sqlx::query("update event_rule set state = $2, updated_ms = $3 where name = $1")
+            .bind(name)
+            .bind(state.as_str())
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn rule_targets(&self, rule: &str) -> Result<Vec<RuleTarget>> {
+        let rows = sqlx::query("select * from event_target where rule_name = $1 order by target_id")
+            .bind(rule)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(RuleTarget::from_row).collect()
+    }
+
+    /// Adds or replaces the targets (by id) in one transaction.
+    pub(crate) async fn put_rule_targets(&self, rule: &str, targets: &[RuleTarget]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for target in targets {
+            sqlx::query(
+                "insert into event_target (rule_name, target_id, arn, input, input_path, input_transformer)
+                 values ($1, $2, $3, $4, $5, $6)
+                 on conflict (rule_name, target_id) do update set arn = excluded.arn, input = excluded.input,
+                     input_path = excluded.input_path, input_transformer = excluded.input_transformer",
+            )
+            .bind(rule)
+            .bind(&target.id)
+            .bind(&target.arn)
+            .bind(&target.input)
+            .bind(&target.input_path)
+            .bind(&target.input_transformer)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes the targets with these ids; returns the ids that were there.
+    pub(crate) async fn remove_rule_targets(&self, rule: &str, ids: &[String]) -> Result<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let mut removed = Vec::new();
+        for id in ids {
+            let done = sqlx::query("delete from event_target where rule_name = $1 and target_id = $2")
+                .bind(rule)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 1 {
+                removed.push(id.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+}

@@ -1,0 +1,291 @@
+//! The EventBridge API (`X-Amz-Target: AWSEvents.<Operation>`, signed for `events`, IAM actions
+//! `events:<Operation>` on the rule's ARN), so `aws events ... --endpoint-url` and boto3 work:
+//! rules on the default event bus, their targets, and TestEventPattern. Deliveries to targets
+//! come with topics and webhooks.
+use super::error::{ApiError, ApiResult};
+use super::wire::offset_page;
+use crate::AppState;
+use engine::event_rules::{check_pattern, EventRule, RuleRequest, RuleState, RuleTarget};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub const SIGNING_NAME: &str = "events";
+pub const EVENT_SOURCE: &str = "events.amazonaws.com";
+
+/// The fields EventBridge requires of an event given to TestEventPattern.
+const EVENT_FIELDS: [&str; 7] = ["id", "account", "source", "time", "region", "resources", "detail-type"];
+
+/// Declares the operations from one list, as the CodePipeline side does.
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            const ALL: &'static [Operation] = &[$(Operation::$name),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+        }
+    };
+}
+
+operations!(
+    PutRule,
+    DescribeRule,
+    ListRules,
+    DeleteRule,
+    EnableRule,
+    DisableRule,
+    PutTargets,
+    ListTargetsByRule,
+    RemoveTargets,
+    TestEventPattern,
+);
+
+impl Operation {
+    pub fn parse(name: &str) -> Option<Operation> {
+        Operation::ALL.iter().copied().find(|op| op.name() == name)
+    }
+
+    pub fn iam_action(self) -> String {
+        format!("events:{}", self.name())
+    }
+
+    /// The rule's ARN; `*` for the operations IAM knows only on `*`.
+    pub fn resource_arn(self, input: &Value, account: &engine::Account) -> String {
+        let rule = match self {
+            Operation::ListRules | Operation::TestEventPattern => return "*".to_owned(),
+            Operation::PutTargets | Operation::ListTargetsByRule | Operation::RemoveTargets => input.get("Rule"),
+            _ => input.get("Name"),
+        };
+        let name = rule.and_then(Value::as_str).unwrap_or_default();
+        format!("arn:aws:events:{}:{}:rule/{name}", account.region, account.id)
+    }
+}
+
+pub async fn dispatch(state: &AppState, operation: Operation, body: &[u8]) -> ApiResult<Value> {
+    use super::parse;
+    let engine = &state.engine;
+    match operation {
+        Operation::PutRule => put_rule(state, parse(body)?).await,
+        Operation::DescribeRule => {
+            let input: NameInput = parse(body)?;
+            default_bus(input.event_bus_name.as_deref())?;
+            Ok(describe(state, &engine.event_rule(&input.name).await?))
+        }
+        Operation::ListRules => list_rules(state, parse(body)?).await,
+        Operation::DeleteRule => {
+            let input: NameInput = parse(body)?;
+            default_bus(input.event_bus_name.as_deref())?;
+            engine.delete_event_rule(&input.name).await?;
+            Ok(json!({}))
+        }
+        Operation::EnableRule | Operation::DisableRule => {
+            let input: NameInput = parse(body)?;
+            default_bus(input.event_bus_name.as_deref())?;
+            let state = if operation == Operation::EnableRule { RuleState::Enabled } else { RuleState::Disabled };
+            engine.set_event_rule_state(&input.name, state).await?;
+            Ok(json!({}))
+        }
+        Operation::PutTargets => {
+            let input: PutTargetsInput = parse(body)?;
+            default_bus(input.event_bus_name.as_deref())?;
+            let targets = input.targets.into_iter().map(WireTarget::into_target).collect();
+            engine.put_rule_targets(&input.rule, targets).await?;
+            Ok(json!({ "FailedEntryCount": 0, "FailedEntries": [] }))
+        }
+        Operation::ListTargetsByRule => {
+            let input: RuleInput = parse(body)?;
+            default_bus(input.event_bus_name.as_deref())?;
+            let targets: Vec<Value> = engine.rule_targets(&input.rule).await?.iter().map(target_json).collect();
+            Ok(json!({ "Targets": targets }))
+        }
+        Operation::RemoveTargets => {
+            let input: RemoveTargetsInput = parse(body)?;
+            default_bus(input.event_bus_name.as_deref())?;
+            // Ids that were not there are not failures on AWS either: removing is idempotent.
+            engine.remove_rule_targets(&input.rule, &input.ids).await?;
+            Ok(json!({ "FailedEntryCount": 0, "FailedEntries": [] }))
+        }
+        Operation::TestEventPattern => test_event_pattern(parse(body)?),
+    }
+}
+
+/// Sluice has the default event bus only.
+fn default_bus(name: Option<&str>) -> ApiResult<()> {
+    match name {
+        None | Some("default") => Ok(()),
+        Some(arn) if arn.starts_with("arn:aws:events:") && arn.ends_with(":event-bus/default") => Ok(()),
+        Some(other) => Err(ApiError::new("ResourceNotFoundException", format!("Event bus {other} does not exist."))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct NameInput {
+    name: String,
+    event_bus_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutRuleInput {
+    name: String,
+    event_pattern: Option<String>,
+    schedule_expression: Option<String>,
+    state: Option<String>,
+    description: Option<String>,
+    role_arn: Option<String>,
+    event_bus_name: Option<String>,
+}
+
+async fn put_rule(state: &AppState, input: PutRuleInput) -> ApiResult<Value> {
+    default_bus(input.event_bus_name.as_deref())?;
+    if input.schedule_expression.is_some() {
+        return Err(ApiError::validation(
+            "ScheduleExpression is not supported by Sluice: rules match events; pipelines run on a schedule through their triggers.",
+        ));
+    }
+    let Some(event_pattern) = input.event_pattern else {
+        return Err(ApiError::validation("Parameter(s) EventPattern or ScheduleExpression must be specified."));
+    };
+    let rule_state = match input.state.as_deref() {
+        None => RuleState::Enabled,
+        Some(text) => RuleState::from_wire(text)
+            .ok_or_else(|| ApiError::validation(format!("State '{text}' is not valid: use ENABLED or DISABLED.")))?,
+    };
+    let request = RuleRequest {
+        name: input.name,
+        description: input.description,
+        event_pattern,
+        state: rule_state,
+        role_arn: input.role_arn,
+    };
+    let arn = state.engine.put_event_rule(request).await?;
+    Ok(json!({ "RuleArn": arn }))
+}
+
+fn describe(state: &AppState, rule: &EventRule) -> Value {
+    let mut out = json!({
+        "Name": rule.name,
+        "Arn": state.engine.event_rule_arn(&rule.name),
+        "EventPattern": rule.event_pattern,
+        "State": rule.state.as_str(),
+        "EventBusName": "default",
+        "CreatedBy": state.engine.account().id,
+    });
+    if let Some(description) = &rule.description {
+        out["Description"] = json!(description);
+    }
+    if let Some(role) = &rule.role_arn {
+        out["RoleArn"] = json!(role);
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListRulesInput {
+    name_prefix: Option<String>,
+    event_bus_name: Option<String>,
+    next_token: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_rules(state: &AppState, input: ListRulesInput) -> ApiResult<Value> {
+    default_bus(input.event_bus_name.as_deref())?;
+    let limit = match input.limit {
+        None => 100,
+        Some(n) if (1..=100).contains(&n) => n as usize,
+        Some(n) => return Err(ApiError::validation(format!("Limit {n} is not between 1 and 100."))),
+    };
+    let rules = state.engine.event_rules(input.name_prefix.as_deref().unwrap_or_default()).await?;
+    let all = rules.iter().map(|rule| describe(state, rule)).collect();
+    let (page, next) = offset_page(all, input.next_token.as_deref(), limit)?;
+    let mut out = json!({ "Rules": page });
+    if let Some(token) = next {
+        out["NextToken"] = json!(token);
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RuleInput {
+    rule: String,
+    event_bus_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutTargetsInput {
+    rule: String,
+    event_bus_name: Option<String>,
+    targets: Vec<WireTarget>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireTarget {
+    id: String,
+    arn: String,
+    input: Option<String>,
+    input_path: Option<String>,
+    input_transformer: Option<Value>,
+}
+
+impl WireTarget {
+    fn into_target(self) -> RuleTarget {
+        RuleTarget {
+            id: self.id,
+            arn: self.arn,
+            input: self.input,
+            input_path: self.input_path,
+            input_transformer: self.input_transformer.map(|t| t.to_string()),
+        }
+    }
+}
+
+fn target_json(target: &RuleTarget) -> Value {
+    let mut out = json!({ "Id": target.id, "Arn": target.arn });
+    if let Some(input) = &target.input {
+        out["Input"] = json!(input);
+    }
+    if let Some(path) = &target.input_path {
+        out["InputPath"] = json!(path);
+    }
+    if let Some(transformer) = target.input_transformer.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()) {
+        out["InputTransformer"] = transformer;
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RemoveTargetsInput {
+    rule: String,
+    event_bus_name: Option<String>,
+    ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TestInput {
+    event_pattern: String,
+    event: String,
+}
+
+fn test_event_pattern(input: TestInput) -> ApiResult<Value> {
+    let pattern = check_pattern(&input.event_pattern)?;
+    let event: Value = serde_json::from_str(&input.event)
+        .map_err(|err| ApiError::validation(format!("Event is not valid JSON: {err}")))?;
+    if let Some(missing) = EVENT_FIELDS.iter().find(|field| event.get(**field).is_none()) {
+        return Err(ApiError::validation(format!(
+            "Event is missing the field \"{missing}\"; an event has {}.",
+            EVENT_FIELDS.join(", ")
+        )));
+    }
+    Ok(json!({ "Result": pattern.matches(&event) }))
+}
