@@ -1,6 +1,6 @@
 //! The signed-in user as pages see them. The server checks the session before any page or
 //! server function runs and provides the user (and, on the server, the engine's `Caller`) as context.
-use crate::api::AppError;
+use crate::api::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -1,27 +1,14 @@
 //! What failed in an execution, for the summary at the top of the run view: the first failed
 //! action in stage order, its error, and the last lines of its log.
-use serde::{Deserialize, Serialize};
-
-use super::runs::StageRun;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    pub stage: String,
-    pub action: String,
-    /// The failed attempt, whose whole log the summary links to.
-    pub attempt_id: String,
-    /// The action's error message, else its summary.
-    pub error: String,
-    /// The last lines of the action's log, as (line number, text).
-    pub log_tail: Vec<(i64, String)>,
-}
+pub use super::run_view::Failure;
+use super::run_view::{ActionRun, StageRun};
 
 /// How many of the failed action's last log lines the summary shows.
 #[cfg(feature = "ssr")]
 const TAIL_LINES: i64 = 12;
 
 /// The first failed action of `stages` (in stage order, then as declared), if any.
-pub fn first_failed(stages: &[StageRun]) -> Option<(&StageRun, &super::runs::ActionRun)> {
+pub fn first_failed(stages: &[StageRun]) -> Option<(&StageRun, &ActionRun)> {
     stages.iter().find_map(|stage| {
         let action = stage.actions.iter().find(|a| a.attempt.as_ref().is_some_and(|t| t.status == "Failed"))?;
         Some((stage, action))
@@ -31,7 +18,7 @@ pub fn first_failed(stages: &[StageRun]) -> Option<(&StageRun, &super::runs::Act
 /// Why an attempt failed: who rejected it (their comment is on the action, once), else its error
 /// message, else its summary.
 #[cfg(feature = "ssr")]
-fn reason(attempt: &super::runs::ActionAttempt) -> String {
+fn reason(attempt: &super::run_view::ActionAttempt) -> String {
     let rejected = attempt.decisions.iter().rev().find(|d| d.result == "Rejected");
     match rejected {
         Some(decision) => format!("Rejected by {}", decision.approver),

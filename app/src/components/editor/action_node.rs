@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use model::{ActionCategory, ActionDeclaration};
 
 use super::links::key;
-use super::stage_node::{clicked_inside, NodeProblems};
+use super::node_parts::{clicked_inside, NodeProblems};
 use crate::api::Problem;
 use crate::components::{
     icons::{CategoryIcon, CopyIcon},

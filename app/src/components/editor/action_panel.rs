@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use model::{catalog, ActionDeclaration, InputArtifact, OutputArtifact};
 
 use super::commands_fields::CommandsFields;
+use super::edits::{split_names, Edits};
 use super::field::{problems_at, FieldProblems, SelectField, TextField};
 use crate::api::Problem;
-use crate::pages::editor::document::{upstream_artifacts, Command};
+use crate::pages::editor::document::upstream_artifacts;
 use crate::pages::editor::handle::Editor;
 
 #[component]
@@ -170,27 +171,6 @@ fn InputArtifacts(edits: Edits, upstream: Vec<String>, problems: Vec<Problem>) -
     }
 }
 
-/// Every field edits a copy of the action and replaces it: one command, one undo step.
-#[derive(Clone)]
-pub struct Edits {
-    editor: Editor,
-    stage: usize,
-    action: usize,
-    pub declared: ActionDeclaration,
-}
-
-impl Edits {
-    pub fn on(&self, change: impl Fn(&mut ActionDeclaration, String) + Send + Sync + 'static) -> Callback<String> {
-        let Edits { editor, stage, action, .. } = *self;
-        let declared = self.declared.clone();
-        Callback::new(move |value: String| {
-            let mut with = declared.clone();
-            change(&mut with, value);
-            editor.run(Command::ReplaceAction { stage, action, with: Box::new(with) });
-        })
-    }
-}
-
 /// An empty value removes the key, so "required" means what the validator means.
 fn set_config(action: &mut ActionDeclaration, key: &str, value: String) {
     if value.is_empty() {
@@ -217,10 +197,6 @@ fn toggle_input(action: &mut ActionDeclaration, name: &str) {
         }
         None => action.input_artifacts.push(InputArtifact { name: name.to_string() }),
     }
-}
-
-pub fn split_names(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 fn non_empty(value: String) -> Option<String> {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use model::{ActionDeclaration, EnvironmentVariable, EnvironmentVariableType};
 
-use super::action_panel::{split_names, Edits};
+use super::edits::{split_names, Edits};
 use super::field::{problems_at, FieldProblems, SelectField, TextAreaField, TextField};
 use crate::api::Problem;
 
