@@ -7,7 +7,7 @@ use super::{action_event, Run, Tick};
 use crate::events::EventState;
 use crate::now_ms;
 use crate::providers::{ActionContext, ActionFailure, ActionOutcome, InputArtifactDir, LogSink, Payload};
-use crate::runs::{ActionRow, StoredArtifact};
+use crate::runs::{ActionRow, ExecutionRow, StoredArtifact};
 use crate::secrets::Masker;
 use crate::store::actions;
 use crate::store::executions as rows;
@@ -17,6 +17,9 @@ use model::{ActionExecutionStatus as A, PipelineDeclaration};
 use serde_json::json;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// An attempt this node runs: its row, its execution, the pipeline version and the declared action.
+type HeldAttempt = (ActionRow, ExecutionRow, std::sync::Arc<PipelineDeclaration>, model::ActionDeclaration);
 
 impl Engine {
     /// Runs an action attempt or a rule evaluation in the background, stoppable through `running`
@@ -38,25 +41,7 @@ impl Engine {
     }
 
     async fn run_action(&self, action_id: &str, cancel: CancellationToken) -> Result<()> {
-        let (row, exec) = {
-            let mut conn = self.store.conn().await?;
-            let Some(row) = actions::action(&mut conn, action_id).await? else { return Ok(()) };
-            let Some(exec) = rows::execution(&mut conn, &row.execution_id).await? else { return Ok(()) };
-            (row, exec)
-        };
-        if row.status != A::InProgress || row.lease_owner.as_deref() != Some(self.runtime.node_id.as_str()) {
-            return Ok(());
-        }
-        let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
-        let Some(action) = decl
-            .stages
-            .iter()
-            .find(|s| s.name == row.stage_name)
-            .and_then(|s| s.actions.iter().find(|a| a.name == row.action_name))
-            .cloned()
-        else {
-            return Ok(());
-        };
+        let Some((row, exec, decl, action)) = self.held_attempt(action_id).await? else { return Ok(()) };
         // The execution's other actions are only needed to find the producers of input artifacts.
         let all_rows = if action.input_artifacts.is_empty() {
             Vec::new()
@@ -124,6 +109,28 @@ impl Engine {
             return Ok(());
         }
         self.record_outcome(&exec.pipeline_name, &row, outcome).await
+    }
+
+    /// The attempt, its execution, the pipeline version it runs and its declared action, while
+    /// this node holds its lease; `None` when there is nothing (any more) for this node to run.
+    async fn held_attempt(&self, action_id: &str) -> Result<Option<HeldAttempt>> {
+        let (row, exec) = {
+            let mut conn = self.store.conn().await?;
+            let Some(row) = actions::action(&mut conn, action_id).await? else { return Ok(None) };
+            let Some(exec) = rows::execution(&mut conn, &row.execution_id).await? else { return Ok(None) };
+            (row, exec)
+        };
+        if row.status != A::InProgress || row.lease_owner.as_deref() != Some(self.runtime.node_id.as_str()) {
+            return Ok(None);
+        }
+        let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
+        let action = decl
+            .stages
+            .iter()
+            .find(|s| s.name == row.stage_name)
+            .and_then(|s| s.actions.iter().find(|a| a.name == row.action_name))
+            .cloned();
+        Ok(action.map(|action| (row, exec, decl, action)))
     }
 
     fn provider_for(
