@@ -1,4 +1,5 @@
 //! The scheduler's semantics on both backends, with the in-test provider of `support`.
+//! Over 400 lines because it is the list of the scheduler's rules, one test each.
 mod support;
 
 use support::*;

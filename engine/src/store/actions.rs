@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use std::sync::LazyLock;
 
 /// `action_execution`: an action's attempts. `token` and `expires_ms` belong to manual approvals.
-const TABLE: AttemptTable = AttemptTable {
+pub(super) const TABLE: AttemptTable = AttemptTable {
     name: "action_execution",
     key: "action_execution_id",
     own: &[

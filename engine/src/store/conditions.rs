@@ -39,7 +39,7 @@ impl ConditionRow {
 }
 
 /// `rule_execution`: the attempts of a condition's rules.
-const RULES: AttemptTable = AttemptTable {
+pub(super) const RULES: AttemptTable = AttemptTable {
     name: "rule_execution",
     key: "rule_execution_id",
     own: &["rule_execution_id", "execution_id", "stage_name", "condition_type", "stage_attempt", "rule_name"],

@@ -1,4 +1,5 @@
 //! A real Sluice server on a free port, over a fresh database, with a real aws-sdk-codepipeline client.
+//! Over 400 lines: the one harness every server test and the Commands benchmark share.
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
 pub mod sse;
@@ -43,6 +44,11 @@ pub async fn new_user_with_key(
 
 impl TestServer {
     pub async fn start(backend: TestBackend) -> Self {
+        Self::start_with(backend, Default::default()).await
+    }
+
+    /// A server whose pipeline code runs as `sandbox` says (the default: sandboxed).
+    pub async fn start_with(backend: TestBackend, sandbox: server::config::SandboxArgs) -> Self {
         let db = TestDatabase::new(backend).await;
         let data_dir = std::env::temp_dir().join(format!("sluice-server-test-{}", uuid::Uuid::new_v4().simple()));
         let sealer = engine::secrets::Sealer::new(&data_dir);
@@ -57,7 +63,7 @@ impl TestServer {
             region: REGION.into(),
             account_id: ACCOUNT.into(),
             admin_password: None,
-            sandbox: Default::default(),
+            sandbox,
             public_url: None,
         };
         let engine = server::start_engine(store, &config).await.expect("engine starts");
