@@ -42,7 +42,6 @@ impl Engine {
             return self.record_rule_verdict(&exec.pipeline_name, &row, Err(gone)).await;
         };
         let workspace_root = self.sandbox().attempt_path(rule_id);
-        let workspace = workspace_root.join("src");
         // Rules have no secret configuration and no environment variables: nothing to mask.
         let (log, logger) = self.keep_log(rule_id, row.state.claims > 1, Default::default());
 
@@ -64,7 +63,7 @@ impl Engine {
                         rule_execution_id: rule_id.to_owned(),
                         configuration: row.input.resolved().clone(),
                         rule,
-                        workspace,
+                        workspace: workspace_root.clone(),
                         inputs,
                         log: log.clone(),
                         cancel: cancel.clone(),

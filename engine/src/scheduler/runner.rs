@@ -49,7 +49,6 @@ impl Engine {
             actions::actions_of(&mut *self.store.conn().await?, &row.execution_id).await?
         };
         let workspace_root = self.sandbox().attempt_path(action_id);
-        let workspace = workspace_root.join("src");
 
         let unsealed = self.unseal(&action, row.input.resolved().clone(), row.input.resolved_environment.clone()).await;
         let masker = unsealed.as_ref().map(|u| u.masker.clone()).unwrap_or_default();
@@ -75,7 +74,7 @@ impl Engine {
                 configuration,
                 environment,
                 action: action.clone(),
-                workspace: workspace.clone(),
+                workspace: workspace_root.clone(),
                 inputs,
                 source_revision: exec.pinned_revision(&action.name).map(str::to_owned),
                 log: log.clone(),
