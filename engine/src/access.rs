@@ -9,10 +9,10 @@
 //! - an object: `sluice:GetObject` on `arn:aws:s3:::BUCKET/KEY`, and, when a pipeline wrote it
 //!   as an artifact, `codepipeline:GetPipelineState` on that pipeline (objects follow pipelines);
 //! - a secret: `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`.
+use crate::identity::Permissions;
 use crate::secrets::SecretReference;
 use crate::{Engine, EngineError, Refusal, Result};
 use model::{ActionCategory, ActionOwner, EnvironmentVariableType, PipelineDeclaration};
-use std::sync::Arc;
 
 /// Downloading an object (and listing its versions).
 pub const GET_OBJECT_ACTION: &str = "sluice:GetObject";
@@ -21,34 +21,25 @@ pub const READ_PIPELINE_ACTION: &str = "codepipeline:GetPipelineState";
 /// Reading a secret of Sluice's secret store, as Secrets Manager's action is named.
 pub const GET_SECRET_ACTION: &str = "secretsmanager:GetSecretValue";
 
-/// A user acting through the engine: their ARN and their policies' answer to `(action, resource)`.
-#[derive(Clone)]
+/// A user acting through the engine: their ARN and their policies.
+#[derive(Debug, Clone)]
 pub struct Principal {
     pub arn: String,
-    policy: Option<PolicyCheck>,
-}
-
-/// A user's policies' answer to `(action, resource)`.
-type PolicyCheck = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
-
-impl std::fmt::Debug for Principal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Principal").field("arn", &self.arn).finish_non_exhaustive()
-    }
+    permissions: Permissions,
 }
 
 impl Principal {
-    pub fn new(arn: impl Into<String>, policy: impl Fn(&str, &str) -> bool + Send + Sync + 'static) -> Self {
-        Principal { arn: arn.into(), policy: Some(Arc::new(policy)) }
+    pub fn new(arn: impl Into<String>, permissions: Permissions) -> Self {
+        Principal { arn: arn.into(), permissions }
     }
 
     /// A user known only by ARN (the uploader of an object a poll found): allowed nothing here.
     pub fn named(arn: impl Into<String>) -> Self {
-        Principal { arn: arn.into(), policy: None }
+        Principal { arn: arn.into(), permissions: Permissions::none() }
     }
 
     pub fn may(&self, action: &str, resource: &str) -> bool {
-        self.policy.as_ref().is_some_and(|policy| policy(action, resource))
+        self.permissions.allow(action, resource)
     }
 }
 

@@ -142,7 +142,14 @@ async fn main() -> anyhow::Result<()> {
     // CreatePipeline's own first run warms everything up; it is not measured.
     let mut feed = engine.subscribe();
     engine
-        .create_pipeline(pipeline(), &[], &engine::Principal::new("arn:aws:iam::000000000000:user/bench", |_, _| true))
+        .create_pipeline(
+            pipeline(),
+            &[],
+            &engine::Principal::new(
+                "arn:aws:iam::000000000000:user/bench",
+                engine::identity::Permissions::of_role(engine::Role::Admin),
+            ),
+        )
         .await?;
     let first = engine.executions("bench", None, 1).await?.remove(0).execution_id;
     finished(&mut feed, &first).await;

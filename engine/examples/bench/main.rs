@@ -307,5 +307,8 @@ async fn main() {
 
 /// The user the benchmark's pipelines are created as, allowed everything.
 fn bench_user() -> engine::Principal {
-    engine::Principal::new("arn:aws:iam::000000000000:user/bench", |_, _| true)
+    engine::Principal::new(
+        "arn:aws:iam::000000000000:user/bench",
+        engine::identity::Permissions::of_role(engine::Role::Admin),
+    )
 }

@@ -1,6 +1,6 @@
 //! The signed-in user of one request and what their policies allow.
 use super::policy::{self, Decision, Policy};
-use super::{Identity, IdentityError, InlinePolicy, Result};
+use super::{Identity, IdentityError, InlinePolicy, Result, Role};
 use crate::{Account, StoreError};
 use std::sync::Arc;
 
@@ -12,6 +12,16 @@ pub struct Permissions {
 }
 
 impl Permissions {
+    /// No policy at all: everything is refused.
+    pub fn none() -> Self {
+        Permissions { policies: Arc::from([]) }
+    }
+
+    /// The built-in policies of `role`, as a user with that role and nothing else has them.
+    pub fn of_role(role: Role) -> Self {
+        Permissions { policies: Arc::from([policy::of_role(role)]) }
+    }
+
     /// IAM's answer to `action` on `resource`: one explicit Deny anywhere wins over every Allow.
     pub fn decide(&self, action: &str, resource: &str) -> Decision {
         policy::decide_all(self.policies.iter(), action, resource)
@@ -93,8 +103,7 @@ impl Caller {
 
     /// The caller as the engine checks them: what a pipeline they save or start may read.
     pub fn principal(&self) -> crate::Principal {
-        let permissions = self.permissions.clone();
-        crate::Principal::new(self.arn.clone(), move |action, resource| permissions.allow(action, resource))
+        crate::Principal::new(self.arn.clone(), self.permissions.clone())
     }
 }
 

@@ -21,7 +21,7 @@ pub fn tester() -> Principal {
 
 /// A user `arn` whose policies allow everything.
 pub fn user(arn: &str) -> Principal {
-    Principal::new(arn, |_, _| true)
+    Principal::new(arn, engine::identity::Permissions::of_role(engine::Role::Admin))
 }
 
 /// Succeeds, fails, sleeps, exports variables and passes files on, as configured.
