@@ -163,6 +163,8 @@ fn older_href(query: &AuditQuery, before: i64) -> String {
     format!("/audit?{}", crate::api::query_string(&pairs))
 }
 
+/// On a phone each row stacks into a card, its cells labelled from `data-label` (the header
+/// row is hidden there), so the trail reads without scrolling sideways.
 #[component]
 fn AuditTable(rows: Vec<AuditRow>) -> impl IntoView {
     let rows = rows
@@ -172,12 +174,12 @@ fn AuditTable(rows: Vec<AuditRow>) -> impl IntoView {
                 if row.error_code.is_empty() { row.outcome } else { format!("{} ({})", row.outcome, row.error_code) };
             view! {
                 <tr data-testid="audit-row" data-seq=row.seq>
-                    <td title=time::utc(row.event_ms)>{time::utc(row.event_ms)}</td>
-                    <td data-testid="audit-user">{row.user_arn}</td>
-                    <td data-testid="audit-operation">{row.operation}</td>
-                    <td>{row.target}</td>
-                    <td>{outcome}</td>
-                    <td>{row.source_ip}</td>
+                    <td data-label="Time" title=time::utc(row.event_ms)>{time::utc(row.event_ms)}</td>
+                    <td data-label="User" data-testid="audit-user">{row.user_arn}</td>
+                    <td data-label="Operation" data-testid="audit-operation">{row.operation}</td>
+                    <td data-label="Resource">{row.target}</td>
+                    <td data-label="Outcome">{outcome}</td>
+                    <td data-label="Source IP">{row.source_ip}</td>
                 </tr>
             }
         })
