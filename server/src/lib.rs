@@ -5,6 +5,7 @@ mod app_errors;
 mod assets;
 pub mod auth;
 pub mod config;
+pub mod courier;
 pub mod events;
 pub mod headers;
 pub mod logs;
@@ -100,6 +101,8 @@ pub async fn start_engine(store: Store, config: &Config) -> anyhow::Result<Engin
     let engine_config = EngineConfig { sandbox: config.sandbox.engine_config(), ..EngineConfig::new(&config.data_dir) };
     let engine = Engine::new(store, account, engine_config);
     engine.start_background().await.context("could not resume the executions in progress")?;
+    let courier = std::sync::Arc::new(courier::HttpCourier::new().context("could not make the HTTP client")?);
+    engine.start_notifications(courier).await.context("could not start the notifications")?;
     Ok(engine)
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod approvals;
 pub(crate) mod audit;
 mod columns;
 pub(crate) mod conditions;
+pub(crate) mod deliveries;
 mod event_rules;
 pub(crate) mod events;
 pub(crate) mod executions;

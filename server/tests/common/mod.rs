@@ -1,6 +1,7 @@
 //! A real Sluice server on a free port, over a fresh database, with a real aws-sdk-codepipeline client.
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
+pub mod receiver;
 pub mod sse;
 
 use aws_sdk_codepipeline::config::{BehaviorVersion, Credentials, Region};
@@ -49,17 +50,7 @@ impl TestServer {
         let store = Store::connect(&db.url).await.expect("test database opens").with_sealer(sealer);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let addr = listener.local_addr().expect("bound address");
-        let config = Config {
-            addr,
-            data_dir: data_dir.clone(),
-            database_url: Some(db.url.as_str().into()),
-            site_dir: "target/site".into(),
-            region: REGION.into(),
-            account_id: ACCOUNT.into(),
-            admin_password: None,
-            sandbox: Default::default(),
-            public_url: None,
-        };
+        let config = Config { addr, ..test_config(&db.url, &data_dir) };
         let engine = server::start_engine(store, &config).await.expect("engine starts");
         let key = new_user_with_key(&engine, "tester", engine::identity::Role::Admin).await;
         let app = server::app(engine.clone(), config);
@@ -104,6 +95,14 @@ impl TestServer {
         self.raw_signed(operation, body.into(), id, secret, server::auth::sigv4::format_amz_date(now_seconds())).await
     }
 
+    /// An EventBridge request (`AWSEvents.<operation>`) signed as `tester`.
+    pub async fn events(&self, operation: &str, body: serde_json::Value) -> RawAnswer {
+        let (id, secret) = &self.key;
+        let date = server::auth::sigv4::format_amz_date(now_seconds());
+        let target = format!("AWSEvents.{operation}");
+        signed_service_request(&self.url, "events", &target, body.to_string().into_bytes(), (id, secret), date).await
+    }
+
     /// A raw request signed with any key at any time, for the signature tests.
     pub async fn raw_signed(
         &self,
@@ -131,15 +130,29 @@ pub async fn signed_request(
     secret: &str,
     amz_date: String,
 ) -> RawAnswer {
+    let target = format!("CodePipeline_20150709.{operation}");
+    signed_service_request(url, "codepipeline", &target, body, (key_id, secret), amz_date).await
+}
+
+/// An AWS JSON 1.1 request with this `X-Amz-Target`, signed for `service` with `(id, secret)`.
+pub async fn signed_service_request(
+    url: &str,
+    service: &str,
+    target: &str,
+    body: Vec<u8>,
+    (key_id, secret): (&str, &str),
+    amz_date: String,
+) -> RawAnswer {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("host", url.trim_start_matches("http://").parse().unwrap());
     headers.insert("x-amz-date", amz_date.parse().unwrap());
-    headers.insert("x-amz-target", format!("CodePipeline_20150709.{operation}").parse().unwrap());
+    headers.insert("x-amz-target", target.parse().unwrap());
     headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
     let request =
         server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &body };
     let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
-    let authorization = server::auth::sigv4::authorization_header(key_id, secret, REGION, &request, &signed);
+    let authorization =
+        server::auth::sigv4::service_authorization_header(service, key_id, secret, REGION, &request, &signed);
     headers.insert("authorization", authorization.parse().unwrap());
     send(url, headers, body).await
 }
@@ -216,6 +229,21 @@ pub struct RawAnswer {
 impl RawAnswer {
     pub fn error_type(&self) -> &str {
         self.json["__type"].as_str().unwrap_or_default()
+    }
+}
+
+/// The configuration tests serve with: this database and data dir, the test account.
+pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().expect("an address"),
+        data_dir: data_dir.to_owned(),
+        database_url: Some(database_url.into()),
+        site_dir: "target/site".into(),
+        region: REGION.into(),
+        account_id: ACCOUNT.into(),
+        admin_password: None,
+        sandbox: Default::default(),
+        public_url: None,
     }
 }
 
