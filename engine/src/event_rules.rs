@@ -223,6 +223,9 @@ fn check_target(target: &RuleTarget, account: &crate::Account) -> Result<()> {
         return refuse("Arn is 1 to 1600 characters.".into());
     }
     let kind = TargetKind::of_arn(&target.arn, account).map_err(|why| invalid(target, why))?;
+    if let TargetKind::Subscription { .. } = kind {
+        return refuse("a subscription is not a target: name its topic (arn:aws:sns:REGION:ACCOUNT:TOPIC).".into());
+    }
     if target.http_parameters.is_some() && !matches!(kind, TargetKind::Webhook { .. }) {
         return refuse("HttpParameters are for webhook (api-destination) targets only.".into());
     }

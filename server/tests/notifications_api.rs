@@ -6,24 +6,11 @@
 mod common;
 
 use common::receiver::Receiver;
-use common::{approval_action, on_both_backends, v2_pipeline_with_s3_source, TestServer, ACCOUNT, REGION};
+use common::services::create_failing_pipeline;
+use common::{on_both_backends, TestServer, ACCOUNT, REGION};
 use engine::notify::{Delivery, DeliveryStatus};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-/// A pipeline whose source object does not exist: its first execution (started by
-/// CreatePipeline) fails in the Source stage.
-pub async fn create_failing_pipeline(server: &TestServer, name: &str, variables: Value) {
-    let mut declaration = v2_pipeline_with_s3_source(
-        name,
-        "sources",
-        "missing.zip",
-        vec![json!({ "name": "Wait", "actions": [approval_action("Never")] })],
-    );
-    declaration["variables"] = variables;
-    let created = server.raw("CreatePipeline", json!({ "pipeline": declaration }).to_string()).await;
-    assert_eq!(created.status, 200, "{}", created.text);
-}
 
 /// A rule matching the failure of `pipeline`, with `targets`.
 async fn failure_rule(server: &TestServer, rule: &str, pipeline: &str, targets: Value) {

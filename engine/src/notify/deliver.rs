@@ -14,16 +14,16 @@ pub(super) struct Failure {
 }
 
 impl Failure {
-    fn retry(why: impl Into<String>) -> Self {
+    pub fn retry(why: impl Into<String>) -> Self {
         Failure { why: why.into(), retry: true }
     }
 
-    fn permanent(why: impl Into<String>) -> Self {
+    pub fn permanent(why: impl Into<String>) -> Self {
         Failure { why: why.into(), retry: false }
     }
 }
 
-type Attempt = std::result::Result<String, Failure>;
+pub(super) type Attempt = std::result::Result<String, Failure>;
 
 /// The longest answer body kept in the delivery log.
 const ANSWER_CHARS: usize = 500;
@@ -60,7 +60,8 @@ impl Engine {
         let attempt = match TargetKind::of_arn(&delivery.target_arn, self.account()) {
             Ok(TargetKind::Webhook { method, url }) => self.post_webhook(delivery, method, url, courier).await,
             Ok(TargetKind::Pipeline { name }) => self.start_target_pipeline(delivery, &name).await,
-            Ok(TargetKind::Topic { name }) => Err(Failure::permanent(format!("Topic {name} does not exist."))),
+            Ok(TargetKind::Topic { name }) => self.publish_delivery(delivery, &name).await,
+            Ok(TargetKind::Subscription { topic, id }) => self.send_to_subscriber(delivery, &topic, &id, courier).await,
             Err(why) => Err(Failure::permanent(why)),
         };
         let config = self.notify_config();
@@ -102,8 +103,21 @@ impl Engine {
                 false => headers.push((name, value)),
             }
         }
+        self.send_http(courier, method, url, headers, &delivery.payload).await
+    }
+
+    /// Sends one HTTP request and says how it went: a 2xx is delivered; the statuses EventBridge's
+    /// API destinations retry (and no answer at all) are tried again; any other refusal is final.
+    pub(super) async fn send_http(
+        &self,
+        courier: &dyn Courier,
+        method: String,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: &str,
+    ) -> Attempt {
         let timeout = self.notify_config().request_timeout;
-        let request = HttpRequest { method, url, headers, body: delivery.payload.clone(), timeout };
+        let request = HttpRequest { method, url, headers, body: body.to_owned(), timeout };
         // The courier has its own timeout; this one bounds a courier that ignores it.
         let answer = match tokio::time::timeout(timeout * 2, courier.send(&request)).await {
             Ok(Ok(answer)) => answer,
@@ -113,7 +127,6 @@ impl Engine {
         let text = format!("HTTP {}: {}", answer.status, answer.body.chars().take(ANSWER_CHARS).collect::<String>());
         match answer.status {
             200..=299 => Ok(text),
-            // The statuses EventBridge's API destinations retry; any other refusal is final.
             401 | 407 | 408 | 409 | 429 | 500..=599 => Err(Failure::retry(text)),
             _ => Err(Failure::permanent(text)),
         }

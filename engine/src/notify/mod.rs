@@ -9,7 +9,10 @@
 //! may replay it. The engine speaks no HTTP itself: the server hands it a `Courier`.
 mod deliver;
 mod dispatch;
+mod mail;
+mod sending;
 pub mod targets;
+pub mod topics;
 
 use crate::providers::BoxFuture;
 use crate::{now_ms, Engine, EngineError, Refusal, Result};
@@ -78,6 +81,8 @@ pub struct NotifyConfig {
     pub concurrency: usize,
     /// How often the outbox and due retries are looked at when nothing wakes the dispatcher.
     pub poll_interval: Duration,
+    /// Sluice's address as people reach it, for links in e-mails and confirmation requests.
+    pub public_url: String,
 }
 
 impl Default for NotifyConfig {
@@ -89,6 +94,7 @@ impl Default for NotifyConfig {
             request_timeout: Duration::from_secs(10),
             concurrency: 8,
             poll_interval: Duration::from_millis(500),
+            public_url: "http://localhost:8080".into(),
         }
     }
 }
@@ -119,10 +125,23 @@ pub struct HttpAnswer {
     pub body: String,
 }
 
+/// An e-mail the engine wants sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// An HTML alternative to the text, when there is one.
+    pub html: Option<String>,
+}
+
 /// Sends what the engine delivers over the network; the server provides one (HTTP and SMTP).
 pub trait Courier: Send + Sync {
     /// Sends the request; `Err` when no answer came (refused, timed out, bad TLS), with why.
     fn send<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, std::result::Result<HttpAnswer, String>>;
+
+    /// Hands the e-mail to the mail server; `Ok` with its answer once it accepted it.
+    fn mail<'a>(&'a self, mail: &'a Mail) -> BoxFuture<'a, std::result::Result<String, String>>;
 }
 
 impl Engine {

@@ -20,9 +20,22 @@ pub const SIGNATURE_HEADER: &str = "X-Sluice-Signature-256";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TargetKind {
-    Pipeline { name: String },
-    Topic { name: String },
-    Webhook { method: String, url: String },
+    Pipeline {
+        name: String,
+    },
+    Topic {
+        name: String,
+    },
+    /// A subscription of a topic (`arn:aws:sns:REGION:ACCOUNT:TOPIC:ID`): where a topic's
+    /// deliveries go, never a rule's target.
+    Subscription {
+        topic: String,
+        id: String,
+    },
+    Webhook {
+        method: String,
+        url: String,
+    },
 }
 
 impl TargetKind {
@@ -48,6 +61,12 @@ impl TargetKind {
             "sns" if !resource.is_empty() && !resource.contains([':', '/']) => {
                 Ok(TargetKind::Topic { name: resource.to_owned() })
             }
+            "sns" => match resource.split_once(':') {
+                Some((topic, id)) if !topic.is_empty() && !id.is_empty() && !id.contains(':') => {
+                    Ok(TargetKind::Subscription { topic: topic.to_owned(), id: id.to_owned() })
+                }
+                _ => Err(unsupported(arn)),
+            },
             "events" => match resource.strip_prefix("api-destination/") {
                 Some(rest) => webhook(rest),
                 None => Err(unsupported(arn)),

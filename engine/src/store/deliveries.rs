@@ -3,7 +3,7 @@ use super::columns::wire;
 use super::{Result, Store};
 use crate::notify::{Delivery, DeliveryStatus};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 /// The cursor of the rule dispatcher in `event_cursor`.
 const RULES_CURSOR: &str = "rules";
@@ -37,6 +37,25 @@ impl Delivery {
     }
 }
 
+/// Adds a delivery, due now; one that was already recorded stays as it is.
+pub(crate) async fn insert_delivery(conn: &mut AnyConnection, delivery: &NewDelivery, now: i64) -> Result<()> {
+    sqlx::query(
+        "insert into event_delivery (event_id, rule_name, target_id, target_arn, payload, next_try_ms,
+             created_ms, updated_ms)
+         values ($1, $2, $3, $4, $5, $6, $6, $6)
+         on conflict (event_id, rule_name, target_id) do nothing",
+    )
+    .bind(delivery.event_id)
+    .bind(&delivery.rule_name)
+    .bind(&delivery.target_id)
+    .bind(&delivery.target_arn)
+    .bind(&delivery.payload)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 const COLUMNS: &str = "delivery_id, event_id, rule_name, target_id, target_arn, payload, status, attempts, \
                        next_try_ms, last_response, created_ms, updated_ms";
 
@@ -64,20 +83,7 @@ impl Store {
             return Ok(false);
         }
         for delivery in new {
-            sqlx::query(
-                "insert into event_delivery (event_id, rule_name, target_id, target_arn, payload, next_try_ms,
-                     created_ms, updated_ms)
-                 values ($1, $2, $3, $4, $5, $6, $6, $6)
-                 on conflict (event_id, rule_name, target_id) do nothing",
-            )
-            .bind(delivery.event_id)
-            .bind(&delivery.rule_name)
-            .bind(&delivery.target_id)
-            .bind(&delivery.target_arn)
-            .bind(&delivery.payload)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_delivery(&mut tx, delivery, now).await?;
         }
         tx.commit().await?;
         Ok(true)

@@ -23,6 +23,7 @@ pub(crate) mod stages;
 mod tags;
 #[cfg(test)]
 mod tests;
+mod topics;
 
 use crate::secrets::Sealer;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

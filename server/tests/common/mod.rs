@@ -2,6 +2,8 @@
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
 pub mod receiver;
+pub mod services;
+pub mod smtp;
 pub mod sse;
 
 use aws_sdk_codepipeline::config::{BehaviorVersion, Credentials, Region};
@@ -13,6 +15,7 @@ use std::future::Future;
 use tokio::task::JoinHandle;
 
 pub use engine::testing::BACKENDS;
+use services::signed_service_request;
 
 pub const ACCOUNT: &str = "000000000000";
 pub const REGION: &str = "us-east-1";
@@ -44,13 +47,18 @@ pub async fn new_user_with_key(
 
 impl TestServer {
     pub async fn start(backend: TestBackend) -> Self {
+        TestServer::start_with(backend, Default::default()).await
+    }
+
+    /// A server that sends e-mail as `notify` says.
+    pub async fn start_with(backend: TestBackend, notify: server::config::NotifyArgs) -> Self {
         let db = TestDatabase::new(backend).await;
         let data_dir = std::env::temp_dir().join(format!("sluice-server-test-{}", uuid::Uuid::new_v4().simple()));
         let sealer = engine::secrets::Sealer::new(&data_dir);
         let store = Store::connect(&db.url).await.expect("test database opens").with_sealer(sealer);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let addr = listener.local_addr().expect("bound address");
-        let config = Config { addr, ..test_config(&db.url, &data_dir) };
+        let config = Config { addr, notify, ..test_config(&db.url, &data_dir) };
         let engine = server::start_engine(store, &config).await.expect("engine starts");
         let key = new_user_with_key(&engine, "tester", engine::identity::Role::Admin).await;
         let app = server::app(engine.clone(), config);
@@ -95,14 +103,6 @@ impl TestServer {
         self.raw_signed(operation, body.into(), id, secret, server::auth::sigv4::format_amz_date(now_seconds())).await
     }
 
-    /// An EventBridge request (`AWSEvents.<operation>`) signed as `tester`.
-    pub async fn events(&self, operation: &str, body: serde_json::Value) -> RawAnswer {
-        let (id, secret) = &self.key;
-        let date = server::auth::sigv4::format_amz_date(now_seconds());
-        let target = format!("AWSEvents.{operation}");
-        signed_service_request(&self.url, "events", &target, body.to_string().into_bytes(), (id, secret), date).await
-    }
-
     /// A raw request signed with any key at any time, for the signature tests.
     pub async fn raw_signed(
         &self,
@@ -131,30 +131,7 @@ pub async fn signed_request(
     amz_date: String,
 ) -> RawAnswer {
     let target = format!("CodePipeline_20150709.{operation}");
-    signed_service_request(url, "codepipeline", &target, body, (key_id, secret), amz_date).await
-}
-
-/// An AWS JSON 1.1 request with this `X-Amz-Target`, signed for `service` with `(id, secret)`.
-pub async fn signed_service_request(
-    url: &str,
-    service: &str,
-    target: &str,
-    body: Vec<u8>,
-    (key_id, secret): (&str, &str),
-    amz_date: String,
-) -> RawAnswer {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("host", url.trim_start_matches("http://").parse().unwrap());
-    headers.insert("x-amz-date", amz_date.parse().unwrap());
-    headers.insert("x-amz-target", target.parse().unwrap());
-    headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
-    let request =
-        server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &body };
-    let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
-    let authorization =
-        server::auth::sigv4::service_authorization_header(service, key_id, secret, REGION, &request, &signed);
-    headers.insert("authorization", authorization.parse().unwrap());
-    send(url, headers, body).await
+    signed_service_request(url, "codepipeline", Some(&target), body, (key_id, secret), amz_date).await
 }
 
 /// A request to Sluice's own resources (`/objects/...`, `/api/v1/...`) signed with SigV4 as the
@@ -244,6 +221,7 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
         admin_password: None,
         sandbox: Default::default(),
         public_url: None,
+        notify: Default::default(),
     }
 }
 

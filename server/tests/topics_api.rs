@@ -1,0 +1,174 @@
+//! SNS-style topics over the Query protocol, on SQLite and PostgreSQL, with a real HTTP receiver
+//! and a real SMTP server (aiosmtpd): subscriptions confirmed as SNS confirms them (a
+//! SubscriptionConfirmation POST with a token, a link by e-mail), Publish to confirmed
+//! subscribers only, SNS's error codes, the role rules; and a failing pipeline that e-mails the
+//! subscribers of its rule's topic and posts to a webhook.
+mod common;
+
+use common::receiver::Receiver;
+use common::smtp::SmtpServer;
+use common::{on_both_backends, TestServer, ACCOUNT, BACKENDS, REGION};
+use engine::identity::Role;
+use serde_json::json;
+use std::time::Duration;
+
+/// The text of the first `<tag>` element.
+fn xml<'a>(text: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = text.find(&open).map(|i| i + open.len()).unwrap_or_else(|| panic!("no <{tag}> in {text}"));
+    &text[start..start + text[start..].find(&format!("</{tag}>")).unwrap()]
+}
+
+fn topic_arn(name: &str) -> String {
+    format!("arn:aws:sns:{REGION}:{ACCOUNT}:{name}")
+}
+
+#[tokio::test]
+async fn topics_and_http_subscriptions_work_as_on_sns() {
+    on_both_backends(|server| async move {
+        let created = server.sns(&[("Action", "CreateTopic"), ("Name", "deploys")]).await;
+        assert_eq!(created.status, 200, "{}", created.text);
+        assert!(created.text.starts_with("<CreateTopicResponse"), "{}", created.text);
+        let arn = xml(&created.text, "TopicArn").to_owned();
+        assert_eq!(arn, topic_arn("deploys"));
+        let again = server.sns(&[("Action", "CreateTopic"), ("Name", "deploys")]).await;
+        assert_eq!(xml(&again.text, "TopicArn"), arn, "CreateTopic is idempotent");
+
+        let receiver = Receiver::start().await;
+        let endpoint = receiver.url("/sns");
+        let subscribed = server
+            .sns(&[("Action", "Subscribe"), ("TopicArn", &arn), ("Protocol", "http"), ("Endpoint", &endpoint)])
+            .await;
+        assert_eq!(xml(&subscribed.text, "SubscriptionArn"), "pending confirmation");
+        let confirmation = receiver.wait_for(1, Duration::from_secs(10)).await.remove(0);
+        assert_eq!(confirmation.header("x-amz-sns-message-type"), "SubscriptionConfirmation");
+        let request = confirmation.json();
+        let token = request["Token"].as_str().unwrap().to_owned();
+        assert!(request["SubscribeURL"].as_str().unwrap().starts_with(&format!("{}/sns/confirm?", server.url)));
+
+        let published = server.sns(&[("Action", "Publish"), ("TopicArn", &arn), ("Message", "before")]).await;
+        assert_eq!(published.status, 200, "{}", published.text);
+        let attributes = server.sns(&[("Action", "GetTopicAttributes"), ("TopicArn", &arn)]).await;
+        assert!(attributes.text.contains("<key>SubscriptionsPending</key><value>1</value>"), "{}", attributes.text);
+
+        let bad = server.sns(&[("Action", "ConfirmSubscription"), ("TopicArn", &arn), ("Token", "nope")]).await;
+        assert_eq!((bad.status, xml(&bad.text, "Code")), (400, "InvalidParameter"), "{}", bad.text);
+        let confirmed = server.sns(&[("Action", "ConfirmSubscription"), ("TopicArn", &arn), ("Token", &token)]).await;
+        let subscription_arn = xml(&confirmed.text, "SubscriptionArn").to_owned();
+        assert!(subscription_arn.starts_with(&format!("{arn}:")), "{}", confirmed.text);
+
+        let published =
+            server.sns(&[("Action", "Publish"), ("TopicArn", &arn), ("Subject", "Hi"), ("Message", "after")]).await;
+        let message_id = xml(&published.text, "MessageId").to_owned();
+        let received = receiver.wait_for(2, Duration::from_secs(10)).await;
+        let note = &received[1];
+        assert_eq!(note.header("x-amz-sns-message-type"), "Notification");
+        assert_eq!(note.header("x-amz-sns-subscription-arn"), subscription_arn);
+        let body = note.json();
+        assert_eq!((body["Message"].as_str(), body["Subject"].as_str()), (Some("after"), Some("Hi")));
+        assert_eq!(body["MessageId"], message_id.as_str());
+
+        let listed = server.sns(&[("Action", "ListSubscriptionsByTopic"), ("TopicArn", &arn)]).await;
+        assert_eq!(xml(&listed.text, "SubscriptionArn"), subscription_arn);
+        assert_eq!(xml(&listed.text, "Endpoint"), endpoint);
+        let gone = server.sns(&[("Action", "Unsubscribe"), ("SubscriptionArn", &subscription_arn)]).await;
+        assert_eq!(gone.status, 200, "{}", gone.text);
+        server.sns(&[("Action", "Publish"), ("TopicArn", &arn), ("Message", "unheard")]).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(receiver.received().len(), 2, "nothing before the confirmation, nothing after unsubscribing");
+
+        let listed = server.sns(&[("Action", "ListTopics")]).await;
+        assert_eq!(xml(&listed.text, "TopicArn"), arn);
+        server.sns(&[("Action", "DeleteTopic"), ("TopicArn", &arn)]).await;
+        let missing = server.sns(&[("Action", "GetTopicAttributes"), ("TopicArn", &arn)]).await;
+        assert_eq!((missing.status, xml(&missing.text, "Code")), (404, "NotFound"), "{}", missing.text);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_sns_error_codes_and_viewers_only_read() {
+    on_both_backends(|server| async move {
+        let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "t")]).await.text, "TopicArn").to_owned();
+        let none = topic_arn("none");
+        let refused = [
+            (vec![("Action", "CreateTopic"), ("Name", "bad name")], "InvalidParameter"),
+            (
+                vec![("Action", "Subscribe"), ("TopicArn", &arn), ("Protocol", "sms"), ("Endpoint", "+1")],
+                "InvalidParameter",
+            ),
+            (
+                vec![("Action", "Subscribe"), ("TopicArn", &arn), ("Protocol", "http"), ("Endpoint", "ftp://x/y")],
+                "InvalidParameter",
+            ),
+            (
+                vec![
+                    ("Action", "Subscribe"),
+                    ("TopicArn", &arn),
+                    ("Protocol", "email"),
+                    ("Endpoint", "not-an-address"),
+                ],
+                "InvalidParameter",
+            ),
+            (vec![("Action", "Publish"), ("TopicArn", &arn)], "InvalidParameter"),
+            (vec![("Action", "Publish"), ("TopicArn", &none), ("Message", "m")], "NotFound"),
+            (vec![("Action", "SetTopicAttributes"), ("TopicArn", &arn)], "UnknownOperationException"),
+        ];
+        for (parameters, code) in refused {
+            let answer = server.sns(&parameters).await;
+            assert_eq!(xml(&answer.text, "Code"), code, "{parameters:?}: {}", answer.text);
+        }
+        let (_, viewer) = server.client_as("watcher", Role::Viewer).await;
+        let listed = server.sns_as(&viewer, &[("Action", "ListTopics")]).await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        let denied = server.sns_as(&viewer, &[("Action", "CreateTopic"), ("Name", "mine")]).await;
+        assert_eq!((denied.status, xml(&denied.text, "Code")), (403, "AuthorizationError"), "{}", denied.text);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failing_pipeline_emails_the_topics_subscribers_and_posts_to_a_webhook() {
+    for backend in BACKENDS {
+        let smtp = SmtpServer::start().await;
+        let notify = server::config::NotifyArgs {
+            smtp_url: Some(smtp.url().as_str().into()),
+            mail_from: "Sluice <ci@example.com>".into(),
+        };
+        let server = TestServer::start_with(backend, notify).await;
+        let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "ops")]).await.text, "TopicArn").to_owned();
+        server
+            .sns(&[("Action", "Subscribe"), ("TopicArn", &arn), ("Protocol", "email"), ("Endpoint", "ops@example.com")])
+            .await;
+        let confirmation = smtp.wait_for(1, Duration::from_secs(10)).await.remove(0);
+        assert_eq!(confirmation.header("To"), "ops@example.com");
+        let text = confirmation.text();
+        let start = text.find(&format!("{}/sns/confirm?", server.url)).expect("a confirmation link");
+        let link = text[start..].split_whitespace().next().unwrap().trim_end_matches(['"', '<']).to_owned();
+        let page = reqwest::get(&link).await.unwrap();
+        assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
+
+        let receiver = Receiver::start().await;
+        let hook = format!("arn:aws:events:{REGION}:{ACCOUNT}:api-destination/{}", receiver.url("/chat"));
+        let pattern = json!({ "detail-type": ["CodePipeline Pipeline Execution State Change"], "detail": { "state": ["FAILED"] } });
+        server.events("PutRule", json!({ "Name": "failures", "EventPattern": pattern.to_string() })).await;
+        let targets = json!([{ "Id": "ops", "Arn": arn }, { "Id": "chat", "Arn": hook }]);
+        let put = server.events("PutTargets", json!({ "Rule": "failures", "Targets": targets })).await;
+        assert_eq!(put.status, 200, "{}", put.text);
+        common::services::create_failing_pipeline(&server, "broken", json!([])).await;
+
+        let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
+        let failure = &mails[1];
+        assert_eq!(failure.header("Subject"), "Sluice: pipeline broken FAILED in stage Source, action Source");
+        assert_eq!(failure.header("From"), "Sluice <ci@example.com>");
+        let text = failure.text();
+        assert!(text.contains("Error: s3://sources/missing.zip has no versions yet"), "{text}");
+        assert!(text.contains(&format!("{}/pipelines/broken?execution=", server.url)), "{text}");
+        assert!(failure.raw.contains("text/html"), "an HTML part beside the text");
+        let posted = receiver.wait_for(1, Duration::from_secs(10)).await;
+        assert_eq!(posted[0].json()["detail"]["pipeline"], "broken");
+        server.stop().await;
+    }
+}
