@@ -129,26 +129,87 @@ async fn bad_requests_get_sns_error_codes_and_viewers_only_read() {
     .await;
 }
 
+fn mail_through(smtp: &SmtpServer) -> server::config::NotifyArgs {
+    server::config::NotifyArgs {
+        smtp_url: Some(smtp.url().as_str().into()),
+        mail_from: "Sluice <ci@example.com>".into(),
+    }
+}
+
+/// Subscribes ops@example.com to the topic and confirms it by following the e-mailed link.
+async fn subscribe_by_mail(server: &TestServer, smtp: &SmtpServer, topic_arn: &str) {
+    let before = smtp.received().len();
+    let subscribe =
+        [("Action", "Subscribe"), ("TopicArn", topic_arn), ("Protocol", "email"), ("Endpoint", "ops@example.com")];
+    server.sns(&subscribe).await;
+    let confirmation = smtp.wait_for(before + 1, Duration::from_secs(10)).await.remove(before);
+    assert_eq!(confirmation.header("To"), "ops@example.com");
+    assert_eq!(confirmation.header("Subject"), "Sluice Notification - Subscription Confirmation");
+    let text = confirmation.text();
+    let start = text.find(&format!("{}/sns/confirm?", server.url)).expect("a confirmation link");
+    let link = text[start..].split_whitespace().next().unwrap().trim_end_matches(['"', '<']).to_owned();
+    let page = reqwest::get(&link).await.unwrap();
+    assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
+}
+
+/// Subscribes the receiver to the topic and confirms it with the token it was sent.
+async fn subscribe_by_http(server: &TestServer, receiver: &Receiver, topic_arn: &str) {
+    let endpoint = receiver.url("/sns");
+    let subscribe = [("Action", "Subscribe"), ("TopicArn", topic_arn), ("Protocol", "http"), ("Endpoint", &endpoint)];
+    server.sns(&subscribe).await;
+    let request = receiver.wait_for(1, Duration::from_secs(10)).await.remove(0).json();
+    let token = request["Token"].as_str().unwrap();
+    let confirmed = server.sns(&[("Action", "ConfirmSubscription"), ("TopicArn", topic_arn), ("Token", token)]).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+}
+
+#[tokio::test]
+async fn an_approval_emails_its_approvers_and_posts_awss_approval_message() {
+    for backend in BACKENDS {
+        let smtp = SmtpServer::start().await;
+        let server = TestServer::start_with(backend, mail_through(&smtp)).await;
+        let arn =
+            xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "approvers")]).await.text, "TopicArn").to_owned();
+        subscribe_by_mail(&server, &smtp, &arn).await;
+        let receiver = Receiver::start().await;
+        subscribe_by_http(&server, &receiver, &arn).await;
+
+        common::upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "v1")]).await;
+        let mut approve = common::approval_action("Release");
+        approve["configuration"] = json!({
+            "NotificationArn": arn, "CustomData": "Check the canary", "ExternalEntityLink": "https://example.com/canary",
+        });
+        let stages = vec![json!({ "name": "Approve", "actions": [approve] })];
+        let declaration = common::v2_pipeline_with_s3_source("release", "sources", "app.zip", stages);
+        let created = server.raw("CreatePipeline", json!({ "pipeline": declaration }).to_string()).await;
+        assert_eq!(created.status, 200, "{}", created.text);
+
+        let mail = smtp.wait_for(2, Duration::from_secs(20)).await.remove(1);
+        assert_eq!(mail.header("Subject"), "APPROVAL NEEDED: Sluice pipeline release for action Release");
+        let text = mail.text();
+        for expected in ["stage Approve", "Comments: Check the canary", "Review: https://example.com/canary"] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        assert!(text.contains(&format!("{}/approvals", server.url)), "{text}");
+        let posted = receiver.wait_for(2, Duration::from_secs(10)).await.remove(1).json();
+        let message: serde_json::Value = serde_json::from_str(posted["Message"].as_str().unwrap()).unwrap();
+        let state = server.client.get_pipeline_state().name("release").send().await.unwrap();
+        let action = &state.stage_states()[1].action_states()[0];
+        let token = action.latest_execution().and_then(|e| e.token()).expect("the approval waits with a token");
+        assert_eq!(message["approval"]["token"], token);
+        assert_eq!(message["approval"]["customData"], "Check the canary");
+        assert_eq!(message["region"], REGION);
+        server.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn a_failing_pipeline_emails_the_topics_subscribers_and_posts_to_a_webhook() {
     for backend in BACKENDS {
         let smtp = SmtpServer::start().await;
-        let notify = server::config::NotifyArgs {
-            smtp_url: Some(smtp.url().as_str().into()),
-            mail_from: "Sluice <ci@example.com>".into(),
-        };
-        let server = TestServer::start_with(backend, notify).await;
+        let server = TestServer::start_with(backend, mail_through(&smtp)).await;
         let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "ops")]).await.text, "TopicArn").to_owned();
-        server
-            .sns(&[("Action", "Subscribe"), ("TopicArn", &arn), ("Protocol", "email"), ("Endpoint", "ops@example.com")])
-            .await;
-        let confirmation = smtp.wait_for(1, Duration::from_secs(10)).await.remove(0);
-        assert_eq!(confirmation.header("To"), "ops@example.com");
-        let text = confirmation.text();
-        let start = text.find(&format!("{}/sns/confirm?", server.url)).expect("a confirmation link");
-        let link = text[start..].split_whitespace().next().unwrap().trim_end_matches(['"', '<']).to_owned();
-        let page = reqwest::get(&link).await.unwrap();
-        assert_eq!(page.status(), 200, "{}", page.text().await.unwrap());
+        subscribe_by_mail(&server, &smtp, &arn).await;
 
         let receiver = Receiver::start().await;
         let hook = format!("arn:aws:events:{REGION}:{ACCOUNT}:api-destination/{}", receiver.url("/chat"));

@@ -66,6 +66,7 @@ impl Engine {
             let mut new = Vec::new();
             for event in &events[..ready] {
                 let body = with_id(event);
+                new.extend(self.approval_notification(event, &body).await?);
                 for rule in rules.iter().filter(|rule| rule.pattern.matches(&body)) {
                     for target in &rule.targets {
                         new.push(NewDelivery {

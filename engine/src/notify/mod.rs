@@ -7,6 +7,7 @@
 //! scheduler's path, a bounded number at a time, each with a timeout; failures are retried with
 //! exponential backoff and, after the last try, the delivery is dead: listed for an admin, who
 //! may replay it. The engine speaks no HTTP itself: the server hands it a `Courier`.
+mod approval;
 mod deliver;
 mod dispatch;
 mod mail;
