@@ -3,7 +3,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 mod notify;
 mod secret;
-pub use notify::NotifyArgs;
+pub use notify::{DeliveryCommand, NotifyArgs};
 pub use secret::Secret;
 
 #[derive(Debug, clap::Parser)]
@@ -35,6 +35,9 @@ pub enum Command {
     /// Manage the secret store that SECRETS_MANAGER environment variables name.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// See notification deliveries and replay dead ones.
+    #[command(subcommand)]
+    Delivery(DeliveryCommand),
 }
 
 /// `put-policy`'s arguments, for users and groups alike.

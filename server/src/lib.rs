@@ -6,6 +6,7 @@ mod assets;
 pub mod auth;
 pub mod config;
 pub mod courier;
+pub mod deliveries;
 pub mod events;
 pub mod headers;
 pub mod logs;

@@ -10,6 +10,7 @@ use common::services::create_failing_pipeline;
 use common::{on_both_backends, TestServer, ACCOUNT, REGION};
 use engine::notify::{Delivery, DeliveryStatus};
 use serde_json::{json, Value};
+use server::config::{DeliveryCommand, StoreArgs};
 use std::time::Duration;
 
 /// A rule matching the failure of `pipeline`, with `targets`.
@@ -193,10 +194,13 @@ async fn a_refused_delivery_is_dead_lettered_and_an_admin_replays_it() {
         assert_eq!(server.engine.deliveries(Some(DeliveryStatus::Dead), 10).await.unwrap().len(), 1);
 
         receiver.answer_with(200);
-        server.engine.replay_delivery(dead[0].id).await.unwrap();
+        // `sluice delivery replay` from another process: the server finds it at its next poll.
+        let store = StoreArgs { data_dir: server.data_dir.clone(), database_url: Some(server.database_url().into()) };
+        let replay = |store: StoreArgs| server::deliveries::command(DeliveryCommand::Replay { id: dead[0].id, store });
+        replay(store.clone()).await.unwrap();
         deliveries_until(&server, |d| d[0].status == DeliveryStatus::Delivered).await;
         assert_eq!(receiver.received().len(), 2, "once refused, once accepted");
-        let again = server.engine.replay_delivery(dead[0].id).await.unwrap_err();
+        let again = replay(store).await.unwrap_err();
         assert!(again.to_string().contains("no dead delivery"), "{again}");
         server
     })

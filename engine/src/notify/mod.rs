@@ -160,20 +160,44 @@ impl Engine {
 
     /// The newest deliveries first, of one status or all (at most `limit`).
     pub async fn deliveries(&self, status: Option<DeliveryStatus>, limit: i64) -> Result<Vec<Delivery>> {
-        Ok(self.store.deliveries(status, limit.clamp(1, 1000)).await?)
+        DeliveryLog::new(self.store.clone()).list(status, limit).await
     }
 
     /// Sends a dead delivery again, with a fresh count of tries.
     pub async fn replay_delivery(&self, id: i64) -> Result<()> {
-        if self.store.replay_delivery(id, now_ms()).await? {
-            self.runtime.delivery_wake.notify_one();
-            return Ok(());
-        }
-        Err(EngineError::refused(Refusal::ResourceNotFound, format!("There is no dead delivery {id} to replay.")))
+        DeliveryLog::new(self.store.clone()).replay(id).await?;
+        self.runtime.delivery_wake.notify_one();
+        Ok(())
     }
 
     pub(crate) fn notify_config(&self) -> &NotifyConfig {
         &self.runtime.config.notify
+    }
+}
+
+/// The delivery log on its own, for `sluice delivery ...` with or without a server running (a
+/// running server picks a replayed delivery up at its next poll).
+pub struct DeliveryLog(crate::Store);
+
+impl DeliveryLog {
+    pub fn new(store: crate::Store) -> Self {
+        DeliveryLog(store)
+    }
+
+    /// The newest deliveries first, of one status or all (at most `limit`, up to 1000).
+    pub async fn list(&self, status: Option<DeliveryStatus>, limit: i64) -> Result<Vec<Delivery>> {
+        Ok(self.0.deliveries(status, limit.clamp(1, 1000)).await?)
+    }
+
+    /// Puts a dead delivery back in the queue with a fresh count of tries.
+    pub async fn replay(&self, id: i64) -> Result<()> {
+        match self.0.replay_delivery(id, now_ms()).await? {
+            true => Ok(()),
+            false => Err(EngineError::refused(
+                Refusal::ResourceNotFound,
+                format!("There is no dead delivery {id} to replay."),
+            )),
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Where notifications' e-mails go: the SMTP server and the sender.
-use super::Secret;
+use super::{Secret, StoreArgs};
 
 /// The sender when none is configured.
 pub const DEFAULT_MAIL_FROM: &str = "Sluice <sluice@localhost>";
@@ -21,4 +21,25 @@ impl Default for NotifyArgs {
     fn default() -> Self {
         NotifyArgs { smtp_url: None, mail_from: DEFAULT_MAIL_FROM.into() }
     }
+}
+
+/// `sluice delivery ...`: the log of notification deliveries and its dead letters.
+#[derive(Debug, clap::Subcommand)]
+pub enum DeliveryCommand {
+    /// List deliveries, newest first: id, status, tries, rule/target, the last answer.
+    List {
+        /// Only these: pending, delivered or dead (the dead-letter list).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Send a dead delivery again, with a fresh count of tries.
+    Replay {
+        id: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
