@@ -168,6 +168,8 @@ check("subscribe by sms", lambda: sns.subscribe(TopicArn=releases, Protocol="sms
       "InvalidParameter")
 check_value("publish", lambda: len(sns.publish(TopicArn=releases, Subject="Hello", Message="Released")["MessageId"]), 36)
 check("publish to a missing topic", lambda: sns.publish(TopicArn=releases + "-x", Message="m"), "NotFound")
+check("sns with a wrong secret", lambda: client(os.environ["SLUICE_KEY_ID"], "x" * 40, "sns").list_topics(),
+      "SignatureDoesNotMatch")
 check("delete topic", lambda: sns.delete_topic(TopicArn=releases))
 check_value("topic gone", lambda: sns.list_topics()["Topics"], [])
 

@@ -113,12 +113,18 @@ async fn bad_requests_get_sns_error_codes_and_viewers_only_read() {
             ),
             (vec![("Action", "Publish"), ("TopicArn", &arn)], "InvalidParameter"),
             (vec![("Action", "Publish"), ("TopicArn", &none), ("Message", "m")], "NotFound"),
-            (vec![("Action", "SetTopicAttributes"), ("TopicArn", &arn)], "UnknownOperationException"),
+            (vec![("Action", "SetTopicAttributes"), ("TopicArn", &arn)], "InvalidAction"),
         ];
         for (parameters, code) in refused {
             let answer = server.sns(&parameters).await;
             assert_eq!(xml(&answer.text, "Code"), code, "{parameters:?}: {}", answer.text);
         }
+        let wrong_secret = (server.key.0.clone(), "x".repeat(40));
+        let refused = server.sns_as(&wrong_secret, &[("Action", "ListTopics")]).await;
+        assert_eq!((refused.status, xml(&refused.text, "Code")), (403, "SignatureDoesNotMatch"), "{}", refused.text);
+        let unknown =
+            server.sns_as(&("AKIAUNKNOWN000000000".into(), "x".repeat(40)), &[("Action", "ListTopics")]).await;
+        assert_eq!(xml(&unknown.text, "Code"), "InvalidClientTokenId", "{}", unknown.text);
         let (_, viewer) = server.client_as("watcher", Role::Viewer).await;
         let listed = server.sns_as(&viewer, &[("Action", "ListTopics")]).await;
         assert_eq!(listed.status, 200, "{}", listed.text);

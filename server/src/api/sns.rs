@@ -207,7 +207,10 @@ pub fn response(operation: &str, request_id: &str, outcome: Result<Value, (Statu
             let code = sns_code(&exception);
             let status = match code {
                 "NotFound" => StatusCode::NOT_FOUND,
-                "AuthorizationError" => StatusCode::FORBIDDEN,
+                "AuthorizationError"
+                | "SignatureDoesNotMatch"
+                | "InvalidClientTokenId"
+                | "MissingAuthenticationToken" => StatusCode::FORBIDDEN,
                 _ => status,
             };
             let kind = if status.is_server_error() { "Receiver" } else { "Sender" };
@@ -231,6 +234,10 @@ fn sns_code(exception: &str) -> &str {
         "ResourceNotFoundException" => "NotFound",
         "ValidationException" | "InvalidParameterException" => "InvalidParameter",
         "AccessDeniedException" => "AuthorizationError",
+        "UnknownOperationException" => "InvalidAction",
+        "InvalidSignatureException" => "SignatureDoesNotMatch",
+        "UnrecognizedClientException" => "InvalidClientTokenId",
+        "MissingAuthenticationTokenException" => "MissingAuthenticationToken",
         other => other,
     }
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// When it came, in ms since the epoch (for the notification benchmark).
+    pub at_ms: i64,
     pub path: String,
     pub headers: HeaderMap,
     pub body: String,
@@ -51,7 +53,8 @@ impl Receiver {
             let shared = handler_shared.clone();
             async move {
                 let body = String::from_utf8_lossy(&body).into_owned();
-                shared.received.lock().unwrap().push(Received { path: uri.to_string(), headers, body });
+                let at_ms = engine::now_ms();
+                shared.received.lock().unwrap().push(Received { at_ms, path: uri.to_string(), headers, body });
                 let status = StatusCode::from_u16(shared.status.load(Ordering::SeqCst)).unwrap();
                 (status, "thanks")
             }
