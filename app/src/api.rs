@@ -67,6 +67,8 @@ pub struct PipelineDetail {
     pub can_edit: bool,
     /// Whether the user may start executions (the Start button).
     pub can_start: bool,
+    /// The region the server's pipelines live in, for the rules that depend on it.
+    pub home_region: String,
 }
 
 /// The address of a pipeline's page. Names are usually URL-safe, but the path must not break if
@@ -183,7 +185,15 @@ pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<Pipeline
         now_ms: now_ms(),
         can_edit,
         can_start,
+        home_region: engine.account().region.clone(),
     })
+}
+
+/// The region the server's pipelines live in, for checking a new pipeline as the API will.
+#[server]
+pub async fn home_region() -> Result<String, AppError> {
+    crate::auth::current_user()?;
+    Ok(self::ssr::engine()?.account().region.clone())
 }
 
 /// Creates a pipeline from pasted JSON (bare or `{"pipeline": ...}`). Takes the text rather than

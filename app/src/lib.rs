@@ -79,8 +79,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=PipelineListPage/>
                     <Route path=path!("/new") view=NewEditorPage/>
-                    // Pasting JSON works without JavaScript (the form posts to the server).
-                    <Route path=path!("/new/json") view=NewPipelinePage/>
+                    // Pasting JSON works without JavaScript (the form posts to the server), so the
+                    // page waits for the server's region rather than streaming the form in later.
+                    <Route path=path!("/new/json") view=NewPipelinePage ssr=SsrMode::Async/>
                     // Async: the page's status (404 for a missing pipeline) is known before the
                     // first byte is sent, and a pipeline page is small enough not to need streaming.
                     <Route path=path!("/pipelines/:name") view=PipelinePage ssr=SsrMode::Async/>

@@ -202,3 +202,27 @@ test("the YAML view edits the drawing, and broken YAML keeps it", async ({ page 
   await page.getByTestId("tab-yaml").click();
   await expect(text).toHaveValue(/name: FromYaml[\s\S]*name: Stage2/);
 });
+
+test("an action moved to another region is refused while drawing, as CreatePipeline refuses it", async ({ page }) => {
+  await open(page, "/new");
+  await drawFromJson(
+    page,
+    pipelineOf("regional", [
+      { name: "Source", actions: [s3Source("Checkout", "Code")] },
+      { name: "Build", actions: [codeBuild("Compile", ["Code"])] },
+    ]),
+  );
+  await card(page, "Compile").click();
+  const problem = page.getByTestId("side-panel").locator('[data-testid="field-problem"]');
+  await expect(problem).toHaveCount(0);
+  // The server runs in us-east-1: a single artifactStore cannot serve an action elsewhere.
+  await setField(page, "region", "eu-west-1");
+  await expect(problem.first()).toHaveAttribute("data-code", "artifact-store-missing-for-region");
+  await expect(problem.first()).toContainText("eu-west-1");
+  // A source action may not leave the pipeline's region at all.
+  await card(page, "Checkout").click();
+  await setField(page, "region", "eu-west-1");
+  await expect(problem.filter({ hasText: "another region" })).toHaveAttribute("data-code", "cross-region-not-allowed");
+  await setField(page, "region", "us-east-1");
+  await expect(problem).toHaveCount(0);
+});

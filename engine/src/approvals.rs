@@ -102,8 +102,8 @@ impl Engine {
                     stage_name: row.stage_name,
                     action_name: row.action_name,
                     action_execution_id: row.action_execution_id,
-                    summary: row.summary,
-                    requested_ms: row.started_ms,
+                    summary: row.state.summary,
+                    requested_ms: row.state.started_ms,
                     expires_ms: row.expires_ms,
                 })
             })
@@ -125,7 +125,7 @@ impl Engine {
                 .iter_mut()
                 .find(|a| a.action_execution_id == row.action_execution_id)
                 .ok_or_else(|| invalid_token(stage, action))?;
-            if current.status != A::InProgress {
+            if current.state.status != A::InProgress {
                 return Err(EngineError::refused(
                     Refusal::ApprovalAlreadyAnswered,
                     "This approval was already answered.",
@@ -152,10 +152,10 @@ impl Engine {
                 comment: summary.to_owned(),
                 decided_ms: now,
             });
-            current.updated_ms = now;
+            current.state.updated_ms = now;
             current.output.approvers = approvers.clone();
             if status == ApprovalStatus::Approved && approvers.len() < rule.required {
-                current.summary = Some(tally(&approvers, rule.required));
+                current.state.summary = Some(tally(&approvers, rule.required));
                 // The inbox follows this to show the progress.
                 let mut event = PendingEvent::approval_pending(
                     pipeline,
@@ -235,16 +235,17 @@ fn invalid_token(stage: &str, action: &str) -> EngineError {
 
 /// Records the answer that decides the approval; returns the action's new state.
 fn settle(current: &mut ActionRow, answer: ApprovalAnswer, rule: &ApprovalRule, approvers: &[String]) -> EventState {
-    current.summary = Some(if rule.required == 1 { answer.summary.clone() } else { tally(approvers, rule.required) });
+    current.state.summary =
+        Some(if rule.required == 1 { answer.summary.clone() } else { tally(approvers, rule.required) });
     let state = match answer.status {
         ApprovalStatus::Approved => {
-            current.status = A::Succeeded;
+            current.state.status = A::Succeeded;
             EventState::Succeeded
         }
         ApprovalStatus::Rejected => {
-            current.status = A::Failed;
-            current.error_code = Some("JobFailed".into());
-            current.error_message = Some(format!("Rejected by {}: {}", answer.answered_by, answer.summary));
+            current.state.status = A::Failed;
+            current.state.error_code = Some("JobFailed".into());
+            current.state.error_message = Some(format!("Rejected by {}: {}", answer.answered_by, answer.summary));
             EventState::Failed
         }
     };

@@ -140,7 +140,7 @@ impl Engine {
             // The earlier stages' results, so inputs and variables resolve as they did then.
             let earlier: Vec<&str> = decl.stages[..index].iter().map(|s| s.name.as_str()).collect();
             for mut row in actions::actions_of(&mut tx, target_id).await? {
-                if row.status == A::Succeeded && earlier.contains(&row.stage_name.as_str()) {
+                if row.state.status == A::Succeeded && earlier.contains(&row.stage_name.as_str()) {
                     row.action_execution_id = uuid::Uuid::new_v4().to_string();
                     row.execution_id = exec.execution_id.clone();
                     actions::upsert_action(&mut tx, &row).await?;

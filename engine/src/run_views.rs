@@ -137,7 +137,7 @@ impl Engine {
     /// An action's status, `None` when there is no such action.
     pub async fn action_status(&self, action_execution_id: &str) -> Result<Option<ActionExecutionStatus>> {
         let mut conn = self.store.conn().await?;
-        Ok(actions::action(&mut conn, action_execution_id).await?.map(|a| a.status))
+        Ok(actions::action(&mut conn, action_execution_id).await?.map(|a| a.state.status))
     }
 
     /// The last `lines` lines of an action's log, as (line number, text).

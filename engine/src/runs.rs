@@ -120,21 +120,64 @@ pub struct ActionRow {
     pub action_name: String,
     pub run_order: u32,
     pub stage_attempt: i64,
+    pub state: AttemptState,
+    pub external_execution_id: Option<String>,
+    pub external_execution_url: Option<String>,
+    /// A manual approval's token while it waits for an answer.
+    pub token: Option<String>,
+    pub expires_ms: Option<i64>,
+    pub input: ActionInput,
+    pub output: ActionOutput,
+}
+
+/// Where an attempt of leased work (an action or a rule) stands: its status and why, and which
+/// node holds it until when. Rule statuses are the action statuses (RuleExecutionStatus).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptState {
     pub status: ActionExecutionStatus,
     pub summary: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
-    pub external_execution_id: Option<String>,
-    pub external_execution_url: Option<String>,
-    pub token: Option<String>,
-    pub expires_ms: Option<i64>,
     pub lease_owner: Option<String>,
     pub lease_expires_ms: Option<i64>,
+    /// How many times a node took the attempt (1 at the start, more after takeovers).
     pub claims: i64,
-    pub input: ActionInput,
-    pub output: ActionOutput,
     pub started_ms: i64,
     pub updated_ms: i64,
+}
+
+impl AttemptState {
+    /// A new attempt in progress, leased to `node` until `lease_expires_ms`.
+    pub fn started(node: &str, lease_expires_ms: i64, now: i64) -> Self {
+        AttemptState {
+            status: ActionExecutionStatus::InProgress,
+            summary: None,
+            error_code: None,
+            error_message: None,
+            lease_owner: Some(node.to_owned()),
+            lease_expires_ms: Some(lease_expires_ms),
+            claims: 1,
+            started_ms: now,
+            updated_ms: now,
+        }
+    }
+
+    /// Ends the attempt as Abandoned (its stage or execution ended first); nobody holds it.
+    pub fn abandon(&mut self, why: &str, now: i64) {
+        self.status = ActionExecutionStatus::Abandoned;
+        self.summary = Some(why.to_owned());
+        self.lease_owner = None;
+        self.updated_ms = now;
+    }
+
+    /// Ends the attempt before it ran: its configuration could not be resolved.
+    pub fn fail_configuration(&mut self, message: String) {
+        self.status = ActionExecutionStatus::Failed;
+        self.error_code = Some("ConfigurationError".into());
+        self.error_message = Some(message);
+        self.lease_owner = None;
+        self.lease_expires_ms = None;
+    }
 }
 
 /// What an action attempt was asked to do: ListActionExecutions' `input`, plus the resolved
@@ -266,7 +309,7 @@ pub struct ApprovalAnswer {
     pub answered_at: i64,
 }
 
-/// One rule of a condition evaluation. Rule statuses are the action statuses (RuleExecutionStatus).
+/// One rule of a condition evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleRow {
     pub rule_execution_id: String,
@@ -275,17 +318,9 @@ pub struct RuleRow {
     pub condition_type: model::ConditionType,
     pub stage_attempt: i64,
     pub rule_name: String,
-    pub status: ActionExecutionStatus,
-    pub summary: Option<String>,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub lease_owner: Option<String>,
-    pub lease_expires_ms: Option<i64>,
-    pub claims: i64,
+    pub state: AttemptState,
     pub input: RuleInput,
     pub output: RuleOutput,
-    pub started_ms: i64,
-    pub updated_ms: i64,
 }
 
 /// What a rule attempt was asked to evaluate.

@@ -59,9 +59,9 @@ async fn two_approvals_need_two_different_users_and_are_kept_in_the_history() {
         answer(&h, "p", &token, ApprovalStatus::Approved, BOB).await.unwrap();
 
         let gate = h.wait_action("p", &id, "Gate", |_| true).await;
-        assert_eq!(gate.status, ActionExecutionStatus::InProgress, "one approval of two is not enough");
+        assert_eq!(gate.state.status, ActionExecutionStatus::InProgress, "one approval of two is not enough");
         assert_eq!(gate.token.as_deref(), Some(token.as_str()), "the same token stays valid");
-        assert_eq!(gate.summary.as_deref(), Some("1 of 2 approvals (bob)"));
+        assert_eq!(gate.state.summary.as_deref(), Some("1 of 2 approvals (bob)"));
         let pending = h.engine.pending_approvals().await.unwrap();
         assert_eq!((pending[0].required_approvals, pending[0].approvers.clone()), (2, vec![BOB.to_owned()]));
         assert!(!pending[0].may_approve(BOB) && pending[0].may_approve(CAROL));
@@ -74,7 +74,7 @@ async fn two_approvals_need_two_different_users_and_are_kept_in_the_history() {
         answer(&h, "p", &token, ApprovalStatus::Approved, CAROL).await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Succeeded);
         let gate = h.wait_action("p", &id, "Gate", |_| true).await;
-        assert_eq!(gate.summary.as_deref(), Some("2 of 2 approvals (bob, carol)"));
+        assert_eq!(gate.state.summary.as_deref(), Some("2 of 2 approvals (bob, carol)"));
 
         let history = h
             .engine
@@ -205,8 +205,8 @@ async fn a_rejection_after_an_approval_rejects_at_once() {
         answer(&h, "p", &token, ApprovalStatus::Rejected, CAROL).await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
         let gate = h.wait_action("p", &id, "Gate", |_| true).await;
-        assert_eq!(gate.status, ActionExecutionStatus::Failed);
-        assert_eq!(gate.error_message.as_deref(), Some(format!("Rejected by {CAROL}: carol says so").as_str()));
+        assert_eq!(gate.state.status, ActionExecutionStatus::Failed);
+        assert_eq!(gate.state.error_message.as_deref(), Some(format!("Rejected by {CAROL}: carol says so").as_str()));
         let (why, _) = refusal(answer(&h, "p", &token, ApprovalStatus::Approved, ALICE).await.unwrap_err());
         assert_eq!(why, Refusal::ApprovalAlreadyAnswered);
         let results: Vec<_> = h
@@ -235,8 +235,8 @@ async fn a_bad_rule_resolved_at_run_time_fails_the_action() {
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
         let gate = h.wait_action("p", &id, "Gate", |_| true).await;
-        assert_eq!(gate.error_code.as_deref(), Some("ConfigurationError"));
-        assert!(gate.error_message.unwrap().contains("RequiredApprovals is 'eleven'"));
+        assert_eq!(gate.state.error_code.as_deref(), Some("ConfigurationError"));
+        assert!(gate.state.error_message.unwrap().contains("RequiredApprovals is 'eleven'"));
         h
     })
     .await;

@@ -1,4 +1,6 @@
 //! The Commands action run for real: a shell, files on disk, processes that must end.
+//! One file, over 400 lines, because every case shares the provider harness at its top; each test
+//! stands alone below it.
 use engine::objects::ObjectStore;
 use engine::providers::commands::CommandsProvider;
 use engine::providers::{

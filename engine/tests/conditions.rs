@@ -111,7 +111,7 @@ async fn variable_check_before_entry_lets_in_fails_or_skips_the_stage() {
         assert!(!h.runs("fail", &id).await.iter().any(|r| r.stage_name == "Gate"), "no action ran in the gated stage");
         let (status, rules) = condition_status(&h, "fail", "Gate", ConditionType::BeforeEntry).await;
         assert_eq!(status, ConditionExecutionStatus::Failed);
-        let verdict = |name: &str| rules.iter().find(|r| r.rule_name == name).map(|r| r.status);
+        let verdict = |name: &str| rules.iter().find(|r| r.rule_name == name).map(|r| r.state.status);
         assert_eq!(verdict("Branch"), Some(ActionExecutionStatus::Failed));
         assert_eq!(verdict("Contains"), Some(ActionExecutionStatus::Succeeded), "the rules ran together");
         let summary = h.engine.execution("fail", &id).await.unwrap().status_summary.unwrap();
@@ -153,7 +153,7 @@ async fn commands_rules_on_success_see_input_artifacts_and_fail_the_stage_on_a_n
         assert_eq!(stage_status(&h, "fail", "Gate").await, Some(StageExecutionStatus::Failed));
         assert_eq!(stage_status(&h, "fail", "Deploy").await, None);
         let b = h.runs("fail", &id).await.into_iter().find(|r| r.action_name == "B").unwrap();
-        assert_eq!(b.status, ActionExecutionStatus::Succeeded, "the actions had succeeded first");
+        assert_eq!(b.state.status, ActionExecutionStatus::Succeeded, "the actions had succeeded first");
         let (status, rules) = condition_status(&h, "fail", "Gate", ConditionType::OnSuccess).await;
         assert_eq!(status, ConditionExecutionStatus::Failed);
         let log = h.engine.action_log(&rules[0].rule_execution_id, 0, 100).await.unwrap();
@@ -178,13 +178,13 @@ async fn deployment_windows_and_rules_sluice_cannot_run() {
         let id = h.start("closed").await;
         assert_eq!(h.wait_end("closed", &id).await, PipelineExecutionStatus::Failed);
         let rule = &h.engine.rule_runs("closed", &id).await.unwrap()[0];
-        assert!(rule.summary.as_deref().unwrap().contains("outside the deployment window"), "{rule:?}");
+        assert!(rule.state.summary.as_deref().unwrap().contains("outside the deployment window"), "{rule:?}");
 
         let id = h.start("alarm").await;
         assert_eq!(h.wait_end("alarm", &id).await, PipelineExecutionStatus::Failed);
         let rule = &h.engine.rule_runs("alarm", &id).await.unwrap()[0];
-        assert_eq!(rule.error_code.as_deref(), Some("ConfigurationError"));
-        assert!(rule.summary.as_deref().unwrap().contains("not available in Sluice"), "{rule:?}");
+        assert_eq!(rule.state.error_code.as_deref(), Some("ConfigurationError"));
+        assert!(rule.state.summary.as_deref().unwrap().contains("not available in Sluice"), "{rule:?}");
         h
     })
     .await;
@@ -293,7 +293,7 @@ async fn overriding_lets_the_stage_go_on_past_a_running_or_failed_condition() {
         h.create(gated("failed", build(), "beforeEntry", condition("FAIL", vec![never]))).await;
 
         let id = h.start("running").await;
-        wait_rule(&h, "running", &id, |r| r.status == ActionExecutionStatus::InProgress).await;
+        wait_rule(&h, "running", &id, |r| r.state.status == ActionExecutionStatus::InProgress).await;
         let refused =
             h.engine.override_stage_condition("running", "Gate", &id, ConditionType::OnSuccess).await.unwrap_err();
         assert!(refused.to_string().contains("no ON_SUCCESS condition"), "{refused}");
@@ -301,7 +301,7 @@ async fn overriding_lets_the_stage_go_on_past_a_running_or_failed_condition() {
         assert_eq!(h.wait_end("running", &id).await, PipelineExecutionStatus::Succeeded);
         let (status, rules) = condition_status(&h, "running", "Gate", ConditionType::BeforeEntry).await;
         assert_eq!(status, ConditionExecutionStatus::Overridden);
-        assert_eq!(rules[0].status, ActionExecutionStatus::Abandoned);
+        assert_eq!(rules[0].state.status, ActionExecutionStatus::Abandoned);
         let again =
             h.engine.override_stage_condition("running", "Gate", &id, ConditionType::BeforeEntry).await.unwrap_err();
         assert!(
@@ -330,12 +330,12 @@ async fn stopping_abandons_the_rules_being_checked() {
         ))
         .await;
         let id = h.start("p").await;
-        wait_rule(&h, "p", &id, |r| r.status == ActionExecutionStatus::InProgress).await;
+        wait_rule(&h, "p", &id, |r| r.state.status == ActionExecutionStatus::InProgress).await;
         h.engine.stop_execution("p", &id, false, Some("enough".into())).await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Stopped);
         let (status, rules) = condition_status(&h, "p", "Gate", ConditionType::BeforeEntry).await;
         assert_eq!(status, ConditionExecutionStatus::Abandoned);
-        assert_eq!(rules[0].status, ActionExecutionStatus::Abandoned);
+        assert_eq!(rules[0].state.status, ActionExecutionStatus::Abandoned);
         h
     })
     .await;
@@ -359,7 +359,7 @@ async fn a_rule_running_when_its_process_died_is_evaluated_by_the_next_one() {
             ))
             .await;
         let id = first.start("p").await;
-        wait_rule(&first, "p", &id, |r| r.status == ActionExecutionStatus::InProgress).await;
+        wait_rule(&first, "p", &id, |r| r.state.status == ActionExecutionStatus::InProgress).await;
         while beacon.heard("started") == 0 {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -370,8 +370,8 @@ async fn a_rule_running_when_its_process_died_is_evaluated_by_the_next_one() {
         let status = second.wait_end("p", &id).await;
         let rule = &second.engine.rule_runs("p", &id).await.unwrap()[0];
         assert_eq!(status, PipelineExecutionStatus::Succeeded, "{rule:?}");
-        assert_eq!(rule.status, ActionExecutionStatus::Succeeded);
-        assert_eq!(rule.claims, 2, "the rule was taken over once");
+        assert_eq!(rule.state.status, ActionExecutionStatus::Succeeded);
+        assert_eq!(rule.state.claims, 2, "the rule was taken over once");
         second.engine.shutdown();
         db.cleanup().await;
     }

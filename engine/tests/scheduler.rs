@@ -1,4 +1,5 @@
 //! The scheduler's semantics on both backends, with the in-test provider of `support`.
+//! Over 400 lines because it is the list of the scheduler's rules, one test each.
 mod support;
 
 use support::*;
@@ -21,8 +22,8 @@ async fn groups_run_in_parallel_and_stages_in_order_passing_artifacts_and_variab
         let runs = h.runs("p", &id).await;
         let run = |name: &str| runs.iter().find(|r| r.action_name == name).unwrap().clone();
         let (a, b, c) = (run("A"), run("B"), run("C"));
-        assert!(a.started_ms < b.updated_ms && b.started_ms < a.updated_ms, "A and B overlapped");
-        assert!(c.started_ms >= a.updated_ms.max(b.updated_ms), "C waited for its group");
+        assert!(a.state.started_ms < b.state.updated_ms && b.state.started_ms < a.state.updated_ms, "A and B overlapped");
+        assert!(c.state.started_ms >= a.state.updated_ms.max(b.state.updated_ms), "C waited for its group");
         assert_eq!(a.output.output_variables["Message"], "hello", "the artifact reached the next stage");
         assert_eq!(b.output.output_variables["Tag"], format!("abc-{id}"));
         assert_eq!(b.input.resolved()["Export"], format!("Tag=abc-{id}"));
@@ -63,7 +64,7 @@ async fn a_failure_lets_running_actions_finish_and_starts_no_later_group() {
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
         let runs = h.runs("p", &id).await;
-        let status = |name: &str| runs.iter().find(|r| r.action_name == name).map(|r| r.status);
+        let status = |name: &str| runs.iter().find(|r| r.action_name == name).map(|r| r.state.status);
         assert_eq!(status("Slow"), Some(ActionExecutionStatus::Succeeded), "the running sibling finished");
         assert_eq!(status("Fails"), Some(ActionExecutionStatus::Failed));
         assert_eq!(status("Later"), None, "no later group started");
@@ -194,7 +195,10 @@ async fn stop_and_wait_lets_actions_finish_stop_and_abandon_does_not() {
         );
         assert_eq!(h.wait_end("p", &waited).await, PipelineExecutionStatus::Stopped);
         let runs = h.runs("p", &waited).await;
-        assert_eq!(runs.iter().find(|r| r.action_name == "Long").unwrap().status, ActionExecutionStatus::Succeeded);
+        assert_eq!(
+            runs.iter().find(|r| r.action_name == "Long").unwrap().state.status,
+            ActionExecutionStatus::Succeeded
+        );
         assert!(runs.iter().all(|r| r.action_name != "Next"));
         assert_eq!(h.engine.execution("p", &waited).await.unwrap().stop_reason.as_deref(), Some("pause"));
 
@@ -203,7 +207,7 @@ async fn stop_and_wait_lets_actions_finish_stop_and_abandon_does_not() {
         h.engine.stop_execution("p", &abandoned, true, None).await.unwrap();
         assert_eq!(h.wait_end("p", &abandoned).await, PipelineExecutionStatus::Stopped);
         let long = h.wait_action("p", &abandoned, "Long", |_| true).await;
-        assert_eq!(long.status, ActionExecutionStatus::Abandoned);
+        assert_eq!(long.state.status, ActionExecutionStatus::Abandoned);
         let not_stoppable = h.engine.stop_execution("p", &abandoned, false, None).await.unwrap_err();
         assert!(matches!(not_stoppable, engine::EngineError::Refused { why: engine::Refusal::NotStoppable, .. }));
         h
@@ -218,7 +222,7 @@ async fn superseded_mode_lets_the_newest_waiting_execution_through_a_disabled_tr
             .await;
         h.engine.set_stage_transition("p", "Deploy", false, Some("freeze".into()), "tester").await.unwrap();
         let older = h.start("p").await;
-        h.wait_action("p", &older, "Src", |r| r.status == ActionExecutionStatus::Succeeded).await;
+        h.wait_action("p", &older, "Src", |r| r.state.status == ActionExecutionStatus::Succeeded).await;
         let newer = h.start("p").await;
         assert_eq!(h.wait_end("p", &older).await, PipelineExecutionStatus::Superseded);
         let (_, stages) = h.engine.pipeline_state("p").await.unwrap();
@@ -253,7 +257,7 @@ async fn queued_mode_runs_executions_one_by_one_in_order() {
         let mut spans = Vec::new();
         for id in &ids {
             let b = h.wait_action("p", id, "B", |_| true).await;
-            spans.push((b.started_ms, b.updated_ms));
+            spans.push((b.state.started_ms, b.state.updated_ms));
         }
         assert!(spans.windows(2).all(|w| w[1].0 >= w[0].1), "one at a time, in order: {spans:?}");
         h
@@ -275,8 +279,8 @@ async fn an_unknown_variable_fails_the_action_with_a_clear_message() {
         let id = h.start("p").await;
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Failed);
         let b = h.wait_action("p", &id, "B", |_| true).await;
-        assert_eq!(b.error_code.as_deref(), Some("ConfigurationError"));
-        assert!(b.error_message.unwrap().contains("#{Nobody.Home}"));
+        assert_eq!(b.state.error_code.as_deref(), Some("ConfigurationError"));
+        assert!(b.state.error_message.unwrap().contains("#{Nobody.Home}"));
         h
     })
     .await;
@@ -295,8 +299,8 @@ async fn updating_the_pipeline_cancels_executions_in_flight() {
         h.engine.update_pipeline(model::parse_pipeline(&decl.to_string()).unwrap(), &tester()).await.unwrap();
         h.engine.sweep().await.unwrap();
         assert_eq!(h.wait_end("p", &id).await, PipelineExecutionStatus::Cancelled);
-        let long = h.wait_action("p", &id, "Long", |r| r.status != ActionExecutionStatus::InProgress).await;
-        assert_eq!(long.status, ActionExecutionStatus::Abandoned);
+        let long = h.wait_action("p", &id, "Long", |r| r.state.status != ActionExecutionStatus::InProgress).await;
+        assert_eq!(long.state.status, ActionExecutionStatus::Abandoned);
         h
     })
     .await;
@@ -334,7 +338,7 @@ async fn artifacts_are_encrypted_with_the_artifact_store_key() {
         let without_key = h.start("p").await;
         assert_eq!(h.wait_end("p", &without_key).await, PipelineExecutionStatus::Failed);
         let src = h.wait_action("p", &without_key, "Src", |_| true).await;
-        assert!(src.error_message.unwrap().contains("alias/sluice-test"), "the missing key is named");
+        assert!(src.state.error_message.unwrap().contains("alias/sluice-test"), "the missing key is named");
 
         h.engine.objects().keys().create_key("alias/sluice-test").unwrap();
         let id = h.start("p").await;

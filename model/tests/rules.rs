@@ -1,5 +1,6 @@
 //! One broken document per validation rule: each case mutates the valid base pipeline in one
 //! way and expects the rule's code, exception and location.
+//! Long because it is a table: one short case per rule, read by looking a rule's code up.
 
 mod support;
 

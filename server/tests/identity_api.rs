@@ -1,5 +1,6 @@
 //! Identity on the CodePipeline API: SigV4 verification (real SDK and hand-made requests), the
 //! built-in roles against every operation, inline policies, callers' ARNs, and the audit trail.
+//! Over 400 lines because each role is checked against every operation here, in one place.
 mod common;
 
 use aws_sdk_codepipeline::error::ProvideErrorMetadata;

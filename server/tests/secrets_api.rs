@@ -1,6 +1,7 @@
 //! Issue 6's done-when: a secret value never appears in an API response, a log line, the audit
 //! trail, the server's tracing output or the stored bytes, yet the action that needs it gets it.
 //! Created through aws-sdk-codepipeline; on SQLite and PostgreSQL.
+//! Over 400 lines because each place a secret could leak is its own test over one shared setup.
 mod common;
 
 use aws_sdk_codepipeline::types::{

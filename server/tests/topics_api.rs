@@ -173,7 +173,7 @@ async fn subscribe_by_http(server: &TestServer, receiver: &Receiver, topic_arn: 
 async fn an_approval_emails_its_approvers_and_posts_awss_approval_message() {
     for backend in BACKENDS {
         let smtp = SmtpServer::start().await;
-        let server = TestServer::start_with(backend, mail_through(&smtp)).await;
+        let server = TestServer::start_with_mail(backend, mail_through(&smtp)).await;
         let arn =
             xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "approvers")]).await.text, "TopicArn").to_owned();
         subscribe_by_mail(&server, &smtp, &arn).await;
@@ -213,7 +213,7 @@ async fn an_approval_emails_its_approvers_and_posts_awss_approval_message() {
 async fn a_failing_pipeline_emails_the_topics_subscribers_and_posts_to_a_webhook() {
     for backend in BACKENDS {
         let smtp = SmtpServer::start().await;
-        let server = TestServer::start_with(backend, mail_through(&smtp)).await;
+        let server = TestServer::start_with_mail(backend, mail_through(&smtp)).await;
         let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "ops")]).await.text, "TopicArn").to_owned();
         subscribe_by_mail(&server, &smtp, &arn).await;
 

@@ -37,6 +37,12 @@ impl Problem {
             column: None,
         }
     }
+
+    /// Everything CreatePipeline would refuse in `pipeline` on a server in `home_region`: the
+    /// API's own rules, so regional mistakes show while drawing too.
+    pub fn all_in(pipeline: &model::PipelineDeclaration, home_region: &str) -> Vec<Problem> {
+        model::validate_in_region(pipeline, home_region).iter().map(Problem::from).collect()
+    }
 }
 
 impl From<&ValidationError> for Problem {

@@ -47,9 +47,9 @@ pub async fn load_log_subject(
         execution_id,
         stage: row.stage_name,
         action: row.action_name,
-        status: row.status.as_str().to_owned(),
-        started_ms: row.started_ms,
-        updated_ms: row.updated_ms,
+        status: row.state.status.as_str().to_owned(),
+        started_ms: row.state.started_ms,
+        updated_ms: row.state.updated_ms,
     })
 }
 

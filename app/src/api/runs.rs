@@ -101,7 +101,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
                         .actions
                         .iter()
                         .filter(|r| r.stage_name == stage.name && r.action_name == action.name)
-                        .max_by_key(|r| (r.stage_attempt, r.started_ms))
+                        .max_by_key(|r| (r.stage_attempt, r.state.started_ms))
                         .map(|row| attempt(row, &view.decisions)),
                 })
                 .collect();
@@ -280,14 +280,14 @@ fn attempt(row: &engine::runs::ActionRow, decisions: &[engine::approvals::Decisi
     fn pairs<'a>(map: impl IntoIterator<Item = (&'a String, &'a String)>) -> Vec<(String, String)> {
         map.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
-    let waiting = row.status == model::ActionExecutionStatus::InProgress;
+    let waiting = row.state.status == model::ActionExecutionStatus::InProgress;
     ActionAttempt {
         id: row.action_execution_id.clone(),
-        status: row.status.as_str().to_owned(),
-        started_ms: row.started_ms,
-        updated_ms: row.updated_ms,
-        summary: row.summary.clone(),
-        error: row.error_message.clone(),
+        status: row.state.status.as_str().to_owned(),
+        started_ms: row.state.started_ms,
+        updated_ms: row.state.updated_ms,
+        summary: row.state.summary.clone(),
+        error: row.state.error_message.clone(),
         configuration: pairs(row.input.resolved()),
         output_variables: pairs(&row.output.output_variables),
         output_artifacts: row.output.output_artifacts.iter().map(|a| a.name.clone()).collect(),

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use model::PipelineDeclaration;
 
-use crate::api::{AppError, CreatePipeline, Problem};
+use crate::api::{home_region, AppError, CreatePipeline, Problem};
 use crate::components::may_create::MayCreate;
 use crate::components::{errors::ProblemList, pipeline_graph::PipelineGraph};
 use crate::Hydrated;
@@ -22,14 +22,14 @@ struct Check {
 }
 
 impl Check {
-    fn of(text: &str) -> Self {
+    fn of(text: &str, home_region: &str) -> Self {
         if text.trim().is_empty() {
             return Check { pipeline: None, problems: Vec::new() };
         }
         match model::parse_pipeline(text) {
             Err(err) => Check { pipeline: None, problems: vec![Problem::from(&err)] },
             Ok(pipeline) => {
-                let problems = model::validate(&pipeline).iter().map(Problem::from).collect();
+                let problems = Problem::all_in(&pipeline, home_region);
                 Check { pipeline: Some(pipeline), problems }
             }
         }
@@ -42,57 +42,7 @@ impl Check {
 
 #[component]
 pub fn NewPipelinePage() -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let check = Memo::new(move |_| text.with(|text| Check::of(text)));
-    let create = ServerAction::<CreatePipeline>::new();
-    let textarea = NodeRef::<Textarea>::new();
-    let hydrated = use_context::<Hydrated>().map(|h| h.0);
-
-    // Text pasted (or restored by the browser) before the app hydrated is in the DOM but not in
-    // the signal yet.
-    Effect::new(move |_| {
-        if let Some(el) = textarea.get() {
-            let value = el.value();
-            if !value.is_empty() && text.get_untracked().is_empty() {
-                text.set(value);
-            }
-        }
-    });
-
-    let on_input = move |ev: leptos::ev::Event| {
-        text.set(event_target_value(&ev));
-        // The server's last answer was about the old text.
-        create.value().set(None);
-    };
-    let load_example = move |_| {
-        if let Some(el) = textarea.get() {
-            el.set_value(EXAMPLE);
-        }
-        text.set(EXAMPLE.to_string());
-        create.value().set(None);
-    };
-
-    // Puts the caret where a parse error is, so the fix is one keystroke away.
-    let locate = Callback::new(move |(line, column): (usize, usize)| {
-        if let Some(el) = textarea.get() {
-            let offset = text.with(|text| utf16_offset(text, line, column));
-            let _ = el.focus();
-            let _ = el.set_selection_range(offset, offset);
-        }
-    });
-
-    let server_problems = move || match create.value().get() {
-        Some(Err(AppError::Rejected(problems))) => problems,
-        Some(Err(other)) => vec![Problem::general("server-error", None, other.to_string())],
-        _ => Vec::new(),
-    };
-    // Before hydration the button stays enabled so the form still posts without JavaScript;
-    // the server checks the same rules.
-    let disabled = move || {
-        let is_hydrated = hydrated.map(|h| h.get()).unwrap_or(true);
-        create.pending().get() || (is_hydrated && !check.with(Check::is_valid))
-    };
-
+    let region = Resource::new(|| (), |_| home_region());
     view! {
         <Title text="New pipeline"/>
         <div class="page-head">
@@ -106,28 +56,50 @@ pub fn NewPipelinePage() -> impl IntoView {
                 </p>
             </div>
         </div>
+        <Suspense fallback=|| view! { <div class="card loading">"Loading\u{2026}"</div> }>
+            {move || Suspend::new(async move {
+                match region.await {
+                    Ok(home_region) => view! { <PasteForm home_region/> }.into_any(),
+                    Err(err) => view! { <div class="card notice bad">{err.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The pasted text, its check, the create button and the drawing.
+#[component]
+fn PasteForm(home_region: String) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let check = Memo::new(move |_| text.with(|text| Check::of(text, &home_region)));
+    let create = ServerAction::<CreatePipeline>::new();
+    let textarea = NodeRef::<Textarea>::new();
+    let hydrated = use_context::<Hydrated>().map(|h| h.0);
+
+    // Puts the caret where a parse error is, so the fix is one keystroke away.
+    let locate = Callback::new(move |(line, column): (usize, usize)| {
+        if let Some(el) = textarea.get() {
+            let offset = text.with(|text| utf16_offset(text, line, column));
+            let _ = el.focus();
+            let _ = el.set_selection_range(offset, offset);
+        }
+    });
+    let server_problems = move || match create.value().get() {
+        Some(Err(AppError::Rejected(problems))) => problems,
+        Some(Err(other)) => vec![Problem::general("server-error", None, other.to_string())],
+        _ => Vec::new(),
+    };
+    // Before hydration the button stays enabled so the form still posts without JavaScript;
+    // the server checks the same rules.
+    let disabled = move || {
+        let is_hydrated = hydrated.map(|h| h.get()).unwrap_or(true);
+        create.pending().get() || (is_hydrated && !check.with(Check::is_valid))
+    };
+
+    view! {
         <ActionForm action=create>
             <div class="editor-layout">
-                <div class="card editor-card">
-                    <div class="editor-toolbar">
-                        <span class="editor-title">"Pipeline JSON"</span>
-                        <button type="button" class="button small ghost" on:click=load_example data-testid="load-example">
-                            "Load example"
-                        </button>
-                    </div>
-                    <textarea
-                        node_ref=textarea
-                        name="json"
-                        class="code-input"
-                        data-testid="pipeline-input"
-                        aria-label="Pipeline JSON"
-                        spellcheck="false"
-                        autocomplete="off"
-                        wrap="off"
-                        placeholder="{\n  \"pipeline\": {\n    \"name\": \"my-pipeline\",\n    \"roleArn\": \"arn:aws:iam::123456789012:role/pipeline\",\n    \"artifactStore\": { \"type\": \"S3\", \"location\": \"my-bucket\" },\n    \"stages\": [ ... ]\n  }\n}"
-                        on:input=on_input
-                    ></textarea>
-                </div>
+                <JsonInput textarea text create/>
                 <div class="card status-card">
                     <h2>"Check"</h2>
                     {move || check.with(|c| status_view(c, locate))}
@@ -145,6 +117,67 @@ pub fn NewPipelinePage() -> impl IntoView {
                 </div>
             </div>
         </ActionForm>
+        <Preview check/>
+    }
+}
+
+/// The JSON text area with its "Load example" button; every change clears the server's last answer.
+#[component]
+fn JsonInput(
+    textarea: NodeRef<Textarea>,
+    text: RwSignal<String>,
+    create: ServerAction<CreatePipeline>,
+) -> impl IntoView {
+    // Text pasted (or restored by the browser) before the app hydrated is in the DOM but not in
+    // the signal yet.
+    Effect::new(move |_| {
+        if let Some(el) = textarea.get() {
+            let value = el.value();
+            if !value.is_empty() && text.get_untracked().is_empty() {
+                text.set(value);
+            }
+        }
+    });
+    let on_input = move |ev: leptos::ev::Event| {
+        text.set(event_target_value(&ev));
+        // The server's last answer was about the old text.
+        create.value().set(None);
+    };
+    let load_example = move |_| {
+        if let Some(el) = textarea.get() {
+            el.set_value(EXAMPLE);
+        }
+        text.set(EXAMPLE.to_string());
+        create.value().set(None);
+    };
+    view! {
+        <div class="card editor-card">
+            <div class="editor-toolbar">
+                <span class="editor-title">"Pipeline JSON"</span>
+                <button type="button" class="button small ghost" on:click=load_example data-testid="load-example">
+                    "Load example"
+                </button>
+            </div>
+            <textarea
+                node_ref=textarea
+                name="json"
+                class="code-input"
+                data-testid="pipeline-input"
+                aria-label="Pipeline JSON"
+                spellcheck="false"
+                autocomplete="off"
+                wrap="off"
+                placeholder="{\n  \"pipeline\": {\n    \"name\": \"my-pipeline\",\n    \"roleArn\": \"arn:aws:iam::123456789012:role/pipeline\",\n    \"artifactStore\": { \"type\": \"S3\", \"location\": \"my-bucket\" },\n    \"stages\": [ ... ]\n  }\n}"
+                on:input=on_input
+            ></textarea>
+        </div>
+    }
+}
+
+/// The pipeline drawn as it parses, with its problems marked.
+#[component]
+fn Preview(check: Memo<Check>) -> impl IntoView {
+    view! {
         <section class="card preview-card" data-testid="preview">
             <h2>"Preview"</h2>
             {move || match check.with(|c| c.pipeline.clone().map(|p| (p, c.problems.clone()))) {

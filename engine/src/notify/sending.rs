@@ -89,12 +89,12 @@ impl Engine {
             return RunFacts::default();
         }
         let runs = self.action_runs(pipeline, execution).await.unwrap_or_default();
-        let failed = runs.iter().rev().find(|run| run.status == ActionExecutionStatus::Failed);
+        let failed = runs.iter().rev().find(|run| run.state.status == ActionExecutionStatus::Failed);
         match failed {
             Some(run) => RunFacts {
                 stage: Some(run.stage_name.clone()),
                 action: Some(run.action_name.clone()),
-                summary: run.error_message.clone().or_else(|| run.summary.clone()),
+                summary: run.state.error_message.clone().or_else(|| run.state.summary.clone()),
             },
             None => RunFacts::default(),
         }

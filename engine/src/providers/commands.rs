@@ -89,10 +89,7 @@ impl CommandsProvider {
         let commands = &ctx.action.commands;
         script::check_commands(commands)?;
         script::check_variable_names(&ctx.action.output_variables)?;
-        let layout = files::Layout::create(&ctx.workspace).await?;
-        if let Some(primary) = ctx.inputs.first() {
-            files::take_input(&primary.dir, &layout.src).await?;
-        }
+        let layout = files::Layout::create(&ctx.workspace, ctx.inputs.first().map(|i| i.dir.as_path())).await?;
         let vars_file = layout.run.join("variables");
         let script = script::Script::new(commands, &ctx.action.output_variables, &vars_file);
         let script_file = layout.run.join("commands.sh");

@@ -41,8 +41,8 @@ pub struct ActionContext {
     pub configuration: IndexMap<String, String>,
     /// Environment variables with values resolved the same way.
     pub environment: IndexMap<String, String>,
-    /// A directory path private to this attempt. It does not exist yet: a provider that writes
-    /// files creates it (`create_dir_all`), so actions that need no disk cost no directory.
+    /// The folder private to this attempt, in the sandbox's work dir. It exists and holds only
+    /// `inputs/` (the input artifacts' folders); a provider makes what else it needs inside.
     pub workspace: PathBuf,
     /// Input artifacts in declaration order, each unpacked into its own directory.
     pub inputs: Vec<InputArtifactDir>,

@@ -128,7 +128,7 @@ fn group_by_execution<T>(rows: Vec<T>, execution: impl Fn(&T) -> &String) -> Has
 /// UpdatePipeline cancels executions of older versions.
 fn cancel_outdated(run: &mut Run, tick: &mut Tick) {
     let now = tick.now;
-    for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress) {
+    for action in run.actions.iter_mut().filter(|a| a.state.status == A::InProgress) {
         tick.abandon(&run.exec, action, "The pipeline was updated while this action ran.");
     }
     conditions::end_evaluations(
@@ -174,14 +174,14 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
     // Each action's newest attempt in this run of the stage.
     let latest: Vec<(u32, Option<ActionRow>)> =
         stage_decl.actions.iter().map(|a| (a.run_order, run.latest(&stage, &a.name).cloned())).collect();
-    let running = latest.iter().any(|(_, row)| row.as_ref().is_some_and(|r| r.status == A::InProgress));
+    let running = latest.iter().any(|(_, row)| row.as_ref().is_some_and(|r| r.state.status == A::InProgress));
 
     if run.exec.status == P::Stopping {
         stop_stage(run, tick, &stage, running);
     } else if !entered(run, tick, &stage_decl, &stage) {
         // Its beforeEntry condition is still running, or failed the stage.
     } else if let Some(failed) =
-        latest.iter().find_map(|(_, row)| row.as_ref().filter(|r| matches!(r.status, A::Failed | A::Abandoned)))
+        latest.iter().find_map(|(_, row)| row.as_ref().filter(|r| matches!(r.state.status, A::Failed | A::Abandoned)))
     {
         if !running {
             let failed = failed.clone();
@@ -191,7 +191,7 @@ pub(crate) fn progress(run: &mut Run, tick: &mut Tick) {
         // The first group with an action that has not succeeded is the one to run or wait for.
         let groups: BTreeSet<u32> = latest.iter().map(|(order, _)| *order).collect();
         let current = groups.into_iter().find(|order| {
-            latest.iter().any(|(o, row)| o == order && row.as_ref().is_none_or(|r| r.status != A::Succeeded))
+            latest.iter().any(|(o, row)| o == order && row.as_ref().is_none_or(|r| r.state.status != A::Succeeded))
         });
         match current {
             Some(order) => {
@@ -212,7 +212,9 @@ fn stop_stage(run: &mut Run, tick: &mut Tick, stage: &StageRow, running: bool) {
     // A check has nothing to finish: its rules end with the stop, whichever kind.
     conditions::end_evaluations(run, tick, Some(&stage.stage_name), C::Abandoned, "The execution was stopped.");
     if run.exec.stop_abandon {
-        for action in run.actions.iter_mut().filter(|a| a.status == A::InProgress && a.stage_name == stage.stage_name) {
+        for action in
+            run.actions.iter_mut().filter(|a| a.state.status == A::InProgress && a.stage_name == stage.stage_name)
+        {
             tick.abandon(&run.exec, action, "Stopped and abandoned.");
         }
     } else if running {
@@ -263,7 +265,7 @@ fn end_failed_stage(
         AfterFailure::Rollback => tick.roll_back(run, &stage.stage_name),
         AfterFailure::Fail => {}
     }
-    let why = failed.error_message.clone().unwrap_or_else(|| "An action failed.".into());
+    let why = failed.state.error_message.clone().unwrap_or_else(|| "An action failed.".into());
     let summary = format!("Action '{}' in stage '{}' failed: {why}", failed.action_name, failed.stage_name);
     fail_stage(run, tick, &stage.stage_name, summary);
 }

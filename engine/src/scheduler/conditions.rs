@@ -85,11 +85,16 @@ fn conclude(run: &mut Run, tick: &mut Tick, index: usize) -> Gate {
                 && r.stage_attempt == row.stage_attempt
         })
         .collect();
-    if rules.iter().any(|r| r.status == A::InProgress) {
+    if rules.iter().any(|r| r.state.status == A::InProgress) {
         return Gate::Pending;
     }
-    let failure = rules.iter().find(|r| r.status != A::Succeeded).map(|r| {
-        let why = r.error_message.clone().or_else(|| r.summary.clone()).unwrap_or_else(|| r.status.to_string());
+    let failure = rules.iter().find(|r| r.state.status != A::Succeeded).map(|r| {
+        let why = r
+            .state
+            .error_message
+            .clone()
+            .or_else(|| r.state.summary.clone())
+            .unwrap_or_else(|| r.state.status.to_string());
         format!("Rule '{}' failed: {why}", r.rule_name)
     });
     let count = rules.len();
@@ -112,7 +117,7 @@ fn conclude(run: &mut Run, tick: &mut Tick, index: usize) -> Gate {
 /// Ends the running evaluations (of one stage, or all) with `status`, abandoning their rules.
 pub(crate) fn end_evaluations(run: &mut Run, tick: &mut Tick, stage: Option<&str>, status: C, why: &str) {
     let in_scope = |name: &str| stage.is_none_or(|s| s == name);
-    for rule in run.rules.iter_mut().filter(|r| r.status == A::InProgress && in_scope(&r.stage_name)) {
+    for rule in run.rules.iter_mut().filter(|r| r.state.status == A::InProgress && in_scope(&r.stage_name)) {
         tick.abandon_rule(&run.exec, rule, why);
     }
     for condition in run.conditions.iter_mut().filter(|c| c.status == C::InProgress && in_scope(&c.stage_name)) {
@@ -152,7 +157,7 @@ pub(crate) fn override_condition(run: &mut Run, tick: &mut Tick, stage: &str, ki
         for rule in run
             .rules
             .iter_mut()
-            .filter(|r| r.status == A::InProgress && r.stage_name == stage && r.condition_type == kind)
+            .filter(|r| r.state.status == A::InProgress && r.stage_name == stage && r.condition_type == kind)
         {
             tick.abandon_rule(&run.exec, rule, "The condition was overridden.");
         }

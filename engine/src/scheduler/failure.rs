@@ -68,7 +68,7 @@ pub(crate) fn restart_stage(run: &mut Run, tick: &mut Tick, index: usize, mode: 
     let failed: Vec<String> = stage_decl
         .actions
         .iter()
-        .filter(|a| run.latest(&row, &a.name).is_some_and(|r| matches!(r.status, A::Failed | A::Abandoned)))
+        .filter(|a| run.latest(&row, &a.name).is_some_and(|r| matches!(r.state.status, A::Failed | A::Abandoned)))
         .map(|a| a.name.clone())
         .collect();
     let Some(stage_row) = run.stage_row_mut(&stage_decl.name) else { return };

@@ -39,19 +39,22 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
         return None;
     };
     let row = &run.actions[index];
-    if row.status != A::InProgress || row.lease_owner.as_deref() != Some(node_id.as_str()) || row.claims != claims {
+    if row.state.status != A::InProgress
+        || row.state.lease_owner.as_deref() != Some(node_id.as_str())
+        || row.state.claims != claims
+    {
         tracing::warn!(action = %action_execution_id, "outcome discarded: the action was taken over or stopped");
         let _ = recorded.send(false);
         return None;
     }
     let mut row = row.clone();
-    row.updated_ms = tick.now;
-    row.lease_owner = None;
-    row.lease_expires_ms = None;
+    row.state.updated_ms = tick.now;
+    row.state.lease_owner = None;
+    row.state.lease_expires_ms = None;
     match outcome {
         Ok((ActionOutcome::Succeeded(result), artifacts)) => {
-            row.status = A::Succeeded;
-            row.summary = result.summary;
+            row.state.status = A::Succeeded;
+            row.state.summary = result.summary;
             row.external_execution_id = result.external_execution_id;
             row.external_execution_url = result.external_execution_url;
             row.output = ActionOutput {
@@ -66,7 +69,7 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
         Ok((ActionOutcome::Waiting { token, expires_ms, summary }, _)) => {
             row.token = Some(token);
             row.expires_ms = Some(expires_ms);
-            row.summary = summary;
+            row.state.summary = summary;
             tick.events.push(PendingEvent::approval_pending(
                 &run.exec.pipeline_name,
                 &row.execution_id,
@@ -77,10 +80,10 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
             ));
         }
         Err(failure) => {
-            row.status = A::Failed;
-            row.error_code = Some(format!("{:?}", failure.kind));
-            row.error_message = Some(failure.message.clone());
-            let detail = json!({ "execution-result": { "external-execution-summary": failure.message, "error-code": row.error_code } });
+            row.state.status = A::Failed;
+            row.state.error_code = Some(format!("{:?}", failure.kind));
+            row.state.error_message = Some(failure.message.clone());
+            let detail = json!({ "execution-result": { "external-execution-summary": failure.message, "error-code": row.state.error_code } });
             tick.events.push(action_event(run, &row, EventState::Failed, detail));
         }
     }

@@ -34,8 +34,8 @@ pub(super) fn substitute_all(
                     .actions
                     .iter()
                     .filter(|r| r.stage_name == stage.name && r.action_name == producer.name)
-                    .filter(|r| r.status == ActionExecutionStatus::Succeeded)
-                    .max_by_key(|r| (r.stage_attempt, r.started_ms))?;
+                    .filter(|r| r.state.status == ActionExecutionStatus::Succeeded)
+                    .max_by_key(|r| (r.stage_attempt, r.state.started_ms))?;
                 row.output.output_variables.get(key).cloned()
             }
         }

@@ -29,7 +29,8 @@ impl Engine {
             let actions = actions::actions_of(&mut conn, &row.execution_id).await?;
             (row, exec, actions)
         };
-        if row.status != A::InProgress || row.lease_owner.as_deref() != Some(self.runtime.node_id.as_str()) {
+        if row.state.status != A::InProgress || row.state.lease_owner.as_deref() != Some(self.runtime.node_id.as_str())
+        {
             return Ok(());
         }
         let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
@@ -41,9 +42,8 @@ impl Engine {
             return self.record_rule_verdict(&exec.pipeline_name, &row, Err(gone)).await;
         };
         let workspace_root = self.sandbox().attempt_path(rule_id);
-        let workspace = workspace_root.join("src");
         // Rules have no secret configuration and no environment variables: nothing to mask.
-        let (log, logger) = self.keep_log(rule_id, row.claims > 1, Default::default());
+        let (log, logger) = self.keep_log(rule_id, row.state.claims > 1, Default::default());
 
         let provider = rule.rule_type_id.provider.clone();
         let verdict = match self.rule_provider(&provider) {
@@ -63,7 +63,7 @@ impl Engine {
                         rule_execution_id: rule_id.to_owned(),
                         configuration: row.input.resolved().clone(),
                         rule,
-                        workspace,
+                        workspace: workspace_root.clone(),
                         inputs,
                         log: log.clone(),
                         cancel: cancel.clone(),
@@ -93,37 +93,36 @@ impl Engine {
     async fn record_rule_verdict(&self, pipeline: &str, started: &RuleRow, verdict: RuleResult) -> Result<()> {
         let mut tx = self.lock(pipeline).await?;
         let Some(mut row) = condition_rows::rule(&mut tx, &started.rule_execution_id).await? else { return Ok(()) };
-        let still_ours = row.status == A::InProgress
-            && row.lease_owner.as_deref() == Some(self.runtime.node_id.as_str())
-            && row.claims == started.claims;
+        let still_ours = row.state.status == A::InProgress
+            && row.state.lease_owner.as_deref() == Some(self.runtime.node_id.as_str())
+            && row.state.claims == started.state.claims;
         if !still_ours {
             tracing::warn!(rule = %row.rule_execution_id, "verdict discarded: the rule was taken over or stopped");
             return Ok(());
         }
         let Some(exec) = rows::execution(&mut tx, &row.execution_id).await? else { return Ok(()) };
         let mut tick = Tick::new(self);
-        row.updated_ms = tick.now;
-        row.lease_owner = None;
-        row.lease_expires_ms = None;
+        row.state.updated_ms = tick.now;
+        row.state.lease_owner = None;
+        row.state.lease_expires_ms = None;
         let state = match verdict {
             Ok(summary) => {
-                row.status = A::Succeeded;
-                row.summary = Some(summary);
+                row.state.status = A::Succeeded;
+                row.state.summary = Some(summary);
                 EventState::Succeeded
             }
             Err(failure) => {
-                row.status = A::Failed;
-                row.error_code = Some(format!("{:?}", failure.kind));
-                row.summary = Some(failure.message.clone());
-                row.error_message = Some(failure.message);
+                row.state.status = A::Failed;
+                row.state.error_code = Some(format!("{:?}", failure.kind));
+                row.state.summary = Some(failure.message.clone());
+                row.state.error_message = Some(failure.message);
                 EventState::Failed
             }
         };
         row.output = RuleOutput {
-            execution_result: Some(RuleExecutionResult { external_execution_summary: row.summary.clone() }),
+            execution_result: Some(RuleExecutionResult { external_execution_summary: row.state.summary.clone() }),
         };
-        let detail =
-            json!({ "execution-result": { "external-execution-summary": row.summary, "error-code": row.error_code } });
+        let detail = json!({ "execution-result": { "external-execution-summary": row.state.summary, "error-code": row.state.error_code } });
         tick.events.push(rule_event(&exec, &row, state, detail));
         condition_rows::upsert_rule(&mut tx, &row).await?;
         tick.commit(tx).await?;

@@ -101,7 +101,7 @@ impl Run {
             .filter(|a| {
                 a.stage_name == stage.stage_name && a.action_name == action && a.stage_attempt >= stage.base_attempt
             })
-            .max_by_key(|a| (a.stage_attempt, a.started_ms))
+            .max_by_key(|a| (a.stage_attempt, a.state.started_ms))
     }
 
     /// Saves what changed since loading; returns whether anything did.

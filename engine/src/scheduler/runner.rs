@@ -49,11 +49,10 @@ impl Engine {
             actions::actions_of(&mut *self.store.conn().await?, &row.execution_id).await?
         };
         let workspace_root = self.sandbox().attempt_path(action_id);
-        let workspace = workspace_root.join("src");
 
         let unsealed = self.unseal(&action, row.input.resolved().clone(), row.input.resolved_environment.clone()).await;
         let masker = unsealed.as_ref().map(|u| u.masker.clone()).unwrap_or_default();
-        let (log, logger) = self.keep_log(action_id, row.claims > 1, masker.clone());
+        let (log, logger) = self.keep_log(action_id, row.state.claims > 1, masker.clone());
 
         let attempt = async {
             let provider = self.provider_for(&action).ok_or_else(|| {
@@ -75,7 +74,7 @@ impl Engine {
                 configuration,
                 environment,
                 action: action.clone(),
-                workspace: workspace.clone(),
+                workspace: workspace_root.clone(),
                 inputs,
                 source_revision: exec.pinned_revision(&action.name).map(str::to_owned),
                 log: log.clone(),
@@ -120,7 +119,8 @@ impl Engine {
             let Some(exec) = rows::execution(&mut conn, &row.execution_id).await? else { return Ok(None) };
             (row, exec)
         };
-        if row.status != A::InProgress || row.lease_owner.as_deref() != Some(self.runtime.node_id.as_str()) {
+        if row.state.status != A::InProgress || row.state.lease_owner.as_deref() != Some(self.runtime.node_id.as_str())
+        {
             return Ok(None);
         }
         let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
@@ -189,7 +189,7 @@ impl Engine {
         for input in wanted {
             let stored = rows
                 .iter()
-                .filter(|r| r.status == A::Succeeded)
+                .filter(|r| r.state.status == A::Succeeded)
                 .filter_map(|r| r.output.output_artifacts.iter().find(|a| a.name == input.name))
                 .next_back()
                 .ok_or_else(|| {
@@ -262,7 +262,7 @@ impl Engine {
         let finished = Finished {
             execution_id: started.execution_id.clone(),
             action_execution_id: started.action_execution_id.clone(),
-            claims: started.claims,
+            claims: started.state.claims,
             node_id: self.runtime.node_id.clone(),
             outcome,
             recorded,
@@ -281,17 +281,17 @@ impl Engine {
         {
             let mut tx = self.lock(pipeline).await?;
             let Some(mut row) = actions::action(&mut tx, action_id).await? else { return Ok(()) };
-            if row.status != A::InProgress || row.expires_ms.is_none_or(|at| at >= now_ms()) {
+            if row.state.status != A::InProgress || row.expires_ms.is_none_or(|at| at >= now_ms()) {
                 return Ok(());
             }
             let Some(exec) = rows::execution(&mut tx, &row.execution_id).await? else { return Ok(()) };
             let decl = self.declaration(pipeline, exec.pipeline_version).await?;
             let run = Run::new(exec, decl, Vec::new(), Vec::new());
             let mut tick = Tick::new(self);
-            row.status = A::Failed;
-            row.error_code = Some("JobFailed".into());
-            row.error_message = Some("The approval request expired before anyone answered it.".into());
-            row.updated_ms = tick.now;
+            row.state.status = A::Failed;
+            row.state.error_code = Some("JobFailed".into());
+            row.state.error_message = Some("The approval request expired before anyone answered it.".into());
+            row.state.updated_ms = tick.now;
             tick.events.push(action_event(&run, &row, EventState::Failed, json!({})));
             actions::upsert_action(&mut tx, &row).await?;
             tick.commit(tx).await?;

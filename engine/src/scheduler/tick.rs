@@ -4,13 +4,13 @@ use super::resolve::{artifact_names, resolve, substitute_all};
 use super::{PipelineTx, Run};
 use crate::events::{EventState, PendingEvent, StoredEvent};
 use crate::now_ms;
-use crate::runs::{ActionInput, ActionOutput, ActionRow, ExecutionRow, RuleInput, RuleOutput, RuleRow};
+use crate::runs::{ActionInput, ActionOutput, ActionRow, AttemptState, ExecutionRow, RuleInput, RuleOutput, RuleRow};
 use crate::store::approvals::{insert_decision, DecisionRow};
 use crate::store::events::append_event;
 use crate::store::leases::Work;
 use crate::{Engine, Result};
 use indexmap::IndexMap;
-use model::{ActionDeclaration, ActionExecutionStatus, ConditionType, RuleDeclaration, StageDeclaration};
+use model::{ActionDeclaration, ConditionType, RuleDeclaration, StageDeclaration};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -55,10 +55,7 @@ impl Tick {
 
     /// Marks a running action Abandoned and stops its runner after the commit.
     pub fn abandon(&mut self, exec: &ExecutionRow, action: &mut ActionRow, why: &str) {
-        action.status = ActionExecutionStatus::Abandoned;
-        action.summary = Some(why.to_owned());
-        action.lease_owner = None;
-        action.updated_ms = self.now;
+        action.state.abandon(why, self.now);
         self.to_cancel.push(action.action_execution_id.clone());
         self.events.push(PendingEvent::action(
             &exec.pipeline_name,
@@ -78,12 +75,15 @@ impl Tick {
 
     /// Marks a running rule Abandoned and stops its runner after the commit.
     pub fn abandon_rule(&mut self, exec: &ExecutionRow, rule: &mut RuleRow, why: &str) {
-        rule.status = ActionExecutionStatus::Abandoned;
-        rule.summary = Some(why.to_owned());
-        rule.lease_owner = None;
-        rule.updated_ms = self.now;
+        rule.state.abandon(why, self.now);
         self.to_cancel.push(rule.rule_execution_id.clone());
         self.events.push(rule_event(exec, rule, EventState::Abandoned, json!({})));
+    }
+
+    /// The state of an attempt created now, leased to this node.
+    fn new_attempt(&self) -> AttemptState {
+        let runtime = &self.engine.runtime;
+        AttemptState::started(&runtime.node_id, runtime.lease_until(self.now), self.now)
     }
 
     /// Creates the run of a condition's rule, resolving its configuration's variables now.
@@ -112,17 +112,9 @@ impl Tick {
             condition_type: kind,
             stage_attempt,
             rule_name: rule.name.clone(),
-            status: ActionExecutionStatus::InProgress,
-            summary: None,
-            error_code: None,
-            error_message: None,
-            lease_owner: Some(self.engine.runtime.node_id.clone()),
-            lease_expires_ms: Some(self.engine.runtime.lease_until(self.now)),
-            claims: 1,
+            state: self.new_attempt(),
             input: RuleInput::default(),
             output: RuleOutput::default(),
-            started_ms: self.now,
-            updated_ms: self.now,
         };
         match resolved {
             Ok(configuration) => {
@@ -136,12 +128,8 @@ impl Tick {
                 ));
             }
             Err(message) => {
-                row.status = ActionExecutionStatus::Failed;
-                row.error_code = Some("ConfigurationError".into());
-                row.summary = Some(message.clone());
-                row.error_message = Some(message);
-                row.lease_owner = None;
-                row.lease_expires_ms = None;
+                row.state.summary = Some(message.clone());
+                row.state.fail_configuration(message);
                 self.events.push(rule_event(&run.exec, &row, EventState::Failed, json!({})));
             }
         }
@@ -176,21 +164,13 @@ impl Tick {
             action_name: action.name.clone(),
             run_order: action.run_order,
             stage_attempt,
-            status: ActionExecutionStatus::InProgress,
-            summary: None,
-            error_code: None,
-            error_message: None,
+            state: self.new_attempt(),
             external_execution_id: None,
             external_execution_url: None,
             token: None,
             expires_ms: None,
-            lease_owner: Some(self.engine.runtime.node_id.clone()),
-            lease_expires_ms: Some(self.engine.runtime.lease_until(self.now)),
-            claims: 1,
             input: ActionInput::default(),
             output: ActionOutput::default(),
-            started_ms: self.now,
-            updated_ms: self.now,
         };
         let type_detail = json!({ "type": action.action_type_id, "input-artifacts": input.input_artifacts });
         match resolved {
@@ -201,11 +181,7 @@ impl Tick {
                 self.events.push(action_event(run, &row, EventState::Started, type_detail));
             }
             Err(message) => {
-                row.status = ActionExecutionStatus::Failed;
-                row.error_code = Some("ConfigurationError".into());
-                row.error_message = Some(message);
-                row.lease_owner = None;
-                row.lease_expires_ms = None;
+                row.state.fail_configuration(message);
                 self.events.push(action_event(run, &row, EventState::Failed, type_detail));
             }
         }

@@ -1,11 +1,38 @@
 //! Rows of action executions: attempts, their leases, and the approvals waiting for an answer.
-use super::columns::{json, qualified, rows_of_executions, to_json, wire, IN_PROGRESS};
+use super::attempts::AttemptTable;
+use super::columns::{json, qualified, rows_of_executions, to_json, IN_PROGRESS};
 use super::executions::active_of_pipeline;
 use super::{Result, StoreError};
-use crate::runs::ActionRow;
-use model::ActionExecutionStatus;
+use crate::runs::{ActionRow, AttemptState};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::sync::LazyLock;
+
+/// `action_execution`: an action's attempts. `token` and `expires_ms` belong to manual approvals.
+pub(super) const TABLE: AttemptTable = AttemptTable {
+    name: "action_execution",
+    key: "action_execution_id",
+    own: &[
+        "action_execution_id",
+        "execution_id",
+        "stage_name",
+        "action_name",
+        "run_order",
+        "stage_attempt",
+        "external_execution_id",
+        "external_execution_url",
+        "token",
+        "expires_ms",
+    ],
+    fixed: 6,
+};
+static COLUMNS: LazyLock<String> = LazyLock::new(|| TABLE.columns());
+static UPSERT: LazyLock<String> = LazyLock::new(|| TABLE.upsert_sql());
+
+/// `select` of whole rows, followed by `rest`.
+fn select(rest: &str) -> String {
+    format!("select {} from action_execution {rest}", *COLUMNS)
+}
 
 impl ActionRow {
     fn from_row(row: &AnyRow) -> Result<Self> {
@@ -17,74 +44,39 @@ impl ActionRow {
             run_order: u32::try_from(row.try_get::<i64, _>("run_order")?)
                 .map_err(|_| StoreError::Corrupt("run order".into()))?,
             stage_attempt: row.try_get("stage_attempt")?,
-            status: wire(row.try_get("status")?, ActionExecutionStatus::from_wire)?,
-            summary: row.try_get("summary")?,
-            error_code: row.try_get("error_code")?,
-            error_message: row.try_get("error_message")?,
+            state: AttemptState::from_row(row)?,
             external_execution_id: row.try_get("external_execution_id")?,
             external_execution_url: row.try_get("external_execution_url")?,
             token: row.try_get("token")?,
             expires_ms: row.try_get("expires_ms")?,
-            lease_owner: row.try_get("lease_owner")?,
-            lease_expires_ms: row.try_get("lease_expires_ms")?,
-            claims: row.try_get("claims")?,
             input: json(row.try_get("input")?)?,
             output: json(row.try_get("output")?)?,
-            started_ms: row.try_get("started_ms")?,
-            updated_ms: row.try_get("updated_ms")?,
         })
     }
 }
 
-const ACTION_COLUMNS: &str = "action_execution_id, execution_id, stage_name, action_name, run_order, \
-    stage_attempt, status, summary, error_code, error_message, external_execution_id, external_execution_url, \
-    token, expires_ms, lease_owner, lease_expires_ms, claims, input, output, started_ms, updated_ms";
-
 pub async fn upsert_action(conn: &mut AnyConnection, a: &ActionRow) -> Result<()> {
-    sqlx::query(&format!(
-        "insert into action_execution ({ACTION_COLUMNS}) values
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-         on conflict (action_execution_id) do update set status = excluded.status, summary = excluded.summary,
-             error_code = excluded.error_code, error_message = excluded.error_message,
-             external_execution_id = excluded.external_execution_id,
-             external_execution_url = excluded.external_execution_url, token = excluded.token,
-             expires_ms = excluded.expires_ms, lease_owner = excluded.lease_owner,
-             lease_expires_ms = excluded.lease_expires_ms, claims = excluded.claims, input = excluded.input,
-             output = excluded.output, updated_ms = excluded.updated_ms"
-    ))
-    .bind(&a.action_execution_id)
-    .bind(&a.execution_id)
-    .bind(&a.stage_name)
-    .bind(&a.action_name)
-    .bind(i64::from(a.run_order))
-    .bind(a.stage_attempt)
-    .bind(a.status.as_str())
-    .bind(&a.summary)
-    .bind(&a.error_code)
-    .bind(&a.error_message)
-    .bind(&a.external_execution_id)
-    .bind(&a.external_execution_url)
-    .bind(&a.token)
-    .bind(a.expires_ms)
-    .bind(&a.lease_owner)
-    .bind(a.lease_expires_ms)
-    .bind(a.claims)
-    .bind(to_json(&a.input))
-    .bind(to_json(&a.output))
-    .bind(a.started_ms)
-    .bind(a.updated_ms)
-    .execute(&mut *conn)
-    .await?;
+    let query = sqlx::query(&UPSERT)
+        .bind(&a.action_execution_id)
+        .bind(&a.execution_id)
+        .bind(&a.stage_name)
+        .bind(&a.action_name)
+        .bind(i64::from(a.run_order))
+        .bind(a.stage_attempt)
+        .bind(&a.external_execution_id)
+        .bind(&a.external_execution_url)
+        .bind(&a.token)
+        .bind(a.expires_ms);
+    a.state.bind(query).bind(to_json(&a.input)).bind(to_json(&a.output)).execute(&mut *conn).await?;
     Ok(())
 }
 
 /// The action rows of every active execution of a pipeline, in one query.
 pub async fn actions_of_active(conn: &mut AnyConnection, pipeline: &str) -> Result<Vec<ActionRow>> {
-    let rows = sqlx::query(&format!(
-        "select {ACTION_COLUMNS} from action_execution where execution_id in ({})
-         order by started_ms, action_execution_id",
+    let rows = sqlx::query(&select(&format!(
+        "where execution_id in ({}) order by started_ms, action_execution_id",
         active_of_pipeline()
-    ))
+    )))
     .bind(pipeline)
     .fetch_all(&mut *conn)
     .await?;
@@ -92,17 +84,15 @@ pub async fn actions_of_active(conn: &mut AnyConnection, pipeline: &str) -> Resu
 }
 
 pub async fn actions_of(conn: &mut AnyConnection, execution_id: &str) -> Result<Vec<ActionRow>> {
-    let rows = sqlx::query(&format!(
-        "select {ACTION_COLUMNS} from action_execution where execution_id = $1 order by started_ms, action_execution_id"
-    ))
-    .bind(execution_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sqlx::query(&select("where execution_id = $1 order by started_ms, action_execution_id"))
+        .bind(execution_id)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(ActionRow::from_row).collect()
 }
 
 pub async fn action(conn: &mut AnyConnection, action_execution_id: &str) -> Result<Option<ActionRow>> {
-    let row = sqlx::query(&format!("select {ACTION_COLUMNS} from action_execution where action_execution_id = $1"))
+    let row = sqlx::query(&select("where action_execution_id = $1"))
         .bind(action_execution_id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -110,17 +100,12 @@ pub async fn action(conn: &mut AnyConnection, action_execution_id: &str) -> Resu
 }
 
 pub async fn actions_in(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<ActionRow>> {
-    let sql = format!(
-        "select {ACTION_COLUMNS} from action_execution where execution_id in ({{ids}}) order by started_ms, action_execution_id"
-    );
+    let sql = select("where execution_id in ({ids}) order by started_ms, action_execution_id");
     rows_of_executions(conn, &sql, ids).await?.iter().map(ActionRow::from_row).collect()
 }
 
 pub async fn action_by_token(conn: &mut AnyConnection, token: &str) -> Result<Option<ActionRow>> {
-    let row = sqlx::query(&format!("select {ACTION_COLUMNS} from action_execution where token = $1"))
-        .bind(token)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(&select("where token = $1")).bind(token).fetch_optional(&mut *conn).await?;
     row.as_ref().map(ActionRow::from_row).transpose()
 }
 
@@ -135,7 +120,7 @@ pub async fn latest_action_runs(
         "select {} from action_execution a join pipeline_execution e using (execution_id)
          where e.pipeline_name = $1 and a.stage_name = $2 and a.action_name = $3
          order by a.started_ms desc, e.seq desc limit 1",
-        qualified("a", ACTION_COLUMNS)
+        qualified("a", &COLUMNS)
     ))
     .bind(pipeline)
     .bind(stage)
@@ -151,7 +136,7 @@ pub async fn pending_approvals(conn: &mut AnyConnection) -> Result<Vec<PendingRo
         "select e.pipeline_name, e.started_by, e.retried_by, {} from action_execution a
          join pipeline_execution e using (execution_id)
          where a.status = '{IN_PROGRESS}' and a.token is not null order by a.updated_ms, a.action_execution_id",
-        ACTION_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ")
+        qualified("a", &COLUMNS)
     ))
     .fetch_all(&mut *conn)
     .await?;

@@ -1,11 +1,14 @@
 //! Rows of stage condition evaluations and their rule executions. The scheduler changes them in
 //! memory with the rest of an execution and saves the changed ones in the same transaction.
+use super::attempts::AttemptTable;
 use super::columns::{json, to_json, wire};
 use super::Result;
+use crate::runs::AttemptState;
 pub use crate::runs::RuleRow;
-use model::{ActionExecutionStatus as RuleStatus, ConditionExecutionStatus, ConditionType};
+use model::{ConditionExecutionStatus, ConditionType};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::sync::LazyLock;
 
 /// One evaluation of one condition of a stage run.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +38,16 @@ impl ConditionRow {
     }
 }
 
+/// `rule_execution`: the attempts of a condition's rules.
+pub(super) const RULES: AttemptTable = AttemptTable {
+    name: "rule_execution",
+    key: "rule_execution_id",
+    own: &["rule_execution_id", "execution_id", "stage_name", "condition_type", "stage_attempt", "rule_name"],
+    fixed: 6,
+};
+static RULE_COLUMNS: LazyLock<String> = LazyLock::new(|| RULES.columns());
+static UPSERT_RULE: LazyLock<String> = LazyLock::new(|| RULES.upsert_sql());
+
 impl RuleRow {
     fn from_row(row: &AnyRow) -> Result<Self> {
         Ok(RuleRow {
@@ -44,23 +57,12 @@ impl RuleRow {
             condition_type: wire(row.try_get("condition_type")?, ConditionType::from_wire)?,
             stage_attempt: row.try_get("stage_attempt")?,
             rule_name: row.try_get("rule_name")?,
-            status: wire(row.try_get("status")?, RuleStatus::from_wire)?,
-            summary: row.try_get("summary")?,
-            error_code: row.try_get("error_code")?,
-            error_message: row.try_get("error_message")?,
-            lease_owner: row.try_get("lease_owner")?,
-            lease_expires_ms: row.try_get("lease_expires_ms")?,
-            claims: row.try_get("claims")?,
+            state: AttemptState::from_row(row)?,
             input: json(row.try_get("input")?)?,
             output: json(row.try_get("output")?)?,
-            started_ms: row.try_get("started_ms")?,
-            updated_ms: row.try_get("updated_ms")?,
         })
     }
 }
-
-const RULE_COLUMNS: &str = "rule_execution_id, execution_id, stage_name, condition_type, stage_attempt, rule_name, \
-    status, summary, error_code, error_message, lease_owner, lease_expires_ms, claims, input, output, started_ms, updated_ms";
 
 pub async fn upsert_condition(conn: &mut AnyConnection, c: &ConditionRow) -> Result<()> {
     sqlx::query(
@@ -84,34 +86,14 @@ pub async fn upsert_condition(conn: &mut AnyConnection, c: &ConditionRow) -> Res
 }
 
 pub async fn upsert_rule(conn: &mut AnyConnection, r: &RuleRow) -> Result<()> {
-    sqlx::query(&format!(
-        "insert into rule_execution ({RULE_COLUMNS}) values
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-         on conflict (rule_execution_id) do update set status = excluded.status, summary = excluded.summary,
-             error_code = excluded.error_code, error_message = excluded.error_message,
-             lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms,
-             claims = excluded.claims, input = excluded.input, output = excluded.output,
-             updated_ms = excluded.updated_ms"
-    ))
-    .bind(&r.rule_execution_id)
-    .bind(&r.execution_id)
-    .bind(&r.stage_name)
-    .bind(r.condition_type.as_str())
-    .bind(r.stage_attempt)
-    .bind(&r.rule_name)
-    .bind(r.status.as_str())
-    .bind(&r.summary)
-    .bind(&r.error_code)
-    .bind(&r.error_message)
-    .bind(&r.lease_owner)
-    .bind(r.lease_expires_ms)
-    .bind(r.claims)
-    .bind(to_json(&r.input))
-    .bind(to_json(&r.output))
-    .bind(r.started_ms)
-    .bind(r.updated_ms)
-    .execute(&mut *conn)
-    .await?;
+    let query = sqlx::query(&UPSERT_RULE)
+        .bind(&r.rule_execution_id)
+        .bind(&r.execution_id)
+        .bind(&r.stage_name)
+        .bind(r.condition_type.as_str())
+        .bind(r.stage_attempt)
+        .bind(&r.rule_name);
+    r.state.bind(query).bind(to_json(&r.input)).bind(to_json(&r.output)).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -126,7 +108,8 @@ pub async fn conditions_of(conn: &mut AnyConnection, execution_id: &str) -> Resu
 /// Every rule run of an execution (all evaluations), oldest first.
 pub async fn rules_of(conn: &mut AnyConnection, execution_id: &str) -> Result<Vec<RuleRow>> {
     let rows = sqlx::query(&format!(
-        "select {RULE_COLUMNS} from rule_execution where execution_id = $1 order by started_ms, rule_execution_id"
+        "select {} from rule_execution where execution_id = $1 order by started_ms, rule_execution_id",
+        *RULE_COLUMNS
     ))
     .bind(execution_id)
     .fetch_all(&mut *conn)
@@ -135,7 +118,7 @@ pub async fn rules_of(conn: &mut AnyConnection, execution_id: &str) -> Result<Ve
 }
 
 pub async fn rule(conn: &mut AnyConnection, rule_execution_id: &str) -> Result<Option<RuleRow>> {
-    let row = sqlx::query(&format!("select {RULE_COLUMNS} from rule_execution where rule_execution_id = $1"))
+    let row = sqlx::query(&format!("select {} from rule_execution where rule_execution_id = $1", *RULE_COLUMNS))
         .bind(rule_execution_id)
         .fetch_optional(&mut *conn)
         .await?;

@@ -1,6 +1,7 @@
 //! Leases on leased work: action attempts and rule evaluations, each kind in its own table. A
 //! runner holds its work's lease and renews it while it runs; work whose lease ran out (its
 //! runner died) is claimed again by whichever node's sweep gets there first.
+use super::attempts::AttemptTable;
 use super::columns::{placeholders, IN_LIST_CHUNK, IN_PROGRESS};
 use super::Result;
 use model::ActionExecutionStatus;
@@ -14,17 +15,10 @@ pub enum Work {
 }
 
 impl Work {
-    fn table(self) -> &'static str {
+    fn table(self) -> &'static AttemptTable {
         match self {
-            Work::Action => "action_execution",
-            Work::Rule => "rule_execution",
-        }
-    }
-
-    fn id_column(self) -> &'static str {
-        match self {
-            Work::Action => "action_execution_id",
-            Work::Rule => "rule_execution_id",
+            Work::Action => &super::actions::TABLE,
+            Work::Rule => &super::conditions::RULES,
         }
     }
 
@@ -50,7 +44,7 @@ pub struct Due {
 /// Work of this kind whose lease is free or expired (its runner died), and approvals past their
 /// deadline.
 pub async fn due(conn: &mut AnyConnection, work: Work, now: i64) -> Result<Vec<Due>> {
-    let (table, id_column, leased_only) = (work.table(), work.id_column(), work.leased_only());
+    let (table, id_column, leased_only) = (work.table().name, work.table().key, work.leased_only());
     let (expired_approvals, token) = match work {
         Work::Action => ("or (w.token is not null and w.expires_ms < $1)", "w.token"),
         Work::Rule => ("", "cast(null as text)"),
@@ -59,7 +53,7 @@ pub async fn due(conn: &mut AnyConnection, work: Work, now: i64) -> Result<Vec<D
         "select e.pipeline_name, w.{id_column} as id, {token} as token
          from {table} w join pipeline_execution e using (execution_id)
          where w.status = $2 and (
-             (1 = 1 {leased_only} and (w.lease_expires_ms is null or w.lease_expires_ms < $1))
+             ((w.lease_expires_ms is null or w.lease_expires_ms < $1) {leased_only})
              {expired_approvals})"
     ))
     .bind(now)
@@ -79,7 +73,7 @@ pub async fn due(conn: &mut AnyConnection, work: Work, now: i64) -> Result<Vec<D
 
 /// Takes work whose lease is free or expired. One statement, so two nodes cannot both win.
 pub async fn claim(conn: &mut AnyConnection, work: Work, id: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
-    let (table, id_column, leased_only) = (work.table(), work.id_column(), work.leased_only());
+    let (table, id_column, leased_only) = (work.table().name, work.table().key, work.leased_only());
     let done = sqlx::query(&format!(
         "update {table} set lease_owner = $2, lease_expires_ms = $3, claims = claims + 1
          where {id_column} = $1 and status = $5 {leased_only} and (lease_expires_ms is null or lease_expires_ms < $4)"
@@ -96,7 +90,7 @@ pub async fn claim(conn: &mut AnyConnection, work: Work, id: &str, owner: &str, 
 
 /// Frees every lease of this kind; only right for the embedded database, where no other process runs.
 pub async fn release_all(conn: &mut AnyConnection, work: Work) -> Result<()> {
-    let (table, leased_only) = (work.table(), work.leased_only());
+    let (table, leased_only) = (work.table().name, work.leased_only());
     sqlx::query(&format!("update {table} set lease_expires_ms = 0 where status = $1 {leased_only}"))
         .bind(ActionExecutionStatus::InProgress.as_str())
         .execute(&mut *conn)
@@ -118,7 +112,7 @@ pub async fn release_all(conn: &mut AnyConnection, work: Work) -> Result<()> {
 pub async fn renew(conn: &mut AnyConnection, owner: &str, running: &[String], until: i64) -> Result<u64> {
     let postgres = conn.backend_name() == "PostgreSQL";
     let mut renewed = 0;
-    for (table, id_column) in [Work::Action, Work::Rule].map(|w| (w.table(), w.id_column())) {
+    for (table, id_column) in [Work::Action, Work::Rule].map(|w| (w.table().name, w.table().key)) {
         for chunk in running.chunks(IN_LIST_CHUNK) {
             let list = placeholders(3, chunk.len());
             if !postgres {

@@ -4,6 +4,7 @@
 //! both); only the DDL differs, so each backend keeps its own migrations folder.
 pub(crate) mod actions;
 pub(crate) mod approvals;
+mod attempts;
 pub(crate) mod audit;
 mod columns;
 pub(crate) mod conditions;

@@ -102,11 +102,13 @@ fn latest_evaluations(runs: Vec<RuleRow>) -> Vec<RuleRow> {
     let mut newest: HashMap<(String, ConditionType), (i64, i64)> = HashMap::new();
     for run in &runs {
         let key = (run.stage_name.clone(), run.condition_type);
-        let at = (run.stage_attempt, run.started_ms);
+        let at = (run.stage_attempt, run.state.started_ms);
         newest.entry(key).and_modify(|n| *n = (*n).max(at)).or_insert(at);
     }
     runs.into_iter()
-        .filter(|r| newest.get(&(r.stage_name.clone(), r.condition_type)) == Some(&(r.stage_attempt, r.started_ms)))
+        .filter(|r| {
+            newest.get(&(r.stage_name.clone(), r.condition_type)) == Some(&(r.stage_attempt, r.state.started_ms))
+        })
         .collect()
 }
 
@@ -117,9 +119,9 @@ fn rule_detail(exec: &ExecutionRow, run: &RuleRow) -> Value {
         "pipelineVersion": exec.pipeline_version,
         "stageName": run.stage_name,
         "ruleName": run.rule_name,
-        "startTime": epoch_seconds(run.started_ms),
-        "lastUpdateTime": epoch_seconds(run.updated_ms),
-        "status": run.status.as_str(),
+        "startTime": epoch_seconds(run.state.started_ms),
+        "lastUpdateTime": epoch_seconds(run.state.updated_ms),
+        "status": run.state.status.as_str(),
         "input": run.input,
         "output": { "executionResult": execution_result(run) },
     })
@@ -127,10 +129,10 @@ fn rule_detail(exec: &ExecutionRow, run: &RuleRow) -> Value {
 
 fn execution_result(run: &RuleRow) -> Value {
     let mut result = json!({});
-    if let Some(summary) = &run.summary {
+    if let Some(summary) = &run.state.summary {
         result["externalExecutionSummary"] = json!(summary);
     }
-    if let (Some(code), Some(message)) = (&run.error_code, &run.error_message) {
+    if let (Some(code), Some(message)) = (&run.state.error_code, &run.state.error_message) {
         result["errorDetails"] = json!({ "code": code, "message": message });
     }
     result
@@ -164,14 +166,14 @@ pub fn add_condition_states(stage_state: &mut Value, conditions: &[(ConditionTyp
 fn rule_state(run: &RuleRow) -> Value {
     let mut latest = json!({
         "ruleExecutionId": run.rule_execution_id,
-        "status": run.status.as_str(),
-        "lastStatusChange": epoch_seconds(run.updated_ms),
+        "status": run.state.status.as_str(),
+        "lastStatusChange": epoch_seconds(run.state.updated_ms),
     });
-    if let Some(summary) = &run.summary {
+    if let Some(summary) = &run.state.summary {
         latest["summary"] = json!(summary);
     }
-    if run.status == ActionExecutionStatus::Failed {
-        if let (Some(code), Some(message)) = (&run.error_code, &run.error_message) {
+    if run.state.status == ActionExecutionStatus::Failed {
+        if let (Some(code), Some(message)) = (&run.state.error_code, &run.state.error_message) {
             latest["errorDetails"] = json!({ "code": code, "message": message });
         }
     }

@@ -186,24 +186,24 @@ fn action_state(name: &str, run: Option<&ActionRow>) -> Value {
     let Some(run) = run else { return out };
     let mut latest = json!({
         "actionExecutionId": run.action_execution_id,
-        "status": run.status.as_str(),
-        "lastStatusChange": epoch_seconds(run.updated_ms),
+        "status": run.state.status.as_str(),
+        "lastStatusChange": epoch_seconds(run.state.updated_ms),
     });
     let mut set = |key: &str, value: &Option<String>| {
         if let Some(value) = value {
             latest[key] = json!(value);
         }
     };
-    set("summary", &run.summary);
+    set("summary", &run.state.summary);
     set("externalExecutionId", &run.external_execution_id);
     set("externalExecutionUrl", &run.external_execution_url);
-    if run.status == model::ActionExecutionStatus::InProgress {
+    if run.state.status == model::ActionExecutionStatus::InProgress {
         set("token", &run.token);
     }
     if let Some(answer) = &run.output.approval {
         latest["lastUpdatedBy"] = json!(answer.answered_by);
     }
-    if let (Some(code), Some(message)) = (&run.error_code, &run.error_message) {
+    if let (Some(code), Some(message)) = (&run.state.error_code, &run.state.error_message) {
         latest["errorDetails"] = json!({ "code": code, "message": message });
     }
     out["latestExecution"] = latest;
@@ -223,14 +223,14 @@ fn action_detail(exec: &ExecutionRow, run: &ActionRow) -> Value {
     let mut result = Map::new();
     for (key, value) in [
         ("externalExecutionId", &run.external_execution_id),
-        ("externalExecutionSummary", &run.summary),
+        ("externalExecutionSummary", &run.state.summary),
         ("externalExecutionUrl", &run.external_execution_url),
     ] {
         if let Some(value) = value {
             result.insert(key.into(), json!(value));
         }
     }
-    if let (Some(code), Some(message)) = (&run.error_code, &run.error_message) {
+    if let (Some(code), Some(message)) = (&run.state.error_code, &run.state.error_message) {
         result.insert("errorDetails".into(), json!({ "code": code, "message": message }));
     }
     let output_artifacts: Vec<Value> = run
@@ -248,9 +248,9 @@ fn action_detail(exec: &ExecutionRow, run: &ActionRow) -> Value {
         "pipelineVersion": exec.pipeline_version,
         "stageName": run.stage_name,
         "actionName": run.action_name,
-        "startTime": epoch_seconds(run.started_ms),
-        "lastUpdateTime": epoch_seconds(run.updated_ms),
-        "status": run.status.as_str(),
+        "startTime": epoch_seconds(run.state.started_ms),
+        "lastUpdateTime": epoch_seconds(run.state.updated_ms),
+        "status": run.state.status.as_str(),
         "input": input,
         "output": {
             "outputArtifacts": output_artifacts,

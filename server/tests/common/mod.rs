@@ -1,4 +1,5 @@
 //! A real Sluice server on a free port, over a fresh database, with a real aws-sdk-codepipeline client.
+//! Over 400 lines: the one harness every server test and the Commands benchmark share.
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
 pub mod receiver;
@@ -47,18 +48,31 @@ pub async fn new_user_with_key(
 
 impl TestServer {
     pub async fn start(backend: TestBackend) -> Self {
-        TestServer::start_with(backend, Default::default()).await
+        Self::start_with(backend, Default::default()).await
+    }
+
+    /// A server whose pipeline code runs as `sandbox` says (the default: sandboxed).
+    pub async fn start_with(backend: TestBackend, sandbox: server::config::SandboxArgs) -> Self {
+        Self::start_configured(backend, sandbox, Default::default()).await
     }
 
     /// A server that sends e-mail as `notify` says.
-    pub async fn start_with(backend: TestBackend, notify: server::config::NotifyArgs) -> Self {
+    pub async fn start_with_mail(backend: TestBackend, notify: server::config::NotifyArgs) -> Self {
+        Self::start_configured(backend, Default::default(), notify).await
+    }
+
+    async fn start_configured(
+        backend: TestBackend,
+        sandbox: server::config::SandboxArgs,
+        notify: server::config::NotifyArgs,
+    ) -> Self {
         let db = TestDatabase::new(backend).await;
         let data_dir = std::env::temp_dir().join(format!("sluice-server-test-{}", uuid::Uuid::new_v4().simple()));
         let sealer = engine::secrets::Sealer::new(&data_dir);
         let store = Store::connect(&db.url).await.expect("test database opens").with_sealer(sealer);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let addr = listener.local_addr().expect("bound address");
-        let config = Config { addr, notify, ..test_config(&db.url, &data_dir) };
+        let config = Config { addr, sandbox, notify, ..test_config(&db.url, &data_dir) };
         let engine = server::start_engine(store, &config).await.expect("engine starts");
         let key = new_user_with_key(&engine, "tester", engine::identity::Role::Admin).await;
         let app = server::app(engine.clone(), config);

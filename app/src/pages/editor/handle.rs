@@ -57,11 +57,10 @@ pub struct Editor {
 }
 
 impl Editor {
-    pub fn new(state: EditorState) -> Self {
+    /// An editor of `state`'s pipeline, checked with the rules of `home_region`.
+    pub fn new(state: EditorState, home_region: String) -> Self {
         let state = RwSignal::new(state);
-        let problems = Memo::new(move |_| {
-            state.with(|s| model::validate(&s.pipeline).iter().map(Problem::from).collect::<Vec<_>>())
-        });
+        let problems = Memo::new(move |_| state.with(|s| Problem::all_in(&s.pipeline, &home_region)));
         let links = Memo::new(move |_| state.with(|s| artifact_links(&s.pipeline)));
         Editor { state, drag: RwSignal::new(None), problems, links, server_problems: RwSignal::new(Vec::new()) }
     }

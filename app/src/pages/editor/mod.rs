@@ -14,15 +14,26 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_pipeline, set_not_found_status, AppError};
+use crate::api::{get_pipeline, home_region, set_not_found_status, AppError};
 use document::blank_pipeline;
 use workspace::Workspace;
 
 #[component]
 pub fn NewEditorPage() -> impl IntoView {
+    let region = Resource::new(|| (), |_| home_region());
     view! {
         <Title text="New pipeline"/>
-        <Workspace initial=blank_pipeline() saved_version=None/>
+        <Suspense fallback=|| view! { <div class="card loading">"Loading the editor\u{2026}"</div> }>
+            {move || Suspend::new(async move {
+                match region.await {
+                    Ok(home_region) => view! {
+                        <Workspace initial=blank_pipeline() saved_version=None home_region/>
+                    }
+                    .into_any(),
+                    Err(err) => view! { <div class="card notice bad">{err.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
@@ -37,7 +48,11 @@ pub fn EditPipelinePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! {
-                        <Workspace initial=detail.declaration saved_version=Some(detail.latest_version)/>
+                        <Workspace
+                            initial=detail.declaration
+                            saved_version=Some(detail.latest_version)
+                            home_region=detail.home_region
+                        />
                     }
                     .into_any(),
                     Err(err) => {

@@ -20,11 +20,12 @@ use crate::components::editor::{
 use crate::components::errors::ProblemList;
 use crate::components::may_create::MayCreate;
 
-/// The editor around one pipeline. `saved_version` is None for a pipeline not created yet.
+/// The editor around one pipeline. `saved_version` is None for a pipeline not created yet;
+/// `home_region` is the server's, whose rules the pipeline is checked with.
 #[component]
-pub fn Workspace(initial: PipelineDeclaration, saved_version: Option<u32>) -> impl IntoView {
+pub fn Workspace(initial: PipelineDeclaration, saved_version: Option<u32>, home_region: String) -> impl IntoView {
     let original_name = initial.name.clone();
-    let editor = Editor::new(EditorState::new(initial));
+    let editor = Editor::new(EditorState::new(initial), home_region);
     let (latest, set_latest) = signal(saved_version.unwrap_or(0));
     // None: the canvas; otherwise the pipeline as text in that format.
     let text_tab = RwSignal::new(None::<TextFormat>);

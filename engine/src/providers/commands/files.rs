@@ -14,7 +14,9 @@ pub(super) struct Layout {
 }
 
 impl Layout {
-    pub(super) async fn create(workspace: &Path) -> Result<Layout, ActionFailure> {
+    /// Makes the folders; `src/` is the primary input's folder moved in, when there is one.
+    /// Every folder costs an inode allocation and release per attempt, so none is made twice.
+    pub(super) async fn create(workspace: &Path, primary: Option<&Path>) -> Result<Layout, ActionFailure> {
         let layout = Layout {
             src: workspace.join("src"),
             home: workspace.join("home"),
@@ -22,6 +24,9 @@ impl Layout {
             run: workspace.join("run"),
             artifacts: workspace.join("artifacts"),
         };
+        if let Some(primary) = primary {
+            take_input(primary, &layout.src).await?;
+        }
         for dir in layout.writable() {
             tokio::fs::create_dir_all(dir)
                 .await
@@ -38,11 +43,13 @@ impl Layout {
 
 /// Moves the unpacked primary input (this attempt's own copy) into `src/`, copying only when it
 /// is on another file system.
-pub(super) async fn take_input(from: &Path, to: &Path) -> Result<(), ActionFailure> {
+async fn take_input(from: &Path, to: &Path) -> Result<(), ActionFailure> {
     let (from, to) = (from.to_owned(), to.to_owned());
-    blocking(move || std::fs::rename(&from, &to).or_else(|_| copy_tree(&from, &to)))
-        .await
-        .map_err(|err| super::system(format!("cannot place the primary input artifact: {err}")))
+    blocking(move || {
+        std::fs::rename(&from, &to).or_else(|_| std::fs::create_dir_all(&to).and_then(|()| copy_tree(&from, &to)))
+    })
+    .await
+    .map_err(|err| super::system(format!("cannot place the primary input artifact: {err}")))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {

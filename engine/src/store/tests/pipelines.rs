@@ -147,9 +147,9 @@ async fn migrations_are_idempotent_across_restarts() {
 
 /// An execution row and two running action rows of this node, inserted in the order given.
 async fn running_actions(store: &Store, ids: &[&str]) {
-    use crate::runs::{ActionRow, ExecutionRow, ExecutionType};
+    use crate::runs::{ActionRow, AttemptState, ExecutionRow, ExecutionType};
     use crate::store::{actions::upsert_action, executions::insert_execution};
-    use model::{ActionExecutionStatus, ExecutionMode, PipelineExecutionStatus, TriggerType};
+    use model::{ExecutionMode, PipelineExecutionStatus, TriggerType};
     let mut conn = store.conn().await.unwrap();
     let exec = ExecutionRow {
         execution_id: "exec-1".into(),
@@ -183,21 +183,13 @@ async fn running_actions(store: &Store, ids: &[&str]) {
             action_name: (*id).into(),
             run_order: 1,
             stage_attempt: 1,
-            status: ActionExecutionStatus::InProgress,
-            summary: None,
-            error_code: None,
-            error_message: None,
+            state: AttemptState::started("node-1", 1000, 1),
             external_execution_id: None,
             external_execution_url: None,
             token: None,
             expires_ms: None,
-            lease_owner: Some("node-1".into()),
-            lease_expires_ms: Some(1000),
-            claims: 1,
             input: Default::default(),
             output: Default::default(),
-            started_ms: 1,
-            updated_ms: 1,
         };
         upsert_action(&mut conn, &action).await.unwrap();
     }

@@ -5,7 +5,8 @@
 //! ```text
 //! cargo run --release -p server --example commands_bench                        # both backends, A, B and C
 //! cargo run --release -p server --example commands_bench -- --backend sqlite    # or postgres
-//! options: --runs N (default 5)  --workloads A,B,C  --spawns N (default 200)
+//! cargo run --release -p server --example commands_bench -- --sandbox both      # sandboxed, then not
+//! options: --runs N (default 5)  --workloads A,B,C  --spawns N (default 200)  --sandbox on|off|both
 //! ```
 //!
 //! Each backend gets a fresh database (SQLite in a temp dir; PostgreSQL: a new database on
@@ -30,20 +31,18 @@
 //! actions/s = 20 × 40 / (first start call → last execution SUCCEEDED).
 //!
 //! Errors the server logs (for example a failed lease renewal) go to stderr; `RUST_LOG` widens it.
-#[path = "../tests/common/mod.rs"]
+#[path = "../../tests/common/mod.rs"]
 mod common;
+mod recorder;
 
 use aws_sdk_codepipeline::Client;
 use common::TestServer;
-use engine::events::StoredEvent;
 use engine::testing::TestBackend;
+use recorder::{median, ms, percentile, Recorder};
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use server::config::{SandboxArgs, SandboxSwitch};
+use std::time::Instant;
 
-/// A run of every workload may not take longer than this; the benchmark fails instead of hanging.
-const WORKLOAD_TIMEOUT: Duration = Duration::from_secs(900);
 const EXECUTIONS_IN_C: usize = 20;
 
 struct Options {
@@ -51,11 +50,18 @@ struct Options {
     runs: usize,
     workloads: Vec<char>,
     spawns: usize,
+    /// How the server runs pipeline code: sandboxed (the default), unconfined, or both in turn.
+    sandboxes: Vec<SandboxSwitch>,
 }
 
 fn options() -> Options {
-    let mut options =
-        Options { backends: engine::testing::BACKENDS.to_vec(), runs: 5, workloads: vec!['A', 'B', 'C'], spawns: 200 };
+    let mut options = Options {
+        backends: engine::testing::BACKENDS.to_vec(),
+        runs: 5,
+        workloads: vec!['A', 'B', 'C'],
+        spawns: 200,
+        sandboxes: vec![SandboxSwitch::On],
+    };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -66,6 +72,14 @@ fn options() -> Options {
                     "postgres" => vec![TestBackend::Postgres],
                     "both" => engine::testing::BACKENDS.to_vec(),
                     other => panic!("--backend sqlite|postgres|both, not {other}"),
+                }
+            }
+            "--sandbox" => {
+                options.sandboxes = match value.as_str() {
+                    "on" => vec![SandboxSwitch::On],
+                    "off" => vec![SandboxSwitch::Off],
+                    "both" => vec![SandboxSwitch::On, SandboxSwitch::Off],
+                    other => panic!("--sandbox on|off|both, not {other}"),
                 }
             }
             "--runs" => options.runs = value.parse().expect("--runs N"),
@@ -106,155 +120,6 @@ fn pipeline_b(name: &str, parallel: bool) -> Value {
         pipeline["executionMode"] = json!("PARALLEL");
     }
     pipeline
-}
-
-/// An event and when it was received.
-type Stamped = (Instant, Arc<StoredEvent>);
-
-/// Every event the engine broadcasts, stamped when received, kept by execution id.
-#[derive(Clone, Default)]
-struct Recorder {
-    events: Arc<Mutex<HashMap<String, Vec<Stamped>>>>,
-    finished: Arc<tokio::sync::Notify>,
-}
-
-impl Recorder {
-    fn start(engine: &engine::Engine) -> Self {
-        let recorder = Recorder::default();
-        let mut feed = engine.subscribe();
-        let this = recorder.clone();
-        tokio::spawn(async move {
-            loop {
-                match feed.recv().await {
-                    Ok(event) => {
-                        let at = Instant::now();
-                        let Some(id) = event.body["detail"]["execution-id"].as_str().map(str::to_owned) else {
-                            continue;
-                        };
-                        let is_final = event.detail_type == engine::events::PIPELINE_DETAIL
-                            && matches!(
-                                event.body["detail"]["state"].as_str(),
-                                Some("SUCCEEDED" | "FAILED" | "STOPPED" | "SUPERSEDED")
-                            );
-                        this.events.lock().unwrap().entry(id).or_default().push((at, event));
-                        if is_final {
-                            this.finished.notify_waiters();
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        panic!("the benchmark's event feed lagged by {n} events")
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                }
-            }
-        });
-        recorder
-    }
-
-    /// The execution's final state and when it was broadcast, once it has one.
-    fn final_state(&self, id: &str) -> Option<(String, Instant)> {
-        let events = self.events.lock().unwrap();
-        events.get(id)?.iter().find_map(|(at, e)| {
-            let detail = &e.body["detail"];
-            let state = detail["state"].as_str()?;
-            (e.detail_type == engine::events::PIPELINE_DETAIL
-                && matches!(state, "SUCCEEDED" | "FAILED" | "STOPPED" | "SUPERSEDED"))
-            .then(|| (state.to_owned(), *at))
-        })
-    }
-
-    /// Waits until every execution in `ids` has succeeded; returns when the last one did.
-    async fn all_succeeded(&self, ids: &[String]) -> anyhow::Result<Instant> {
-        let deadline = Instant::now() + WORKLOAD_TIMEOUT;
-        loop {
-            let notified = self.finished.notified();
-            let mut last = None;
-            let mut done = 0;
-            for id in ids {
-                if let Some((state, at)) = self.final_state(id) {
-                    anyhow::ensure!(state == "SUCCEEDED", "execution {id} ended {state}");
-                    done += 1;
-                    last = last.max(Some(at));
-                }
-            }
-            if done == ids.len() {
-                return Ok(last.expect("at least one execution"));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            anyhow::ensure!(
-                !left.is_zero(),
-                "{} of {} executions did not finish in {WORKLOAD_TIMEOUT:?}",
-                ids.len() - done,
-                ids.len()
-            );
-            let _ = tokio::time::timeout(left.min(Duration::from_secs(1)), notified).await;
-        }
-    }
-
-    /// (stage, action, state) → when, for the execution's stage and action events.
-    fn timeline(&self, id: &str) -> Vec<(String, Option<String>, String, Instant)> {
-        let events = self.events.lock().unwrap();
-        events
-            .get(id)
-            .map(|list| {
-                list.iter()
-                    .filter_map(|(at, e)| {
-                        let d = &e.body["detail"];
-                        Some((
-                            d["stage"].as_str()?.to_owned(),
-                            d["action"].as_str().map(str::to_owned),
-                            d["state"].as_str()?.to_owned(),
-                            *at,
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Each Commands action's STARTED → SUCCEEDED, in ms.
-    fn action_times(&self, id: &str) -> Vec<f64> {
-        let timeline = self.timeline(id);
-        let mut started = HashMap::new();
-        let mut times = Vec::new();
-        for (stage, action, state, at) in &timeline {
-            let (Some(action), false) = (action, stage == "Source") else { continue };
-            match state.as_str() {
-                "STARTED" => {
-                    started.insert((stage.clone(), action.clone()), *at);
-                }
-                "SUCCEEDED" => {
-                    if let Some(from) = started.get(&(stage.clone(), action.clone())) {
-                        times.push(ms(at.duration_since(*from)));
-                    }
-                }
-                _ => {}
-            }
-        }
-        times
-    }
-
-    /// First STARTED of a non-source stage → last SUCCEEDED of one, in ms: the Commands part.
-    fn commands_span(&self, id: &str) -> f64 {
-        let timeline = self.timeline(id);
-        let stage_events = timeline.iter().filter(|(stage, action, _, _)| action.is_none() && stage != "Source");
-        let first = stage_events.clone().filter(|e| e.2 == "STARTED").map(|e| e.3).min().expect("a stage started");
-        let last = stage_events.filter(|e| e.2 == "SUCCEEDED").map(|e| e.3).max().expect("a stage succeeded");
-        ms(last.duration_since(first))
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[((p * (values.len() - 1) as f64).round() as usize).min(values.len() - 1)]
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    percentile(&mut values, 0.5)
 }
 
 /// A bare `bash -c true`, spawned and waited for `n` times: (p50, p99) in ms.
@@ -298,8 +163,13 @@ struct Figures {
     lines: Vec<String>,
 }
 
-async fn bench_backend(backend: TestBackend, options: &Options, bare: (f64, f64)) -> anyhow::Result<Figures> {
-    let server = TestServer::start(backend).await;
+async fn bench_server(
+    backend: TestBackend,
+    sandbox: SandboxSwitch,
+    options: &Options,
+    bare: (f64, f64),
+) -> anyhow::Result<Figures> {
+    let server = TestServer::start_with(backend, SandboxArgs { mode: sandbox, ..Default::default() }).await;
     let recorder = Recorder::start(&server.engine);
     common::upload_zip(&server.url, &server.key, "bench", "app.zip", &[("app.txt", "bench")]).await;
     let mut lines = Vec::new();
@@ -384,23 +254,26 @@ async fn main() -> anyhow::Result<()> {
     println!("Commands benchmark: {} run(s) per workload after a warm-up, {cores} cores", options.runs);
     let mut results = Vec::new();
     for backend in &options.backends {
-        // The bare spawn is measured next to each backend's runs, on the machine as it is then.
-        let bare = tokio::task::spawn_blocking({
-            let n = options.spawns;
-            move || bare_spawns(n)
-        })
-        .await??;
-        println!("{backend:?}: bare `bash -c true` p50 {:.2} ms, p99 {:.2} ms (n={})", bare.0, bare.1, options.spawns);
-        let errors_before = ERRORS.load(std::sync::atomic::Ordering::Relaxed);
-        let mut figures = bench_backend(*backend, &options, bare).await?;
-        let errors = ERRORS.load(std::sync::atomic::Ordering::Relaxed) - errors_before;
-        figures.lines.push(format!("errors the server logged: {errors}"));
-        println!("  errors the server logged: {errors}");
-        results.push((*backend, bare, figures));
+        for sandbox in &options.sandboxes {
+            // The bare spawn is measured next to each server's runs, on the machine as it is then.
+            let bare = tokio::task::spawn_blocking({
+                let n = options.spawns;
+                move || bare_spawns(n)
+            })
+            .await??;
+            let server = format!("{backend:?}, sandbox {sandbox:?}");
+            println!("{server}: bare `bash -c true` p50 {:.2} ms, p99 {:.2} ms (n={})", bare.0, bare.1, options.spawns);
+            let errors_before = ERRORS.load(std::sync::atomic::Ordering::Relaxed);
+            let mut figures = bench_server(*backend, *sandbox, &options, bare).await?;
+            let errors = ERRORS.load(std::sync::atomic::Ordering::Relaxed) - errors_before;
+            figures.lines.push(format!("errors the server logged: {errors}"));
+            println!("  errors the server logged: {errors}");
+            results.push((server, bare, figures));
+        }
     }
     println!("\nSummary (medians of {} run(s)):", options.runs);
-    for (backend, bare, figures) in results {
-        println!("{backend:?} (bare spawn p50 {:.2} ms, p99 {:.2} ms)", bare.0, bare.1);
+    for (server, bare, figures) in results {
+        println!("{server} (bare spawn p50 {:.2} ms, p99 {:.2} ms)", bare.0, bare.1);
         for line in figures.lines {
             println!("  {line}");
         }
