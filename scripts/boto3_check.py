@@ -1,5 +1,5 @@
 """Talks to a running Sluice with boto3, as users of AWS would: a Sluice access key must work
-exactly like an AWS key (for CodePipeline and EventBridge alike), and a wrong secret, a tampered body or a revoked key must fail with the
+exactly like an AWS key (for CodePipeline, EventBridge and SNS alike), and a wrong secret, a tampered body or a revoked key must fail with the
 errors AWS uses. Environment: SLUICE_URL, SLUICE_KEY_ID, SLUICE_SECRET, SLUICE_REVOKED_KEY_ID,
 SLUICE_REVOKED_SECRET. Prints one summary line; exits non-zero on any failure."""
 import json
@@ -140,10 +140,38 @@ check_value("list targets", lambda: sorted(t["Id"] for t in events.list_targets_
             ["summary", "topic"])
 check("six targets", lambda: events.put_targets(Rule="pipeline-failures", Targets=[
     {"Id": f"t{i}", "Arn": topic} for i in range(5)]), "LimitExceededException")
+check("a webhook that is not http(s)", lambda: events.put_targets(Rule="pipeline-failures", Targets=[
+    {"Id": "ftp", "Arn": "arn:aws:events:us-east-1:000000000000:api-destination/ftp://files.example.com/x"}]),
+    "ValidationException")
+check("a target Sluice cannot deliver to", lambda: events.put_targets(Rule="pipeline-failures", Targets=[
+    {"Id": "fn", "Arn": "arn:aws:lambda:us-east-1:000000000000:function:f"}]), "ValidationException")
 check("delete a rule with targets", lambda: events.delete_rule(Name="pipeline-failures"), "ValidationException")
 check("remove targets", lambda: events.remove_targets(Rule="pipeline-failures", Ids=["topic", "summary"]))
 check("delete rule", lambda: events.delete_rule(Name="pipeline-failures"))
 check_value("rule gone", lambda: events.list_rules()["Rules"], [])
+
+# Topics: SNS's Query protocol (form-encoded, XML answers).
+sns = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"], "sns")
+releases = "arn:aws:sns:us-east-1:000000000000:releases"
+check_value("create topic", lambda: sns.create_topic(Name="releases")["TopicArn"], releases)
+check_value("list topics", lambda: [t["TopicArn"] for t in sns.list_topics()["Topics"]], [releases])
+check_value("subscribe by e-mail", lambda: sns.subscribe(
+    TopicArn=releases, Protocol="email", Endpoint="ops@example.com")["SubscriptionArn"], "pending confirmation")
+check_value("list subscriptions", lambda: [(s["Protocol"], s["Endpoint"], s["SubscriptionArn"]) for s in
+            sns.list_subscriptions_by_topic(TopicArn=releases)["Subscriptions"]],
+            [("email", "ops@example.com", "PendingConfirmation")])
+check_value("topic attributes", lambda: sns.get_topic_attributes(TopicArn=releases)["Attributes"]["SubscriptionsPending"],
+            "1")
+check("confirm with a wrong token", lambda: sns.confirm_subscription(TopicArn=releases, Token="nope"),
+      "InvalidParameter")
+check("subscribe by sms", lambda: sns.subscribe(TopicArn=releases, Protocol="sms", Endpoint="+15555550100"),
+      "InvalidParameter")
+check_value("publish", lambda: len(sns.publish(TopicArn=releases, Subject="Hello", Message="Released")["MessageId"]), 36)
+check("publish to a missing topic", lambda: sns.publish(TopicArn=releases + "-x", Message="m"), "NotFound")
+check("sns with a wrong secret", lambda: client(os.environ["SLUICE_KEY_ID"], "x" * 40, "sns").list_topics(),
+      "SignatureDoesNotMatch")
+check("delete topic", lambda: sns.delete_topic(TopicArn=releases))
+check_value("topic gone", lambda: sns.list_topics()["Topics"], [])
 
 passed = sum(results)
 print(f"boto3: {passed} passed, {len(results) - passed} failed")

@@ -102,6 +102,13 @@ ensure_bubblewrap() {
   DEBIAN_FRONTEND=noninteractive quietly apt-get install -y bubblewrap
 }
 
+# The notification tests send e-mail to a real SMTP server: Python's aiosmtpd.
+ensure_aiosmtpd() {
+  python3 -c 'import aiosmtpd' 2>/dev/null && return
+  say "Installing aiosmtpd, the SMTP server of the e-mail tests (seconds, once)..."
+  quietly python3 -m pip install --quiet aiosmtpd
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null && return
   say "Installing Debian's Chromium for the browser tests (about a minute, once)..."

@@ -1,7 +1,9 @@
 //! EventBridge-style rules on the default event bus: an event pattern over the events Sluice
 //! writes to its outbox, enabled or not, and up to five targets. Checked here (names, patterns,
 //! targets) so every edge gets the same answers.
+use crate::notify::targets::{self, TargetKind};
 use crate::{now_ms, Engine, EngineError, Refusal, Result};
+use model::event_input::{InputTransformer, JsonPath};
 use model::event_pattern::EventPattern;
 
 /// AWS's limit on targets per rule.
@@ -51,6 +53,8 @@ pub struct RuleTarget {
     pub input_path: Option<String>,
     /// `{"InputPathsMap": {...}, "InputTemplate": "..."}` as JSON text.
     pub input_transformer: Option<String>,
+    /// A webhook's `{"HeaderParameters": {...}}` as JSON text (its signing secret sealed once stored).
+    pub http_parameters: Option<String>,
 }
 
 /// What PutRule asks for.
@@ -113,16 +117,45 @@ impl Engine {
         }
     }
 
+    /// The rule's targets, a webhook's signing secret shown as `****`.
     pub async fn rule_targets(&self, rule: &str) -> Result<Vec<RuleTarget>> {
         self.event_rule(rule).await?;
-        Ok(self.store.rule_targets(rule).await?)
+        let mut targets = self.store.rule_targets(rule).await?;
+        for target in &mut targets {
+            if let Some(stored) = &target.http_parameters {
+                let headers = targets::stored_headers(stored, None).map_err(corrupt)?;
+                let headers: serde_json::Map<_, _> =
+                    headers.into_iter().map(|(name, value)| (name, value.into())).collect();
+                target.http_parameters = Some(serde_json::json!({ "HeaderParameters": headers }).to_string());
+            }
+        }
+        Ok(targets)
+    }
+
+    /// A webhook target's headers with its signing secret opened.
+    pub(crate) fn webhook_headers(&self, rule: &str, target: &RuleTarget) -> Result<Vec<(String, String)>> {
+        let Some(stored) = &target.http_parameters else {
+            return Ok(Vec::new());
+        };
+        let sealer = self.store.sealer()?;
+        let context = signing_context(rule, target);
+        let open = |sealed: &str| sealer.open(&context, sealed).map_err(|err| err.to_string());
+        targets::stored_headers(stored, Some(&open)).map_err(corrupt)
     }
 
     /// Adds or replaces targets by id; a rule has at most five.
-    pub async fn put_rule_targets(&self, rule: &str, targets: Vec<RuleTarget>) -> Result<()> {
+    pub async fn put_rule_targets(&self, rule: &str, mut targets: Vec<RuleTarget>) -> Result<()> {
         let existing = self.rule_targets(rule).await?;
-        for target in &targets {
-            check_target(target)?;
+        for target in &mut targets {
+            check_target(target, self.account())?;
+            if let Some(given) = &target.http_parameters {
+                let given: serde_json::Value = serde_json::from_str(given).unwrap_or_default();
+                let sealer = self.store.sealer()?;
+                let context = signing_context(rule, target);
+                let seal = |plain: &str| sealer.seal(&context, plain).map_err(|err| err.to_string());
+                let stored = targets::store_http_parameters(&given, seal).map_err(|why| invalid(target, why))?;
+                target.http_parameters = Some(stored);
+            }
         }
         let kept = existing.iter().filter(|old| !targets.iter().any(|new| new.id == old.id)).count();
         if kept + targets.len() > MAX_TARGETS {
@@ -170,12 +203,31 @@ pub fn check_pattern(text: &str) -> Result<EventPattern> {
     EventPattern::parse(text).map_err(|err| EngineError::refused(Refusal::InvalidEventPattern, err.to_string()))
 }
 
-fn check_target(target: &RuleTarget) -> Result<()> {
+fn invalid(target: &RuleTarget, why: String) -> EngineError {
+    EngineError::refused(Refusal::InvalidRequest, format!("Target {}: {why}", target.id))
+}
+
+fn corrupt(why: String) -> EngineError {
+    EngineError::Store(crate::StoreError::Corrupt(why))
+}
+
+/// What a webhook's signing secret is sealed for: it opens for this target only.
+fn signing_context(rule: &str, target: &RuleTarget) -> String {
+    format!("webhook-secret:{rule}/{}", target.id)
+}
+
+fn check_target(target: &RuleTarget, account: &crate::Account) -> Result<()> {
     check_name("target", &target.id)?;
-    let refuse =
-        |why: String| Err(EngineError::refused(Refusal::InvalidRequest, format!("Target {}: {why}", target.id)));
+    let refuse = |why: String| Err(invalid(target, why));
     if target.arn.is_empty() || target.arn.len() > 1600 {
         return refuse("Arn is 1 to 1600 characters.".into());
+    }
+    let kind = TargetKind::of_arn(&target.arn, account).map_err(|why| invalid(target, why))?;
+    if let TargetKind::Subscription { .. } = kind {
+        return refuse("a subscription is not a target: name its topic (arn:aws:sns:REGION:ACCOUNT:TOPIC).".into());
+    }
+    if target.http_parameters.is_some() && !matches!(kind, TargetKind::Webhook { .. }) {
+        return refuse("HttpParameters are for webhook (api-destination) targets only.".into());
     }
     let shaping = [&target.input, &target.input_path, &target.input_transformer];
     if shaping.iter().filter(|given| given.is_some()).count() > 1 {
@@ -187,15 +239,11 @@ fn check_target(target: &RuleTarget) -> Result<()> {
         }
     }
     if let Some(path) = &target.input_path {
-        if !path.starts_with('$') {
-            return refuse(format!("InputPath {path:?} is not a JSONPath such as $.detail."));
-        }
+        JsonPath::parse(path).map_err(|why| invalid(target, format!("InputPath {why}")))?;
     }
     if let Some(transformer) = &target.input_transformer {
-        let parsed: Option<serde_json::Value> = serde_json::from_str(transformer).ok();
-        if parsed.as_ref().and_then(|t| t.get("InputTemplate")).and_then(|t| t.as_str()).is_none() {
-            return refuse("InputTransformer needs an InputTemplate.".into());
-        }
+        let parsed: serde_json::Value = serde_json::from_str(transformer).unwrap_or_default();
+        InputTransformer::parse(&parsed).map_err(|why| invalid(target, why))?;
     }
     Ok(())
 }

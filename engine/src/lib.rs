@@ -10,6 +10,7 @@ pub mod event_rules;
 pub mod events;
 mod executions;
 pub mod identity;
+pub mod notify;
 pub mod objects;
 mod pipelines;
 pub mod providers;

@@ -4,6 +4,7 @@
 //! Pure Rust with no I/O so the same code runs in the server and in the editor's wasm.
 
 pub mod catalog;
+pub mod event_input;
 pub mod event_pattern;
 pub mod parse;
 pub mod pipeline;

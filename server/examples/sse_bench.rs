@@ -109,17 +109,7 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::connect(&url).await?.with_sealer(engine::secrets::Sealer::new(&data_dir));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let config = server::config::Config {
-        addr,
-        data_dir: data_dir.clone(),
-        database_url: Some(url.as_str().into()),
-        site_dir: "target/site".into(),
-        region: "us-east-1".into(),
-        account_id: "000000000000".into(),
-        admin_password: None,
-        sandbox: Default::default(),
-        public_url: None,
-    };
+    let config = server::config::Config { addr, ..common::test_config(&url, &data_dir) };
     // The clients sign their requests with an access key, as scripts do.
     let engine: Engine = server::start_engine(store, &config).await?;
     let key = common::new_user_with_key(&engine, "bench", engine::identity::Role::Admin).await;

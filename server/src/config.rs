@@ -1,6 +1,11 @@
 //! Command-line and environment configuration. Other tools start Sluice with these names: keep them.
 use std::{net::SocketAddr, path::PathBuf};
 
+mod notify;
+mod secret;
+pub use notify::{DeliveryCommand, NotifyArgs};
+pub use secret::Secret;
+
 #[derive(Debug, clap::Parser)]
 #[command(name = "sluice", version, about = "A self-hosted, CodePipeline-compatible CI/CD orchestrator")]
 pub struct Cli {
@@ -30,6 +35,9 @@ pub enum Command {
     /// Manage the secret store that SECRETS_MANAGER environment variables name.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// See notification deliveries and replay dead ones.
+    #[command(subcommand)]
+    Delivery(DeliveryCommand),
 }
 
 /// `put-policy`'s arguments, for users and groups alike.
@@ -57,37 +65,6 @@ pub struct StoreArgs {
 impl StoreArgs {
     pub fn database_url(&self) -> String {
         database_url(&self.data_dir, self.database_url.as_ref().map(Secret::expose))
-    }
-}
-
-/// A value that `Debug` never prints (a password, a database URL with one in it): configuration
-/// is logged and shown in errors.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Secret(value.to_owned())
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(value.into())
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("\"****\"")
     }
 }
 
@@ -278,6 +255,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// How pipeline code runs: the README's security model says why.
@@ -350,11 +330,16 @@ impl Config {
         database_url(&self.data_dir, self.database_url.as_ref().map(Secret::expose))
     }
 
+    /// The address people reach Sluice at: the public URL, or `http://<addr>`.
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr))
+    }
+
     /// The origins (`scheme://host[:port]`) browser changes may come from: the public URL's, and
     /// when none is set and Sluice listens on a loopback address, `localhost` too (no other site
     /// can be `localhost`, so that name is as safe as the address).
     pub fn allowed_origins(&self) -> Vec<String> {
-        let url = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr));
+        let url = self.public_url();
         let mut origins = vec![origin_of(&url).unwrap_or(url)];
         if self.public_url.is_none() && self.addr.ip().is_loopback() {
             origins.push(format!("http://localhost:{}", self.addr.port()));

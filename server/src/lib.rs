@@ -5,6 +5,8 @@ mod app_errors;
 mod assets;
 pub mod auth;
 pub mod config;
+pub mod courier;
+pub mod deliveries;
 pub mod events;
 pub mod headers;
 pub mod logs;
@@ -97,9 +99,13 @@ fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 /// The engine with its background work running (lease renewal, the sweep, crash recovery).
 pub async fn start_engine(store: Store, config: &Config) -> anyhow::Result<Engine> {
     let account = Account { id: config.account_id.clone(), region: config.region.clone() };
-    let engine_config = EngineConfig { sandbox: config.sandbox.engine_config(), ..EngineConfig::new(&config.data_dir) };
+    let mut engine_config =
+        EngineConfig { sandbox: config.sandbox.engine_config(), ..EngineConfig::new(&config.data_dir) };
+    engine_config.notify.public_url = config.public_url();
     let engine = Engine::new(store, account, engine_config);
     engine.start_background().await.context("could not resume the executions in progress")?;
+    let courier = std::sync::Arc::new(courier::HttpCourier::new(&config.notify)?);
+    engine.start_notifications(courier).await.context("could not start the notifications")?;
     Ok(engine)
 }
 

@@ -225,3 +225,61 @@ async fn sigkill_at_any_point_loses_nothing() {
     sluice.kill();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// A webhook delivery survives SIGKILL: the receiver is down when the run fails, the server is
+/// killed while the delivery waits for its next try, and the next server delivers it, once.
+#[tokio::test]
+async fn a_delivery_waiting_for_its_receiver_survives_sigkill_and_arrives_once() {
+    let data_dir = std::env::temp_dir().join(format!("sluice-crash-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let (port, hook_port) = (free_port(), free_port());
+    let sluice = Sluice::start(&data_dir, port).await;
+    let (key_id, secret) = access_key(&data_dir);
+    let events = |operation: &str, body: serde_json::Value| {
+        let (url, target) = (sluice.url.clone(), format!("AWSEvents.{operation}"));
+        let (key_id, secret) = (key_id.clone(), secret.clone());
+        async move {
+            let now = server::auth::sigv4::format_amz_date(common::now_seconds());
+            let body = body.to_string().into_bytes();
+            common::services::signed_service_request(&url, "events", Some(&target), body, (&key_id, &secret), now).await
+        }
+    };
+    let pattern =
+        json!({ "detail-type": ["CodePipeline Pipeline Execution State Change"], "detail": { "state": ["FAILED"] } });
+    events("PutRule", json!({ "Name": "failures", "EventPattern": pattern.to_string() })).await;
+    let hook = format!("arn:aws:events:us-east-1:000000000000:api-destination/http://127.0.0.1:{hook_port}/hook");
+    let put = events("PutTargets", json!({ "Rule": "failures", "Targets": [{ "Id": "hook", "Arn": hook }] })).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    // No source object: the run CreatePipeline starts fails at once.
+    let stages = vec![json!({ "name": "Approve", "actions": [common::approval_action("Release")] })];
+    let body = json!({ "pipeline": common::v2_pipeline_with_s3_source("crashy", "sources", "none.zip", stages) });
+    let now = server::auth::sigv4::format_amz_date(common::now_seconds());
+    let created =
+        common::signed_request(&sluice.url, "CreatePipeline", body.to_string().into_bytes(), &key_id, &secret, now)
+            .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+
+    // Waits until the delivery log (read as `sluice delivery list` reads it) shows a failed try.
+    let store = server::config::StoreArgs { data_dir: data_dir.clone(), database_url: None };
+    let log = engine::notify::DeliveryLog::new(engine::Store::connect(&store.database_url()).await.unwrap());
+    let mut waiting = Vec::new();
+    for _ in 0..200 {
+        waiting = log.list(None, 10).await.unwrap();
+        if waiting.iter().any(|d| d.last_response.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].status, engine::notify::DeliveryStatus::Pending, "{waiting:?}");
+    sluice.kill();
+
+    let receiver = common::receiver::Receiver::on(hook_port).await;
+    let sluice = Sluice::start(&data_dir, port).await;
+    let received = receiver.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(received[0].json()["detail"]["pipeline"], "crashy");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(receiver.received().len(), 1, "delivered once");
+    sluice.kill();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -23,6 +23,8 @@ pub struct EngineConfig {
     pub lease_ttl: Duration,
     /// How often the sweep looks for expired leases and approvals.
     pub sweep_interval: Duration,
+    /// How events are delivered to the targets of rules.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 impl EngineConfig {
@@ -32,6 +34,7 @@ impl EngineConfig {
             sandbox: crate::sandbox::SandboxConfig::default(),
             lease_ttl: Duration::from_secs(15),
             sweep_interval: Duration::from_secs(1),
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 }
@@ -52,6 +55,8 @@ pub(crate) struct Runtime {
     /// Stops the background loop and every runner of this process.
     pub shutdown: CancellationToken,
     pub declarations: Mutex<HashMap<(String, u32), Arc<model::PipelineDeclaration>>>,
+    /// Wakes the notification dispatcher: a delivery finished or was replayed.
+    pub delivery_wake: Arc<tokio::sync::Notify>,
     pipeline_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Pipelines with an `advance` waiting for their lock, and what it must look at.
     waiting_advances: Mutex<HashMap<String, Scope>>,
@@ -70,6 +75,7 @@ impl Runtime {
             events: broadcast::channel(4096).0,
             shutdown: CancellationToken::new(),
             declarations: Mutex::default(),
+            delivery_wake: Arc::default(),
             pipeline_locks: Mutex::default(),
             waiting_advances: Mutex::default(),
             finished: Mutex::default(),

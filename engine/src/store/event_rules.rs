@@ -27,6 +27,7 @@ impl RuleTarget {
             input: row.try_get("input")?,
             input_path: row.try_get("input_path")?,
             input_transformer: row.try_get("input_transformer")?,
+            http_parameters: row.try_get("http_parameters")?,
         })
     }
 }
@@ -97,15 +98,39 @@ impl Store {
         rows.iter().map(RuleTarget::from_row).collect()
     }
 
+    pub(crate) async fn rule_target(&self, rule: &str, id: &str) -> Result<Option<RuleTarget>> {
+        let row = sqlx::query("select * from event_target where rule_name = $1 and target_id = $2")
+            .bind(rule)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(RuleTarget::from_row).transpose()
+    }
+
+    /// Every target of every enabled rule with its rule, grouped by rule: what the dispatcher matches.
+    pub(crate) async fn enabled_rule_targets(&self) -> Result<Vec<(EventRule, RuleTarget)>> {
+        let rows = sqlx::query(
+            "select r.name, r.description, r.event_pattern, r.state, r.role_arn, r.created_ms, r.updated_ms,
+                    t.target_id, t.arn, t.input, t.input_path, t.input_transformer, t.http_parameters
+             from event_rule r join event_target t on t.rule_name = r.name
+             where r.state = 'ENABLED' order by r.name, t.target_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((EventRule::from_row(row)?, RuleTarget::from_row(row)?))).collect()
+    }
+
     /// Adds or replaces the targets (by id) in one transaction.
     pub(crate) async fn put_rule_targets(&self, rule: &str, targets: &[RuleTarget]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for target in targets {
             sqlx::query(
-                "insert into event_target (rule_name, target_id, arn, input, input_path, input_transformer)
-                 values ($1, $2, $3, $4, $5, $6)
+                "insert into event_target (rule_name, target_id, arn, input, input_path, input_transformer,
+                     http_parameters)
+                 values ($1, $2, $3, $4, $5, $6, $7)
                  on conflict (rule_name, target_id) do update set arn = excluded.arn, input = excluded.input,
-                     input_path = excluded.input_path, input_transformer = excluded.input_transformer",
+                     input_path = excluded.input_path, input_transformer = excluded.input_transformer,
+                     http_parameters = excluded.http_parameters",
             )
             .bind(rule)
             .bind(&target.id)
@@ -113,6 +138,7 @@ impl Store {
             .bind(&target.input)
             .bind(&target.input_path)
             .bind(&target.input_transformer)
+            .bind(&target.http_parameters)
             .execute(&mut *tx)
             .await?;
         }

@@ -8,6 +8,7 @@ mod attempts;
 pub(crate) mod audit;
 mod columns;
 pub(crate) mod conditions;
+pub(crate) mod deliveries;
 mod event_rules;
 pub(crate) mod events;
 pub(crate) mod executions;
@@ -23,6 +24,7 @@ pub(crate) mod stages;
 mod tags;
 #[cfg(test)]
 mod tests;
+mod topics;
 
 use crate::secrets::Sealer;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -234,6 +234,7 @@ struct WireTarget {
     input: Option<String>,
     input_path: Option<String>,
     input_transformer: Option<Value>,
+    http_parameters: Option<Value>,
 }
 
 impl WireTarget {
@@ -244,6 +245,7 @@ impl WireTarget {
             input: self.input,
             input_path: self.input_path,
             input_transformer: self.input_transformer.map(|t| t.to_string()),
+            http_parameters: self.http_parameters.map(|p| p.to_string()),
         }
     }
 }
@@ -256,8 +258,11 @@ fn target_json(target: &RuleTarget) -> Value {
     if let Some(path) = &target.input_path {
         out["InputPath"] = json!(path);
     }
-    if let Some(transformer) = target.input_transformer.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()) {
-        out["InputTransformer"] = transformer;
+    for (field, text) in [("InputTransformer", &target.input_transformer), ("HttpParameters", &target.http_parameters)]
+    {
+        if let Some(value) = text.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()) {
+            out[field] = value;
+        }
     }
     out
 }

@@ -1,7 +1,8 @@
 //! The AWS wire APIs: `POST /` with an AWS JSON 1.1 body and `X-Amz-Target: <service
 //! prefix>.<Operation>`, `CodePipeline_20150709.` for CodePipeline and `AWSEvents.` for
-//! EventBridge. Routing is on the header alone, as AWS does; each service's requests are signed
-//! for its own name and checked against IAM actions of its own namespace.
+//! EventBridge; SNS speaks the Query protocol instead (a form body with `Action=`, answered in
+//! XML). Routing is on the header (or the form's Action) alone, as AWS does; each service's
+//! requests are signed for its own name and checked against IAM actions of its own namespace.
 mod action_types;
 mod conditions;
 pub mod error;
@@ -9,6 +10,7 @@ mod eventbridge;
 mod execution_state;
 mod executions;
 mod pipelines;
+mod sns;
 mod sources;
 mod tags;
 mod wire;
@@ -36,19 +38,26 @@ const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", post(handle))
+    Router::new().route("/", post(handle)).route("/sns/confirm", axum::routing::get(sns::confirm_link))
 }
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let header = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let target = Target::parse(header);
+    let query = sns::is_query(&parts.headers);
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await;
+    let form = match (&bytes, query) {
+        (Ok(bytes), true) => sns::form_json(bytes),
+        _ => Value::Null,
+    };
+    let target = if query { sns::Operation::of_form(&form).map(Target::Sns) } else { Target::parse(header) };
     let (source, operation) = match &target {
         Ok(target) => (target.event_source(), target.name().to_owned()),
+        Err(_) if query => (sns::EVENT_SOURCE, form["Action"].as_str().unwrap_or_default().to_owned()),
         Err(_) => (audit::API_SOURCE, header.strip_prefix(TARGET_PREFIX).unwrap_or(header).to_owned()),
     };
     let context = audit::CallContext::of_request(source, operation, &parts, state.engine.account());
-    let (bytes, result, identity) = match to_bytes(body, MAX_BODY_BYTES).await {
+    let (bytes, result, identity) = match bytes {
         Ok(bytes) => {
             let (result, identity) = call(&state, &parts, target, &bytes).await;
             (bytes, result, identity)
@@ -58,8 +67,8 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
             (Default::default(), Err(too_large), audit::CallIdentity::default())
         }
     };
-    let (status, body, error) = match result {
-        Ok(value) => (axum::http::StatusCode::OK, value, None),
+    let (status, body, error) = match &result {
+        Ok(value) => (axum::http::StatusCode::OK, value.clone(), None),
         Err(err) => {
             let (status, exception, body) = err.parts();
             tracing::info!(operation = %context.operation, exception, "request refused");
@@ -67,8 +76,15 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
         }
     };
     let message = body["message"].as_str().unwrap_or_default();
-    let parameters = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let parameters = if query { form } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
     audit::append(&state.engine, &context, &identity, &parameters, error.map(|code| (code, message))).await;
+    if query {
+        let outcome = match error {
+            None => Ok(body),
+            Some(exception) => Err((status, exception.to_owned(), message.to_owned())),
+        };
+        return sns::response(&context.operation, &context.request_id, outcome);
+    }
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
@@ -86,6 +102,7 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
 enum Target {
     CodePipeline(Operation),
     Events(eventbridge::Operation),
+    Sns(sns::Operation),
 }
 
 impl Target {
@@ -105,6 +122,7 @@ impl Target {
         match self {
             Target::CodePipeline(operation) => operation.name(),
             Target::Events(operation) => operation.name(),
+            Target::Sns(operation) => operation.name(),
         }
     }
 
@@ -113,6 +131,7 @@ impl Target {
         match self {
             Target::CodePipeline(_) => sigv4::SERVICE,
             Target::Events(_) => eventbridge::SIGNING_NAME,
+            Target::Sns(_) => sns::SIGNING_NAME,
         }
     }
 
@@ -121,6 +140,7 @@ impl Target {
         match self {
             Target::CodePipeline(_) => audit::API_SOURCE,
             Target::Events(_) => eventbridge::EVENT_SOURCE,
+            Target::Sns(_) => sns::EVENT_SOURCE,
         }
     }
 
@@ -131,6 +151,7 @@ impl Target {
                 (operation.iam_action(), operations::resource_arn(operation, input, &account.region, &account.id))
             }
             Target::Events(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
+            Target::Sns(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
         }
     }
 }
@@ -174,12 +195,16 @@ async fn call(
         Ok(target) => target,
         Err(unknown) => return (Err(unknown), identity),
     };
-    let input = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let input = match target {
+        Target::Sns(_) => sns::form_json(body),
+        _ => serde_json::from_slice(body).unwrap_or(Value::Null),
+    };
     let (action, resource) = target.permission(&input, account);
     let result = match auth::authorize(&caller, &action, &resource) {
         Ok(()) => match target {
             Target::CodePipeline(operation) => dispatch(state, &caller, operation, body).await,
             Target::Events(operation) => eventbridge::dispatch(state, operation, body).await,
+            Target::Sns(operation) => sns::dispatch(state, operation, &input).await,
         },
         Err(denied) => Err(denied),
     };

@@ -7,7 +7,7 @@ use engine::audit::{AuditFilter, AuditTrail, ChainCheck};
 use engine::identity::{parse_role, Identity};
 use engine::{Store, StoreError};
 
-async fn open(store: &StoreArgs) -> anyhow::Result<Store> {
+pub(crate) async fn open(store: &StoreArgs) -> anyhow::Result<Store> {
     std::fs::create_dir_all(&store.data_dir)
         .with_context(|| format!("could not create the data dir {}", store.data_dir.display()))?;
     let opened = Store::connect(&store.database_url()).await.context("could not open the database")?;

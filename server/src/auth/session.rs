@@ -298,7 +298,12 @@ fn path_of(request: &Request) -> &str {
 }
 
 fn is_public(path: &str) -> bool {
-    path == "/healthz" || path == "/signin" || path == "/favicon.svg" || path.starts_with("/pkg/")
+    // A subscription's confirmation link carries its own credential, the token.
+    path == "/healthz"
+        || path == "/signin"
+        || path == "/favicon.svg"
+        || path.starts_with("/pkg/")
+        || path == "/sns/confirm"
 }
 
 /// True when the request's Origin (or, lacking one, Referer) is Sluice's public URL (one of

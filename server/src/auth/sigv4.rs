@@ -202,6 +202,18 @@ pub fn authorization_header(
     request: &SignedRequest,
     signed_headers: &[&str],
 ) -> String {
+    service_authorization_header(SERVICE, access_key_id, secret, region, request, signed_headers)
+}
+
+/// `authorization_header` for another service's signing name (`events`, `sns`).
+pub fn service_authorization_header(
+    service: &str,
+    access_key_id: &str,
+    secret: &str,
+    region: &str,
+    request: &SignedRequest,
+    signed_headers: &[&str],
+) -> String {
     let amz_date = header_text(request.headers, "x-amz-date").unwrap_or_default();
     let scope_date = amz_date.get(..8).unwrap_or_default().to_owned();
     let mut signed: Vec<String> = signed_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
@@ -210,16 +222,16 @@ pub fn authorization_header(
         access_key_id: access_key_id.to_owned(),
         scope_date: scope_date.clone(),
         region: region.to_owned(),
-        service: SERVICE.to_owned(),
+        service: service.to_owned(),
         signed_headers: signed.clone(),
         signature: String::new(),
     };
-    let scope = format!("{scope_date}/{region}/{SERVICE}/aws4_request");
+    let scope = format!("{scope_date}/{region}/{service}/aws4_request");
     let string_to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
         hex::encode(Sha256::digest(canonical_request(&claim, request, &payload_hash(request.body))))
     );
-    let key = signing_key(secret, &scope_date, region, SERVICE);
+    let key = signing_key(secret, &scope_date, region, service);
     let signature = hex::encode(hmac(&key, string_to_sign.as_bytes()));
     format!("{ALGORITHM} Credential={access_key_id}/{scope}, SignedHeaders={}, Signature={signature}", signed.join(";"))
 }

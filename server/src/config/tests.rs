@@ -22,6 +22,7 @@ fn a_loopback_server_without_a_public_url_is_also_localhost() {
         admin_password: None,
         public_url: public_url.map(str::to_owned),
         sandbox: Default::default(),
+        notify: Default::default(),
     };
     assert_eq!(config("127.0.0.1:3000", None).allowed_origins(), ["http://127.0.0.1:3000", "http://localhost:3000"]);
     assert_eq!(config("0.0.0.0:3000", None).allowed_origins(), ["http://0.0.0.0:3000"]);

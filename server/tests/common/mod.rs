@@ -2,6 +2,9 @@
 //! Over 400 lines: the one harness every server test and the Commands benchmark share.
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
+pub mod receiver;
+pub mod services;
+pub mod smtp;
 pub mod sse;
 
 use aws_sdk_codepipeline::config::{BehaviorVersion, Credentials, Region};
@@ -13,6 +16,7 @@ use std::future::Future;
 use tokio::task::JoinHandle;
 
 pub use engine::testing::BACKENDS;
+use services::signed_service_request;
 
 pub const ACCOUNT: &str = "000000000000";
 pub const REGION: &str = "us-east-1";
@@ -49,23 +53,26 @@ impl TestServer {
 
     /// A server whose pipeline code runs as `sandbox` says (the default: sandboxed).
     pub async fn start_with(backend: TestBackend, sandbox: server::config::SandboxArgs) -> Self {
+        Self::start_configured(backend, sandbox, Default::default()).await
+    }
+
+    /// A server that sends e-mail as `notify` says.
+    pub async fn start_with_mail(backend: TestBackend, notify: server::config::NotifyArgs) -> Self {
+        Self::start_configured(backend, Default::default(), notify).await
+    }
+
+    async fn start_configured(
+        backend: TestBackend,
+        sandbox: server::config::SandboxArgs,
+        notify: server::config::NotifyArgs,
+    ) -> Self {
         let db = TestDatabase::new(backend).await;
         let data_dir = std::env::temp_dir().join(format!("sluice-server-test-{}", uuid::Uuid::new_v4().simple()));
         let sealer = engine::secrets::Sealer::new(&data_dir);
         let store = Store::connect(&db.url).await.expect("test database opens").with_sealer(sealer);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("free port");
         let addr = listener.local_addr().expect("bound address");
-        let config = Config {
-            addr,
-            data_dir: data_dir.clone(),
-            database_url: Some(db.url.as_str().into()),
-            site_dir: "target/site".into(),
-            region: REGION.into(),
-            account_id: ACCOUNT.into(),
-            admin_password: None,
-            sandbox,
-            public_url: None,
-        };
+        let config = Config { addr, sandbox, notify, ..test_config(&db.url, &data_dir) };
         let engine = server::start_engine(store, &config).await.expect("engine starts");
         let key = new_user_with_key(&engine, "tester", engine::identity::Role::Admin).await;
         let app = server::app(engine.clone(), config);
@@ -137,17 +144,8 @@ pub async fn signed_request(
     secret: &str,
     amz_date: String,
 ) -> RawAnswer {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("host", url.trim_start_matches("http://").parse().unwrap());
-    headers.insert("x-amz-date", amz_date.parse().unwrap());
-    headers.insert("x-amz-target", format!("CodePipeline_20150709.{operation}").parse().unwrap());
-    headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
-    let request =
-        server::auth::sigv4::SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: &body };
-    let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
-    let authorization = server::auth::sigv4::authorization_header(key_id, secret, REGION, &request, &signed);
-    headers.insert("authorization", authorization.parse().unwrap());
-    send(url, headers, body).await
+    let target = format!("CodePipeline_20150709.{operation}");
+    signed_service_request(url, "codepipeline", Some(&target), body, (key_id, secret), amz_date).await
 }
 
 /// A request to Sluice's own resources (`/objects/...`, `/api/v1/...`) signed with SigV4 as the
@@ -222,6 +220,22 @@ pub struct RawAnswer {
 impl RawAnswer {
     pub fn error_type(&self) -> &str {
         self.json["__type"].as_str().unwrap_or_default()
+    }
+}
+
+/// The configuration tests serve with: this database and data dir, the test account.
+pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().expect("an address"),
+        data_dir: data_dir.to_owned(),
+        database_url: Some(database_url.into()),
+        site_dir: "target/site".into(),
+        region: REGION.into(),
+        account_id: ACCOUNT.into(),
+        admin_password: None,
+        sandbox: Default::default(),
+        public_url: None,
+        notify: Default::default(),
     }
 }
 

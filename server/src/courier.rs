@@ -1,0 +1,102 @@
+//! The engine's courier: what notifications send over the network. Webhooks go out over HTTP or
+//! HTTPS (rustls, the web PKI's roots) without following redirects, each with its own timeout;
+//! e-mails through the configured SMTP server (lettre: plain, STARTTLS or TLS, with AUTH).
+use crate::config::NotifyArgs;
+use anyhow::Context;
+use engine::notify::{Courier, HttpAnswer, HttpRequest, Mail};
+use engine::providers::BoxFuture;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// The most of an answer's body kept for the delivery log.
+const ANSWER_BYTES: usize = 4096;
+
+pub struct HttpCourier {
+    client: reqwest::Client,
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    from: Mailbox,
+}
+
+impl HttpCourier {
+    pub fn new(notify: &NotifyArgs) -> anyhow::Result<Self> {
+        let smtp = match &notify.smtp_url {
+            Some(url) => Some(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .context("--smtp-url is not an smtp:// or smtps:// URL")?
+                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .build(),
+            ),
+            None => None,
+        };
+        let from = notify
+            .mail_from
+            .parse()
+            .with_context(|| format!("--mail-from {:?} is not an address", notify.mail_from))?;
+        let client = reqwest::Client::builder()
+            // A webhook that redirects is answered as it answered: no request goes where the
+            // rule's author did not point it.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(HttpCourier { client, smtp, from })
+    }
+
+    async fn send_mail(&self, mail: &Mail) -> Result<String, String> {
+        let Some(smtp) = &self.smtp else {
+            return Err("no SMTP server is configured (--smtp-url / SLUICE_SMTP_URL)".into());
+        };
+        let to: Mailbox = mail.to.parse().map_err(|err| format!("{:?} is not an address: {err}", mail.to))?;
+        let builder = Message::builder().from(self.from.clone()).to(to).subject(&mail.subject);
+        let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text.clone());
+        let message = match &mail.html {
+            Some(html) => {
+                let html = SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone());
+                builder.multipart(MultiPart::alternative().singlepart(text).singlepart(html))
+            }
+            None => builder.singlepart(text),
+        }
+        .map_err(|err| err.to_string())?;
+        let answer = smtp.send(message).await.map_err(|err| format!("the mail server refused: {err}"))?;
+        Ok(format!("{} {}", answer.code(), answer.message().collect::<Vec<_>>().join(" ")))
+    }
+
+    async fn post(&self, request: &HttpRequest) -> Result<HttpAnswer, String> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|err| err.to_string())?;
+        let mut builder = self.client.request(method, &request.url).timeout(request.timeout).body(request.body.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let mut response = builder.send().await.map_err(describe)?;
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        while body.len() < ANSWER_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        body.truncate(ANSWER_BYTES);
+        Ok(HttpAnswer { status, body: String::from_utf8_lossy(&body).into_owned() })
+    }
+}
+
+impl Courier for HttpCourier {
+    fn send<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<HttpAnswer, String>> {
+        Box::pin(self.post(request))
+    }
+
+    fn mail<'a>(&'a self, mail: &'a Mail) -> BoxFuture<'a, Result<String, String>> {
+        Box::pin(self.send_mail(mail))
+    }
+}
+
+/// The error with its causes: reqwest's own text alone rarely says what happened.
+fn describe(err: reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
