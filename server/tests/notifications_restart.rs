@@ -6,8 +6,9 @@ mod common;
 use common::receiver::Receiver;
 use common::{approval_action, test_config, v2_pipeline_with_s3_source, ACCOUNT, REGION};
 use engine::event_rules::{RuleRequest, RuleState, RuleTarget};
+use engine::identity::Permissions;
 use engine::testing::{TestDatabase, BACKENDS};
-use engine::{Account, Engine, EngineConfig, Principal, Store};
+use engine::{Account, Engine, EngineConfig, Principal, Role, Store};
 use std::path::Path;
 use std::time::Duration;
 
@@ -43,7 +44,7 @@ async fn fail_without_delivering(url: &str, data_dir: &Path, hook: &str) {
     let stages = vec![serde_json::json!({ "name": "Wait", "actions": [approval_action("Never")] })];
     let declaration = v2_pipeline_with_s3_source("broken", "sources", "missing.zip", stages);
     let declaration = model::parse_pipeline(&declaration.to_string()).unwrap();
-    let admin = Principal::new(format!("arn:aws:iam::{ACCOUNT}:user/tester"), |_, _| true);
+    let admin = Principal::new(format!("arn:aws:iam::{ACCOUNT}:user/tester"), Permissions::of_role(Role::Admin));
     engine.create_pipeline(declaration, &[], &admin).await.unwrap();
     for _ in 0..500 {
         let events = engine.events_after(0, 1000).await.unwrap();
