@@ -1,6 +1,8 @@
 //! Browser sign-in: a session cookie (HttpOnly, SameSite=Lax) in front of every page and server
 //! function. State-changing browser requests must come from this site (Origin or Referer), which
 //! together with SameSite keeps other sites from acting with a user's cookie.
+//! Just over 400 lines: the cookie, the same-site check and the sign-in form are one story, read
+//! top to bottom.
 use super::{audit, resources, Caller};
 use crate::AppState;
 use app::auth::CurrentUser;
