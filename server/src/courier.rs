@@ -3,6 +3,7 @@
 //! e-mails through the configured SMTP server (lettre: plain, STARTTLS or TLS, with AUTH).
 use crate::config::NotifyArgs;
 use anyhow::Context;
+use engine::notify::targets::is_link_local;
 use engine::notify::{Courier, HttpAnswer, HttpRequest, Mail};
 use engine::providers::BoxFuture;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
@@ -36,6 +37,7 @@ impl HttpCourier {
             // A webhook that redirects is answered as it answered: no request goes where the
             // rule's author did not point it.
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(std::sync::Arc::new(NoLinkLocal))
             .build()?;
         Ok(HttpCourier { client, smtp, from })
     }
@@ -60,6 +62,13 @@ impl HttpCourier {
     }
 
     async fn post(&self, request: &HttpRequest) -> Result<HttpAnswer, String> {
+        // A literal address skips the resolver; the URL parser also reads forms such as
+        // `http://2852039166/`, which PutTargets' check does not.
+        let url = reqwest::Url::parse(&request.url).map_err(|err| format!("{:?}: {err}", request.url))?;
+        let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+        if host.parse().is_ok_and(is_link_local) {
+            return Err(format!("{} is a link-local address; nothing is sent there", request.url));
+        }
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|err| err.to_string())?;
         let mut builder = self.client.request(method, &request.url).timeout(request.timeout).body(request.body.clone());
         for (name, value) in &request.headers {
@@ -99,4 +108,49 @@ fn describe(err: reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Resolves names as the system does, without the link-local addresses (instance metadata) a
+/// webhook's name might point at.
+struct NoLinkLocal;
+
+impl reqwest::dns::Resolve for NoLinkLocal {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let allowed: Vec<std::net::SocketAddr> = found.filter(|addr| !is_link_local(addr.ip())).collect();
+            if allowed.is_empty() {
+                let why = format!("{} resolves only to link-local addresses; nothing is sent there", name.as_str());
+                return Err(why.into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every spelling of the metadata address is refused before anything is sent, and a name
+    /// that resolves only to link-local addresses fails at resolution.
+    #[tokio::test]
+    async fn nothing_is_sent_to_link_local_addresses() {
+        let courier = HttpCourier::new(&NotifyArgs::default()).expect("courier");
+        let send = |url: &str| HttpRequest {
+            method: "POST".into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: "{}".into(),
+            timeout: std::time::Duration::from_secs(2),
+        };
+        for url in ["http://169.254.169.254/latest/", "http://2852039166/", "http://0xa9fea9fe/", "http://[fe80::1]/"] {
+            let refused = courier.post(&send(url)).await.expect_err(url);
+            assert!(refused.contains("link-local"), "{url}: {refused}");
+        }
+        let name: reqwest::dns::Name = "localhost".parse().expect("a name");
+        let found: Vec<_> =
+            reqwest::dns::Resolve::resolve(&NoLinkLocal, name).await.expect("localhost resolves").collect();
+        assert!(found.iter().all(|addr| addr.ip().is_loopback()), "{found:?}");
+    }
 }

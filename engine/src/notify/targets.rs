@@ -105,7 +105,28 @@ pub fn check_url(url: &str) -> Result<(), String> {
     if host.is_empty() || host.starts_with(':') || url.chars().any(char::is_whitespace) {
         return Err(format!("{url:?} has no host to send to."));
     }
+    let literal = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(ip, _port)| ip),
+    };
+    if literal.parse().is_ok_and(is_link_local) {
+        return Err(format!(
+            "{url:?} is a link-local address, where clouds serve instance credentials; nothing is sent there."
+        ));
+    }
     Ok(())
+}
+
+/// Link-local addresses (169.254.0.0/16, fe80::/10): where clouds serve instance metadata and
+/// credentials, so never a notification's destination, whoever wrote the rule. The courier
+/// checks again after name resolution.
+pub fn is_link_local(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.is_link_local(),
+        std::net::IpAddr::V6(v6) => {
+            v6.segments()[0] & 0xffc0 == 0xfe80 || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_link_local())
+        }
+    }
 }
 
 /// `sha256=<hex>`: the HMAC-SHA256 of `body` under `secret`, as GitHub signs its webhooks.
@@ -198,6 +219,10 @@ mod tests {
     fn other_arns_and_urls_are_refused_with_the_reason() {
         let of = |arn: &str| TargetKind::of_arn(arn, &account()).unwrap_err();
         assert!(of("arn:aws:events:us-east-1:000000000000:api-destination/ftp://x/y").contains("http://"));
+        for metadata in ["http://169.254.169.254/latest", "http://[fe80::1]:80/x", "http://[::ffff:169.254.1.1]/"] {
+            let refused = of(&format!("arn:aws:events:us-east-1:000000000000:api-destination/{metadata}"));
+            assert!(refused.contains("link-local"), "{metadata}: {refused}");
+        }
         assert!(of("arn:aws:events:us-east-1:000000000000:api-destination/file:///etc/passwd").contains("http://"));
         assert!(of("arn:aws:events:us-east-1:000000000000:api-destination/https:///path").contains("no host"));
         assert!(of("arn:aws:lambda:us-east-1:000000000000:function:f").contains("cannot deliver"));
