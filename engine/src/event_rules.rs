@@ -69,8 +69,7 @@ pub struct RuleRequest {
 
 impl Engine {
     pub fn event_rule_arn(&self, name: &str) -> String {
-        let account = self.account();
-        format!("arn:aws:events:{}:{}:rule/{name}", account.region, account.id)
+        self.account().event_rule_arn(name)
     }
 
     /// Creates a rule or changes one (PutRule); returns its ARN.
@@ -78,14 +77,14 @@ impl Engine {
         check_name("rule", &request.name)?;
         check_pattern(&request.event_pattern)?;
         let now = now_ms();
-        let created_ms = self.store.event_rule(&request.name).await?.map_or(now, |rule| rule.created_ms);
         let rule = EventRule {
             name: request.name,
             description: request.description,
             event_pattern: request.event_pattern,
             state: request.state,
             role_arn: request.role_arn,
-            created_ms,
+            // Kept by the upsert when the rule exists already.
+            created_ms: now,
             updated_ms: now,
         };
         self.store.put_event_rule(&rule).await?;
@@ -168,10 +167,9 @@ impl Engine {
     }
 
     /// Removes targets by id; returns the ids that were not there.
-    pub async fn remove_rule_targets(&self, rule: &str, ids: &[String]) -> Result<Vec<String>> {
+    pub async fn remove_rule_targets(&self, rule: &str, ids: &[String]) -> Result<()> {
         self.event_rule(rule).await?;
-        let removed = self.store.remove_rule_targets(rule, ids).await?;
-        Ok(ids.iter().filter(|id| !removed.contains(id)).cloned().collect())
+        Ok(self.store.remove_rule_targets(rule, ids).await?)
     }
 }
 

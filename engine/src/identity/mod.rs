@@ -48,6 +48,11 @@ impl Account {
         format!("arn:aws:iam::{}:user/{user_name}", self.id)
     }
 
+    /// `arn:aws:events:<region>:<account>:rule/<name>`: an EventBridge rule on the default bus.
+    pub fn event_rule_arn(&self, name: &str) -> String {
+        format!("arn:aws:events:{}:{}:rule/{name}", self.region, self.id)
+    }
+
     pub fn group_arn(&self, group_name: &str) -> String {
         format!("arn:aws:iam::{}:group/{group_name}", self.id)
     }

@@ -55,6 +55,7 @@ struct LiveRule {
 impl Engine {
     /// Matches the outbox after the cursor against the enabled rules, batch by batch.
     async fn match_outbox(&self, gap: &mut Option<(i64, Instant)>) -> Result<()> {
+        let mut rules = None;
         loop {
             let cursor = self.store.delivery_cursor().await?;
             let events = self.store.events_after(cursor, BATCH).await?;
@@ -62,7 +63,11 @@ impl Engine {
             let Some(last) = events[..ready].last() else {
                 return Ok(());
             };
-            let rules = self.live_rules().await?;
+            // Read once per pass, and only when there is something to match.
+            let rules = match &mut rules {
+                Some(rules) => rules,
+                None => rules.insert(self.live_rules().await?),
+            };
             let mut new = Vec::new();
             for event in &events[..ready] {
                 let body = with_id(event);

@@ -147,20 +147,16 @@ impl Store {
     }
 
     /// Removes the targets with these ids; returns the ids that were there.
-    pub(crate) async fn remove_rule_targets(&self, rule: &str, ids: &[String]) -> Result<Vec<String>> {
+    pub(crate) async fn remove_rule_targets(&self, rule: &str, ids: &[String]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let mut removed = Vec::new();
         for id in ids {
-            let done = sqlx::query("delete from event_target where rule_name = $1 and target_id = $2")
+            sqlx::query("delete from event_target where rule_name = $1 and target_id = $2")
                 .bind(rule)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            if done.rows_affected() == 1 {
-                removed.push(id.clone());
-            }
         }
         tx.commit().await?;
-        Ok(removed)
+        Ok(())
     }
 }

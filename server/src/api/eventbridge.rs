@@ -60,8 +60,7 @@ impl Operation {
             Operation::PutTargets | Operation::ListTargetsByRule | Operation::RemoveTargets => input.get("Rule"),
             _ => input.get("Name"),
         };
-        let name = rule.and_then(Value::as_str).unwrap_or_default();
-        format!("arn:aws:events:{}:{}:rule/{name}", account.region, account.id)
+        account.event_rule_arn(rule.and_then(Value::as_str).unwrap_or_default())
     }
 }
 
