@@ -177,6 +177,8 @@ test("a trigger added in the settings is in the JSON and survives saving", async
   await page.getByTestId("tab-canvas").click();
   await page.getByTestId("save-button").click();
   await expect(page).toHaveURL(/\/pipelines\/triggered\/edit$/);
+  // The saved version's editor has loaded (its own request done) before the pipeline is deleted.
+  await expect(page.getByRole("heading", { name: "Edit triggered" })).toBeVisible();
   expect((await callApi(request, "GetPipeline", { name: "triggered" })).pipeline.triggers).toEqual(expected);
   await callApi(request, "DeletePipeline", { name: "triggered" });
 });
