@@ -109,6 +109,13 @@ ensure_aiosmtpd() {
   quietly python3 -m pip install --quiet aiosmtpd
 }
 
+# The CodeCommit tests drive Sluice with boto3 (the Rust tests too, through a Python script).
+ensure_boto3() {
+  python3 -c 'import boto3' 2>/dev/null && return
+  say "Installing boto3, the AWS SDK the client checks use (seconds, once)..."
+  quietly python3 -m pip install --quiet boto3
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null && return
   say "Installing Debian's Chromium for the browser tests (about a minute, once)..."

@@ -61,8 +61,11 @@ async fn main() {
     let store = Store::connect(&db.url).await.expect("store");
     let provider = CommandsProvider::new();
     for (name, sandbox) in [("Commands action, --sandbox off", &off), ("Commands action, sandboxed", &isolated)] {
-        let services =
-            Services { objects: ObjectStore::new(store.clone(), &root.join("data")), sandbox: sandbox.clone() };
+        let services = Services {
+            objects: ObjectStore::new(store.clone(), &root.join("data")),
+            sandbox: sandbox.clone(),
+            repos: engine::repos::Repositories::new(&root.join("data"), "http://localhost"),
+        };
         let mut n = 0;
         let action = measure(runs, || {
             n += 1;

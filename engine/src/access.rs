@@ -1,6 +1,7 @@
 //! What a pipeline reads on behalf of the users who set it going, and the check that they may.
 //!
-//! A pipeline reads the objects its S3 source actions name and the secrets its Commands actions'
+//! A pipeline reads the objects its S3 source actions name, the hosted repositories its CodeCommit
+//! source actions name, and the secrets its Commands actions'
 //! `SECRETS_MANAGER` environment variables name. Whoever creates or updates a pipeline must be
 //! allowed to read each of them, and whoever starts a run whose variable overrides change what
 //! is read must be allowed to read what it then reads; otherwise anyone who may edit a pipeline
@@ -8,7 +9,8 @@
 //!
 //! - an object: `sluice:GetObject` on `arn:aws:s3:::BUCKET/KEY`, and, when a pipeline wrote it
 //!   as an artifact, `codepipeline:GetPipelineState` on that pipeline (objects follow pipelines);
-//! - a secret: `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`.
+//! - a secret: `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`;
+//! - a repository: `codecommit:GitPull` on `arn:aws:codecommit:REGION:ACCOUNT:NAME`.
 use crate::identity::Permissions;
 use crate::secrets::SecretReference;
 use crate::{Engine, EngineError, Refusal, Result};
@@ -20,6 +22,8 @@ pub const GET_OBJECT_ACTION: &str = "sluice:GetObject";
 pub const READ_PIPELINE_ACTION: &str = "codepipeline:GetPipelineState";
 /// Reading a secret of Sluice's secret store, as Secrets Manager's action is named.
 pub const GET_SECRET_ACTION: &str = "secretsmanager:GetSecretValue";
+/// Cloning or fetching a hosted repository, as CodeCommit's action is named.
+pub const GIT_PULL_ACTION: &str = "codecommit:GitPull";
 
 /// A user acting through the engine: their ARN and their policies.
 #[derive(Debug, Clone)]
@@ -71,6 +75,7 @@ struct Read {
 enum Readable {
     Object { bucket: String, key: String },
     Secret { variable: String, name: String },
+    Repository { name: String },
 }
 
 impl Engine {
@@ -111,6 +116,7 @@ impl Engine {
     async fn check_read(&self, read: &Read, by: &Principal) -> Result<()> {
         let grants = match &read.what {
             Readable::Secret { name, .. } => vec![(GET_SECRET_ACTION, self.secret_arn(name))],
+            Readable::Repository { name } => vec![(GIT_PULL_ACTION, self.repository_arn(name))],
             Readable::Object { bucket, key } => {
                 let writers = self.store.object_writer_pipelines(bucket, key).await?;
                 let mut grants = object_read_grants(bucket, key, None);
@@ -138,6 +144,7 @@ fn denied(read: &Read, who: &str, what: &str) -> EngineError {
         Readable::Secret { variable, name } => {
             format!("its environment variable '{variable}' reads the secret '{name}'")
         }
+        Readable::Repository { name } => format!("its CodeCommit source reads the repository '{name}'"),
     };
     EngineError::refused(
         Refusal::NotAuthorized,
@@ -178,6 +185,14 @@ fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<V
             {
                 if let (Some(bucket), Some(key)) = (resolve("S3Bucket", bucket)?, resolve("S3ObjectKey", key)?) {
                     found.push(at(Readable::Object { bucket, key }));
+                }
+            }
+        }
+        let is_repository_source = id.provider == "CodeCommit" && id.owner == ActionOwner::Aws;
+        if id.category == ActionCategory::Source && is_repository_source {
+            if let Some(name) = action.configuration.get("RepositoryName") {
+                if let Some(name) = resolve("RepositoryName", name)? {
+                    found.push(at(Readable::Repository { name }));
                 }
             }
         }

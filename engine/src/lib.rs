@@ -14,6 +14,7 @@ pub mod notify;
 pub mod objects;
 mod pipelines;
 pub mod providers;
+pub mod repos;
 mod rollback;
 pub mod run_views;
 pub mod runs;
@@ -42,6 +43,8 @@ pub struct Services {
     pub objects: objects::ObjectStore,
     /// Where anything a pipeline author wrote must run.
     pub sandbox: std::sync::Arc<sandbox::Sandbox>,
+    /// The git repositories Sluice hosts (CodeCommit sources).
+    pub repos: repos::Repositories,
 }
 
 /// Where this Sluice says it lives, for ARNs: `arn:aws:codepipeline:<region>:<account_id>:...`.
@@ -58,6 +61,7 @@ pub struct Engine {
     account: Account,
     objects: objects::ObjectStore,
     sandbox: std::sync::Arc<sandbox::Sandbox>,
+    repos: repos::Repositories,
     runtime: std::sync::Arc<scheduler::Runtime>,
 }
 
@@ -67,8 +71,9 @@ impl Engine {
         let objects = objects::ObjectStore::new(store.clone(), &config.data_dir);
         let store = store.with_sealer(secrets::Sealer::new(&config.data_dir));
         let sandbox = std::sync::Arc::new(sandbox::Sandbox::new(config.sandbox.clone()));
-        let engine =
-            Engine { store, account, objects, sandbox, runtime: std::sync::Arc::new(scheduler::Runtime::new(config)) };
+        let repos = repos::Repositories::new(&config.data_dir, &config.notify.public_url);
+        let runtime = std::sync::Arc::new(scheduler::Runtime::new(config));
+        let engine = Engine { store, account, objects, sandbox, repos, runtime };
         providers::register_builtin(&engine);
         engine
     }
@@ -84,7 +89,7 @@ impl Engine {
 
     /// What providers get besides their workspace.
     pub(crate) fn services(&self) -> Services {
-        Services { objects: self.objects.clone(), sandbox: self.sandbox.clone() }
+        Services { objects: self.objects.clone(), sandbox: self.sandbox.clone(), repos: self.repos.clone() }
     }
 
     /// The named secrets that `SECRETS_MANAGER` environment variables refer to.

@@ -1,7 +1,11 @@
-//! Change detection: source revisions that start executions. S3 sources are polled (CodePipeline's
-//! `PollForSourceChanges`, on unless set to "false"); any source action can be told of a revision
-//! with PutActionRevision. Both record the revision in `source_poll`, so a revision starts at most
-//! one execution whichever way it arrives and however many replicas poll.
+//! Change detection: source revisions that start executions. S3 and CodeCommit sources are
+//! polled (CodePipeline's `PollForSourceChanges`, on unless set to "false"); a push to a hosted
+//! repository starts the CodeCommit sources that do not poll (`push`); any source action can be
+//! told of a revision with PutActionRevision. All of them record the revision in `source_poll`,
+//! so a revision starts at most one execution whichever way it arrives and however many replicas
+//! poll.
+mod push;
+
 use crate::now_ms;
 use crate::runs::SourceRevisionOverride;
 use crate::store::sources::{LatestObject, PipelineHead, SourcePollRow};
@@ -30,7 +34,55 @@ pub struct PutRevisionOutcome {
     pub execution_id: Option<String>,
 }
 
-/// One polled source: an S3 source action of a pipeline's latest version.
+/// What a source action watches.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum SourceKind {
+    S3 { bucket: String, key: String },
+    CodeCommit { repository: String, branch: String },
+}
+
+impl SourceKind {
+    /// The source an action declares, for the providers whose changes Sluice detects.
+    fn of(action: &ActionDeclaration) -> Option<SourceKind> {
+        let id = &action.action_type_id;
+        if id.category != ActionCategory::Source || id.owner != ActionOwner::Aws {
+            return None;
+        }
+        let setting = |key: &str| action.configuration.get(key).cloned();
+        match id.provider.as_str() {
+            "S3" => Some(SourceKind::S3 { bucket: setting("S3Bucket")?, key: setting("S3ObjectKey")? }),
+            "CodeCommit" => {
+                Some(SourceKind::CodeCommit { repository: setting("RepositoryName")?, branch: setting("BranchName")? })
+            }
+            _ => None,
+        }
+    }
+
+    /// As recorded in `source_poll.source`.
+    fn location(&self) -> String {
+        match self {
+            SourceKind::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+            SourceKind::CodeCommit { repository, branch } => format!("codecommit://{repository}/{branch}"),
+        }
+    }
+
+    fn provider(&self) -> &'static str {
+        match self {
+            SourceKind::S3 { .. } => "S3",
+            SourceKind::CodeCommit { .. } => "CodeCommit",
+        }
+    }
+
+    /// How a trigger detail names a revision of it.
+    fn revision_word(&self) -> &'static str {
+        match self {
+            SourceKind::S3 { .. } => "version",
+            SourceKind::CodeCommit { .. } => "commit",
+        }
+    }
+}
+
+/// One watched source: a source action of a pipeline's latest version.
 struct Watched {
     pipeline: String,
     pipeline_created_ms: i64,
@@ -38,31 +90,41 @@ struct Watched {
     pipeline_updated_ms: i64,
     stage: String,
     action: String,
-    bucket: String,
-    key: String,
+    kind: SourceKind,
+    polls: bool,
 }
 
-impl Watched {
-    fn source(&self) -> String {
-        s3_location(&self.bucket, &self.key)
+/// What a source holds now: its newest revision.
+#[derive(Debug, Clone)]
+struct Sighting {
+    revision_id: String,
+    revision_change_id: Option<String>,
+    /// The user who made it (uploaded the object, pushed the commit), when known.
+    made_by: Option<String>,
+}
+
+impl From<&LatestObject> for Sighting {
+    fn from(object: &LatestObject) -> Self {
+        Sighting {
+            revision_id: object.version_id.clone(),
+            revision_change_id: Some(object.etag.clone()),
+            made_by: object.created_by.clone(),
+        }
     }
 }
 
-fn s3_location(bucket: &str, key: &str) -> String {
-    format!("s3://{bucket}/{key}")
+/// How a revision came to be noticed.
+#[derive(Clone, Copy)]
+enum Noticed {
+    /// A poll found it.
+    Poll,
+    /// A push to a hosted repository announced it.
+    Push,
 }
 
-fn is_s3_source(action: &ActionDeclaration) -> bool {
-    let id = &action.action_type_id;
-    id.category == ActionCategory::Source && id.owner == ActionOwner::Aws && id.provider == "S3"
-}
-
-/// What a source action watches, as recorded in `source_poll.source`.
+/// What a source action watches, as recorded in `source_poll.source` ('' for other providers).
 fn watched_source(action: &ActionDeclaration) -> String {
-    match (is_s3_source(action), action.configuration.get("S3Bucket"), action.configuration.get("S3ObjectKey")) {
-        (true, Some(bucket), Some(key)) => s3_location(bucket, key),
-        _ => String::new(),
-    }
+    SourceKind::of(action).map(|kind| kind.location()).unwrap_or_default()
 }
 
 /// CodePipeline's default is to poll; only an explicit "false" turns it off.
@@ -70,13 +132,13 @@ fn polls(action: &ActionDeclaration) -> bool {
     action.configuration.get("PollForSourceChanges").is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"))
 }
 
-/// Source actions live in the first stage only, so that is the only place polling looks.
-fn polled_sources(head: &PipelineHead, decl: &PipelineDeclaration) -> Vec<Watched> {
+/// The watched sources of a pipeline's latest version. Source actions live in the first stage
+/// only, so that is the only place to look.
+fn watched_sources(head: &PipelineHead, decl: &PipelineDeclaration) -> Vec<Watched> {
     let Some(stage) = decl.stages.first() else { return Vec::new() };
     stage
         .actions
         .iter()
-        .filter(|a| is_s3_source(a) && polls(a))
         .filter_map(|a| {
             Some(Watched {
                 pipeline: head.name.clone(),
@@ -84,8 +146,8 @@ fn polled_sources(head: &PipelineHead, decl: &PipelineDeclaration) -> Vec<Watche
                 pipeline_updated_ms: head.updated_ms,
                 stage: stage.name.clone(),
                 action: a.name.clone(),
-                bucket: a.configuration.get("S3Bucket")?.clone(),
-                key: a.configuration.get("S3ObjectKey")?.clone(),
+                kind: SourceKind::of(a)?,
+                polls: polls(a),
             })
         })
         .collect()
@@ -97,7 +159,6 @@ fn is_current(row: &SourcePollRow, source: &str, pipeline_created_ms: i64) -> bo
     row.source == source && row.updated_ms >= pipeline_created_ms
 }
 
-/// The StartPipelineExecution `revisionType` matching a source provider.
 impl Engine {
     /// Whether this engine's last poll is at least `POLL_EVERY` ago; if so, this call counts as one.
     /// Kept beside the engine (keyed by its node id) rather than in it, so the runtime stays as is.
@@ -114,24 +175,31 @@ impl Engine {
         }
     }
 
-    /// One poll of every pipeline's S3 sources: a new latest version starts an execution
-    /// (trigger PollForSourceChanges). A source seen for the first time is compared with the
-    /// version that was current when the pipeline was saved, which CreatePipeline's run took, so
-    /// it does not run twice. Three queries however many pipelines, plus a declaration read when a
-    /// pipeline changed and one query per source seen for the first time.
-    pub(crate) async fn poll_sources(&self) -> Result<()> {
-        if !self.poll_due() {
-            return Ok(());
-        }
+    /// Every watched source of every pipeline's latest version.
+    async fn all_watched_sources(&self) -> Result<Vec<Watched>> {
         let mut watched = Vec::new();
         for head in self.store.pipeline_heads().await? {
             match self.declaration(&head.name, head.latest_version).await {
-                Ok(decl) => watched.extend(polled_sources(&head, &decl)),
-                // Deleted or updated since the list was read: the next poll sees it as it is.
+                Ok(decl) => watched.extend(watched_sources(&head, &decl)),
+                // Deleted or updated since the list was read: the next look sees it as it is.
                 Err(EngineError::PipelineNotFound(_) | EngineError::VersionNotFound { .. }) => {}
                 Err(err) => return Err(err),
             }
         }
+        Ok(watched)
+    }
+
+    /// One poll of every pipeline's polled sources: a new latest version of an S3 object, or a
+    /// new head of a CodeCommit branch, starts an execution (trigger PollForSourceChanges). A
+    /// source seen for the first time is compared with the version (or head) that was current
+    /// when the pipeline was saved, which CreatePipeline's run took, so it does not run twice.
+    /// Three queries however many pipelines, plus a declaration read when a pipeline changed,
+    /// one query (or `git`) per source seen for the first time and one `git` per watched branch.
+    pub(crate) async fn poll_sources(&self) -> Result<()> {
+        if !self.poll_due() {
+            return Ok(());
+        }
+        let watched: Vec<Watched> = self.all_watched_sources().await?.into_iter().filter(|w| w.polls).collect();
         if watched.is_empty() {
             return Ok(());
         }
@@ -139,20 +207,11 @@ impl Engine {
         for row in self.store.source_polls().await? {
             seen.insert((row.pipeline_name.clone(), row.stage_name.clone(), row.action_name.clone()), row);
         }
-        let mut keys: Vec<(String, String)> = watched.iter().map(|w| (w.bucket.clone(), w.key.clone())).collect();
-        keys.sort();
-        keys.dedup();
-        let latest: HashMap<(String, String), LatestObject> = self
-            .store
-            .latest_object_versions(&keys)
-            .await?
-            .into_iter()
-            .map(|o| ((o.bucket.clone(), o.key.clone()), o))
-            .collect();
+        let current = self.sightings(&watched).await?;
         for source in &watched {
             let previous = seen.get(&(source.pipeline.clone(), source.stage.clone(), source.action.clone()));
-            let current = latest.get(&(source.bucket.clone(), source.key.clone()));
-            if let Err(err) = self.poll_one(source, previous, current).await {
+            let sighting = current.get(&source.kind).cloned().flatten();
+            if let Err(err) = self.notice(source, previous, sighting, Noticed::Poll, None).await {
                 // One pipeline's trouble must not stop the others from being polled.
                 tracing::warn!(pipeline = %source.pipeline, action = %source.action, error = %err, "source poll failed");
             }
@@ -160,36 +219,79 @@ impl Engine {
         Ok(())
     }
 
-    async fn poll_one(
+    /// The newest revision of each watched source, each source looked up once: S3 objects in a
+    /// few queries, branches with one `git` each (a missing repository or branch has none).
+    async fn sightings(&self, watched: &[Watched]) -> Result<HashMap<SourceKind, Option<Sighting>>> {
+        let mut keys: Vec<(String, String)> = Vec::new();
+        let mut current = HashMap::new();
+        for source in watched {
+            match &source.kind {
+                SourceKind::S3 { bucket, key } => keys.push((bucket.clone(), key.clone())),
+                SourceKind::CodeCommit { repository, branch } if !current.contains_key(&source.kind) => {
+                    let head = self.repos.branch_head(repository, branch).await.ok();
+                    let sighting =
+                        head.map(|commit| Sighting { revision_id: commit, revision_change_id: None, made_by: None });
+                    current.insert(source.kind.clone(), sighting);
+                }
+                SourceKind::CodeCommit { .. } => {}
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        if !keys.is_empty() {
+            for object in self.store.latest_object_versions(&keys).await? {
+                let kind = SourceKind::S3 { bucket: object.bucket.clone(), key: object.key.clone() };
+                current.insert(kind, Some(Sighting::from(&object)));
+            }
+        }
+        Ok(current)
+    }
+
+    /// Records what a source holds now and, if it is a revision not seen before, starts an
+    /// execution with it; `pusher` is who pushed it, for `Noticed::Push`. The compare-and-set on
+    /// `source_poll` lets only one of several noticers (replicas, a poll and a push) start it.
+    async fn notice(
         &self,
         source: &Watched,
         previous: Option<&SourcePollRow>,
-        current: Option<&LatestObject>,
+        current: Option<Sighting>,
+        noticed: Noticed,
+        pusher: Option<&Principal>,
     ) -> Result<()> {
-        let revision_id = current.map(|o| o.version_id.clone()).unwrap_or_default();
+        let revision_id = current.as_ref().map(|c| c.revision_id.clone()).unwrap_or_default();
         let row = SourcePollRow {
             pipeline_name: source.pipeline.clone(),
             stage_name: source.stage.clone(),
             action_name: source.action.clone(),
-            source: source.source(),
+            source: source.kind.location(),
             revision_id: revision_id.clone(),
-            revision_change_id: current.map(|o| o.etag.clone()),
+            revision_change_id: current.as_ref().and_then(|c| c.revision_change_id.clone()),
             execution_id: None,
             updated_ms: now_ms(),
         };
         let known = previous.filter(|old| is_current(old, &row.source, source.pipeline_created_ms));
-        let last_seen = match known {
-            Some(old) => old.revision_id.clone(),
+        let last_seen = match (known, &source.kind, noticed) {
+            (Some(old), _, _) => old.revision_id.clone(),
             // First sighting: the version that was the latest when this declaration was saved is
             // the one CreatePipeline's run took; only a newer one is a change.
-            None => self
+            (None, SourceKind::S3 { bucket, key }, _) => self
                 .store
-                .object_version_at(&source.bucket, &source.key, source.pipeline_updated_ms)
+                .object_version_at(bucket, key, source.pipeline_updated_ms)
                 .await?
                 .map(|o| o.version_id)
                 .unwrap_or_default(),
+            // Likewise the branch's head when the declaration was saved, from its reflog.
+            (None, SourceKind::CodeCommit { repository, branch }, Noticed::Poll) => self
+                .repos
+                .branch_head_at(repository, branch, source.pipeline_updated_ms)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            // A push is a change by definition.
+            (None, SourceKind::CodeCommit { .. }, Noticed::Push) => String::new(),
         };
-        // Objects are never deleted, so "no version" after one was seen cannot be a change.
+        // Objects are never deleted, and a deleted branch is no revision to run.
         let changed = last_seen != revision_id && !revision_id.is_empty();
         if !changed {
             if known.is_none() {
@@ -200,16 +302,25 @@ impl Engine {
         if !self.store.replace_source_poll(previous, &row).await? {
             return Ok(());
         }
-        let mut request = StartRequest::new(TriggerType::PollForSourceChanges);
-        request.trigger_detail = format!("{}: {} version {revision_id}", source.action, row.source);
-        // The uploader of the new version set this run going.
-        request.started_by = current
-            .and_then(|o| o.created_by.as_deref())
-            .filter(|arn| arn.starts_with("arn:aws:iam::"))
-            .map(Principal::named);
-        request.source_revisions = vec![SourceRevisionOverride::pin(&source.action, "S3", &revision_id)];
+        let what = format!("{} {} {revision_id}", row.source, source.kind.revision_word());
+        let mut request = match noticed {
+            Noticed::Poll => StartRequest::new(TriggerType::PollForSourceChanges),
+            Noticed::Push => StartRequest::new(TriggerType::CloudWatchEvent),
+        };
+        request.trigger_detail = format!("{}: {what}", source.action);
+        // The uploader of the new version, or the pusher of the commit, set this run going.
+        request.started_by = match pusher {
+            Some(pusher) => Some(pusher.clone()),
+            None => current
+                .as_ref()
+                .and_then(|c| c.made_by.as_deref())
+                .filter(|arn| arn.starts_with("arn:aws:iam::"))
+                .map(Principal::named),
+        };
+        request.source_revisions =
+            vec![SourceRevisionOverride::pin(&source.action, source.kind.provider(), &revision_id)];
         // The revision stays recorded even if the start fails, so a broken pipeline is not
-        // retried (and logged) every second; the next upload tries again.
+        // retried (and logged) every second; the next change tries again.
         let execution_id = self.start_execution(&source.pipeline, request).await?;
         tracing::info!(pipeline = %source.pipeline, action = %source.action, %revision_id, %execution_id, "source change started an execution");
         self.store.set_source_poll_execution(&row, &execution_id).await?;
@@ -253,9 +364,10 @@ impl Engine {
         // An older version of a polled S3 object, reported after polling saw a newer one, runs,
         // but the newer one stays recorded: polling would otherwise take it for a change and run
         // a version that already ran. (Version ids are UUIDv7s: they sort by creation time.)
+        let is_s3 = matches!(SourceKind::of(action_decl), Some(SourceKind::S3 { .. }));
         let older_than_polled = previous
             .as_ref()
-            .is_some_and(|row| !source.is_empty() && row.source == source && row.revision_id > revision.revision_id);
+            .is_some_and(|row| is_s3 && row.source == source && row.revision_id > revision.revision_id);
         if older_than_polled {
             let execution_id = self.start_execution(pipeline, revision_request(action_decl, &revision, by)).await?;
             return Ok(PutRevisionOutcome { new_revision: true, execution_id: Some(execution_id) });

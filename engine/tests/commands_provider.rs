@@ -62,7 +62,11 @@ async fn fixture(action: ActionDeclaration, inputs: &[(&str, &[(&str, &str)])]) 
     // Commands never touches the object store, but the context must carry one.
     let db = TestDatabase::new(TestBackend::Sqlite).await;
     let store = Store::connect(&db.url).await.expect("store");
-    let services = Services { objects: ObjectStore::new(store, &root.join("data")), sandbox: Arc::new(sandbox) };
+    let services = Services {
+        objects: ObjectStore::new(store, &root.join("data")),
+        sandbox: Arc::new(sandbox),
+        repos: engine::repos::Repositories::new(&root.join("data"), "http://localhost"),
+    };
     let (sink, log) = LogSink::channel();
     let ctx = ActionContext {
         pipeline_name: "demo-pipeline".into(),

@@ -40,7 +40,7 @@ pub fn of_role(role: Role) -> Policy {
         // Authors and runs pipelines and the event rules around them; answering approvals is the
         // Approver's part.
         Role::Editor => serde_json::json!({ "Statement": [
-            { "Effect": "Allow", "Action": ["codepipeline:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
+            { "Effect": "Allow", "Action": ["codepipeline:*", "codecommit:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
             { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
         ]}),
         // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
@@ -52,7 +52,8 @@ pub fn of_role(role: Role) -> Policy {
         Role::Viewer => serde_json::json!({ "Statement": {
             "Effect": "Allow",
             "Action": [
-                "codepipeline:Get*", "codepipeline:List*", "events:Describe*", "events:List*",
+                "codepipeline:Get*", "codepipeline:List*", "codecommit:Get*", "codecommit:List*",
+                "codecommit:GitPull", "events:Describe*", "events:List*",
                 "events:TestEventPattern", "sns:Get*", "sns:List*", "sluice:GetObject"
             ],
             "Resource": "*"

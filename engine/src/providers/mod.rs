@@ -4,6 +4,7 @@
 //! The scheduler knows no provider by name. Before `execute` it has resolved the configuration's
 //! variables and unpacked each input artifact into its own folder; after `Succeeded` it packs and
 //! stores the outputs and records the variables. A provider only does its own job.
+pub mod codecommit_source;
 pub mod manual;
 pub mod rules;
 pub mod s3_source;
@@ -161,6 +162,8 @@ pub(crate) fn register_builtin(engine: &crate::Engine) {
     use std::sync::Arc;
     engine.register_provider(ActionCategory::Approval, ActionOwner::Aws, "Manual", Arc::new(manual::ManualApproval));
     engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "S3", Arc::new(s3_source::S3Source));
+    let codecommit = Arc::new(codecommit_source::CodeCommitSource);
+    engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "CodeCommit", codecommit);
     engine.register_provider(
         ActionCategory::Compute,
         ActionOwner::Aws,

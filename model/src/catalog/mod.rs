@@ -21,7 +21,7 @@ use crate::pipeline::{ActionCategory, ActionOwner};
 
 static ALL: &[ActionTypeSpec] = &[
     spec::runs_locally(source::S3),
-    source::CODE_COMMIT,
+    spec::runs_locally(source::CODE_COMMIT),
     source::ECR,
     source::CODE_STAR_SOURCE_CONNECTION,
     source::GITHUB_V1,

@@ -4,6 +4,7 @@
 //! XML). Routing is on the header (or the form's Action) alone, as AWS does; each service's
 //! requests are signed for its own name and checked against IAM actions of its own namespace.
 mod action_types;
+pub mod codecommit;
 mod conditions;
 pub mod error;
 mod eventbridge;
@@ -38,7 +39,10 @@ const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", post(handle)).route("/sns/confirm", axum::routing::get(sns::confirm_link))
+    Router::new()
+        .route("/", post(handle))
+        .route("/sns/confirm", axum::routing::get(sns::confirm_link))
+        .merge(codecommit::git_http::router())
 }
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
@@ -103,6 +107,7 @@ enum Target {
     CodePipeline(Operation),
     Events(eventbridge::Operation),
     Sns(sns::Operation),
+    CodeCommit(codecommit::Operation),
 }
 
 impl Target {
@@ -112,6 +117,8 @@ impl Target {
             Operation::parse(name).map(Target::CodePipeline)
         } else if let Some(name) = header.strip_prefix(EVENTS_PREFIX) {
             eventbridge::Operation::parse(name).map(Target::Events)
+        } else if let Some(name) = header.strip_prefix(codecommit::TARGET_PREFIX) {
+            codecommit::Operation::parse(name).map(Target::CodeCommit)
         } else {
             None
         };
@@ -123,6 +130,7 @@ impl Target {
             Target::CodePipeline(operation) => operation.name(),
             Target::Events(operation) => operation.name(),
             Target::Sns(operation) => operation.name(),
+            Target::CodeCommit(operation) => operation.name(),
         }
     }
 
@@ -132,6 +140,7 @@ impl Target {
             Target::CodePipeline(_) => sigv4::SERVICE,
             Target::Events(_) => eventbridge::SIGNING_NAME,
             Target::Sns(_) => sns::SIGNING_NAME,
+            Target::CodeCommit(_) => codecommit::SIGNING_NAME,
         }
     }
 
@@ -141,6 +150,7 @@ impl Target {
             Target::CodePipeline(_) => audit::API_SOURCE,
             Target::Events(_) => eventbridge::EVENT_SOURCE,
             Target::Sns(_) => sns::EVENT_SOURCE,
+            Target::CodeCommit(_) => codecommit::EVENT_SOURCE,
         }
     }
 
@@ -152,6 +162,7 @@ impl Target {
             }
             Target::Events(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
             Target::Sns(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
+            Target::CodeCommit(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
         }
     }
 }
@@ -205,6 +216,7 @@ async fn call(
             Target::CodePipeline(operation) => dispatch(state, &caller, operation, body).await,
             Target::Events(operation) => eventbridge::dispatch(state, operation, body).await,
             Target::Sns(operation) => sns::dispatch(state, operation, &input).await,
+            Target::CodeCommit(operation) => codecommit::dispatch(state, operation, body).await,
         },
         Err(denied) => Err(denied),
     };

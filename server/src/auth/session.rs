@@ -306,6 +306,8 @@ fn is_public(path: &str) -> bool {
         || path == "/favicon.svg"
         || path.starts_with("/pkg/")
         || path == "/sns/confirm"
+        // Git over HTTP authenticates each request itself (Basic, with an access key).
+        || crate::api::codecommit::git_http::is_git_path(path)
 }
 
 /// True when the request's Origin (or, lacking one, Referer) is Sluice's public URL (one of

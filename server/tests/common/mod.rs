@@ -2,6 +2,7 @@
 //! Over 400 lines: the one harness every server test and the Commands benchmark share.
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
+pub mod git;
 pub mod receiver;
 pub mod services;
 pub mod smtp;
