@@ -8,6 +8,7 @@ pub mod error;
 pub mod failure;
 pub mod history;
 pub mod logs;
+pub mod notifications;
 pub mod rerun;
 pub mod run_view;
 pub mod runs;

@@ -62,7 +62,8 @@ pub fn of_role(role: Role) -> Policy {
 }
 
 /// What every user may do to themselves whatever their role, as IAM's self-service policies
-/// allow: read themselves, change their password, manage their own access keys.
+/// allow: read themselves, change their password, manage their own access keys; and Sluice's
+/// own, set the address their notifications go to.
 pub fn self_service(user_arn: &str) -> Policy {
     let actions = [
         "iam:GetUser",
@@ -71,6 +72,7 @@ pub fn self_service(user_arn: &str) -> Policy {
         "iam:CreateAccessKey",
         "iam:UpdateAccessKey",
         "iam:DeleteAccessKey",
+        "sluice:UpdateOwnEmail",
     ];
     Policy::from_value(
         &serde_json::json!({ "Statement": { "Effect": "Allow", "Action": actions, "Resource": user_arn } }),

@@ -68,7 +68,7 @@ impl Engine {
         let now = now_ms();
         let (status, next_try, response) = match attempt {
             Ok(answer) => (DeliveryStatus::Delivered, now, answer),
-            Err(failure) if failure.retry && delivery.attempts < i64::from(config.max_attempts) => {
+            Err(failure) if failure.retry && self.may_retry(delivery, now).await => {
                 let wait = config.backoff(delivery.attempts).as_millis() as i64;
                 (DeliveryStatus::Pending, now + wait, failure.why)
             }
@@ -80,6 +80,15 @@ impl Engine {
         };
         self.store.finish_delivery(delivery.id, status, next_try, &response, now).await?;
         Ok(())
+    }
+
+    /// Whether a failed delivery is tried again: within its rule target's RetryPolicy, or within
+    /// Sluice's own number of tries for a topic's message and a target without one.
+    async fn may_retry(&self, delivery: &Delivery, now: i64) -> bool {
+        // A target that cannot be read now keeps the defaults rather than losing the delivery.
+        let target = self.store.rule_target(&delivery.rule_name, &delivery.target_id).await.ok().flatten();
+        let policy = target.map(|t| t.retry_policy).unwrap_or_default();
+        policy.allows_another(delivery.attempts, now - delivery.created_ms, self.notify_config().max_attempts)
     }
 
     async fn post_webhook(&self, delivery: &Delivery, method: String, url: String, courier: &dyn Courier) -> Attempt {

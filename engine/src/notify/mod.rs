@@ -14,6 +14,7 @@ mod mail;
 mod sending;
 pub mod targets;
 pub mod topics;
+pub mod watch;
 
 use crate::providers::BoxFuture;
 use crate::{now_ms, Engine, EngineError, Refusal, Result};

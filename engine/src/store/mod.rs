@@ -9,7 +9,7 @@ pub(crate) mod audit;
 mod columns;
 pub(crate) mod conditions;
 pub(crate) mod deliveries;
-mod event_rules;
+pub(crate) mod event_rules;
 pub(crate) mod events;
 pub(crate) mod executions;
 pub(crate) mod groups;
