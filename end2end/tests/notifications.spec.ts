@@ -26,7 +26,8 @@ test("an address, a switch on the pipeline, and the rule, topic and delivery it 
   await expect(page.getByTestId("watch-needs-email")).toBeVisible();
 
   await open(page, "/account");
-  await page.getByTestId("email").fill("not an address");
+  // The browser checks the field's form first; the server refuses what gets past it.
+  await page.getByTestId("email").fill("admin@localhost");
   await page.getByTestId("save-email").click();
   await expect(page.getByTestId("admin-error")).toContainText("is not an e-mail address");
   expectConsoleError(consoleErrors, /status of 400/);
