@@ -109,6 +109,12 @@ ensure_aiosmtpd() {
   quietly python3 -m pip install --quiet aiosmtpd
 }
 
+ensure_moto() {
+  python3 -c 'import moto.server' 2>/dev/null && return
+  say "Installing moto's server, the AWS side of the forwarding tests (about a minute, once)..."
+  quietly python3 -m pip install --quiet 'moto[server]'
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null && return
   say "Installing Debian's Chromium for the browser tests (about a minute, once)..."

@@ -167,7 +167,7 @@ impl Engine {
     /// Adds or replaces targets by id; a rule has at most five.
     pub async fn put_rule_targets(&self, rule: &str, mut targets: Vec<RuleTarget>) -> Result<()> {
         for target in &mut targets {
-            check_target(target, self.account())?;
+            check_target(target, self.account(), self.notify_config().aws_forwarding)?;
             if let Some(given) = &target.http_parameters {
                 let given: serde_json::Value = serde_json::from_str(given).unwrap_or_default();
                 let sealer = self.store.sealer()?;
@@ -235,7 +235,8 @@ fn signing_context(rule: &str, target: &RuleTarget) -> String {
     format!("webhook-secret:{rule}/{}", target.id)
 }
 
-fn check_target(target: &RuleTarget, account: &crate::Account) -> Result<()> {
+/// `aws_forwarding`: whether targets on AWS (other accounts' topics and buses) can be reached.
+fn check_target(target: &RuleTarget, account: &crate::Account, aws_forwarding: bool) -> Result<()> {
     check_name("target", &target.id)?;
     let refuse = |why: String| Err(invalid(target, why));
     if target.arn.is_empty() || target.arn.len() > 1600 {
@@ -244,6 +245,12 @@ fn check_target(target: &RuleTarget, account: &crate::Account) -> Result<()> {
     let kind = TargetKind::of_arn(&target.arn, account).map_err(|why| invalid(target, why))?;
     if let TargetKind::Subscription { .. } = kind {
         return refuse("a subscription is not a target: name its topic (arn:aws:sns:REGION:ACCOUNT:TOPIC).".into());
+    }
+    if matches!(kind, TargetKind::Aws(_)) && !aws_forwarding {
+        return refuse(format!(
+            "{} is on AWS, and this server has no AWS endpoint and credentials to reach it (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, and AWS_ENDPOINT_URL for an AWS-compatible endpoint).",
+            target.arn
+        ));
     }
     if target.http_parameters.is_some() && !matches!(kind, TargetKind::Webhook { .. }) {
         return refuse("HttpParameters are for webhook (api-destination) targets only.".into());

@@ -102,6 +102,7 @@ pub async fn start_engine(store: Store, config: &Config) -> anyhow::Result<Engin
     let mut engine_config =
         EngineConfig { sandbox: config.sandbox.engine_config(), ..EngineConfig::new(&config.data_dir) };
     engine_config.notify.public_url = config.public_url();
+    engine_config.notify.aws_forwarding = config.notify.aws.configured();
     let engine = Engine::new(store, account, engine_config);
     engine.start_background().await.context("could not resume the executions in progress")?;
     let courier = std::sync::Arc::new(courier::HttpCourier::new(&config.notify)?);

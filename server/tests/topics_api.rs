@@ -140,6 +140,7 @@ fn mail_through(smtp: &SmtpServer) -> server::config::NotifyArgs {
     server::config::NotifyArgs {
         smtp_url: Some(smtp.url().as_str().into()),
         mail_from: "Sluice <ci@example.com>".into(),
+        ..Default::default()
     }
 }
 
