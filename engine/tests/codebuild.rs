@@ -152,6 +152,7 @@ async fn builds_pass_files_and_exported_variables_to_later_actions() {
             "[Container] Phase complete: BUILD State: SUCCEEDED",
             "[Container] Not applied here: runtime-versions python",
             "token=****",
+            "[Container] Running in the host sandbox: no container runtime is used, so image aws/codebuild/standard:7.0",
         ] {
             assert!(log.contains(expected), "{expected:?} in\n{log}");
         }

@@ -61,6 +61,10 @@ impl CodeBuildProvider {
         let layout = Layout::create(&ctx.workspace, ctx.inputs.get(primary).map(|i| i.dir.as_path())).await?;
         let spec = load_buildspec(&project, &layout.src).await?;
         refuse_unavailable(&spec)?;
+        ctx.log.line(format!(
+            "[Container] Running in the host sandbox: no container runtime is used, so image {} and compute type {} are recorded only",
+            project.environment.image, project.environment.compute_type
+        ));
         log_not_applied(&spec, &ctx.log);
 
         let number = self.store.next_build_number(&project.name).await.map_err(|err| match err {
