@@ -163,3 +163,32 @@ async fn a_pipeline_runs_a_project_made_through_the_api() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_codebuild_secret_is_checked_against_the_pipelines_author() {
+    on_both_backends(|server| async move {
+        let (_, editor) = server.client_as("editor", Role::Editor).await;
+        let variables = r#"[{"name":"DB","value":"ci/db:password","type":"SECRETS_MANAGER"}]"#;
+        let build = json!({
+            "name": "Build",
+            "actionTypeId": { "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1" },
+            "configuration": { "ProjectName": "app", "EnvironmentVariables": variables },
+            "inputArtifacts": [{ "name": "Src" }]
+        });
+        let declaration = v2_pipeline_with_s3_source(
+            "secret",
+            "sources",
+            "app.zip",
+            vec![json!({ "name": "Build", "actions": [build] })],
+        );
+        let date = server::auth::sigv4::format_amz_date(common::now_seconds());
+        let body = json!({ "pipeline": declaration }).to_string().into_bytes();
+        let target = "CodePipeline_20150709.CreatePipeline";
+        let refused =
+            signed_service_request(&server.url, "codepipeline", Some(target), body, (&editor.0, &editor.1), date).await;
+        assert_eq!(refused.error_type(), "AccessDeniedException", "{}", refused.text);
+        assert!(refused.text.contains("environment variable 'DB' reads the secret 'ci/db'"), "{}", refused.text);
+        server
+    })
+    .await;
+}
