@@ -5,6 +5,7 @@
 pub mod access;
 pub mod approvals;
 pub mod audit;
+pub mod build_projects;
 pub mod custom_events;
 mod error;
 pub mod event_rules;

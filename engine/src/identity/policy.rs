@@ -40,7 +40,7 @@ pub fn of_role(role: Role) -> Policy {
         // Authors and runs pipelines and the event rules around them; answering approvals is the
         // Approver's part.
         Role::Editor => serde_json::json!({ "Statement": [
-            { "Effect": "Allow", "Action": ["codepipeline:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
+            { "Effect": "Allow", "Action": ["codepipeline:*", "codebuild:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
             { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
         ]}),
         // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
@@ -53,7 +53,8 @@ pub fn of_role(role: Role) -> Policy {
             "Effect": "Allow",
             "Action": [
                 "codepipeline:Get*", "codepipeline:List*", "events:Describe*", "events:List*",
-                "events:TestEventPattern", "sns:Get*", "sns:List*", "sluice:GetObject"
+                "events:TestEventPattern", "sns:Get*", "sns:List*", "codebuild:BatchGet*", "codebuild:List*",
+                "sluice:GetObject"
             ],
             "Resource": "*"
         }}),

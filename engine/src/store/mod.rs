@@ -6,6 +6,7 @@ pub(crate) mod actions;
 pub(crate) mod approvals;
 mod attempts;
 pub(crate) mod audit;
+mod build_projects;
 mod columns;
 pub(crate) mod conditions;
 pub(crate) mod deliveries;

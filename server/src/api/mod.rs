@@ -1,9 +1,10 @@
 //! The AWS wire APIs: `POST /` with an AWS JSON 1.1 body and `X-Amz-Target: <service
 //! prefix>.<Operation>`, `CodePipeline_20150709.` for CodePipeline and `AWSEvents.` for
-//! EventBridge; SNS speaks the Query protocol instead (a form body with `Action=`, answered in
+//! EventBridge, `CodeBuild_20161006.` for CodeBuild; SNS speaks the Query protocol instead (a form body with `Action=`, answered in
 //! XML). Routing is on the header (or the form's Action) alone, as AWS does; each service's
 //! requests are signed for its own name and checked against IAM actions of its own namespace.
 mod action_types;
+mod codebuild;
 mod conditions;
 pub mod error;
 mod eventbridge;
@@ -103,6 +104,7 @@ enum Target {
     CodePipeline(Operation),
     Events(eventbridge::Operation),
     Sns(sns::Operation),
+    CodeBuild(codebuild::Operation),
 }
 
 impl Target {
@@ -112,6 +114,8 @@ impl Target {
             Operation::parse(name).map(Target::CodePipeline)
         } else if let Some(name) = header.strip_prefix(EVENTS_PREFIX) {
             eventbridge::Operation::parse(name).map(Target::Events)
+        } else if let Some(name) = header.strip_prefix(codebuild::TARGET_PREFIX) {
+            codebuild::Operation::parse(name).map(Target::CodeBuild)
         } else {
             None
         };
@@ -123,6 +127,7 @@ impl Target {
             Target::CodePipeline(operation) => operation.name(),
             Target::Events(operation) => operation.name(),
             Target::Sns(operation) => operation.name(),
+            Target::CodeBuild(operation) => operation.name(),
         }
     }
 
@@ -132,6 +137,7 @@ impl Target {
             Target::CodePipeline(_) => sigv4::SERVICE,
             Target::Events(_) => eventbridge::SIGNING_NAME,
             Target::Sns(_) => sns::SIGNING_NAME,
+            Target::CodeBuild(_) => codebuild::SIGNING_NAME,
         }
     }
 
@@ -141,6 +147,7 @@ impl Target {
             Target::CodePipeline(_) => audit::API_SOURCE,
             Target::Events(_) => eventbridge::EVENT_SOURCE,
             Target::Sns(_) => sns::EVENT_SOURCE,
+            Target::CodeBuild(_) => codebuild::EVENT_SOURCE,
         }
     }
 
@@ -152,6 +159,7 @@ impl Target {
             }
             Target::Events(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
             Target::Sns(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
+            Target::CodeBuild(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
         }
     }
 }
@@ -205,6 +213,7 @@ async fn call(
             Target::CodePipeline(operation) => dispatch(state, &caller, operation, body).await,
             Target::Events(operation) => eventbridge::dispatch(state, operation, body).await,
             Target::Sns(operation) => sns::dispatch(state, operation, &input).await,
+            Target::CodeBuild(operation) => codebuild::dispatch(state, &caller, operation, body).await,
         },
         Err(denied) => Err(denied),
     };
