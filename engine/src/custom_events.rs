@@ -22,11 +22,22 @@ pub struct CustomEvent {
     pub time_ms: Option<i64>,
 }
 
-/// What became of one entry: its event id, or AWS's error code and message.
+/// What became of one entry: its event id, or why it was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryResult {
     Accepted(String),
-    Refused { code: &'static str, message: String },
+    Refused { why: EntryRefusal, message: String },
+}
+
+/// Why an entry was refused; the API names each as AWS does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryRefusal {
+    /// Source, DetailType or Detail is missing.
+    MissingField,
+    /// The source starts with `aws.`: only AWS's own services (and Sluice) send those.
+    ReservedSource,
+    /// Detail is not a JSON object.
+    MalformedDetail,
 }
 
 impl CustomEvent {
@@ -39,16 +50,19 @@ impl CustomEvent {
 
     /// The envelope rules match, or why AWS would refuse the entry.
     fn envelope(&self, account: &crate::Account, now: i64) -> std::result::Result<(String, Value), EntryResult> {
-        let refused = |code, message: &str| EntryResult::Refused { code, message: message.to_owned() };
+        let refused = |why, message: &str| EntryResult::Refused { why, message: message.to_owned() };
         let (Some(source), Some(detail_type), Some(detail)) = (&self.source, &self.detail_type, &self.detail) else {
-            return Err(refused("InvalidArgument", "Parameters Source, DetailType and Detail must be specified."));
+            return Err(refused(
+                EntryRefusal::MissingField,
+                "Parameters Source, DetailType and Detail must be specified.",
+            ));
         };
         if source.starts_with("aws.") {
-            return Err(refused("NotAuthorizedForSourceException", "Not authorized for the source."));
+            return Err(refused(EntryRefusal::ReservedSource, "Not authorized for the source."));
         }
         let detail: Value = match serde_json::from_str(detail) {
             Ok(detail @ Value::Object(_)) => detail,
-            _ => return Err(refused("MalformedDetail", "Detail is malformed: it must be a JSON object.")),
+            _ => return Err(refused(EntryRefusal::MalformedDetail, "Detail is malformed: it must be a JSON object.")),
         };
         let body = json!({
             "version": "0",

@@ -5,7 +5,7 @@
 use super::error::{ApiError, ApiResult};
 use super::wire::offset_page;
 use crate::AppState;
-use engine::custom_events::{CustomEvent, EntryResult, MAX_BYTES, MAX_ENTRIES};
+use engine::custom_events::{CustomEvent, EntryRefusal, EntryResult, MAX_BYTES, MAX_ENTRIES};
 use engine::event_rules::{check_pattern, EventRule, RetryPolicy, RuleRequest, RuleState, RuleTarget};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -377,8 +377,19 @@ async fn put_events(state: &AppState, input: PutEventsInput) -> ApiResult<Value>
         .into_iter()
         .map(|result| match result {
             EntryResult::Accepted(id) => json!({ "EventId": id }),
-            EntryResult::Refused { code, message } => json!({ "ErrorCode": code, "ErrorMessage": message }),
+            EntryResult::Refused { why, message } => {
+                json!({ "ErrorCode": entry_error_code(why), "ErrorMessage": message })
+            }
         })
         .collect();
     Ok(json!({ "FailedEntryCount": failed, "Entries": entries }))
+}
+
+/// PutEvents' per-entry error codes.
+fn entry_error_code(why: EntryRefusal) -> &'static str {
+    match why {
+        EntryRefusal::MissingField => "InvalidArgument",
+        EntryRefusal::ReservedSource => "NotAuthorizedForSourceException",
+        EntryRefusal::MalformedDetail => "MalformedDetail",
+    }
 }
