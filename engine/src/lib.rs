@@ -5,11 +5,13 @@
 pub mod access;
 pub mod approvals;
 pub mod audit;
+mod custom_types;
 mod error;
 pub mod event_rules;
 pub mod events;
 mod executions;
 pub mod identity;
+pub mod jobs;
 pub mod notify;
 pub mod objects;
 mod pipelines;

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use model::{ActionDeclaration, EnvironmentVariableType};
 
 /// An action's resolved configuration and environment with every secret in plain text.
-pub(super) struct Unsealed {
+pub(crate) struct Unsealed {
     pub configuration: IndexMap<String, String>,
     pub environment: IndexMap<String, String>,
     pub masker: Masker,
@@ -17,7 +17,7 @@ pub(super) struct Unsealed {
 impl Engine {
     /// Opens what `configuration` and `environment` (as resolved when the action was created)
     /// hold sealed or by reference; a missing or unreadable secret fails the action.
-    pub(super) async fn unseal(
+    pub(crate) async fn unseal(
         &self,
         action: &ActionDeclaration,
         mut configuration: IndexMap<String, String>,
