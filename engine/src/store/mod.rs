@@ -34,7 +34,6 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 use std::str::FromStr;
 
-pub use custom_types::StoredCustomType;
 pub use pipelines::{PipelineRecord, PipelineSummary};
 pub use secrets::SecretSummary;
 pub use tags::Tag;
