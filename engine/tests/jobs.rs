@@ -215,14 +215,6 @@ async fn a_deleted_type_is_refused_by_create_pipeline_and_poll() {
     on_both(|h| async move {
         h.engine.create_custom_action_type(worker_type(None), &[]).await.unwrap();
         let decl = pipeline("p", vec![source(json!({})), ("Build", vec![job_action("Job", "q1", 1)])]);
-        // The source is a test provider, so declare its custom type too.
-        let source_type = serde_json::from_value(json!({
-            "category": "Source", "provider": "TestStep", "version": "1",
-            "inputArtifactDetails": { "minimumCount": 0, "maximumCount": 0 },
-            "outputArtifactDetails": { "minimumCount": 1, "maximumCount": 1 },
-        }))
-        .unwrap();
-        h.engine.create_custom_action_type(source_type, &[]).await.unwrap();
         let decl = model::parse_pipeline(&decl.to_string()).unwrap();
         h.engine.create_pipeline(decl.clone(), &[], &tester()).await.unwrap();
 
@@ -241,7 +233,7 @@ async fn a_deleted_type_is_refused_by_create_pipeline_and_poll() {
         changed.description = Some("another meaning".into());
         assert_eq!(refusal(h.engine.create_custom_action_type(changed, &[]).await), Refusal::ActionTypeAlreadyExists);
         h.engine.create_custom_action_type(worker_type(None), &[]).await.unwrap();
-        assert_eq!(h.engine.custom_action_types().await.unwrap().len(), 2);
+        assert!(h.engine.custom_action_types().await.unwrap().iter().any(|t| t.provider == "Worker"));
         h
     })
     .await;
