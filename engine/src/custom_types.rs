@@ -12,7 +12,11 @@ impl Engine {
     /// Saves a new custom type with its tags. The identical declaration of a type that exists is
     /// accepted again (and restores a deleted one, as AWS does); another declaration under a
     /// taken id is refused, because a version of a type never changes meaning.
-    pub async fn create_custom_action_type(&self, declared: CustomActionType, tags: &[Tag]) -> Result<CustomActionType> {
+    pub async fn create_custom_action_type(
+        &self,
+        declared: CustomActionType,
+        tags: &[Tag],
+    ) -> Result<CustomActionType> {
         let problems = declared.problems();
         if !problems.is_empty() {
             return Err(EngineError::refused(Refusal::InvalidRequest, problems.join("; ")));
@@ -28,7 +32,10 @@ impl Engine {
                 let why = if stored.deleted { "was deleted; use a new version" } else { "already exists" };
                 return Err(EngineError::refused(
                     Refusal::ActionTypeAlreadyExists,
-                    format!("{} {why} (a version of a custom action type cannot be declared differently)", describe(&declared.id())),
+                    format!(
+                        "{} {why} (a version of a custom action type cannot be declared differently)",
+                        describe(&declared.id())
+                    ),
                 ));
             }
             None => {
@@ -55,7 +62,12 @@ impl Engine {
 
     /// Marks a custom type deleted: pipelines can no longer be saved with it and workers can no
     /// longer poll for its jobs. Its version stays taken.
-    pub async fn delete_custom_action_type(&self, category: ActionCategory, provider: &str, version: &str) -> Result<()> {
+    pub async fn delete_custom_action_type(
+        &self,
+        category: ActionCategory,
+        provider: &str,
+        version: &str,
+    ) -> Result<()> {
         let stored = self.store.custom_type(category, provider, version).await?;
         let Some(stored) = stored else { return Err(type_not_found(category, provider, version)) };
         if !stored.deleted {

@@ -96,8 +96,11 @@ async fn a_worker_continues_a_job_then_completes_it_with_variables_a_later_actio
             external_execution_id: Some("run-7".into()),
             percent_complete: Some(50),
         };
-        let continued =
-            JobSuccess { continuation_token: Some("step-2".into()), execution_details: Some(progress), ..Default::default() };
+        let continued = JobSuccess {
+            continuation_token: Some("step-2".into()),
+            execution_details: Some(progress),
+            ..Default::default()
+        };
         h.engine.put_job_success(&job.id, continued).await.unwrap();
         let waiting = h.wait_action("p", &id, "Job", |r| r.output.percent_complete == Some(50)).await;
         assert_eq!(waiting.state.status, ActionExecutionStatus::InProgress);

@@ -15,7 +15,13 @@ use serde_json::json;
 use std::time::Duration;
 
 fn type_id(category: ActionCategory, provider: &str) -> ActionTypeId {
-    ActionTypeId::builder().category(category).owner(ActionOwner::Custom).provider(provider).version("1").build().unwrap()
+    ActionTypeId::builder()
+        .category(category)
+        .owner(ActionOwner::Custom)
+        .provider(provider)
+        .version("1")
+        .build()
+        .unwrap()
 }
 
 fn counts(min: i32, max: i32) -> ArtifactDetails {
@@ -161,7 +167,8 @@ async fn a_worker_continues_completes_fails_once_and_succeeds_on_retry() {
         let stale = client.acknowledge_job().job_id(job.id().unwrap()).nonce("0000").send().await.unwrap_err();
         assert_eq!(error_code(stale), "InvalidNonceException");
         assert_eq!(acknowledge(client, &job).await, JobStatus::InProgress);
-        let details = ExecutionDetails::builder().summary("half way").external_execution_id("run-7").percent_complete(50).build();
+        let details =
+            ExecutionDetails::builder().summary("half way").external_execution_id("run-7").percent_complete(50).build();
         client
             .put_job_success_result()
             .job_id(job.id().unwrap())
@@ -287,12 +294,17 @@ async fn workers_only_get_and_answer_jobs_of_pipelines_they_may_act_on() {
         server.engine.identity().put_user_policy("answerless", "not-jobs", &deny.to_string()).await.unwrap();
 
         wait_for_a_waiting_job(&server).await;
-        let poll = fenced.poll_for_jobs().action_type_id(type_id(ActionCategory::Source, "Origin")).send().await.unwrap();
+        let poll =
+            fenced.poll_for_jobs().action_type_id(type_id(ActionCategory::Source, "Origin")).send().await.unwrap();
         assert!(poll.jobs().is_empty(), "a denied pipeline's job was handed out");
         let job = next_job(&server.client, ActionCategory::Source, "Origin", None).await;
         let answer = answerless.put_job_success_result().job_id(job.id().unwrap()).send().await;
         assert_eq!(error_code(answer.unwrap_err()), "AccessDeniedException");
-        assert_eq!(acknowledge(&server.client, &job).await, JobStatus::InProgress, "the refused answer changed nothing");
+        assert_eq!(
+            acknowledge(&server.client, &job).await,
+            JobStatus::InProgress,
+            "the refused answer changed nothing"
+        );
         server
     })
     .await;

@@ -12,8 +12,8 @@ pub use crate::store::jobs::JobStatus;
 pub use results::{CurrentRevision, ExecutionDetails, JobFailure, JobSuccess};
 
 use crate::runs::ActionRow;
-use crate::store::jobs::{self as rows, JobRow};
 use crate::store::actions;
+use crate::store::jobs::{self as rows, JobRow};
 use crate::{Engine, EngineError, Refusal, Result};
 use model::catalog::custom::is_query_value;
 use model::{ActionExecutionStatus as A, ActionOwner, ActionTypeId};
@@ -112,7 +112,10 @@ impl Engine {
     pub async fn acknowledge_job(&self, job_id: &str, nonce: &str) -> Result<JobStatus> {
         let (job, action) = self.job_and_action(job_id).await?;
         if job.nonce.as_deref() != Some(nonce) {
-            return Err(EngineError::refused(Refusal::InvalidNonce, format!("The nonce is not the one job {job_id} was handed out with.")));
+            return Err(EngineError::refused(
+                Refusal::InvalidNonce,
+                format!("The nonce is not the one job {job_id} was handed out with."),
+            ));
         }
         let status = effective_status(&job, action.as_ref());
         if status != JobStatus::Dispatched {
@@ -129,7 +132,10 @@ impl Engine {
     pub async fn job_details(&self, job_id: &str) -> Result<Job> {
         let (job, _) = self.job_and_action(job_id).await?;
         if job.status == JobStatus::Queued {
-            return Err(EngineError::refused(Refusal::InvalidJobState, format!("Job {job_id} has not been polled yet.")));
+            return Err(EngineError::refused(
+                Refusal::InvalidJobState,
+                format!("Job {job_id} has not been polled yet."),
+            ));
         }
         let data = self.job_data(&job).await?;
         Ok(self.job_of(&job, None, data))

@@ -3,12 +3,12 @@
 //! artifacts) and PutJobFailureResult. The action changes under the pipeline's lock only if it
 //! still waits on this job, so a job answered twice, superseded or timed out changes nothing.
 use super::{is_live, job_not_found, JobRow, JobStatus};
+use crate::events::EventState;
 use crate::providers::FailureKind;
 use crate::runs::{Revision, StoredArtifact};
 use crate::scheduler::{action_event, artifact_store, output_key, progress};
-use crate::store::jobs::{self as rows, insert_job};
 use crate::store::actions;
-use crate::events::EventState;
+use crate::store::jobs::{self as rows, insert_job};
 use crate::{Engine, EngineError, Refusal, Result};
 use indexmap::IndexMap;
 use model::catalog::CustomActionType;
@@ -90,12 +90,14 @@ impl Engine {
             None => self.uploaded_outputs(&job).await,
         };
         let details = success.execution_details.clone().unwrap_or_default();
-        let timeout_seconds = declared.as_ref().map_or(model::catalog::custom::DEFAULT_JOB_TIMEOUT_SECONDS, |d| d.job_timeout_seconds());
+        let timeout_seconds =
+            declared.as_ref().map_or(model::catalog::custom::DEFAULT_JOB_TIMEOUT_SECONDS, |d| d.job_timeout_seconds());
         self.answer_job(&job, |row, run, tick| {
             row.state.summary = details.summary.clone().or(row.state.summary.take());
             if let Some(external) = &details.external_execution_id {
                 row.external_execution_id = Some(external.clone());
-                row.external_execution_url = declared.as_ref().and_then(|d| execution_url(d, row.input.resolved(), external));
+                row.external_execution_url =
+                    declared.as_ref().and_then(|d| execution_url(d, row.input.resolved(), external));
             }
             row.output.percent_complete = details.percent_complete.or(row.output.percent_complete);
             row.state.updated_ms = tick.now;
@@ -155,7 +157,8 @@ impl Engine {
     /// with its type's declaration (None when the type was deleted since).
     async fn answerable_job(&self, job_id: &str) -> Result<(JobRow, Option<CustomActionType>)> {
         let (job, action) = self.job_and_action(job_id).await?;
-        let answerable = matches!(job.status, JobStatus::Dispatched | JobStatus::InProgress) && is_live(&job, action.as_ref());
+        let answerable =
+            matches!(job.status, JobStatus::Dispatched | JobStatus::InProgress) && is_live(&job, action.as_ref());
         if !answerable {
             return Err(not_answerable(&job));
         }
@@ -172,7 +175,10 @@ impl Engine {
     {
         let execution_id = {
             let mut conn = self.store.conn().await?;
-            actions::action(&mut conn, &job.action_execution_id).await?.ok_or_else(|| job_not_found(&job.job_id))?.execution_id
+            actions::action(&mut conn, &job.action_execution_id)
+                .await?
+                .ok_or_else(|| job_not_found(&job.job_id))?
+                .execution_id
         };
         self.change(&job.pipeline_name, &execution_id, |run, tick| {
             let index = run
@@ -204,11 +210,21 @@ impl Engine {
     async fn uploaded_outputs(&self, job: &JobRow) -> std::result::Result<Vec<StoredArtifact>, String> {
         let found = async {
             let mut conn = self.store.conn().await?;
-            let row = actions::action(&mut conn, &job.action_execution_id).await?.ok_or_else(|| job_not_found(&job.job_id))?;
-            let exec = crate::store::executions::execution(&mut conn, &row.execution_id).await?.ok_or_else(|| job_not_found(&job.job_id))?;
+            let row = actions::action(&mut conn, &job.action_execution_id)
+                .await?
+                .ok_or_else(|| job_not_found(&job.job_id))?;
+            let exec = crate::store::executions::execution(&mut conn, &row.execution_id)
+                .await?
+                .ok_or_else(|| job_not_found(&job.job_id))?;
             drop(conn);
             let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
-            let outputs = decl.stages.iter().find(|s| s.name == row.stage_name).and_then(|s| s.actions.iter().find(|a| a.name == row.action_name)).map(|a| a.output_artifacts.clone()).unwrap_or_default();
+            let outputs = decl
+                .stages
+                .iter()
+                .find(|s| s.name == row.stage_name)
+                .and_then(|s| s.actions.iter().find(|a| a.name == row.action_name))
+                .map(|a| a.output_artifacts.clone())
+                .unwrap_or_default();
             Ok::<_, EngineError>((decl, outputs))
         };
         let (decl, outputs) = found.await.map_err(|err| err.to_string())?;
@@ -218,7 +234,10 @@ impl Engine {
             let key = output_key(&job.pipeline_name, &output.name, &job.action_execution_id);
             match self.objects().latest(&bucket, &key).await {
                 Ok(Some(version)) => stored.push(StoredArtifact::new(&output.name, &bucket, &key, &version)),
-                Ok(None) => return Err(format!("The job worker reported success but did not upload output artifact '{}' to s3://{bucket}/{key}.", output.name)),
+                Ok(None) => return Err(format!(
+                    "The job worker reported success but did not upload output artifact '{}' to s3://{bucket}/{key}.",
+                    output.name
+                )),
                 Err(err) => return Err(format!("Output artifact '{}' could not be read: {err}", output.name)),
             }
         }
@@ -228,7 +247,11 @@ impl Engine {
 
 /// The type's executionUrlTemplate with `{ExternalExecutionId}` and `{Config:Key}` filled in.
 /// Secret properties are never put in a link.
-fn execution_url(declared: &CustomActionType, configuration: &IndexMap<String, String>, external_id: &str) -> Option<String> {
+fn execution_url(
+    declared: &CustomActionType,
+    configuration: &IndexMap<String, String>,
+    external_id: &str,
+) -> Option<String> {
     let mut url = declared.settings.execution_url_template.clone()?.replace("{ExternalExecutionId}", external_id);
     for (key, value) in configuration {
         if declared.property(key).is_some_and(|p| !p.secret) {
@@ -241,6 +264,9 @@ fn execution_url(declared: &CustomActionType, configuration: &IndexMap<String, S
 fn not_answerable(job: &JobRow) -> EngineError {
     EngineError::refused(
         Refusal::InvalidJobState,
-        format!("Job {} cannot take a result now: it was not handed out, or it is over (answered, timed out or stopped).", job.job_id),
+        format!(
+            "Job {} cannot take a result now: it was not handed out, or it is over (answered, timed out or stopped).",
+            job.job_id
+        ),
     )
 }

@@ -50,7 +50,10 @@ impl ActionProvider for JobWorker {
             let mut conn = self.store.conn().await.map_err(unavailable)?;
             insert_job(&mut conn, &job).await.map_err(unavailable)?;
             let seconds = declared.job_timeout_seconds();
-            ctx.log.line(format!("Queued job {} for a {} job worker; it times out in {seconds} s.", job.job_id, id.provider));
+            ctx.log.line(format!(
+                "Queued job {} for a {} job worker; it times out in {seconds} s.",
+                job.job_id, id.provider
+            ));
             Ok(ActionOutcome::Waiting {
                 token: job.job_id,
                 expires_ms: now + i64::from(seconds) * 1000,

@@ -73,12 +73,12 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
             // A job waits for a worker, not for a person: nobody is notified.
             if !crate::jobs::is_job(&row) {
                 tick.events.push(PendingEvent::approval_pending(
-                &run.exec.pipeline_name,
-                &row.execution_id,
-                run.exec.pipeline_version,
-                &row.stage_name,
-                &row.action_name,
-                expires_ms,
+                    &run.exec.pipeline_name,
+                    &row.execution_id,
+                    run.exec.pipeline_version,
+                    &row.stage_name,
+                    &row.action_name,
+                    expires_ms,
                 ));
             }
         }

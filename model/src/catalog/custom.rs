@@ -128,7 +128,8 @@ impl CustomActionType {
             problems.push("category Compute is reserved for AWS's Commands action".to_owned());
         }
         if !token(&self.provider, 35) {
-            problems.push(format!("provider '{}' must be 1-35 characters of letters, digits, '-' or '_'", self.provider));
+            problems
+                .push(format!("provider '{}' must be 1-35 characters of letters, digits, '-' or '_'", self.provider));
         }
         if !token(&self.version, 9) {
             problems.push(format!("version '{}' must be 1-9 characters of letters, digits, '-' or '_'", self.version));

@@ -103,7 +103,9 @@ pub async fn update(state: &AppState, input: UpdateInput) -> ApiResult<Value> {
         ));
     }
     if declared.executor.kind != "JobWorker" {
-        return Err(ApiError::validation("Sluice runs custom action types with job workers only (executor type JobWorker)."));
+        return Err(ApiError::validation(
+            "Sluice runs custom action types with job workers only (executor type JobWorker).",
+        ));
     }
     let current = state.engine.custom_action_type(id.category, &id.provider, &id.version).await?;
     // The declaration has no property types: each keeps the one it was created with.
@@ -203,9 +205,9 @@ pub fn declaration(declared: &CustomActionType) -> Value {
 /// The value with every `null` member left out, as AWS leaves out members it has no value for.
 fn without_nulls(value: Value) -> Value {
     match value {
-        Value::Object(members) => {
-            Value::Object(members.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect())
-        }
+        Value::Object(members) => Value::Object(
+            members.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect(),
+        ),
         Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
         other => other,
     }

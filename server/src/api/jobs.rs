@@ -39,7 +39,9 @@ pub async fn poll(state: &AppState, caller: &Caller, input: PollInput) -> ApiRes
         query: input.query_param.iter().next().map(|(k, v)| (k.as_str(), v.as_str())),
     };
     let engine = &state.engine;
-    let jobs = engine.poll_for_jobs(query, |pipeline| caller.may("codepipeline:PollForJobs", &engine.pipeline_arn(pipeline))).await?;
+    let jobs = engine
+        .poll_for_jobs(query, |pipeline| caller.may("codepipeline:PollForJobs", &engine.pipeline_arn(pipeline)))
+        .await?;
     let jobs: Vec<Value> = jobs
         .into_iter()
         .map(|job| json!({ "id": job.id, "data": job.data, "nonce": job.nonce, "accountId": job.account_id }))
