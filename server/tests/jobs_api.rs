@@ -326,3 +326,82 @@ async fn wait_for_a_waiting_job(server: &TestServer) {
     }
     panic!("no action waited for a job");
 }
+
+#[tokio::test]
+async fn update_action_type_changes_a_custom_type_and_get_action_type_shows_it() {
+    use aws_sdk_codepipeline::types::{
+        ActionTypeArtifactDetails, ActionTypeDeclaration, ActionTypeExecutor, ActionTypeIdentifier, ActionTypeProperty,
+        ExecutorConfiguration, ExecutorType, JobWorkerExecutorConfiguration,
+    };
+    on_both_backends(|server| async move {
+        let client = &server.client;
+        declare_types(client).await;
+        let counts = |max| ActionTypeArtifactDetails::builder().minimum_count(0).maximum_count(max).build();
+        let executor = ActionTypeExecutor::builder()
+            .configuration(
+                ExecutorConfiguration::builder()
+                    .job_worker_executor_configuration(JobWorkerExecutorConfiguration::builder().build())
+                    .build(),
+            )
+            .r#type(ExecutorType::JobWorker)
+            .job_timeout(120)
+            .build()
+            .unwrap();
+        let id = ActionTypeIdentifier::builder()
+            .category(ActionCategory::Build)
+            .owner("Custom")
+            .provider("Worker")
+            .version("1")
+            .build()
+            .unwrap();
+        let queue = ActionTypeProperty::builder()
+            .name("Queue")
+            .optional(false)
+            .key(true)
+            .no_echo(false)
+            .queryable(true)
+            .build()
+            .unwrap();
+        let declaration = ActionTypeDeclaration::builder()
+            .description("runs on the team's build farm")
+            .executor(executor)
+            .id(id)
+            .input_artifact_details(counts(1))
+            .output_artifact_details(counts(0))
+            .properties(queue)
+            .build();
+        client.update_action_type().action_type(declaration).send().await.unwrap();
+        let got = client
+            .get_action_type()
+            .category(ActionCategory::Build)
+            .owner("Custom")
+            .provider("Worker")
+            .version("1")
+            .send()
+            .await
+            .unwrap();
+        let declared = got.action_type().unwrap();
+        assert_eq!(declared.description(), Some("runs on the team's build farm"));
+        assert_eq!(declared.executor().unwrap().job_timeout(), Some(120));
+        assert_eq!(declared.input_artifact_details().unwrap().maximum_count(), 1);
+        let names: Vec<&str> = declared.properties().iter().map(|p| p.name()).collect();
+        assert_eq!(names, ["Queue"], "Message was dropped by the update");
+
+        // Only custom types, and only job workers.
+        let mut aws_owned = json!({ "actionType": {
+            "executor": { "configuration": {}, "type": "JobWorker" },
+            "id": { "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1" },
+            "inputArtifactDetails": { "minimumCount": 0, "maximumCount": 1 },
+            "outputArtifactDetails": { "minimumCount": 0, "maximumCount": 1 },
+        }});
+        let refused = server.raw("UpdateActionType", aws_owned.to_string()).await;
+        assert_eq!(refused.error_type(), "RequestFailedException", "{}", refused.text);
+        aws_owned["actionType"]["id"]["owner"] = json!("Custom");
+        aws_owned["actionType"]["id"]["provider"] = json!("Worker");
+        aws_owned["actionType"]["executor"]["type"] = json!("Lambda");
+        let refused = server.raw("UpdateActionType", aws_owned.to_string()).await;
+        assert_eq!(refused.error_type(), "ValidationException", "{}", refused.text);
+        server
+    })
+    .await;
+}

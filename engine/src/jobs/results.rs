@@ -234,10 +234,12 @@ impl Engine {
             let key = output_key(&job.pipeline_name, &output.name, &job.action_execution_id);
             match self.objects().latest(&bucket, &key).await {
                 Ok(Some(version)) => stored.push(StoredArtifact::new(&output.name, &bucket, &key, &version)),
-                Ok(None) => return Err(format!(
+                Ok(None) => {
+                    return Err(format!(
                     "The job worker reported success but did not upload output artifact '{}' to s3://{bucket}/{key}.",
                     output.name
-                )),
+                ))
+                }
                 Err(err) => return Err(format!("Output artifact '{}' could not be read: {err}", output.name)),
             }
         }
