@@ -105,6 +105,14 @@ impl Engine {
         Ok(self.store.live_custom_types().await?)
     }
 
+    /// The declaration as reads show it: every secret configuration value, of built-in and
+    /// custom types alike, replaced by `****`.
+    pub async fn masked(&self, mut declaration: model::PipelineDeclaration) -> Result<model::PipelineDeclaration> {
+        let custom = self.store.live_custom_types().await?;
+        model::catalog::mask_secrets_with(&mut declaration, &custom);
+        Ok(declaration)
+    }
+
     /// `arn:aws:codepipeline:<region>:<account>:actiontype:<Owner>/<Category>/<Provider>/<Version>`.
     pub fn action_type_arn(&self, id: &ActionTypeId) -> String {
         format!(

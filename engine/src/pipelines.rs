@@ -33,7 +33,10 @@ impl Engine {
     /// read what it reads (`access`).
     pub async fn update_pipeline(&self, mut pipeline: PipelineDeclaration, by: &Principal) -> Result<PipelineRecord> {
         match self.store.get_pipeline(&pipeline.name, None).await {
-            Ok(stored) => model::catalog::keep_masked_secrets(&mut pipeline, &stored.declaration),
+            Ok(stored) => {
+                let custom = self.store.live_custom_types().await?;
+                model::catalog::keep_masked_secrets_with(&mut pipeline, &stored.declaration, &custom)
+            }
             Err(StoreError::NotFound) => {}
             Err(other) => return Err(other.into()),
         }

@@ -64,6 +64,15 @@ async fn declare_types(client: &Client) {
         )
         .configuration_properties(property("Queue", true, true))
         .configuration_properties(property("Message", false, false))
+        .configuration_properties(
+            ActionConfigurationProperty::builder()
+                .name("Token")
+                .required(false)
+                .key(false)
+                .secret(true)
+                .build()
+                .unwrap(),
+        )
         .input_artifact_details(counts(0, 0))
         .output_artifact_details(counts(0, 0))
         .send()
@@ -90,7 +99,7 @@ async fn create_pipeline(server: &TestServer, name: &str) {
                 "actionTypeId": { "category": "Source", "owner": "Custom", "provider": "Origin", "version": "1" },
             }]},
             { "name": "Build", "actions": [
-                worker_action("Job", 1, json!({ "Queue": "q1" })),
+                worker_action("Job", 1, json!({ "Queue": "q1", "Token": "s3cret-token" })),
                 worker_action("Echo", 2, json!({ "Queue": "q2", "Message": "#{JobVars.Result}" })),
             ]},
         ],
@@ -164,6 +173,14 @@ async fn a_worker_continues_completes_fails_once_and_succeeds_on_retry() {
         // The build job on queue q1 continues once, then completes with Result=42.
         let job = next_job(client, ActionCategory::Build, "Worker", Some("q1")).await;
         assert_eq!(configuration(&job, "Queue").as_deref(), Some("q1"));
+        assert_eq!(configuration(&job, "Token").as_deref(), Some("s3cret-token"), "the worker gets the secret");
+        let read = client.get_pipeline().name("jobs").send().await.unwrap();
+        let declared = &read.pipeline().unwrap().stages()[1].actions()[0];
+        assert_eq!(declared.configuration().unwrap()["Token"], "****", "reads never show it");
+        let mut db = server.raw_database().await;
+        let stored: Vec<String> =
+            sqlx::query_scalar("select declaration from pipeline_version").fetch_all(&mut db).await.unwrap();
+        assert!(stored.iter().all(|d| !d.contains("s3cret-token")), "the secret is sealed at rest");
         let stale = client.acknowledge_job().job_id(job.id().unwrap()).nonce("0000").send().await.unwrap_err();
         assert_eq!(error_code(stale), "InvalidNonceException");
         assert_eq!(acknowledge(client, &job).await, JobStatus::InProgress);

@@ -26,7 +26,7 @@ impl Engine {
         let mut masker = Masker::default();
         let secret_keys = model::catalog::secret_configuration_keys(action);
         for (key, value) in configuration.iter_mut() {
-            if !(is_sealed(value) || secret_keys.contains(&key.as_str())) {
+            if !(is_sealed(value) || secret_keys.contains(key)) {
                 continue;
             }
             if is_sealed(value) {
