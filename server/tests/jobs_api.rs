@@ -277,6 +277,14 @@ async fn bad_input_gets_aws_exceptions_and_changes_nothing() {
             .send()
             .await;
         assert_eq!(error_code(taken.unwrap_err()), "ActionTypeAlreadyExistsException");
+        // A custom type is taggable.
+        let arn = "arn:aws:codepipeline:us-east-1:000000000000:actiontype:Custom/Build/Worker/1";
+        let tag = aws_sdk_codepipeline::types::Tag::builder().key("team").value("ci").build().unwrap();
+        client.tag_resource().resource_arn(arn).tags(tag).send().await.unwrap();
+        let tags = client.list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+        assert_eq!(tags.tags().iter().map(|t| (t.key(), t.value())).collect::<Vec<_>>(), [("team", "ci")]);
+        let nope = client.list_tags_for_resource().resource_arn(arn.replace("Worker", "Nope")).send().await;
+        assert_eq!(error_code(nope.unwrap_err()), "ResourceNotFoundException");
         client
             .delete_custom_action_type()
             .category(ActionCategory::Build)
