@@ -4,6 +4,7 @@
 //! The scheduler knows no provider by name. Before `execute` it has resolved the configuration's
 //! variables and unpacked each input artifact into its own folder; after `Succeeded` it packs and
 //! stores the outputs and records the variables. A provider only does its own job.
+pub(crate) mod job_worker;
 pub mod manual;
 pub mod rules;
 pub mod s3_source;

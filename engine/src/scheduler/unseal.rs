@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use model::{ActionDeclaration, EnvironmentVariableType};
 
 /// An action's resolved configuration and environment with every secret in plain text.
-pub(super) struct Unsealed {
+pub(crate) struct Unsealed {
     pub configuration: IndexMap<String, String>,
     pub environment: IndexMap<String, String>,
     pub masker: Masker,
@@ -18,7 +18,7 @@ pub(super) struct Unsealed {
 impl Engine {
     /// Opens what `configuration` and `environment` (as resolved when the action was created)
     /// hold sealed or by reference; a missing or unreadable secret fails the action.
-    pub(super) async fn unseal(
+    pub(crate) async fn unseal(
         &self,
         action: &ActionDeclaration,
         mut configuration: IndexMap<String, String>,
@@ -27,7 +27,7 @@ impl Engine {
         let mut masker = Masker::default();
         let secret_keys = model::catalog::secret_configuration_keys(action);
         for (key, value) in configuration.iter_mut() {
-            if !(is_sealed(value) || secret_keys.contains(&key.as_str())) {
+            if !(is_sealed(value) || secret_keys.contains(key)) {
                 continue;
             }
             if is_sealed(value) {

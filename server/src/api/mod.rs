@@ -6,10 +6,12 @@
 mod action_types;
 mod codebuild;
 mod conditions;
+mod custom_action_types;
 pub mod error;
 mod eventbridge;
 mod execution_state;
 mod executions;
+mod jobs;
 mod pipelines;
 mod sns;
 mod sources;
@@ -238,8 +240,8 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         UpdatePipeline => pipelines::update(state, caller, parse(body)?).await,
         DeletePipeline => pipelines::delete(state, parse(body)?).await,
         ListPipelines => pipelines::list(state, parse(body)?).await,
-        ListActionTypes => action_types::list(parse(body)?),
-        GetActionType => action_types::get(state, parse(body)?),
+        ListActionTypes => action_types::list(state, parse(body)?).await,
+        GetActionType => action_types::get(state, parse(body)?).await,
         StartPipelineExecution => executions::start(state, caller, parse(body)?).await,
         StopPipelineExecution => executions::stop(state, parse(body)?).await,
         RetryStageExecution => executions::retry(state, caller, parse(body)?).await,
@@ -258,6 +260,14 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         TagResource => tags::tag(state, parse(body)?).await,
         UntagResource => tags::untag(state, parse(body)?).await,
         ListTagsForResource => tags::list(state, parse(body)?).await,
+        CreateCustomActionType => custom_action_types::create(state, parse(body)?).await,
+        DeleteCustomActionType => custom_action_types::delete(state, parse(body)?).await,
+        UpdateActionType => custom_action_types::update(state, parse(body)?).await,
+        PollForJobs => jobs::poll(state, caller, parse(body)?).await,
+        AcknowledgeJob => jobs::acknowledge(state, caller, parse(body)?).await,
+        GetJobDetails => jobs::details(state, caller, parse(body)?).await,
+        PutJobSuccessResult => jobs::succeed(state, caller, parse(body)?).await,
+        PutJobFailureResult => jobs::fail(state, caller, parse(body)?).await,
     }
 }
 
