@@ -211,21 +211,28 @@ async fn an_approval_emails_its_approvers_and_posts_awss_approval_message() {
     }
 }
 
+/// A rule on pipelines reaching `state` with two targets: the topic `ops`, whose subscriber
+/// ops@example.com has confirmed, and a webhook to the receiver it answers (`/chat`).
+async fn mail_ops_and_post_to_chat(server: &TestServer, smtp: &SmtpServer, state: &str) -> Receiver {
+    let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "ops")]).await.text, "TopicArn").to_owned();
+    subscribe_by_mail(server, smtp, &arn).await;
+    let receiver = Receiver::start().await;
+    let hook = format!("arn:aws:events:{REGION}:{ACCOUNT}:api-destination/{}", receiver.url("/chat"));
+    let pattern =
+        json!({ "detail-type": ["CodePipeline Pipeline Execution State Change"], "detail": { "state": [state] } });
+    server.events("PutRule", json!({ "Name": "to-ops", "EventPattern": pattern.to_string() })).await;
+    let targets = json!([{ "Id": "ops", "Arn": arn }, { "Id": "chat", "Arn": hook }]);
+    let put = server.events("PutTargets", json!({ "Rule": "to-ops", "Targets": targets })).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    receiver
+}
+
 #[tokio::test]
 async fn a_failing_pipeline_emails_the_topics_subscribers_and_posts_to_a_webhook() {
     for backend in BACKENDS {
         let smtp = SmtpServer::start().await;
         let server = TestServer::start_with_mail(backend, mail_through(&smtp)).await;
-        let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "ops")]).await.text, "TopicArn").to_owned();
-        subscribe_by_mail(&server, &smtp, &arn).await;
-
-        let receiver = Receiver::start().await;
-        let hook = format!("arn:aws:events:{REGION}:{ACCOUNT}:api-destination/{}", receiver.url("/chat"));
-        let pattern = json!({ "detail-type": ["CodePipeline Pipeline Execution State Change"], "detail": { "state": ["FAILED"] } });
-        server.events("PutRule", json!({ "Name": "failures", "EventPattern": pattern.to_string() })).await;
-        let targets = json!([{ "Id": "ops", "Arn": arn }, { "Id": "chat", "Arn": hook }]);
-        let put = server.events("PutTargets", json!({ "Rule": "failures", "Targets": targets })).await;
-        assert_eq!(put.status, 200, "{}", put.text);
+        let receiver = mail_ops_and_post_to_chat(&server, &smtp, "FAILED").await;
         common::services::create_failing_pipeline(&server, "broken", json!([])).await;
 
         let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
@@ -266,14 +273,7 @@ async fn a_canceled_pipeline_emails_the_topics_subscribers_and_posts_to_a_webhoo
     for backend in BACKENDS {
         let smtp = SmtpServer::start().await;
         let server = TestServer::start_with_mail(backend, mail_through(&smtp)).await;
-        let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "ops")]).await.text, "TopicArn").to_owned();
-        subscribe_by_mail(&server, &smtp, &arn).await;
-        let receiver = Receiver::start().await;
-        let hook = format!("arn:aws:events:{REGION}:{ACCOUNT}:api-destination/{}", receiver.url("/chat"));
-        let pattern = json!({ "detail-type": ["CodePipeline Pipeline Execution State Change"], "detail": { "state": ["CANCELED"] } });
-        server.events("PutRule", json!({ "Name": "cancels", "EventPattern": pattern.to_string() })).await;
-        let targets = json!([{ "Id": "ops", "Arn": arn }, { "Id": "chat", "Arn": hook }]);
-        server.events("PutTargets", json!({ "Rule": "cancels", "Targets": targets })).await;
+        let receiver = mail_ops_and_post_to_chat(&server, &smtp, "CANCELED").await;
         create_waiting_pipeline(&server, "release").await;
 
         let mut got = server.raw("GetPipeline", json!({ "name": "release" }).to_string()).await.json;
