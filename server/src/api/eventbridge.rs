@@ -16,23 +16,7 @@ pub const EVENT_SOURCE: &str = "events.amazonaws.com";
 /// The fields EventBridge requires of an event given to TestEventPattern.
 const EVENT_FIELDS: [&str; 7] = ["id", "account", "source", "time", "region", "resources", "detail-type"];
 
-/// Declares the operations from one list, as the CodePipeline side does.
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            const ALL: &'static [Operation] = &[$(Operation::$name),*];
-
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-        }
-    };
-}
-
-operations!(
+service_operations!("events";
     PutRule,
     DescribeRule,
     ListRules,
@@ -47,14 +31,6 @@ operations!(
 );
 
 impl Operation {
-    pub fn parse(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
-    }
-
-    pub fn iam_action(self) -> String {
-        format!("events:{}", self.name())
-    }
-
     /// The rule's ARN; `*` for the operations IAM knows only on `*`.
     pub fn resource_arn(self, input: &Value, account: &engine::Account) -> String {
         let rule = match self {

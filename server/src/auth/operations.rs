@@ -3,27 +3,7 @@
 //! only where AWS's IAM reference has no resource for the operation.
 use serde_json::Value;
 
-/// Declares the operations the API answers: the enum, its wire names and the list of them all,
-/// from one list, so the dispatcher and `resource_arn` (both exhaustive matches) cannot miss one.
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        /// An operation the CodePipeline API answers, named as on the wire.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            /// Every operation the dispatcher answers.
-            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
-
-            /// The wire name (`X-Amz-Target: CodePipeline_20150709.<name>`).
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-        }
-    };
-}
-
-operations!(
+service_operations!("codepipeline";
     CreatePipeline,
     GetPipeline,
     UpdatePipeline,
@@ -58,18 +38,6 @@ operations!(
     PutJobSuccessResult,
     PutJobFailureResult,
 );
-
-impl Operation {
-    /// The operation of a wire name; `None` for one the API does not answer.
-    pub fn parse(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
-    }
-
-    /// The IAM action of an operation: `codepipeline:<Operation>`.
-    pub fn iam_action(self) -> String {
-        format!("codepipeline:{}", self.name())
-    }
-}
 
 /// The resource an operation acts on, read from its (not yet validated) input. Input that is not
 /// a JSON object names an empty pipeline, which no real grant but `*` matches. `*` is returned

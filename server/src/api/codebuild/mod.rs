@@ -15,33 +15,9 @@ pub const TARGET_PREFIX: &str = "CodeBuild_20161006.";
 pub const SIGNING_NAME: &str = "codebuild";
 pub const EVENT_SOURCE: &str = "codebuild.amazonaws.com";
 
-/// Declares the operations from one list, as the other services do.
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            const ALL: &'static [Operation] = &[$(Operation::$name),*];
-
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-        }
-    };
-}
-
-operations!(CreateProject, UpdateProject, BatchGetProjects, ListProjects, DeleteProject);
+service_operations!("codebuild";CreateProject, UpdateProject, BatchGetProjects, ListProjects, DeleteProject);
 
 impl Operation {
-    pub fn parse(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
-    }
-
-    pub fn iam_action(self) -> String {
-        format!("codebuild:{}", self.name())
-    }
-
     /// The project's ARN (BatchGetProjects: the first one; `dispatch` checks every other);
     /// `*` for ListProjects, as IAM has it.
     pub fn resource_arn(self, input: &Value, account: &engine::Account) -> String {
