@@ -1,5 +1,5 @@
 """Talks to a running Sluice with boto3, as users of AWS would: a Sluice access key must work
-exactly like an AWS key (for CodePipeline, EventBridge and SNS alike), and a wrong secret, a tampered body or a revoked key must fail with the
+exactly like an AWS key (for CodePipeline, EventBridge, SNS and CodeBuild alike), and a wrong secret, a tampered body or a revoked key must fail with the
 errors AWS uses. Environment: SLUICE_URL, SLUICE_KEY_ID, SLUICE_SECRET, SLUICE_REVOKED_KEY_ID,
 SLUICE_REVOKED_SECRET. Prints one summary line; exits non-zero on any failure."""
 import json
@@ -172,6 +172,35 @@ check("sns with a wrong secret", lambda: client(os.environ["SLUICE_KEY_ID"], "x"
       "SignatureDoesNotMatch")
 check("delete topic", lambda: sns.delete_topic(TopicArn=releases))
 check_value("topic gone", lambda: sns.list_topics()["Topics"], [])
+
+# CodeBuild build projects, signed for `codebuild`.
+codebuild = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"], "codebuild")
+web_project = {
+    "name": "web",
+    "source": {"type": "CODEPIPELINE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [make]\n"},
+    "artifacts": {"type": "CODEPIPELINE"},
+    "environment": {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                    "computeType": "BUILD_GENERAL1_SMALL",
+                    "environmentVariables": [{"name": "STAGE", "value": "prod", "type": "PLAINTEXT"}]},
+    "serviceRole": "arn:aws:iam::000000000000:role/codebuild",
+}
+check_value("create project", lambda: codebuild.create_project(**web_project)["project"]["arn"],
+            "arn:aws:codebuild:us-east-1:000000000000:project/web")
+check("create it again", lambda: codebuild.create_project(**web_project), "ResourceAlreadyExistsException")
+check("a bad timeout", lambda: codebuild.create_project(**{**web_project, "name": "x2", "timeoutInMinutes": 9000}),
+      "InvalidInputException")
+check_value("update project", lambda: codebuild.update_project(name="web", timeoutInMinutes=15)["project"]
+            ["timeoutInMinutes"], 15)
+check("update a missing project", lambda: codebuild.update_project(name="nope", timeoutInMinutes=15),
+      "ResourceNotFoundException")
+check_value("batch get projects", lambda: (
+    [(p["name"], p["environment"]["environmentVariables"][0]["value"]) for p in
+     codebuild.batch_get_projects(names=["web", "nope"])["projects"]],
+    codebuild.batch_get_projects(names=["web", "nope"])["projectsNotFound"]), ([("web", "prod")], ["nope"]))
+check_value("list projects", lambda: codebuild.list_projects(sortBy="NAME")["projects"], ["web"])
+check("an operation Sluice does not answer", lambda: codebuild.list_source_credentials(), "UnknownOperationException")
+check("delete project", lambda: codebuild.delete_project(name="web"))
+check_value("project gone", lambda: codebuild.list_projects()["projects"], [])
 
 passed = sum(results)
 print(f"boto3: {passed} passed, {len(results) - passed} failed")

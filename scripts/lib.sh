@@ -116,6 +116,13 @@ ensure_boto3() {
   quietly python3 -m pip install --quiet boto3
 }
 
+# The AWS-forwarding tests send to moto's server, a local stand-in for SNS and EventBridge.
+ensure_moto() {
+  python3 -c 'import moto.server' 2>/dev/null && return
+  say "Installing moto's server, the AWS side of the forwarding tests (about a minute, once)..."
+  quietly python3 -m pip install --quiet 'moto[server]'
+}
+
 ensure_chromium() {
   command -v chromium >/dev/null && return
   say "Installing Debian's Chromium for the browser tests (about a minute, once)..."

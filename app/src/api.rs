@@ -8,6 +8,7 @@ pub mod error;
 pub mod failure;
 pub mod history;
 pub mod logs;
+pub mod notifications;
 pub mod rerun;
 pub mod run_view;
 pub mod runs;
@@ -172,7 +173,7 @@ pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<Pipeline
         _ => latest,
     };
     let mut record = record;
-    model::catalog::mask_secrets(&mut record.declaration);
+    record.declaration = engine.masked(record.declaration).await.map_err(engine_error)?;
     let json = serde_json::to_string_pretty(&record.declaration)
         .map_err(|err| AppError::Server(format!("could not show the pipeline as JSON: {err}")))?;
     Ok(PipelineDetail {

@@ -32,6 +32,7 @@ use pages::{
     list::PipelineListPage,
     log::LogPage,
     new::NewPipelinePage,
+    notifications::NotificationsPage,
     pipeline::PipelinePage,
 };
 
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage/>
                     <Route path=path!("/pipelines/:name/edit") view=EditPipelinePage ssr=SsrMode::Async/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
+                    <Route path=path!("/notifications") view=NotificationsPage/>
                     <Route path=path!("/approvals/history") view=ApprovalHistoryPage/>
                     <Route path=path!("/pipelines/:name/history") view=HistoryPage/>
                     <Route path=path!("/pipelines/:name/compare") view=ComparePage/>

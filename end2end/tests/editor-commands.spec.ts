@@ -33,8 +33,9 @@ test("the palette lists CodePipeline's categories in its order, folds them and f
   await expect(commands).toHaveAttribute("data-runs-locally", "true");
   await expect(commands.getByTestId("runs-locally")).toBeVisible();
   await page.getByTestId("palette-filter").fill("");
-  await expect(paletteItem(page, "Build", "CodeBuild")).toHaveAttribute("data-runs-locally", "false");
-  await expect(paletteItem(page, "Build", "CodeBuild").getByTestId("runs-locally")).toHaveCount(0);
+  await expect(paletteItem(page, "Build", "CodeBuild")).toHaveAttribute("data-runs-locally", "true");
+  await expect(paletteItem(page, "Test", "DeviceFarm")).toHaveAttribute("data-runs-locally", "false");
+  await expect(paletteItem(page, "Test", "DeviceFarm").getByTestId("runs-locally")).toHaveCount(0);
 });
 
 test("a Commands action is drawn, filled in its form and saved without touching JSON", async ({ page, request }) => {

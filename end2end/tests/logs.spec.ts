@@ -88,10 +88,11 @@ test("a finished action's log fills the window, in order, searchable and downloa
 });
 
 test("a running action's log follows its new lines to the end", async ({ page, request }) => {
+  // The sleep is long enough that a loaded machine still opens the log page while it runs.
   await callApi(request, "UpdatePipeline", {
     pipeline: {
       ...s3SourcePipeline(PIPELINE, "log-view-src", [
-        { name: "Build", actions: [commandsAction("Compile", ["echo started", "sleep 3", `for i in $(seq 1 ${COUNT}); do echo late-$i; done`])] },
+        { name: "Build", actions: [commandsAction("Compile", ["echo started", "sleep 8", `for i in $(seq 1 ${COUNT}); do echo late-$i; done`])] },
       ]),
       version: 1,
     },

@@ -1,8 +1,8 @@
 //! What a pipeline reads on behalf of the users who set it going, and the check that they may.
 //!
 //! A pipeline reads the objects its S3 source actions name, the hosted repositories its CodeCommit
-//! source actions name, and the secrets its Commands actions'
-//! `SECRETS_MANAGER` environment variables name. Whoever creates or updates a pipeline must be
+//! source actions name, and the secrets its Commands actions' `SECRETS_MANAGER` environment
+//! variables (and its CodeBuild actions' `EnvironmentVariables`) name. Whoever creates or updates a pipeline must be
 //! allowed to read each of them, and whoever starts a run whose variable overrides change what
 //! is read must be allowed to read what it then reads; otherwise anyone who may edit a pipeline
 //! could read any object or secret through it.
@@ -200,10 +200,12 @@ fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<V
             .environment_variables
             .iter()
             .filter(|v| v.variable_type == Some(EnvironmentVariableType::SecretsManager));
-        for variable in secrets {
-            if let Some(value) = resolve(&format!("environment variable '{}'", variable.name), &variable.value)? {
+        let codebuild = crate::build_projects::action_variables(action, &action.configuration);
+        let codebuild = codebuild.iter().filter(|v| v.kind == "SECRETS_MANAGER").map(|v| (&v.name, &v.value));
+        for (variable, value) in secrets.map(|v| (&v.name, &v.value)).chain(codebuild) {
+            if let Some(value) = resolve(&format!("environment variable '{variable}'"), value)? {
                 let name = SecretReference::parse(&value).name.to_owned();
-                found.push(at(Readable::Secret { variable: variable.name.clone(), name }));
+                found.push(at(Readable::Secret { variable: variable.clone(), name }));
             }
         }
     }
@@ -245,5 +247,18 @@ mod tests {
         );
         let message = reads(&pipeline("#{Build.NAME}"), &given).unwrap_err().to_string();
         assert!(message.contains("Stage 'Build', action 'Cmd'") && message.contains("#{Build.NAME}"), "{message}");
+    }
+
+    #[test]
+    fn codebuild_actions_read_the_secrets_their_environment_variables_name() {
+        let mut decl = pipeline("plain");
+        let build = &mut decl.stages[1].actions[0];
+        build.action_type_id.category = ActionCategory::Build;
+        build.action_type_id.provider = "CodeBuild".into();
+        let variables = r##"[{"name":"TOKEN","value":"#{variables.Secret}:token","type":"SECRETS_MANAGER"},{"name":"A","value":"b"}]"##;
+        build.configuration.insert("EnvironmentVariables".into(), variables.into());
+        let given = [("Secret".to_owned(), "ci/gh".to_owned())];
+        let found: Vec<Readable> = reads(&decl, &given).unwrap().into_iter().map(|read| read.what).collect();
+        assert!(found.contains(&Readable::Secret { variable: "TOKEN".into(), name: "ci/gh".into() }), "{found:?}");
     }
 }

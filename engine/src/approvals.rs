@@ -85,6 +85,7 @@ impl Engine {
         let waiting = actions::pending_approvals(&mut conn).await?;
         Ok(waiting
             .into_iter()
+            .filter(|pending| !crate::jobs::is_job(&pending.action))
             .filter_map(|pending| {
                 let row = pending.action;
                 let text = |key: &str| row.input.resolved().get(key).cloned();

@@ -66,6 +66,18 @@ pub enum Refusal {
     InvalidEventPattern,
     /// A limit on how many of something a resource may have (targets per rule).
     LimitExceeded,
+    /// No (live) custom action type with that id.
+    ActionTypeNotFound,
+    /// A custom action type id that is taken, by a live type or a deleted one.
+    ActionTypeAlreadyExists,
+    /// No job with that id.
+    JobNotFound,
+    /// A nonce that is not the one the job was handed out with.
+    InvalidNonce,
+    /// A job that is not in a state that allows the request (over, or never polled).
+    InvalidJobState,
+    /// Output variables larger than CodePipeline allows.
+    OutputVariablesSizeExceeded,
 }
 
 impl EngineError {

@@ -2,6 +2,7 @@
 //! writes to its outbox, enabled or not, and up to five targets. Checked here (names, patterns,
 //! targets) so every edge gets the same answers.
 use crate::notify::targets::{self, TargetKind};
+use crate::store::event_rules::PutTargets;
 use crate::{now_ms, Engine, EngineError, Refusal, Result};
 use model::event_input::{InputTransformer, JsonPath};
 use model::event_pattern::EventPattern;
@@ -43,7 +44,7 @@ impl RuleState {
 }
 
 /// Where a rule sends the events it matches, and how the event is shaped for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleTarget {
     pub id: String,
     pub arn: String,
@@ -55,6 +56,27 @@ pub struct RuleTarget {
     pub input_transformer: Option<String>,
     /// A webhook's `{"HeaderParameters": {...}}` as JSON text (its signing secret sealed once stored).
     pub http_parameters: Option<String>,
+    pub retry_policy: RetryPolicy,
+}
+
+/// EventBridge's RetryPolicy of a target; what is not set keeps Sluice's defaults (16 tries,
+/// no age limit).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries after the first, 0 to 185.
+    pub maximum_retry_attempts: Option<u32>,
+    /// How old the event may be when it is tried, 60 to 86,400 seconds.
+    pub maximum_event_age_seconds: Option<u32>,
+}
+
+impl RetryPolicy {
+    /// Whether a delivery that has been tried `attempts` times, of an event `age_ms` old, may be
+    /// tried again; `default_attempts` is Sluice's own limit.
+    pub fn allows_another(&self, attempts: i64, age_ms: i64, default_attempts: u32) -> bool {
+        let most = self.maximum_retry_attempts.map_or(i64::from(default_attempts), |n| i64::from(n) + 1);
+        let young = self.maximum_event_age_seconds.is_none_or(|max| age_ms < i64::from(max) * 1000);
+        attempts < most && young
+    }
 }
 
 /// What PutRule asks for.
@@ -144,9 +166,8 @@ impl Engine {
 
     /// Adds or replaces targets by id; a rule has at most five.
     pub async fn put_rule_targets(&self, rule: &str, mut targets: Vec<RuleTarget>) -> Result<()> {
-        let existing = self.rule_targets(rule).await?;
         for target in &mut targets {
-            check_target(target, self.account())?;
+            check_target(target, self.account(), self.notify_config().aws_forwarding)?;
             if let Some(given) = &target.http_parameters {
                 let given: serde_json::Value = serde_json::from_str(given).unwrap_or_default();
                 let sealer = self.store.sealer()?;
@@ -156,14 +177,14 @@ impl Engine {
                 target.http_parameters = Some(stored);
             }
         }
-        let kept = existing.iter().filter(|old| !targets.iter().any(|new| new.id == old.id)).count();
-        if kept + targets.len() > MAX_TARGETS {
-            return Err(EngineError::refused(
+        match self.store.put_rule_targets(rule, &targets, MAX_TARGETS).await? {
+            PutTargets::Done => Ok(()),
+            PutTargets::NoSuchRule => Err(rule_not_found(rule)),
+            PutTargets::TooMany(count) => Err(EngineError::refused(
                 Refusal::LimitExceeded,
-                format!("A rule has at most {MAX_TARGETS} targets; rule '{rule}' would have {}.", kept + targets.len()),
-            ));
+                format!("A rule has at most {MAX_TARGETS} targets; rule '{rule}' would have {count}."),
+            )),
         }
-        Ok(self.store.put_rule_targets(rule, &targets).await?)
     }
 
     /// Removes targets by id; returns the ids that were not there.
@@ -214,7 +235,8 @@ fn signing_context(rule: &str, target: &RuleTarget) -> String {
     format!("webhook-secret:{rule}/{}", target.id)
 }
 
-fn check_target(target: &RuleTarget, account: &crate::Account) -> Result<()> {
+/// `aws_forwarding`: whether targets on AWS (other accounts' topics and buses) can be reached.
+fn check_target(target: &RuleTarget, account: &crate::Account, aws_forwarding: bool) -> Result<()> {
     check_name("target", &target.id)?;
     let refuse = |why: String| Err(invalid(target, why));
     if target.arn.is_empty() || target.arn.len() > 1600 {
@@ -223,6 +245,12 @@ fn check_target(target: &RuleTarget, account: &crate::Account) -> Result<()> {
     let kind = TargetKind::of_arn(&target.arn, account).map_err(|why| invalid(target, why))?;
     if let TargetKind::Subscription { .. } = kind {
         return refuse("a subscription is not a target: name its topic (arn:aws:sns:REGION:ACCOUNT:TOPIC).".into());
+    }
+    if matches!(kind, TargetKind::Aws(_)) && !aws_forwarding {
+        return refuse(format!(
+            "{} is on AWS, and this server has no AWS endpoint and credentials to reach it (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, and AWS_ENDPOINT_URL for an AWS-compatible endpoint).",
+            target.arn
+        ));
     }
     if target.http_parameters.is_some() && !matches!(kind, TargetKind::Webhook { .. }) {
         return refuse("HttpParameters are for webhook (api-destination) targets only.".into());
@@ -242,6 +270,13 @@ fn check_target(target: &RuleTarget, account: &crate::Account) -> Result<()> {
     if let Some(transformer) = &target.input_transformer {
         let parsed: serde_json::Value = serde_json::from_str(transformer).unwrap_or_default();
         InputTransformer::parse(&parsed).map_err(|why| invalid(target, why))?;
+    }
+    let RetryPolicy { maximum_retry_attempts: attempts, maximum_event_age_seconds: age } = target.retry_policy;
+    if attempts.is_some_and(|n| n > 185) {
+        return refuse("RetryPolicy.MaximumRetryAttempts is 0 to 185.".into());
+    }
+    if age.is_some_and(|s| !(60..=86_400).contains(&s)) {
+        return refuse("RetryPolicy.MaximumEventAgeInSeconds is 60 to 86400.".into());
     }
     Ok(())
 }

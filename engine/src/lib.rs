@@ -5,11 +5,15 @@
 pub mod access;
 pub mod approvals;
 pub mod audit;
+pub mod build_projects;
+pub mod custom_events;
+mod custom_types;
 mod error;
 pub mod event_rules;
 pub mod events;
 mod executions;
 pub mod identity;
+pub mod jobs;
 pub mod notify;
 pub mod objects;
 mod pipelines;

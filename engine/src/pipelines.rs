@@ -14,7 +14,7 @@ impl Engine {
         tags: &[Tag],
         by: &Principal,
     ) -> Result<PipelineRecord> {
-        let pipeline = self.prepared(pipeline)?;
+        let pipeline = self.prepared(pipeline).await?;
         self.check_pipeline_reads(&pipeline, by).await?;
         let arn = self.pipeline_arn(&pipeline.name);
         let record = self.store.create_pipeline(&pipeline, &arn, tags).await.map_err(|err| match err {
@@ -33,12 +33,15 @@ impl Engine {
     /// read what it reads (`access`).
     pub async fn update_pipeline(&self, mut pipeline: PipelineDeclaration, by: &Principal) -> Result<PipelineRecord> {
         match self.store.get_pipeline(&pipeline.name, None).await {
-            Ok(stored) => model::catalog::keep_masked_secrets(&mut pipeline, &stored.declaration),
+            Ok(stored) => {
+                let custom = self.store.live_custom_types().await?;
+                model::catalog::keep_masked_secrets_with(&mut pipeline, &stored.declaration, &custom)
+            }
             Err(StoreError::NotFound) => {}
             Err(other) => return Err(other.into()),
         }
         let based_on = pipeline.version;
-        let pipeline = self.prepared(pipeline)?;
+        let pipeline = self.prepared(pipeline).await?;
         self.check_pipeline_reads(&pipeline, by).await?;
         self.store.update_pipeline(&pipeline, based_on).await.map_err(|err| match err {
             StoreError::NotFound => EngineError::PipelineNotFound(pipeline.name.clone()),
@@ -94,11 +97,14 @@ impl Engine {
 
 impl Engine {
     /// Fills in what AWS fills in (type V1, mode SUPERSEDED) and validates against this
-    /// server's region (cross-region rules need to know which region is home).
-    fn prepared(&self, mut pipeline: PipelineDeclaration) -> Result<PipelineDeclaration> {
+    /// server's region (cross-region rules need to know which region is home) and the custom
+    /// action types that exist now.
+    async fn prepared(&self, mut pipeline: PipelineDeclaration) -> Result<PipelineDeclaration> {
         pipeline.pipeline_type.get_or_insert(PipelineType::V1);
         pipeline.execution_mode.get_or_insert(ExecutionMode::Superseded);
-        let errors = model::validate_in_region(&pipeline, &self.account.region);
+        let custom = self.store.live_custom_types().await?;
+        let errors =
+            model::validate_with_custom_types(&pipeline, &self.account.region, model::CustomTypes::Known(&custom));
         if errors.is_empty() {
             Ok(pipeline)
         } else {

@@ -239,6 +239,9 @@ pub struct ActionOutput {
     /// The answer that ended an approval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalAnswer>,
+    /// How far a job worker says it got (PutJobSuccessResult's executionDetails).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent_complete: Option<u8>,
 }
 
 /// An output artifact, stored as an immutable object version.

@@ -17,4 +17,6 @@ pub mod variables;
 pub use parse::{parse_pipeline, parse_pipeline_document, ParseError, PipelineDocument, Tag};
 pub use pipeline::*;
 pub use role::Role;
-pub use validate::{validate, validate_in_region, ErrorPath, Exception, ValidationError};
+pub use validate::{
+    validate, validate_in_region, validate_with_custom_types, CustomTypes, ErrorPath, Exception, ValidationError,
+};

@@ -50,8 +50,11 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let smtp = SmtpServer::start().await;
-    let notify =
-        server::config::NotifyArgs { smtp_url: Some(smtp.url().as_str().into()), mail_from: "ci@example.com".into() };
+    let notify = server::config::NotifyArgs {
+        smtp_url: Some(smtp.url().as_str().into()),
+        mail_from: "ci@example.com".into(),
+        ..Default::default()
+    };
     let server = TestServer::start_with_mail(backend, notify).await;
     let engine = server.engine.clone();
     let receiver = Receiver::start().await;

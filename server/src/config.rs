@@ -3,7 +3,7 @@ use std::{net::SocketAddr, path::PathBuf};
 
 mod notify;
 mod secret;
-pub use notify::{DeliveryCommand, NotifyArgs};
+pub use notify::{AwsArgs, DeliveryCommand, NotifyArgs};
 pub use secret::Secret;
 
 #[derive(Debug, clap::Parser)]
@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Run the web app, the CodePipeline API and the engine.
-    Serve(Config),
+    Serve(Box<Config>),
     /// Manage the encryption keys that artifact stores name in `encryptionKey.id`.
     #[command(subcommand)]
     Kms(KmsCommand),

@@ -1,10 +1,11 @@
 //! The engine's courier: what notifications send over the network. Webhooks go out over HTTP or
 //! HTTPS (rustls, the web PKI's roots) without following redirects, each with its own timeout;
-//! e-mails through the configured SMTP server (lettre: plain, STARTTLS or TLS, with AUTH).
-use crate::config::NotifyArgs;
+//! e-mails through the configured SMTP server (lettre: plain, STARTTLS or TLS, with AUTH); calls
+//! to AWS signed with SigV4 and the server's AWS credentials.
+use crate::config::{AwsArgs, NotifyArgs};
 use anyhow::Context;
 use engine::notify::targets::is_link_local;
-use engine::notify::{Courier, HttpAnswer, HttpRequest, Mail};
+use engine::notify::{AwsCall, Courier, HttpAnswer, HttpRequest, Mail};
 use engine::providers::BoxFuture;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -16,6 +17,7 @@ pub struct HttpCourier {
     client: reqwest::Client,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     from: Mailbox,
+    aws: AwsArgs,
 }
 
 impl HttpCourier {
@@ -39,7 +41,64 @@ impl HttpCourier {
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(std::sync::Arc::new(NoLinkLocal))
             .build()?;
-        Ok(HttpCourier { client, smtp, from })
+        Ok(HttpCourier { client, smtp, from, aws: notify.aws.clone() })
+    }
+
+    /// Signs the call as the AWS SDKs do (SigV4, the service's own name) and sends it.
+    async fn call_aws(&self, call: &AwsCall) -> Result<HttpAnswer, String> {
+        let (Some(key_id), Some(secret)) = (&self.aws.aws_access_key_id, &self.aws.aws_secret_access_key) else {
+            return Err("no AWS credentials are configured (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)".into());
+        };
+        let service = call.service.signing_name();
+        let url = format!("{}/", self.aws.endpoint(service, &call.region));
+        let host = reqwest::Url::parse(&url).map_err(|err| format!("{url:?}: {err}"))?;
+        let host = match host.port() {
+            Some(port) => format!("{}:{port}", host.host_str().unwrap_or_default()),
+            None => host.host_str().unwrap_or_default().to_owned(),
+        };
+        let content_type = match call.target {
+            Some(_) => "application/x-amz-json-1.1",
+            None => "application/x-www-form-urlencoded; charset=utf-8",
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+        let mut headers = vec![
+            ("content-type".to_owned(), content_type.to_owned()),
+            ("host".to_owned(), host),
+            ("x-amz-date".to_owned(), crate::auth::sigv4::format_amz_date(now as i64)),
+        ];
+        if let Some(target) = &call.target {
+            headers.push(("x-amz-target".to_owned(), target.clone()));
+        }
+        if let Some(token) = &self.aws.aws_session_token {
+            headers.push(("x-amz-security-token".to_owned(), token.expose().to_owned()));
+        }
+        let mut map = axum::http::HeaderMap::new();
+        for (name, value) in &headers {
+            let (Ok(name), Ok(value)) = (name.parse::<axum::http::HeaderName>(), value.parse()) else {
+                return Err(format!("the header {name} cannot be sent"));
+            };
+            map.insert(name, value);
+        }
+        let request = crate::auth::sigv4::SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &map,
+            body: call.body.as_bytes(),
+        };
+        let signed: Vec<&str> = headers.iter().map(|(name, _)| name.as_str()).collect();
+        let authorization = crate::auth::sigv4::service_authorization_header(
+            service,
+            key_id,
+            secret.expose(),
+            &call.region,
+            &request,
+            &signed,
+        );
+        headers.push(("authorization".to_owned(), authorization));
+        headers.retain(|(name, _)| name != "host"); // reqwest writes it from the URL
+        let http = HttpRequest { method: "POST".into(), url, headers, body: call.body.clone(), timeout: call.timeout };
+        self.post(&http).await
     }
 
     async fn send_mail(&self, mail: &Mail) -> Result<String, String> {
@@ -95,6 +154,10 @@ impl Courier for HttpCourier {
 
     fn mail<'a>(&'a self, mail: &'a Mail) -> BoxFuture<'a, Result<String, String>> {
         Box::pin(self.send_mail(mail))
+    }
+
+    fn aws<'a>(&'a self, call: &'a AwsCall) -> BoxFuture<'a, Result<HttpAnswer, String>> {
+        Box::pin(self.call_aws(call))
     }
 }
 

@@ -1,5 +1,33 @@
 //! The Sluice server: one axum router for the web app, the CodePipeline API and health checks.
 
+/// Declares the operations of one AWS service the endpoint answers, from one list: the enum, its
+/// wire names, `parse` and the IAM action (`<namespace>:<Operation>`), so the dispatcher and the
+/// resource lookup (both exhaustive matches) cannot miss one.
+macro_rules! service_operations {
+    ($namespace:literal; $($name:ident),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            /// Every operation the dispatcher answers.
+            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
+
+            /// The wire name (the part of `X-Amz-Target` after the service prefix).
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+
+            pub fn parse(name: &str) -> Option<Operation> {
+                Operation::ALL.iter().copied().find(|op| op.name() == name)
+            }
+
+            pub fn iam_action(self) -> String {
+                format!("{}:{}", $namespace, self.name())
+            }
+        }
+    };
+}
+
 pub mod api;
 mod app_errors;
 mod assets;
@@ -102,6 +130,7 @@ pub async fn start_engine(store: Store, config: &Config) -> anyhow::Result<Engin
     let mut engine_config =
         EngineConfig { sandbox: config.sandbox.engine_config(), ..EngineConfig::new(&config.data_dir) };
     engine_config.notify.public_url = config.public_url();
+    engine_config.notify.aws_forwarding = config.notify.aws.configured();
     let engine = Engine::new(store, account, engine_config);
     engine.start_background().await.context("could not resume the executions in progress")?;
     let courier = std::sync::Arc::new(courier::HttpCourier::new(&config.notify)?);

@@ -11,7 +11,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cli: server::config::Cli) -> anyhow::Result<()> {
     match cli.command {
-        server::config::Command::Serve(config) => server::serve(config).await,
+        server::config::Command::Serve(config) => server::serve(*config).await,
         server::config::Command::Kms(command) => server::kms(command),
         server::config::Command::User(command) => server::auth::commands::user(command).await,
         server::config::Command::Key(command) => server::auth::commands::key(command).await,

@@ -2,12 +2,15 @@
 //! their webhook and pipeline targets, with a real HTTP receiver in the test. A failing pipeline
 //! posts signed, shaped webhooks; a rule starts another pipeline with variables from the event; a
 //! receiver that is down gets its delivery when it comes back; a refused delivery is dead-lettered
-//! and replayed; targets Sluice cannot deliver to are refused at PutTargets.
+//! and replayed; targets Sluice cannot deliver to are refused at PutTargets, and so is a sixth
+//! target however the calls race; PutEvents' custom events reach the rules that match them; a
+//! target's RetryPolicy decides when its delivery is given up.
 mod common;
 
 use common::receiver::Receiver;
 use common::services::create_failing_pipeline;
 use common::{on_both_backends, TestServer, ACCOUNT, REGION};
+use engine::identity::Role;
 use engine::notify::{Delivery, DeliveryStatus};
 use serde_json::{json, Value};
 use server::config::{DeliveryCommand, StoreArgs};
@@ -81,9 +84,10 @@ async fn a_failing_pipeline_posts_signed_and_shaped_webhooks_once() {
         let listed = server.events("ListTargetsByRule", json!({ "Rule": "failures" })).await;
         let full_target = listed.json["Targets"].as_array().unwrap().iter().find(|t| t["Id"] == "full").unwrap().clone();
         assert_eq!(full_target["HttpParameters"]["HeaderParameters"], json!({ "X-Team": "deploys", "X-Sluice-Signing-Secret": "****" }));
-        let stored = server.engine.deliveries(None, 10).await.unwrap();
+        // The receiver has answered; the sender records that a moment later.
+        let stored = deliveries_until(&server, |d| d.iter().all(|d| d.status == DeliveryStatus::Delivered)).await;
         assert_eq!(stored.len(), 2);
-        assert!(stored.iter().all(|d| d.status == DeliveryStatus::Delivered && d.attempts == 1), "{stored:?}");
+        assert!(stored.iter().all(|d| d.attempts == 1), "{stored:?}");
         assert!(stored.iter().all(|d| d.last_response.as_deref().unwrap_or_default().starts_with("HTTP 200")));
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!(receiver.received().len(), 2, "each event is delivered once");
@@ -202,6 +206,115 @@ async fn a_refused_delivery_is_dead_lettered_and_an_admin_replays_it() {
         assert_eq!(receiver.received().len(), 2, "once refused, once accepted");
         let again = replay(store).await.unwrap_err();
         assert!(again.to_string().contains("no dead delivery"), "{again}");
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn put_events_reach_the_rules_that_match_them_and_bad_entries_are_answered_one_by_one() {
+    on_both_backends(|server| async move {
+        let receiver = Receiver::start().await;
+        let pattern = json!({ "source": ["com.example.deploys"], "detail": { "env": ["prod"] } });
+        server.events("PutRule", json!({ "Name": "custom", "EventPattern": pattern.to_string() })).await;
+        let target = json!([{ "Id": "hook", "Arn": webhook_arn(&receiver.url("/custom")) }]);
+        server.events("PutTargets", json!({ "Rule": "custom", "Targets": target })).await;
+
+        let entry =
+            |source: &str, detail: &str| json!({ "Source": source, "DetailType": "Deploy done", "Detail": detail });
+        let entries = json!([
+            entry("com.example.deploys", r#"{"env": "prod", "version": "1.4.2"}"#),
+            entry("com.example.deploys", r#"{"env": "staging"}"#),
+            entry("aws.codepipeline", r#"{"env": "prod"}"#),
+            entry("com.example.deploys", "[1, 2]"),
+            json!({ "Source": "com.example.deploys", "Detail": "{}" }),
+        ]);
+        let put = server.events("PutEvents", json!({ "Entries": entries })).await;
+        assert_eq!((put.status, &put.json["FailedEntryCount"]), (200, &json!(3)), "{}", put.text);
+        let codes: Vec<_> = put.json["Entries"].as_array().unwrap().iter().map(|e| e["ErrorCode"].clone()).collect();
+        assert_eq!(
+            codes,
+            [
+                Value::Null,
+                Value::Null,
+                json!("NotAuthorizedForSourceException"),
+                json!("MalformedDetail"),
+                json!("InvalidArgument")
+            ]
+        );
+        let id = put.json["Entries"][0]["EventId"].as_str().unwrap().to_owned();
+
+        let received = receiver.wait_for(1, Duration::from_secs(10)).await;
+        let event = received[0].json();
+        assert_eq!(
+            (&event["id"], &event["source"], &event["detail"]["version"]),
+            (&json!(id), &json!("com.example.deploys"), &json!("1.4.2"))
+        );
+        assert_eq!(event["detail-type"], "Deploy done");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.received().len(), 1, "the staging event matches no rule");
+
+        let eleven: Vec<Value> = (0..11).map(|_| entry("com.example.deploys", "{}")).collect();
+        let too_many = server.events("PutEvents", json!({ "Entries": eleven })).await;
+        assert_eq!(too_many.error_type(), "ValidationException", "{}", too_many.text);
+        let (_, viewer) = server.client_as("watcher", Role::Viewer).await;
+        let denied = server.events_as(&viewer, "PutEvents", json!({ "Entries": [entry("com.example.x", "{}")] })).await;
+        assert_eq!(denied.error_type(), "AccessDeniedException", "{}", denied.text);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rule_never_gets_a_sixth_target_however_the_calls_race() {
+    on_both_backends(|server| async move {
+        failure_rule(&server, "busy", "p", json!([])).await;
+        let arn = |n: usize| format!("arn:aws:codepipeline:{REGION}:{ACCOUNT}:target-{n}");
+        let batch = |from: usize| {
+            let targets: Vec<Value> =
+                (from..from + 3).map(|n| json!({ "Id": format!("t{n}"), "Arn": arn(n) })).collect();
+            json!({ "Rule": "busy", "Targets": targets })
+        };
+        let (first, second) =
+            tokio::join!(server.events("PutTargets", batch(0)), server.events("PutTargets", batch(3)));
+        let mut outcomes = [first.error_type().to_owned(), second.error_type().to_owned()];
+        outcomes.sort();
+        assert_eq!(outcomes, ["", "LimitExceededException"], "{} / {}", first.text, second.text);
+        let listed = server.events("ListTargetsByRule", json!({ "Rule": "busy" })).await;
+        assert_eq!(listed.json["Targets"].as_array().unwrap().len(), 3, "{}", listed.text);
+        let missing = server.events("PutTargets", json!({ "Rule": "none", "Targets": [] })).await;
+        assert_eq!(missing.error_type(), "ResourceNotFoundException", "{}", missing.text);
+        server
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_targets_retry_policy_decides_when_a_delivery_is_given_up() {
+    on_both_backends(|server| async move {
+        let receiver = Receiver::start().await;
+        receiver.answer_with(503);
+        let retry = json!({ "MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60 });
+        let target = json!([{ "Id": "once", "Arn": webhook_arn(&receiver.url("/once")), "RetryPolicy": retry }]);
+        failure_rule(&server, "failures", "broken", target).await;
+        let listed = server.events("ListTargetsByRule", json!({ "Rule": "failures" })).await;
+        assert_eq!(listed.json["Targets"][0]["RetryPolicy"], retry, "{}", listed.text);
+
+        create_failing_pipeline(&server, "broken", json!([])).await;
+        let dead = deliveries_until(&server, |d| d.iter().any(|d| d.status == DeliveryStatus::Dead)).await;
+        assert_eq!(dead[0].attempts, 1, "no retry after a 503 with MaximumRetryAttempts 0: {dead:?}");
+        assert_eq!(receiver.received().len(), 1);
+
+        let refused = [
+            (json!({ "Id": "dlq", "Arn": webhook_arn("https://example.com/"), "DeadLetterConfig": { "Arn": "arn:aws:sqs:us-east-1:000000000000:dlq" } }), "dead-letter list"),
+            (json!({ "Id": "many", "Arn": webhook_arn("https://example.com/"), "RetryPolicy": { "MaximumRetryAttempts": 186 } }), "0 to 185"),
+            (json!({ "Id": "young", "Arn": webhook_arn("https://example.com/"), "RetryPolicy": { "MaximumEventAgeInSeconds": 59 } }), "60 to 86400"),
+        ];
+        for (target, why) in refused {
+            let put = server.events("PutTargets", json!({ "Rule": "failures", "Targets": [target] })).await;
+            assert_eq!(put.error_type(), "ValidationException", "{}", put.text);
+            assert!(put.json["message"].as_str().unwrap().contains(why), "{}", put.text);
+        }
         server
     })
     .await;

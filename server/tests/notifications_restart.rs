@@ -35,10 +35,7 @@ async fn fail_without_delivering(url: &str, data_dir: &Path, hook: &str) {
     let target = RuleTarget {
         id: "hook".into(),
         arn: format!("arn:aws:events:{REGION}:{ACCOUNT}:api-destination/{hook}"),
-        input: None,
-        input_path: None,
-        input_transformer: None,
-        http_parameters: None,
+        ..RuleTarget::default()
     };
     engine.put_rule_targets("failures", vec![target]).await.unwrap();
     let stages = vec![serde_json::json!({ "name": "Wait", "actions": [approval_action("Never")] })];

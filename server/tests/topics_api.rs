@@ -2,7 +2,8 @@
 //! and a real SMTP server (aiosmtpd): subscriptions confirmed as SNS confirms them (a
 //! SubscriptionConfirmation POST with a token, a link by e-mail), Publish to confirmed
 //! subscribers only, SNS's error codes, the role rules; and a failing pipeline that e-mails the
-//! subscribers of its rule's topic and posts to a webhook.
+//! subscribers of its rule's topic and posts to a webhook, a canceled one too, and a user who
+//! watches a pipeline gets its failures once they confirm their address.
 mod common;
 
 use common::receiver::Receiver;
@@ -139,6 +140,7 @@ fn mail_through(smtp: &SmtpServer) -> server::config::NotifyArgs {
     server::config::NotifyArgs {
         smtp_url: Some(smtp.url().as_str().into()),
         mail_from: "Sluice <ci@example.com>".into(),
+        ..Default::default()
     }
 }
 
@@ -209,21 +211,28 @@ async fn an_approval_emails_its_approvers_and_posts_awss_approval_message() {
     }
 }
 
+/// A rule on pipelines reaching `state` with two targets: the topic `ops`, whose subscriber
+/// ops@example.com has confirmed, and a webhook to the receiver it answers (`/chat`).
+async fn mail_ops_and_post_to_chat(server: &TestServer, smtp: &SmtpServer, state: &str) -> Receiver {
+    let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "ops")]).await.text, "TopicArn").to_owned();
+    subscribe_by_mail(server, smtp, &arn).await;
+    let receiver = Receiver::start().await;
+    let hook = format!("arn:aws:events:{REGION}:{ACCOUNT}:api-destination/{}", receiver.url("/chat"));
+    let pattern =
+        json!({ "detail-type": ["CodePipeline Pipeline Execution State Change"], "detail": { "state": [state] } });
+    server.events("PutRule", json!({ "Name": "to-ops", "EventPattern": pattern.to_string() })).await;
+    let targets = json!([{ "Id": "ops", "Arn": arn }, { "Id": "chat", "Arn": hook }]);
+    let put = server.events("PutTargets", json!({ "Rule": "to-ops", "Targets": targets })).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    receiver
+}
+
 #[tokio::test]
 async fn a_failing_pipeline_emails_the_topics_subscribers_and_posts_to_a_webhook() {
     for backend in BACKENDS {
         let smtp = SmtpServer::start().await;
         let server = TestServer::start_with_mail(backend, mail_through(&smtp)).await;
-        let arn = xml(&server.sns(&[("Action", "CreateTopic"), ("Name", "ops")]).await.text, "TopicArn").to_owned();
-        subscribe_by_mail(&server, &smtp, &arn).await;
-
-        let receiver = Receiver::start().await;
-        let hook = format!("arn:aws:events:{REGION}:{ACCOUNT}:api-destination/{}", receiver.url("/chat"));
-        let pattern = json!({ "detail-type": ["CodePipeline Pipeline Execution State Change"], "detail": { "state": ["FAILED"] } });
-        server.events("PutRule", json!({ "Name": "failures", "EventPattern": pattern.to_string() })).await;
-        let targets = json!([{ "Id": "ops", "Arn": arn }, { "Id": "chat", "Arn": hook }]);
-        let put = server.events("PutTargets", json!({ "Rule": "failures", "Targets": targets })).await;
-        assert_eq!(put.status, 200, "{}", put.text);
+        let receiver = mail_ops_and_post_to_chat(&server, &smtp, "FAILED").await;
         common::services::create_failing_pipeline(&server, "broken", json!([])).await;
 
         let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
@@ -236,6 +245,89 @@ async fn a_failing_pipeline_emails_the_topics_subscribers_and_posts_to_a_webhook
         assert!(failure.raw.contains("text/html"), "an HTML part beside the text");
         let posted = receiver.wait_for(1, Duration::from_secs(10)).await;
         assert_eq!(posted[0].json()["detail"]["pipeline"], "broken");
+        server.stop().await;
+    }
+}
+
+/// A pipeline whose run waits at an approval, so that an update cancels it.
+async fn create_waiting_pipeline(server: &TestServer, name: &str) {
+    common::upload_zip(&server.url, &server.key, "sources", "app.zip", &[("app.txt", "v1")]).await;
+    let stages = vec![json!({ "name": "Approve", "actions": [common::approval_action("Release")] })];
+    let declaration = common::v2_pipeline_with_s3_source(name, "sources", "app.zip", stages);
+    let created = server.raw("CreatePipeline", json!({ "pipeline": declaration }).to_string()).await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    for _ in 0..500 {
+        let state = server.client.get_pipeline_state().name(name).send().await.unwrap();
+        let waiting =
+            state.stage_states().get(1).and_then(|s| s.action_states().first()).and_then(|a| a.latest_execution());
+        if waiting.and_then(|e| e.token()).is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the approval never waited");
+}
+
+#[tokio::test]
+async fn a_canceled_pipeline_emails_the_topics_subscribers_and_posts_to_a_webhook() {
+    for backend in BACKENDS {
+        let smtp = SmtpServer::start().await;
+        let server = TestServer::start_with_mail(backend, mail_through(&smtp)).await;
+        let receiver = mail_ops_and_post_to_chat(&server, &smtp, "CANCELED").await;
+        create_waiting_pipeline(&server, "release").await;
+
+        let mut got = server.raw("GetPipeline", json!({ "name": "release" }).to_string()).await.json;
+        got["pipeline"]["stages"][1]["actions"][0]["name"] = json!("ReleaseNow");
+        let updated = server.raw("UpdatePipeline", json!({ "pipeline": got["pipeline"] }).to_string()).await;
+        assert_eq!(updated.status, 200, "{}", updated.text);
+
+        let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
+        assert!(
+            mails[1].header("Subject").starts_with("Sluice: pipeline release CANCELED"),
+            "{}",
+            mails[1].header("Subject")
+        );
+        let posted = receiver.wait_for(1, Duration::from_secs(10)).await;
+        assert_eq!(
+            (&posted[0].json()["detail"]["pipeline"], &posted[0].json()["detail"]["state"]),
+            (&json!("release"), &json!("CANCELED"))
+        );
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_user_who_watches_a_pipeline_gets_its_failures_once_they_confirm() {
+    use engine::notify::watch::Watch;
+    for backend in BACKENDS {
+        let smtp = SmtpServer::start().await;
+        let server = TestServer::start_with_mail(backend, mail_through(&smtp)).await;
+        server.client_as("ann", Role::Viewer).await;
+        let identity = server.engine.identity();
+        let refused = identity.set_user_email("ann", "ann at example").await.unwrap_err();
+        assert!(refused.to_string().contains("is not an e-mail address"), "{refused}");
+        identity.set_user_email("ann", "ann@example.com").await.unwrap();
+        let email = identity.user("ann").await.unwrap().email.unwrap();
+
+        assert_eq!(server.engine.failure_watch("broken", Some(&email)).await.unwrap(), Watch::Off);
+        assert_eq!(server.engine.watch_failures("broken", &email).await.unwrap(), Watch::Pending);
+        let confirmation = smtp.wait_for(1, Duration::from_secs(10)).await.remove(0);
+        assert_eq!(confirmation.header("To"), "ann@example.com");
+        let text = confirmation.text();
+        let start = text.find(&format!("{}/sns/confirm?", server.url)).expect("a confirmation link");
+        let link = text[start..].split_whitespace().next().unwrap().trim_end_matches(['"', '<']).to_owned();
+        assert_eq!(reqwest::get(&link).await.unwrap().status(), 200);
+        assert_eq!(server.engine.failure_watch("broken", Some(&email)).await.unwrap(), Watch::On);
+
+        common::services::create_failing_pipeline(&server, "broken", json!([])).await;
+        common::services::create_failing_pipeline(&server, "other", json!([])).await;
+        let mails = smtp.wait_for(2, Duration::from_secs(20)).await;
+        assert_eq!(mails[1].header("Subject"), "Sluice: pipeline broken FAILED in stage Source, action Source");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(smtp.received().len(), 2, "only the watched pipeline's failure");
+
+        server.engine.unwatch_failures("broken", &email).await.unwrap();
+        assert_eq!(server.engine.failure_watch("broken", Some(&email)).await.unwrap(), Watch::Off);
         server.stop().await;
     }
 }

@@ -54,7 +54,7 @@ pub struct PolicyRow {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(super) mod ssr {
     pub use super::super::ssr::{engine, store_error};
     use crate::api::AppError;
     use crate::auth::{authorize, CurrentUser};

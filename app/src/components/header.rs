@@ -38,6 +38,7 @@ pub fn Header() -> impl IntoView {
                         {move || user.get().and_then(Result::ok).filter(|u| u.can_manage_users).map(|_| view! { <A href="/admin/users"><span data-testid="admin-link">"Users"</span></A> })}
                     </Transition>
                     <A href="/approvals">"Approvals"<ApprovalCount/></A>
+                    <A href="/notifications">"Notifications"</A>
                 </nav>
                 <Transition fallback=|| ()>
                     {move || user.get().and_then(Result::ok).map(|u| view! {

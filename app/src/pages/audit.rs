@@ -186,7 +186,7 @@ fn AuditTable(rows: Vec<AuditRow>) -> impl IntoView {
         .collect_view();
     view! {
         <div class="card table-card">
-            <table class="table" data-testid="audit-table">
+            <table class="table stack-on-phone" data-testid="audit-table">
                 <thead><tr><th>"Time"</th><th>"User"</th><th>"Operation"</th><th>"Resource"</th><th>"Outcome"</th><th>"Source IP"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>

@@ -9,5 +9,6 @@ pub mod history;
 pub mod list;
 pub mod log;
 pub mod new;
+pub mod notifications;
 pub mod pipeline;
 pub mod run;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use crate::api::notifications::{failure_watch, set_failure_watch, WatchState, WatchView};
 use crate::api::{get_pipeline, pipeline_href, set_not_found_status, AppError, PipelineDetail};
 use crate::components::pipeline_graph::PipelineGraph;
 use crate::pages::run::RunPanel;
@@ -94,6 +95,7 @@ fn PipelineView(detail: PipelineDetail, show_json: Signal<bool>) -> impl IntoVie
                 </div>
             </div>
             <div class="head-actions">
+                <WatchSwitch pipeline=name.clone()/>
                 <VersionPicker base=base.clone() show_json shown=shown_version latest=detail.latest_version/>
                 {detail.can_edit.then(|| view! { <a class="button" href=format!("{base}/edit") data-testid="edit-pipeline">"Edit"</a> })}
             </div>
@@ -180,4 +182,51 @@ fn VersionPicker(base: String, show_json: Signal<bool>, shown: u32, latest: u32)
             <select data-testid="version-select" on:change=on_change>{options}</select>
         </label>
     })
+}
+
+/// "Notify me on failure": the signed-in user's e-mail subscribed to the pipeline's failures.
+/// Drawn once the browser has the user's state; a user without an address is sent to set one.
+#[component]
+fn WatchSwitch(pipeline: String) -> impl IntoView {
+    let state = RwSignal::new(None::<WatchView>);
+    let error = RwSignal::new(None::<String>);
+    let name = pipeline.clone();
+    let loaded = LocalResource::new(move || failure_watch(name.clone()));
+    Effect::new(move || {
+        if let Some(Ok(view)) = loaded.get() {
+            state.set(Some(view));
+        }
+    });
+    let toggle = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        let pipeline = pipeline.clone();
+        leptos::task::spawn_local(async move {
+            match set_failure_watch(pipeline, on).await {
+                Ok(view) => {
+                    error.set(None);
+                    state.set(Some(view));
+                }
+                Err(err) => error.set(Some(err.to_string())),
+            }
+        });
+    };
+    move || {
+        let view = state.get()?;
+        let Some(email) = view.email.clone() else {
+            return Some(view! { <a class="watch" href="/account" data-testid="watch-needs-email">"Add your e-mail to get failure notices"</a> }.into_any());
+        };
+        let note = match view.state {
+            WatchState::Pending => format!("confirm from the e-mail sent to {email}"),
+            WatchState::On => format!("to {email}"),
+            WatchState::Off => String::new(),
+        };
+        Some(view! {
+            <label class="watch" data-testid="watch" data-state=format!("{:?}", view.state)>
+                <input type="checkbox" data-testid="watch-toggle" prop:checked=view.state != WatchState::Off on:change=toggle.clone()/>
+                <span>"Notify me on failure"</span>
+                <span class="muted" data-testid="watch-note">{note}</span>
+                {move || error.get().map(|message| view! { <span class="notice bad" data-testid="watch-error">{message}</span> })}
+            </label>
+        }.into_any())
+    }
 }

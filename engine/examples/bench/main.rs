@@ -215,6 +215,16 @@ async fn main() {
     let noop = Arc::new(Noop::default());
     engine.register_provider(ActionCategory::Source, ActionOwner::Custom, "Noop", noop.clone());
     engine.register_provider(ActionCategory::Build, ActionOwner::Custom, "Noop", noop.clone());
+    // Pipelines may only use custom types that exist.
+    for (category, outputs) in [("Source", 1), ("Build", 0)] {
+        let declared = serde_json::from_value(json!({
+            "category": category, "provider": "Noop", "version": "1",
+            "inputArtifactDetails": { "minimumCount": 0, "maximumCount": 0 },
+            "outputArtifactDetails": { "minimumCount": 0, "maximumCount": outputs },
+        }))
+        .unwrap();
+        engine.create_custom_action_type(declared, &[]).await.expect("custom type");
+    }
     engine.start_background().await.unwrap();
     let mut feed = Feed { rx: engine.subscribe(), lagged: 0 };
     let suffix = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();

@@ -38,6 +38,8 @@ pub enum IdentityError {
     PasswordTooShort,
     #[error("The new password must differ from the current one.")]
     PasswordUnchanged,
+    #[error("{0:?} is not an e-mail address.")]
+    InvalidEmail(String),
     #[error("Could not hash the password: {0}")]
     Hashing(String),
     #[error(transparent)]

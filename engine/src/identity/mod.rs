@@ -53,6 +53,11 @@ impl Account {
         format!("arn:aws:events:{}:{}:rule/{name}", self.region, self.id)
     }
 
+    /// `arn:aws:events:<region>:<account>:event-bus/default`: what PutEvents is authorized on.
+    pub fn default_event_bus_arn(&self) -> String {
+        format!("arn:aws:events:{}:{}:event-bus/default", self.region, self.id)
+    }
+
     pub fn group_arn(&self, group_name: &str) -> String {
         format!("arn:aws:iam::{}:group/{group_name}", self.id)
     }

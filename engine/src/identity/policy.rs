@@ -40,7 +40,7 @@ pub fn of_role(role: Role) -> Policy {
         // Authors and runs pipelines and the event rules around them; answering approvals is the
         // Approver's part.
         Role::Editor => serde_json::json!({ "Statement": [
-            { "Effect": "Allow", "Action": ["codepipeline:*", "codecommit:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
+            { "Effect": "Allow", "Action": ["codepipeline:*", "codebuild:*", "codecommit:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
             { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
         ]}),
         // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
@@ -52,9 +52,9 @@ pub fn of_role(role: Role) -> Policy {
         Role::Viewer => serde_json::json!({ "Statement": {
             "Effect": "Allow",
             "Action": [
-                "codepipeline:Get*", "codepipeline:List*", "codecommit:Get*", "codecommit:List*",
-                "codecommit:GitPull", "events:Describe*", "events:List*",
-                "events:TestEventPattern", "sns:Get*", "sns:List*", "sluice:GetObject"
+                "codepipeline:Get*", "codepipeline:List*", "events:Describe*", "events:List*",
+                "events:TestEventPattern", "sns:Get*", "sns:List*", "codebuild:BatchGet*", "codebuild:List*",
+                "codecommit:Get*", "codecommit:List*", "codecommit:GitPull", "sluice:GetObject"
             ],
             "Resource": "*"
         }}),
@@ -63,7 +63,8 @@ pub fn of_role(role: Role) -> Policy {
 }
 
 /// What every user may do to themselves whatever their role, as IAM's self-service policies
-/// allow: read themselves, change their password, manage their own access keys.
+/// allow: read themselves, change their password, manage their own access keys; and Sluice's
+/// own, set the address their notifications go to.
 pub fn self_service(user_arn: &str) -> Policy {
     let actions = [
         "iam:GetUser",
@@ -72,6 +73,7 @@ pub fn self_service(user_arn: &str) -> Policy {
         "iam:CreateAccessKey",
         "iam:UpdateAccessKey",
         "iam:DeleteAccessKey",
+        "sluice:UpdateOwnEmail",
     ];
     Policy::from_value(
         &serde_json::json!({ "Statement": { "Effect": "Allow", "Action": actions, "Resource": user_arn } }),

@@ -15,6 +15,8 @@ pub struct User {
     /// The password was chosen for the user (the first admin's generated one): the web app lets
     /// them do nothing else until they change it.
     pub must_change_password: bool,
+    /// Where their notifications go, if they gave an address.
+    pub email: Option<String>,
     pub created_ms: i64,
 }
 
@@ -36,6 +38,7 @@ impl TryFrom<UserRecord> for User {
             role,
             active: record.active,
             must_change_password: record.must_change_password,
+            email: record.email,
             created_ms: record.created_ms,
         })
     }
@@ -71,6 +74,16 @@ impl Identity {
             self.keep_an_admin(name).await?;
         }
         self.store.set_user_role(name, role.name()).await.map_err(or_missing(IdentityError::UserNotFound(name.into())))
+    }
+
+    /// Sets or clears (with an empty text) the address the user's notifications go to.
+    pub async fn set_user_email(&self, name: &str, email: &str) -> Result<()> {
+        let email = email.trim();
+        if !email.is_empty() && !crate::notify::topics::is_email_address(email) {
+            return Err(IdentityError::InvalidEmail(email.to_owned()));
+        }
+        let email = (!email.is_empty()).then_some(email);
+        self.store.set_user_email(name, email).await.map_err(or_missing(IdentityError::UserNotFound(name.into())))
     }
 
     /// Enables or disables a user; a disabled user's sessions end with it.

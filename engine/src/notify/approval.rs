@@ -14,7 +14,7 @@ impl Engine {
     /// The delivery of the approval message, when `event` is an approval starting to wait and its
     /// action names a topic.
     pub(super) async fn approval_notification(&self, event: &StoredEvent, body: &Value) -> Result<Option<NewDelivery>> {
-        if event.detail_type != APPROVAL_PENDING_DETAIL {
+        if event.detail_type != APPROVAL_PENDING_DETAIL || !event.is_pipeline_event() {
             return Ok(None);
         }
         let detail = &body["detail"];

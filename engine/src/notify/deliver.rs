@@ -1,7 +1,7 @@
 //! Sending deliveries: claimed under a lease, a bounded number at once, each in a task of its
 //! own with a timeout, so a slow or dead endpoint holds up only its own delivery.
 use super::targets::{signature, TargetKind, SIGNATURE_HEADER, SIGNING_SECRET_HEADER};
-use super::{Courier, Delivery, DeliveryStatus, HttpRequest};
+use super::{Courier, Delivery, DeliveryStatus, HttpAnswer, HttpRequest};
 use crate::{now_ms, Engine, EngineError, Result, StartRequest};
 use serde_json::Value;
 use std::sync::Arc;
@@ -27,6 +27,26 @@ pub(super) type Attempt = std::result::Result<String, Failure>;
 
 /// The longest answer body kept in the delivery log.
 const ANSWER_CHARS: usize = 500;
+
+/// How an HTTP exchange went, bounded by `timeout` twice over (the courier has its own timeout;
+/// this one bounds a courier that ignores it): a 2xx is delivered; the statuses EventBridge's API
+/// destinations retry, and no answer at all, are tried again; any other refusal is final.
+pub(super) fn judged(
+    sent: std::result::Result<std::result::Result<HttpAnswer, String>, tokio::time::error::Elapsed>,
+    timeout: std::time::Duration,
+) -> Attempt {
+    let answer = match sent {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(why)) => return Err(Failure::retry(why)),
+        Err(_) => return Err(Failure::retry(format!("no answer within {} s", timeout.as_secs()))),
+    };
+    let text = format!("HTTP {}: {}", answer.status, answer.body.chars().take(ANSWER_CHARS).collect::<String>());
+    match answer.status {
+        200..=299 => Ok(text),
+        401 | 407 | 408 | 409 | 429 | 500..=599 => Err(Failure::retry(text)),
+        _ => Err(Failure::permanent(text)),
+    }
+}
 
 impl Engine {
     /// Claims as many due deliveries as there are free slots and starts each in its own task.
@@ -62,13 +82,14 @@ impl Engine {
             Ok(TargetKind::Pipeline { name }) => self.start_target_pipeline(delivery, &name).await,
             Ok(TargetKind::Topic { name }) => self.publish_delivery(delivery, &name).await,
             Ok(TargetKind::Subscription { topic, id }) => self.send_to_subscriber(delivery, &topic, &id, courier).await,
+            Ok(TargetKind::Aws(target)) => self.forward_to_aws(delivery, &target, courier).await,
             Err(why) => Err(Failure::permanent(why)),
         };
         let config = self.notify_config();
         let now = now_ms();
         let (status, next_try, response) = match attempt {
             Ok(answer) => (DeliveryStatus::Delivered, now, answer),
-            Err(failure) if failure.retry && delivery.attempts < i64::from(config.max_attempts) => {
+            Err(failure) if failure.retry && self.may_retry(delivery, now).await => {
                 let wait = config.backoff(delivery.attempts).as_millis() as i64;
                 (DeliveryStatus::Pending, now + wait, failure.why)
             }
@@ -80,6 +101,15 @@ impl Engine {
         };
         self.store.finish_delivery(delivery.id, status, next_try, &response, now).await?;
         Ok(())
+    }
+
+    /// Whether a failed delivery is tried again: within its rule target's RetryPolicy, or within
+    /// Sluice's own number of tries for a topic's message and a target without one.
+    async fn may_retry(&self, delivery: &Delivery, now: i64) -> bool {
+        // A target that cannot be read now keeps the defaults rather than losing the delivery.
+        let target = self.store.rule_target(&delivery.rule_name, &delivery.target_id).await.ok().flatten();
+        let policy = target.map(|t| t.retry_policy).unwrap_or_default();
+        policy.allows_another(delivery.attempts, now - delivery.created_ms, self.notify_config().max_attempts)
     }
 
     async fn post_webhook(&self, delivery: &Delivery, method: String, url: String, courier: &dyn Courier) -> Attempt {
@@ -106,8 +136,7 @@ impl Engine {
         self.send_http(courier, method, url, headers, &delivery.payload).await
     }
 
-    /// Sends one HTTP request and says how it went: a 2xx is delivered; the statuses EventBridge's
-    /// API destinations retry (and no answer at all) are tried again; any other refusal is final.
+    /// Sends one HTTP request and says how it went (see `judged`).
     pub(super) async fn send_http(
         &self,
         courier: &dyn Courier,
@@ -119,17 +148,7 @@ impl Engine {
         let timeout = self.notify_config().request_timeout;
         let request = HttpRequest { method, url, headers, body: body.to_owned(), timeout };
         // The courier has its own timeout; this one bounds a courier that ignores it.
-        let answer = match tokio::time::timeout(timeout * 2, courier.send(&request)).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(why)) => return Err(Failure::retry(why)),
-            Err(_) => return Err(Failure::retry(format!("no answer within {} s", timeout.as_secs()))),
-        };
-        let text = format!("HTTP {}: {}", answer.status, answer.body.chars().take(ANSWER_CHARS).collect::<String>());
-        match answer.status {
-            200..=299 => Ok(text),
-            401 | 407 | 408 | 409 | 429 | 500..=599 => Err(Failure::retry(text)),
-            _ => Err(Failure::permanent(text)),
-        }
+        judged(tokio::time::timeout(timeout * 2, courier.send(&request)).await, timeout)
     }
 
     /// Starts the pipeline; a payload with `variables` (StartPipelineExecution's shape) sets them.

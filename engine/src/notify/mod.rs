@@ -8,12 +8,14 @@
 //! exponential backoff and, after the last try, the delivery is dead: listed for an admin, who
 //! may replay it. The engine speaks no HTTP itself: the server hands it a `Courier`.
 mod approval;
+mod aws;
 mod deliver;
 mod dispatch;
 mod mail;
 mod sending;
 pub mod targets;
 pub mod topics;
+pub mod watch;
 
 use crate::providers::BoxFuture;
 use crate::{now_ms, Engine, EngineError, Refusal, Result};
@@ -84,6 +86,9 @@ pub struct NotifyConfig {
     pub poll_interval: Duration,
     /// Sluice's address as people reach it, for links in e-mails and confirmation requests.
     pub public_url: String,
+    /// Whether the courier can call AWS (an endpoint and credentials are configured): SNS topics
+    /// and event buses of other accounts are then targets too.
+    pub aws_forwarding: bool,
 }
 
 impl Default for NotifyConfig {
@@ -96,6 +101,7 @@ impl Default for NotifyConfig {
             concurrency: 8,
             poll_interval: Duration::from_millis(500),
             public_url: "http://localhost:8080".into(),
+            aws_forwarding: false,
         }
     }
 }
@@ -126,6 +132,17 @@ pub struct HttpAnswer {
     pub body: String,
 }
 
+/// A call to an AWS API the engine wants made, signed by the courier with the server's credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsCall {
+    pub service: targets::AwsService,
+    pub region: String,
+    /// `X-Amz-Target` for JSON 1.1 APIs; none for Query APIs, whose body is a form.
+    pub target: Option<String>,
+    pub body: String,
+    pub timeout: Duration,
+}
+
 /// An e-mail the engine wants sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
@@ -143,6 +160,12 @@ pub trait Courier: Send + Sync {
 
     /// Hands the e-mail to the mail server; `Ok` with its answer once it accepted it.
     fn mail<'a>(&'a self, mail: &'a Mail) -> BoxFuture<'a, std::result::Result<String, String>>;
+
+    /// Makes the AWS call; `Err` when no answer came or no AWS endpoint is configured.
+    fn aws<'a>(&'a self, call: &'a AwsCall) -> BoxFuture<'a, std::result::Result<HttpAnswer, String>> {
+        let _ = call;
+        Box::pin(async { Err("no AWS endpoint and credentials are configured".to_owned()) })
+    }
 }
 
 impl Engine {

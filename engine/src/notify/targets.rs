@@ -5,7 +5,9 @@
 //! - a topic of this account: `arn:aws:sns:REGION:ACCOUNT:TOPIC`;
 //! - a webhook, in the shape of an EventBridge API destination whose name is the endpoint:
 //!   `arn:aws:events:REGION:ACCOUNT:api-destination/[METHOD/]https://host/path` (POST when no
-//!   method is given), with the target's `HttpParameters.HeaderParameters` as extra headers.
+//!   method is given), with the target's `HttpParameters.HeaderParameters` as extra headers;
+//! - on AWS (another account or region, when the server has an AWS endpoint and credentials): an
+//!   SNS topic, published to, or an EventBridge event bus, put to (see `aws.rs`).
 use crate::Account;
 use serde_json::{json, Value};
 
@@ -36,6 +38,33 @@ pub enum TargetKind {
         method: String,
         url: String,
     },
+    /// An SNS topic or an event bus of another account or region, reached through AWS's APIs.
+    Aws(AwsTarget),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsTarget {
+    pub service: AwsService,
+    pub region: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsService {
+    /// `arn:aws:sns:REGION:ACCOUNT:TOPIC`: the payload is published as the message.
+    Sns,
+    /// `arn:aws:events:REGION:ACCOUNT:event-bus/NAME`: the event is put on the bus.
+    Events,
+}
+
+impl AwsService {
+    /// The name requests are signed for, and the `AWS_ENDPOINT_URL_<NAME>` suffix.
+    pub const fn signing_name(self) -> &'static str {
+        match self {
+            AwsService::Sns => "sns",
+            AwsService::Events => "events",
+        }
+    }
 }
 
 impl TargetKind {
@@ -49,8 +78,17 @@ impl TargetKind {
             return Err(format!("{arn:?} is not in the aws partition."));
         }
         if (region, account_id) != (account.region.as_str(), account.id.as_str()) {
+            let on_aws =
+                |service| Ok(TargetKind::Aws(AwsTarget { service, region: region.to_owned(), arn: arn.to_owned() }));
+            match service {
+                "sns" if !resource.is_empty() && !resource.contains([':', '/']) => return on_aws(AwsService::Sns),
+                "events" if resource.strip_prefix("event-bus/").is_some_and(|bus| !bus.is_empty()) => {
+                    return on_aws(AwsService::Events)
+                }
+                _ => {}
+            }
             return Err(format!(
-                "{arn:?} is not in this Sluice's region and account ({}:{}).",
+                "{arn:?} is not in this Sluice's region and account ({}:{}); of other accounts, only SNS topics and event buses can be targets.",
                 account.region, account.id
             ));
         }
@@ -213,6 +251,13 @@ mod tests {
             of("arn:aws:events:us-east-1:000000000000:api-destination/PUT/http://127.0.0.1:9/h"),
             Ok(TargetKind::Webhook { method: "PUT".into(), url: "http://127.0.0.1:9/h".into() })
         );
+        let on_aws = |service, region: &str, arn: &str| {
+            TargetKind::Aws(AwsTarget { service, region: region.into(), arn: arn.into() })
+        };
+        let topic = "arn:aws:sns:eu-west-1:000000000000:alerts";
+        assert_eq!(of(topic), Ok(on_aws(AwsService::Sns, "eu-west-1", topic)));
+        let bus = "arn:aws:events:us-east-1:111111111111:event-bus/default";
+        assert_eq!(of(bus), Ok(on_aws(AwsService::Events, "us-east-1", bus)));
     }
 
     #[test]
@@ -226,7 +271,8 @@ mod tests {
         assert!(of("arn:aws:events:us-east-1:000000000000:api-destination/file:///etc/passwd").contains("http://"));
         assert!(of("arn:aws:events:us-east-1:000000000000:api-destination/https:///path").contains("no host"));
         assert!(of("arn:aws:lambda:us-east-1:000000000000:function:f").contains("cannot deliver"));
-        assert!(of("arn:aws:sns:eu-west-1:000000000000:alerts").contains("region and account"));
+        assert!(of("arn:aws:codepipeline:eu-west-1:000000000000:p").contains("region and account"));
+        assert!(of("arn:aws:events:us-east-1:111111111111:rule/r").contains("region and account"));
         assert!(of("not-an-arn").contains("not an ARN"));
     }
 

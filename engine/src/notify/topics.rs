@@ -229,14 +229,10 @@ impl Engine {
 
 fn check_endpoint(protocol: Protocol, endpoint: &str) -> std::result::Result<(), String> {
     match protocol {
-        Protocol::Email | Protocol::EmailJson => {
-            let (local, domain) = endpoint.split_once('@').unwrap_or_default();
-            let plain = !endpoint.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c));
-            match !local.is_empty() && domain.contains('.') && !domain.contains('@') && plain {
-                true => Ok(()),
-                false => Err(format!("{endpoint:?} is not an e-mail address.")),
-            }
-        }
+        Protocol::Email | Protocol::EmailJson => match is_email_address(endpoint) {
+            true => Ok(()),
+            false => Err(format!("{endpoint:?} is not an e-mail address.")),
+        },
         Protocol::Http | Protocol::Https => {
             let scheme = format!("{}://", protocol.as_str());
             match endpoint.starts_with(&scheme) {
@@ -245,6 +241,13 @@ fn check_endpoint(protocol: Protocol, endpoint: &str) -> std::result::Result<(),
             }
         }
     }
+}
+
+/// One plain address, `local@domain.tld`, with nothing a mail header could be split on.
+pub fn is_email_address(text: &str) -> bool {
+    let (local, domain) = text.split_once('@').unwrap_or_default();
+    let plain = !text.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c));
+    !local.is_empty() && domain.contains('.') && !domain.contains('@') && text.len() <= 254 && plain
 }
 
 fn invalid(message: String) -> EngineError {

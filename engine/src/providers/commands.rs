@@ -29,10 +29,10 @@
 //! - Commands containing a line break are refused (AWS: "multi-line formats are not supported").
 //! - A command that ends the shell itself (`exit 0`) before the last command fails the action,
 //!   because the rest of the commands and the output variables never ran.
-mod env;
-mod files;
-mod process;
-mod script;
+pub(super) mod env;
+pub(super) mod files;
+pub(super) mod process;
+pub(super) mod script;
 
 use super::{ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture};
 use crate::sandbox::Jail;
@@ -97,7 +97,7 @@ impl CommandsProvider {
             .await
             .map_err(|err| system(format!("cannot write the command script: {err}")))?;
 
-        let environment = env::build(ctx, &layout, &self.path)?;
+        let environment = env::build(ctx, &layout, &self.path, 0)?;
         let sandbox = &ctx.services.sandbox;
         let writable: Vec<&Path> =
             layout.writable().into_iter().chain(ctx.inputs.iter().skip(1).map(|input| input.dir.as_path())).collect();
@@ -145,6 +145,6 @@ impl ActionProvider for CommandsProvider {
 }
 
 /// A failure of this machine rather than of the user's commands.
-fn system(message: String) -> ActionFailure {
+pub(super) fn system(message: String) -> ActionFailure {
     ActionFailure { kind: super::FailureKind::SystemUnavailable, message }
 }

@@ -5,6 +5,7 @@
 //! variables and unpacked each input artifact into its own folder; after `Succeeded` it packs and
 //! stores the outputs and records the variables. A provider only does its own job.
 pub mod codecommit_source;
+pub(crate) mod job_worker;
 pub mod manual;
 pub mod rules;
 pub mod s3_source;
@@ -15,6 +16,7 @@ use model::ActionDeclaration;
 use std::{future::Future, path::PathBuf, pin::Pin, time::Duration};
 use tokio_util::sync::CancellationToken;
 
+pub mod codebuild;
 pub mod commands;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -170,6 +172,9 @@ pub(crate) fn register_builtin(engine: &crate::Engine) {
         "Commands",
         Arc::new(commands::CommandsProvider::new()),
     );
+    let codebuild = Arc::new(codebuild::CodeBuildProvider::new(engine.store.clone(), engine.account.clone()));
+    engine.register_provider(ActionCategory::Build, ActionOwner::Aws, "CodeBuild", codebuild.clone());
+    engine.register_provider(ActionCategory::Test, ActionOwner::Aws, "CodeBuild", codebuild);
     engine.register_rule_provider("VariableCheck", Arc::new(rules::VariableCheck));
     engine.register_rule_provider("DeploymentWindow", Arc::new(rules::DeploymentWindow));
     engine.register_rule_provider("Commands", Arc::new(rules::CommandsRule::new(commands::CommandsProvider::new())));

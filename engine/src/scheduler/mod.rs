@@ -22,9 +22,11 @@ pub(crate) use conditions::override_condition;
 pub(crate) use failure::restart_stage;
 pub(crate) use lock::PipelineTx;
 pub(crate) use run::Run;
+pub(crate) use runner::{artifact_store, output_key};
 pub use runtime::EngineConfig;
 pub(crate) use runtime::{Runtime, Scope};
 pub(crate) use tick::{action_event, rule_event, Tick};
+pub(crate) use unseal::Unsealed;
 
 use crate::events::StoredEvent;
 use crate::providers::rules::RuleProvider;

@@ -70,14 +70,17 @@ pub(crate) fn apply(runs: &mut [Run], finished: Finished, tick: &mut Tick) -> Op
             row.token = Some(token);
             row.expires_ms = Some(expires_ms);
             row.state.summary = summary;
-            tick.events.push(PendingEvent::approval_pending(
-                &run.exec.pipeline_name,
-                &row.execution_id,
-                run.exec.pipeline_version,
-                &row.stage_name,
-                &row.action_name,
-                expires_ms,
-            ));
+            // A job waits for a worker, not for a person: nobody is notified.
+            if !crate::jobs::is_job(&row) {
+                tick.events.push(PendingEvent::approval_pending(
+                    &run.exec.pipeline_name,
+                    &row.execution_id,
+                    run.exec.pipeline_version,
+                    &row.stage_name,
+                    &row.action_name,
+                    expires_ms,
+                ));
+            }
         }
         Err(failure) => {
             row.state.status = A::Failed;

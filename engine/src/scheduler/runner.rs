@@ -139,7 +139,14 @@ impl Engine {
     ) -> Option<std::sync::Arc<dyn crate::providers::ActionProvider>> {
         let id = &action.action_type_id;
         let providers = self.runtime.providers.lock().unwrap_or_else(|e| e.into_inner());
-        providers.get(&(id.category, id.owner, id.provider.clone())).cloned()
+        let registered = providers.get(&(id.category, id.owner, id.provider.clone())).cloned();
+        // Any other custom action is a job for the team's own workers.
+        registered.or_else(|| {
+            (id.owner == model::ActionOwner::Custom).then(|| {
+                std::sync::Arc::new(crate::providers::job_worker::JobWorker::new(self.store.clone()))
+                    as std::sync::Arc<dyn crate::providers::ActionProvider>
+            })
+        })
     }
 
     /// Whether this engine has a provider for the action type.
@@ -237,7 +244,7 @@ impl Engine {
         let (bucket, key_id) = artifact_store(decl);
         let mut stored = Vec::new();
         for output in outputs {
-            let key = format!("{pipeline}/{}/{action_id}.zip", output.name);
+            let key = output_key(pipeline, &output.name, action_id);
             let writer = Some(self.pipeline_arn(pipeline));
             let version = match &output.payload {
                 Payload::File(path) => {
@@ -290,7 +297,11 @@ impl Engine {
             let mut tick = Tick::new(self);
             row.state.status = A::Failed;
             row.state.error_code = Some("JobFailed".into());
-            row.state.error_message = Some("The approval request expired before anyone answered it.".into());
+            row.state.error_message = Some(if crate::jobs::is_job(&row) {
+                "The job timed out: no job worker finished it within the action type's job timeout.".into()
+            } else {
+                "The approval request expired before anyone answered it.".into()
+            });
             row.state.updated_ms = tick.now;
             tick.events.push(action_event(&run, &row, EventState::Failed, json!({})));
             actions::upsert_action(&mut tx, &row).await?;
@@ -317,10 +328,15 @@ pub(crate) async fn within<T>(
 }
 
 /// The artifact bucket and encryption key of a pipeline (its home region's store).
-fn artifact_store(decl: &PipelineDeclaration) -> (String, Option<String>) {
+pub(crate) fn artifact_store(decl: &PipelineDeclaration) -> (String, Option<String>) {
     let store = decl.artifact_store.as_ref().or_else(|| decl.artifact_stores.as_ref().and_then(|m| m.values().next()));
     match store {
         Some(s) => (s.location.clone(), s.encryption_key.as_ref().map(|k| k.id.clone())),
         None => ("sluice-artifacts".into(), None),
     }
+}
+
+/// Where an action's output artifact is stored (and where a job worker is told to put it).
+pub(crate) fn output_key(pipeline: &str, artifact: &str, action_id: &str) -> String {
+    format!("{pipeline}/{artifact}/{action_id}.zip")
 }

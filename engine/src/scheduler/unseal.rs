@@ -1,5 +1,6 @@
 //! The secrets of one action attempt, opened only now, at run time: its sealed configuration
-//! values and the secret-store values its `SECRETS_MANAGER` environment variables name. Each is
+//! values and the secret-store values its `SECRETS_MANAGER` environment variables (or a CodeBuild
+//! action's `EnvironmentVariables` of that type) name. Each is
 //! noted in a `Masker`, which the runner applies to the log, the summary, errors and variables.
 use crate::providers::{ActionFailure, ActionOutcome};
 use crate::secrets::{context, is_sealed, pick, Masker, SecretReference};
@@ -8,7 +9,7 @@ use indexmap::IndexMap;
 use model::{ActionDeclaration, EnvironmentVariableType};
 
 /// An action's resolved configuration and environment with every secret in plain text.
-pub(super) struct Unsealed {
+pub(crate) struct Unsealed {
     pub configuration: IndexMap<String, String>,
     pub environment: IndexMap<String, String>,
     pub masker: Masker,
@@ -17,7 +18,7 @@ pub(super) struct Unsealed {
 impl Engine {
     /// Opens what `configuration` and `environment` (as resolved when the action was created)
     /// hold sealed or by reference; a missing or unreadable secret fails the action.
-    pub(super) async fn unseal(
+    pub(crate) async fn unseal(
         &self,
         action: &ActionDeclaration,
         mut configuration: IndexMap<String, String>,
@@ -26,7 +27,7 @@ impl Engine {
         let mut masker = Masker::default();
         let secret_keys = model::catalog::secret_configuration_keys(action);
         for (key, value) in configuration.iter_mut() {
-            if !(is_sealed(value) || secret_keys.contains(&key.as_str())) {
+            if !(is_sealed(value) || secret_keys.contains(key)) {
                 continue;
             }
             if is_sealed(value) {
@@ -41,28 +42,39 @@ impl Engine {
             .filter(|variable| variable.variable_type == Some(EnvironmentVariableType::SecretsManager));
         for variable in secret_variables {
             let Some(value) = environment.get_mut(&variable.name) else { continue };
-            let reference = SecretReference::parse(value);
-            let failed = |why: String| {
-                ActionFailure::configuration(format!(
-                    "Environment variable '{}' names the secret '{}', {why}",
-                    variable.name, reference.name
-                ))
-            };
-            let secret = match self.store.secret_value(reference.name).await {
-                Ok(Some(secret)) => secret,
-                Ok(None) => {
-                    return Err(failed(
-                        "which is not in Sluice's secret store (add it with `sluice secret put`).".into(),
-                    ))
-                }
-                Err(err) => return Err(failed(format!("which could not be read: {err}"))),
-            };
-            let picked = pick(&secret, reference.json_key).map_err(|why| failed(format!("but {why}.")))?;
-            masker.add(&secret);
-            masker.add(&picked);
-            *value = picked;
+            *value = self.open_reference(&variable.name, value, &mut masker).await?;
+        }
+        let mut codebuild = crate::build_projects::action_variables(action, &configuration);
+        if codebuild.iter().any(|v| v.kind == "SECRETS_MANAGER") {
+            for variable in codebuild.iter_mut().filter(|v| v.kind == "SECRETS_MANAGER") {
+                variable.value = self.open_reference(&variable.name, &variable.value, &mut masker).await?;
+            }
+            let opened = serde_json::to_string(&codebuild).unwrap_or_default();
+            configuration.insert("EnvironmentVariables".to_owned(), opened);
         }
         Ok(Unsealed { configuration, environment, masker })
+    }
+
+    /// The value the secret reference `value` of `variable` names, noted in `masker`.
+    async fn open_reference(&self, variable: &str, value: &str, masker: &mut Masker) -> Result<String, ActionFailure> {
+        let reference = SecretReference::parse(value);
+        let failed = |why: String| {
+            ActionFailure::configuration(format!(
+                "Environment variable '{variable}' names the secret '{}', {why}",
+                reference.name
+            ))
+        };
+        let secret = match self.store.secret_value(reference.name).await {
+            Ok(Some(secret)) => secret,
+            Ok(None) => {
+                return Err(failed("which is not in Sluice's secret store (add it with `sluice secret put`).".into()))
+            }
+            Err(err) => return Err(failed(format!("which could not be read: {err}"))),
+        };
+        let picked = pick(&secret, reference.json_key).map_err(|why| failed(format!("but {why}.")))?;
+        masker.add(&secret);
+        masker.add(&picked);
+        Ok(picked)
     }
 }
 

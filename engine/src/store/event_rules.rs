@@ -1,7 +1,7 @@
 //! Rows of event rules and their targets.
 use super::columns::wire;
 use super::{Result, Store};
-use crate::event_rules::{EventRule, RuleState, RuleTarget};
+use crate::event_rules::{EventRule, RetryPolicy, RuleState, RuleTarget};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -28,8 +28,17 @@ impl RuleTarget {
             input_path: row.try_get("input_path")?,
             input_transformer: row.try_get("input_transformer")?,
             http_parameters: row.try_get("http_parameters")?,
+            retry_policy: RetryPolicy {
+                maximum_retry_attempts: optional_u32(row, "retry_max_attempts")?,
+                maximum_event_age_seconds: optional_u32(row, "retry_max_age_s")?,
+            },
         })
     }
+}
+
+/// A nullable count column (only ever written from a u32).
+fn optional_u32(row: &AnyRow, column: &str) -> Result<Option<u32>> {
+    Ok(row.try_get::<Option<i64>, _>(column)?.map(|n| n.clamp(0, i64::from(u32::MAX)) as u32))
 }
 
 impl Store {
@@ -111,7 +120,8 @@ impl Store {
     pub(crate) async fn enabled_rule_targets(&self) -> Result<Vec<(EventRule, RuleTarget)>> {
         let rows = sqlx::query(
             "select r.name, r.description, r.event_pattern, r.state, r.role_arn, r.created_ms, r.updated_ms,
-                    t.target_id, t.arn, t.input, t.input_path, t.input_transformer, t.http_parameters
+                    t.target_id, t.arn, t.input, t.input_path, t.input_transformer, t.http_parameters,
+                    t.retry_max_attempts, t.retry_max_age_s
              from event_rule r join event_target t on t.rule_name = r.name
              where r.state = 'ENABLED' order by r.name, t.target_id",
         )
@@ -120,17 +130,27 @@ impl Store {
         rows.iter().map(|row| Ok((EventRule::from_row(row)?, RuleTarget::from_row(row)?))).collect()
     }
 
-    /// Adds or replaces the targets (by id) in one transaction.
-    pub(crate) async fn put_rule_targets(&self, rule: &str, targets: &[RuleTarget]) -> Result<()> {
+    /// Adds or replaces the targets (by id) in one transaction, unless the rule would then have more
+    /// than `max`. The rule's row is written first so that concurrent calls on one rule take turns
+    /// (a row lock on PostgreSQL, the write lock on SQLite) and the count cannot be outrun.
+    pub(crate) async fn put_rule_targets(&self, rule: &str, targets: &[RuleTarget], max: usize) -> Result<PutTargets> {
         let mut tx = self.pool.begin().await?;
+        let locked = sqlx::query("update event_rule set updated_ms = updated_ms where name = $1")
+            .bind(rule)
+            .execute(&mut *tx)
+            .await?;
+        if locked.rows_affected() == 0 {
+            return Ok(PutTargets::NoSuchRule);
+        }
         for target in targets {
             sqlx::query(
                 "insert into event_target (rule_name, target_id, arn, input, input_path, input_transformer,
-                     http_parameters)
-                 values ($1, $2, $3, $4, $5, $6, $7)
+                     http_parameters, retry_max_attempts, retry_max_age_s)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  on conflict (rule_name, target_id) do update set arn = excluded.arn, input = excluded.input,
                      input_path = excluded.input_path, input_transformer = excluded.input_transformer,
-                     http_parameters = excluded.http_parameters",
+                     http_parameters = excluded.http_parameters, retry_max_attempts = excluded.retry_max_attempts,
+                     retry_max_age_s = excluded.retry_max_age_s",
             )
             .bind(rule)
             .bind(&target.id)
@@ -139,11 +159,20 @@ impl Store {
             .bind(&target.input_path)
             .bind(&target.input_transformer)
             .bind(&target.http_parameters)
+            .bind(target.retry_policy.maximum_retry_attempts.map(i64::from))
+            .bind(target.retry_policy.maximum_event_age_seconds.map(i64::from))
             .execute(&mut *tx)
             .await?;
         }
+        let count: i64 = sqlx::query_scalar("select count(*) from event_target where rule_name = $1")
+            .bind(rule)
+            .fetch_one(&mut *tx)
+            .await?;
+        if count as usize > max {
+            return Ok(PutTargets::TooMany(count as usize)); // dropping the transaction rolls it back
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(PutTargets::Done)
     }
 
     /// Removes the targets with these ids; returns the ids that were there.
@@ -159,4 +188,13 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// How a PutTargets ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PutTargets {
+    Done,
+    NoSuchRule,
+    /// The rule would have had this many targets.
+    TooMany(usize),
 }

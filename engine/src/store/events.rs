@@ -28,6 +28,12 @@ impl StoredEvent {
         with_id["id"] = Value::String(id.to_string());
         StoredEvent { id, pipeline_name, execution_id, detail_type, body, wire: with_id.to_string().into() }
     }
+
+    /// Whether Sluice's engine wrote it about a pipeline. Clients may send events of any other
+    /// source with PutEvents (never `aws.*`), which no live view and no approval may trust.
+    pub fn is_pipeline_event(&self) -> bool {
+        self.body["source"] == "aws.codepipeline"
+    }
 }
 
 pub async fn append_event(
@@ -130,5 +136,20 @@ impl Store {
                 ))
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// Appends events that belong to no execution (custom events, pushes) in one transaction;
+    /// answers them as stored, for the live subscribers.
+    pub(crate) async fn append_events(&self, events: &[(String, Value)], now: i64) -> Result<Vec<StoredEvent>> {
+        let mut tx = self.pool.begin().await?;
+        let mut stored = Vec::with_capacity(events.len());
+        for (detail_type, body) in events {
+            let id = append_event(&mut tx, "", None, detail_type, body, now).await?;
+            stored.push(StoredEvent::new(id, String::new(), None, detail_type.clone(), body.clone()));
+        }
+        tx.commit().await?;
+        Ok(stored)
     }
 }

@@ -18,6 +18,7 @@ pub struct UserRecord {
     /// The password was chosen for the user (the first admin's generated one): the web app lets
     /// them do nothing else until they change it.
     pub must_change_password: bool,
+    pub email: Option<String>,
     pub created_ms: i64,
 }
 
@@ -46,7 +47,7 @@ impl Store {
     }
 
     pub(crate) async fn user(&self, name: &str) -> Result<UserRecord> {
-        let row = sqlx::query("select user_name, password_hash, role, status, must_change_password, created_ms from app_user where user_name = $1")
+        let row = sqlx::query("select user_name, password_hash, role, status, must_change_password, email, created_ms from app_user where user_name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?
@@ -56,7 +57,7 @@ impl Store {
 
     /// Every user in name order.
     pub(crate) async fn list_users(&self) -> Result<Vec<UserRecord>> {
-        let rows = sqlx::query("select user_name, password_hash, role, status, must_change_password, created_ms from app_user order by user_name")
+        let rows = sqlx::query("select user_name, password_hash, role, status, must_change_password, email, created_ms from app_user order by user_name")
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(user_of).collect()
@@ -109,6 +110,16 @@ impl Store {
             sqlx::query("delete from app_session where user_name = $1").bind(name).execute(&self.pool).await?;
         }
         Ok(())
+    }
+
+    pub(crate) async fn set_user_email(&self, name: &str, email: Option<&str>) -> Result<()> {
+        found(
+            sqlx::query("update app_user set email = $1 where user_name = $2")
+                .bind(email)
+                .bind(name)
+                .execute(&self.pool)
+                .await?,
+        )
     }
 
     /// `column` is one of this module's own names, never user input.
@@ -228,6 +239,7 @@ fn user_of(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
         role: row.try_get("role")?,
         active: row.try_get::<String, _>("status")? == "Active",
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        email: row.try_get("email")?,
         created_ms: row.try_get("created_ms")?,
     })
 }

@@ -35,7 +35,7 @@ impl Store {
         resource_arn: &str,
         tags: &[Tag],
     ) -> Result<PipelineRecord> {
-        let mut saved = self.sealed(declaration)?;
+        let mut saved = self.sealed(declaration).await?;
         saved.version = Some(1);
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -64,7 +64,7 @@ impl Store {
         declaration: &PipelineDeclaration,
         expected_version: Option<u32>,
     ) -> Result<PipelineRecord> {
-        let mut saved = self.sealed(declaration)?;
+        let mut saved = self.sealed(declaration).await?;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         // One statement both bumps and reads the version, so two concurrent updates cannot both
@@ -97,9 +97,11 @@ impl Store {
 
     /// A copy of `declaration` with every secret configuration value sealed (values already
     /// sealed, kept from an earlier version through `****`, stay as they are).
-    fn sealed(&self, declaration: &PipelineDeclaration) -> Result<PipelineDeclaration> {
+    /// Custom action types name their own secret properties.
+    async fn sealed(&self, declaration: &PipelineDeclaration) -> Result<PipelineDeclaration> {
+        let custom = self.live_custom_types().await?;
         let mut saved = declaration.clone();
-        for value in model::catalog::secret_values_mut(&mut saved) {
+        for value in model::catalog::secret_values_mut_with(&mut saved, &custom) {
             if !crate::secrets::is_sealed(value) {
                 *value = self.sealer()?.seal(crate::secrets::context::CONFIGURATION, value)?;
             }

@@ -105,6 +105,19 @@ impl Harness {
         let step = Arc::new(TestStep::default());
         for category in [ActionCategory::Source, ActionCategory::Build, ActionCategory::Test, ActionCategory::Deploy] {
             engine.register_provider(category, ActionOwner::Custom, "TestStep", step.clone());
+            // Pipelines saved through CreatePipeline may only use custom types that exist.
+            let keys = ["Outcome", "SleepMs", "FailTimes", "Export", "Write", "Read"];
+            let properties: Vec<Value> =
+                keys.iter().map(|k| json!({ "name": k, "required": false, "key": false, "secret": false })).collect();
+            let declared = serde_json::from_value(json!({
+                "category": category, "provider": "TestStep", "version": "1",
+                "configurationProperties": properties,
+                "inputArtifactDetails": { "minimumCount": 0, "maximumCount": 5 },
+                "outputArtifactDetails": { "minimumCount": 0, "maximumCount": 5 },
+            }))
+            .unwrap();
+            // Declaring the same type again (a second engine over one database) is accepted.
+            engine.create_custom_action_type(declared, &[]).await.expect("the test step's type is valid");
         }
         engine.start_background().await.unwrap();
         engine

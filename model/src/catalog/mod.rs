@@ -5,6 +5,7 @@
 //! Data comes from the CodePipeline action reference (see reference/codepipeline.md §6).
 
 mod build_test;
+pub mod custom;
 mod deploy;
 mod invoke;
 mod rules;
@@ -12,9 +13,13 @@ mod secrets;
 mod source;
 mod spec;
 
+pub use custom::CustomActionType;
 pub use invoke::ApprovalRule;
 pub use rules::{find_rule_type, rule_types, RuleTypeSpec};
-pub use secrets::{keep_masked_secrets, mask_secrets, secret_configuration_keys, secret_values_mut, MASK};
+pub use secrets::{
+    keep_masked_secrets, keep_masked_secrets_with, mask_secrets, mask_secrets_with, secret_configuration_keys,
+    secret_values_mut, secret_values_mut_with, MASK,
+};
 pub use spec::{ActionTypeSpec, PropertySpec};
 
 use crate::pipeline::{ActionCategory, ActionOwner};
@@ -25,8 +30,8 @@ static ALL: &[ActionTypeSpec] = &[
     source::ECR,
     source::CODE_STAR_SOURCE_CONNECTION,
     source::GITHUB_V1,
-    build_test::CODE_BUILD,
-    build_test::CODE_BUILD_TEST,
+    spec::runs_locally(build_test::CODE_BUILD),
+    spec::runs_locally(build_test::CODE_BUILD_TEST),
     build_test::ECR_BUILD_AND_PUBLISH,
     build_test::DEVICE_FARM,
     spec::runs_locally(build_test::COMMANDS),

@@ -40,19 +40,34 @@ fn unknown_type(at: Loc<'_>, action: &ActionDeclaration, report: &mut Report) {
 }
 
 fn artifact_counts(at: Loc<'_>, action: &ActionDeclaration, spec: &ActionTypeSpec, report: &mut Report) {
+    let counts = |(min, max): (u8, u8)| (i64::from(min), i64::from(max));
+    let what = format!("{} {}", spec.category, spec.provider);
+    declared_artifact_counts(at, action, &what, counts(spec.input_artifacts), counts(spec.output_artifacts), report);
+}
+
+/// The action's artifact counts against the inclusive (min, max) of its type, named `what`.
+pub(super) fn declared_artifact_counts(
+    at: Loc<'_>,
+    action: &ActionDeclaration,
+    what: &str,
+    input: (i64, i64),
+    output: (i64, i64),
+    report: &mut Report,
+) {
     let checks = [
-        ("input", "inputArtifacts", action.input_artifacts.len(), spec.input_artifacts, "input-artifact-count"),
-        ("output", "outputArtifacts", action.output_artifacts.len(), spec.output_artifacts, "output-artifact-count"),
+        ("input", "inputArtifacts", action.input_artifacts.len(), input, "input-artifact-count"),
+        ("output", "outputArtifacts", action.output_artifacts.len(), output, "output-artifact-count"),
     ];
     for (kind, path, count, (min, max), code) in checks {
-        if count < usize::from(min) || count > usize::from(max) {
+        let count = i64::try_from(count).unwrap_or(i64::MAX);
+        if count < min || count > max {
             let allowed = if min == max { min.to_string() } else { format!("{min}-{max}") };
             report.add(
                 at,
                 field(path),
                 code,
                 InvalidActionDeclaration,
-                format!("has {count} {kind} artifact(s); {} {} accepts {allowed}", spec.category, spec.provider),
+                format!("has {count} {kind} artifact(s); {what} accepts {allowed}"),
             );
         }
     }

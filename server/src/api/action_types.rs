@@ -1,4 +1,6 @@
-//! ListActionTypes and GetActionType, answered from the model's provider catalogue.
+//! ListActionTypes and GetActionType, answered from the model's provider catalogue and the
+//! custom action types of this Sluice.
+use super::custom_action_types;
 use super::error::{ApiError, ApiResult};
 use crate::AppState;
 use model::catalog::{self, ActionTypeSpec};
@@ -15,16 +17,18 @@ pub struct ListInput {
     next_token: Option<String>,
 }
 
-/// The whole catalogue fits in one page, so a token can only be one we never issued.
-pub fn list(input: ListInput) -> ApiResult<Value> {
+/// The whole catalogue fits in one page (custom types are at most 50), so a token can only be
+/// one we never issued.
+pub async fn list(state: &AppState, input: ListInput) -> ApiResult<Value> {
     if input.next_token.is_some() {
         return Err(ApiError::new("InvalidNextTokenException", "The next token is not valid."));
     }
-    let types: Vec<Value> = catalog::all()
-        .iter()
-        .filter(|spec| input.action_owner_filter.as_ref().is_none_or(|owner| *owner == spec.owner))
-        .map(action_type)
-        .collect();
+    let wanted = |owner: ActionOwner| input.action_owner_filter.is_none_or(|filter| filter == owner);
+    let mut types: Vec<Value> = catalog::all().iter().filter(|spec| wanted(spec.owner)).map(action_type).collect();
+    if wanted(ActionOwner::Custom) {
+        let custom = state.engine.custom_action_types().await?;
+        types.extend(custom.iter().map(custom_action_types::action_type));
+    }
     Ok(json!({ "actionTypes": types }))
 }
 
@@ -36,7 +40,11 @@ pub struct GetInput {
     version: String,
 }
 
-pub fn get(_state: &AppState, input: GetInput) -> ApiResult<Value> {
+pub async fn get(state: &AppState, input: GetInput) -> ApiResult<Value> {
+    if input.owner == ActionOwner::Custom.as_str() {
+        let declared = state.engine.custom_action_type(input.category, &input.provider, &input.version).await?;
+        return Ok(json!({ "actionType": custom_action_types::declaration(&declared) }));
+    }
     let spec = catalog::all()
         .iter()
         .find(|s| {

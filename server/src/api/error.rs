@@ -104,6 +104,12 @@ fn exception(why: Refusal) -> &'static str {
         Refusal::ResourceNotFound => "ResourceNotFoundException",
         Refusal::InvalidEventPattern => "InvalidEventPatternException",
         Refusal::LimitExceeded => "LimitExceededException",
+        Refusal::ActionTypeNotFound => "ActionTypeNotFoundException",
+        Refusal::ActionTypeAlreadyExists => "ActionTypeAlreadyExistsException",
+        Refusal::JobNotFound => "JobNotFoundException",
+        Refusal::InvalidNonce => "InvalidNonceException",
+        Refusal::InvalidJobState => "InvalidJobStateException",
+        Refusal::OutputVariablesSizeExceeded => "OutputVariablesSizeExceededException",
     }
 }
 

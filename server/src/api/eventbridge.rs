@@ -1,11 +1,12 @@
 //! The EventBridge API (`X-Amz-Target: AWSEvents.<Operation>`, signed for `events`, IAM actions
 //! `events:<Operation>` on the rule's ARN), so `aws events ... --endpoint-url` and boto3 work:
-//! rules on the default event bus, their targets, and TestEventPattern. Deliveries to targets
-//! come with topics and webhooks.
+//! rules on the default event bus, their targets, TestEventPattern, and PutEvents for custom
+//! events. Deliveries to targets are the notifier's (engine/src/notify).
 use super::error::{ApiError, ApiResult};
 use super::wire::offset_page;
 use crate::AppState;
-use engine::event_rules::{check_pattern, EventRule, RuleRequest, RuleState, RuleTarget};
+use engine::custom_events::{CustomEvent, EntryRefusal, EntryResult, MAX_BYTES, MAX_ENTRIES};
+use engine::event_rules::{check_pattern, EventRule, RetryPolicy, RuleRequest, RuleState, RuleTarget};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -15,23 +16,7 @@ pub const EVENT_SOURCE: &str = "events.amazonaws.com";
 /// The fields EventBridge requires of an event given to TestEventPattern.
 const EVENT_FIELDS: [&str; 7] = ["id", "account", "source", "time", "region", "resources", "detail-type"];
 
-/// Declares the operations from one list, as the CodePipeline side does.
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            const ALL: &'static [Operation] = &[$(Operation::$name),*];
-
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-        }
-    };
-}
-
-operations!(
+service_operations!("events";
     PutRule,
     DescribeRule,
     ListRules,
@@ -42,21 +27,15 @@ operations!(
     ListTargetsByRule,
     RemoveTargets,
     TestEventPattern,
+    PutEvents,
 );
 
 impl Operation {
-    pub fn parse(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
-    }
-
-    pub fn iam_action(self) -> String {
-        format!("events:{}", self.name())
-    }
-
     /// The rule's ARN; `*` for the operations IAM knows only on `*`.
     pub fn resource_arn(self, input: &Value, account: &engine::Account) -> String {
         let rule = match self {
             Operation::ListRules | Operation::TestEventPattern => return "*".to_owned(),
+            Operation::PutEvents => return account.default_event_bus_arn(),
             Operation::PutTargets | Operation::ListTargetsByRule | Operation::RemoveTargets => input.get("Rule"),
             _ => input.get("Name"),
         };
@@ -91,7 +70,7 @@ pub async fn dispatch(state: &AppState, operation: Operation, body: &[u8]) -> Ap
         Operation::PutTargets => {
             let input: PutTargetsInput = parse(body)?;
             default_bus(input.event_bus_name.as_deref())?;
-            let targets = input.targets.into_iter().map(WireTarget::into_target).collect();
+            let targets = input.targets.into_iter().map(WireTarget::into_target).collect::<ApiResult<_>>()?;
             engine.put_rule_targets(&input.rule, targets).await?;
             Ok(json!({ "FailedEntryCount": 0, "FailedEntries": [] }))
         }
@@ -109,6 +88,7 @@ pub async fn dispatch(state: &AppState, operation: Operation, body: &[u8]) -> Ap
             Ok(json!({ "FailedEntryCount": 0, "FailedEntries": [] }))
         }
         Operation::TestEventPattern => test_event_pattern(parse(body)?),
+        Operation::PutEvents => put_events(state, parse(body)?).await,
     }
 }
 
@@ -234,18 +214,38 @@ struct WireTarget {
     input_path: Option<String>,
     input_transformer: Option<Value>,
     http_parameters: Option<Value>,
+    retry_policy: Option<WireRetryPolicy>,
+    dead_letter_config: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireRetryPolicy {
+    maximum_retry_attempts: Option<u32>,
+    maximum_event_age_in_seconds: Option<u32>,
 }
 
 impl WireTarget {
-    fn into_target(self) -> RuleTarget {
-        RuleTarget {
+    fn into_target(self) -> ApiResult<RuleTarget> {
+        if self.dead_letter_config.is_some() {
+            return Err(ApiError::validation(format!(
+                "Target {}: DeadLetterConfig is not supported: Sluice keeps deliveries that run out of tries in its own dead-letter list (the Notifications page, `sluice delivery list --status dead`), where they can be replayed.",
+                self.id
+            )));
+        }
+        let retry = self.retry_policy;
+        Ok(RuleTarget {
             id: self.id,
             arn: self.arn,
             input: self.input,
             input_path: self.input_path,
             input_transformer: self.input_transformer.map(|t| t.to_string()),
             http_parameters: self.http_parameters.map(|p| p.to_string()),
-        }
+            retry_policy: RetryPolicy {
+                maximum_retry_attempts: retry.as_ref().and_then(|r| r.maximum_retry_attempts),
+                maximum_event_age_seconds: retry.as_ref().and_then(|r| r.maximum_event_age_in_seconds),
+            },
+        })
     }
 }
 
@@ -256,6 +256,16 @@ fn target_json(target: &RuleTarget) -> Value {
     }
     if let Some(path) = &target.input_path {
         out["InputPath"] = json!(path);
+    }
+    if target.retry_policy != RetryPolicy::default() {
+        let mut retry = json!({});
+        if let Some(attempts) = target.retry_policy.maximum_retry_attempts {
+            retry["MaximumRetryAttempts"] = json!(attempts);
+        }
+        if let Some(age) = target.retry_policy.maximum_event_age_seconds {
+            retry["MaximumEventAgeInSeconds"] = json!(age);
+        }
+        out["RetryPolicy"] = retry;
     }
     for (field, text) in [("InputTransformer", &target.input_transformer), ("HttpParameters", &target.http_parameters)]
     {
@@ -292,4 +302,70 @@ fn test_event_pattern(input: TestInput) -> ApiResult<Value> {
         )));
     }
     Ok(json!({ "Result": pattern.matches(&event) }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutEventsInput {
+    entries: Vec<WireEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireEntry {
+    source: Option<String>,
+    detail_type: Option<String>,
+    detail: Option<String>,
+    #[serde(default)]
+    resources: Vec<String>,
+    /// Seconds since the epoch, as the AWS clients send timestamps in JSON 1.1.
+    time: Option<f64>,
+    event_bus_name: Option<String>,
+    trace_header: Option<String>,
+}
+
+async fn put_events(state: &AppState, input: PutEventsInput) -> ApiResult<Value> {
+    if !(1..=MAX_ENTRIES).contains(&input.entries.len()) {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and {MAX_ENTRIES}, inclusive"
+        )));
+    }
+    let mut events = Vec::with_capacity(input.entries.len());
+    for entry in input.entries {
+        default_bus(entry.event_bus_name.as_deref())?;
+        let _ = entry.trace_header; // X-Ray is not Sluice's; accepted and dropped.
+        events.push(CustomEvent {
+            source: entry.source,
+            detail_type: entry.detail_type,
+            detail: entry.detail,
+            resources: entry.resources,
+            time_ms: entry.time.map(|seconds| (seconds * 1000.0) as i64),
+        });
+    }
+    if events.iter().map(CustomEvent::size).sum::<usize>() > MAX_BYTES {
+        return Err(ApiError::validation(format!(
+            "Total size of the entries in the request is over the limit of {MAX_BYTES} bytes."
+        )));
+    }
+    let results = state.engine.put_events(&events).await?;
+    let failed = results.iter().filter(|r| matches!(r, EntryResult::Refused { .. })).count();
+    let entries: Vec<Value> = results
+        .into_iter()
+        .map(|result| match result {
+            EntryResult::Accepted(id) => json!({ "EventId": id }),
+            EntryResult::Refused { why, message } => {
+                json!({ "ErrorCode": entry_error_code(why), "ErrorMessage": message })
+            }
+        })
+        .collect();
+    Ok(json!({ "FailedEntryCount": failed, "Entries": entries }))
+}
+
+/// PutEvents' per-entry error codes.
+fn entry_error_code(why: EntryRefusal) -> &'static str {
+    match why {
+        EntryRefusal::MissingField => "InvalidArgument",
+        EntryRefusal::ReservedSource => "NotAuthorizedForSourceException",
+        EntryRefusal::MalformedDetail => "MalformedDetail",
+    }
 }

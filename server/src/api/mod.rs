@@ -1,15 +1,18 @@
 //! The AWS wire APIs: `POST /` with an AWS JSON 1.1 body and `X-Amz-Target: <service
 //! prefix>.<Operation>`, `CodePipeline_20150709.` for CodePipeline and `AWSEvents.` for
-//! EventBridge; SNS speaks the Query protocol instead (a form body with `Action=`, answered in
+//! EventBridge, `CodeBuild_20161006.` for CodeBuild; SNS speaks the Query protocol instead (a form body with `Action=`, answered in
 //! XML). Routing is on the header (or the form's Action) alone, as AWS does; each service's
 //! requests are signed for its own name and checked against IAM actions of its own namespace.
 mod action_types;
 pub mod codecommit;
+mod codebuild;
 mod conditions;
+mod custom_action_types;
 pub mod error;
 mod eventbridge;
 mod execution_state;
 mod executions;
+mod jobs;
 mod pipelines;
 mod sns;
 mod sources;
@@ -108,6 +111,7 @@ enum Target {
     Events(eventbridge::Operation),
     Sns(sns::Operation),
     CodeCommit(codecommit::Operation),
+    CodeBuild(codebuild::Operation),
 }
 
 impl Target {
@@ -119,6 +123,8 @@ impl Target {
             eventbridge::Operation::parse(name).map(Target::Events)
         } else if let Some(name) = header.strip_prefix(codecommit::TARGET_PREFIX) {
             codecommit::Operation::parse(name).map(Target::CodeCommit)
+        } else if let Some(name) = header.strip_prefix(codebuild::TARGET_PREFIX) {
+            codebuild::Operation::parse(name).map(Target::CodeBuild)
         } else {
             None
         };
@@ -131,6 +137,7 @@ impl Target {
             Target::Events(operation) => operation.name(),
             Target::Sns(operation) => operation.name(),
             Target::CodeCommit(operation) => operation.name(),
+            Target::CodeBuild(operation) => operation.name(),
         }
     }
 
@@ -141,6 +148,7 @@ impl Target {
             Target::Events(_) => eventbridge::SIGNING_NAME,
             Target::Sns(_) => sns::SIGNING_NAME,
             Target::CodeCommit(_) => codecommit::SIGNING_NAME,
+            Target::CodeBuild(_) => codebuild::SIGNING_NAME,
         }
     }
 
@@ -151,6 +159,7 @@ impl Target {
             Target::Events(_) => eventbridge::EVENT_SOURCE,
             Target::Sns(_) => sns::EVENT_SOURCE,
             Target::CodeCommit(_) => codecommit::EVENT_SOURCE,
+            Target::CodeBuild(_) => codebuild::EVENT_SOURCE,
         }
     }
 
@@ -163,6 +172,7 @@ impl Target {
             Target::Events(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
             Target::Sns(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
             Target::CodeCommit(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
+            Target::CodeBuild(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
         }
     }
 }
@@ -217,6 +227,7 @@ async fn call(
             Target::Events(operation) => eventbridge::dispatch(state, operation, body).await,
             Target::Sns(operation) => sns::dispatch(state, operation, &input).await,
             Target::CodeCommit(operation) => codecommit::dispatch(state, operation, body).await,
+            Target::CodeBuild(operation) => codebuild::dispatch(state, &caller, operation, body).await,
         },
         Err(denied) => Err(denied),
     };
@@ -241,8 +252,8 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         UpdatePipeline => pipelines::update(state, caller, parse(body)?).await,
         DeletePipeline => pipelines::delete(state, parse(body)?).await,
         ListPipelines => pipelines::list(state, parse(body)?).await,
-        ListActionTypes => action_types::list(parse(body)?),
-        GetActionType => action_types::get(state, parse(body)?),
+        ListActionTypes => action_types::list(state, parse(body)?).await,
+        GetActionType => action_types::get(state, parse(body)?).await,
         StartPipelineExecution => executions::start(state, caller, parse(body)?).await,
         StopPipelineExecution => executions::stop(state, parse(body)?).await,
         RetryStageExecution => executions::retry(state, caller, parse(body)?).await,
@@ -261,6 +272,14 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         TagResource => tags::tag(state, parse(body)?).await,
         UntagResource => tags::untag(state, parse(body)?).await,
         ListTagsForResource => tags::list(state, parse(body)?).await,
+        CreateCustomActionType => custom_action_types::create(state, parse(body)?).await,
+        DeleteCustomActionType => custom_action_types::delete(state, parse(body)?).await,
+        UpdateActionType => custom_action_types::update(state, parse(body)?).await,
+        PollForJobs => jobs::poll(state, caller, parse(body)?).await,
+        AcknowledgeJob => jobs::acknowledge(state, caller, parse(body)?).await,
+        GetJobDetails => jobs::details(state, caller, parse(body)?).await,
+        PutJobSuccessResult => jobs::succeed(state, caller, parse(body)?).await,
+        PutJobFailureResult => jobs::fail(state, caller, parse(body)?).await,
     }
 }
 

@@ -20,7 +20,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: CreateInput) -> Ap
     let arn = state.engine.pipeline_arn(&input.pipeline.name);
     let tags = check_tags(input.tags.as_deref().unwrap_or_default(), &[], &arn)?;
     let record = state.engine.create_pipeline(input.pipeline, &tags, &caller.principal()).await?;
-    let mut answer = json!({ "pipeline": masked(record.declaration) });
+    let mut answer = json!({ "pipeline": state.engine.masked(record.declaration).await? });
     if let Some(tags) = input.tags {
         answer["tags"] = json!(tags);
     }
@@ -46,7 +46,7 @@ pub async fn get(state: &AppState, input: GetInput) -> ApiResult<Value> {
     };
     let record = state.engine.pipeline(&input.name, version).await?;
     let metadata = metadata(state, &record);
-    Ok(json!({ "pipeline": masked(record.declaration), "metadata": metadata }))
+    Ok(json!({ "pipeline": state.engine.masked(record.declaration).await?, "metadata": metadata }))
 }
 
 #[derive(Deserialize)]
@@ -58,7 +58,7 @@ pub struct UpdateInput {
 pub async fn update(state: &AppState, caller: &Caller, input: UpdateInput) -> ApiResult<Value> {
     // The engine keeps the stored secret where the update sends back the `****` a read showed.
     match state.engine.update_pipeline(input.pipeline, &caller.principal()).await {
-        Ok(record) => Ok(json!({ "pipeline": masked(record.declaration) })),
+        Ok(record) => Ok(json!({ "pipeline": state.engine.masked(record.declaration).await? })),
         // AWS answers an update of a missing pipeline with ResourceNotFoundException.
         Err(EngineError::PipelineNotFound(name)) => Err(ApiError::new(
             "ResourceNotFoundException",
@@ -117,11 +117,6 @@ pub async fn list(state: &AppState, input: ListInput) -> ApiResult<Value> {
 }
 
 /// A pipeline as reads show it: secret configuration values as `****`.
-fn masked(mut pipeline: PipelineDeclaration) -> PipelineDeclaration {
-    model::catalog::mask_secrets(&mut pipeline);
-    pipeline
-}
-
 fn metadata(state: &AppState, record: &PipelineRecord) -> Value {
     json!({
         "pipelineArn": state.engine.pipeline_arn(&record.declaration.name),

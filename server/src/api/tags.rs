@@ -1,4 +1,4 @@
-//! TagResource, UntagResource and ListTagsForResource. Pipelines are the taggable resource so far.
+//! TagResource, UntagResource and ListTagsForResource, on pipelines and custom action types.
 use super::error::{ApiError, ApiResult};
 use super::wire::{next_token, page_size, token_key};
 use crate::AppState;
@@ -22,7 +22,7 @@ pub struct TagInput {
 }
 
 pub async fn tag(state: &AppState, input: TagInput) -> ApiResult<Value> {
-    let arn = pipeline_arn(state, &input.resource_arn).await?;
+    let arn = resource_arn(state, &input.resource_arn).await?;
     let existing = state.engine.tags(&arn).await?;
     let tags = check_tags(&input.tags, &existing, &arn)?;
     state.engine.tag_resource(&arn, &tags).await?;
@@ -37,7 +37,7 @@ pub struct UntagInput {
 }
 
 pub async fn untag(state: &AppState, input: UntagInput) -> ApiResult<Value> {
-    let arn = pipeline_arn(state, &input.resource_arn).await?;
+    let arn = resource_arn(state, &input.resource_arn).await?;
     state.engine.untag_resource(&arn, &input.tag_keys).await?;
     Ok(json!({}))
 }
@@ -51,7 +51,7 @@ pub struct ListInput {
 }
 
 pub async fn list(state: &AppState, input: ListInput) -> ApiResult<Value> {
-    let arn = pipeline_arn(state, &input.resource_arn).await?;
+    let arn = resource_arn(state, &input.resource_arn).await?;
     let limit = page_size(input.max_results, 100, 50)? as usize;
     let after = input.next_token.as_deref().map(token_key).transpose()?;
     let tags: Vec<Tag> = state
@@ -104,10 +104,13 @@ pub fn check_tags(tags: &[WireTag], existing: &[Tag], arn: &str) -> ApiResult<Ve
     Ok(tags.iter().map(|t| Tag { key: t.key.clone(), value: t.value.clone() }).collect())
 }
 
-/// Resolves a resource ARN to an existing pipeline's ARN.
-async fn pipeline_arn(state: &AppState, arn: &str) -> ApiResult<String> {
+/// Resolves a resource ARN to an existing pipeline's or custom action type's ARN.
+async fn resource_arn(state: &AppState, arn: &str) -> ApiResult<String> {
     let name =
         parse_arn(arn).ok_or_else(|| ApiError::new("InvalidArnException", format!("The ARN '{arn}' is not valid.")))?;
+    if let Some(id) = name.strip_prefix("actiontype:") {
+        return action_type_arn(state, arn, id).await;
+    }
     let ours = state.engine.pipeline_arn(name);
     if ours != arn || !state.engine.pipeline_exists(name).await? {
         return Err(ApiError::new(
@@ -117,6 +120,23 @@ async fn pipeline_arn(state: &AppState, arn: &str) -> ApiResult<String> {
                 state.engine.account().id
             ),
         ));
+    }
+    Ok(ours)
+}
+
+/// `actiontype:Custom/<Category>/<Provider>/<Version>` of a custom type that exists.
+async fn action_type_arn(state: &AppState, arn: &str, id: &str) -> ApiResult<String> {
+    let not_found = || ApiError::new("ResourceNotFoundException", format!("The action type '{arn}' does not exist"));
+    let parts: Vec<&str> = id.split('/').collect();
+    let [owner, category, provider, version] = parts[..] else { return Err(not_found()) };
+    let category = model::ActionCategory::from_wire(category).ok_or_else(not_found)?;
+    if owner != model::ActionOwner::Custom.as_str() {
+        return Err(not_found());
+    }
+    let declared = state.engine.custom_action_type(category, provider, version).await.map_err(|_| not_found())?;
+    let ours = state.engine.action_type_arn(&declared.id());
+    if ours != arn {
+        return Err(not_found());
     }
     Ok(ours)
 }

@@ -3,27 +3,7 @@
 //! only where AWS's IAM reference has no resource for the operation.
 use serde_json::Value;
 
-/// Declares the operations the API answers: the enum, its wire names and the list of them all,
-/// from one list, so the dispatcher and `resource_arn` (both exhaustive matches) cannot miss one.
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        /// An operation the CodePipeline API answers, named as on the wire.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            /// Every operation the dispatcher answers.
-            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
-
-            /// The wire name (`X-Amz-Target: CodePipeline_20150709.<name>`).
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-        }
-    };
-}
-
-operations!(
+service_operations!("codepipeline";
     CreatePipeline,
     GetPipeline,
     UpdatePipeline,
@@ -49,19 +29,15 @@ operations!(
     TagResource,
     UntagResource,
     ListTagsForResource,
+    CreateCustomActionType,
+    DeleteCustomActionType,
+    UpdateActionType,
+    PollForJobs,
+    AcknowledgeJob,
+    GetJobDetails,
+    PutJobSuccessResult,
+    PutJobFailureResult,
 );
-
-impl Operation {
-    /// The operation of a wire name; `None` for one the API does not answer.
-    pub fn parse(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
-    }
-
-    /// The IAM action of an operation: `codepipeline:<Operation>`.
-    pub fn iam_action(self) -> String {
-        format!("codepipeline:{}", self.name())
-    }
-}
 
 /// The resource an operation acts on, read from its (not yet validated) input. Input that is not
 /// a JSON object names an empty pipeline, which no real grant but `*` matches. `*` is returned
@@ -93,8 +69,25 @@ pub fn resource_arn(operation: Operation, input: &Value, region: &str, account: 
             format!("{base}{}/{}/{}", text("pipelineName"), text("stageName"), text("actionName"))
         }
         TagResource | UntagResource | ListTagsForResource => text("resourceArn").to_owned(),
-        ListPipelines | ListActionTypes | GetActionType | ListRuleTypes => "*".to_owned(),
+        CreateCustomActionType | DeleteCustomActionType => action_type_arn(&base, "Custom", input),
+        UpdateActionType => {
+            let id = input.pointer("/actionType/id").unwrap_or(&Value::Null);
+            action_type_arn(&base, id.get("owner").and_then(Value::as_str).unwrap_or_default(), id)
+        }
+        PollForJobs => {
+            let id = input.get("actionTypeId").unwrap_or(&Value::Null);
+            action_type_arn(&base, id.get("owner").and_then(Value::as_str).unwrap_or_default(), id)
+        }
+        // The job operations are checked again on the job's pipeline (api::jobs).
+        ListPipelines | ListActionTypes | GetActionType | ListRuleTypes | AcknowledgeJob | GetJobDetails
+        | PutJobSuccessResult | PutJobFailureResult => "*".to_owned(),
     }
+}
+
+/// `<base>actiontype:<Owner>/<Category>/<Provider>/<Version>` of the id members in `id`.
+fn action_type_arn(base: &str, owner: &str, id: &Value) -> String {
+    let text = |key: &str| id.get(key).and_then(Value::as_str).unwrap_or_default();
+    format!("{base}actiontype:{owner}/{}/{}/{}", text("category"), text("provider"), text("version"))
 }
 
 #[cfg(test)]
@@ -103,8 +96,24 @@ mod tests {
     use serde_json::json;
 
     /// The operations AWS's IAM reference gives no resource (§8, "`*` only").
-    const STAR_ONLY: [Operation; 4] =
-        [Operation::ListPipelines, Operation::ListActionTypes, Operation::GetActionType, Operation::ListRuleTypes];
+    const STAR_ONLY: [Operation; 8] = [
+        Operation::ListPipelines,
+        Operation::ListActionTypes,
+        Operation::GetActionType,
+        Operation::ListRuleTypes,
+        Operation::AcknowledgeJob,
+        Operation::GetJobDetails,
+        Operation::PutJobSuccessResult,
+        Operation::PutJobFailureResult,
+    ];
+
+    /// The operations IAM checks on an action type.
+    const ON_ACTION_TYPE: [Operation; 4] = [
+        Operation::CreateCustomActionType,
+        Operation::DeleteCustomActionType,
+        Operation::UpdateActionType,
+        Operation::PollForJobs,
+    ];
 
     #[test]
     fn resources_follow_the_iam_reference() {
@@ -134,6 +143,12 @@ mod tests {
             "arn:aws:codepipeline:us-east-1:000000000000:web"
         );
         assert_eq!(arn(Operation::ListPipelines, json!({})), "*");
+        let id = json!({"category": "Build", "owner": "Custom", "provider": "Jenkins", "version": "2"});
+        let jenkins = "arn:aws:codepipeline:us-east-1:000000000000:actiontype:Custom/Build/Jenkins/2";
+        assert_eq!(arn(Operation::PollForJobs, json!({ "actionTypeId": id })), jenkins);
+        assert_eq!(arn(Operation::UpdateActionType, json!({ "actionType": { "id": id } })), jenkins);
+        let declared = json!({"category": "Build", "provider": "Jenkins", "version": "2"});
+        assert_eq!(arn(Operation::CreateCustomActionType, declared), jenkins);
         assert_eq!(arn(Operation::TagResource, json!({"resourceArn": "arn:x"})), "arn:x");
     }
 
@@ -150,6 +165,11 @@ mod tests {
             let resource = resource_arn(operation, &input, "us-east-1", "000000000000");
             if STAR_ONLY.contains(&operation) {
                 assert_eq!(resource, "*", "{operation:?}");
+            } else if ON_ACTION_TYPE.contains(&operation) {
+                assert!(
+                    resource.starts_with("arn:aws:codepipeline:us-east-1:000000000000:actiontype:"),
+                    "{operation:?} is checked against {resource}"
+                );
             } else {
                 assert!(
                     resource.starts_with("arn:aws:codepipeline:us-east-1:000000000000:web"),

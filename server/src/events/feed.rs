@@ -90,6 +90,9 @@ impl Feed {
     }
 
     async fn wants(&mut self, event: &StoredEvent) -> bool {
+        if !event.is_pipeline_event() {
+            return false;
+        }
         match &self.filter {
             Filter::All => true,
             Filter::Pipeline(name) => event.pipeline_name == *name,

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
 pub mod git;
+pub mod moto;
 pub mod receiver;
 pub mod services;
 pub mod smtp;
@@ -477,4 +478,21 @@ pub async fn call_web_with(
         .await
         .unwrap();
     (answer.status().as_u16(), answer.text().await.unwrap())
+}
+
+/// Starts a test double's process and waits until it listens on `port`; `what` says what to
+/// install when it never does. Its output is dropped; the caller kills it when done.
+pub async fn spawn_listening(mut command: std::process::Command, port: u16, what: &str) -> std::process::Child {
+    use std::process::Stdio;
+    let mut child =
+        command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap_or_else(|err| panic!("{what}: {err}"));
+    for _ in 0..400 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return child;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("{what} did not listen on {port}: is it installed?");
 }

@@ -5,7 +5,12 @@ use super::{approval_action, now_seconds, send, v2_pipeline_with_s3_source, RawA
 impl TestServer {
     /// An EventBridge request (`AWSEvents.<operation>`) signed as `tester`.
     pub async fn events(&self, operation: &str, body: serde_json::Value) -> RawAnswer {
-        let (id, secret) = &self.key;
+        self.events_as(&self.key, operation, body).await
+    }
+
+    /// An EventBridge request signed with `key`.
+    pub async fn events_as(&self, key: &(String, String), operation: &str, body: serde_json::Value) -> RawAnswer {
+        let (id, secret) = key;
         let date = server::auth::sigv4::format_amz_date(now_seconds());
         let target = format!("AWSEvents.{operation}");
         let body = body.to_string().into_bytes();

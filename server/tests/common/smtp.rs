@@ -1,7 +1,7 @@
 //! A real SMTP server for e-mail tests: Python's aiosmtpd (installed by scripts/test) on a free
 //! port, keeping every message it accepts in a maildir.
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 pub struct SmtpServer {
@@ -50,22 +50,12 @@ impl SmtpServer {
     pub async fn start() -> SmtpServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = std::env::temp_dir().join(format!("sluice-mail-{}", uuid::Uuid::new_v4().simple()));
-        let child = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd starts (scripts/test installs aiosmtpd)");
-        // Owned at once, so that a failed start still ends the process (Drop).
-        let server = SmtpServer { port, dir, child };
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("aiosmtpd did not listen on {port}: is it installed (python3 -m pip install aiosmtpd)?");
+            .arg(&dir);
+        let child = super::spawn_listening(command, port, "aiosmtpd (python3 -m pip install aiosmtpd)").await;
+        SmtpServer { port, dir, child }
     }
 
     pub fn url(&self) -> String {

@@ -5,12 +5,14 @@ use super::files::Layout;
 use indexmap::IndexMap;
 
 /// Used when the server itself has no PATH.
-pub(super) const FALLBACK_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(in crate::providers) const FALLBACK_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-pub(super) fn build(
+/// `primary` is the index of the input placed in `src/`; every other gets its own variable.
+pub(in crate::providers) fn build(
     ctx: &ActionContext,
     layout: &Layout,
     path: &str,
+    primary: usize,
 ) -> Result<IndexMap<String, String>, ActionFailure> {
     let dir = |p: &std::path::Path| p.to_string_lossy().into_owned();
     let mut env = IndexMap::new();
@@ -26,7 +28,7 @@ pub(super) fn build(
     set("CODEBUILD_BUILD_ID", format!("{}:{}", ctx.pipeline_name, ctx.action_execution_id));
     set("CODEBUILD_INITIATOR", format!("codepipeline/{}", ctx.pipeline_name));
     set("CODEBUILD_SRC_DIR", dir(&layout.src));
-    for input in ctx.inputs.iter().skip(1) {
+    for (_, input) in ctx.inputs.iter().enumerate().filter(|(index, _)| *index != primary) {
         set(&format!("CODEBUILD_SRC_DIR_{}", shell_safe(&input.name)), dir(&input.dir));
     }
     set("CODEPIPELINE_PIPELINE_NAME", ctx.pipeline_name.clone());
@@ -48,6 +50,6 @@ pub(super) fn build(
 }
 
 /// Artifact names may contain `-`, which a shell variable name cannot.
-fn shell_safe(name: &str) -> String {
+pub(in crate::providers) fn shell_safe(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
 }

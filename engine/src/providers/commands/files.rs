@@ -5,7 +5,7 @@ use model::OutputArtifact;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-pub(super) struct Layout {
+pub(in crate::providers) struct Layout {
     pub src: PathBuf,
     pub home: PathBuf,
     pub tmp: PathBuf,
@@ -16,7 +16,10 @@ pub(super) struct Layout {
 impl Layout {
     /// Makes the folders; `src/` is the primary input's folder moved in, when there is one.
     /// Every folder costs an inode allocation and release per attempt, so none is made twice.
-    pub(super) async fn create(workspace: &Path, primary: Option<&Path>) -> Result<Layout, ActionFailure> {
+    pub(in crate::providers) async fn create(
+        workspace: &Path,
+        primary: Option<&Path>,
+    ) -> Result<Layout, ActionFailure> {
         let layout = Layout {
             src: workspace.join("src"),
             home: workspace.join("home"),
@@ -36,7 +39,7 @@ impl Layout {
     }
 
     /// What the commands may write; `artifacts/` is made by Sluice after the run.
-    pub(super) fn writable(&self) -> Vec<&Path> {
+    pub(in crate::providers) fn writable(&self) -> Vec<&Path> {
         vec![&self.src, &self.home, &self.tmp, &self.run]
     }
 }
@@ -114,12 +117,37 @@ pub(super) async fn collect_output(
     log: &LogSink,
 ) -> Result<OutputArtifactPayload, ActionFailure> {
     let texts = if artifact.files.is_empty() { vec!["**/*".to_owned()] } else { artifact.files.clone() };
+    let dir = layout.artifacts.join(&artifact.name);
+    let selection = Selection { root: layout.src.clone(), files: &texts, exclude: &[], discard_paths: false };
+    collect(selection, dir.clone(), &artifact.name, log).await?;
+    Ok(OutputArtifactPayload { name: artifact.name.clone(), payload: Payload::Dir(dir) })
+}
+
+/// Which files of a tree make an artifact, in CodeBuild's terms.
+pub(in crate::providers) struct Selection<'a> {
+    /// What the patterns are relative to: `src/`, or a build's `base-directory` in it.
+    pub root: PathBuf,
+    pub files: &'a [String],
+    /// Files matching these are left out (`exclude-paths`).
+    pub exclude: &'a [String],
+    /// Every file goes to the top of the artifact (`discard-paths`).
+    pub discard_paths: bool,
+}
+
+/// Copies the selected files into `dest`; fails when no pattern matched any file.
+pub(in crate::providers) async fn collect(
+    selection: Selection<'_>,
+    dest: PathBuf,
+    name: &str,
+    log: &LogSink,
+) -> Result<(), ActionFailure> {
+    let texts = selection.files;
     let patterns = texts.iter().map(|t| compile(t)).collect::<Result<Vec<_>, _>>()?;
-    let (src, dest) = (layout.src.clone(), layout.artifacts.join(&artifact.name));
-    let dir = dest.clone();
-    let (copied, used, skipped_links) = blocking(move || collect_blocking(&src, &dest, &patterns))
+    let exclude = selection.exclude.iter().map(|t| compile(t)).collect::<Result<Vec<_>, _>>()?;
+    let (src, discard) = (selection.root, selection.discard_paths);
+    let (copied, used, skipped_links) = blocking(move || collect_blocking(&src, &dest, &patterns, &exclude, discard))
         .await
-        .map_err(|err| super::system(format!("cannot collect output artifact '{}': {err}", artifact.name)))?;
+        .map_err(|err| super::system(format!("cannot collect output artifact '{name}': {err}")))?;
     for link in skipped_links {
         log.line(format!("[Sluice] Skipping {link}: it is a link to outside the working directory"));
     }
@@ -130,17 +158,20 @@ pub(super) async fn collect_output(
     }
     if copied == 0 {
         let list = texts.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ");
-        return Err(ActionFailure::job_failed(format!(
-            "No files matched {list} for output artifact '{}'",
-            artifact.name
-        )));
+        return Err(ActionFailure::job_failed(format!("No files matched {list} for output artifact '{name}'")));
     }
-    log.line(format!("[Sluice] Collected {copied} file(s) into output artifact '{}'", artifact.name));
-    Ok(OutputArtifactPayload { name: artifact.name.clone(), payload: Payload::Dir(dir) })
+    log.line(format!("[Sluice] Collected {copied} file(s) into output artifact '{name}'"));
+    Ok(())
 }
 
 /// Returns how many files were copied, which patterns matched, and which links were left out.
-fn collect_blocking(src: &Path, dest: &Path, patterns: &[Pattern]) -> io::Result<(usize, Vec<bool>, Vec<String>)> {
+fn collect_blocking(
+    src: &Path,
+    dest: &Path,
+    patterns: &[Pattern],
+    exclude: &[Pattern],
+    discard_paths: bool,
+) -> io::Result<(usize, Vec<bool>, Vec<String>)> {
     std::fs::create_dir_all(dest)?;
     let root = src.canonicalize()?;
     let mut used = vec![false; patterns.len()];
@@ -152,7 +183,7 @@ fn collect_blocking(src: &Path, dest: &Path, patterns: &[Pattern]) -> io::Result
                 (wanted, *used) = (true, true);
             }
         }
-        if !wanted {
+        if !wanted || exclude.iter().any(|pattern| pattern.matches(&relative)) {
             continue;
         }
         let source = src.join(&relative);
@@ -162,7 +193,14 @@ fn collect_blocking(src: &Path, dest: &Path, patterns: &[Pattern]) -> io::Result
             skipped.push(relative);
             continue;
         };
-        let target = dest.join(&relative);
+        let target = match (discard_paths, Path::new(&relative).file_name()) {
+            (true, Some(file_name)) => dest.join(file_name),
+            _ => dest.join(&relative),
+        };
+        // With discarded paths two files may share a name: the later one wins, as in CodeBuild.
+        if discard_paths {
+            let _ = std::fs::remove_file(&target);
+        }
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)?;
         }

@@ -26,7 +26,7 @@ const MAX_LINE_BYTES: usize = 64 * 1024;
 /// escaped the process group (`setsid`) may hold the pipe open forever.
 const DRAIN: Duration = Duration::from_secs(2);
 
-pub(super) struct Spawn {
+pub(in crate::providers) struct Spawn {
     /// The shell, set up by the sandbox.
     pub command: tokio::process::Command,
     pub timeout: Duration,
@@ -46,20 +46,23 @@ enum End {
 #[derive(Debug, Default)]
 struct Progress {
     current: Option<usize>,
+    /// The first command that failed (a build carries on past it).
     failed: Option<(usize, i32)>,
     finished: bool,
+    /// A build's phases as they ended: index and whether it succeeded.
+    phases: Vec<(usize, bool)>,
     /// A limit that a line of output says was reached.
     limit: Option<Limit>,
     output_bytes: u64,
 }
 
-pub(super) struct Run {
+pub(in crate::providers) struct Run {
     end: End,
     progress: Progress,
     limits: Limits,
 }
 
-pub(super) async fn run(
+pub(in crate::providers) async fn run(
     mut spawn: Spawn,
     script: &Script,
     commands: &[String],
@@ -139,16 +142,23 @@ fn handle_line(line: &str, script: &Script, commands: &[String], log: &LogSink, 
         log.line(output);
     }
     let command = |i: usize| commands.get(i).map(String::as_str).unwrap_or("?");
+    let prefix = script.prefix();
     match marker {
         Some(Marker::Started(i)) => {
             progress.current = Some(i);
-            log.line(format!("[Sluice] Running command {}", command(i)));
+            log.line(format!("{prefix} Running command {}", command(i)));
         }
         Some(Marker::Failed(i, status)) => {
-            progress.failed = Some((i, status));
-            log.line(format!("[Sluice] Command did not exit successfully {} exit status {status}", command(i)));
+            progress.failed = progress.failed.or(Some((i, status)));
+            log.line(format!("{prefix} Command did not exit successfully {} exit status {status}", command(i)));
         }
         Some(Marker::Finished) => progress.finished = true,
+        Some(Marker::Entering(p)) => log.line(format!("{prefix} Entering phase {}", script.phase_name(p))),
+        Some(Marker::PhaseDone(p, succeeded)) => {
+            progress.phases.push((p, succeeded));
+            let state = if succeeded { "SUCCEEDED" } else { "FAILED" };
+            log.line(format!("{prefix} Phase complete: {} State: {state}", script.phase_name(p)));
+        }
         None => {}
     }
 }
@@ -237,9 +247,40 @@ impl Drop for Group {
     }
 }
 
+/// How a build's script ended when it ran to its end.
+#[derive(Debug)]
+pub(in crate::providers) struct PhasesRun {
+    /// Each phase that ran: its index and whether it succeeded.
+    pub phases: Vec<(usize, bool)>,
+    /// The first command that failed and its exit status.
+    pub first_failure: Option<(usize, i32)>,
+}
+
 impl Run {
+    /// For a script that carries on past failed commands (a build): how its phases ended once
+    /// it ran to its end, or why it did not, in `into_result`'s words.
+    pub(in crate::providers) fn into_phases(
+        mut self,
+        commands: &[String],
+        timeout: Duration,
+        shell: &Path,
+    ) -> Result<PhasesRun, ActionFailure> {
+        if matches!(self.end, End::Exited(status) if status.success()) && self.progress.finished {
+            return Ok(PhasesRun { phases: self.progress.phases, first_failure: self.progress.failed });
+        }
+        // An earlier failure the build carried on from is not why the shell ended.
+        self.progress.failed = None;
+        self.progress.finished = false;
+        self.into_result(commands, timeout, shell).map(|()| PhasesRun { phases: Vec::new(), first_failure: None })
+    }
+
     /// Turns how the shell ended into the action's result.
-    pub(super) fn into_result(self, commands: &[String], timeout: Duration, shell: &Path) -> Result<(), ActionFailure> {
+    pub(in crate::providers) fn into_result(
+        self,
+        commands: &[String],
+        timeout: Duration,
+        shell: &Path,
+    ) -> Result<(), ActionFailure> {
         let Run { end, progress, limits } = self;
         let command = |i: usize| commands.get(i).map(String::as_str).unwrap_or("?");
         let during = progress.current.map(|i| format!(" while running '{}'", command(i))).unwrap_or_default();

@@ -3,6 +3,9 @@
 //!
 //! Markers go to stdout (which stderr is merged into) rather than to a side channel, so a
 //! "Running command" line can never overtake the output of the command before it.
+//!
+//! Builds (`super::super::codebuild`) write their own script with the same markers, plus the
+//! phase markers, so one reader and one process runner serve both.
 use super::super::{ActionFailure, LogSink};
 use super::MAX_OUTPUT_VARIABLES_BYTES;
 use indexmap::IndexMap;
@@ -30,14 +33,14 @@ pub(super) fn check_commands(commands: &[String]) -> Result<(), ActionFailure> {
 }
 
 /// True for a name the shell can expand (`[A-Za-z_][A-Za-z0-9_]*`).
-pub(super) fn is_shell_name(name: &str) -> bool {
+pub(in crate::providers) fn is_shell_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 /// Output variable names are pasted into the script, so anything but a plain name is refused.
-pub(super) fn check_variable_names(names: &[String]) -> Result<(), ActionFailure> {
+pub(in crate::providers) fn check_variable_names(names: &[String]) -> Result<(), ActionFailure> {
     match names.iter().find(|name| !is_shell_name(name)) {
         Some(bad) => Err(ActionFailure::configuration(format!(
             "Output variable '{bad}' is not a valid environment variable name"
@@ -46,50 +49,121 @@ pub(super) fn check_variable_names(names: &[String]) -> Result<(), ActionFailure
     }
 }
 
-fn quote(text: &str) -> String {
+pub(in crate::providers) fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// What a marker line reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Marker {
+pub(in crate::providers) enum Marker {
     Started(usize),
     Failed(usize, i32),
     Finished,
+    /// A build entered its phase of this index.
+    Entering(usize),
+    /// A build's phase ended; true when it succeeded.
+    PhaseDone(usize, bool),
 }
 
-pub(super) struct Script {
+/// Writes the shell lines that print markers, with a nonce unique per run so user output cannot
+/// fake a marker by accident.
+pub(in crate::providers) struct Markers {
+    nonce: String,
+}
+
+impl Markers {
+    pub(in crate::providers) fn new() -> Markers {
+        Markers { nonce: format!("##sluice:{}##", uuid::Uuid::new_v4().simple()) }
+    }
+
+    /// `printf` of the marker `words`; `%s` in them takes `argument` (a shell expression).
+    fn print(&self, words: &str, argument: &str) -> String {
+        format!("printf '%s {words}\\n' {} {argument}\n", quote(&self.nonce))
+    }
+
+    pub(in crate::providers) fn started(&self, index: usize) -> String {
+        self.print(&format!("S {index}"), "")
+    }
+
+    pub(in crate::providers) fn failed(&self, index: usize, status: &str) -> String {
+        self.print(&format!("F {index} %s"), status)
+    }
+
+    pub(in crate::providers) fn finished(&self) -> String {
+        self.print("D", "")
+    }
+
+    pub(in crate::providers) fn entering(&self, phase: usize) -> String {
+        self.print(&format!("E {phase}"), "")
+    }
+
+    /// `failed` is a shell expression that is 0 when the phase succeeded.
+    pub(in crate::providers) fn phase_done(&self, phase: usize, failed: &str) -> String {
+        self.print(&format!("P {phase} %s"), failed)
+    }
+}
+
+/// Saves the named variables' values after the last command, for `read_variables`.
+pub(in crate::providers) fn save_variables(names: &[String], vars_file: &Path) -> String {
+    let mut text = String::from("{\n:\n"); // `:` keeps the group valid when there are no variables
+    for name in names {
+        // `${X+set}` tells an unset variable from an empty one; NUL cannot occur in a value.
+        text.push_str(&format!("if [ -n \"${{{name}+set}}\" ]; then printf '%s=%s\\0' {name} \"${name}\"; fi\n"));
+    }
+    text.push_str(&format!("}} > {}\n", quote(&vars_file.to_string_lossy())));
+    text
+}
+
+/// The shell's first lines: stderr into stdout, and `pipefail` where the shell has it.
+pub(in crate::providers) const PROLOGUE: &str = "exec 2>&1\n(set -o pipefail) 2>/dev/null && set -o pipefail\n";
+
+pub(in crate::providers) struct Script {
     nonce: String,
     text: String,
+    /// How Sluice's own log lines start: `[Sluice]`, or `[Container]` in a build as in CodeBuild.
+    prefix: &'static str,
+    /// The names `Entering` and `PhaseDone` markers refer to (builds only).
+    phases: Vec<&'static str>,
 }
 
 impl Script {
     pub(super) fn new(commands: &[String], output_variables: &[String], vars_file: &Path) -> Script {
-        // Unique per run: user output cannot fake a marker by accident.
-        let nonce = format!("##sluice:{}##", uuid::Uuid::new_v4().simple());
-        let marker = quote(&nonce);
-        let mut text = String::from("exec 2>&1\n(set -o pipefail) 2>/dev/null && set -o pipefail\n");
+        let markers = Markers::new();
+        let mut text = String::from(PROLOGUE);
         for (index, command) in commands.iter().enumerate() {
             // `eval` keeps the command in this shell, so `cd` and `export` reach the next one.
+            text.push_str(&markers.started(index));
             text.push_str(&format!(
-                "printf '%s S {index}\\n' {marker}\neval {cmd}\n__sluice_status=$?\n\
-                 if [ \"$__sluice_status\" -ne 0 ]; then printf '%s F {index} %s\\n' {marker} \"$__sluice_status\"; \
-                 exit \"$__sluice_status\"; fi\n",
+                "eval {cmd}\n__sluice_status=$?\nif [ \"$__sluice_status\" -ne 0 ]; then\n{failed}exit \"$__sluice_status\"\nfi\n",
                 cmd = quote(command),
+                failed = markers.failed(index, "\"$__sluice_status\""),
             ));
         }
-        text.push_str("{\n:\n"); // `:` keeps the group valid when there are no variables
-        for name in output_variables {
-            // `${X+set}` tells an unset variable from an empty one; NUL cannot occur in a value.
-            text.push_str(&format!("if [ -n \"${{{name}+set}}\" ]; then printf '%s=%s\\0' {name} \"${name}\"; fi\n"));
-        }
-        text.push_str(&format!("}} > {}\n", quote(&vars_file.to_string_lossy())));
-        text.push_str(&format!("printf '%s D\\n' {marker}\n"));
-        Script { nonce, text }
+        text.push_str(&save_variables(output_variables, vars_file));
+        text.push_str(&markers.finished());
+        Script::written(markers, text, "[Sluice]", Vec::new())
     }
 
-    pub(super) fn text(&self) -> &str {
+    /// A script written elsewhere with `markers`.
+    pub(in crate::providers) fn written(
+        markers: Markers,
+        text: String,
+        prefix: &'static str,
+        phases: Vec<&'static str>,
+    ) -> Script {
+        Script { nonce: markers.nonce, text, prefix, phases }
+    }
+
+    pub(in crate::providers) fn text(&self) -> &str {
         &self.text
+    }
+
+    pub(in crate::providers) fn prefix(&self) -> &'static str {
+        self.prefix
+    }
+
+    pub(in crate::providers) fn phase_name(&self, index: usize) -> &'static str {
+        self.phases.get(index).copied().unwrap_or("?")
     }
 
     /// Splits a log line into the output before a marker and the marker itself.
@@ -102,6 +176,8 @@ impl Script {
                 i.parse().ok().zip(s.parse().ok()).map(|(i, s)| Marker::Failed(i, s))
             }
             (Some("D"), None, None, None) => Some(Marker::Finished),
+            (Some("E"), Some(p), None, None) => p.parse().ok().map(Marker::Entering),
+            (Some("P"), Some(p), Some(failed), None) => p.parse().ok().map(|p| Marker::PhaseDone(p, failed == "0")),
             _ => None,
         };
         match marker {
@@ -112,7 +188,7 @@ impl Script {
 }
 
 /// Reads the values the script saved after the last command.
-pub(super) async fn read_variables(
+pub(in crate::providers) async fn read_variables(
     file: &Path,
     names: &[String],
     log: &LogSink,
@@ -185,6 +261,17 @@ mod tests {
         assert_eq!(script.parse("##sluice:other## S 1"), ("##sluice:other## S 1", None));
         let traced = format!("+ printf '%s S 1\\n' '{n}'");
         assert_eq!(script.parse(&traced), (traced.as_str(), None));
+    }
+
+    #[test]
+    fn phase_markers_name_their_phase_and_state() {
+        let markers = Markers::new();
+        let n = markers.nonce.clone();
+        let script = Script::written(markers, String::new(), "[Container]", vec!["BUILD"]);
+        assert_eq!(script.parse(&format!("{n} E 0")), ("", Some(Marker::Entering(0))));
+        assert_eq!(script.parse(&format!("{n} P 0 0")), ("", Some(Marker::PhaseDone(0, true))));
+        assert_eq!(script.parse(&format!("{n} P 0 1")), ("", Some(Marker::PhaseDone(0, false))));
+        assert_eq!((script.phase_name(0), script.phase_name(7), script.prefix()), ("BUILD", "?", "[Container]"));
     }
 
     #[test]

@@ -16,23 +16,7 @@ pub const TARGET_PREFIX: &str = "CodeCommit_20150413.";
 pub const SIGNING_NAME: &str = "codecommit";
 pub const EVENT_SOURCE: &str = "codecommit.amazonaws.com";
 
-/// Declares the operations from one list, as the CodePipeline side does.
-macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Operation { $($name),* }
-
-        impl Operation {
-            const ALL: &'static [Operation] = &[$(Operation::$name),*];
-
-            pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
-            }
-        }
-    };
-}
-
-operations!(
+service_operations!("codecommit";
     CreateRepository,
     GetRepository,
     ListRepositories,
@@ -44,14 +28,6 @@ operations!(
 );
 
 impl Operation {
-    pub fn parse(name: &str) -> Option<Operation> {
-        Operation::ALL.iter().copied().find(|op| op.name() == name)
-    }
-
-    pub fn iam_action(self) -> String {
-        format!("codecommit:{}", self.name())
-    }
-
     /// The repository's ARN; `*` for ListRepositories, which IAM knows only on `*`.
     pub fn resource_arn(self, input: &Value, account: &engine::Account) -> String {
         if self == Operation::ListRepositories {
