@@ -78,6 +78,12 @@ pub enum Refusal {
     InvalidJobState,
     /// Output variables larger than CodePipeline allows.
     OutputVariablesSizeExceeded,
+    /// No webhook of that name (or at that address).
+    WebhookNotFound,
+    /// A webhook's authentication and its configuration do not go together.
+    InvalidWebhookAuthentication,
+    /// A webhook filter that cannot be followed (a bad JsonPath, an unknown placeholder).
+    InvalidWebhookFilterPattern,
 }
 
 impl EngineError {

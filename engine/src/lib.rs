@@ -31,6 +31,7 @@ mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod triggers;
+pub mod webhooks;
 
 pub use access::Principal;
 pub use approvals::{ApprovalReply, ApprovalStatus, PendingApproval};

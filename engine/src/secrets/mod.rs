@@ -37,6 +37,11 @@ pub mod context {
     pub fn secret(name: &str) -> String {
         format!("secret:{name}")
     }
+
+    /// The SecretToken of a webhook.
+    pub fn webhook(name: &str) -> String {
+        format!("webhook:{name}")
+    }
 }
 
 /// The named secrets, put, listed and deleted by `sluice secret ...` with no server running; the

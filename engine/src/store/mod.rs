@@ -28,6 +28,7 @@ mod tags;
 #[cfg(test)]
 mod tests;
 mod topics;
+mod webhooks;
 
 use crate::secrets::Sealer;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -31,9 +31,7 @@ fn matcher(matcher: &Matcher, value: &Value) -> bool {
         Matcher::EqualsIgnoreCase(text) => value.as_str().is_some_and(|s| s.to_lowercase() == text.to_lowercase()),
         Matcher::Wildcard(pattern) => value.as_str().is_some_and(|s| wildcard(pattern, s)),
         Matcher::Numeric(comparisons) => value.as_f64().is_some_and(|n| comparisons.iter().all(|c| compare(n, *c))),
-        Matcher::Cidr { network, prefix_len } => {
-            value.as_str().and_then(|s| s.parse::<IpAddr>().ok()).is_some_and(|ip| within(ip, *network, *prefix_len))
-        }
+        Matcher::Cidr(range) => value.as_str().and_then(|s| s.parse::<IpAddr>().ok()).is_some_and(|ip| range.contains(ip)),
         Matcher::AnythingBut(excluded) => !value.is_null() && !is_excluded(excluded, value),
     }
 }
@@ -83,16 +81,6 @@ fn compare(n: f64, (comparison, bound): (Comparison, f64)) -> bool {
         Comparison::Greater => n > bound,
         Comparison::GreaterOrEqual => n >= bound,
     }
-}
-
-fn within(ip: IpAddr, network: IpAddr, prefix_len: u8) -> bool {
-    let (ip, network, bits) = match (ip, network) {
-        (IpAddr::V4(ip), IpAddr::V4(net)) => (u128::from(u32::from(ip)), u128::from(u32::from(net)), 32),
-        (IpAddr::V6(ip), IpAddr::V6(net)) => (u128::from(ip), u128::from(net), 128),
-        _ => return false,
-    };
-    let shift = bits - u32::from(prefix_len);
-    shift >= bits || (ip >> shift) == (network >> shift)
 }
 
 /// `*` stands for any run of characters (`\*` for a star itself).

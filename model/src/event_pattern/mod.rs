@@ -13,7 +13,6 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-use std::net::IpAddr;
 
 /// A parsed event pattern.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,10 +44,7 @@ enum Matcher {
     /// One or two comparisons, all of which must hold.
     Numeric(Vec<(Comparison, f64)>),
     Exists(bool),
-    Cidr {
-        network: IpAddr,
-        prefix_len: u8,
-    },
+    Cidr(crate::ip_range::IpRange),
     AnythingBut(Excluded),
 }
 

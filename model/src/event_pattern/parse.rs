@@ -1,7 +1,6 @@
 //! Reading a pattern's JSON into matchers, refusing what EventBridge refuses.
 use super::{Comparison, Excluded, Field, Matcher, Node, PatternError, Text};
 use serde_json::{Map, Value};
-use std::net::IpAddr;
 
 type Parsed<T> = Result<T, PatternError>;
 
@@ -144,14 +143,10 @@ fn numeric(operand: &Value, path: &str) -> Parsed<Matcher> {
 
 fn cidr(operand: &Value, path: &str) -> Parsed<Matcher> {
     let text = string(operand, path, "cidr")?;
-    let refused = || refuse(path, format!("\"{text}\" is not an IP address range such as 10.0.0.0/24"));
-    let Some((address, length)) = text.split_once('/') else { return refused() };
-    let (Ok(network), Ok(prefix_len)) = (address.parse::<IpAddr>(), length.parse::<u8>()) else { return refused() };
-    let bits = if network.is_ipv4() { 32 } else { 128 };
-    if prefix_len > bits {
-        return refused();
+    match crate::ip_range::IpRange::parse(text) {
+        Some(range) => Ok(Matcher::Cidr(range)),
+        None => refuse(path, format!("\"{text}\" is not an IP address range such as 10.0.0.0/24")),
     }
-    Ok(Matcher::Cidr { network, prefix_len })
 }
 
 fn excluded(operand: &Value, path: &str) -> Parsed<Excluded> {

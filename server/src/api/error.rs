@@ -110,6 +110,9 @@ fn exception(why: Refusal) -> &'static str {
         Refusal::InvalidNonce => "InvalidNonceException",
         Refusal::InvalidJobState => "InvalidJobStateException",
         Refusal::OutputVariablesSizeExceeded => "OutputVariablesSizeExceededException",
+        Refusal::WebhookNotFound => "WebhookNotFoundException",
+        Refusal::InvalidWebhookAuthentication => "InvalidWebhookAuthenticationParametersException",
+        Refusal::InvalidWebhookFilterPattern => "InvalidWebhookFilterPatternException",
     }
 }
 

@@ -17,6 +17,7 @@ mod pipelines;
 mod sns;
 mod sources;
 mod tags;
+pub mod webhooks;
 mod wire;
 
 use crate::auth::operations::{self, Operation};
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/", post(handle))
         .route("/sns/confirm", axum::routing::get(sns::confirm_link))
         .merge(codecommit::git_http::router())
+        .merge(webhooks::router())
 }
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
@@ -280,6 +282,12 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         GetJobDetails => jobs::details(state, caller, parse(body)?).await,
         PutJobSuccessResult => jobs::succeed(state, caller, parse(body)?).await,
         PutJobFailureResult => jobs::fail(state, caller, parse(body)?).await,
+        PutWebhook => webhooks::put(state, caller, parse(body)?).await,
+        ListWebhooks => webhooks::list(state, parse(body)?).await,
+        DeleteWebhook => webhooks::delete(state, parse(body)?).await,
+        RegisterWebhookWithThirdParty | DeregisterWebhookWithThirdParty => {
+            webhooks::third_party(state, parse(body)?).await
+        }
     }
 }
 

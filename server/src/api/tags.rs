@@ -1,4 +1,4 @@
-//! TagResource, UntagResource and ListTagsForResource, on pipelines and custom action types.
+//! TagResource, UntagResource and ListTagsForResource, on pipelines, custom action types and webhooks.
 use super::error::{ApiError, ApiResult};
 use super::wire::{next_token, page_size, token_key};
 use crate::AppState;
@@ -110,6 +110,13 @@ async fn resource_arn(state: &AppState, arn: &str) -> ApiResult<String> {
         parse_arn(arn).ok_or_else(|| ApiError::new("InvalidArnException", format!("The ARN '{arn}' is not valid.")))?;
     if let Some(id) = name.strip_prefix("actiontype:") {
         return action_type_arn(state, arn, id).await;
+    }
+    if let Some(webhook) = name.strip_prefix("webhook:") {
+        let ours = state.engine.webhook_arn(webhook);
+        return match ours == arn && state.engine.webhook(webhook).await.is_ok() {
+            true => Ok(ours),
+            false => Err(ApiError::new("ResourceNotFoundException", format!("The webhook '{arn}' does not exist"))),
+        };
     }
     let ours = state.engine.pipeline_arn(name);
     if ours != arn || !state.engine.pipeline_exists(name).await? {

@@ -37,6 +37,11 @@ service_operations!("codepipeline";
     GetJobDetails,
     PutJobSuccessResult,
     PutJobFailureResult,
+    PutWebhook,
+    ListWebhooks,
+    DeleteWebhook,
+    RegisterWebhookWithThirdParty,
+    DeregisterWebhookWithThirdParty,
 );
 
 /// The resource an operation acts on, read from its (not yet validated) input. Input that is not
@@ -69,6 +74,11 @@ pub fn resource_arn(operation: Operation, input: &Value, region: &str, account: 
             format!("{base}{}/{}/{}", text("pipelineName"), text("stageName"), text("actionName"))
         }
         TagResource | UntagResource | ListTagsForResource => text("resourceArn").to_owned(),
+        // PutWebhook is checked on its webhook too (api::webhooks).
+        PutWebhook => format!("{base}{}", input.pointer("/webhook/targetPipeline").and_then(Value::as_str).unwrap_or_default()),
+        DeleteWebhook => format!("{base}webhook:{}", text("name")),
+        RegisterWebhookWithThirdParty | DeregisterWebhookWithThirdParty => format!("{base}webhook:{}", text("webhookName")),
+        ListWebhooks => format!("{base}webhook:*"),
         CreateCustomActionType | DeleteCustomActionType => action_type_arn(&base, "Custom", input),
         UpdateActionType => {
             let id = input.pointer("/actionType/id").unwrap_or(&Value::Null);
@@ -152,6 +162,14 @@ mod tests {
         assert_eq!(arn(Operation::TagResource, json!({"resourceArn": "arn:x"})), "arn:x");
     }
 
+    /// The operations IAM checks on a webhook.
+    const ON_WEBHOOK: [Operation; 4] = [
+        Operation::ListWebhooks,
+        Operation::DeleteWebhook,
+        Operation::RegisterWebhookWithThirdParty,
+        Operation::DeregisterWebhookWithThirdParty,
+    ];
+
     /// Every operation the dispatcher answers (`Operation::ALL` is the list it matches on) is
     /// checked against the pipeline it names, or is one AWS documents as `*` only.
     #[test]
@@ -159,12 +177,18 @@ mod tests {
         let input = json!({
             "name": "web", "pipelineName": "web", "pipeline": {"name": "web"}, "stageName": "Prod", "actionName": "Ok",
             "resourceArn": "arn:aws:codepipeline:us-east-1:000000000000:web",
+            "webhook": {"targetPipeline": "web"}, "webhookName": "web",
         });
         for &operation in Operation::ALL {
             assert_eq!(Operation::parse(operation.name()), Some(operation));
             let resource = resource_arn(operation, &input, "us-east-1", "000000000000");
             if STAR_ONLY.contains(&operation) {
                 assert_eq!(resource, "*", "{operation:?}");
+            } else if ON_WEBHOOK.contains(&operation) {
+                assert!(
+                    resource.starts_with("arn:aws:codepipeline:us-east-1:000000000000:webhook:"),
+                    "{operation:?} is checked against {resource}"
+                );
             } else if ON_ACTION_TYPE.contains(&operation) {
                 assert!(
                     resource.starts_with("arn:aws:codepipeline:us-east-1:000000000000:actiontype:"),

@@ -308,6 +308,8 @@ fn is_public(path: &str) -> bool {
         || path == "/sns/confirm"
         // Git over HTTP authenticates each request itself (Basic, with an access key).
         || crate::api::codecommit::git_http::is_git_path(path)
+        // A webhook's deliveries carry their own authentication (an HMAC, an address range).
+        || crate::api::webhooks::is_webhook_path(path)
 }
 
 /// True when the request's Origin (or, lacking one, Referer) is Sluice's public URL (one of
