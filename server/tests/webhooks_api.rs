@@ -17,7 +17,10 @@ const SECRET: &str = "It's a Secret to Everybody";
 
 /// GitHub's example deliveries of one event.
 fn github_examples(event: &str) -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/node_modules/@octokit/webhooks-examples/api.github.com/index.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../end2end/node_modules/@octokit/webhooks-examples/api.github.com/index.json"
+    );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|err| panic!("{path}: {err}; the README's test command installs end2end's packages"));
     let all: Vec<Value> = serde_json::from_str(&text).unwrap();
@@ -87,7 +90,8 @@ fn local(server: &TestServer, url: &str) -> String {
 
 async fn webhook_runs(server: &TestServer, pipeline: &str) -> Vec<PipelineExecutionSummary> {
     let listed = server.client.list_pipeline_executions().pipeline_name(pipeline).send().await.unwrap();
-    let webhook = |e: &&PipelineExecutionSummary| e.trigger().and_then(|t| t.trigger_type()) == Some(&TriggerType::Webhook);
+    let webhook =
+        |e: &&PipelineExecutionSummary| e.trigger().and_then(|t| t.trigger_type()) == Some(&TriggerType::Webhook);
     listed.pipeline_execution_summaries().iter().filter(webhook).cloned().collect()
 }
 
@@ -95,7 +99,8 @@ async fn webhook_runs(server: &TestServer, pipeline: &str) -> Vec<PipelineExecut
 async fn a_signed_push_on_the_branch_starts_the_pipeline_once_and_nothing_else_does() {
     on_both_backends(|server| async move {
         create_pipeline(&server, "web").await;
-        let filters = vec![filter("$.ref", "refs/heads/master"), filter("$.repository.full_name", "Codertocat/Hello-World")];
+        let filters =
+            vec![filter("$.ref", "refs/heads/master"), filter("$.repository.full_name", "Codertocat/Hello-World")];
         let secret = WebhookAuthConfiguration::builder().secret_token(SECRET).build();
         let put = server
             .client
@@ -170,14 +175,13 @@ async fn address_ranges_and_declarations_are_checked() {
     let range = |cidr: &str| WebhookAuthConfiguration::builder().allowed_ip_range(cidr).build();
     let put = |definition: WebhookDefinition| server.client.put_webhook().webhook(definition).send();
 
-    let local_only = put(definition("local", "web", vec![], WebhookAuthenticationType::Ip, range("127.0.0.0/8")))
-        .await
-        .unwrap();
-    let elsewhere = put(definition("elsewhere", "web", vec![], WebhookAuthenticationType::Ip, range("10.0.0.0/8")))
-        .await
-        .unwrap();
+    let local_only =
+        put(definition("local", "web", vec![], WebhookAuthenticationType::Ip, range("127.0.0.0/8"))).await.unwrap();
+    let elsewhere =
+        put(definition("elsewhere", "web", vec![], WebhookAuthenticationType::Ip, range("10.0.0.0/8"))).await.unwrap();
     let payload = json!({ "ref": "refs/heads/main" });
-    let (status, started) = deliver(&local(&server, local_only.webhook().unwrap().url()), "push", "a", &payload, None).await;
+    let (status, started) =
+        deliver(&local(&server, local_only.webhook().unwrap().url()), "push", "a", &payload, None).await;
     assert_eq!(status, 200, "{started}");
     assert!(started["pipelineExecutionId"].is_string());
     let (status, _) = deliver(&local(&server, elsewhere.webhook().unwrap().url()), "push", "b", &payload, None).await;
@@ -190,13 +194,46 @@ async fn address_ranges_and_declarations_are_checked() {
     };
     let none = WebhookAuthConfiguration::builder().build();
     let cases = [
-        (definition("h", "missing", vec![], WebhookAuthenticationType::Unauthenticated, none.clone()), "PipelineNotFoundException"),
-        (definition("h", "web", vec![], WebhookAuthenticationType::GithubHmac, none.clone()), "InvalidWebhookAuthenticationParametersException"),
-        (definition("h", "web", vec![], WebhookAuthenticationType::Ip, range("10.0.0.1")), "InvalidWebhookAuthenticationParametersException"),
-        (definition("h", "web", vec![filter("ref", "x")], WebhookAuthenticationType::Unauthenticated, none.clone()), "InvalidWebhookFilterPatternException"),
-        (definition("h", "web", vec![filter("$.ref", "refs/heads/{Branch}")], WebhookAuthenticationType::Unauthenticated, none.clone()), "InvalidWebhookFilterPatternException"),
-        (definition("h", "web", vec![filter("$.a", "1"); 6], WebhookAuthenticationType::Unauthenticated, none.clone()), "InvalidWebhookFilterPatternException"),
-        (definition("../h", "web", vec![], WebhookAuthenticationType::Unauthenticated, none.clone()), "ValidationException"),
+        (
+            definition("h", "missing", vec![], WebhookAuthenticationType::Unauthenticated, none.clone()),
+            "PipelineNotFoundException",
+        ),
+        (
+            definition("h", "web", vec![], WebhookAuthenticationType::GithubHmac, none.clone()),
+            "InvalidWebhookAuthenticationParametersException",
+        ),
+        (
+            definition("h", "web", vec![], WebhookAuthenticationType::Ip, range("10.0.0.1")),
+            "InvalidWebhookAuthenticationParametersException",
+        ),
+        (
+            definition("h", "web", vec![filter("ref", "x")], WebhookAuthenticationType::Unauthenticated, none.clone()),
+            "InvalidWebhookFilterPatternException",
+        ),
+        (
+            definition(
+                "h",
+                "web",
+                vec![filter("$.ref", "refs/heads/{Branch}")],
+                WebhookAuthenticationType::Unauthenticated,
+                none.clone(),
+            ),
+            "InvalidWebhookFilterPatternException",
+        ),
+        (
+            definition(
+                "h",
+                "web",
+                vec![filter("$.a", "1"); 6],
+                WebhookAuthenticationType::Unauthenticated,
+                none.clone(),
+            ),
+            "InvalidWebhookFilterPatternException",
+        ),
+        (
+            definition("../h", "web", vec![], WebhookAuthenticationType::Unauthenticated, none.clone()),
+            "ValidationException",
+        ),
     ];
     for (declaration, expected) in cases {
         let (code, message) = exception(put(declaration.clone()).await.unwrap_err());

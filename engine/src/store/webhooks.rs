@@ -22,28 +22,25 @@ impl Store {
             stored.authentication_configuration.secret_token = Some(sealed);
         }
         let json = serde_json::to_string(&stored).map_err(|err| StoreError::Corrupt(format!("webhook: {err}")))?;
+        // The write comes first, so the transaction holds SQLite's write lock before it reads.
         let mut tx = self.pool.begin().await?;
-        let exists: Option<String> = sqlx::query_scalar("select name from webhook where name = $1")
-            .bind(&definition.name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        // A quota, not an invariant: two creations racing on PostgreSQL may both see 299.
-        if exists.is_none() {
-            let count: i64 = sqlx::query_scalar("select count(*) from webhook").fetch_one(&mut *tx).await?;
-            if count >= limit as i64 {
-                return Ok(false);
-            }
-        }
-        sqlx::query(
+        let kept_token: String = sqlx::query_scalar(
             "insert into webhook (name, definition, token, created_ms, updated_ms) values ($1, $2, $3, $4, $4)
-             on conflict (name) do update set definition = excluded.definition, updated_ms = excluded.updated_ms",
+             on conflict (name) do update set definition = excluded.definition, updated_ms = excluded.updated_ms
+             returning token",
         )
         .bind(&definition.name)
         .bind(json)
         .bind(token)
         .bind(now_ms)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        if kept_token == token {
+            let count: i64 = sqlx::query_scalar("select count(*) from webhook").fetch_one(&mut *tx).await?;
+            if count > limit as i64 {
+                return Ok(false); // dropping the transaction rolls the insert back
+            }
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -39,9 +39,11 @@ impl Engine {
     /// signature, an address out of range, a body that is not JSON) are errors, and each is
     /// recorded on the webhook as its last error.
     pub async fn deliver_webhook(&self, token: &str, delivery: Delivery<'_>) -> Result<(String, Outcome)> {
-        let webhook = self.store.webhook_by_token(token).await?.ok_or_else(|| {
-            EngineError::refused(Refusal::WebhookNotFound, "No webhook listens at this address.")
-        })?;
+        let webhook = self
+            .store
+            .webhook_by_token(token)
+            .await?
+            .ok_or_else(|| EngineError::refused(Refusal::WebhookNotFound, "No webhook listens at this address."))?;
         let name = webhook.definition.name.clone();
         match self.start_from(&webhook, delivery).await {
             Ok(outcome) => {
@@ -114,8 +116,12 @@ fn authenticate(webhook: &Webhook, delivery: &Delivery<'_>) -> Result<()> {
             match delivery.signature {
                 // Digests are compared, so the time taken says nothing of how much was right.
                 Some(given) if Sha256::digest(given.trim()) == Sha256::digest(&expected) => Ok(()),
-                Some(_) => refused("The X-Hub-Signature-256 header is not the body's HMAC-SHA256 under the webhook's secret."),
-                None => refused("The delivery has no X-Hub-Signature-256 header; this webhook needs GitHub's signature."),
+                Some(_) => {
+                    refused("The X-Hub-Signature-256 header is not the body's HMAC-SHA256 under the webhook's secret.")
+                }
+                None => {
+                    refused("The delivery has no X-Hub-Signature-256 header; this webhook needs GitHub's signature.")
+                }
             }
         }
         Authentication::Ip => {

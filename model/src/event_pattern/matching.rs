@@ -31,7 +31,9 @@ fn matcher(matcher: &Matcher, value: &Value) -> bool {
         Matcher::EqualsIgnoreCase(text) => value.as_str().is_some_and(|s| s.to_lowercase() == text.to_lowercase()),
         Matcher::Wildcard(pattern) => value.as_str().is_some_and(|s| wildcard(pattern, s)),
         Matcher::Numeric(comparisons) => value.as_f64().is_some_and(|n| comparisons.iter().all(|c| compare(n, *c))),
-        Matcher::Cidr(range) => value.as_str().and_then(|s| s.parse::<IpAddr>().ok()).is_some_and(|ip| range.contains(ip)),
+        Matcher::Cidr(range) => {
+            value.as_str().and_then(|s| s.parse::<IpAddr>().ok()).is_some_and(|ip| range.contains(ip))
+        }
         Matcher::AnythingBut(excluded) => !value.is_null() && !is_excluded(excluded, value),
     }
 }

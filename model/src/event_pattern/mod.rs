@@ -13,7 +13,6 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-
 /// A parsed event pattern.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventPattern {

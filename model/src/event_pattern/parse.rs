@@ -143,7 +143,7 @@ fn numeric(operand: &Value, path: &str) -> Parsed<Matcher> {
 
 fn cidr(operand: &Value, path: &str) -> Parsed<Matcher> {
     let text = string(operand, path, "cidr")?;
-    match crate::ip_range::IpRange::parse(text) {
+    match crate::ip_range::IpRange::parse(&text) {
         Some(range) => Ok(Matcher::Cidr(range)),
         None => refuse(path, format!("\"{text}\" is not an IP address range such as 10.0.0.0/24")),
     }

@@ -175,7 +175,9 @@ fn delivery_id(headers: &HeaderMap) -> Option<&str> {
 
 fn refusal_status(err: &EngineError) -> (StatusCode, &'static str) {
     match err {
-        EngineError::Refused { why: Refusal::WebhookNotFound, .. } => (StatusCode::NOT_FOUND, "WebhookNotFoundException"),
+        EngineError::Refused { why: Refusal::WebhookNotFound, .. } => {
+            (StatusCode::NOT_FOUND, "WebhookNotFoundException")
+        }
         EngineError::Refused { why: Refusal::NotAuthorized, .. } => (StatusCode::UNAUTHORIZED, "AccessDeniedException"),
         EngineError::Refused { why: Refusal::InvalidRequest, .. } => (StatusCode::BAD_REQUEST, "ValidationException"),
         EngineError::Refused { .. } => (StatusCode::CONFLICT, "ConflictException"),

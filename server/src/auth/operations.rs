@@ -75,9 +75,13 @@ pub fn resource_arn(operation: Operation, input: &Value, region: &str, account: 
         }
         TagResource | UntagResource | ListTagsForResource => text("resourceArn").to_owned(),
         // PutWebhook is checked on its webhook too (api::webhooks).
-        PutWebhook => format!("{base}{}", input.pointer("/webhook/targetPipeline").and_then(Value::as_str).unwrap_or_default()),
+        PutWebhook => {
+            format!("{base}{}", input.pointer("/webhook/targetPipeline").and_then(Value::as_str).unwrap_or_default())
+        }
         DeleteWebhook => format!("{base}webhook:{}", text("name")),
-        RegisterWebhookWithThirdParty | DeregisterWebhookWithThirdParty => format!("{base}webhook:{}", text("webhookName")),
+        RegisterWebhookWithThirdParty | DeregisterWebhookWithThirdParty => {
+            format!("{base}webhook:{}", text("webhookName"))
+        }
         ListWebhooks => format!("{base}webhook:*"),
         CreateCustomActionType | DeleteCustomActionType => action_type_arn(&base, "Custom", input),
         UpdateActionType => {
