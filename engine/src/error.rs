@@ -78,6 +78,8 @@ pub enum Refusal {
     InvalidJobState,
     /// Output variables larger than CodePipeline allows.
     OutputVariablesSizeExceeded,
+    /// A provider type the service knows but Sluice cannot reach (a connection to Azure DevOps).
+    UnsupportedProvider,
 }
 
 impl EngineError {

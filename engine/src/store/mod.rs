@@ -8,6 +8,7 @@ mod attempts;
 pub(crate) mod audit;
 mod build_projects;
 mod columns;
+mod connections;
 pub(crate) mod conditions;
 mod custom_types;
 pub(crate) mod deliveries;

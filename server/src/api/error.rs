@@ -110,6 +110,7 @@ fn exception(why: Refusal) -> &'static str {
         Refusal::InvalidNonce => "InvalidNonceException",
         Refusal::InvalidJobState => "InvalidJobStateException",
         Refusal::OutputVariablesSizeExceeded => "OutputVariablesSizeExceededException",
+        Refusal::UnsupportedProvider => "UnsupportedProviderTypeException",
     }
 }
 
