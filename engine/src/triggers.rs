@@ -39,10 +39,20 @@ pub struct PutRevisionOutcome {
 /// What a source action watches.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum SourceKind {
-    S3 { bucket: String, key: String },
-    CodeCommit { repository: String, branch: String },
+    S3 {
+        bucket: String,
+        key: String,
+    },
+    CodeCommit {
+        repository: String,
+        branch: String,
+    },
     /// A branch on an outside host, through the connection `arn`.
-    Connection { arn: String, repository: String, branch: String },
+    Connection {
+        arn: String,
+        repository: String,
+        branch: String,
+    },
 }
 
 impl SourceKind {
@@ -315,9 +325,11 @@ impl Engine {
                 .unwrap_or_default(),
             // A push is a change by definition.
             (None, SourceKind::CodeCommit { .. }, Noticed::Push) => String::new(),
-            // An outside host keeps no history of its heads Sluice could read: the first head
-            // seen is taken as the one the pipeline's first run took.
-            (None, SourceKind::Connection { .. }, _) => revision_id.clone(),
+            // An outside host keeps no history of its heads Sluice could read: the commit the
+            // action last ran, or else the head first seen, is the one already taken.
+            (None, SourceKind::Connection { .. }, _) => {
+                self.last_run_commit(source).await?.unwrap_or_else(|| revision_id.clone())
+            }
         };
         // Objects are never deleted, and a deleted branch is no revision to run.
         let changed = last_seen != revision_id && !revision_id.is_empty();

@@ -177,7 +177,8 @@ mod tests {
         for good in ["octo/app", "group/sub/app", "a.b/c_d-1", "owner/.github"] {
             assert_eq!(check_repository_id(good), Ok(()), "{good}");
         }
-        for bad in ["app", "../../etc", "owner/..", "owner/-x", "a//b", "/a/b", "a/b/", "a b/c", "a/b?x", "a/b#c", "a:b/c"]
+        for bad in
+            ["app", "../../etc", "owner/..", "owner/-x", "a//b", "/a/b", "a/b/", "a b/c", "a/b?x", "a/b#c", "a:b/c"]
         {
             assert!(check_repository_id(bad).is_err(), "{bad}");
         }
@@ -201,8 +202,18 @@ mod tests {
             assert_eq!(id_of_arn(&arn, "connection", &account), Some(id));
             assert_eq!(id_of_arn(&arn, "host", &account), None);
         }
-        assert_eq!(id_of_arn(&format!("arn:aws:codeconnections:eu-west-1:000000000000:connection/{id}"), "connection", &account), None);
-        assert_eq!(id_of_arn("arn:aws:codeconnections:us-east-1:000000000000:connection/../x", "connection", &account), None);
+        assert_eq!(
+            id_of_arn(
+                &format!("arn:aws:codeconnections:eu-west-1:000000000000:connection/{id}"),
+                "connection",
+                &account
+            ),
+            None
+        );
+        assert_eq!(
+            id_of_arn("arn:aws:codeconnections:us-east-1:000000000000:connection/../x", "connection", &account),
+            None
+        );
     }
 
     #[test]

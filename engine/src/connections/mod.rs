@@ -209,13 +209,16 @@ impl Connections {
     pub async fn set_credential(&self, name_or_arn: &str, credential: Credential) -> Result<Connection> {
         let connection = self.find(name_or_arn).await?;
         let token = match &credential {
-            Credential::Token(token) if token.trim().is_empty() => return Err(invalid("The token is empty.")),
-            Credential::Token(token) if token.chars().any(|c| c.is_control()) => {
-                return Err(invalid("The token must be one line without control characters."))
-            }
             Credential::Token(token) => Some(token.trim()),
             Credential::Public => None,
         };
+        match token {
+            Some("") => return Err(invalid("The token is empty.")),
+            Some(token) if token.chars().any(|c| c.is_control()) => {
+                return Err(invalid("The token must be one line without control characters."))
+            }
+            _ => {}
+        }
         self.store.set_connection_token(&connection.id, token).await?;
         self.find(&connection.name).await
     }
@@ -241,13 +244,23 @@ impl Connections {
         if endpoint.starts_with("file:") && !by.may(CREATE_LOCAL_HOST_ACTION, "*") {
             return Err(EngineError::refused(
                 Refusal::NotAuthorized,
-                format!("{} is not authorized to perform: {CREATE_LOCAL_HOST_ACTION} on resource: * (a file:// endpoint)", by.arn),
+                format!(
+                    "{} is not authorized to perform: {CREATE_LOCAL_HOST_ACTION} on resource: * (a file:// endpoint)",
+                    by.arn
+                ),
             ));
         }
         if self.store.connection_hosts().await?.len() >= MAX_HOSTS {
             return Err(limit(format!("This account already has {MAX_HOSTS} hosts.")));
         }
-        let host = Host { id: uuid::Uuid::new_v4().to_string(), name: name.to_owned(), provider_type, endpoint, tags, created_ms: now_ms() };
+        let host = Host {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            provider_type,
+            endpoint,
+            tags,
+            created_ms: now_ms(),
+        };
         self.store.insert_connection_host(&host).await?;
         Ok(host)
     }

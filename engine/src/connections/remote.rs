@@ -45,7 +45,10 @@ pub struct Remote {
 
 impl std::fmt::Debug for Remote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Remote").field("url", &self.url).field("token", &self.authorization.as_ref().map(|_| "****")).finish()
+        f.debug_struct("Remote")
+            .field("url", &self.url)
+            .field("token", &self.authorization.as_ref().map(|_| "****"))
+            .finish()
     }
 }
 
@@ -55,9 +58,14 @@ impl Connections {
     pub async fn remote(&self, arn: &str, repository: &str) -> Result<Remote, RemoteError> {
         check_repository_id(repository).map_err(RemoteError::InvalidRepository)?;
         let internal = |err: crate::StoreError| RemoteError::Internal(err.to_string());
-        let id = id_of_arn(arn, "connection", &self.account).ok_or_else(|| RemoteError::ConnectionNotFound(arn.into()))?;
-        let connection =
-            self.store.connection(id).await.map_err(internal)?.ok_or_else(|| RemoteError::ConnectionNotFound(arn.into()))?;
+        let id =
+            id_of_arn(arn, "connection", &self.account).ok_or_else(|| RemoteError::ConnectionNotFound(arn.into()))?;
+        let connection = self
+            .store
+            .connection(id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| RemoteError::ConnectionNotFound(arn.into()))?;
         let base = match (&connection.host_id, connection.provider_type.public_url()) {
             (Some(host), _) => match self.store.connection_host(host).await.map_err(internal)? {
                 Some(host) => host.endpoint,

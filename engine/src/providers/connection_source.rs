@@ -57,7 +57,8 @@ impl ActionProvider for ConnectionSource {
             let commit_id = remote.fetch(&branch, pinned, &git_dir, shallow).await.map_err(failure)?;
             let commit = crate::repos::git::commit(&git_dir, &commit_id).await.map_err(repo_failure)?;
             ctx.log.line(format!("Using {repository} {branch} at commit {commit_id}"));
-            let payload = hand_on(ctx, format, &git_dir, &commit_id, &branch, &remote.url).await.map_err(repo_failure)?;
+            let payload =
+                hand_on(ctx, format, &git_dir, &commit_id, &branch, &remote.url).await.map_err(repo_failure)?;
             let mut variables = commit_variables(&commit, &branch);
             variables.insert("ConnectionArn".to_owned(), connection_arn.clone());
             variables.insert("FullRepositoryName".to_owned(), repository.clone());

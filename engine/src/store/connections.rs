@@ -84,7 +84,8 @@ impl Store {
 
     /// Every connection, oldest first.
     pub(crate) async fn connections(&self) -> Result<Vec<Connection>> {
-        let rows = sqlx::query("select * from connection order by created_ms, connection_id").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("select * from connection order by created_ms, connection_id").fetch_all(&self.pool).await?;
         rows.iter().map(connection_of).collect()
     }
 
@@ -147,7 +148,8 @@ impl Store {
 
     /// Every host, oldest first.
     pub(crate) async fn connection_hosts(&self) -> Result<Vec<Host>> {
-        let rows = sqlx::query("select * from connection_host order by created_ms, host_id").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("select * from connection_host order by created_ms, host_id").fetch_all(&self.pool).await?;
         rows.iter().map(host_of).collect()
     }
 

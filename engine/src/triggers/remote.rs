@@ -3,8 +3,8 @@
 //! sweep: each poll reads the heads the last round of look-ups found and, unless a round is still
 //! running, starts the next one in the background (one `git ls-remote` per watched branch per
 //! round, at most one round per poll). A new head is thus seen one poll late.
-use super::{Sighting, SourceKind};
-use crate::Engine;
+use super::{Sighting, SourceKind, Watched};
+use crate::{Engine, Result};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -37,7 +37,8 @@ impl Engine {
             .iter()
             .filter_map(|kind| {
                 let head = known.heads.get(kind)?.clone();
-                let sighting = head.map(|commit| Sighting { revision_id: commit, revision_change_id: None, made_by: None });
+                let sighting =
+                    head.map(|commit| Sighting { revision_id: commit, revision_change_id: None, made_by: None });
                 Some((kind.clone(), sighting))
             })
             .collect();
@@ -46,6 +47,16 @@ impl Engine {
             tokio::spawn(self.clone().look_up_remote_heads(watched));
         }
         found
+    }
+
+    /// The commit the source action's newest run took, if it got that far (its external
+    /// execution id is the commit).
+    pub(super) async fn last_run_commit(&self, source: &Watched) -> Result<Option<String>> {
+        let mut conn = self.store.conn().await?;
+        let run = crate::store::actions::latest_action_runs(&mut conn, &source.pipeline, &source.stage, &source.action)
+            .await?;
+        let commit = run.and_then(|run| run.external_execution_id);
+        Ok(commit.filter(|id| crate::repos::names::check_commit_id(id).is_ok()))
     }
 
     /// One round: every branch looked up at once, each within `LOOKUP_TIMEOUT`.

@@ -4,8 +4,8 @@
 //! XML). Routing is on the header (or the form's Action) alone, as AWS does; each service's
 //! requests are signed for its own name and checked against IAM actions of its own namespace.
 mod action_types;
-pub mod codecommit;
 mod codebuild;
+pub mod codecommit;
 mod conditions;
 pub mod connections;
 mod custom_action_types;

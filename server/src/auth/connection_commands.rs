@@ -30,7 +30,12 @@ pub async fn connection(command: ConnectionCommand) -> anyhow::Result<()> {
             for connection in connections.list(None, None).await? {
                 let token = if connection.has_token { "token" } else { "no token" };
                 let arn = connections.connection_arn(Namespace::CodeConnections, &connection.id);
-                println!("{}\t{}\t{}\t{token}\t{arn}", connection.name, connection.provider_type.as_str(), connection.status.as_str());
+                println!(
+                    "{}\t{}\t{}\t{token}\t{arn}",
+                    connection.name,
+                    connection.provider_type.as_str(),
+                    connection.status.as_str()
+                );
             }
         }
     }

@@ -120,7 +120,10 @@ mod tests {
         for &operation in Operation::ALL {
             assert_eq!(Operation::parse(operation.name()), Some(operation));
             let arn = operation.resource_arn(Namespace::CodeConnections, &input, &account);
-            assert!(!arn.is_empty() || matches!(operation, Operation::GetHost | Operation::DeleteHost), "{operation:?}");
+            assert!(
+                !arn.is_empty() || matches!(operation, Operation::GetHost | Operation::DeleteHost),
+                "{operation:?}"
+            );
         }
         assert_eq!(Operation::GetConnection.resource_arn(Namespace::CodeStar, &input, &account), "arn:x");
     }

@@ -36,8 +36,13 @@ fn tags_in(tags: Option<Vec<TagWire>>) -> ApiResult<Vec<Tag>> {
     if tags.len() > 200 {
         return Err(ApiError::validation("Tags: at most 200 tags are allowed."));
     }
-    if let Some(bad) = tags.iter().find(|t| t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256) {
-        return Err(ApiError::validation(format!("Tag {:?} must have a key of 1 to 128 and a value of at most 256 characters.", bad.key)));
+    if let Some(bad) =
+        tags.iter().find(|t| t.key.is_empty() || t.key.chars().count() > 128 || t.value.chars().count() > 256)
+    {
+        return Err(ApiError::validation(format!(
+            "Tag {:?} must have a key of 1 to 128 and a value of at most 256 characters.",
+            bad.key
+        )));
     }
     Ok(tags.into_iter().map(|t| Tag { key: t.key, value: t.value }).collect())
 }
@@ -137,9 +142,8 @@ pub async fn create_host(call: Call<'_>, caller: &Caller, input: CreateHostInput
     let tags = tags_in(input.tags)?;
     let connections = call.connections();
     let principal = caller.principal();
-    let host = connections
-        .create_host(&input.name, &input.provider_type, &input.provider_endpoint, tags, &principal)
-        .await?;
+    let host =
+        connections.create_host(&input.name, &input.provider_type, &input.provider_endpoint, tags, &principal).await?;
     let mut answer = json!({ "HostArn": connections.host_arn(call.namespace, &host.id) });
     if !host.tags.is_empty() {
         answer["Tags"] = tags_out(&host.tags);
