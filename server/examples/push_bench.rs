@@ -68,13 +68,13 @@ async fn main() -> anyhow::Result<()> {
     });
     let created = server.raw("CreatePipeline", json!({ "pipeline": pipeline }).to_string()).await;
     assert_eq!(created.status, 200, "{}", created.text);
-    let work = new_working_copy();
+    let work = new_working_copy().await;
     let remote = server.remote("bench", &server.key);
     let (mut listed, mut first_action) = (Vec::new(), Vec::new());
     for round in 0..pushes {
         let before = executions(&server).await.len();
-        commit_file(&work, "round.txt", &format!("{round}\n"), &format!("Round {round}"));
-        git(&work, &["push", "--quiet", &remote, "main"]);
+        commit_file(&work, "round.txt", &format!("{round}\n"), &format!("Round {round}")).await;
+        git(&work, &["push", "--quiet", &remote, "main"]).await;
         let (returned, returned_ms) = (Instant::now(), now_ms());
         let execution = loop {
             let found = executions(&server).await;

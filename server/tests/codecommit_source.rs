@@ -67,9 +67,9 @@ async fn a_push_starts_the_pipelines_that_watch_the_branch() {
             .unwrap_or_else(|| failed.to_string());
         assert!(message.contains("Branch main does not exist in repository web"), "{failed:#}");
 
-        let work = new_working_copy();
-        let commit = commit_file(&work, "app.txt", "hello from git\n", "Say hello\n\nWith a body.");
-        git(&work, &["push", "--quiet", &server.remote("web", &server.key), "main"]);
+        let work = new_working_copy().await;
+        let commit = commit_file(&work, "app.txt", "hello from git\n", "Say hello\n\nWith a body.").await;
+        git(&work, &["push", "--quiet", &server.remote("web", &server.key), "main"]).await;
         let pushed = Instant::now();
         wait_for(&server, "on-push", "a run started by the push", |e| e.len() == 2).await;
         let started_after = pushed.elapsed();

@@ -10,10 +10,19 @@ use engine::identity::Role;
 use engine::repos::REPOSITORY_STATE_CHANGE;
 use serde_json::Value;
 
-/// The CodeCommit events in the outbox, oldest first.
-async fn push_events(server: &TestServer) -> Vec<Value> {
-    let events = server.engine.events_after(0, 1000).await.unwrap();
-    events.into_iter().filter(|e| e.detail_type == REPOSITORY_STATE_CHANGE).map(|e| e.body).collect()
+/// The CodeCommit events in the outbox, oldest first, once there are at least `count`: a push
+/// is recorded when git http-backend exits, which may be just after git has its answer.
+async fn push_events(server: &TestServer, count: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let events = server.engine.events_after(0, 1000).await.unwrap();
+        let pushes: Vec<Value> =
+            events.into_iter().filter(|e| e.detail_type == REPOSITORY_STATE_CHANGE).map(|e| e.body).collect();
+        if pushes.len() >= count {
+            return pushes;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("fewer than {count} push events after 5 s");
 }
 
 /// The event for `reference`, the latest one.
@@ -27,26 +36,26 @@ async fn git_clones_and_pushes_branches_and_tags_with_an_access_key() {
     on_both_backends(|server| async move {
         server.create_repository("app").await;
         let remote = server.remote("app", &server.key);
-        let work = new_working_copy();
-        let first = commit_file(&work, "app.txt", "one\n", "First");
-        git(&work, &["push", "--quiet", &remote, "main"]);
-        git(&work, &["checkout", "--quiet", "-b", "feature"]);
-        let feature = commit_file(&work, "feature.txt", "wip\n", "Feature work");
-        git(&work, &["tag", "-a", "v1", "-m", "Release 1", &first]);
-        git(&work, &["push", "--quiet", &remote, "feature", "v1"]);
+        let work = new_working_copy().await;
+        let first = commit_file(&work, "app.txt", "one\n", "First").await;
+        git(&work, &["push", "--quiet", &remote, "main"]).await;
+        git(&work, &["checkout", "--quiet", "-b", "feature"]).await;
+        let feature = commit_file(&work, "feature.txt", "wip\n", "Feature work").await;
+        git(&work, &["tag", "-a", "v1", "-m", "Release 1", &first]).await;
+        git(&work, &["push", "--quiet", &remote, "feature", "v1"]).await;
 
         // A Viewer clones (GitPull) and sees both branches and the tag.
         let viewer = new_user_with_key(&server.engine, "viewer", Role::Viewer).await;
         let clones = scratch_dir();
-        git(&clones, &["clone", "--quiet", &server.remote("app", &viewer), "copy"]);
+        git(&clones, &["clone", "--quiet", &server.remote("app", &viewer), "copy"]).await;
         let copy = clones.join("copy");
         assert_eq!(std::fs::read_to_string(copy.join("app.txt")).unwrap(), "one\n");
-        assert!(git(&copy, &["branch", "-r"]).contains("origin/feature"));
-        assert_eq!(git(&copy, &["rev-parse", "v1^{commit}"]), first);
+        assert!(git(&copy, &["branch", "-r"]).await.contains("origin/feature"));
+        assert_eq!(git(&copy, &["rev-parse", "v1^{commit}"]).await, first);
 
         // A Viewer may not push: git reports the 403, and nothing moves.
-        commit_file(&copy, "app.txt", "two\n", "Second");
-        let refused = git_output(&copy, &["push", "--quiet", "origin", "main"]);
+        commit_file(&copy, "app.txt", "two\n", "Second").await;
+        let refused = git_output(&copy, &["push", "--quiet", "origin", "main"]).await;
         assert!(!refused.status.success());
         assert!(String::from_utf8_lossy(&refused.stderr).contains("403"), "{refused:?}");
         let main =
@@ -55,15 +64,15 @@ async fn git_clones_and_pushes_branches_and_tags_with_an_access_key() {
 
         // A wrong password is an authentication failure (401), never a prompt.
         let wrong = server.remote("app", &(server.key.0.clone(), "not-the-secret".into()));
-        let failed = git_output(&clones, &["ls-remote", &wrong]);
+        let failed = git_output(&clones, &["ls-remote", &wrong]).await;
         assert!(!failed.status.success());
         assert!(String::from_utf8_lossy(&failed.stderr).contains("Authentication failed"), "{failed:?}");
 
         // The pushes are events: created branches and tag, then an update with its old commit.
-        git(&work, &["checkout", "--quiet", "main"]);
-        let second = commit_file(&work, "app.txt", "three\n", "Third");
-        git(&work, &["push", "--quiet", &remote, "main"]);
-        let events = push_events(&server).await;
+        git(&work, &["checkout", "--quiet", "main"]).await;
+        let second = commit_file(&work, "app.txt", "three\n", "Third").await;
+        git(&work, &["push", "--quiet", &remote, "main"]).await;
+        let events = push_events(&server, 4).await;
         assert_eq!(events.len(), 4, "{events:#?}");
         let updated = event_for(&events, "refs/heads/main");
         assert_eq!(updated["source"], "aws.codecommit");
@@ -85,8 +94,8 @@ async fn git_clones_and_pushes_branches_and_tags_with_an_access_key() {
         assert_eq!((tag["referenceType"].as_str(), tag["commitId"].as_str()), (Some("tag"), Some(&*first)));
 
         // Deleting a branch is an event too.
-        git(&work, &["push", "--quiet", &remote, "--delete", "feature"]);
-        let events = push_events(&server).await;
+        git(&work, &["push", "--quiet", &remote, "--delete", "feature"]).await;
+        let events = push_events(&server, 5).await;
         let deleted = &event_for(&events, "refs/heads/feature")["detail"];
         assert_eq!(
             (deleted["event"].as_str(), deleted["oldCommitId"].as_str()),
@@ -124,7 +133,8 @@ async fn git_over_http_refuses_what_it_must() {
         // Every refusal is in the audit trail under the key it claimed.
         let records = server.engine.audit().list(&Default::default()).await.unwrap();
         let parsed: Vec<Value> = records.iter().map(|r| serde_json::from_str(&r.record).unwrap()).collect();
-        let git_calls: Vec<&Value> = parsed.iter().filter(|r| r["eventSource"] == "codecommit.amazonaws.com").collect();
+        let is_git = |r: &&Value| r["eventSource"] == "codecommit.amazonaws.com" && r["eventName"] == "GitPull";
+        let git_calls: Vec<&Value> = parsed.iter().filter(is_git).collect();
         let codes: Vec<&str> = git_calls.iter().filter_map(|r| r["errorCode"].as_str()).collect();
         for code in ["UnrecognizedClientException", "RepositoryDoesNotExistException", "AccessDeniedException"] {
             assert!(codes.contains(&code), "{code} not in {codes:?}");
@@ -141,9 +151,9 @@ async fn git_over_http_refuses_what_it_must() {
 async fn a_gzip_encoded_fetch_is_served() {
     on_both_backends(|server| async move {
         server.create_repository("zipped").await;
-        let work = new_working_copy();
-        let commit = commit_file(&work, "a.txt", "gzip\n", "Zipped");
-        git(&work, &["push", "--quiet", &server.remote("zipped", &server.key), "main"]);
+        let work = new_working_copy().await;
+        let commit = commit_file(&work, "a.txt", "gzip\n", "Zipped").await;
+        git(&work, &["push", "--quiet", &server.remote("zipped", &server.key), "main"]).await;
         // What git sends to fetch one commit: a want line, a flush, done.
         let want = format!("want {commit}\n");
         let request = format!("{:04x}{want}00000009done\n", want.len() + 4);
@@ -186,12 +196,14 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 async fn boto3_drives_the_codecommit_api() {
     on_both_backends(|server| async move {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/codecommit_check.py");
-        let out = std::process::Command::new("python3")
+        // Async: the server answering the script runs on this test's runtime.
+        let out = tokio::process::Command::new("python3")
             .arg(script)
             .env("SLUICE_URL", &server.url)
             .env("SLUICE_KEY_ID", &server.key.0)
             .env("SLUICE_SECRET", &server.key.1)
             .output()
+            .await
             .expect("python3 runs");
         let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "the boto3 check failed:\n{printed}");

@@ -51,9 +51,10 @@ pub fn scratch_dir() -> PathBuf {
     dir
 }
 
-/// Runs git in `dir`, whatever its outcome.
-pub fn git_output(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new("git")
+/// Runs git in `dir`, whatever its outcome. Async: the server under test runs on the test's
+/// runtime, and a blocking wait for a push would keep it from answering.
+pub async fn git_output(dir: &Path, args: &[&str]) -> Output {
+    tokio::process::Command::new("git")
         .current_dir(dir)
         .args(args)
         .env_clear()
@@ -65,27 +66,28 @@ pub fn git_output(dir: &Path, args: &[&str]) -> Output {
         .envs([("GIT_AUTHOR_NAME", "Ada"), ("GIT_AUTHOR_EMAIL", "ada@example.com")])
         .envs([("GIT_COMMITTER_NAME", "Ada"), ("GIT_COMMITTER_EMAIL", "ada@example.com")])
         .output()
+        .await
         .expect("git runs")
 }
 
 /// Runs git in `dir` and returns its trimmed output; panics with git's words when it fails.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_output(dir, args);
+pub async fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args).await;
     assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// A new working copy on `main`, without commits.
-pub fn new_working_copy() -> PathBuf {
+pub async fn new_working_copy() -> PathBuf {
     let dir = scratch_dir();
-    git(&dir, &["init", "--quiet", "--initial-branch=main"]);
+    git(&dir, &["init", "--quiet", "--initial-branch=main"]).await;
     dir
 }
 
 /// Writes `file` and commits it; returns the commit id.
-pub fn commit_file(dir: &Path, file: &str, text: &str, message: &str) -> String {
+pub async fn commit_file(dir: &Path, file: &str, text: &str, message: &str) -> String {
     std::fs::write(dir.join(file), text).unwrap();
-    git(dir, &["add", file]);
-    git(dir, &["commit", "--quiet", "-m", message]);
-    git(dir, &["rev-parse", "HEAD"])
+    git(dir, &["add", file]).await;
+    git(dir, &["commit", "--quiet", "-m", message]).await;
+    git(dir, &["rev-parse", "HEAD"]).await
 }
