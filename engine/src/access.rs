@@ -313,4 +313,23 @@ mod tests {
         let found: Vec<Readable> = reads(&decl, &given).unwrap().into_iter().map(|read| read.what).collect();
         assert!(found.contains(&Readable::Secret { variable: "TOKEN".into(), name: "ci/gh".into() }), "{found:?}");
     }
+
+    #[test]
+    fn a_connection_is_used_under_either_name_and_a_deny_in_either_wins() {
+        let arn = "arn:aws:codestar-connections:us-east-1:000000000000:connection/c1";
+        let new_arn = "arn:aws:codeconnections:us-east-1:000000000000:connection/c1";
+        let principal = |statements: serde_json::Value| {
+            let policy = crate::identity::Policy::from_value(&serde_json::json!({ "Statement": statements })).unwrap();
+            Principal::new("arn:aws:iam::000000000000:user/u", Permissions::of_policies(vec![policy]))
+        };
+        let allow_new = principal(serde_json::json!([{ "Effect": "Allow", "Action": "codeconnections:UseConnection", "Resource": new_arn }]));
+        assert_eq!(allow_new.may_use_connection(arn), Ok(()));
+        let denied = principal(serde_json::json!([
+            { "Effect": "Allow", "Action": "codeconnections:*", "Resource": "*" },
+            { "Effect": "Deny", "Action": "codestar-connections:UseConnection", "Resource": "*" }
+        ]));
+        let refusal = denied.may_use_connection(new_arn).unwrap_err();
+        assert_eq!(refusal, ("codeconnections:UseConnection".to_owned(), new_arn.to_owned()));
+        assert!(principal(serde_json::json!([])).may_use_connection("not-an-arn").is_err());
+    }
 }

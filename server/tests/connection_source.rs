@@ -60,12 +60,12 @@ async fn set_token(server: &TestServer, connection: &str, token: Option<&str>) -
 
 /// A folder holding the bare repository `octo/app.git` with one commit on `main`: (the folder,
 /// the commit, a working copy to push more from).
-fn outside_repository() -> (PathBuf, String, PathBuf) {
+async fn outside_repository() -> (PathBuf, String, PathBuf) {
     let root = scratch_dir();
-    git(&root, &["init", "--bare", "--quiet", "--initial-branch=main", "octo/app.git"]);
-    let work = new_working_copy();
-    let commit = commit_file(&work, "app.txt", "hello through a connection\n", "Say hello\n\nFrom afar.");
-    git(&work, &["push", "--quiet", root.join("octo/app.git").to_str().unwrap(), "main"]);
+    git(&root, &["init", "--bare", "--quiet", "--initial-branch=main", "octo/app.git"]).await;
+    let work = new_working_copy().await;
+    let commit = commit_file(&work, "app.txt", "hello through a connection\n", "Say hello\n\nFrom afar.").await;
+    git(&work, &["push", "--quiet", root.join("octo/app.git").to_str().unwrap(), "main"]).await;
     (root, commit, work)
 }
 
@@ -113,7 +113,7 @@ async fn first_run_failure(server: &TestServer, name: &str) -> String {
 async fn the_connections_api_answers_under_both_names() {
     on_both_backends(|server| async move {
         let admin = server.key.clone();
-        let (root, _, _) = outside_repository();
+        let (root, _, _) = outside_repository().await;
         let arn = connection_on(&server, &root, "octo").await;
         assert!(arn.starts_with("arn:aws:codeconnections:us-east-1:000000000000:connection/"), "{arn}");
         let old_arn = arn.replace(":codeconnections:", ":codestar-connections:");
@@ -185,7 +185,7 @@ async fn the_connections_api_answers_under_both_names() {
 #[tokio::test]
 async fn a_pipeline_reads_a_branch_through_a_connection() {
     on_both_backends(|server| async move {
-        let (root, commit, work) = outside_repository();
+        let (root, commit, work) = outside_repository().await;
         let arn = connection_on(&server, &root, "octo").await;
         set_token(&server, &arn, Some(TOKEN)).await.unwrap();
         let zip_check = ["grep -q 'hello through a connection' app.txt", "test ! -e .git"];
@@ -220,8 +220,8 @@ async fn a_pipeline_reads_a_branch_through_a_connection() {
         }
 
         // DetectChanges (the default) finds a new commit once; "false" does not look.
-        let second = commit_file(&work, "app.txt", "hello through a connection, again\n", "Say it again");
-        git(&work, &["push", "--quiet", root.join("octo/app.git").to_str().unwrap(), "main"]);
+        let second = commit_file(&work, "app.txt", "hello through a connection, again\n", "Say it again").await;
+        git(&work, &["push", "--quiet", root.join("octo/app.git").to_str().unwrap(), "main"]).await;
         let runs = wait_for(&server, "zip", "a run of the new commit", |e| e.len() == 2 && finished(&e[0])).await;
         assert_eq!(trigger(&runs[0]), Some(&TriggerType::PollForSourceChanges));
         assert_eq!(runs[0].status(), Some(&PipelineExecutionStatus::Succeeded), "{runs:#?}");
@@ -237,7 +237,7 @@ async fn a_pipeline_reads_a_branch_through_a_connection() {
 #[tokio::test]
 async fn what_a_connection_source_refuses_is_named() {
     on_both_backends(|server| async move {
-        let (root, _, _) = outside_repository();
+        let (root, _, _) = outside_repository().await;
         let arn = connection_on(&server, &root, "octo").await;
         let pending = pipeline("pending", &arn, "octo/app", "main", json!({}), &["true"]);
         create(&server, pending).await;
