@@ -322,7 +322,9 @@ mod tests {
             let policy = crate::identity::Policy::from_value(&serde_json::json!({ "Statement": statements })).unwrap();
             Principal::new("arn:aws:iam::000000000000:user/u", Permissions::of_policies(vec![policy]))
         };
-        let allow_new = principal(serde_json::json!([{ "Effect": "Allow", "Action": "codeconnections:UseConnection", "Resource": new_arn }]));
+        let allow_new = principal(
+            serde_json::json!([{ "Effect": "Allow", "Action": "codeconnections:UseConnection", "Resource": new_arn }]),
+        );
         assert_eq!(allow_new.may_use_connection(arn), Ok(()));
         let denied = principal(serde_json::json!([
             { "Effect": "Allow", "Action": "codeconnections:*", "Resource": "*" },

@@ -274,3 +274,27 @@ async fn what_a_connection_source_refuses_is_named() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn boto3_drives_the_connections_api_under_both_names() {
+    on_both_backends(|server| async move {
+        let (_, editor) = server.client_as("builder", Role::Editor).await;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/connections_check.py");
+        // Async: the server answering the script runs on this test's runtime.
+        let out = tokio::process::Command::new("python3")
+            .arg(script)
+            .env("SLUICE_URL", &server.url)
+            .env("SLUICE_KEY_ID", &editor.0)
+            .env("SLUICE_SECRET", &editor.1)
+            .env("SLUICE_BIN", env!("CARGO_BIN_EXE_sluice"))
+            .env("SLUICE_DATA_DIR", &server.data_dir)
+            .env("SLUICE_DATABASE_URL", server.database_url())
+            .output()
+            .await
+            .expect("python3 runs");
+        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "the boto3 check failed:\n{printed}");
+        server
+    })
+    .await;
+}
