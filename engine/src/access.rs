@@ -10,8 +10,13 @@
 //! - an object: `sluice:GetObject` on `arn:aws:s3:::BUCKET/KEY`, and, when a pipeline wrote it
 //!   as an artifact, `codepipeline:GetPipelineState` on that pipeline (objects follow pipelines);
 //! - a secret: `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`;
-//! - a repository: `codecommit:GitPull` on `arn:aws:codecommit:REGION:ACCOUNT:NAME`.
-use crate::identity::Permissions;
+//! - a repository: `codecommit:GitPull` on `arn:aws:codecommit:REGION:ACCOUNT:NAME`;
+//! - a connection (a CodeStarSourceConnection source): `UseConnection` on the connection, as
+//!   AWS documents it in either of the service's names (`codestar-connections:UseConnection` on
+//!   `arn:aws:codestar-connections:...:connection/ID`, or `codeconnections:UseConnection` on
+//!   `arn:aws:codeconnections:...`): one Allow suffices, a Deny in either name refuses.
+use crate::connections::Namespace;
+use crate::identity::{Decision, Permissions};
 use crate::secrets::SecretReference;
 use crate::{Engine, EngineError, Refusal, Result};
 use model::{ActionCategory, ActionOwner, EnvironmentVariableType, PipelineDeclaration};
@@ -24,6 +29,8 @@ pub const READ_PIPELINE_ACTION: &str = "codepipeline:GetPipelineState";
 pub const GET_SECRET_ACTION: &str = "secretsmanager:GetSecretValue";
 /// Cloning or fetching a hosted repository, as CodeCommit's action is named.
 pub const GIT_PULL_ACTION: &str = "codecommit:GitPull";
+/// Reading a repository through a connection, after the service's namespace and a colon.
+pub const USE_CONNECTION_ACTION: &str = "UseConnection";
 
 /// A user acting through the engine: their ARN and their policies.
 #[derive(Debug, Clone)]
@@ -45,6 +52,35 @@ impl Principal {
     pub fn may(&self, action: &str, resource: &str) -> bool {
         self.permissions.allow(action, resource)
     }
+
+    /// Whether this user may use the connection `arn`: an Allow in either of the service's
+    /// names and no Deny in either. Otherwise the action and resource to name in the refusal.
+    pub fn may_use_connection(&self, arn: &str) -> Result<(), (String, String)> {
+        let grants = connection_grants(arn);
+        let decisions: Vec<Decision> = grants.iter().map(|(a, r)| self.permissions.decide(a, r)).collect();
+        let denied = decisions.contains(&Decision::ExplicitDeny) || !decisions.contains(&Decision::Allow);
+        match grants.into_iter().next() {
+            Some(first) if denied => Err(first),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `UseConnection` on `arn` in each of the service's names, the ARN's own name first.
+fn connection_grants(arn: &str) -> Vec<(String, String)> {
+    let mut fields = arn.splitn(4, ':');
+    let (prefix, service, rest) = (fields.next(), fields.nth(1), fields.next());
+    let own = Namespace::BOTH.into_iter().find(|ns| Some(ns.as_str()) == service);
+    let (Some("arn"), Some(own), Some(rest)) = (prefix, own, rest) else {
+        // Not a connection ARN: checked as given, in the service's original name.
+        return vec![(format!("{}:{USE_CONNECTION_ACTION}", Namespace::CodeStar.as_str()), arn.to_owned())];
+    };
+    let mut namespaces = vec![own];
+    namespaces.extend(Namespace::BOTH.into_iter().filter(|ns| *ns != own));
+    namespaces
+        .into_iter()
+        .map(|ns| (format!("{}:{USE_CONNECTION_ACTION}", ns.as_str()), format!("arn:aws:{}:{rest}", ns.as_str())))
+        .collect()
 }
 
 /// The ARN of an object, S3's way.
@@ -76,6 +112,7 @@ enum Readable {
     Object { bucket: String, key: String },
     Secret { variable: String, name: String },
     Repository { name: String },
+    Connection { arn: String, repository: String },
 }
 
 impl Engine {
@@ -115,6 +152,11 @@ impl Engine {
 
     async fn check_read(&self, read: &Read, by: &Principal) -> Result<()> {
         let grants = match &read.what {
+            Readable::Connection { arn, .. } => {
+                return by.may_use_connection(arn).map_err(|(action, resource)| {
+                    denied(read, &by.arn, &format!("perform: {action} on resource: {resource}"))
+                })
+            }
             Readable::Secret { name, .. } => vec![(GET_SECRET_ACTION, self.secret_arn(name))],
             Readable::Repository { name } => vec![(GIT_PULL_ACTION, self.repository_arn(name))],
             Readable::Object { bucket, key } => {
@@ -145,6 +187,9 @@ fn denied(read: &Read, who: &str, what: &str) -> EngineError {
             format!("its environment variable '{variable}' reads the secret '{name}'")
         }
         Readable::Repository { name } => format!("its CodeCommit source reads the repository '{name}'"),
+        Readable::Connection { arn, repository } => {
+            format!("its CodeStarSourceConnection source reads '{repository}' through the connection {arn}")
+        }
     };
     EngineError::refused(
         Refusal::NotAuthorized,
@@ -194,6 +239,13 @@ fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<V
                 if let Some(name) = resolve("RepositoryName", name)? {
                     found.push(at(Readable::Repository { name }));
                 }
+            }
+        }
+        let is_connection_source = id.provider == "CodeStarSourceConnection" && id.owner == ActionOwner::Aws;
+        if id.category == ActionCategory::Source && is_connection_source {
+            let setting = |key: &str| action.configuration.get(key).map(|value| resolve(key, value)).transpose();
+            if let (Some(Some(arn)), repository) = (setting("ConnectionArn")?, setting("FullRepositoryId")?) {
+                found.push(at(Readable::Connection { arn, repository: repository.flatten().unwrap_or_default() }));
             }
         }
         let secrets = action
@@ -260,5 +312,26 @@ mod tests {
         let given = [("Secret".to_owned(), "ci/gh".to_owned())];
         let found: Vec<Readable> = reads(&decl, &given).unwrap().into_iter().map(|read| read.what).collect();
         assert!(found.contains(&Readable::Secret { variable: "TOKEN".into(), name: "ci/gh".into() }), "{found:?}");
+    }
+
+    #[test]
+    fn a_connection_is_used_under_either_name_and_a_deny_in_either_wins() {
+        let arn = "arn:aws:codestar-connections:us-east-1:000000000000:connection/c1";
+        let new_arn = "arn:aws:codeconnections:us-east-1:000000000000:connection/c1";
+        let principal = |statements: serde_json::Value| {
+            let policy = crate::identity::Policy::from_value(&serde_json::json!({ "Statement": statements })).unwrap();
+            Principal::new("arn:aws:iam::000000000000:user/u", Permissions::of_policies(vec![policy]))
+        };
+        let allow_new = principal(
+            serde_json::json!([{ "Effect": "Allow", "Action": "codeconnections:UseConnection", "Resource": new_arn }]),
+        );
+        assert_eq!(allow_new.may_use_connection(arn), Ok(()));
+        let denied = principal(serde_json::json!([
+            { "Effect": "Allow", "Action": "codeconnections:*", "Resource": "*" },
+            { "Effect": "Deny", "Action": "codestar-connections:UseConnection", "Resource": "*" }
+        ]));
+        let refusal = denied.may_use_connection(new_arn).unwrap_err();
+        assert_eq!(refusal, ("codeconnections:UseConnection".to_owned(), new_arn.to_owned()));
+        assert!(principal(serde_json::json!([])).may_use_connection("not-an-arn").is_err());
     }
 }

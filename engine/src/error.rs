@@ -84,6 +84,8 @@ pub enum Refusal {
     InvalidWebhookAuthentication,
     /// A webhook filter that cannot be followed (a bad JsonPath, an unknown placeholder).
     InvalidWebhookFilterPattern,
+    /// A provider type the service knows but Sluice cannot reach (a connection to Azure DevOps).
+    UnsupportedProvider,
 }
 
 impl EngineError {

@@ -6,6 +6,7 @@ pub mod access;
 pub mod approvals;
 pub mod audit;
 pub mod build_projects;
+pub mod connections;
 pub mod custom_events;
 mod custom_types;
 mod error;

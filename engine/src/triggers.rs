@@ -1,10 +1,12 @@
 //! Change detection: source revisions that start executions. S3 and CodeCommit sources are
-//! polled (CodePipeline's `PollForSourceChanges`, on unless set to "false"); a push to a hosted
+//! polled (CodePipeline's `PollForSourceChanges`, on unless set to "false"), and so are
+//! CodeStarSourceConnection sources with `DetectChanges` (`remote`); a push to a hosted
 //! repository starts the CodeCommit sources that do not poll (`push`); any source action can be
 //! told of a revision with PutActionRevision. All of them record the revision in `source_poll`,
 //! so a revision starts at most one execution whichever way it arrives and however many replicas
 //! poll.
 mod push;
+mod remote;
 
 use crate::now_ms;
 use crate::runs::SourceRevisionOverride;
@@ -37,8 +39,20 @@ pub struct PutRevisionOutcome {
 /// What a source action watches.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum SourceKind {
-    S3 { bucket: String, key: String },
-    CodeCommit { repository: String, branch: String },
+    S3 {
+        bucket: String,
+        key: String,
+    },
+    CodeCommit {
+        repository: String,
+        branch: String,
+    },
+    /// A branch on an outside host, through the connection `arn`.
+    Connection {
+        arn: String,
+        repository: String,
+        branch: String,
+    },
 }
 
 impl SourceKind {
@@ -54,6 +68,11 @@ impl SourceKind {
             "CodeCommit" => {
                 Some(SourceKind::CodeCommit { repository: setting("RepositoryName")?, branch: setting("BranchName")? })
             }
+            "CodeStarSourceConnection" => Some(SourceKind::Connection {
+                arn: setting("ConnectionArn")?,
+                repository: setting("FullRepositoryId")?,
+                branch: setting("BranchName")?,
+            }),
             _ => None,
         }
     }
@@ -63,6 +82,7 @@ impl SourceKind {
         match self {
             SourceKind::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
             SourceKind::CodeCommit { repository, branch } => format!("codecommit://{repository}/{branch}"),
+            SourceKind::Connection { arn, repository, branch } => format!("{arn}/{repository}/{branch}"),
         }
     }
 
@@ -70,6 +90,7 @@ impl SourceKind {
         match self {
             SourceKind::S3 { .. } => "S3",
             SourceKind::CodeCommit { .. } => "CodeCommit",
+            SourceKind::Connection { .. } => "CodeStarSourceConnection",
         }
     }
 
@@ -77,7 +98,7 @@ impl SourceKind {
     fn revision_word(&self) -> &'static str {
         match self {
             SourceKind::S3 { .. } => "version",
-            SourceKind::CodeCommit { .. } => "commit",
+            SourceKind::CodeCommit { .. } | SourceKind::Connection { .. } => "commit",
         }
     }
 }
@@ -127,9 +148,14 @@ fn watched_source(action: &ActionDeclaration) -> String {
     SourceKind::of(action).map(|kind| kind.location()).unwrap_or_default()
 }
 
-/// CodePipeline's default is to poll; only an explicit "false" turns it off.
+/// CodePipeline's default is to poll (a connection source: to detect changes); only an explicit
+/// "false" turns it off.
 fn polls(action: &ActionDeclaration) -> bool {
-    action.configuration.get("PollForSourceChanges").is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"))
+    let setting = match action.action_type_id.provider.as_str() {
+        "CodeStarSourceConnection" => "DetectChanges",
+        _ => "PollForSourceChanges",
+    };
+    action.configuration.get(setting).is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"))
 }
 
 /// The watched sources of a pipeline's latest version. Source actions live in the first stage
@@ -210,6 +236,10 @@ impl Engine {
         let current = self.sightings(&watched).await?;
         for source in &watched {
             let previous = seen.get(&(source.pipeline.clone(), source.stage.clone(), source.action.clone()));
+            // A remote branch not looked up yet (or whose host did not answer) is not a missing one.
+            if !current.contains_key(&source.kind) && matches!(source.kind, SourceKind::Connection { .. }) {
+                continue;
+            }
             let sighting = current.get(&source.kind).cloned().flatten();
             if let Err(err) = self.notice(source, previous, sighting, Noticed::Poll, None).await {
                 // One pipeline's trouble must not stop the others from being polled.
@@ -220,12 +250,16 @@ impl Engine {
     }
 
     /// The newest revision of each watched source, each source looked up once: S3 objects in a
-    /// few queries, branches with one `git` each (a missing repository or branch has none).
+    /// few queries, branches with one `git` each (a missing repository or branch has none),
+    /// branches on outside hosts as the last background round found them (absent when unknown).
     async fn sightings(&self, watched: &[Watched]) -> Result<HashMap<SourceKind, Option<Sighting>>> {
         let mut keys: Vec<(String, String)> = Vec::new();
         let mut current = HashMap::new();
+        let mut remote: Vec<SourceKind> = Vec::new();
         for source in watched {
             match &source.kind {
+                SourceKind::Connection { .. } if !remote.contains(&source.kind) => remote.push(source.kind.clone()),
+                SourceKind::Connection { .. } => {}
                 SourceKind::S3 { bucket, key } => keys.push((bucket.clone(), key.clone())),
                 SourceKind::CodeCommit { repository, branch } if !current.contains_key(&source.kind) => {
                     let head = self.repos.branch_head(repository, branch).await.ok();
@@ -236,6 +270,7 @@ impl Engine {
                 SourceKind::CodeCommit { .. } => {}
             }
         }
+        current.extend(self.remote_sightings(remote));
         keys.sort();
         keys.dedup();
         if !keys.is_empty() {
@@ -290,6 +325,11 @@ impl Engine {
                 .unwrap_or_default(),
             // A push is a change by definition.
             (None, SourceKind::CodeCommit { .. }, Noticed::Push) => String::new(),
+            // An outside host keeps no history of its heads Sluice could read: the commit the
+            // action last ran, or else the head first seen, is the one already taken.
+            (None, SourceKind::Connection { .. }, _) => {
+                self.last_run_commit(source).await?.unwrap_or_else(|| revision_id.clone())
+            }
         };
         // Objects are never deleted, and a deleted branch is no revision to run.
         let changed = last_seen != revision_id && !revision_id.is_empty();

@@ -38,6 +38,45 @@ pub enum Command {
     /// See notification deliveries and replay dead ones.
     #[command(subcommand)]
     Delivery(DeliveryCommand),
+    /// Give connections to outside git hosts their access tokens (CodeConnections' API makes them).
+    #[command(subcommand)]
+    Connection(ConnectionCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ConnectionCommand {
+    /// Give a connection its access token (read from stdin, or --token-file) and make it
+    /// AVAILABLE; `--public` makes it AVAILABLE without one, for public repositories.
+    SetToken {
+        /// The connection's name or ARN.
+        connection: String,
+        /// Read the token from this file instead of stdin (one trailing newline is dropped).
+        #[arg(long, conflicts_with = "public")]
+        token_file: Option<PathBuf>,
+        /// No token: the connection reads public repositories only.
+        #[arg(long)]
+        public: bool,
+        #[command(flatten)]
+        account: AccountArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the connections: name, status, whether a token is kept, ARN.
+    List {
+        #[command(flatten)]
+        account: AccountArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// The account ARNs name, as `sluice serve` reports it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccountArgs {
+    #[arg(long, env = "SLUICE_REGION", default_value = "us-east-1")]
+    pub region: String,
+    #[arg(long, env = "SLUICE_ACCOUNT_ID", default_value = "000000000000")]
+    pub account_id: String,
 }
 
 /// `put-policy`'s arguments, for users and groups alike.

@@ -19,5 +19,6 @@ async fn run(cli: server::config::Cli) -> anyhow::Result<()> {
         server::config::Command::Audit(command) => server::auth::commands::audit(command).await,
         server::config::Command::Secret(command) => server::auth::commands::secret(command).await,
         server::config::Command::Delivery(command) => server::deliveries::command(command).await,
+        server::config::Command::Connection(command) => server::auth::connection_commands::connection(command).await,
     }
 }

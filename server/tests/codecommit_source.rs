@@ -4,9 +4,10 @@
 //! (CODEBUILD_CLONE_REF), the variables name the commit, and a missing branch fails clearly.
 mod common;
 
-use aws_sdk_codepipeline::types::{PipelineExecutionStatus, PipelineExecutionSummary, TriggerType};
+use aws_sdk_codepipeline::types::{PipelineExecutionStatus, TriggerType};
 use common::git::{commit_file, git, new_working_copy};
-use common::{commands_action, on_both_backends, TestServer};
+use common::runs::{create, executions, finished, source_action, trigger, wait_for};
+use common::{commands_action, on_both_backends};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -37,53 +38,6 @@ fn pipeline(
             { "name": "Check", "actions": [commands_action("Check", 1, commands, "Src", None)] }
         ]
     })
-}
-
-async fn create(server: &TestServer, declaration: serde_json::Value) {
-    let answer = server.raw("CreatePipeline", json!({ "pipeline": declaration }).to_string()).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
-}
-
-/// Newest first.
-async fn executions(server: &TestServer, name: &str) -> Vec<PipelineExecutionSummary> {
-    let listed = server.client.list_pipeline_executions().pipeline_name(name).send().await.unwrap();
-    listed.pipeline_execution_summaries().to_vec()
-}
-
-async fn wait_for(
-    server: &TestServer,
-    name: &str,
-    what: &str,
-    done: impl Fn(&[PipelineExecutionSummary]) -> bool,
-) -> Vec<PipelineExecutionSummary> {
-    for _ in 0..600 {
-        let found = executions(server, name).await;
-        if done(&found) {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{name}: {what} never happened; executions: {:#?}", executions(server, name).await);
-}
-
-fn finished(e: &PipelineExecutionSummary) -> bool {
-    !matches!(e.status(), Some(PipelineExecutionStatus::InProgress | PipelineExecutionStatus::Stopping))
-}
-
-fn trigger(e: &PipelineExecutionSummary) -> Option<&TriggerType> {
-    e.trigger().and_then(|t| t.trigger_type())
-}
-
-/// The Source action's execution in `execution`: (status, output variables, error message).
-async fn source_action(server: &TestServer, pipeline: &str, execution: &str) -> serde_json::Value {
-    let answer = server
-        .raw(
-            "ListActionExecutions",
-            json!({ "pipelineName": pipeline, "filter": { "pipelineExecutionId": execution } }).to_string(),
-        )
-        .await;
-    let details = answer.json["actionExecutionDetails"].as_array().unwrap().clone();
-    details.into_iter().find(|d| d["actionName"] == "Source").expect("a Source action execution")
 }
 
 #[tokio::test]

@@ -22,6 +22,12 @@ impl Permissions {
         Permissions { policies: Arc::from([policy::of_role(role)]) }
     }
 
+    /// Exactly these policies, for unit tests of the checks that read them.
+    #[cfg(test)]
+    pub(crate) fn of_policies(policies: Vec<Policy>) -> Self {
+        Permissions { policies: Arc::from(policies) }
+    }
+
     /// IAM's answer to `action` on `resource`: one explicit Deny anywhere wins over every Allow.
     pub fn decide(&self, action: &str, resource: &str) -> Decision {
         policy::decide_all(self.policies.iter(), action, resource)

@@ -40,7 +40,7 @@ pub fn of_role(role: Role) -> Policy {
         // Authors and runs pipelines and the event rules around them; answering approvals is the
         // Approver's part.
         Role::Editor => serde_json::json!({ "Statement": [
-            { "Effect": "Allow", "Action": ["codepipeline:*", "codebuild:*", "codecommit:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
+            { "Effect": "Allow", "Action": ["codepipeline:*", "codebuild:*", "codecommit:*", "codestar-connections:*", "codeconnections:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
             { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
         ]}),
         // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
@@ -54,7 +54,8 @@ pub fn of_role(role: Role) -> Policy {
             "Action": [
                 "codepipeline:Get*", "codepipeline:List*", "events:Describe*", "events:List*",
                 "events:TestEventPattern", "sns:Get*", "sns:List*", "codebuild:BatchGet*", "codebuild:List*",
-                "codecommit:Get*", "codecommit:List*", "codecommit:GitPull", "sluice:GetObject"
+                "codecommit:Get*", "codecommit:List*", "codecommit:GitPull", "codestar-connections:Get*",
+                "codestar-connections:List*", "codeconnections:Get*", "codeconnections:List*", "sluice:GetObject"
             ],
             "Resource": "*"
         }}),

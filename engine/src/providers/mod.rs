@@ -5,6 +5,8 @@
 //! variables and unpacked each input artifact into its own folder; after `Succeeded` it packs and
 //! stores the outputs and records the variables. A provider only does its own job.
 pub mod codecommit_source;
+pub mod connection_source;
+mod git_source;
 pub(crate) mod job_worker;
 pub mod manual;
 pub mod rules;
@@ -166,6 +168,8 @@ pub(crate) fn register_builtin(engine: &crate::Engine) {
     engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "S3", Arc::new(s3_source::S3Source));
     let codecommit = Arc::new(codecommit_source::CodeCommitSource);
     engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "CodeCommit", codecommit);
+    let connection = Arc::new(connection_source::ConnectionSource::new(engine.connections()));
+    engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "CodeStarSourceConnection", connection);
     engine.register_provider(
         ActionCategory::Compute,
         ActionOwner::Aws,

@@ -6,7 +6,7 @@
 pub mod git;
 pub mod names;
 pub mod push;
-mod snapshot;
+pub mod snapshot;
 
 pub use git::{CommitInfo, Signature};
 pub use names::RepoError;

@@ -9,6 +9,7 @@ pub(crate) mod audit;
 mod build_projects;
 mod columns;
 pub(crate) mod conditions;
+mod connections;
 mod custom_types;
 pub(crate) mod deliveries;
 pub(crate) mod event_rules;

@@ -28,7 +28,7 @@ static ALL: &[ActionTypeSpec] = &[
     spec::runs_locally(source::S3),
     spec::runs_locally(source::CODE_COMMIT),
     source::ECR,
-    source::CODE_STAR_SOURCE_CONNECTION,
+    spec::runs_locally(source::CODE_STAR_SOURCE_CONNECTION),
     source::GITHUB_V1,
     spec::runs_locally(build_test::CODE_BUILD),
     spec::runs_locally(build_test::CODE_BUILD_TEST),

@@ -113,6 +113,7 @@ fn exception(why: Refusal) -> &'static str {
         Refusal::WebhookNotFound => "WebhookNotFoundException",
         Refusal::InvalidWebhookAuthentication => "InvalidWebhookAuthenticationParametersException",
         Refusal::InvalidWebhookFilterPattern => "InvalidWebhookFilterPatternException",
+        Refusal::UnsupportedProvider => "UnsupportedProviderTypeException",
     }
 }
 

@@ -7,6 +7,7 @@ mod action_types;
 mod codebuild;
 pub mod codecommit;
 mod conditions;
+pub mod connections;
 mod custom_action_types;
 pub mod error;
 mod eventbridge;
@@ -114,6 +115,7 @@ enum Target {
     Sns(sns::Operation),
     CodeCommit(codecommit::Operation),
     CodeBuild(codebuild::Operation),
+    Connections(engine::connections::Namespace, connections::Operation),
 }
 
 impl Target {
@@ -127,6 +129,8 @@ impl Target {
             codecommit::Operation::parse(name).map(Target::CodeCommit)
         } else if let Some(name) = header.strip_prefix(codebuild::TARGET_PREFIX) {
             codebuild::Operation::parse(name).map(Target::CodeBuild)
+        } else if let Some(found) = connections::parse_target(header) {
+            found.map(|(namespace, operation)| Target::Connections(namespace, operation))
         } else {
             None
         };
@@ -140,6 +144,7 @@ impl Target {
             Target::Sns(operation) => operation.name(),
             Target::CodeCommit(operation) => operation.name(),
             Target::CodeBuild(operation) => operation.name(),
+            Target::Connections(_, operation) => operation.name(),
         }
     }
 
@@ -151,6 +156,7 @@ impl Target {
             Target::Sns(_) => sns::SIGNING_NAME,
             Target::CodeCommit(_) => codecommit::SIGNING_NAME,
             Target::CodeBuild(_) => codebuild::SIGNING_NAME,
+            Target::Connections(namespace, _) => connections::signing_name(namespace),
         }
     }
 
@@ -162,6 +168,7 @@ impl Target {
             Target::Sns(_) => sns::EVENT_SOURCE,
             Target::CodeCommit(_) => codecommit::EVENT_SOURCE,
             Target::CodeBuild(_) => codebuild::EVENT_SOURCE,
+            Target::Connections(namespace, _) => connections::event_source(namespace),
         }
     }
 
@@ -175,6 +182,9 @@ impl Target {
             Target::Sns(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
             Target::CodeCommit(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
             Target::CodeBuild(operation) => (operation.iam_action(), operation.resource_arn(input, account)),
+            Target::Connections(namespace, operation) => {
+                (operation.iam_action_in(namespace), operation.resource_arn(namespace, input, account))
+            }
         }
     }
 }
@@ -230,6 +240,9 @@ async fn call(
             Target::Sns(operation) => sns::dispatch(state, operation, &input).await,
             Target::CodeCommit(operation) => codecommit::dispatch(state, operation, body).await,
             Target::CodeBuild(operation) => codebuild::dispatch(state, &caller, operation, body).await,
+            Target::Connections(namespace, operation) => {
+                connections::dispatch(state, &caller, namespace, operation, body).await
+            }
         },
         Err(denied) => Err(denied),
     };

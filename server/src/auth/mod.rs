@@ -2,6 +2,7 @@
 //! policies of their role and their inline policies allow what they ask.
 pub mod audit;
 pub mod commands;
+pub mod connection_commands;
 pub mod operations;
 pub mod resources;
 pub mod session;

@@ -5,6 +5,7 @@
 pub mod git;
 pub mod moto;
 pub mod receiver;
+pub mod runs;
 pub mod services;
 pub mod smtp;
 pub mod sse;

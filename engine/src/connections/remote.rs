@@ -1,0 +1,181 @@
+//! A repository on an outside host, reached through a connection: `git ls-remote` for a branch's
+//! head and `git fetch` of a branch, with the system `git` in the clean environment of
+//! `repos::git`. The token travels in an `Authorization` header given to git through
+//! `GIT_CONFIG_*` variables: never on a command line, in a URL or in a file, so neither `ps`,
+//! git's messages nor a clone handed to the next action can show it.
+use super::check::{check_repository_id, id_of_arn};
+use super::{ConnectionStatus, Connections, ProviderType};
+use crate::repos::git;
+use base64::Engine as _;
+use std::path::Path;
+
+/// Why a repository could not be reached through a connection.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemoteError {
+    #[error("The connection {0} does not exist in Sluice")]
+    ConnectionNotFound(String),
+    #[error("The connection {name} is PENDING: an administrator must give it a token first (sluice connection set-token {name})")]
+    Pending { name: String },
+    #[error("The connection {0} is in ERROR: its host no longer exists")]
+    Broken(String),
+    #[error("{0}")]
+    InvalidRepository(String),
+    #[error("The repository {repository} could not be read through the connection {connection}: {why}")]
+    Unreachable { repository: String, connection: String, why: String },
+    #[error("Branch {branch} does not exist in repository {repository}")]
+    BranchNotFound { repository: String, branch: String },
+    #[error("Commit {commit} does not exist in repository {repository}")]
+    CommitNotFound { repository: String, commit: String },
+    /// `git` or the database failed: the server's trouble.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// A repository of a connection's host, ready to be read.
+#[derive(Clone)]
+pub struct Remote {
+    /// `<host URL>/<FullRepositoryId>.git`, without credentials: safe to log and to keep.
+    pub url: String,
+    pub repository: String,
+    pub connection: String,
+    pub provider_type: ProviderType,
+    /// The `Authorization` header's value, when the connection has a token.
+    authorization: Option<String>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("url", &self.url)
+            .field("token", &self.authorization.as_ref().map(|_| "****"))
+            .finish()
+    }
+}
+
+impl Connections {
+    /// The repository `repository` (a FullRepositoryId) of the connection `arn`, refused unless
+    /// the connection exists and is AVAILABLE.
+    pub async fn remote(&self, arn: &str, repository: &str) -> Result<Remote, RemoteError> {
+        check_repository_id(repository).map_err(RemoteError::InvalidRepository)?;
+        let internal = |err: crate::StoreError| RemoteError::Internal(err.to_string());
+        let id =
+            id_of_arn(arn, "connection", &self.account).ok_or_else(|| RemoteError::ConnectionNotFound(arn.into()))?;
+        let connection = self
+            .store
+            .connection(id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| RemoteError::ConnectionNotFound(arn.into()))?;
+        let base = match (&connection.host_id, connection.provider_type.public_url()) {
+            (Some(host), _) => match self.store.connection_host(host).await.map_err(internal)? {
+                Some(host) => host.endpoint,
+                None => return Err(RemoteError::Broken(connection.name)),
+            },
+            (None, Some(public)) => public.to_owned(),
+            (None, None) => return Err(RemoteError::Broken(connection.name)),
+        };
+        match connection.status {
+            ConnectionStatus::Available => {}
+            ConnectionStatus::Pending => return Err(RemoteError::Pending { name: connection.name }),
+            ConnectionStatus::Error => return Err(RemoteError::Broken(connection.name)),
+        }
+        let token = self.store.connection_token(&connection.id).await.map_err(internal)?;
+        let authorization = token.map(|token| {
+            let user_and_token = match token.contains(':') {
+                true => token,
+                false => format!("{}:{token}", connection.provider_type.token_user()),
+            };
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_and_token))
+        });
+        let path = repository.strip_suffix(".git").unwrap_or(repository);
+        Ok(Remote {
+            url: format!("{base}/{path}.git"),
+            repository: repository.to_owned(),
+            connection: connection.name,
+            provider_type: connection.provider_type,
+            authorization,
+        })
+    }
+}
+
+impl Remote {
+    /// The commit's page on the host, for the hosts whose addresses Sluice knows.
+    pub fn commit_url(&self, commit: &str) -> Option<String> {
+        self.provider_type.commit_url(&self.url, commit)
+    }
+
+    /// `git` for this remote: no prompt, only the transports a host URL may use, and the token
+    /// (if any) as a header that redirects cannot carry elsewhere.
+    fn git(&self) -> tokio::process::Command {
+        let mut command = git::command();
+        command.env("GIT_TERMINAL_PROMPT", "0").env("GIT_ALLOW_PROTOCOL", "https:http:file");
+        if let Some(authorization) = &self.authorization {
+            command.env("GIT_CONFIG_COUNT", "2");
+            command.env("GIT_CONFIG_KEY_0", "http.extraHeader");
+            command.env("GIT_CONFIG_VALUE_0", format!("Authorization: {authorization}"));
+            command.env("GIT_CONFIG_KEY_1", "http.followRedirects").env("GIT_CONFIG_VALUE_1", "false");
+        }
+        command
+    }
+
+    /// Runs a prepared git command; its failure worded as the repository being unreachable.
+    async fn run(&self, mut command: tokio::process::Command) -> Result<Vec<u8>, RemoteError> {
+        let out = command.output().await.map_err(|e| RemoteError::Internal(format!("could not run git: {e}")))?;
+        if out.status.success() {
+            return Ok(out.stdout);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let why = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("git failed").to_owned();
+        Err(RemoteError::Unreachable { repository: self.repository.clone(), connection: self.connection.clone(), why })
+    }
+
+    /// The commit at the head of `branch` (a checked name), or None when there is no such branch.
+    pub async fn branch_head(&self, branch: &str) -> Result<Option<String>, RemoteError> {
+        crate::repos::names::check_branch_name(branch).map_err(|e| RemoteError::InvalidRepository(e.to_string()))?;
+        let mut command = self.git();
+        command.args(["ls-remote", "--heads", "--end-of-options", &self.url, &format!("refs/heads/{branch}")]);
+        let out = self.run(command).await?;
+        let text = String::from_utf8_lossy(&out);
+        Ok(text.lines().find_map(|line| {
+            let (commit, reference) = line.split_once('\t')?;
+            (reference == format!("refs/heads/{branch}")).then(|| commit.to_owned())
+        }))
+    }
+
+    /// Fetches `branch` into a new bare repository at `git_dir` and returns its head, or with
+    /// `commit` makes sure that commit came with it. `shallow` fetches the head commit alone.
+    pub async fn fetch(
+        &self,
+        branch: &str,
+        commit: Option<&str>,
+        git_dir: &Path,
+        shallow: bool,
+    ) -> Result<String, RemoteError> {
+        let internal = |e: crate::repos::RepoError| RemoteError::Internal(e.to_string());
+        let head = self.branch_head(branch).await?.ok_or_else(|| RemoteError::BranchNotFound {
+            repository: self.repository.clone(),
+            branch: branch.to_owned(),
+        })?;
+        // No template: nothing of the system's git set-up (sample hooks included) comes along.
+        let mut init = git::command();
+        init.args(["init", "--bare", "--quiet", "--template="]).arg(git_dir);
+        git::output(init).await.map_err(internal)?;
+        let mut fetch = self.git();
+        fetch.arg("--git-dir").arg(git_dir).args(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules"]);
+        if shallow && commit.is_none() {
+            fetch.arg("--depth=1");
+        }
+        let refspec = format!("+refs/heads/{branch}:refs/heads/{branch}");
+        fetch.args(["--end-of-options", self.url.as_str(), refspec.as_str()]);
+        self.run(fetch).await?;
+        let Some(wanted) = commit else {
+            let fetched = git::resolve(git_dir, &format!("refs/heads/{branch}")).await.map_err(internal)?;
+            return Ok(fetched.unwrap_or(head));
+        };
+        crate::repos::names::check_commit_id(wanted).map_err(|e| RemoteError::InvalidRepository(e.to_string()))?;
+        match git::resolve(git_dir, wanted).await.map_err(internal)? {
+            Some(found) if found == wanted => Ok(found),
+            _ => Err(RemoteError::CommitNotFound { repository: self.repository.clone(), commit: wanted.to_owned() }),
+        }
+    }
+}
