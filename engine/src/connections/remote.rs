@@ -125,7 +125,7 @@ impl Remote {
             return Ok(out.stdout);
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let why = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).last().unwrap_or("git failed").to_owned();
+        let why = stderr.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("git failed").to_owned();
         Err(RemoteError::Unreachable { repository: self.repository.clone(), connection: self.connection.clone(), why })
     }
 
