@@ -48,24 +48,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let server = TestServer::start(backend).await;
     server.create_repository("bench").await;
-    let pipeline = json!({
-        "name": "on-push",
-        "roleArn": "arn:aws:iam::000000000000:role/pipeline",
-        "artifactStore": { "type": "S3", "location": "artifacts" },
-        "pipelineType": "V2",
-        "stages": [
-            { "name": "Source", "actions": [{
-                "name": "Source",
-                "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1" },
-                "configuration": { "RepositoryName": "bench", "BranchName": "main", "PollForSourceChanges": "false" },
-                "outputArtifacts": [{ "name": "Src" }]
-            }]},
-            { "name": "Wait", "actions": [{
-                "name": "Approve",
-                "actionTypeId": { "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1" }
-            }]}
-        ]
-    });
+    let configuration = json!({ "RepositoryName": "bench", "BranchName": "main", "PollForSourceChanges": "false" });
+    let wait = json!({ "name": "Wait", "actions": [common::approval_action("Approve")] });
+    let pipeline = common::v2_pipeline_with_source("on-push", "CodeCommit", configuration, vec![wait]);
     let created = server.raw("CreatePipeline", json!({ "pipeline": pipeline }).to_string()).await;
     assert_eq!(created.status, 200, "{}", created.text);
     let work = new_working_copy().await;

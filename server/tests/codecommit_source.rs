@@ -7,12 +7,12 @@ mod common;
 use aws_sdk_codepipeline::types::{PipelineExecutionStatus, TriggerType};
 use common::git::{commit_file, git, new_working_copy};
 use common::runs::{create, executions, finished, source_action, trigger, wait_for};
-use common::{commands_action, on_both_backends};
+use common::{check_stage, on_both_backends, v2_pipeline_with_source};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// A V2 pipeline: a CodeCommit source of `repository`/`branch` producing `Src` (namespace
-/// SourceVariables), then a Commands action running `commands` on it.
+/// A V2 pipeline: a CodeCommit source of `repository`/`branch` (and `extra` settings), then a
+/// Commands action running `commands` on what it read.
 fn pipeline(
     name: &str,
     repository: &str,
@@ -22,22 +22,7 @@ fn pipeline(
 ) -> serde_json::Value {
     let mut configuration = json!({ "RepositoryName": repository, "BranchName": branch });
     configuration.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    json!({
-        "name": name,
-        "roleArn": "arn:aws:iam::000000000000:role/pipeline",
-        "artifactStore": { "type": "S3", "location": "artifacts" },
-        "pipelineType": "V2",
-        "stages": [
-            { "name": "Source", "actions": [{
-                "name": "Source",
-                "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1" },
-                "configuration": configuration,
-                "outputArtifacts": [{ "name": "Src" }],
-                "namespace": "SourceVariables"
-            }]},
-            { "name": "Check", "actions": [commands_action("Check", 1, commands, "Src", None)] }
-        ]
-    })
+    v2_pipeline_with_source(name, "CodeCommit", configuration, vec![check_stage(commands)])
 }
 
 #[tokio::test]

@@ -9,7 +9,9 @@ use aws_sdk_codepipeline::types::{PipelineExecutionStatus, TriggerType};
 use common::git::{commit_file, git, new_working_copy, scratch_dir};
 use common::runs::{create, executions, failure_message, finished, source_action, trigger, wait_for};
 use common::services::signed_service_request;
-use common::{commands_action, now_seconds, on_both_backends, RawAnswer, TestServer};
+use common::{
+    check_stage, now_seconds, on_both_backends, run_python_check, v2_pipeline_with_source, RawAnswer, TestServer,
+};
 use engine::identity::Role;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -84,22 +86,7 @@ async fn connection_on(server: &TestServer, root: &std::path::Path, name: &str) 
 fn pipeline(name: &str, arn: &str, repository: &str, branch: &str, extra: Value, commands: &[&str]) -> Value {
     let mut configuration = json!({ "ConnectionArn": arn, "FullRepositoryId": repository, "BranchName": branch });
     configuration.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
-    json!({
-        "name": name,
-        "roleArn": "arn:aws:iam::000000000000:role/pipeline",
-        "artifactStore": { "type": "S3", "location": "artifacts" },
-        "pipelineType": "V2",
-        "stages": [
-            { "name": "Source", "actions": [{
-                "name": "Source",
-                "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "CodeStarSourceConnection", "version": "1" },
-                "configuration": configuration,
-                "outputArtifacts": [{ "name": "Src" }],
-                "namespace": "SourceVariables"
-            }]},
-            { "name": "Check", "actions": [commands_action("Check", 1, commands, "Src", None)] }
-        ]
-    })
+    v2_pipeline_with_source(name, "CodeStarSourceConnection", configuration, vec![check_stage(commands)])
 }
 
 /// The first run of `name` (CreatePipeline's), finished: its Source action's failure message.
@@ -279,21 +266,15 @@ async fn what_a_connection_source_refuses_is_named() {
 async fn boto3_drives_the_connections_api_under_both_names() {
     on_both_backends(|server| async move {
         let (_, editor) = server.client_as("builder", Role::Editor).await;
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/connections_check.py");
-        // Async: the server answering the script runs on this test's runtime.
-        let out = tokio::process::Command::new("python3")
-            .arg(script)
-            .env("SLUICE_URL", &server.url)
-            .env("SLUICE_KEY_ID", &editor.0)
-            .env("SLUICE_SECRET", &editor.1)
-            .env("SLUICE_BIN", env!("CARGO_BIN_EXE_sluice"))
-            .env("SLUICE_DATA_DIR", &server.data_dir)
-            .env("SLUICE_DATABASE_URL", server.database_url())
-            .output()
-            .await
-            .expect("python3 runs");
-        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "the boto3 check failed:\n{printed}");
+        let env = [
+            ("SLUICE_URL", server.url.as_str()),
+            ("SLUICE_KEY_ID", &editor.0),
+            ("SLUICE_SECRET", &editor.1),
+            ("SLUICE_BIN", env!("CARGO_BIN_EXE_sluice")),
+            ("SLUICE_DATA_DIR", server.data_dir.to_str().unwrap()),
+            ("SLUICE_DATABASE_URL", server.database_url()),
+        ];
+        run_python_check("connections_check.py", &env).await;
         server
     })
     .await;

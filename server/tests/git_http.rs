@@ -5,7 +5,7 @@
 mod common;
 
 use common::git::{commit_file, git, git_output, new_working_copy, scratch_dir};
-use common::{new_user_with_key, on_both_backends, TestServer};
+use common::{new_user_with_key, on_both_backends, run_python_check, TestServer};
 use engine::identity::Role;
 use engine::repos::REPOSITORY_STATE_CHANGE;
 use serde_json::Value;
@@ -195,18 +195,9 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn boto3_drives_the_codecommit_api() {
     on_both_backends(|server| async move {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/codecommit_check.py");
-        // Async: the server answering the script runs on this test's runtime.
-        let out = tokio::process::Command::new("python3")
-            .arg(script)
-            .env("SLUICE_URL", &server.url)
-            .env("SLUICE_KEY_ID", &server.key.0)
-            .env("SLUICE_SECRET", &server.key.1)
-            .output()
-            .await
-            .expect("python3 runs");
-        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "the boto3 check failed:\n{printed}");
+        let env =
+            [("SLUICE_URL", server.url.as_str()), ("SLUICE_KEY_ID", &server.key.0), ("SLUICE_SECRET", &server.key.1)];
+        run_python_check("codecommit_check.py", &env).await;
         server
     })
     .await;

@@ -364,17 +364,18 @@ pub async fn upload_zip(url: &str, signer: &(String, String), bucket: &str, key:
     let _ = std::fs::remove_file(&zip);
 }
 
-/// A V2 pipeline whose first stage is an S3 source (`bucket/key`, no polling) producing `Src`.
-pub fn v2_pipeline_with_s3_source(
+/// A V2 pipeline whose first stage is one AWS source action of `provider` with `configuration`,
+/// producing `Src` in the namespace SourceVariables; `stages` follow it.
+pub fn v2_pipeline_with_source(
     name: &str,
-    bucket: &str,
-    key: &str,
+    provider: &str,
+    configuration: serde_json::Value,
     stages: Vec<serde_json::Value>,
 ) -> serde_json::Value {
     let source = serde_json::json!({ "name": "Source", "actions": [{
         "name": "Source",
-        "actionTypeId": { "category": "Source", "owner": "AWS", "provider": "S3", "version": "1" },
-        "configuration": { "S3Bucket": bucket, "S3ObjectKey": key, "PollForSourceChanges": "false" },
+        "actionTypeId": { "category": "Source", "owner": "AWS", "provider": provider, "version": "1" },
+        "configuration": configuration,
         "outputArtifacts": [{ "name": "Src" }],
         "namespace": "SourceVariables"
     }]});
@@ -385,6 +386,36 @@ pub fn v2_pipeline_with_s3_source(
         "pipelineType": "V2",
         "stages": std::iter::once(source).chain(stages).collect::<Vec<_>>(),
     })
+}
+
+/// A V2 pipeline whose first stage is an S3 source (`bucket/key`, no polling) producing `Src`.
+pub fn v2_pipeline_with_s3_source(
+    name: &str,
+    bucket: &str,
+    key: &str,
+    stages: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    let configuration = serde_json::json!({ "S3Bucket": bucket, "S3ObjectKey": key, "PollForSourceChanges": "false" });
+    v2_pipeline_with_source(name, "S3", configuration, stages)
+}
+
+/// A stage `Check` of one Commands action running `commands` on `Src`.
+pub fn check_stage(commands: &[&str]) -> serde_json::Value {
+    serde_json::json!({ "name": "Check", "actions": [commands_action("Check", 1, commands, "Src", None)] })
+}
+
+/// Runs one of the repository's Python client checks (`scripts/<script>`) with `env`, and fails
+/// with its output if it fails. Async: the server it talks to runs on the test's runtime.
+pub async fn run_python_check(script: &str, env: &[(&str, &str)]) {
+    let path = format!("{}/../scripts/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::process::Command::new("python3")
+        .arg(&path)
+        .envs(env.iter().copied())
+        .output()
+        .await
+        .expect("python3 runs");
+    let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{script} failed:\n{printed}");
 }
 
 /// A Commands action reading `input`, optionally producing `(artifact, files glob)`.
