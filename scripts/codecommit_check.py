@@ -4,40 +4,13 @@ key). Environment: SLUICE_URL, SLUICE_KEY_ID, SLUICE_SECRET; SLUICE_REPO names t
 (default boto3-check). Prints one line per check and a summary; exits non-zero on any failure."""
 import os
 import subprocess
-import sys
 import tempfile
 import urllib.parse
 
-import boto3
-import botocore.config
-from botocore.exceptions import ClientError
+from sdk_checks import KEY_ID, SECRET, URL, check, client, finish, outcome
 
-URL = os.environ["SLUICE_URL"]
-KEY_ID, SECRET = os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"]
 REPO = os.environ.get("SLUICE_REPO", "boto3-check")
-results = []
-
-cc = boto3.client(
-    "codecommit",
-    endpoint_url=URL,
-    region_name="us-east-1",
-    aws_access_key_id=KEY_ID,
-    aws_secret_access_key=SECRET,
-    config=botocore.config.Config(retries={"max_attempts": 1}),
-)
-
-
-def outcome(call):
-    try:
-        return call()
-    except ClientError as err:
-        return err.response["Error"]["Code"]
-
-
-def check(name, got, expected):
-    ok = got == expected
-    results.append(ok)
-    print(f"{'ok  ' if ok else 'FAIL'} {name}: expected {expected!r}, got {got!r}")
+cc = client("codecommit")
 
 
 def git(*args, cwd):
@@ -95,5 +68,4 @@ deleted = cc.delete_repository(repositoryName=REPO)
 check("DeleteRepository returns the id", deleted.get("repositoryId"), created["repositoryId"])
 check("deleting it again returns no id", cc.delete_repository(repositoryName=REPO).get("repositoryId"), None)
 
-print(f"{sum(results)}/{len(results)} CodeCommit checks passed")
-sys.exit(0 if all(results) else 1)
+finish("CodeCommit")

@@ -5,43 +5,11 @@ token with `sluice connection set-token`. Environment: SLUICE_URL, SLUICE_KEY_ID
 summary; exits non-zero on any failure."""
 import os
 import subprocess
-import sys
 
-import boto3
-import botocore.config
-from botocore.exceptions import ClientError
+from sdk_checks import check, client, finish, outcome
 
-URL = os.environ["SLUICE_URL"]
-KEY_ID, SECRET = os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"]
 TOKEN = "boto3-check-token-never-shown"
-results = []
-
-
-def client(service):
-    return boto3.client(
-        service,
-        endpoint_url=URL,
-        region_name="us-east-1",
-        aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET,
-        config=botocore.config.Config(retries={"max_attempts": 1}),
-    )
-
-
 new, old = client("codeconnections"), client("codestar-connections")
-
-
-def outcome(call):
-    try:
-        return call()
-    except ClientError as err:
-        return err.response["Error"]["Code"]
-
-
-def check(name, got, expected):
-    ok = got == expected
-    results.append(ok)
-    print(f"{'ok  ' if ok else 'FAIL'} {name}: expected {expected!r}, got {got!r}")
 
 
 arn = new.create_connection(ProviderType="GitHub", ConnectionName="boto3-gh")["ConnectionArn"]
@@ -80,5 +48,4 @@ check("a deleted connection is gone", outcome(lambda: new.get_connection(Connect
 old.delete_host(HostArn=host_arn)
 check("a host without connections goes", new.list_hosts()["Hosts"], [])
 
-print(f"{sum(results)}/{len(results)} connection checks passed")
-sys.exit(0 if all(results) else 1)
+finish("connection")

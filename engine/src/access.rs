@@ -158,7 +158,7 @@ impl Engine {
                 })
             }
             Readable::Secret { name, .. } => vec![(GET_SECRET_ACTION, self.secret_arn(name))],
-            Readable::Repository { name } => vec![(GIT_PULL_ACTION, self.repository_arn(name))],
+            Readable::Repository { name } => vec![(GIT_PULL_ACTION, self.account.repository_arn(name))],
             Readable::Object { bucket, key } => {
                 let writers = self.store.object_writer_pipelines(bucket, key).await?;
                 let mut grants = object_read_grants(bucket, key, None);

@@ -60,6 +60,13 @@ pub struct Account {
     pub region: String,
 }
 
+impl Account {
+    /// The ARN of a hosted repository: `arn:aws:codecommit:<region>:<account>:<name>`.
+    pub fn repository_arn(&self, name: &str) -> String {
+        format!("arn:aws:codecommit:{}:{}:{name}", self.region, self.id)
+    }
+}
+
 /// The handle the server and the app share. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {

@@ -9,6 +9,11 @@ impl Engine {
         Ok(self.store.list_tags(resource_arn).await?)
     }
 
+    /// The tags of each of these resources, by ARN (resources without tags are left out).
+    pub async fn tags_of(&self, resource_arns: &[String]) -> Result<std::collections::HashMap<String, Vec<Tag>>> {
+        Ok(self.store.list_tags_of(resource_arns).await?)
+    }
+
     /// Adds or replaces tags on the resource.
     pub async fn tag_resource(&self, resource_arn: &str, tags: &[Tag]) -> Result<()> {
         Ok(self.store.tag_resource(resource_arn, tags).await?)

@@ -53,7 +53,7 @@ async fn fixture(action: ActionDeclaration, inputs: &[(&str, &[(&str, &str)])]) 
     let inputs = inputs
         .iter()
         .map(|(name, files)| {
-            let dir = attempt.join("inputs").join(name);
+            let dir = attempt.join(format!("input-{name}"));
             std::fs::create_dir_all(&dir).unwrap();
             write_tree(&dir, files);
             InputArtifactDir { name: name.to_string(), dir }

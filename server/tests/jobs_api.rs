@@ -80,6 +80,20 @@ async fn declare_types(client: &Client) {
         .unwrap();
 }
 
+/// GetActionType of the custom Build type "Worker" that `declare_types` declares.
+async fn worker_type(client: &Client) -> aws_sdk_codepipeline::types::ActionTypeDeclaration {
+    let got = client
+        .get_action_type()
+        .category(ActionCategory::Build)
+        .owner("Custom")
+        .provider("Worker")
+        .version("1")
+        .send()
+        .await
+        .unwrap();
+    got.action_type().unwrap().clone()
+}
+
 fn worker_action(name: &str, run_order: u32, configuration: serde_json::Value) -> serde_json::Value {
     json!({
         "name": name, "runOrder": run_order, "namespace": format!("{name}Vars"),
@@ -144,16 +158,8 @@ async fn a_worker_continues_completes_fails_once_and_succeeds_on_retry() {
         let listed = client.list_action_types().action_owner_filter(ActionOwner::Custom).send().await.unwrap();
         let providers: Vec<&str> = listed.action_types().iter().map(|t| t.id().unwrap().provider()).collect();
         assert_eq!(providers, ["Worker", "Origin"], "by category (Build, Source), then provider");
-        let declared = client
-            .get_action_type()
-            .category(ActionCategory::Build)
-            .owner("Custom")
-            .provider("Worker")
-            .version("1")
-            .send()
-            .await
-            .unwrap();
-        let properties = declared.action_type().unwrap().properties();
+        let declared = worker_type(client).await;
+        let properties = declared.properties();
         assert!(properties.iter().any(|p| p.name() == "Queue" && p.queryable() && !p.optional()));
         create_pipeline(&server, "jobs").await;
 
@@ -396,16 +402,7 @@ async fn update_action_type_changes_a_custom_type_and_get_action_type_shows_it()
             .properties(queue)
             .build();
         client.update_action_type().action_type(declaration).send().await.unwrap();
-        let got = client
-            .get_action_type()
-            .category(ActionCategory::Build)
-            .owner("Custom")
-            .provider("Worker")
-            .version("1")
-            .send()
-            .await
-            .unwrap();
-        let declared = got.action_type().unwrap();
+        let declared = worker_type(client).await;
         assert_eq!(declared.description(), Some("runs on the team's build farm"));
         assert_eq!(declared.executor().unwrap().job_timeout(), Some(120));
         assert_eq!(declared.input_artifact_details().unwrap().maximum_count(), 1);

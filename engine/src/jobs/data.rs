@@ -19,12 +19,7 @@ impl Engine {
             (row, rows, exec)
         };
         let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
-        let action = decl
-            .stages
-            .iter()
-            .find(|s| s.name == row.stage_name)
-            .and_then(|s| s.actions.iter().find(|a| a.name == row.action_name))
-            .ok_or_else(|| missing(job))?;
+        let action = decl.action(&row.stage_name, &row.action_name).ok_or_else(|| missing(job))?;
         let Unsealed { configuration, .. } = self
             .unseal(action, row.input.resolved().clone(), Default::default())
             .await

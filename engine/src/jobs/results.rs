@@ -218,13 +218,8 @@ impl Engine {
                 .ok_or_else(|| job_not_found(&job.job_id))?;
             drop(conn);
             let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
-            let outputs = decl
-                .stages
-                .iter()
-                .find(|s| s.name == row.stage_name)
-                .and_then(|s| s.actions.iter().find(|a| a.name == row.action_name))
-                .map(|a| a.output_artifacts.clone())
-                .unwrap_or_default();
+            let outputs =
+                decl.action(&row.stage_name, &row.action_name).map(|a| a.output_artifacts.clone()).unwrap_or_default();
             Ok::<_, EngineError>((decl, outputs))
         };
         let (decl, outputs) = found.await.map_err(|err| err.to_string())?;

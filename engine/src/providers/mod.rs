@@ -47,7 +47,7 @@ pub struct ActionContext {
     /// Environment variables with values resolved the same way.
     pub environment: IndexMap<String, String>,
     /// The folder private to this attempt, in the sandbox's work dir. It exists and holds only
-    /// `inputs/` (the input artifacts' folders); a provider makes what else it needs inside.
+    /// `input-<name>/` (each input artifact's folder); a provider makes what else it needs inside.
     pub workspace: PathBuf,
     /// Input artifacts in declaration order, each unpacked into its own directory.
     pub inputs: Vec<InputArtifactDir>,

@@ -61,11 +61,6 @@ impl Engine {
         &self.repos
     }
 
-    /// The ARN of a repository: `arn:aws:codecommit:<region>:<account>:<name>`.
-    pub fn repository_arn(&self, name: &str) -> String {
-        format!("arn:aws:codecommit:{}:{}:{name}", self.account.region, self.account.id)
-    }
-
     /// Records a push to `repository` that made `updates`, by `pusher`: one outbox event per
     /// reference, in one transaction; then starts the pipelines that wait for such a push.
     pub async fn record_push(&self, repository: &str, updates: &[RefUpdate], pusher: Option<&Principal>) -> Result<()> {
@@ -132,7 +127,7 @@ impl Engine {
             "account": self.account.id,
             "time": model::time::rfc3339(now),
             "region": self.account.region,
-            "resources": [self.repository_arn(repository)],
+            "resources": [self.account.repository_arn(repository)],
             "detail": detail,
         })
     }

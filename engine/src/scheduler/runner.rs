@@ -124,12 +124,7 @@ impl Engine {
             return Ok(None);
         }
         let decl = self.declaration(&exec.pipeline_name, exec.pipeline_version).await?;
-        let action = decl
-            .stages
-            .iter()
-            .find(|s| s.name == row.stage_name)
-            .and_then(|s| s.actions.iter().find(|a| a.name == row.action_name))
-            .cloned();
+        let action = decl.action(&row.stage_name, &row.action_name).cloned();
         Ok(action.map(|action| (row, exec, decl, action)))
     }
 
@@ -222,8 +217,10 @@ impl Engine {
                         input.name
                     ))
                 })?;
-            // Unpacked from the stored version itself: no copy of the zip in the workspace.
-            let dir = root.join("inputs").join(&input.name);
+            // Unpacked from the stored version itself: no copy of the zip in the workspace. Not
+            // under a shared `inputs/`: every folder costs an inode per attempt (the prefix keeps
+            // the name apart from the provider's own folders).
+            let dir = root.join(format!("input-{}", input.name));
             self.objects().unpack_to(&version, &dir).await.map_err(|e| {
                 ActionFailure::job_failed(format!("Input artifact '{}' could not be unpacked: {e}", input.name))
             })?;

@@ -18,6 +18,30 @@ impl Store {
         rows.iter().map(|row| Ok(Tag { key: row.try_get("tag_key")?, value: row.try_get("tag_value")? })).collect()
     }
 
+    /// The tags of each of these resources in one query (a list page's worth of ARNs).
+    pub(crate) async fn list_tags_of(
+        &self,
+        resource_arns: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<Tag>>> {
+        let mut tags = std::collections::HashMap::<String, Vec<Tag>>::new();
+        if resource_arns.is_empty() {
+            return Ok(tags);
+        }
+        let mut query = sqlx::QueryBuilder::<sqlx::Any>::new(
+            "select resource_arn, tag_key, tag_value from resource_tag where resource_arn in (",
+        );
+        let mut arns = query.separated(", ");
+        for arn in resource_arns {
+            arns.push_bind(arn.clone());
+        }
+        query.push(") order by resource_arn, tag_key");
+        for row in query.build().fetch_all(&self.pool).await? {
+            let tag = Tag { key: row.try_get("tag_key")?, value: row.try_get("tag_value")? };
+            tags.entry(row.try_get("resource_arn")?).or_default().push(tag);
+        }
+        Ok(tags)
+    }
+
     /// Adds tags, overwriting the values of keys already present.
     pub(crate) async fn tag_resource(&self, resource_arn: &str, tags: &[Tag]) -> Result<()> {
         let mut tx = self.pool.begin().await?;

@@ -54,6 +54,11 @@ impl PipelineDeclaration {
         self.pipeline_type.unwrap_or(PipelineType::V1)
     }
 
+    /// The action of this name in the stage of this name.
+    pub fn action(&self, stage: &str, action: &str) -> Option<&ActionDeclaration> {
+        self.stages.iter().find(|s| s.name == stage)?.actions.iter().find(|a| a.name == action)
+    }
+
     /// Every action with its stage, in declaration order.
     pub fn actions(&self) -> impl Iterator<Item = (&StageDeclaration, &ActionDeclaration)> {
         self.stages.iter().flat_map(|stage| stage.actions.iter().map(move |action| (stage, action)))

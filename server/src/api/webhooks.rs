@@ -51,7 +51,8 @@ pub async fn put(state: &AppState, caller: &Caller, input: PutInput) -> ApiResul
     let existing = engine.tags(&arn).await?;
     let tags = check_tags(&input.tags, &existing, &arn)?;
     let webhook = engine.put_webhook(input.webhook, &tags).await?;
-    Ok(json!({ "webhook": item(state, &webhook).await? }))
+    let tags = engine.tags(&arn).await?;
+    Ok(json!({ "webhook": item(state, &webhook, tags, arn) }))
 }
 
 #[derive(Deserialize)]
@@ -63,12 +64,16 @@ pub struct ListInput {
 
 pub async fn list(state: &AppState, input: ListInput) -> ApiResult<Value> {
     let limit = page_size(input.max_results, 100, 100)? as usize;
-    let mut items = Vec::new();
-    for webhook in state.engine.webhooks().await? {
-        items.push(item(state, &webhook).await?);
-    }
-    let (page, next) = offset_page(items, input.next_token.as_deref(), limit)?;
-    let mut answer = json!({ "webhooks": page });
+    let webhooks = state.engine.webhooks().await?;
+    let (page, next) = offset_page(webhooks, input.next_token.as_deref(), limit)?;
+    let arns: Vec<String> = page.iter().map(|webhook| state.engine.webhook_arn(&webhook.definition.name)).collect();
+    let mut tags = state.engine.tags_of(&arns).await?;
+    let items: Vec<Value> = page
+        .iter()
+        .zip(arns)
+        .map(|(webhook, arn)| item(state, webhook, tags.remove(&arn).unwrap_or_default(), arn))
+        .collect();
+    let mut answer = json!({ "webhooks": items });
     if let Some(next) = next {
         answer["NextToken"] = json!(next);
     }
@@ -104,9 +109,8 @@ pub async fn third_party(state: &AppState, input: ThirdPartyInput) -> ApiResult<
 }
 
 /// CodePipeline's `ListWebhookItem`.
-async fn item(state: &AppState, webhook: &Webhook) -> ApiResult<Value> {
+fn item(state: &AppState, webhook: &Webhook, tags: Vec<engine::Tag>, arn: String) -> Value {
     let engine = &state.engine;
-    let arn = engine.webhook_arn(&webhook.definition.name);
     let mut item = json!({ "definition": webhook.redacted(), "url": engine.webhook_url(webhook), "arn": arn });
     if let Some(at) = webhook.last_triggered_ms {
         item["lastTriggered"] = json!(epoch_seconds(at));
@@ -115,11 +119,10 @@ async fn item(state: &AppState, webhook: &Webhook) -> ApiResult<Value> {
         item["errorCode"] = json!(code);
         item["errorMessage"] = json!(message);
     }
-    let tags = engine.tags(&arn).await?;
     if !tags.is_empty() {
         item["tags"] = json!(tags);
     }
-    Ok(item)
+    item
 }
 
 /// A git host's POST to a webhook's URL.

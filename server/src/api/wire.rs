@@ -27,11 +27,7 @@ pub fn token_key(token: &str) -> ApiResult<String> {
 
 /// One page of an already ordered list, for operations whose token is the offset of the next
 /// item: the page and the token for the rest, if any.
-pub fn offset_page(
-    items: Vec<serde_json::Value>,
-    next_token: Option<&str>,
-    limit: usize,
-) -> ApiResult<(Vec<serde_json::Value>, Option<String>)> {
+pub fn offset_page<T>(items: Vec<T>, next_token: Option<&str>, limit: usize) -> ApiResult<(Vec<T>, Option<String>)> {
     let skip = next_token
         .map(|t| {
             t.parse::<usize>().map_err(|_| ApiError::new("InvalidNextTokenException", "The next token is not valid."))

@@ -114,8 +114,9 @@ pub(in crate::providers) fn save_variables(names: &[String], vars_file: &Path) -
     text
 }
 
-/// The shell's first lines: stderr into stdout, and `pipefail` where the shell has it.
-pub(in crate::providers) const PROLOGUE: &str = "exec 2>&1\n(set -o pipefail) 2>/dev/null && set -o pipefail\n";
+/// The shell's first lines: stderr into stdout, and `pipefail` where the shell has it. `command`
+/// keeps a shell without it (dash) from exiting on the unknown option, and costs no subshell.
+pub(in crate::providers) const PROLOGUE: &str = "exec 2>&1\ncommand set -o pipefail 2>/dev/null\n";
 
 pub(in crate::providers) struct Script {
     nonce: String,

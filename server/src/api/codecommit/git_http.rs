@@ -4,7 +4,7 @@
 //! `codecommit:GitPull` on the repository's ARN, pushing `codecommit:GitPush`; each request is
 //! recorded in the audit trail as `GitPull` or `GitPush`. When a push ends, the references it
 //! changed become events (`Engine::record_push`).
-use super::{cgi, repository_arn, EVENT_SOURCE};
+use super::{cgi, EVENT_SOURCE};
 use crate::auth::{audit, Caller};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -90,7 +90,7 @@ async fn serve(state: &AppState, name: &str, service: Service, endpoint: &str, r
         }
     };
     let identity = audit::CallIdentity::from(&caller);
-    let (action, arn) = (service.iam_action(), repository_arn(engine.account(), name));
+    let (action, arn) = (service.iam_action(), engine.account().repository_arn(name));
     if !caller.may(&action, &arn) {
         let message = format!("User: {} is not authorized to perform: {action} on resource: {arn}", caller.arn);
         record(identity, Some(("AccessDeniedException", message.clone()))).await;

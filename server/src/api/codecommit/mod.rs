@@ -34,12 +34,8 @@ impl Operation {
             return "*".to_owned();
         }
         let name = input.get("repositoryName").and_then(Value::as_str).unwrap_or_default();
-        repository_arn(account, name)
+        account.repository_arn(name)
     }
-}
-
-pub fn repository_arn(account: &engine::Account, name: &str) -> String {
-    format!("arn:aws:codecommit:{}:{}:{name}", account.region, account.id)
 }
 
 pub async fn dispatch(state: &AppState, operation: Operation, body: &[u8]) -> ApiResult<Value> {

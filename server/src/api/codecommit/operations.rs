@@ -1,7 +1,6 @@
 //! The CodeCommit operations Sluice answers, in CodeCommit's wire shapes.
 use super::super::error::{ApiError, ApiResult};
 use super::super::wire::{epoch_seconds, offset_page};
-use super::repository_arn;
 use crate::AppState;
 use engine::repos::{CommitInfo, Repository, Signature};
 use serde::Deserialize;
@@ -150,7 +149,7 @@ fn metadata(state: &AppState, repository: &Repository) -> Value {
         "creationDate": epoch_seconds(repository.created_ms),
         "lastModifiedDate": epoch_seconds(repository.last_modified_ms),
         "cloneUrlHttp": state.engine.repositories().clone_url(&repository.name),
-        "Arn": repository_arn(account, &repository.name),
+        "Arn": account.repository_arn(&repository.name),
     });
     if let Some(description) = &repository.description {
         metadata["repositoryDescription"] = json!(description);
