@@ -68,8 +68,7 @@ impl From<&ParseError> for Problem {
             message: err.message.clone(),
             stage: None,
             action: None,
-            // serde_path_to_error writes "?" when it lost track of where it was.
-            field: (!err.path.is_empty() && err.path != "?").then(|| err.path.clone()),
+            field: (!err.path.is_empty()).then(|| err.path.clone()),
             stage_index: None,
             action_index: None,
             // serde_json reports 0 when it cannot tell the position.
