@@ -1,7 +1,6 @@
 //! What a server function answers when it cannot do what was asked: an `AppError`, and for a
 //! refused pipeline the `Problem`s pinned where the parser or validator found them.
 use leptos::prelude::*;
-use leptos::server_fn::codec::JsonEncoding;
 use model::{ParseError, ValidationError};
 use serde::{Deserialize, Serialize};
 
@@ -123,7 +122,8 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    // Decoded like every answer (see `codec`), so the browser has one JSON reader.
+    type Encoder = super::codec::StrJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Server(value.to_string())
