@@ -4,6 +4,7 @@
 //! else is a view struct shaped for the page that shows it.
 pub mod admin;
 pub mod approvals;
+pub mod codec;
 pub mod error;
 pub mod failure;
 pub mod history;
@@ -114,7 +115,7 @@ pub fn set_not_found_status() {
 #[cfg(feature = "ssr")]
 const MAX_PIPELINES: i64 = 1000;
 
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn list_pipelines() -> Result<PipelineList, AppError> {
     use self::ssr::*;
     let can_create = crate::auth::authorize("codepipeline:ListPipelines", "*")?.can_create_pipelines;
@@ -155,7 +156,7 @@ async fn latest_run(engine: &engine::Engine, pipeline: &str) -> Result<Option<La
     }))
 }
 
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<PipelineDetail, AppError> {
     use self::ssr::*;
     let engine = engine()?;
@@ -191,7 +192,7 @@ pub async fn get_pipeline(name: String, version: Option<u32>) -> Result<Pipeline
 }
 
 /// The region the server's pipelines live in, for checking a new pipeline as the API will.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn home_region() -> Result<String, AppError> {
     crate::auth::current_user()?;
     Ok(self::ssr::engine()?.account().region.clone())
@@ -200,7 +201,7 @@ pub async fn home_region() -> Result<String, AppError> {
 /// Creates a pipeline from pasted JSON (bare or `{"pipeline": ...}`). Takes the text rather than
 /// a parsed declaration so the same function serves the no-JS form post, and so the server
 /// parses with the same code the browser used. On success the browser is sent to the new page.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn create_pipeline(json: String) -> Result<String, AppError> {
     use self::ssr::*;
     let pipeline = model::parse_pipeline(&json).map_err(|err| AppError::Rejected(vec![Problem::from(&err)]))?;
@@ -216,7 +217,7 @@ pub async fn create_pipeline(json: String) -> Result<String, AppError> {
 /// Saves the editor's pipeline: creates it, or (with `update`) saves its next version, as
 /// UpdatePipeline does. Takes JSON text so the server parses with the browser's parser. Returns
 /// the version saved.
-#[server(endpoint = "pipelines/save_pipeline")]
+#[server(endpoint = "pipelines/save_pipeline", output = crate::api::codec::Json)]
 pub async fn save_pipeline(json: String, update: bool) -> Result<u32, AppError> {
     use self::ssr::*;
     let pipeline = model::parse_pipeline(&json).map_err(|err| AppError::Rejected(vec![Problem::from(&err)]))?;

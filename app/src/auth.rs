@@ -49,7 +49,7 @@ pub fn principal() -> Result<engine::Principal, AppError> {
     Ok(caller()?.principal())
 }
 
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     current_user()
 }

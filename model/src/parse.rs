@@ -1,7 +1,11 @@
 //! Reading pipeline JSON, with errors that point at the offending field.
 //!
-//! Why serde_path_to_error: serde_json alone says "unknown field `runorder`" with a line number;
-//! the editor and the API both need the JSON path (`stages[1].actions[0]`) to pin the error.
+//! serde_json alone says "unknown field `runorder`" with a line number; the editor and the API
+//! both need the JSON path (`stages[1].actions[0].runorder`) to pin the error. The path is found
+//! after the fact, by walking the text up to where serde_json stopped ([`path_at`]), rather than
+//! tracked during parsing (serde_path_to_error): a tracking deserializer is a second copy of every
+//! pipeline type's deserializer, which the editor's wasm bundle would carry beside the one it
+//! reads server answers with.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -81,9 +85,9 @@ fn is_wrapped(json: &str) -> bool {
 
 fn parse_tracked<T: DeserializeOwned>(json: &str) -> Result<T, ParseError> {
     let mut de = serde_json::Deserializer::from_str(json);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        from_json_error(normalize_path(&path), err.into_inner())
+    let value = T::deserialize(&mut de).map_err(|err| {
+        let path = path_at(json, &err);
+        from_json_error(path, err)
     })?;
     // Reject trailing garbage after the document, as AWS does.
     de.end().map_err(|err| from_json_error(String::new(), err))?;
@@ -97,11 +101,105 @@ fn from_json_error(path: String, err: serde_json::Error) -> ParseError {
     ParseError { path, line: err.line(), column: err.column(), message }
 }
 
-/// serde_path_to_error prints the root as "."; callers want an empty string there.
-fn normalize_path(path: &str) -> String {
-    if path == "." {
-        String::new()
-    } else {
-        path.to_string()
+/// The JSON path of the value serde_json was reading when it failed, e.g.
+/// `stages[1].actions[0].runOrder` (empty for the root or when serde_json gave no position).
+///
+/// serde_json reports where it stopped: just after the key or value it could not accept. Walking
+/// the text up to there gives the open objects and arrays and, in each, the key or index being
+/// read. "missing field" is the one error about an object rather than its last member (serde
+/// raises it at the closing brace), so it names the object.
+fn path_at(json: &str, err: &serde_json::Error) -> String {
+    if err.line() == 0 {
+        return String::new();
     }
+    let line_start: usize = json.split_inclusive('\n').take(err.line() - 1).map(str::len).sum();
+    let read = json.get(..line_start + err.column()).unwrap_or(json);
+    let mut open = walk(read);
+    if err.to_string().starts_with("missing field") {
+        if let Some(Container::Object(key)) = open.last_mut() {
+            *key = None;
+        }
+    }
+    let mut path = String::new();
+    for container in &open {
+        match container {
+            Container::Object(Some(key)) if path.is_empty() => path.push_str(key),
+            Container::Object(Some(key)) => {
+                path.push('.');
+                path.push_str(key);
+            }
+            Container::Object(None) => break,
+            Container::Array(index) => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
+}
+
+/// An object or array that is open at the point serde_json stopped.
+enum Container {
+    /// The key whose value is being read (`None` between members).
+    Object(Option<String>),
+    /// The index of the element being read.
+    Array(usize),
+}
+
+/// The containers still open at the end of `read`, a prefix of a JSON document that may stop in
+/// the middle of a token. Malformed text ends the walk early; it never panics.
+fn walk(read: &str) -> Vec<Container> {
+    let bytes = read.as_bytes();
+    let mut open: Vec<Container> = Vec::new();
+    // In an object, whether the next string is a key (true) or a value.
+    let mut expect_key = false;
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'{' => {
+                open.push(Container::Object(None));
+                expect_key = true;
+            }
+            b'[' => open.push(Container::Array(0)),
+            b'}' | b']' => {
+                open.pop();
+                expect_key = false;
+            }
+            b':' => expect_key = false,
+            b',' => match open.last_mut() {
+                Some(Container::Object(key)) => {
+                    *key = None;
+                    expect_key = true;
+                }
+                Some(Container::Array(index)) => *index += 1,
+                None => {}
+            },
+            b'"' => {
+                let Some(end) = string_end(bytes, at) else { break };
+                if expect_key {
+                    // Decoding the quoted key also undoes its escapes.
+                    let key = serde_json::from_str::<String>(&read[at..end]).unwrap_or_default();
+                    if let Some(Container::Object(slot)) = open.last_mut() {
+                        *slot = Some(key);
+                    }
+                }
+                at = end;
+                continue;
+            }
+            // Whitespace, numbers, true, false and null change no container.
+            _ => {}
+        }
+        at += 1;
+    }
+    open
+}
+
+/// The index just past the closing quote of the string starting at `start`, if it closes.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut at = start + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return Some(at + 1),
+            _ => at += 1,
+        }
+    }
+    None
 }

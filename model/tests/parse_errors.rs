@@ -100,3 +100,11 @@ fn syntax_errors_and_trailing_garbage_report_a_position() {
     assert!(parse_pipeline("[]").is_err());
     assert!(parse_pipeline("").is_err());
 }
+
+#[test]
+fn brackets_commas_and_quotes_inside_strings_do_not_move_the_path() {
+    // The path is found by walking the text, so punctuation inside earlier strings must not count.
+    let json = with_run_order("\"runorder\": 1").replace("\"S3ObjectKey\": \"k\"", r#""S3ObjectKey": "k,]}\"[{,""#);
+    let err = parse_pipeline(&json).unwrap_err();
+    assert_eq!(err.path, "stages[1].actions[0].runorder");
+}

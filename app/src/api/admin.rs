@@ -92,7 +92,7 @@ pub(super) mod ssr {
     }
 }
 
-#[server(endpoint = "admin/list_users")]
+#[server(endpoint = "admin/list_users", output = crate::api::codec::Json)]
 pub async fn list_users() -> Result<Directory, AppError> {
     use self::ssr::*;
     let me = authorize_user("iam:ListUsers", "*")?;
@@ -122,7 +122,7 @@ pub async fn list_users() -> Result<Directory, AppError> {
 }
 
 /// Adds a user; answers the password when it was generated (to be shown once), else nothing.
-#[server(endpoint = "admin/create_user")]
+#[server(endpoint = "admin/create_user", output = crate::api::codec::Json)]
 pub async fn create_user(name: String, role: String, password: String) -> Result<String, AppError> {
     use self::ssr::*;
     authorize_user("iam:CreateUser", &name)?;
@@ -134,7 +134,7 @@ pub async fn create_user(name: String, role: String, password: String) -> Result
 }
 
 /// Changes a user's role and whether they may sign in; the engine keeps the last active Admin one.
-#[server(endpoint = "admin/update_user")]
+#[server(endpoint = "admin/update_user", output = crate::api::codec::Json)]
 pub async fn update_user(name: String, role: String, active: bool) -> Result<(), AppError> {
     use self::ssr::*;
     let me = authorize_user("iam:UpdateUser", &name)?;
@@ -147,7 +147,7 @@ pub async fn update_user(name: String, role: String, active: bool) -> Result<(),
     identity.set_user_active(&name, active).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/delete_user")]
+#[server(endpoint = "admin/delete_user", output = crate::api::codec::Json)]
 pub async fn delete_user(name: String) -> Result<(), AppError> {
     use self::ssr::*;
     let me = authorize_user("iam:DeleteUser", &name)?;
@@ -156,7 +156,7 @@ pub async fn delete_user(name: String) -> Result<(), AppError> {
 }
 
 /// A user's keys, oldest first; never their secrets.
-#[server(endpoint = "admin/list_access_keys")]
+#[server(endpoint = "admin/list_access_keys", output = crate::api::codec::Json)]
 pub async fn list_access_keys(user: String) -> Result<Vec<KeyRow>, AppError> {
     use self::ssr::*;
     authorize_user("iam:ListAccessKeys", &user)?;
@@ -167,7 +167,7 @@ pub async fn list_access_keys(user: String) -> Result<Vec<KeyRow>, AppError> {
         .collect())
 }
 
-#[server(endpoint = "admin/create_access_key")]
+#[server(endpoint = "admin/create_access_key", output = crate::api::codec::Json)]
 pub async fn create_access_key(user: String) -> Result<NewKey, AppError> {
     use self::ssr::*;
     authorize_user("iam:CreateAccessKey", &user)?;
@@ -176,7 +176,7 @@ pub async fn create_access_key(user: String) -> Result<NewKey, AppError> {
 }
 
 /// Revokes a key for good (IAM's UpdateAccessKey to `Inactive`), checked on its owner's ARN.
-#[server(endpoint = "admin/update_access_key")]
+#[server(endpoint = "admin/update_access_key", output = crate::api::codec::Json)]
 pub async fn update_access_key(access_key_id: String) -> Result<(), AppError> {
     use self::ssr::*;
     let identity = identity()?;
@@ -186,7 +186,7 @@ pub async fn update_access_key(access_key_id: String) -> Result<(), AppError> {
 }
 
 /// The signed-in user's own password; the current one must be given. Their other sessions end.
-#[server(endpoint = "admin/change_password")]
+#[server(endpoint = "admin/change_password", output = crate::api::codec::Json)]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use self::ssr::*;
     let caller = crate::auth::caller()?;
@@ -194,7 +194,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     identity()?.change_own_password(&caller, current_password, new_password).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/list_user_policies")]
+#[server(endpoint = "admin/list_user_policies", output = crate::api::codec::Json)]
 pub async fn list_user_policies(user: String) -> Result<Vec<PolicyRow>, AppError> {
     use self::ssr::*;
     authorize_user("iam:ListUserPolicies", &user)?;
@@ -203,14 +203,14 @@ pub async fn list_user_policies(user: String) -> Result<Vec<PolicyRow>, AppError
 }
 
 /// Adds or replaces an inline policy; a document IAM's grammar refuses is refused with the reason.
-#[server(endpoint = "admin/put_user_policy")]
+#[server(endpoint = "admin/put_user_policy", output = crate::api::codec::Json)]
 pub async fn put_user_policy(user: String, policy_name: String, document: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_user("iam:PutUserPolicy", &user)?;
     identity()?.put_user_policy(&user, &policy_name, &document).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/delete_user_policy")]
+#[server(endpoint = "admin/delete_user_policy", output = crate::api::codec::Json)]
 pub async fn delete_user_policy(user: String, policy_name: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_user("iam:DeleteUserPolicy", &user)?;
@@ -218,7 +218,7 @@ pub async fn delete_user_policy(user: String, policy_name: String) -> Result<(),
 }
 
 /// Adds a group; `role` empty for a group that grants only its policies.
-#[server(endpoint = "admin/create_group")]
+#[server(endpoint = "admin/create_group", output = crate::api::codec::Json)]
 pub async fn create_group(name: String, role: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:CreateGroup", &name)?;
@@ -226,7 +226,7 @@ pub async fn create_group(name: String, role: String) -> Result<(), AppError> {
     identity()?.create_group(&name, role).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/update_group")]
+#[server(endpoint = "admin/update_group", output = crate::api::codec::Json)]
 pub async fn update_group(name: String, role: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:UpdateGroup", &name)?;
@@ -234,28 +234,28 @@ pub async fn update_group(name: String, role: String) -> Result<(), AppError> {
     identity()?.set_group_role(&name, role).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/delete_group")]
+#[server(endpoint = "admin/delete_group", output = crate::api::codec::Json)]
 pub async fn delete_group(name: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:DeleteGroup", &name)?;
     identity()?.delete_group(&name).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/add_user_to_group")]
+#[server(endpoint = "admin/add_user_to_group", output = crate::api::codec::Json)]
 pub async fn add_user_to_group(group: String, user: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:AddUserToGroup", &group)?;
     identity()?.add_user_to_group(&group, &user).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/remove_user_from_group")]
+#[server(endpoint = "admin/remove_user_from_group", output = crate::api::codec::Json)]
 pub async fn remove_user_from_group(group: String, user: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:RemoveUserFromGroup", &group)?;
     identity()?.remove_user_from_group(&group, &user).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/list_group_policies")]
+#[server(endpoint = "admin/list_group_policies", output = crate::api::codec::Json)]
 pub async fn list_group_policies(group: String) -> Result<Vec<PolicyRow>, AppError> {
     use self::ssr::*;
     authorize_group("iam:ListGroupPolicies", &group)?;
@@ -263,14 +263,14 @@ pub async fn list_group_policies(group: String) -> Result<Vec<PolicyRow>, AppErr
     Ok(policies.into_iter().map(|p| PolicyRow { name: p.name, document: p.document }).collect())
 }
 
-#[server(endpoint = "admin/put_group_policy")]
+#[server(endpoint = "admin/put_group_policy", output = crate::api::codec::Json)]
 pub async fn put_group_policy(group: String, policy_name: String, document: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:PutGroupPolicy", &group)?;
     identity()?.put_group_policy(&group, &policy_name, &document).await.map_err(shown)
 }
 
-#[server(endpoint = "admin/delete_group_policy")]
+#[server(endpoint = "admin/delete_group_policy", output = crate::api::codec::Json)]
 pub async fn delete_group_policy(group: String, policy_name: String) -> Result<(), AppError> {
     use self::ssr::*;
     authorize_group("iam:DeleteGroupPolicy", &group)?;

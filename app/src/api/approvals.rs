@@ -58,7 +58,7 @@ impl From<engine::approvals::DecisionRow> for Decision {
 }
 
 /// Answers matching `query`, newest first, of the pipelines whose state the user may read.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn approval_history(query: DecisionQuery) -> Result<DecisionPage, AppError> {
     use super::ssr::*;
     let engine = engine()?;

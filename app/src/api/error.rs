@@ -1,7 +1,6 @@
 //! What a server function answers when it cannot do what was asked: an `AppError`, and for a
 //! refused pipeline the `Problem`s pinned where the parser or validator found them.
 use leptos::prelude::*;
-use leptos::server_fn::codec::JsonEncoding;
 use model::{ParseError, ValidationError};
 use serde::{Deserialize, Serialize};
 
@@ -68,8 +67,7 @@ impl From<&ParseError> for Problem {
             message: err.message.clone(),
             stage: None,
             action: None,
-            // serde_path_to_error writes "?" when it lost track of where it was.
-            field: (!err.path.is_empty() && err.path != "?").then(|| err.path.clone()),
+            field: (!err.path.is_empty()).then(|| err.path.clone()),
             stage_index: None,
             action_index: None,
             // serde_json reports 0 when it cannot tell the position.
@@ -124,7 +122,8 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    // Decoded like every answer (see `codec`), so the browser has one JSON reader.
+    type Encoder = super::codec::StrJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Server(value.to_string())

@@ -65,7 +65,7 @@ pub struct StageDot {
     pub duration_ms: i64,
 }
 
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn load_history(pipeline: String, query: HistoryQuery) -> Result<HistoryPage, AppError> {
     use super::ssr::*;
     let filter = ssr_filter::filter(&query)?;

@@ -26,7 +26,7 @@ impl LogSubject {
 }
 
 /// The attempt `action_execution_id` of execution `execution_id` of `pipeline`.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn load_log_subject(
     pipeline: String,
     execution_id: String,

@@ -98,7 +98,7 @@ mod ssr {
     }
 }
 
-#[server(endpoint = "notifications/overview")]
+#[server(endpoint = "notifications/overview", output = crate::api::codec::Json)]
 pub async fn notifications_overview() -> Result<Overview, AppError> {
     use self::ssr::*;
     let (engine, allowed) = (engine()?, permissions()?);
@@ -171,14 +171,14 @@ pub async fn notifications_overview() -> Result<Overview, AppError> {
 }
 
 /// Sends a dead delivery again, with a fresh count of tries.
-#[server(endpoint = "notifications/replay_delivery")]
+#[server(endpoint = "notifications/replay_delivery", output = crate::api::codec::Json)]
 pub async fn replay_delivery(id: i64) -> Result<(), AppError> {
     use self::ssr::*;
     authorize("sluice:ReplayDelivery", "*")?;
     engine()?.replay_delivery(id).await.map_err(engine_error)
 }
 
-#[server(endpoint = "notifications/failure_watch")]
+#[server(endpoint = "notifications/failure_watch", output = crate::api::codec::Json)]
 pub async fn failure_watch(pipeline: String) -> Result<WatchView, AppError> {
     use self::ssr::*;
     let engine = engine()?;
@@ -189,7 +189,7 @@ pub async fn failure_watch(pipeline: String) -> Result<WatchView, AppError> {
 }
 
 /// Turns the signed-in user's failure e-mails for a pipeline on or off.
-#[server(endpoint = "notifications/set_failure_watch")]
+#[server(endpoint = "notifications/set_failure_watch", output = crate::api::codec::Json)]
 pub async fn set_failure_watch(pipeline: String, on: bool) -> Result<WatchView, AppError> {
     use self::ssr::*;
     let engine = engine()?;
@@ -209,7 +209,7 @@ pub async fn set_failure_watch(pipeline: String, on: bool) -> Result<WatchView, 
 }
 
 /// The signed-in user's notification address, if they gave one.
-#[server(endpoint = "notifications/my_email")]
+#[server(endpoint = "notifications/my_email", output = crate::api::codec::Json)]
 pub async fn my_email() -> Result<Option<String>, AppError> {
     let me = crate::auth::current_user()?;
     self::ssr::my_email(&me.name).await
@@ -217,7 +217,7 @@ pub async fn my_email() -> Result<Option<String>, AppError> {
 
 /// Sets (or, empty, clears) the signed-in user's address; the pipelines they watch follow it,
 /// each to be confirmed again from the new address.
-#[server(endpoint = "notifications/set_my_email")]
+#[server(endpoint = "notifications/set_my_email", output = crate::api::codec::Json)]
 pub async fn set_my_email(email: String) -> Result<Option<String>, AppError> {
     use self::ssr::*;
     let caller = caller()?;

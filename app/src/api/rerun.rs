@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// Starts a new execution with the source revisions and variables `execution_id` ran with; its
 /// trigger detail names the execution it re-runs, and the signed-in user is its starter.
 /// Returns the new execution's id.
-#[server(endpoint = "runs/rerun_execution")]
+#[server(endpoint = "runs/rerun_execution", output = crate::api::codec::Json)]
 pub async fn rerun_execution(pipeline: String, execution_id: String) -> Result<String, AppError> {
     use super::runs::allowed;
     use super::ssr::*;
@@ -17,7 +17,7 @@ pub async fn rerun_execution(pipeline: String, execution_id: String) -> Result<S
 }
 
 /// Rolls `stage` back to `target_execution_id` (a new execution); returns its id.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn rollback_stage(pipeline: String, stage: String, target_execution_id: String) -> Result<String, AppError> {
     use super::runs::allowed;
     use super::ssr::*;

@@ -65,7 +65,7 @@ pub(super) fn allowed(
 }
 
 /// The execution `execution_id`, or the newest one.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<RunView, AppError> {
     use super::ssr::*;
     let engine = engine()?;
@@ -133,7 +133,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
 }
 
 /// Starts an execution; `variables` holds `name=value` lines. Returns the new execution's id.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn start_run(pipeline: String, variables: String) -> Result<String, AppError> {
     use super::ssr::*;
     let engine = engine()?;
@@ -148,7 +148,7 @@ pub async fn start_run(pipeline: String, variables: String) -> Result<String, Ap
     engine.start_execution(&pipeline, request).await.map_err(engine_error)
 }
 
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn stop_run(pipeline: String, execution_id: String, abandon: bool, reason: String) -> Result<(), AppError> {
     use super::ssr::*;
     let engine = engine()?;
@@ -158,7 +158,7 @@ pub async fn stop_run(pipeline: String, execution_id: String, abandon: bool, rea
 }
 
 /// Retries a failed or stopped stage: its failed actions, or all of them.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn retry_run_stage(
     pipeline: String,
     stage: String,
@@ -174,7 +174,7 @@ pub async fn retry_run_stage(
 }
 
 /// Enables or disables the transition into `stage`.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn set_transition(pipeline: String, stage: String, enabled: bool, reason: String) -> Result<(), AppError> {
     use super::ssr::*;
     if !enabled && reason.trim().is_empty() {
@@ -187,7 +187,7 @@ pub async fn set_transition(pipeline: String, stage: String, enabled: bool, reas
     engine.set_stage_transition(&pipeline, &stage, enabled, reason, &user).await.map_err(engine_error)
 }
 
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn answer_approval(
     pipeline: String,
     stage: String,
@@ -211,7 +211,7 @@ pub async fn answer_approval(
     Ok(())
 }
 
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn approval_inbox() -> Result<Inbox, AppError> {
     use super::ssr::*;
     let engine = engine()?;

@@ -88,7 +88,7 @@ pub fn SandboxBanner() -> impl IntoView {
 }
 
 /// What the sandbox banner says, if anything.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn sandbox_warning() -> Result<Option<String>, crate::api::AppError> {
     use engine::sandbox::SandboxStatus;
     crate::auth::current_user()?;

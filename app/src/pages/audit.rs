@@ -48,7 +48,7 @@ pub struct AuditRow {
 }
 
 /// A page of matching records, newest first. Needs `sluice:ListAuditRecords`.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
     use crate::api::ssr::{engine, store_error, user_arn};
     use engine::audit::AuditFilter;
