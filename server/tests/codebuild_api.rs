@@ -176,7 +176,8 @@ async fn a_pipeline_runs_a_project_made_through_the_api() {
         assert!(record["logs"]["deepLink"].as_str().unwrap().ends_with(&format!("/builds/{external}")));
         let listed = codebuild(&server, &key, "ListBuildsForProject", json!({ "projectName": "app" })).await;
         assert!(listed.json["ids"].as_array().unwrap().contains(&json!(external)), "{}", listed.text);
-        let log = signed_get(&format!("{}/api/v1/builds/{external}/log.txt", server.url), &key).await.text().await.unwrap();
+        let log =
+            signed_get(&format!("{}/api/v1/builds/{external}/log.txt", server.url), &key).await.text().await.unwrap();
         assert!(log.contains("Entering phase BUILD"), "{log}");
         server
     })
