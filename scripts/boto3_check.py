@@ -5,6 +5,7 @@ SLUICE_REVOKED_SECRET. Prints one summary line; exits non-zero on any failure.""
 import json
 import os
 import sys
+import time
 
 import boto3
 import botocore.config
@@ -201,6 +202,49 @@ check_value("list projects", lambda: codebuild.list_projects(sortBy="NAME")["pro
 check("an operation Sluice does not answer", lambda: codebuild.list_source_credentials(), "UnknownOperationException")
 check("delete project", lambda: codebuild.delete_project(name="web"))
 check_value("project gone", lambda: codebuild.list_projects()["projects"], [])
+
+# CodeBuild builds without a pipeline: started, read, listed, stopped, retried and deleted.
+hello = {**web_project, "name": "hello", "artifacts": {"type": "NO_ARTIFACTS"}, "source": {
+    "type": "NO_SOURCE",
+    "buildspec": "version: 0.2\nenv:\n  exported-variables: [OUT]\nphases:\n  build:\n    commands:\n"
+                 "      - OUT=\"$WHO-$CODEBUILD_BUILD_NUMBER\"\n"}}
+check("create a NO_SOURCE project", lambda: codebuild.create_project(**hello))
+
+
+def finished_build(build_id):
+    for _ in range(300):
+        build = codebuild.batch_get_builds(ids=[build_id])["builds"][0]
+        if build["buildComplete"]:
+            return build
+        time.sleep(0.1)
+    return build
+
+
+first = codebuild.start_build(projectName="hello", idempotencyToken="boto-1",
+                              environmentVariablesOverride=[{"name": "WHO", "value": "boto", "type": "PLAINTEXT"}])["build"]
+check_value("start build", lambda: (first["buildNumber"], first["buildStatus"]), (1, "IN_PROGRESS"))
+check_value("the same idempotency token", lambda: codebuild.start_build(projectName="hello", idempotencyToken="boto-1")
+            ["build"]["id"], first["id"])
+check_value("the build succeeds and exports", lambda: (lambda b: (b["buildStatus"], b["exportedEnvironmentVariables"]))(
+    finished_build(first["id"])), ("SUCCEEDED", [{"name": "OUT", "value": "boto-1"}]))
+check_value("builds not found", lambda: codebuild.batch_get_builds(ids=["hello:nope"])["buildsNotFound"], ["hello:nope"])
+slow = codebuild.start_build(projectName="hello", buildspecOverride="version: 0.2\nphases:\n  build:\n    commands:\n"
+                             "      - sleep 60\n")["build"]
+check("stop build", lambda: codebuild.stop_build(id=slow["id"]))
+check_value("the stopped build", lambda: finished_build(slow["id"])["buildStatus"], "STOPPED")
+check("stop it again", lambda: codebuild.stop_build(id=slow["id"]), "InvalidInputException")
+check_value("retry build", lambda: finished_build(codebuild.retry_build(id=first["id"])["build"]["id"])
+            ["exportedEnvironmentVariables"], [{"name": "OUT", "value": "boto-3"}])
+check_value("list builds for project", lambda: len(codebuild.list_builds_for_project(
+    projectName="hello", sortOrder="ASCENDING")["ids"]), 3)
+check_value("list builds", lambda: codebuild.list_builds(sortOrder="ASCENDING")["ids"][0], first["id"])
+check("builds of a missing project", lambda: codebuild.list_builds_for_project(projectName="nope"),
+      "ResourceNotFoundException")
+check("a secret override", lambda: codebuild.start_build(projectName="hello", environmentVariablesOverride=[
+    {"name": "S", "value": "ci/db", "type": "SECRETS_MANAGER"}]), "InvalidInputException")
+check("a CODEPIPELINE project", lambda: (codebuild.create_project(**{**web_project, "name": "piped"}),
+                                         codebuild.start_build(projectName="piped")), "InvalidInputException")
+check_value("delete builds", lambda: codebuild.batch_delete_builds(ids=[first["id"]])["buildsDeleted"], [first["id"]])
 
 passed = sum(results)
 print(f"boto3: {passed} passed, {len(results) - passed} failed")

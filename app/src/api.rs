@@ -4,6 +4,7 @@
 //! else is a view struct shaped for the page that shows it.
 pub mod admin;
 pub mod approvals;
+pub mod builds;
 pub mod codec;
 pub mod error;
 pub mod failure;

@@ -26,6 +26,7 @@ use pages::{
     approval_history::ApprovalHistoryPage,
     approvals::ApprovalsPage,
     audit::AuditPage,
+    build::{BuildPage, ProjectBuildsPage},
     compare::ComparePage,
     editor::{EditPipelinePage, NewEditorPage},
     history::HistoryPage,
@@ -98,6 +99,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pipelines/:name/history") view=HistoryPage/>
                     <Route path=path!("/pipelines/:name/compare") view=ComparePage/>
                     <Route path=path!("/pipelines/:name/executions/:execution/logs/:action") view=LogPage/>
+                    <Route path=path!("/builds/:id") view=BuildPage/>
+                    <Route path=path!("/projects/:name/builds") view=ProjectBuildsPage/>
                 </Routes>
             </main>
         </Router>

@@ -28,6 +28,24 @@ pub fn live_ticks(url: String) -> ReadSignal<u64> {
     ticks
 }
 
+/// A counter that goes up every `period` in the browser, for state no event stream announces
+/// (a CodeBuild build's phases); on the server it never moves.
+pub fn poll_ticks(period: std::time::Duration) -> ReadSignal<u64> {
+    let (ticks, set_ticks) = signal(0u64);
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = set_interval_with_handle(move || set_ticks.update(|n| *n += 1), period).ok();
+        on_cleanup(move || {
+            if let Some(handle) = handle {
+                handle.clear();
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (period, set_ticks);
+    ticks
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::POLL;

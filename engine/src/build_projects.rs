@@ -40,6 +40,9 @@ pub struct ProjectSource {
     /// Inline YAML, or a path relative to the primary source; none means `buildspec.yml`.
     #[serde(default)]
     pub buildspec: Option<String>,
+    /// Where a StartBuild gets the source: `bucket/key` for S3, the clone URL for CODECOMMIT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ pub mod access;
 pub mod approvals;
 pub mod audit;
 pub mod build_projects;
+pub mod builds;
 pub mod connections;
 pub mod custom_events;
 mod custom_types;
@@ -76,6 +77,8 @@ pub struct Engine {
     sandbox: std::sync::Arc<sandbox::Sandbox>,
     repos: repos::Repositories,
     runtime: std::sync::Arc<scheduler::Runtime>,
+    /// The CodeBuild builds this process runs, so that StopBuild reaches them.
+    builds: std::sync::Arc<builds::Running>,
 }
 
 impl Engine {
@@ -86,7 +89,8 @@ impl Engine {
         let sandbox = std::sync::Arc::new(sandbox::Sandbox::new(config.sandbox.clone()));
         let repos = repos::Repositories::new(&config.data_dir, &config.notify.public_url);
         let runtime = std::sync::Arc::new(scheduler::Runtime::new(config));
-        let engine = Engine { store, account, objects, sandbox, repos, runtime };
+        let builds = Default::default();
+        let engine = Engine { store, account, objects, sandbox, repos, runtime, builds };
         providers::register_builtin(&engine);
         engine
     }
@@ -103,6 +107,11 @@ impl Engine {
     /// What providers get besides their workspace.
     pub(crate) fn services(&self) -> Services {
         Services { objects: self.objects.clone(), sandbox: self.sandbox.clone(), repos: self.repos.clone() }
+    }
+
+    /// The CodeBuild action's provider; StartBuild's builds run through it too.
+    pub(crate) fn codebuild_provider(&self) -> providers::codebuild::CodeBuildProvider {
+        providers::codebuild::CodeBuildProvider::new(self.store.clone(), self.account.clone(), self.builds.clone())
     }
 
     /// The named secrets that `SECRETS_MANAGER` environment variables refer to.

@@ -9,7 +9,7 @@ fn project(name: &str, buildspec: Option<&str>, variables: &[(&str, &str)]) -> B
     BuildProject {
         name: name.into(),
         description: None,
-        source: ProjectSource { kind: "CODEPIPELINE".into(), buildspec: buildspec.map(str::to_owned) },
+        source: ProjectSource { kind: "CODEPIPELINE".into(), buildspec: buildspec.map(str::to_owned), location: None },
         artifacts: ProjectArtifacts { kind: "CODEPIPELINE".into() },
         environment: ProjectEnvironment {
             kind: "LINUX_CONTAINER".into(),

@@ -7,7 +7,10 @@
 //! - `GET /api/v1/action-executions/{id}/log.txt`: the whole log as plain text, one line each, for
 //!   the web app's "Raw" and "Download" links and for `curl`.
 //!
-//! Reading a log needs `codepipeline:GetPipelineState` on the action's pipeline.
+//! - `GET /api/v1/builds/{id}/log.txt`: a CodeBuild build's whole log, the same way.
+//!
+//! Reading a log needs `codepipeline:GetPipelineState` on the action's pipeline, and a build's
+//! `codebuild:BatchGetBuilds` on its project.
 //!
 //! Errors are `{"__type": "AccessDeniedException" | "ActionExecutionNotFoundException" | "InvalidArgument" | "InternalError", "message"}`.
 use crate::auth::{resources, Caller};
@@ -26,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/action-executions/{id}/log", get(log))
         .route("/api/v1/action-executions/{id}/log.txt", get(log_text))
+        .route("/api/v1/builds/{id}/log.txt", get(build_log_text))
 }
 
 #[derive(Deserialize)]
@@ -74,10 +78,25 @@ async fn log_text(
     if let Err(refused) = may_read(&state, &caller, &id).await {
         return refused;
     }
+    whole_log(&state, &id).await
+}
+
+async fn build_log_text(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    match crate::auth::resources::readable_build(&caller, &state.engine, &id).await {
+        Ok(build) => whole_log(&state, &build.log_key).await,
+        Err(refused) => refused,
+    }
+}
+
+async fn whole_log(state: &AppState, id: &str) -> Response {
     let mut text = String::new();
     let mut after = 0;
     loop {
-        match state.engine.action_log(&id, after, MAX_LINES).await {
+        match state.engine.action_log(id, after, MAX_LINES).await {
             Ok(lines) if lines.is_empty() => break,
             Ok(lines) => {
                 for (n, line) in lines {

@@ -75,6 +75,8 @@ pub struct ActionAttempt {
     pub output_variables: Vec<(String, String)>,
     pub output_artifacts: Vec<String>,
     pub external_url: Option<String>,
+    /// The CodeBuild build a CodeBuild action ran, for the link to its page.
+    pub build_id: Option<String>,
     /// The approval token while a manual approval waits.
     pub approval_token: Option<String>,
     /// The answers a manual approval received, oldest first.

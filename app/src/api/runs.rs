@@ -83,7 +83,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
     // Offered where RollbackStage would accept it and the user may roll the stage back.
     let may_roll_back =
         |stage: &str| view.rollback_targets.iter().any(|s| s == stage) && may("RollbackStage", &[stage]);
-    let stages = declaration
+    let mut stages = declaration
         .stages
         .iter()
         .map(|stage| {
@@ -118,6 +118,7 @@ pub async fn load_run(pipeline: String, execution_id: Option<String>) -> Result<
             }
         })
         .collect::<Vec<StageRun>>();
+    link_builds(&engine, &mut stages).await?;
     let failure = super::failure::failure(&engine, &stages).await?;
     Ok(RunView {
         now_ms: now_ms(),
@@ -292,6 +293,7 @@ fn attempt(row: &engine::runs::ActionRow, decisions: &[engine::approvals::Decisi
         output_variables: pairs(&row.output.output_variables),
         output_artifacts: row.output.output_artifacts.iter().map(|a| a.name.clone()).collect(),
         external_url: row.external_execution_url.clone(),
+        build_id: None,
         approval_token: row.token.clone().filter(|_| waiting),
         // The history lists newest first; an action's answers read oldest first.
         decisions: decisions
@@ -302,6 +304,19 @@ fn attempt(row: &engine::runs::ActionRow, decisions: &[engine::approvals::Decisi
             .map(Into::into)
             .collect(),
     }
+}
+
+/// Names the build each CodeBuild action's attempt ran, for the link to the build's page.
+#[cfg(feature = "ssr")]
+async fn link_builds(engine: &engine::Engine, stages: &mut [StageRun]) -> Result<(), AppError> {
+    let codebuild = stages.iter_mut().flat_map(|s| s.actions.iter_mut()).filter(|a| a.provider == "CodeBuild");
+    for action in codebuild {
+        if let Some(attempt) = action.attempt.as_mut() {
+            let build = engine.build_of_action(&attempt.id).await.map_err(super::ssr::engine_error)?;
+            attempt.build_id = build.map(|b| b.id);
+        }
+    }
+    Ok(())
 }
 
 /// Runs as the page receives them, for the tests of the components that draw them.
@@ -321,6 +336,7 @@ pub mod fixtures {
             output_variables: Vec::new(),
             output_artifacts: Vec::new(),
             external_url: None,
+            build_id: None,
             approval_token: None,
             decisions: Vec::new(),
         }

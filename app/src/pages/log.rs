@@ -41,6 +41,29 @@ fn LogBody(pipeline: String, execution: String, action: String) -> impl IntoView
             load_log_subject(pipeline.clone(), execution.clone(), action.clone())
         })
     };
+    let raw = raw_log_href(&action);
+    let head = move || {
+        Suspend::new(async move {
+            match subject.await {
+                Ok(subject) => view! { <LogHead subject/> }.into_any(),
+                Err(err) => {
+                    view! { <div class="notice bad" data-testid="log-error">{err.to_string()}</div> }.into_any()
+                }
+            }
+        })
+    };
+    view! {
+        <section class="log-page" data-testid="log-page">
+            <Transition fallback=|| view! { <div class="loading">"Loading\u{2026}"</div> }>{head}</Transition>
+            <LogLines lines raw download=format!("{action}.log")/>
+        </section>
+    }
+}
+
+/// A log's lines with a search that keeps only the matching ones, following while lines come,
+/// and links to the raw text (`raw`) to read or download (as `download`).
+#[component]
+pub fn LogLines(lines: ReadSignal<Vec<(i64, String)>>, raw: String, download: String) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let follow = RwSignal::new(true);
     let shown = Memo::new(move |_| {
@@ -71,25 +94,12 @@ fn LogBody(pipeline: String, execution: String, action: String) -> impl IntoView
             format!("{matching} of {total} lines match")
         }
     };
-    let raw = raw_log_href(&action);
-    let head = move || {
-        Suspend::new(async move {
-            match subject.await {
-                Ok(subject) => view! { <LogHead subject/> }.into_any(),
-                Err(err) => {
-                    view! { <div class="notice bad" data-testid="log-error">{err.to_string()}</div> }.into_any()
-                }
-            }
-        })
-    };
     view! {
-        <section class="log-page" data-testid="log-page">
-            <Transition fallback=|| view! { <div class="loading">"Loading\u{2026}"</div> }>{head}</Transition>
             <div class="log-toolbar">
                 <input type="search" placeholder="Search the log" aria-label="Search the log" data-testid="log-search" bind:value=search/>
                 <span class="muted small" data-testid="log-count">{count}</span>
                 <label class="log-follow"><input type="checkbox" data-testid="log-follow" bind:checked=follow/>"Follow"</label>
-                <a class="button" href=raw.clone() download=format!("{action}.log") rel="external" data-testid="log-download">"Download"</a>
+                <a class="button" href=raw.clone() download=download rel="external" data-testid="log-download">"Download"</a>
                 <a class="button" href=raw rel="external" target="_blank" data-testid="log-raw">"Raw text"</a>
             </div>
             <div class="log-view" data-testid="log-view" on:scroll=on_scroll>
@@ -108,7 +118,6 @@ fn LogBody(pipeline: String, execution: String, action: String) -> impl IntoView
                     }
                 />
             </div>
-        </section>
     }
 }
 

@@ -3,6 +3,7 @@ pub mod admin;
 pub mod approval_history;
 pub mod approvals;
 pub mod audit;
+pub mod build;
 pub mod compare;
 pub mod editor;
 pub mod history;

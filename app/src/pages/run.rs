@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::api::builds::build_href;
 use crate::api::logs::log_href;
 use crate::api::pipeline_href;
 use crate::api::runs::{
@@ -345,6 +346,7 @@ fn AttemptDetail(
         {summary.map(|summary| view! { <p class="action-summary" data-testid="action-summary">{summary}</p> })}
         {error.map(|error| view! { <p class="action-error" data-testid="action-error">{error}</p> })}
         {attempt.external_url.map(|url| view! { <ExternalLink url text="External link"/> })}
+        {attempt.build_id.map(|id| view! { <a class="small" href=build_href(&id) data-testid="build-link">"Build details, phases and log"</a> })}
         {approval}
         {answered.then(|| view! { <DecisionList decisions=attempt.decisions now_ms/> })}
         {has_config.then(|| view! { <details><summary>"Configuration"</summary><dl class="pairs">{pairs(attempt.configuration)}</dl></details> })}

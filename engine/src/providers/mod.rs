@@ -146,17 +146,39 @@ impl ActionFailure {
 #[derive(Debug, Clone)]
 pub struct LogSink {
     tx: tokio::sync::mpsc::UnboundedSender<String>,
+    /// Who follows the phases a script enters and ends (a build's record), told apart from
+    /// the lines so that a command printing a phase banner cannot fake one.
+    phases: Option<tokio::sync::mpsc::UnboundedSender<PhaseEvent>>,
+}
+
+/// A phase of a script (a buildspec's INSTALL, BUILD, ...) began or ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhaseEvent {
+    Entered(String),
+    Done { phase: String, succeeded: bool },
 }
 
 impl LogSink {
     pub fn channel() -> (LogSink, tokio::sync::mpsc::UnboundedReceiver<String>) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        (LogSink { tx }, rx)
+        (LogSink { tx, phases: None }, rx)
     }
 
     /// Appends one line (without its newline). Lines sent after the action ended are dropped.
     pub fn line(&self, text: impl Into<String>) {
         let _ = self.tx.send(text.into());
+    }
+
+    /// The same log, whose phase events also reach the returned receiver until it is dropped.
+    pub fn with_phases(&self) -> (LogSink, tokio::sync::mpsc::UnboundedReceiver<PhaseEvent>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        (LogSink { tx: self.tx.clone(), phases: Some(tx) }, rx)
+    }
+
+    pub fn phase(&self, event: PhaseEvent) {
+        if let Some(phases) = &self.phases {
+            let _ = phases.send(event);
+        }
     }
 }
 
@@ -176,7 +198,7 @@ pub(crate) fn register_builtin(engine: &crate::Engine) {
         "Commands",
         Arc::new(commands::CommandsProvider::new()),
     );
-    let codebuild = Arc::new(codebuild::CodeBuildProvider::new(engine.store.clone(), engine.account.clone()));
+    let codebuild = Arc::new(engine.codebuild_provider());
     engine.register_provider(ActionCategory::Build, ActionOwner::Aws, "CodeBuild", codebuild.clone());
     engine.register_provider(ActionCategory::Test, ActionOwner::Aws, "CodeBuild", codebuild);
     engine.register_rule_provider("VariableCheck", Arc::new(rules::VariableCheck));

@@ -7,6 +7,7 @@ pub(crate) mod approvals;
 mod attempts;
 pub(crate) mod audit;
 mod build_projects;
+mod builds;
 mod columns;
 pub(crate) mod conditions;
 mod connections;

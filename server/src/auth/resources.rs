@@ -66,6 +66,23 @@ pub fn authorize_pipeline_read(caller: &Caller, engine: &Engine, pipeline: &str)
     authorize(caller, READ_PIPELINE_ACTION, &engine.pipeline_arn(pipeline))
 }
 
+/// The build `id` (or ARN) when the caller may read it: `codebuild:BatchGetBuilds` on its
+/// project, as BatchGetBuilds checks.
+pub async fn readable_build(caller: &Caller, engine: &Engine, id: &str) -> Result<engine::builds::Build, Response> {
+    let not_found =
+        || refusal(StatusCode::NOT_FOUND, "ResourceNotFoundException", format!("Build {id} does not exist"));
+    let build = match engine.build(id).await {
+        Ok(Some(build)) => build,
+        Ok(None) => return Err(not_found()),
+        Err(err) => {
+            tracing::error!(error = %err, "reading a build failed");
+            return Err(refusal(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "An internal error occurred."));
+        }
+    };
+    authorize(caller, "codebuild:BatchGetBuilds", &engine.build_project_arn(&build.project))?;
+    Ok(build)
+}
+
 /// Runs the request and records it in the audit trail: every signed call (an API call, reads
 /// included, as CodePipeline's are) and a browser's uploads (changes). The body streams through.
 pub async fn run_recorded(state: &AppState, caller: &Caller, request: Request, next: Next) -> Response {
@@ -91,7 +108,7 @@ fn call_context(state: &AppState, parts: &axum::http::request::Parts) -> audit::
         Some(object) if object.trim_end_matches('/').contains('/') => (OBJECTS_SOURCE, "GetObject"),
         Some(_) => (OBJECTS_SOURCE, "ListObjectVersions"),
         None if path.ends_with("/events") => (EVENTS_SOURCE, "GetEvents"),
-        None if path.ends_with("/log") => (EVENTS_SOURCE, "GetActionLog"),
+        None if path.ends_with("/log") || path.ends_with("/log.txt") => (EVENTS_SOURCE, "GetActionLog"),
         None => (EVENTS_SOURCE, "ListApprovals"),
     };
     audit::CallContext::of_request(source, name.into(), parts, state.engine.account())

@@ -21,7 +21,7 @@ mod feed;
 mod log_stream;
 
 pub use feed::{Feed, Filter};
-pub use log_stream::{LogFollower, LogItem};
+pub use log_stream::{Followed, LogFollower, LogItem};
 
 use crate::api::error::ApiError;
 use crate::auth::{resources, Caller};
@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/approvals", get(pending_approvals))
         .route("/api/v1/approvals/events", get(approval_events))
         .route("/api/v1/action-executions/{id}/log/events", get(log_events))
+        .route("/api/v1/builds/{id}/log/events", get(build_log_events))
 }
 
 #[derive(Deserialize)]
@@ -178,8 +179,31 @@ async fn log_events(
         }
         Err(err) => return error_response(err.into()),
     }
+    follow_log(state, caller, Followed::Action(id), after)
+}
+
+/// A CodeBuild build's log, for its page: as an action's, but checked on the build's project.
+async fn build_log_events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(resume): Query<Resume>,
+) -> Response {
+    let after = match resume_point(&headers, resume) {
+        Ok(after) => after.unwrap_or(0),
+        Err(err) => return error_response(err),
+    };
+    let build = match resources::readable_build(&caller, &state.engine, &id).await {
+        Ok(build) => build,
+        Err(refused) => return refused,
+    };
+    follow_log(state, caller, Followed::Build { id: build.id, log_key: build.log_key }, after)
+}
+
+fn follow_log(state: AppState, caller: Caller, followed: Followed, after: i64) -> Response {
     let revoked = revoked(state.engine.clone(), caller);
-    let follower = LogFollower::new(state.engine.clone(), id, after);
+    let follower = LogFollower::new(state.engine.clone(), followed, after);
     let lines = futures_util::stream::unfold(follower, |mut follower| async move {
         let item = follower.next().await?;
         Some((item.map(log_event), follower))
@@ -210,7 +234,7 @@ fn log_event(item: LogItem) -> Event {
             Event::default().id(n.to_string()).data(serde_json::json!({ "n": n, "text": text }).to_string())
         }
         LogItem::End { status } => {
-            Event::default().event("end").data(serde_json::json!({ "status": status.as_str() }).to_string())
+            Event::default().event("end").data(serde_json::json!({ "status": status }).to_string())
         }
     }
 }

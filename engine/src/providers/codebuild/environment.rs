@@ -1,7 +1,7 @@
 //! The environment a build sees, in CodeBuild's order of precedence: the Commands action's base
 //! (PATH, HOME, the CodePipeline variables, `CODEBUILD_SRC_DIR` and `CODEBUILD_SRC_DIR_<name>`),
 //! then the build's own `CODEBUILD_*`, then the buildspec's `env.variables`, then the project's
-//! variables, then the action's `EnvironmentVariables`: a later one wins.
+//! variables, then the action's `EnvironmentVariables` (or StartBuild's overrides): a later one wins.
 use super::buildspec::Buildspec;
 use crate::build_projects::{BuildProject, BuildVariable};
 use crate::providers::commands::{env, files::Layout};
@@ -13,6 +13,8 @@ pub(super) struct BuildIdentity {
     pub id: String,
     pub arn: String,
     pub number: i64,
+    /// `codepipeline/<pipeline>`, or who called StartBuild.
+    pub initiator: String,
 }
 
 pub(super) fn build(
@@ -21,20 +23,24 @@ pub(super) fn build(
     path: &str,
     primary: usize,
     identity: &BuildIdentity,
-    (spec, project, action): (&Buildspec, &BuildProject, &[BuildVariable]),
+    (spec, project, overrides): (&Buildspec, &BuildProject, &[BuildVariable]),
 ) -> Result<IndexMap<String, String>, ActionFailure> {
     let mut vars = env::build(ctx, layout, path, primary)?;
     vars.insert("CODEBUILD_BUILD_ID".into(), identity.id.clone());
     vars.insert("CODEBUILD_BUILD_ARN".into(), identity.arn.clone());
     vars.insert("CODEBUILD_BUILD_NUMBER".into(), identity.number.to_string());
     vars.insert("CODEBUILD_BUILD_IMAGE".into(), project.environment.image.clone());
-    vars.insert("CODEBUILD_INITIATOR".into(), format!("codepipeline/{}", ctx.pipeline_name));
+    vars.insert("CODEBUILD_INITIATOR".into(), identity.initiator.clone());
+    if ctx.pipeline_name.is_empty() {
+        // A build started by StartBuild runs for no pipeline.
+        vars.retain(|name, _| !name.starts_with("CODEPIPELINE_"));
+    }
     let layers = spec
         .env
         .variables
         .iter()
         .chain(project.environment.environment_variables.iter().map(|v| (&v.name, &v.value)))
-        .chain(action.iter().map(|v| (&v.name, &v.value)));
+        .chain(overrides.iter().map(|v| (&v.name, &v.value)));
     for (name, value) in layers {
         if value.contains('\0') {
             return Err(ActionFailure::configuration(format!(

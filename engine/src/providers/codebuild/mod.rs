@@ -9,6 +9,9 @@
 //! - All phases run in one shell (see `script`); the log shows each phase as CodeBuild's does.
 //! - `exported-variables` become the action's output variables; output artifacts come from
 //!   `artifacts` / `secondary-artifacts` (see `artifacts`).
+//! - Every run is a build record (`crate::builds`): numbered per project, its phases recorded as
+//!   the script reports them, stoppable by StopBuild. StartBuild's builds run through
+//!   `run_recorded` as well, with a context made for them.
 //! - What cannot apply here (`run-as`, `runtime-versions`, `proxy`, `cache`, `reports`, ...) is
 //!   said in the log. The action's SECRETS_MANAGER variables come opened from the scheduler
 //!   (`scheduler::unseal`); PARAMETER_STORE values and a project's secrets are refused by name.
@@ -18,13 +21,20 @@ mod environment;
 mod script;
 
 use super::commands::{env::FALLBACK_PATH, files::Layout, process, script::read_variables, system};
-use super::{ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture, LogSink};
-use crate::build_projects::{BuildProject, BuildspecSource};
+use super::{
+    ActionContext, ActionFailure, ActionOutcome, ActionProvider, ActionResult, BoxFuture, FailureKind, LogSink,
+    PhaseEvent,
+};
+use crate::build_projects::{BuildProject, BuildVariable, BuildspecSource};
+use crate::builds::EndGuard;
+use crate::builds::{self, BuildStatus, Opening, PipelineLink, Recorder, Running};
 use crate::sandbox::Jail;
 use crate::{Account, Store, StoreError};
 use buildspec::Buildspec;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
 
 /// A buildspec file larger than this is refused rather than read.
 const MAX_BUILDSPEC_BYTES: u64 = 1024 * 1024;
@@ -35,14 +45,27 @@ pub struct CodeBuildProvider {
     store: Store,
     /// Where build ARNs say builds run.
     account: Account,
+    /// Where StopBuild finds the builds this process runs.
+    running: Arc<Running>,
     path: String,
     kill_grace: Duration,
 }
 
+/// What one build runs with, besides the action context.
+struct Order<'a> {
+    project: &'a BuildProject,
+    /// The action's `EnvironmentVariables`, or StartBuild's `environmentVariablesOverride`.
+    overrides: &'a [BuildVariable],
+    identity: environment::BuildIdentity,
+    log: &'a LogSink,
+    cancel: &'a CancellationToken,
+    timeout: Duration,
+}
+
 impl CodeBuildProvider {
-    pub fn new(store: Store, account: Account) -> Self {
+    pub(crate) fn new(store: Store, account: Account, running: Arc<Running>) -> Self {
         let path = std::env::var("PATH").unwrap_or_else(|_| FALLBACK_PATH.to_owned());
-        CodeBuildProvider { store, account, path, kill_grace: Duration::from_secs(5) }
+        CodeBuildProvider { store, account, running, path, kill_grace: Duration::from_secs(5) }
     }
 
     /// How long processes get between SIGTERM and SIGKILL when a build is stopped.
@@ -51,39 +74,103 @@ impl CodeBuildProvider {
         self
     }
 
+    /// A pipeline's build: opened (numbered and recorded) here, its log the action's.
     async fn run(&self, ctx: &ActionContext) -> Result<ActionOutcome, ActionFailure> {
-        let started = Instant::now();
         let project = self.project(ctx).await?;
-        let primary = primary_input(ctx)?;
-        let action_variables = environment::action_variables(ctx)?;
-        environment::check_types(&project.environment.environment_variables, "The project's", false)?;
-        environment::check_types(&action_variables, "The action's", true)?;
-        let layout = Layout::create(&ctx.workspace, ctx.inputs.get(primary).map(|i| i.dir.as_path())).await?;
-        let spec = load_buildspec(&project, &layout.src).await?;
-        refuse_unavailable(&spec)?;
-        ctx.log.line(format!(
-            "[Container] Running in the host sandbox: no container runtime is used, so image {} and compute type {} are recorded only",
-            project.environment.image, project.environment.compute_type
-        ));
-        log_not_applied(&spec, &ctx.log);
-
-        let number = self.store.next_build_number(&project.name).await.map_err(|err| match err {
+        let overrides = environment::action_variables(ctx)?;
+        let opening = Opening {
+            initiator: format!("codepipeline/{}", ctx.pipeline_name),
+            log_key: Some(ctx.action_execution_id.clone()),
+            pipeline: Some(PipelineLink {
+                pipeline: ctx.pipeline_name.clone(),
+                execution_id: ctx.pipeline_execution_id.clone(),
+                stage: ctx.stage_name.clone(),
+                action: ctx.action.name.clone(),
+            }),
+            action_execution_id: Some(ctx.action_execution_id.clone()),
+            overrides: overrides.clone(),
+            buildspec_override: None,
+            timeout_in_minutes: project.timeout_in_minutes,
+            source_version: ctx.source_revision.clone(),
+            idempotency_token: None,
+        };
+        let build = builds::open(&self.store, &self.account, &project, opening).await.map_err(|err| match err {
             StoreError::NotFound => {
                 ActionFailure::configuration(format!("The CodeBuild project '{}' was deleted", project.name))
             }
-            other => system(format!("cannot number the build: {other}")),
+            other => system(format!("cannot record the build: {other}")),
         })?;
-        let id = format!("{}:{}", project.name, uuid::Uuid::new_v4());
-        let arn = format!("arn:aws:codebuild:{}:{}:build/{id}", self.account.region, self.account.id);
-        let identity = environment::BuildIdentity { id: id.clone(), arn, number };
-        let environment = environment::build(
-            ctx,
-            &layout,
-            &self.path,
-            primary,
-            &identity,
-            (&spec, &project, action_variables.as_slice()),
-        )?;
+        self.run_recorded(ctx, Recorder::new(self.store.clone(), build), &project, overrides).await
+    }
+
+    /// Runs an opened build, keeping its record up to date: its phases as they pass, then its
+    /// status (STOPPED when its token was cancelled, TIMED_OUT past its timeout).
+    pub(crate) async fn run_recorded(
+        &self,
+        ctx: &ActionContext,
+        mut recorder: Recorder,
+        project: &BuildProject,
+        overrides: Vec<BuildVariable>,
+    ) -> Result<ActionOutcome, ActionFailure> {
+        let build = recorder.build().clone();
+        let guard = EndGuard::new(self.store.clone(), &build.id);
+        let cancel = ctx.cancel.child_token();
+        let _registered = self.running.register(&build.id, cancel.clone());
+        if recorder.build().current_phase == "SUBMITTED" {
+            // A StartBuild build has provisioned its workspace and fetched its source already.
+            recorder.enter("PROVISIONING").await;
+        }
+        let (log, events) = ctx.log.with_phases();
+        let follower = tokio::spawn(recorder.follow(events));
+        let timeout = ctx.timeout.min(Duration::from_secs(u64::from(project.timeout_in_minutes) * 60));
+        let identity = environment::BuildIdentity {
+            id: build.id.clone(),
+            arn: build.detail.arn.clone(),
+            number: build.number,
+            initiator: build.initiator.clone(),
+        };
+        let order = Order { project, overrides: &overrides, identity, log: &log, cancel: &cancel, timeout };
+        let started = Instant::now();
+        let result = self.execute(ctx, order).await;
+        drop(log);
+        let Ok(mut recorder) = follower.await else {
+            tracing::error!(build = %build.id, "the build's phase follower failed");
+            return result;
+        };
+        let status = match &result {
+            Ok(_) => BuildStatus::Succeeded,
+            Err(_) if cancel.is_cancelled() => BuildStatus::Stopped,
+            Err(_) if started.elapsed() >= timeout => BuildStatus::TimedOut,
+            Err(failure) if failure.kind == FailureKind::JobFailed => BuildStatus::Failed,
+            Err(_) => BuildStatus::Fault,
+        };
+        let (message, exported) = match &result {
+            Ok(ActionOutcome::Succeeded(done)) => (None, done.variables.clone()),
+            Ok(ActionOutcome::Waiting { .. }) => (None, Default::default()),
+            Err(failure) => (Some(failure.message.clone()), Default::default()),
+        };
+        recorder.finish(status, message, exported).await;
+        guard.disarm();
+        result
+    }
+
+    async fn execute(&self, ctx: &ActionContext, order: Order<'_>) -> Result<ActionOutcome, ActionFailure> {
+        let Order { project, overrides, identity, log, cancel, timeout } = order;
+        let started = Instant::now();
+        let primary = primary_input(ctx)?;
+        environment::check_types(&project.environment.environment_variables, "The project's", false)?;
+        environment::check_types(overrides, "The build's", true)?;
+        let layout = Layout::create(&ctx.workspace, ctx.inputs.get(primary).map(|i| i.dir.as_path())).await?;
+        let spec = load_buildspec(project, &layout.src).await?;
+        refuse_unavailable(&spec)?;
+        log.line(format!(
+            "[Container] Running in the host sandbox: no container runtime is used, so image {} and compute type {} are recorded only",
+            project.environment.image, project.environment.compute_type
+        ));
+        log_not_applied(&spec, log);
+
+        let environment =
+            environment::build(ctx, &layout, &self.path, primary, &identity, (&spec, project, overrides))?;
         let vars_file = layout.run.join("variables");
         let build = script::write(&spec, &vars_file);
         let script_file = layout.run.join("buildspec.sh");
@@ -102,15 +189,15 @@ impl CodeBuildProvider {
         sandbox.hand_over(&writable).await?;
         let jail =
             Jail { program: &shell, args: vec![script_file.into()], cwd: &layout.src, env: &environment, writable };
-        let timeout = ctx.timeout.min(Duration::from_secs(u64::from(project.timeout_in_minutes) * 60));
         let spawn = process::Spawn {
             command: sandbox.command(&jail).await?,
             timeout,
             kill_grace: self.kill_grace,
             limits: sandbox.limits(),
         };
-        let run = process::run(spawn, &build.script, &build.commands, &ctx.log, &ctx.cancel).await?;
+        let run = process::run(spawn, &build.script, &build.commands, log, cancel).await?;
         let ran = run.into_phases(&build.commands, timeout, &shell)?;
+        let id = &identity.id;
         if let Some(&(phase, _)) = ran.phases.iter().find(|(_, succeeded)| !succeeded) {
             let phase = build.phases.get(phase).map_or("?", |p| p.upper());
             let why = match ran.first_failure {
@@ -119,24 +206,26 @@ impl CodeBuildProvider {
                 }
                 None => "a command failed".to_owned(),
             };
-            ctx.log.line(format!("[Container] Build {id} failed"));
+            log.line(format!("[Container] Build {id} failed"));
             return Err(ActionFailure::job_failed(format!("Build failed in phase {phase}: {why}")));
         }
 
-        let variables = read_variables(&vars_file, &spec.env.exported_variables, &ctx.log).await?;
-        let outputs = artifacts::collect(&layout, &spec, &ctx.action.output_artifacts, &ctx.log).await?;
+        let variables = read_variables(&vars_file, &spec.env.exported_variables, log).await?;
+        log.phase(PhaseEvent::Entered("UPLOAD_ARTIFACTS".to_owned()));
+        let outputs = artifacts::collect(&layout, &spec, &ctx.action.output_artifacts, log).await?;
         let summary = format!(
-            "Build {number} of {} succeeded: {} phase(s) in {:.1} s",
+            "Build {} of {} succeeded: {} phase(s) in {:.1} s",
+            identity.number,
             project.name,
             ran.phases.len(),
             started.elapsed().as_secs_f64()
         );
-        ctx.log.line(format!("[Container] {summary}"));
+        log.line(format!("[Container] {summary}"));
         Ok(ActionOutcome::Succeeded(ActionResult {
             outputs,
             variables,
             summary: Some(summary),
-            external_execution_id: Some(id),
+            external_execution_id: Some(identity.id),
             ..Default::default()
         }))
     }

@@ -4,7 +4,7 @@
 //! Nothing here polls. The shell's exit is reported by the kernel (SIGCHLD, through tokio). In the
 //! sandbox, its PID namespace ends whatever the commands left behind the moment the shell exits;
 //! without one, what is left in the shell's process group is killed at once.
-use super::super::{ActionFailure, LogSink};
+use super::super::{ActionFailure, LogSink, PhaseEvent};
 use super::script::{Marker, Script};
 use crate::sandbox::{limits_reached_in, Limit, Limits};
 use nix::sys::signal::{killpg, Signal};
@@ -153,11 +153,15 @@ fn handle_line(line: &str, script: &Script, commands: &[String], log: &LogSink, 
             log.line(format!("{prefix} Command did not exit successfully {} exit status {status}", command(i)));
         }
         Some(Marker::Finished) => progress.finished = true,
-        Some(Marker::Entering(p)) => log.line(format!("{prefix} Entering phase {}", script.phase_name(p))),
+        Some(Marker::Entering(p)) => {
+            log.line(format!("{prefix} Entering phase {}", script.phase_name(p)));
+            log.phase(PhaseEvent::Entered(script.phase_name(p).to_owned()));
+        }
         Some(Marker::PhaseDone(p, succeeded)) => {
             progress.phases.push((p, succeeded));
             let state = if succeeded { "SUCCEEDED" } else { "FAILED" };
             log.line(format!("{prefix} Phase complete: {} State: {state}", script.phase_name(p)));
+            log.phase(PhaseEvent::Done { phase: script.phase_name(p).to_owned(), succeeded });
         }
         None => {}
     }

@@ -1,8 +1,9 @@
 //! The CodeBuild API (`X-Amz-Target: CodeBuild_20161006.<Operation>`, signed for `codebuild`,
 //! IAM actions `codebuild:<Operation>` on `arn:aws:codebuild:REGION:ACCOUNT:project/NAME`), so
 //! `aws codebuild ... --endpoint-url` and boto3 manage the build projects CodeBuild actions run.
-//! Errors carry CodeBuild's names: InvalidInputException, ResourceAlreadyExistsException,
-//! ResourceNotFoundException.
+//! Build operations are checked on the ARN of the build's project. Errors carry CodeBuild's
+//! names: InvalidInputException, ResourceAlreadyExistsException, ResourceNotFoundException.
+mod builds;
 mod projects;
 
 use super::error::{ApiError, ApiResult};
@@ -15,18 +16,27 @@ pub const TARGET_PREFIX: &str = "CodeBuild_20161006.";
 pub const SIGNING_NAME: &str = "codebuild";
 pub const EVENT_SOURCE: &str = "codebuild.amazonaws.com";
 
-service_operations!("codebuild";CreateProject, UpdateProject, BatchGetProjects, ListProjects, DeleteProject);
+service_operations!("codebuild";
+    CreateProject, UpdateProject, BatchGetProjects, ListProjects, DeleteProject,
+    StartBuild, StopBuild, RetryBuild, BatchGetBuilds, ListBuilds, ListBuildsForProject, BatchDeleteBuilds,
+);
 
 impl Operation {
-    /// The project's ARN (BatchGetProjects: the first one; `dispatch` checks every other);
-    /// `*` for ListProjects, as IAM has it.
+    /// The project's ARN (for a build, its project's; for a batch, the first one's: `dispatch`
+    /// checks every other); `*` for ListProjects and ListBuilds, as IAM has it.
     pub fn resource_arn(self, input: &Value, account: &engine::Account) -> String {
+        let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or_default().to_owned();
         let name = match self {
-            Operation::ListProjects => return "*".to_owned(),
-            Operation::BatchGetProjects => input["names"].get(0),
-            _ => input.get("name"),
+            Operation::ListProjects | Operation::ListBuilds => return "*".to_owned(),
+            Operation::BatchGetProjects => project_name(&text(input["names"].get(0))),
+            Operation::StartBuild | Operation::ListBuildsForProject => project_name(&text(input.get("projectName"))),
+            Operation::StopBuild | Operation::RetryBuild => builds::project_of(&text(input.get("id"))),
+            Operation::BatchGetBuilds | Operation::BatchDeleteBuilds => builds::project_of(&text(input["ids"].get(0))),
+            Operation::CreateProject | Operation::UpdateProject | Operation::DeleteProject => {
+                project_name(&text(input.get("name")))
+            }
         };
-        project_arn(account, &project_name(name.and_then(Value::as_str).unwrap_or_default()))
+        project_arn(account, &name)
     }
 }
 
@@ -49,6 +59,13 @@ pub async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, b
         Operation::BatchGetProjects => projects::batch_get(state, caller, parse(body)?).await,
         Operation::ListProjects => projects::list(state, parse(body)?).await,
         Operation::DeleteProject => projects::delete(state, parse(body)?).await,
+        Operation::StartBuild => builds::start(state, caller, parse(body)?).await,
+        Operation::StopBuild => builds::stop(state, parse(body)?).await,
+        Operation::RetryBuild => builds::retry(state, caller, parse(body)?).await,
+        Operation::BatchGetBuilds => builds::batch_get(state, caller, parse(body)?).await,
+        Operation::BatchDeleteBuilds => builds::batch_delete(state, caller, parse(body)?).await,
+        Operation::ListBuilds => builds::list(state, parse(body)?, false).await,
+        Operation::ListBuildsForProject => builds::list(state, parse(body)?, true).await,
     };
     result.map_err(codebuild_error)
 }
