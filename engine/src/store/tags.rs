@@ -27,15 +27,18 @@ impl Store {
         if resource_arns.is_empty() {
             return Ok(tags);
         }
-        let mut query = sqlx::QueryBuilder::<sqlx::Any>::new(
-            "select resource_arn, tag_key, tag_value from resource_tag where resource_arn in (",
+        // `$n` placeholders, as every other query here writes them (both backends take them).
+        let placeholders: Vec<String> = (1..=resource_arns.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "select resource_arn, tag_key, tag_value from resource_tag where resource_arn in ({}) \
+             order by resource_arn, tag_key",
+            placeholders.join(", ")
         );
-        let mut arns = query.separated(", ");
+        let mut query = sqlx::query(&sql);
         for arn in resource_arns {
-            arns.push_bind(arn.clone());
+            query = query.bind(arn);
         }
-        query.push(") order by resource_arn, tag_key");
-        for row in query.build().fetch_all(&self.pool).await? {
+        for row in query.fetch_all(&self.pool).await? {
             let tag = Tag { key: row.try_get("tag_key")?, value: row.try_get("tag_value")? };
             tags.entry(row.try_get("resource_arn")?).or_default().push(tag);
         }
