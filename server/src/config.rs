@@ -41,6 +41,22 @@ pub enum Command {
     /// Give connections to outside git hosts their access tokens (CodeConnections' API makes them).
     #[command(subcommand)]
     Connection(ConnectionCommand),
+    /// Give a partner (ThirdParty) action its client: prints the clientId and clientToken with
+    /// which the partner's worker takes and answers the action's jobs. A second call replaces
+    /// the client, and the old token stops working.
+    PartnerClient {
+        /// The pipeline's name.
+        #[arg(long)]
+        pipeline: String,
+        /// The stage the action is in.
+        #[arg(long)]
+        stage: String,
+        /// The partner action's name.
+        #[arg(long)]
+        action: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]

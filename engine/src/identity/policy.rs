@@ -49,7 +49,8 @@ pub fn of_role(role: Role) -> Policy {
             "codepipeline:ListPipelineExecutions", "codepipeline:ListPipelines", "codepipeline:PutApprovalResult",
             "sluice:GetObject"
         ]}}),
-        Role::Viewer => serde_json::json!({ "Statement": {
+        // Job details carry the action's secrets, for the worker that runs it: not for readers.
+        Role::Viewer => serde_json::json!({ "Statement": [{
             "Effect": "Allow",
             "Action": [
                 "codepipeline:Get*", "codepipeline:List*", "events:Describe*", "events:List*",
@@ -58,7 +59,11 @@ pub fn of_role(role: Role) -> Policy {
                 "codestar-connections:List*", "codeconnections:Get*", "codeconnections:List*", "sluice:GetObject"
             ],
             "Resource": "*"
-        }}),
+        }, {
+            "Effect": "Deny",
+            "Action": ["codepipeline:GetJobDetails", "codepipeline:GetThirdPartyJobDetails"],
+            "Resource": "*"
+        }]}),
     };
     Policy::from_value(&document).expect("built-in policies parse")
 }

@@ -22,6 +22,7 @@ pub(crate) mod jobs;
 pub(crate) mod leases;
 pub(crate) mod logs;
 mod objects;
+pub(crate) mod partner_clients;
 pub(crate) mod pipelines;
 mod secrets;
 pub(crate) mod sources;

@@ -9,11 +9,13 @@ pub mod codecommit;
 mod conditions;
 pub mod connections;
 mod custom_action_types;
+mod deploy_targets;
 pub mod error;
 mod eventbridge;
 mod execution_state;
 mod executions;
 mod jobs;
+mod partner_jobs;
 mod pipelines;
 mod sns;
 mod sources;
@@ -301,6 +303,12 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         RegisterWebhookWithThirdParty | DeregisterWebhookWithThirdParty => {
             webhooks::third_party(state, parse(body)?).await
         }
+        PollForThirdPartyJobs => partner_jobs::poll(state, caller, parse(body)?).await,
+        AcknowledgeThirdPartyJob => partner_jobs::acknowledge(state, caller, parse(body)?).await,
+        GetThirdPartyJobDetails => partner_jobs::details(state, caller, parse(body)?).await,
+        PutThirdPartyJobSuccessResult => partner_jobs::succeed(state, caller, parse(body)?).await,
+        PutThirdPartyJobFailureResult => partner_jobs::fail(state, caller, parse(body)?).await,
+        ListDeployActionExecutionTargets => deploy_targets::list(state, caller, parse(body)?).await,
     }
 }
 

@@ -161,10 +161,6 @@ async fn log_events(
     headers: HeaderMap,
     Query(resume): Query<Resume>,
 ) -> Response {
-    let after = match resume_point(&headers, resume) {
-        Ok(after) => after.unwrap_or(0),
-        Err(err) => return error_response(err),
-    };
     match state.engine.action_pipeline(&id).await {
         Ok(Some(pipeline)) => {
             if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &pipeline) {
@@ -179,7 +175,7 @@ async fn log_events(
         }
         Err(err) => return error_response(err.into()),
     }
-    follow_log(state, caller, Followed::Action(id), after)
+    follow_log(state, caller, Followed::Action(id), &headers, resume)
 }
 
 /// A CodeBuild build's log, for its page: as an action's, but checked on the build's project.
@@ -190,18 +186,19 @@ async fn build_log_events(
     headers: HeaderMap,
     Query(resume): Query<Resume>,
 ) -> Response {
-    let after = match resume_point(&headers, resume) {
-        Ok(after) => after.unwrap_or(0),
-        Err(err) => return error_response(err),
-    };
     let build = match resources::readable_build(&caller, &state.engine, &id).await {
         Ok(build) => build,
         Err(refused) => return refused,
     };
-    follow_log(state, caller, Followed::Build { id: build.id, log_key: build.log_key }, after)
+    follow_log(state, caller, Followed::Build { id: build.id, log_key: build.log_key }, &headers, resume)
 }
 
-fn follow_log(state: AppState, caller: Caller, followed: Followed, after: i64) -> Response {
+/// The log's lines after the resume point, then each new one as it is stored.
+fn follow_log(state: AppState, caller: Caller, followed: Followed, headers: &HeaderMap, resume: Resume) -> Response {
+    let after = match resume_point(headers, resume) {
+        Ok(after) => after.unwrap_or(0),
+        Err(err) => return error_response(err),
+    };
     let revoked = revoked(state.engine.clone(), caller);
     let follower = LogFollower::new(state.engine.clone(), followed, after);
     let lines = futures_util::stream::unfold(follower, |mut follower| async move {
