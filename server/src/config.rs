@@ -308,6 +308,10 @@ pub struct Config {
     #[arg(long, env = "SLUICE_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
+    /// The bearer token a Prometheus scraper presents for `/metrics`; without one the page is off.
+    #[arg(long, env = "SLUICE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
     #[command(flatten)]
     pub sandbox: SandboxArgs,
 

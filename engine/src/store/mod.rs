@@ -16,6 +16,7 @@ pub(crate) mod deliveries;
 pub(crate) mod event_rules;
 pub(crate) mod events;
 pub(crate) mod executions;
+pub(crate) mod figures;
 pub(crate) mod groups;
 pub(crate) mod identity;
 pub(crate) mod jobs;

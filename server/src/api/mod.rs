@@ -109,6 +109,13 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
     response
 }
 
+/// The operation an API call's `X-Amz-Target` names, when it is one Sluice answers: unlike the
+/// header's text, its values are bounded (metrics label requests with it).
+pub fn operation_name(headers: &axum::http::HeaderMap) -> Option<&'static str> {
+    let header = headers.get("x-amz-target")?.to_str().ok()?;
+    Target::parse(header).ok().map(Target::name)
+}
+
 /// An operation of one of the services the endpoint answers.
 #[derive(Debug, Clone, Copy)]
 enum Target {

@@ -302,6 +302,8 @@ fn path_of(request: &Request) -> &str {
 fn is_public(path: &str) -> bool {
     // A subscription's confirmation link carries its own credential, the token.
     path == "/healthz"
+        // The metrics page checks its own bearer token.
+        || path == "/metrics"
         || path == "/signin"
         || path == "/favicon.svg"
         || path.starts_with("/pkg/")

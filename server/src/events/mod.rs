@@ -151,7 +151,7 @@ async fn outbox_stream(
             return Some((item.map(outbox_event), (feed, caller, engine)));
         }
     });
-    sse(events, revoked)
+    sse(events, revoked, state.metrics.stream_opened())
 }
 
 async fn log_events(
@@ -205,7 +205,7 @@ fn follow_log(state: AppState, caller: Caller, followed: Followed, headers: &Hea
         let item = follower.next().await?;
         Some((item.map(log_event), follower))
     });
-    sse(lines, revoked)
+    sse(lines, revoked, state.metrics.stream_opened())
 }
 
 /// `Last-Event-ID` (a reconnect) wins over `?after=` (the first connection of a page).
@@ -260,9 +260,12 @@ async fn revoked(engine: engine::Engine, caller: Caller) {
 fn sse(
     events: impl Stream<Item = Result<Event, EngineError>> + Send + 'static,
     revoked: impl std::future::Future<Output = ()> + Send + 'static,
+    open: crate::metrics::StreamGuard,
 ) -> Response {
     use futures_util::StreamExt;
-    let events = events.take_until(revoked).map(|item| {
+    // The guard lives as long as the stream: `/metrics` counts the stream open until then.
+    let events = events.take_until(revoked).map(move |item| {
+        let _open = &open;
         item.map_err(|err| {
             tracing::error!(error = %err, "event stream ended by a store error");
             err

@@ -227,6 +227,9 @@ impl RawAnswer {
 }
 
 /// The configuration tests serve with: this database and data dir, the test account.
+/// The bearer token test servers take for `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
     Config {
         addr: "127.0.0.1:0".parse().expect("an address"),
@@ -236,6 +239,7 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
         region: REGION.into(),
         account_id: ACCOUNT.into(),
         admin_password: None,
+        metrics_token: Some(METRICS_TOKEN.into()),
         sandbox: Default::default(),
         public_url: None,
         notify: Default::default(),
