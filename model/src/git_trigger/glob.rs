@@ -158,10 +158,10 @@ fn run(tokens: &[Token], name: &str) -> bool {
             match token {
                 Token::Char(x) if *x == c => next[i + 1] = true,
                 Token::One if c != '/' => next[i + 1] = true,
-                Token::Class { negated, ranges } if c != '/' => {
-                    if ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated {
-                        next[i + 1] = true;
-                    }
+                Token::Class { negated, ranges }
+                    if c != '/' && ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c)) != *negated =>
+                {
+                    next[i + 1] = true
                 }
                 Token::Star if c != '/' => next[i] = true,
                 Token::DoubleStar => next[i] = true,
