@@ -72,6 +72,7 @@ fn github_push(repository: &str, reference: &str, commit: &str, files: &[&str]) 
     let mut push = github_examples("push").into_iter().find(|p| p["ref"] == "refs/heads/master").unwrap();
     push["ref"] = json!(reference);
     push["after"] = json!(commit);
+    push["head_commit"]["id"] = json!(commit);
     push["repository"]["full_name"] = json!(repository);
     push["commits"] = json!([{ "id": commit, "added": [], "modified": files, "removed": [] }]);
     push

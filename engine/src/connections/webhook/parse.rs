@@ -119,9 +119,14 @@ fn github(kind: &str, body: Body<'_>) -> Result<Parsed, String> {
         };
         let commits = body.at("commits");
         let complete = commits.and_then(Value::as_array).is_some_and(|c| c.len() < GITHUB_MAX_COMMITS);
+        // An annotated tag's `after` is the tag object; `head_commit` is its commit.
+        let (commit, field) = match body.at("head_commit.id").and_then(Value::as_str) {
+            Some(head) => (head, "head_commit.id"),
+            None => (after, "after"),
+        };
         let event = GitEvent {
             kind: GitEventKind::Push(reference),
-            commit: commit_id(after, "after")?,
+            commit: commit_id(commit, field)?,
             changed_files: changed_files(commits, complete),
         };
         return Ok(events(repository, vec![event]));

@@ -25,6 +25,10 @@ fn github_pushes_and_pull_requests() {
     assert_eq!(event.kind, GitEventKind::Push(GitRef::Branch("main".into())));
     assert_eq!(event.commit, A);
     assert_eq!(event.changed_files, Some(vec!["a.rs".into(), "b.rs".into(), "c.rs".into()]));
+    let annotated =
+        json!({ "ref": "refs/tags/v1", "after": A, "head_commit": { "id": B }, "repository": { "full_name": "o/r" } });
+    let (_, event) = one_event(parsed(ProviderType::GitHub, "push", annotated));
+    assert_eq!((event.kind, event.commit.as_str()), (GitEventKind::Push(GitRef::Tag("v1".into())), B));
 
     let pr = json!({ "action": "synchronize", "number": 5, "repository": { "full_name": "octo/app" },
         "pull_request": { "head": { "ref": "feature", "sha": B }, "base": { "ref": "main" } } });
