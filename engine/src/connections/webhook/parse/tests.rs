@@ -106,3 +106,33 @@ fn a_bitbucket_push_is_one_event_per_updated_ref() {
         [(GitEventKind::Push(GitRef::Branch("main".into())), A), (GitEventKind::Push(GitRef::Tag("v2".into())), B)]
     );
 }
+
+#[test]
+fn no_cut_or_retyped_body_makes_it_panic() {
+    let bodies = [
+        (
+            "push",
+            json!({ "ref": "refs/heads/main", "after": A, "repository": { "full_name": "o/r" }, "commits": [{ "added": ["a"] }] }),
+        ),
+        (
+            "Push Hook",
+            json!({ "ref": "refs/heads/main", "after": A, "project": { "path_with_namespace": "g/r" }, "total_commits_count": 1 }),
+        ),
+        (
+            "repo:push",
+            json!({ "repository": { "full_name": "o/r" }, "push": { "changes": [{ "new": { "type": "branch", "name": "m", "target": { "hash": A } } }] } }),
+        ),
+    ];
+    let providers = [ProviderType::GitHub, ProviderType::GitLab, ProviderType::Bitbucket];
+    for ((kind, body), provider) in bodies.iter().zip(providers) {
+        let text = body.to_string();
+        for end in 0..text.len() {
+            let _ = parse(provider, Some(kind), &text.as_bytes()[..end]);
+        }
+        // Every string and list in the body replaced by a number, and by null.
+        for replacement in ["1", "null", "[]", "{}"] {
+            let retyped = text.replace(&format!("\"{A}\""), replacement).replace("[\"a\"]", replacement);
+            let _ = parse(provider, Some(kind), retyped.as_bytes());
+        }
+    }
+}
