@@ -138,7 +138,8 @@ async fn signed_github_and_gitlab_deliveries_start_the_pipelines_whose_triggers_
             "sourceActionName": "Source",
             "push": [{ "branches": { "includes": ["main", "release/**"], "excludes": ["release/old*"] },
                        "filePaths": { "includes": ["src/**"], "excludes": ["src/docs/**"] } }],
-            "pullRequest": [{ "events": ["OPEN", "UPDATED"], "branches": { "includes": ["main"] } }] } }]);
+            "pullRequest": [{ "events": ["OPEN", "UPDATED"], "branches": { "includes": ["main"] },
+                              "filePaths": { "includes": ["src/**"] } }] } }]);
         create(&server, pipeline("hooked", &arn, triggers)).await;
         wait_for(&server, "hooked", "CreatePipeline's run finishing", |e| e.len() == 1 && finished(&e[0])).await;
 
@@ -206,6 +207,14 @@ async fn signed_github_and_gitlab_deliveries_start_the_pipelines_whose_triggers_
         assert_eq!(status, 200, "{answer}");
         let run = ran(&server, "hooked", &answer, &feature).await;
         assert!(run.trigger().unwrap().trigger_detail().unwrap().contains("OPEN feature/login -> main"), "{run:#?}");
+        // Its changed files are read from the host: one that changes no source starts nothing.
+        let docs_only = push_commit(&work, &root, "feature/docs", "docs/guide.md").await;
+        let mut docs = opened.clone();
+        docs["pull_request"]["head"]["sha"] = json!(docs_only);
+        docs["pull_request"]["head"]["ref"] = json!("feature/docs");
+        let (status, answer) = github(&server, &id, &secret, "pull_request", "d-9", &docs).await;
+        assert_eq!(status, 202, "{answer}");
+        assert!(answer["ignored"].as_str().unwrap().contains("none of the 1 changed files"), "{answer}");
         let mut closed = opened.clone();
         closed["action"] = json!("closed");
         assert_eq!(github(&server, &id, &secret, "pull_request", "d-8", &closed).await.0, 202);
@@ -257,6 +266,7 @@ async fn signed_github_and_gitlab_deliveries_start_the_pipelines_whose_triggers_
             .iter()
             .any(|d| d.outcome.starts_with("refused: The X-Hub-Signature-256 header does not match")));
         assert_eq!(deliveries[0].host_delivery_id.as_deref(), Some("d-8"));
+        assert!(outcome_of("d-9").contains("none of the 1 changed files"), "{deliveries:#?}");
         ok(call(&server, &server.key, false, "DeleteConnection", json!({ "ConnectionArn": arn })).await).await;
         let mut db = server.raw_database().await;
         let left: i64 = sqlx::query_scalar("select count(*) from connection_delivery where connection_id = $1")

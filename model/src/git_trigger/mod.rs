@@ -149,7 +149,7 @@ impl Criteria {
     /// Some changed file is selected; unknown files select nothing, as they cannot be checked.
     fn select_files(&self, files: Option<&[String]>) -> Result<(), String> {
         let Some(files) = files else {
-            return Err("the delivery does not list the changed files, which the filePaths filter needs".into());
+            return Err("the changed files are not known (not listed, nor readable from the host), and the filePaths filter needs them".into());
         };
         match files.iter().any(|file| self.select("file", file).is_ok()) {
             true => Ok(()),

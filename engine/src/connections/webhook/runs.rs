@@ -7,10 +7,13 @@ use crate::connections::check::id_of_arn;
 use crate::connections::Connection;
 use crate::runs::SourceRevisionOverride;
 use crate::{Engine, EngineError, Result, StartRequest};
-use model::git_trigger::{decide, Decision, GitEvent};
+use model::git_trigger::{decide, Decision, GitEvent, GitEventKind};
 use model::{ActionDeclaration, PipelineDeclaration, PipelineTriggerDeclaration, TriggerType};
 
 const PROVIDER: &str = "CodeStarSourceConnection";
+/// Hosts give up on a delivery after about ten seconds; reading a pull request's files may
+/// take longer only for a host that is down.
+const FILES_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// What one delivery started, and why each watching trigger that did not fire did not.
 #[derive(Debug, Default)]
@@ -61,6 +64,7 @@ impl Engine {
         key: &str,
     ) -> Result<Starts> {
         let mut starts = Starts::default();
+        let mut events = events.to_vec();
         for head in self.store.pipeline_heads().await? {
             let declaration = match self.declaration(&head.name, head.latest_version).await {
                 Ok(declaration) => declaration,
@@ -71,7 +75,10 @@ impl Engine {
             for trigger in &declaration.triggers {
                 let Some(action) = watching(self, &declaration, trigger, connection, repository) else { continue };
                 let branch = action.configuration.get("BranchName").map(String::as_str).unwrap_or_default();
-                for (n, event) in events.iter().enumerate() {
+                for (n, event) in events.iter_mut().enumerate() {
+                    if needs_files(trigger, event) {
+                        event.changed_files = self.pull_request_files(action, repository, event).await;
+                    }
                     match decide(&trigger.git_configuration, branch, event) {
                         Decision::Skips(why) => starts.skipped.push(format!("{} not started: {why}", head.name)),
                         Decision::Fires(filter) => {
@@ -89,6 +96,41 @@ impl Engine {
             }
         }
         Ok(starts)
+    }
+}
+
+/// Whether a pull request's changed files, which no host's delivery lists, must be read for
+/// the trigger's file-path filters.
+fn needs_files(trigger: &PipelineTriggerDeclaration, event: &GitEvent) -> bool {
+    let filters = &trigger.git_configuration.pull_request;
+    matches!(event.kind, GitEventKind::PullRequest { .. })
+        && event.changed_files.is_none()
+        && filters.iter().any(|filter| filter.file_paths.is_some())
+}
+
+impl Engine {
+    /// The files a pull request changes, read from its host with git; None (the file-path
+    /// filters then do not pass) when the host cannot be read in time.
+    async fn pull_request_files(
+        &self,
+        action: &ActionDeclaration,
+        repository: &str,
+        event: &GitEvent,
+    ) -> Option<Vec<String>> {
+        let GitEventKind::PullRequest { destination_branch, .. } = &event.kind else { return None };
+        let arn = action.configuration.get("ConnectionArn")?;
+        let read = async {
+            let remote = self.connections().remote(arn, repository).await?;
+            remote.changed_files(destination_branch, &event.commit).await
+        };
+        match tokio::time::timeout(FILES_TIMEOUT, read).await {
+            Ok(Ok(files)) => Some(files),
+            Ok(Err(err)) => {
+                tracing::warn!(%repository, error = %err, "a pull request's changed files could not be read");
+                None
+            }
+            Err(_) => None,
+        }
     }
 }
 
