@@ -77,6 +77,29 @@ pub enum ConnectionCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Print the URL and secret to give the connection's git host for its webhook (the secret
+    /// is made on first use), and the header the host signs deliveries with.
+    Webhook {
+        /// The connection's name, ARN or id.
+        connection: String,
+        /// The URL git hosts reach Sluice at, as `sluice serve` is given it.
+        #[arg(long, env = "SLUICE_PUBLIC_URL", value_parser = parse_public_url, default_value = "http://127.0.0.1:3000")]
+        public_url: String,
+        #[command(flatten)]
+        account: AccountArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the connection's recent webhook deliveries, newest first: when, the host's event and
+    /// delivery id, what came of it, the executions it started.
+    Deliveries {
+        /// The connection's name, ARN or id.
+        connection: String,
+        #[command(flatten)]
+        account: AccountArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// List the connections: name, status, whether a token is kept, ARN.
     List {
         #[command(flatten)]

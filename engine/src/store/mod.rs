@@ -10,6 +10,7 @@ mod build_projects;
 mod builds;
 mod columns;
 pub(crate) mod conditions;
+mod connection_deliveries;
 mod connections;
 mod custom_types;
 pub(crate) mod deliveries;

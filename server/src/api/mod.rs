@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/sns/confirm", axum::routing::get(sns::confirm_link))
         .merge(codecommit::git_http::router())
         .merge(webhooks::router())
+        .merge(connections::webhook::router())
 }
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {

@@ -312,6 +312,7 @@ fn is_public(path: &str) -> bool {
         || crate::api::codecommit::git_http::is_git_path(path)
         // A webhook's deliveries carry their own authentication (an HMAC, an address range).
         || crate::api::webhooks::is_webhook_path(path)
+        || crate::api::connections::webhook::is_webhook_path(path)
 }
 
 /// True when the request's Origin (or, lacking one, Referer) is Sluice's public URL (one of

@@ -2,7 +2,9 @@
 //! Over 400 lines: the one harness every server test and the Commands benchmark share.
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
+pub mod connections;
 pub mod git;
+pub mod git_hosts;
 pub mod moto;
 pub mod receiver;
 pub mod runs;
