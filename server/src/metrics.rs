@@ -87,7 +87,7 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response
     };
     let presented =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    if !presented.is_some_and(|token| crate::auth::same_secret(expected.expose(), token)) {
+    if !presented.is_some_and(|token| engine::secrets::same_secret(token, expected.expose())) {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],

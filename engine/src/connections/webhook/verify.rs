@@ -5,7 +5,7 @@
 //! much of the given value is right.
 use super::super::ProviderType;
 use crate::notify::targets::signature;
-use crate::webhooks::delivery::same_secret;
+use crate::secrets::same_secret;
 
 /// None when the delivery is authentic; else why not, naming the header.
 pub fn refusal(

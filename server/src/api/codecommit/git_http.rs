@@ -187,7 +187,7 @@ async fn basic_caller(state: &AppState, parts: &Parts) -> Result<Caller, NotAuth
             return Err(claimed());
         }
     };
-    if !crate::auth::same_secret(&key.secret_access_key, secret) {
+    if !engine::secrets::same_secret(secret, &key.secret_access_key) {
         return Err(claimed());
     }
     engine.caller(&key.user_name, Some(key.access_key_id)).await.map_err(|_| claimed())
