@@ -40,6 +40,7 @@ pub mod headers;
 pub mod logs;
 pub mod metrics;
 pub mod objects;
+pub mod request_id;
 
 use anyhow::Context;
 use axum::{extract::FromRef, extract::State, http::StatusCode, routing::get, Json, Router};
@@ -198,6 +199,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .layer(axum::middleware::from_fn(headers::add))
         // Each request as a span with its method, path, status and latency (RUST_LOG=tower_http=debug).
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(request_id::assign))
         // Outermost, so refusals and redirects count too.
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count))
         .with_state(state)

@@ -11,6 +11,7 @@ async fn bad_requests_get_aws_errors() {
     assert_eq!(unknown.status, 400);
     assert_eq!(unknown.error_type(), "UnknownOperationException");
     assert!(unknown.request_id.is_some(), "every answer carries x-amzn-RequestId");
+    assert_eq!(unknown.x_request_id, unknown.request_id, "the logs' request id is the API's");
 
     let malformed = server.raw("GetPipeline", "{\"name\": ").await;
     assert_eq!(malformed.status, 400);

@@ -23,7 +23,10 @@ impl CallContext {
     pub fn of_request(event_source: &'static str, operation: String, parts: &Parts, account: &engine::Account) -> Self {
         CallContext {
             event_source,
-            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id: parts
+                .extensions
+                .get::<crate::request_id::RequestId>()
+                .map_or_else(|| uuid::Uuid::new_v4().to_string(), |id| id.0.clone()),
             source_ip: parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()

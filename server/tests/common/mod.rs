@@ -194,10 +194,11 @@ async fn send(url: &str, headers: reqwest::header::HeaderMap, body: Vec<u8>) -> 
         .await
         .expect("server answers");
     let status = response.status().as_u16();
-    let request_id = response.headers().get("x-amzn-requestid").map(|v| v.to_str().unwrap_or_default().to_owned());
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_owned());
+    let (request_id, x_request_id) = (header("x-amzn-requestid"), header("x-request-id"));
     let text = response.text().await.expect("body");
     let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-    RawAnswer { status, request_id, json, text }
+    RawAnswer { status, request_id, x_request_id, json, text }
 }
 
 pub fn sdk_client(url: &str, key_id: &str, secret: &str) -> Client {
@@ -217,7 +218,9 @@ pub fn now_seconds() -> i64 {
 
 pub struct RawAnswer {
     pub status: u16,
+    /// `x-amzn-RequestId`, and `x-request-id` (which every answer of Sluice's carries).
     pub request_id: Option<String>,
+    pub x_request_id: Option<String>,
     pub json: serde_json::Value,
     pub text: String,
 }
