@@ -12,15 +12,16 @@ KEY_ID, SECRET = os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"]
 _results = []
 
 
-def client(service):
-    """A client of `service` on Sluice's endpoint, with the check's key and no retries."""
+def client(service, key_id=None, secret=None, **config):
+    """A client of `service` on Sluice's endpoint, with the check's key (or the one given), no
+    retries and any other botocore `config` (such as `s3={"addressing_style": "path"}`)."""
     return boto3.client(
         service,
         endpoint_url=URL,
         region_name="us-east-1",
-        aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET,
-        config=botocore.config.Config(retries={"max_attempts": 1}),
+        aws_access_key_id=key_id or KEY_ID,
+        aws_secret_access_key=secret or SECRET,
+        config=botocore.config.Config(retries={"max_attempts": 1}, **config),
     )
 
 

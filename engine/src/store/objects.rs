@@ -63,6 +63,67 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
+    /// The latest version of each key of `bucket` at or after `from` and after `after`, in S3's
+    /// order (UTF-8 bytes: PostgreSQL compares with collation "C", SQLite's default is binary).
+    pub(crate) async fn latest_objects_from(
+        &self,
+        bucket: &str,
+        (from, after): (&str, &str),
+        limit: u32,
+    ) -> Result<Vec<ObjectVersion>> {
+        let order = self.byte_order();
+        let rows = sqlx::query(&format!(
+            "select {COLUMNS} from object_version where seq in
+               (select max(seq) from object_version
+                where bucket = $1 and object_key {order} >= $2 and object_key {order} > $3 group by object_key)
+             order by object_key {order} limit $4"
+        ))
+        .bind(bucket)
+        .bind(from)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// Every bucket holding an object, in byte order, with the time its first version was stored.
+    pub(crate) async fn object_buckets(&self) -> Result<Vec<(String, i64)>> {
+        let order = self.byte_order();
+        let rows = sqlx::query(&format!(
+            "select bucket, min(created_ms) as created_ms from object_version group by bucket order by bucket {order}"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("bucket")?, row.try_get("created_ms")?))).collect()
+    }
+
+    /// Removes the rows of one version of a key, or of all its versions, and returns them.
+    pub(crate) async fn delete_object_versions(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Vec<ObjectVersion>> {
+        let one = if version_id.is_some() { " and version_id = $3" } else { "" };
+        let query =
+            format!("delete from object_version where bucket = $1 and object_key = $2{one} returning {COLUMNS}");
+        let mut query = sqlx::query(&query).bind(bucket).bind(key);
+        if let Some(id) = version_id {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(decode).collect()
+    }
+
+    /// The collation that makes text compare as S3 keys do, by UTF-8 bytes.
+    fn byte_order(&self) -> &'static str {
+        match self.backend {
+            super::Backend::Postgres => "collate \"C\"",
+            super::Backend::Sqlite => "",
+        }
+    }
+
     /// The pipelines (by ARN) that wrote any version of a key as an artifact.
     pub(crate) async fn object_writer_pipelines(&self, bucket: &str, key: &str) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
