@@ -203,6 +203,14 @@ async fn deploy_summary(server: &TestServer, name: &str) -> String {
     result.and_then(|r| r.external_execution_summary()).unwrap_or_default().to_owned()
 }
 
+/// The Deploy action's log, as text.
+async fn deploy_log(server: &TestServer, name: &str) -> String {
+    let actions = server.client.list_action_executions().pipeline_name(name).send().await.unwrap();
+    let deploy = actions.action_execution_details().iter().find(|a| a.action_name() == Some("Site")).unwrap();
+    let url = format!("{}/api/v1/action-executions/{}/log.txt", server.url, deploy.action_execution_id().unwrap());
+    common::signed_get(&url, &server.key).await.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_s3_deploy_action_writes_into_the_store() {
     on_both_backends(|server| async move {
@@ -221,6 +229,9 @@ async fn the_s3_deploy_action_writes_into_the_store() {
         assert_eq!(objects.open_bytes(&page).await.unwrap(), files[0].1.as_bytes());
         assert_eq!(page.created_by.as_deref(), Some(server.engine.pipeline_arn("site").as_str()));
         assert_eq!(objects.open_bytes(&objects.get("www", "live/notes.txt", None).await.unwrap()).await.unwrap(), b"n");
+        let log = deploy_log(&server, "site").await;
+        assert!(log.contains(&format!("Wrote s3://www/live/index.html version {} (11 bytes)", page.version_id)), "{log}");
+        assert!(log.contains("CacheControl=max-age=60 has no effect"), "{log}");
         let summary = deploy_summary(&server, "site").await;
         assert!(summary.contains("Extracted 2 files") && summary.contains("s3://www/live"), "{summary}");
 
