@@ -59,6 +59,13 @@ def boto3_checks():
           ["site/js/app.js"])
     check("list_buckets", BUCKET in [b["Name"] for b in s3.list_buckets()["Buckets"]], True)
 
+    versions = s3.list_object_versions(Bucket=BUCKET, Prefix="site/index")["Versions"]
+    check("list_object_versions", [(v["Key"], v["VersionId"], v["IsLatest"]) for v in versions],
+          [("site/index.html", second["VersionId"], True), ("site/index.html", first["VersionId"], False)])
+    paged = [(v["Key"], v["IsLatest"]) for p in s3.get_paginator("list_object_versions").paginate(
+        Bucket=BUCKET, PaginationConfig={"PageSize": 1}) for v in p.get("Versions", [])]
+    check("list_object_versions in pages", paged[:4], [("odd key+&=.txt", True), ("site/css/app.css", True),
+                                                      ("site/index.html", True), ("site/index.html", False)])
     s3.delete_object(Bucket=BUCKET, Key="site/index.html", VersionId=first["VersionId"])
     check("delete_object versionId removes that version",
           outcome(lambda: read("site/index.html", VersionId=first["VersionId"])), "NoSuchVersion")

@@ -11,6 +11,20 @@ impl ObjectStore {
         Ok(self.store.latest_objects_from(bucket, (from, after), limit).await?)
     }
 
+    /// Up to `limit` versions of the keys `>= from`, by key then newest first, after the version
+    /// `(key, version id)` (after every version of the key when the id is empty), each with
+    /// whether it is the latest of its key.
+    pub async fn versions_from(
+        &self,
+        bucket: &str,
+        from: &str,
+        after: (&str, &str),
+        limit: u32,
+    ) -> Result<Vec<(ObjectVersion, bool)>> {
+        validate_bucket(bucket)?;
+        Ok(self.store.object_versions_from(bucket, from, after, limit).await?)
+    }
+
     /// Every bucket that holds an object, with when its first version was stored (ms).
     pub async fn buckets(&self) -> Result<Vec<(String, i64)>> {
         Ok(self.store.object_buckets().await?)

@@ -87,6 +87,42 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
+    /// Up to `limit` versions of the keys of `bucket` from `from` on, by key in byte order then
+    /// newest first, after the version `after` = (key, version id) (after every version of the key
+    /// when the id is empty); each with whether it is its key's latest.
+    pub(crate) async fn object_versions_from(
+        &self,
+        bucket: &str,
+        from: &str,
+        (after_key, after_version): (&str, &str),
+        limit: u32,
+    ) -> Result<Vec<(ObjectVersion, bool)>> {
+        let order = self.byte_order();
+        let rows = sqlx::query(&format!(
+            "select {COLUMNS}, seq,
+               (select max(seq) from object_version newest
+                where newest.bucket = object_version.bucket and newest.object_key = object_version.object_key) as latest_seq
+             from object_version
+             where bucket = $1 and object_key {order} >= $2 and (object_key {order} > $3 or (object_key = $3 and seq <
+               coalesce((select seq from object_version marker
+                         where marker.bucket = $1 and marker.object_key = $3 and marker.version_id = $4), 0)))
+             order by object_key {order}, seq desc limit $5"
+        ))
+        .bind(bucket)
+        .bind(from)
+        .bind(after_key)
+        .bind(after_version)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let (seq, latest): (i64, i64) = (row.try_get("seq")?, row.try_get("latest_seq")?);
+                Ok((decode(row)?, seq == latest))
+            })
+            .collect()
+    }
+
     /// Every bucket holding an object, in byte order, with the time its first version was stored.
     pub(crate) async fn object_buckets(&self) -> Result<Vec<(String, i64)>> {
         let order = self.byte_order();

@@ -78,25 +78,11 @@ pub async fn list_objects(
     engine::objects::validate_bucket(&target.bucket)?;
     authorize(caller, LIST_BUCKET_ACTION, &target.bucket_arn())?;
     let v2 = query_value(parts, "list-type").as_deref() == Some("2");
-    let max_keys = match query_value(parts, "max-keys") {
-        Some(text) => text
-            .parse::<usize>()
-            .map_err(|_| S3Error::invalid_argument(format!("max-keys must be a whole number, not {text:?}")))?
-            .min(MAX_KEYS),
-        None => MAX_KEYS,
-    };
-    let url_encoded = match query_value(parts, "encoding-type").as_deref() {
-        None => false,
-        Some("url") => true,
-        Some(other) => {
-            return Err(S3Error::invalid_argument(format!("Invalid Encoding Method specified in Request: {other}")))
-        }
-    };
     let request = Request {
         prefix: query_value(parts, "prefix").unwrap_or_default(),
         delimiter: query_value(parts, "delimiter").unwrap_or_default(),
-        max_keys,
-        url_encoded,
+        max_keys: max_keys(parts)?,
+        url_encoded: url_encoded(parts)?,
     };
     let token = query_value(parts, "continuation-token");
     let start = match (&token, v2) {
@@ -109,7 +95,7 @@ pub async fn list_objects(
         }
     };
     let (entries, truncated) = collect(state.engine.objects(), caller, &target.bucket, &request, start).await?;
-    let text = |value: &str| if request.url_encoded { sigv4::uri_encode(value, false) } else { value.to_owned() };
+    let text = |value: &str| encoded(value, request.url_encoded);
     let mut body = format!("<ListBucketResult xmlns=\"{NAMESPACE}\">");
     body += &element("Name", &target.bucket);
     body += &element("Prefix", &text(&request.prefix));
@@ -140,13 +126,7 @@ pub async fn list_objects(
     }
     for entry in &entries {
         body += &match entry {
-            Entry::Object(version) => format!(
-                "<Contents>{}{}{}{}<StorageClass>STANDARD</StorageClass></Contents>",
-                element("Key", &text(&version.key)),
-                element("LastModified", &iso_time(version.created_ms)),
-                element("ETag", &format!("\"{}\"", version.etag)),
-                element("Size", &version.size.to_string()),
-            ),
+            Entry::Object(version) => format!("<Contents>{}</Contents>", object_fields(version, request.url_encoded)),
             Entry::CommonPrefix(prefix) => {
                 format!("<CommonPrefixes>{}</CommonPrefixes>", element("Prefix", &text(prefix)))
             }
@@ -154,6 +134,46 @@ pub async fn list_objects(
     }
     body += "</ListBucketResult>";
     Ok(xml_response(StatusCode::OK, body))
+}
+
+/// `max-keys`, at most 1000 (S3's own limit), 1000 when not given.
+pub fn max_keys(parts: &Parts) -> Result<usize, S3Error> {
+    match query_value(parts, "max-keys") {
+        Some(text) => Ok(text
+            .parse::<usize>()
+            .map_err(|_| S3Error::invalid_argument(format!("max-keys must be a whole number, not {text:?}")))?
+            .min(MAX_KEYS)),
+        None => Ok(MAX_KEYS),
+    }
+}
+
+/// Whether the listing asked for `encoding-type=url` (botocore always does).
+pub fn url_encoded(parts: &Parts) -> Result<bool, S3Error> {
+    match query_value(parts, "encoding-type").as_deref() {
+        None => Ok(false),
+        Some("url") => Ok(true),
+        Some(other) => Err(S3Error::invalid_argument(format!("Invalid Encoding Method specified in Request: {other}"))),
+    }
+}
+
+/// A key or prefix as a listing sends it: URL-encoded when asked to be.
+pub fn encoded(value: &str, url_encoded: bool) -> String {
+    if url_encoded {
+        sigv4::uri_encode(value, false)
+    } else {
+        value.to_owned()
+    }
+}
+
+/// A version's Key, LastModified, ETag, Size and StorageClass, as listings show them.
+pub fn object_fields(version: &ObjectVersion, url_encoded: bool) -> String {
+    format!(
+        "{}{}{}{}<StorageClass>STANDARD</StorageClass>",
+        element("Key", &encoded(&version.key, url_encoded)),
+        element("LastModified", &iso_time(version.created_ms)),
+        element("ETag", &format!("\"{}\"", version.etag)),
+        element("Size", &version.size.to_string()),
+    )
 }
 
 fn decode_token(token: &str) -> Result<Start, S3Error> {

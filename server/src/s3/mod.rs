@@ -4,7 +4,7 @@
 //! A request is S3's when its SigV4 `Authorization` header is scoped to service `s3`: whatever its
 //! path, it is answered here and never reaches the app's own routes, so `/` and `/objects/...`
 //! keep their meaning for everyone else. Then `GET /` is ListBuckets, `/{bucket}` a bucket
-//! operation and `/{bucket}/{key}` an object operation (`object`, `list`).
+//! operation and `/{bucket}/{key}` an object operation (`object`, `list`, `versions`).
 //!
 //! Payloads: a signed SHA-256 or `UNSIGNED-PAYLOAD`. aws-chunked uploads
 //! (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, `STREAMING-UNSIGNED-PAYLOAD-TRAILER`) are refused with
@@ -19,6 +19,7 @@
 //! pipeline, and is left out of listings for others. Every call is in the audit trail.
 mod list;
 mod object;
+mod versions;
 pub mod xml;
 
 use crate::auth::{audit, resources, sigv4, Caller};
@@ -60,6 +61,7 @@ pub async fn dispatch(State(state): State<AppState>, request: Request, next: Nex
         "GetObject" | "HeadObject" => object::get(&state, &caller, &target, &parts).await,
         "PutObject" => object::put(&state, &caller, &target, &parts, body).await,
         "DeleteObject" => object::delete(&state, &caller, &target, &parts).await,
+        "ListObjectVersions" => versions::list_versions(&state, &caller, &target, &parts).await,
         other => Err(S3Error::not_implemented(other)),
     };
     let (response, error) = match answer {
