@@ -7,23 +7,12 @@ import os
 import sys
 import time
 
-import boto3
-import botocore.config
+import botocore
 from botocore.exceptions import ClientError
 
-URL = os.environ["SLUICE_URL"]
+from sdk_checks import KEY_ID, client
+
 results = []
-
-
-def client(key_id, secret, service="codepipeline"):
-    return boto3.client(
-        service,
-        endpoint_url=URL,
-        region_name="us-east-1",
-        aws_access_key_id=key_id,
-        aws_secret_access_key=secret,
-        config=botocore.config.Config(retries={"max_attempts": 1}),
-    )
 
 
 def check(name, call, expected_error=None):
@@ -47,7 +36,7 @@ def check_value(name, call, expected):
     print(f"{'ok  ' if ok else 'FAIL'} {name}: expected {expected!r}, got {got!r}")
 
 
-good = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"])
+good = client("codepipeline")
 pipeline = {
     "name": "boto3-check",
     "roleArn": "arn:aws:iam::000000000000:role/pipeline",
@@ -69,11 +58,11 @@ check("list pipelines", lambda: good.list_pipelines())
 check("create pipeline", lambda: good.create_pipeline(pipeline=pipeline))
 check("get pipeline", lambda: good.get_pipeline(name="boto3-check"))
 check("missing pipeline", lambda: good.get_pipeline(name="nope"), "PipelineNotFoundException")
-check("wrong secret", lambda: client(os.environ["SLUICE_KEY_ID"], "x" * 40).list_pipelines(), "InvalidSignatureException")
-check("unknown key", lambda: client("AKIAUNKNOWN000000000", "x" * 40).list_pipelines(), "UnrecognizedClientException")
+check("wrong secret", lambda: client("codepipeline", KEY_ID, "x" * 40).list_pipelines(), "InvalidSignatureException")
+check("unknown key", lambda: client("codepipeline", "AKIAUNKNOWN000000000", "x" * 40).list_pipelines(), "UnrecognizedClientException")
 check(
     "revoked key",
-    lambda: client(os.environ["SLUICE_REVOKED_KEY_ID"], os.environ["SLUICE_REVOKED_SECRET"]).list_pipelines(),
+    lambda: client("codepipeline", os.environ["SLUICE_REVOKED_KEY_ID"], os.environ["SLUICE_REVOKED_SECRET"]).list_pipelines(),
     "UnrecognizedClientException",
 )
 
@@ -84,12 +73,12 @@ def tamper(request, **_):
     request.headers["Content-Length"] = str(len(request.body))
 
 
-tampering = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"])
+tampering = client("codepipeline")
 tampering.meta.events.register_last("before-send.codepipeline.GetPipeline", tamper)
 check("tampered body", lambda: tampering.get_pipeline(name="boto3-check"), "InvalidSignatureException")
 
 # EventBridge on the same endpoint: the same key, signed for `events`.
-events = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"], "events")
+events = client("events")
 failed_stage = json.dumps({
     "version": "0", "id": "1", "detail-type": "CodePipeline Stage Execution State Change",
     "source": "aws.codepipeline", "account": "000000000000", "time": "2026-12-02T18:00:00Z",
@@ -152,7 +141,7 @@ check("delete rule", lambda: events.delete_rule(Name="pipeline-failures"))
 check_value("rule gone", lambda: events.list_rules()["Rules"], [])
 
 # Topics: SNS's Query protocol (form-encoded, XML answers).
-sns = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"], "sns")
+sns = client("sns")
 releases = "arn:aws:sns:us-east-1:000000000000:releases"
 check_value("create topic", lambda: sns.create_topic(Name="releases")["TopicArn"], releases)
 check_value("list topics", lambda: [t["TopicArn"] for t in sns.list_topics()["Topics"]], [releases])
@@ -169,13 +158,13 @@ check("subscribe by sms", lambda: sns.subscribe(TopicArn=releases, Protocol="sms
       "InvalidParameter")
 check_value("publish", lambda: len(sns.publish(TopicArn=releases, Subject="Hello", Message="Released")["MessageId"]), 36)
 check("publish to a missing topic", lambda: sns.publish(TopicArn=releases + "-x", Message="m"), "NotFound")
-check("sns with a wrong secret", lambda: client(os.environ["SLUICE_KEY_ID"], "x" * 40, "sns").list_topics(),
+check("sns with a wrong secret", lambda: client("sns", KEY_ID, "x" * 40).list_topics(),
       "SignatureDoesNotMatch")
 check("delete topic", lambda: sns.delete_topic(TopicArn=releases))
 check_value("topic gone", lambda: sns.list_topics()["Topics"], [])
 
 # CodeBuild build projects, signed for `codebuild`.
-codebuild = client(os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"], "codebuild")
+codebuild = client("codebuild")
 web_project = {
     "name": "web",
     "source": {"type": "CODEPIPELINE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [make]\n"},
@@ -245,6 +234,20 @@ check("a secret override", lambda: codebuild.start_build(projectName="hello", en
 check("a CODEPIPELINE project", lambda: (codebuild.create_project(**{**web_project, "name": "piped"}),
                                          codebuild.start_build(projectName="piped")), "InvalidInputException")
 check_value("delete builds", lambda: codebuild.batch_delete_builds(ids=[first["id"]])["buildsDeleted"], [first["id"]])
+
+# Every operation in botocore's model of CodePipeline is answered: sent with an empty input
+# (client-side validation off), each gets a result or an error of its own, never
+# UnknownOperationException.
+unchecked = client("codepipeline", parameter_validation=False)
+operations = unchecked.meta.service_model.operation_names
+unanswered = []
+for operation in operations:
+    try:
+        getattr(unchecked, botocore.xform_name(operation))()
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "UnknownOperationException":
+            unanswered.append(operation)
+check_value(f"all {len(operations)} CodePipeline operations are answered", lambda: unanswered, [])
 
 passed = sum(results)
 print(f"boto3: {passed} passed, {len(results) - passed} failed")

@@ -12,15 +12,15 @@ KEY_ID, SECRET = os.environ["SLUICE_KEY_ID"], os.environ["SLUICE_SECRET"]
 _results = []
 
 
-def client(service, key_id=None, secret=None, **config):
+def client(service, key_id=KEY_ID, secret=SECRET, **config):
     """A client of `service` on Sluice's endpoint, with the check's key (or the one given), no
-    retries and any other botocore `config` (such as `s3={"addressing_style": "path"}`)."""
+    retries and any other botocore `config`."""
     return boto3.client(
         service,
         endpoint_url=URL,
         region_name="us-east-1",
-        aws_access_key_id=key_id or KEY_ID,
-        aws_secret_access_key=secret or SECRET,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
         config=botocore.config.Config(retries={"max_attempts": 1}, **config),
     )
 

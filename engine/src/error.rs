@@ -74,6 +74,8 @@ pub enum Refusal {
     JobNotFound,
     /// A nonce that is not the one the job was handed out with.
     InvalidNonce,
+    /// A partner's clientToken that is not the one of the job's client.
+    InvalidClientToken,
     /// A job that is not in a state that allows the request (over, or never polled).
     InvalidJobState,
     /// Output variables larger than CodePipeline allows.

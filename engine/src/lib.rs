@@ -14,6 +14,7 @@ mod error;
 pub mod event_rules;
 pub mod events;
 mod executions;
+pub mod figures;
 pub mod identity;
 pub mod jobs;
 pub mod notify;

@@ -161,7 +161,8 @@ fn watched_sources(head: &PipelineHead, decl: &PipelineDeclaration) -> Vec<Watch
                 stage: stage.name.clone(),
                 action: a.name.clone(),
                 kind: SourceKind::of(a)?,
-                polls: polls(a),
+                // A trigger on the action replaces change detection: its webhook starts it.
+                polls: polls(a) && !decl.triggers.iter().any(|t| t.git_configuration.source_action_name == a.name),
             })
         })
         .collect()

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod event_input;
 pub mod event_pattern;
+pub mod git_trigger;
 pub mod ip_range;
 pub mod parse;
 pub mod pipeline;

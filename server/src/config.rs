@@ -41,6 +41,22 @@ pub enum Command {
     /// Give connections to outside git hosts their access tokens (CodeConnections' API makes them).
     #[command(subcommand)]
     Connection(ConnectionCommand),
+    /// Give a partner (ThirdParty) action its client: prints the clientId and clientToken with
+    /// which the partner's worker takes and answers the action's jobs. A second call replaces
+    /// the client, and the old token stops working.
+    PartnerClient {
+        /// The pipeline's name.
+        #[arg(long)]
+        pipeline: String,
+        /// The stage the action is in.
+        #[arg(long)]
+        stage: String,
+        /// The partner action's name.
+        #[arg(long)]
+        action: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -56,6 +72,29 @@ pub enum ConnectionCommand {
         /// No token: the connection reads public repositories only.
         #[arg(long)]
         public: bool,
+        #[command(flatten)]
+        account: AccountArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the URL and secret to give the connection's git host for its webhook (the secret
+    /// is made on first use), and the header the host signs deliveries with.
+    Webhook {
+        /// The connection's name, ARN or id.
+        connection: String,
+        /// The URL git hosts reach Sluice at, as `sluice serve` is given it.
+        #[arg(long, env = "SLUICE_PUBLIC_URL", value_parser = parse_public_url, default_value = "http://127.0.0.1:3000")]
+        public_url: String,
+        #[command(flatten)]
+        account: AccountArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the connection's recent webhook deliveries, newest first: when, the host's event and
+    /// delivery id, what came of it, the executions it started.
+    Deliveries {
+        /// The connection's name, ARN or id.
+        connection: String,
         #[command(flatten)]
         account: AccountArgs,
         #[command(flatten)]
@@ -291,6 +330,10 @@ pub struct Config {
     /// this origin. Default: `http://<addr>`.
     #[arg(long, env = "SLUICE_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+
+    /// The bearer token a Prometheus scraper presents for `/metrics`; without one the page is off.
+    #[arg(long, env = "SLUICE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
 
     #[command(flatten)]
     pub sandbox: SandboxArgs,

@@ -38,6 +38,7 @@ pub mod deliveries;
 pub mod events;
 pub mod headers;
 pub mod logs;
+pub mod metrics;
 pub mod objects;
 pub mod s3;
 
@@ -58,6 +59,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Failed sign-ins per user name and address, which slow further attempts down.
     pub sign_ins: Arc<auth::throttle::SignInThrottle>,
+    /// What this process counts for `/metrics`.
+    pub metrics: Arc<metrics::Counters>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -162,7 +165,13 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .site_addr(config.addr)
         .env(leptos::config::Env::PROD)
         .build();
-    let state = AppState { engine, config: Arc::new(config), leptos_options, sign_ins: Default::default() };
+    let state = AppState {
+        engine,
+        config: Arc::new(config),
+        leptos_options,
+        sign_ins: Default::default(),
+        metrics: Default::default(),
+    };
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
     // What every page and server function sees, the not-found page included.
@@ -173,6 +182,7 @@ pub fn app(engine: Engine, config: Config) -> Router {
     };
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::page))
         .merge(api::router())
         .merge(auth::session::router())
         .merge(objects::router())
@@ -191,6 +201,8 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .layer(axum::middleware::from_fn(headers::add))
         // Each request as a span with its method, path, status and latency (RUST_LOG=tower_http=debug).
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Outermost, so refusals and redirects count too.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count))
         .with_state(state)
 }
 

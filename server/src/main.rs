@@ -20,5 +20,8 @@ async fn run(cli: server::config::Cli) -> anyhow::Result<()> {
         server::config::Command::Secret(command) => server::auth::commands::secret(command).await,
         server::config::Command::Delivery(command) => server::deliveries::command(command).await,
         server::config::Command::Connection(command) => server::auth::connection_commands::connection(command).await,
+        server::config::Command::PartnerClient { pipeline, stage, action, store } => {
+            server::auth::commands::partner_client(&store, &pipeline, &stage, &action).await
+        }
     }
 }

@@ -211,7 +211,7 @@ async fn secret_values_never_leave_sluice_but_reach_the_command() {
             assert_eq!(
                 wait_final(&server, "vault", &execution).await,
                 PipelineExecutionStatus::Failed,
-                "the Alexa deploy cannot run"
+                "the Alexa deploy has no partner client to run it"
             );
 
             // The command got the secrets: it exported the password's length and hash.

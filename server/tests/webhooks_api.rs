@@ -9,31 +9,11 @@ use aws_sdk_codepipeline::types::{
     PipelineExecutionSummary, TriggerType, WebhookAuthConfiguration, WebhookAuthenticationType, WebhookDefinition,
     WebhookFilterRule,
 };
+use common::git_hosts::{github_examples, github_signature};
 use common::{commands_action, new_user_with_key, on_both_backends, sdk_client, upload_zip, TestServer};
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 
 const SECRET: &str = "It's a Secret to Everybody";
-
-/// GitHub's example deliveries of one event.
-fn github_examples(event: &str) -> Vec<Value> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../end2end/node_modules/@octokit/webhooks-examples/api.github.com/index.json"
-    );
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|err| panic!("{path}: {err}; the README's test command installs end2end's packages"));
-    let all: Vec<Value> = serde_json::from_str(&text).unwrap();
-    let found = all.into_iter().find(|e| e["name"] == event).unwrap_or_else(|| panic!("no {event} examples"));
-    found["examples"].as_array().unwrap().clone()
-}
-
-/// GitHub's `X-Hub-Signature-256` of `body`.
-fn github_signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
 
 /// Posts `payload` to the webhook at `url` as GitHub would; returns (status, JSON answer).
 async fn deliver(url: &str, event: &str, delivery: &str, payload: &Value, signature: Option<String>) -> (u16, Value) {

@@ -281,7 +281,8 @@ fn attempt(row: &engine::runs::ActionRow, decisions: &[engine::approvals::Decisi
     fn pairs<'a>(map: impl IntoIterator<Item = (&'a String, &'a String)>) -> Vec<(String, String)> {
         map.into_iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
-    let waiting = row.state.status == model::ActionExecutionStatus::InProgress;
+    // Only an approval's token is for people; a job's id is for the worker that polled it.
+    let waiting = row.state.status == model::ActionExecutionStatus::InProgress && !engine::jobs::is_job(row);
     ActionAttempt {
         id: row.action_execution_id.clone(),
         status: row.state.status.as_str().to_owned(),

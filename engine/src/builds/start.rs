@@ -4,7 +4,7 @@
 use super::{open, Build, Opening, Recorder};
 use crate::build_projects::{check_variables, BuildProject, BuildVariable, TIMEOUT_MINUTES};
 use crate::providers::{ActionContext, InputArtifactDir, LogSink};
-use crate::{Engine, EngineError, Refusal, Result, Store};
+use crate::{Engine, EngineError, Refusal, Result};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -169,8 +169,8 @@ impl ApiBuild {
     async fn run(self) {
         let ApiBuild { engine, project, source, overrides, build } = self;
         let store = engine.store.clone();
-        let (log, lines) = LogSink::channel();
-        let writer = tokio::spawn(write_log(store.clone(), build.id.clone(), lines));
+        // Its log is kept like an action's, under the build's id.
+        let (log, writer) = engine.keep_log(&build.id, false, Default::default());
         let workspace_name = format!("build-{}", build.id.replace(':', "-"));
         // Registered now, so that a StopBuild while the source is fetched stops the build too.
         let cancel = CancellationToken::new();
@@ -263,19 +263,4 @@ async fn fetch(
         }
     }
     Ok(dir)
-}
-
-/// Stores the log lines of a build without a pipeline under the build's id.
-async fn write_log(store: Store, key: String, mut lines: tokio::sync::mpsc::UnboundedReceiver<String>) {
-    let mut next = 1;
-    while let Some(first) = lines.recv().await {
-        let mut batch = vec![first];
-        while let Ok(more) = lines.try_recv() {
-            batch.push(more);
-        }
-        if let Err(err) = store.append_log(&key, next, &batch).await {
-            tracing::error!(build = %key, error = %err, "could not store build log lines");
-        }
-        next += batch.len() as i64;
-    }
 }

@@ -9,6 +9,7 @@
 //! through a connection (`remote`); using one is the IAM action `UseConnection`.
 pub mod check;
 pub mod remote;
+pub mod webhook;
 
 pub use check::{Namespace, ProviderType};
 pub use remote::Remote;
@@ -170,10 +171,15 @@ impl Connections {
         self.with_host_state(connection).await
     }
 
-    /// A connection named by its name or its ARN (the CLI takes either).
+    /// A connection named by its name, its ARN or its id (the CLI takes any).
     pub async fn find(&self, name_or_arn: &str) -> Result<Connection> {
         if name_or_arn.starts_with("arn:") {
             return self.get(name_or_arn).await;
+        }
+        if uuid::Uuid::parse_str(name_or_arn).is_ok() {
+            if let Some(connection) = self.store.connection(name_or_arn).await? {
+                return self.with_host_state(connection).await;
+            }
         }
         let all = self.store.connections().await?;
         let found = all.into_iter().find(|c| c.name == name_or_arn);

@@ -143,7 +143,7 @@ impl Remote {
     }
 
     /// Fetches `branch` into a new bare repository at `git_dir` and returns its head, or with
-    /// `commit` makes sure that commit came with it. `shallow` fetches the head commit alone.
+    /// `commit` that commit (as `refs/heads/<branch>`). `shallow` fetches one commit alone.
     pub async fn fetch(
         &self,
         branch: &str,
@@ -152,30 +152,95 @@ impl Remote {
         shallow: bool,
     ) -> Result<String, RemoteError> {
         let internal = |e: crate::repos::RepoError| RemoteError::Internal(e.to_string());
+        if let Some(wanted) = commit {
+            crate::repos::names::check_commit_id(wanted).map_err(|e| RemoteError::InvalidRepository(e.to_string()))?;
+            crate::repos::names::check_branch_name(branch)
+                .map_err(|e| RemoteError::InvalidRepository(e.to_string()))?;
+            return self.fetch_commit(branch, wanted, git_dir, shallow).await;
+        }
         let head = self.branch_head(branch).await?.ok_or_else(|| RemoteError::BranchNotFound {
             repository: self.repository.clone(),
             branch: branch.to_owned(),
         })?;
-        // No template: nothing of the system's git set-up (sample hooks included) comes along.
-        let mut init = git::command();
-        init.args(["init", "--bare", "--quiet", "--template="]).arg(git_dir);
-        git::output(init).await.map_err(internal)?;
-        let mut fetch = self.git();
-        fetch.arg("--git-dir").arg(git_dir).args(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules"]);
-        if shallow && commit.is_none() {
-            fetch.arg("--depth=1");
-        }
+        self.init(git_dir).await?;
         let refspec = format!("+refs/heads/{branch}:refs/heads/{branch}");
-        fetch.args(["--end-of-options", self.url.as_str(), refspec.as_str()]);
-        self.run(fetch).await?;
-        let Some(wanted) = commit else {
-            let fetched = git::resolve(git_dir, &format!("refs/heads/{branch}")).await.map_err(internal)?;
-            return Ok(fetched.unwrap_or(head));
-        };
-        crate::repos::names::check_commit_id(wanted).map_err(|e| RemoteError::InvalidRepository(e.to_string()))?;
+        self.run(self.fetch_command(git_dir, depth(shallow), &[refspec.as_str()])).await?;
+        let fetched = git::resolve(git_dir, &format!("refs/heads/{branch}")).await.map_err(internal)?;
+        Ok(fetched.unwrap_or(head))
+    }
+
+    /// A pinned commit, which a webhook may name on no branch (a tag's, a pull request's): asked
+    /// for by its id, which hosts speaking git's protocol v2 serve, else with every branch and tag.
+    async fn fetch_commit(
+        &self,
+        branch: &str,
+        wanted: &str,
+        git_dir: &Path,
+        shallow: bool,
+    ) -> Result<String, RemoteError> {
+        let internal = |e: crate::repos::RepoError| RemoteError::Internal(e.to_string());
+        self.init(git_dir).await?;
+        let by_id = format!("+{wanted}:refs/heads/{branch}");
+        if self.run(self.fetch_command(git_dir, depth(shallow), &[by_id.as_str()])).await.is_err() {
+            let every = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+            self.run(self.fetch_command(git_dir, &[], &every)).await?;
+            let mut pin = git::command();
+            pin.arg("--git-dir").arg(git_dir).args(["update-ref", &format!("refs/heads/{branch}"), wanted]);
+            git::output(pin).await.ok();
+        }
         match git::resolve(git_dir, wanted).await.map_err(internal)? {
             Some(found) if found == wanted => Ok(found),
             _ => Err(RemoteError::CommitNotFound { repository: self.repository.clone(), commit: wanted.to_owned() }),
         }
+    }
+
+    /// The paths `head` changes against the branch `base` (since their merge base), as a pull
+    /// request's file-path filters see them. Only commits and trees are fetched where the host
+    /// allows it (`blob:none`), into a scratch repository removed afterwards.
+    pub async fn changed_files(&self, base: &str, head: &str) -> Result<Vec<String>, RemoteError> {
+        crate::repos::names::check_branch_name(base).map_err(|e| RemoteError::InvalidRepository(e.to_string()))?;
+        crate::repos::names::check_commit_id(head).map_err(|e| RemoteError::InvalidRepository(e.to_string()))?;
+        let git_dir = std::env::temp_dir().join(format!("sluice-diff-{}", uuid::Uuid::new_v4().simple()));
+        let diff = async {
+            self.init(&git_dir).await?;
+            let refspecs = [format!("+refs/heads/{base}:refs/heads/{base}"), format!("+{head}:refs/heads/head")];
+            let refspecs = [refspecs[0].as_str(), refspecs[1].as_str()];
+            self.run(self.fetch_command(&git_dir, &["--filter=blob:none"], &refspecs)).await?;
+            let mut diff = git::command();
+            diff.arg("--git-dir").arg(&git_dir).args(["diff", "--name-only", "-z", "--no-renames"]);
+            diff.arg(format!("refs/heads/{base}...refs/heads/head"));
+            let out = git::output(diff).await.map_err(|e| RemoteError::Internal(e.to_string()))?;
+            let names = out.split(|b| *b == 0).filter(|name| !name.is_empty());
+            Ok(names.map(|name| String::from_utf8_lossy(name).into_owned()).collect())
+        };
+        let found = diff.await;
+        tokio::fs::remove_dir_all(&git_dir).await.ok();
+        found
+    }
+
+    /// A new bare repository; no template, so nothing of the system's git set-up (sample hooks
+    /// included) comes along.
+    async fn init(&self, git_dir: &Path) -> Result<(), RemoteError> {
+        let mut init = git::command();
+        init.args(["init", "--bare", "--quiet", "--template="]).arg(git_dir);
+        git::output(init).await.map_err(|e| RemoteError::Internal(e.to_string()))?;
+        Ok(())
+    }
+
+    /// `git fetch` of `refspecs` with `options` (`--depth=1`, `--filter=...`).
+    fn fetch_command(&self, git_dir: &Path, options: &[&str], refspecs: &[&str]) -> tokio::process::Command {
+        let mut fetch = self.git();
+        fetch.arg("--git-dir").arg(git_dir).args(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules"]);
+        fetch.args(options);
+        fetch.args(["--end-of-options", self.url.as_str()]).args(refspecs);
+        fetch
+    }
+}
+
+/// A shallow fetch takes one commit alone.
+fn depth(shallow: bool) -> &'static [&'static str] {
+    match shallow {
+        true => &["--depth=1"],
+        false => &[],
     }
 }

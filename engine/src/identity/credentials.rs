@@ -31,8 +31,8 @@ pub fn new_password() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<18>())
 }
 
-/// A browser session's token: 32 random bytes, URL-safe.
-pub fn new_session_token() -> String {
+/// A browser session's token, or any other bearer secret: 32 random bytes, URL-safe.
+pub fn new_random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_bytes::<32>())
 }
 

@@ -11,10 +11,12 @@ mod sessions;
 mod users;
 
 pub use caller::{Caller, Permissions};
+pub(crate) use credentials::new_random_token;
 pub use error::IdentityError;
 pub use groups::Group;
 pub use keys::{AccessKey, NewAccessKey, SigningKey};
 pub use policy::{Decision, Policy, Role};
+pub(crate) use sessions::token_hash;
 pub use users::{InlinePolicy, User};
 
 use crate::{Account, Engine, Store};

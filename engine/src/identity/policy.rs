@@ -32,8 +32,8 @@ pub enum Decision {
     ExplicitDeny,
 }
 
-/// A built-in role's policy. Every role may read and list objects and Editor may upload and delete them; only Admin
-/// gets Sluice's other own actions (users, the audit trail).
+/// A built-in role's policy. Every role may read and list objects and Editor may upload and
+/// delete them; only Admin gets Sluice's other own actions (users, the audit trail).
 pub fn of_role(role: Role) -> Policy {
     let document = match role {
         Role::Admin => serde_json::json!({ "Statement": { "Effect": "Allow", "Action": "*", "Resource": "*" } }),
@@ -49,7 +49,8 @@ pub fn of_role(role: Role) -> Policy {
             "codepipeline:ListPipelineExecutions", "codepipeline:ListPipelines", "codepipeline:PutApprovalResult",
             "sluice:GetObject", "sluice:ListBucket"
         ]}}),
-        Role::Viewer => serde_json::json!({ "Statement": {
+        // Job details carry the action's secrets, for the worker that runs it: not for readers.
+        Role::Viewer => serde_json::json!({ "Statement": [{
             "Effect": "Allow",
             "Action": [
                 "codepipeline:Get*", "codepipeline:List*", "events:Describe*", "events:List*",
@@ -59,7 +60,11 @@ pub fn of_role(role: Role) -> Policy {
                 "sluice:ListBucket"
             ],
             "Resource": "*"
-        }}),
+        }, {
+            "Effect": "Deny",
+            "Action": ["codepipeline:GetJobDetails", "codepipeline:GetThirdPartyJobDetails"],
+            "Resource": "*"
+        }]}),
     };
     Policy::from_value(&document).expect("built-in policies parse")
 }

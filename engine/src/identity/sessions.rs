@@ -27,7 +27,7 @@ impl Identity {
 
     /// A new session for `user_name` lasting `lifetime`; returns its token (for a cookie).
     pub async fn start_session(&self, user_name: &str, lifetime: Duration) -> Result<String> {
-        let token = credentials::new_session_token();
+        let token = credentials::new_random_token();
         let expires_ms = crate::now_ms() + lifetime.as_millis() as i64;
         self.store.create_session(&token_hash(&token), user_name, expires_ms).await?;
         Ok(token)
@@ -59,7 +59,8 @@ impl Identity {
     }
 }
 
-pub(super) fn token_hash(token: &str) -> String {
+/// The SHA-256 of a bearer token in hex: what is stored instead of the token.
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -6,9 +6,11 @@
 //! action ends for any reason (an answer, the job timeout, a stop) the job is over, whatever its
 //! own row still says, so nothing can answer a job twice or answer one that timed out.
 mod data;
+mod partners;
 mod results;
 
 pub use crate::store::jobs::JobStatus;
+pub use partners::{PartnerClient, PartnerClients, PartnerJob};
 pub use results::{CurrentRevision, ExecutionDetails, JobFailure, JobSuccess};
 
 use crate::runs::ActionRow;
@@ -41,9 +43,15 @@ pub struct JobQuery<'a> {
     pub query: Option<(&'a str, &'a str)>,
 }
 
-/// Whether an action attempt is (or was) a job for a worker rather than work this server runs.
-pub(crate) fn is_job(row: &ActionRow) -> bool {
-    row.input.action_type_id.as_ref().is_some_and(|id| id.owner == ActionOwner::Custom) && row.token.is_some()
+/// Whether an action attempt is (or was) a job for a worker or a partner rather than work this
+/// server runs.
+pub fn is_job(row: &ActionRow) -> bool {
+    row.input.action_type_id.as_ref().is_some_and(is_job_type) && row.token.is_some()
+}
+
+/// Whether actions of this type become jobs when no local provider runs them.
+pub fn is_job_type(id: &ActionTypeId) -> bool {
+    model::catalog::runs_as_job(id.category, id.owner)
 }
 
 impl Engine {
@@ -76,32 +84,39 @@ impl Engine {
                 Some(value)
             }
         };
-        let wanted = query.max_batch_size.clamp(1, MAX_BATCH);
         let candidates = {
             let mut conn = self.store.conn().await?;
             rows::queued_jobs(&mut conn, id, value, MAX_BATCH as i64).await?
         };
+        let mut jobs = Vec::new();
+        for (job, nonce) in self.claim_jobs(candidates, |job| job, query.max_batch_size, may_take).await? {
+            let data = self.job_data(&job).await?;
+            jobs.push(self.job_of(&job, Some(nonce), data));
+        }
+        Ok(jobs)
+    }
+
+    /// Claims up to `wanted` of the candidates (oldest first, skipping those on pipelines
+    /// `may_take` refuses), each with a fresh nonce; a candidate another poller claimed first is
+    /// passed over.
+    async fn claim_jobs<T>(
+        &self,
+        candidates: Vec<T>,
+        job: impl Fn(&T) -> &JobRow,
+        wanted: usize,
+        may_take: impl Fn(&str) -> bool,
+    ) -> Result<Vec<(T, String)>> {
+        let wanted = wanted.clamp(1, MAX_BATCH);
         let mut claimed = Vec::new();
-        for job in candidates.into_iter().filter(|job| may_take(&job.pipeline_name)) {
+        for candidate in candidates.into_iter().filter(|c| may_take(&job(c).pipeline_name)) {
             if claimed.len() == wanted {
                 break;
             }
             let nonce = uuid::Uuid::new_v4().simple().to_string();
-            let won = {
-                let mut conn = self.store.conn().await?;
-                rows::transition(
-                    &mut conn,
-                    &job.job_id,
-                    &[JobStatus::Queued],
-                    JobStatus::Dispatched,
-                    Some(&nonce),
-                    crate::now_ms(),
-                )
-                .await?
-            };
-            if won {
-                let data = self.job_data(&job).await?;
-                claimed.push(self.job_of(&job, Some(nonce), data));
+            let mut conn = self.store.conn().await?;
+            let (from, to) = (&[JobStatus::Queued], JobStatus::Dispatched);
+            if rows::transition(&mut conn, &job(&candidate).job_id, from, to, Some(&nonce), crate::now_ms()).await? {
+                claimed.push((candidate, nonce));
             }
         }
         Ok(claimed)
@@ -128,7 +143,8 @@ impl Engine {
         Ok(effective_status(&job, action.as_ref()))
     }
 
-    /// GetJobDetails: the job's data, for a job that was handed out.
+    /// GetJobDetails: the job's data (and the nonce it was handed out with), for a job that was
+    /// handed out.
     pub async fn job_details(&self, job_id: &str) -> Result<Job> {
         let (job, _) = self.job_and_action(job_id).await?;
         if job.status == JobStatus::Queued {
@@ -138,13 +154,20 @@ impl Engine {
             ));
         }
         let data = self.job_data(&job).await?;
-        Ok(self.job_of(&job, None, data))
+        Ok(self.job_of(&job, job.nonce.clone(), data))
     }
 
-    /// The pipeline a job belongs to, so the edge can check the caller's rights on it first.
+    /// The pipeline a custom action's job belongs to, so the edge can check the caller's rights on
+    /// it first. A partner's job is not found here: its operations are the ThirdParty ones.
     pub async fn job_pipeline(&self, job_id: &str) -> Result<String> {
+        Ok(self.job_of_family(job_id, ActionOwner::Custom).await?.pipeline_name)
+    }
+
+    /// The job, if it is one of `owner`'s family (Custom or ThirdParty).
+    async fn job_of_family(&self, job_id: &str, owner: ActionOwner) -> Result<JobRow> {
         let mut conn = self.store.conn().await?;
-        Ok(rows::job(&mut conn, job_id).await?.ok_or_else(|| job_not_found(job_id))?.pipeline_name)
+        let job = rows::job(&mut conn, job_id).await?.filter(|job| job.action_type.owner == owner);
+        job.ok_or_else(|| job_not_found(job_id))
     }
 
     /// The job's status as a worker sees it.

@@ -154,7 +154,8 @@ impl Engine {
     }
 
     /// The job, if a worker may answer it now (handed out, and its action still waits on it),
-    /// with its type's declaration (None when the type was deleted since).
+    /// with its custom type's declaration (None for a partner's job, or when the type was
+    /// deleted since).
     async fn answerable_job(&self, job_id: &str) -> Result<(JobRow, Option<CustomActionType>)> {
         let (job, action) = self.job_and_action(job_id).await?;
         let answerable =
@@ -163,7 +164,13 @@ impl Engine {
             return Err(not_answerable(&job));
         }
         let id = &job.action_type;
-        let declared = self.store.custom_type(id.category, &id.provider, &id.version).await?.map(|t| t.declaration);
+        // A partner's type is in the catalogue, not among the custom ones.
+        let declared = match id.owner {
+            model::ActionOwner::Custom => {
+                self.store.custom_type(id.category, &id.provider, &id.version).await?.map(|t| t.declaration)
+            }
+            _ => None,
+        };
         Ok((job, declared))
     }
 

@@ -135,9 +135,9 @@ impl Engine {
         let id = &action.action_type_id;
         let providers = self.runtime.providers.lock().unwrap_or_else(|e| e.into_inner());
         let registered = providers.get(&(id.category, id.owner, id.provider.clone())).cloned();
-        // Any other custom action is a job for the team's own workers.
+        // Any other custom or partner action is a job for a worker outside.
         registered.or_else(|| {
-            (id.owner == model::ActionOwner::Custom).then(|| {
+            crate::jobs::is_job_type(id).then(|| {
                 std::sync::Arc::new(crate::providers::job_worker::JobWorker::new(self.store.clone()))
                     as std::sync::Arc<dyn crate::providers::ActionProvider>
             })

@@ -90,8 +90,14 @@ impl Store {
     }
 
     /// `NotFound` when there is no such connection.
+    /// Its deliveries' record goes with it.
     pub(crate) async fn delete_connection(&self, id: &str) -> Result<()> {
-        found(sqlx::query("delete from connection where connection_id = $1").bind(id).execute(&self.pool).await?)
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("delete from connection where connection_id = $1").bind(id).execute(&mut *tx).await?;
+        found(done)?;
+        sqlx::query("delete from connection_delivery where connection_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Seals and keeps `token` (None: a public connection) and makes the connection AVAILABLE.

@@ -139,25 +139,49 @@ pub async fn queued_jobs(
     limit: i64,
 ) -> Result<Vec<JobRow>> {
     let filter = if query_value.is_some() { "and j.query_value = $7" } else { "" };
-    let sql = format!(
-        "select {COLUMNS} from job j join action_execution a
-             on a.action_execution_id = j.action_execution_id and a.token = j.job_id
-         where j.category = $1 and j.owner = $2 and j.provider = $3 and j.version = $4
-             and j.status = $5 and a.status = '{IN_PROGRESS}' {filter}
-         order by j.created_ms, j.job_id limit $6"
-    );
-    let mut query = sqlx::query(&sql)
-        .bind(id.category.as_str())
-        .bind(id.owner.as_str())
-        .bind(&id.provider)
-        .bind(&id.version)
-        .bind(JobStatus::Queued.as_str())
-        .bind(limit);
+    let sql = queued_sql("", "", filter);
+    let mut query = queued(id, limit, &sql);
     if let Some(value) = query_value {
         query = query.bind(value);
     }
     let rows = query.fetch_all(&mut *conn).await?;
     rows.iter().map(JobRow::from_row).collect()
+}
+
+/// Queued jobs of a partner (ThirdParty) type, oldest first, each with the clientId of its
+/// action's partner client; jobs of actions without a client are not served.
+pub async fn queued_partner_jobs(
+    conn: &mut AnyConnection,
+    id: &ActionTypeId,
+    limit: i64,
+) -> Result<Vec<(JobRow, String)>> {
+    let client = "join partner_client c on c.pipeline_name = j.pipeline_name
+         and c.stage_name = a.stage_name and c.action_name = a.action_name";
+    let sql = queued_sql(", c.client_id", client, "");
+    let rows = queued(id, limit, &sql).fetch_all(&mut *conn).await?;
+    rows.iter().map(|row| Ok((JobRow::from_row(row)?, row.try_get("client_id")?))).collect()
+}
+
+/// The query of jobs a poller may take: queued, of one type ($1-$4), whose action still waits on
+/// them; `limit` is $6.
+fn queued_sql(columns: &str, join: &str, filter: &str) -> String {
+    format!(
+        "select {COLUMNS}{columns} from job j join action_execution a
+             on a.action_execution_id = j.action_execution_id and a.token = j.job_id {join}
+         where j.category = $1 and j.owner = $2 and j.provider = $3 and j.version = $4
+             and j.status = $5 and a.status = '{IN_PROGRESS}' {filter}
+         order by j.created_ms, j.job_id limit $6"
+    )
+}
+
+fn queued<'q>(id: &'q ActionTypeId, limit: i64, sql: &'q str) -> super::attempts::AnyQuery<'q> {
+    sqlx::query(sql)
+        .bind(id.category.as_str())
+        .bind(id.owner.as_str())
+        .bind(&id.provider)
+        .bind(&id.version)
+        .bind(JobStatus::Queued.as_str())
+        .bind(limit)
 }
 
 /// Moves a job from `from` to `to` (with a new nonce when given); false when it was not in `from`

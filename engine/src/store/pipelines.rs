@@ -196,6 +196,7 @@ pub(crate) async fn delete_pipeline(conn: &mut AnyConnection, name: &str, resour
     if let Some(id) = id {
         sqlx::query("delete from pipeline_version where pipeline_id = $1").bind(id).execute(&mut *conn).await?;
         tags::replace_all(conn, resource_arn, &[]).await?;
+        super::partner_clients::delete_of_pipeline(conn, name).await?;
     }
     Ok(id.is_some())
 }

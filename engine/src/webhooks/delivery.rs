@@ -114,8 +114,7 @@ fn authenticate(webhook: &Webhook, delivery: &Delivery<'_>) -> Result<()> {
             let secret = configuration.secret_token.as_deref().unwrap_or_default();
             let expected = crate::notify::targets::signature(secret, delivery.body);
             match delivery.signature {
-                // Digests are compared, so the time taken says nothing of how much was right.
-                Some(given) if Sha256::digest(given.trim()) == Sha256::digest(&expected) => Ok(()),
+                Some(given) if same_secret(given.trim(), &expected) => Ok(()),
                 Some(_) => {
                     refused("The X-Hub-Signature-256 header is not the body's HMAC-SHA256 under the webhook's secret.")
                 }
@@ -132,6 +131,12 @@ fn authenticate(webhook: &Webhook, delivery: &Delivery<'_>) -> Result<()> {
             }
         }
     }
+}
+
+/// Whether a secret (or signature) given by a caller is the expected one. Digests are compared,
+/// so the time taken says nothing of how much of it was right.
+pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
+    Sha256::digest(given) == Sha256::digest(expected)
 }
 
 /// A short name for why a delivery failed, as ListWebhooks' `errorCode`.

@@ -75,6 +75,17 @@ pub fn find(
     })
 }
 
+/// Whether actions of this category and owner run as jobs that a worker outside Sluice takes
+/// (when Sluice has no provider of its own for them): custom actions, and partner (ThirdParty)
+/// actions other than sources (a ThirdParty source, GitHub version 1, is one AWS runs itself).
+pub fn runs_as_job(category: ActionCategory, owner: ActionOwner) -> bool {
+    match owner {
+        ActionOwner::Custom => true,
+        ActionOwner::ThirdParty => category != ActionCategory::Source,
+        ActionOwner::Aws => false,
+    }
+}
+
 /// Catalogued providers for one category and owner (used for "did you mean" hints and palettes).
 pub fn providers_for(category: ActionCategory, owner: ActionOwner) -> impl Iterator<Item = &'static ActionTypeSpec> {
     ALL.iter().filter(move |spec| spec.category == category && spec.owner == owner)

@@ -108,6 +108,7 @@ fn exception(why: Refusal) -> &'static str {
         Refusal::ActionTypeAlreadyExists => "ActionTypeAlreadyExistsException",
         Refusal::JobNotFound => "JobNotFoundException",
         Refusal::InvalidNonce => "InvalidNonceException",
+        Refusal::InvalidClientToken => "InvalidClientTokenException",
         Refusal::InvalidJobState => "InvalidJobStateException",
         Refusal::OutputVariablesSizeExceeded => "OutputVariablesSizeExceededException",
         Refusal::WebhookNotFound => "WebhookNotFoundException",

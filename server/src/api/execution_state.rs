@@ -197,10 +197,9 @@ fn action_state(name: &str, run: Option<&ActionRow>) -> Value {
     set("summary", &run.state.summary);
     set("externalExecutionId", &run.external_execution_id);
     set("externalExecutionUrl", &run.external_execution_url);
-    // An approval's token is how it is answered; a custom action's token is its job id, which
-    // only the workers that poll for it get.
-    let is_custom = run.input.action_type_id.as_ref().is_some_and(|id| id.owner == model::ActionOwner::Custom);
-    if run.state.status == model::ActionExecutionStatus::InProgress && !is_custom {
+    // An approval's token is how it is answered; a custom or partner action's token is its job
+    // id, which only the workers that poll for it get.
+    if run.state.status == model::ActionExecutionStatus::InProgress && !engine::jobs::is_job(run) {
         set("token", &run.token);
     }
     if let Some(percent) = run.output.percent_complete {

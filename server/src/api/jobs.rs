@@ -78,11 +78,19 @@ pub async fn details(state: &AppState, caller: &Caller, input: DetailsInput) -> 
 #[serde(rename_all = "camelCase")]
 pub struct SuccessInput {
     job_id: String,
+    #[serde(flatten)]
+    result: WireSuccess,
+    #[serde(default)]
+    output_variables: IndexMap<String, String>,
+}
+
+/// What PutJobSuccessResult and PutThirdPartyJobSuccessResult both take.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct WireSuccess {
     current_revision: Option<WireRevision>,
     continuation_token: Option<String>,
     execution_details: Option<WireDetails>,
-    #[serde(default)]
-    output_variables: IndexMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -103,7 +111,15 @@ struct WireDetails {
 }
 
 pub async fn succeed(state: &AppState, caller: &Caller, input: SuccessInput) -> ApiResult<Value> {
-    let details = input.execution_details.map(|d| {
+    let success = job_success(input.result, input.output_variables)?;
+    authorize_on_job(state, caller, "PutJobSuccessResult", &input.job_id).await?;
+    state.engine.put_job_success(&input.job_id, success).await?;
+    Ok(json!({}))
+}
+
+/// The engine's JobSuccess, once each member is within AWS's limits.
+pub(super) fn job_success(result: WireSuccess, output_variables: IndexMap<String, String>) -> ApiResult<JobSuccess> {
+    let details = result.execution_details.map(|d| {
         let percent = d.percent_complete.map(|p| u8::try_from(p).ok().filter(|p| *p <= 100));
         (d, percent)
     });
@@ -120,21 +136,18 @@ pub async fn succeed(state: &AppState, caller: &Caller, input: SuccessInput) -> 
             })
         }
     };
-    check_length("continuationToken", input.continuation_token.as_deref(), 2048)?;
-    authorize_on_job(state, caller, "PutJobSuccessResult", &input.job_id).await?;
-    let success = JobSuccess {
-        current_revision: input.current_revision.map(|r| CurrentRevision {
+    check_length("continuationToken", result.continuation_token.as_deref(), 2048)?;
+    Ok(JobSuccess {
+        current_revision: result.current_revision.map(|r| CurrentRevision {
             revision: r.revision,
             change_identifier: r.change_identifier,
             created_ms: r.created.map(|seconds| (seconds * 1000.0) as i64),
             revision_summary: r.revision_summary,
         }),
-        continuation_token: input.continuation_token,
+        continuation_token: result.continuation_token,
         execution_details,
-        output_variables: input.output_variables,
-    };
-    state.engine.put_job_success(&input.job_id, success).await?;
-    Ok(json!({}))
+        output_variables,
+    })
 }
 
 #[derive(Deserialize)]
@@ -146,7 +159,7 @@ pub struct FailureInput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct WireFailure {
+pub(super) struct WireFailure {
     #[serde(rename = "type")]
     kind: FailureKind,
     message: String,
@@ -154,19 +167,23 @@ struct WireFailure {
 }
 
 pub async fn fail(state: &AppState, caller: &Caller, input: FailureInput) -> ApiResult<Value> {
-    let failure = input.failure_details;
+    let failure = job_failure(input.failure_details)?;
+    authorize_on_job(state, caller, "PutJobFailureResult", &input.job_id).await?;
+    state.engine.put_job_failure(&input.job_id, failure).await?;
+    Ok(json!({}))
+}
+
+/// The engine's JobFailure, once each member is within AWS's limits.
+pub(super) fn job_failure(failure: WireFailure) -> ApiResult<JobFailure> {
     if failure.message.is_empty() || failure.message.chars().count() > 5000 {
         return Err(ApiError::validation("failureDetails.message must be 1-5000 characters."));
     }
     check_length("failureDetails.externalExecutionId", failure.external_execution_id.as_deref(), 1500)?;
-    authorize_on_job(state, caller, "PutJobFailureResult", &input.job_id).await?;
-    let failure = JobFailure {
+    Ok(JobFailure {
         kind: failure.kind,
         message: failure.message,
         external_execution_id: failure.external_execution_id,
-    };
-    state.engine.put_job_failure(&input.job_id, failure).await?;
-    Ok(json!({}))
+    })
 }
 
 /// The caller may do `operation` on the pipeline the job belongs to.

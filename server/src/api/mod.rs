@@ -9,11 +9,13 @@ pub mod codecommit;
 mod conditions;
 pub mod connections;
 mod custom_action_types;
+mod deploy_targets;
 pub mod error;
 mod eventbridge;
 mod execution_state;
 mod executions;
 mod jobs;
+mod partner_jobs;
 mod pipelines;
 mod sns;
 mod sources;
@@ -49,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/sns/confirm", axum::routing::get(sns::confirm_link))
         .merge(codecommit::git_http::router())
         .merge(webhooks::router())
+        .merge(connections::webhook::router())
 }
 
 async fn handle(State(state): State<AppState>, request: Request) -> Response {
@@ -105,6 +108,13 @@ async fn handle(State(state): State<AppState>, request: Request) -> Response {
         headers.insert("x-amzn-errortype", HeaderValue::from_static(exception));
     }
     response
+}
+
+/// The operation an API call's `X-Amz-Target` names, when it is one Sluice answers: unlike the
+/// header's text, its values are bounded (metrics label requests with it).
+pub fn operation_name(headers: &axum::http::HeaderMap) -> Option<&'static str> {
+    let header = headers.get("x-amz-target")?.to_str().ok()?;
+    Target::parse(header).ok().map(Target::name)
 }
 
 /// An operation of one of the services the endpoint answers.
@@ -301,6 +311,12 @@ async fn dispatch(state: &AppState, caller: &Caller, operation: Operation, body:
         RegisterWebhookWithThirdParty | DeregisterWebhookWithThirdParty => {
             webhooks::third_party(state, parse(body)?).await
         }
+        PollForThirdPartyJobs => partner_jobs::poll(state, caller, parse(body)?).await,
+        AcknowledgeThirdPartyJob => partner_jobs::acknowledge(state, caller, parse(body)?).await,
+        GetThirdPartyJobDetails => partner_jobs::details(state, caller, parse(body)?).await,
+        PutThirdPartyJobSuccessResult => partner_jobs::succeed(state, caller, parse(body)?).await,
+        PutThirdPartyJobFailureResult => partner_jobs::fail(state, caller, parse(body)?).await,
+        ListDeployActionExecutionTargets => deploy_targets::list(state, caller, parse(body)?).await,
     }
 }
 

@@ -176,3 +176,12 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `sluice partner-client`: the token is printed once; only its hash is kept.
+pub async fn partner_client(store: &StoreArgs, pipeline: &str, stage: &str, action: &str) -> anyhow::Result<()> {
+    let clients = engine::jobs::PartnerClients::new(open(store).await?);
+    let client = clients.create(pipeline, stage, action).await?;
+    println!("{}", serde_json::json!({ "clientId": client.client_id, "clientToken": client.client_token }));
+    eprintln!("Give both to the partner; the token is not shown again (a new call replaces the client).");
+    Ok(())
+}

@@ -42,6 +42,12 @@ service_operations!("codepipeline";
     DeleteWebhook,
     RegisterWebhookWithThirdParty,
     DeregisterWebhookWithThirdParty,
+    PollForThirdPartyJobs,
+    AcknowledgeThirdPartyJob,
+    GetThirdPartyJobDetails,
+    PutThirdPartyJobSuccessResult,
+    PutThirdPartyJobFailureResult,
+    ListDeployActionExecutionTargets,
 );
 
 /// The resource an operation acts on, read from its (not yet validated) input. Input that is not
@@ -60,7 +66,8 @@ pub fn resource_arn(operation: Operation, input: &Value, region: &str, account: 
         | GetPipelineExecution
         | ListPipelineExecutions
         | ListActionExecutions
-        | ListRuleExecutions => {
+        | ListRuleExecutions
+        | ListDeployActionExecutionTargets => {
             format!("{base}{}", text("pipelineName"))
         }
         RetryStageExecution
@@ -92,9 +99,20 @@ pub fn resource_arn(operation: Operation, input: &Value, region: &str, account: 
             let id = input.get("actionTypeId").unwrap_or(&Value::Null);
             action_type_arn(&base, id.get("owner").and_then(Value::as_str).unwrap_or_default(), id)
         }
-        // The job operations are checked again on the job's pipeline (api::jobs).
-        ListPipelines | ListActionTypes | GetActionType | ListRuleTypes | AcknowledgeJob | GetJobDetails
-        | PutJobSuccessResult | PutJobFailureResult => "*".to_owned(),
+        // The job operations are checked again on the job's pipeline (api::jobs, api::partner_jobs).
+        ListPipelines
+        | ListActionTypes
+        | GetActionType
+        | ListRuleTypes
+        | AcknowledgeJob
+        | GetJobDetails
+        | PutJobSuccessResult
+        | PutJobFailureResult
+        | PollForThirdPartyJobs
+        | AcknowledgeThirdPartyJob
+        | GetThirdPartyJobDetails
+        | PutThirdPartyJobSuccessResult
+        | PutThirdPartyJobFailureResult => "*".to_owned(),
     }
 }
 
@@ -110,7 +128,7 @@ mod tests {
     use serde_json::json;
 
     /// The operations AWS's IAM reference gives no resource (§8, "`*` only").
-    const STAR_ONLY: [Operation; 8] = [
+    const STAR_ONLY: [Operation; 13] = [
         Operation::ListPipelines,
         Operation::ListActionTypes,
         Operation::GetActionType,
@@ -119,6 +137,11 @@ mod tests {
         Operation::GetJobDetails,
         Operation::PutJobSuccessResult,
         Operation::PutJobFailureResult,
+        Operation::PollForThirdPartyJobs,
+        Operation::AcknowledgeThirdPartyJob,
+        Operation::GetThirdPartyJobDetails,
+        Operation::PutThirdPartyJobSuccessResult,
+        Operation::PutThirdPartyJobFailureResult,
     ];
 
     /// The operations IAM checks on an action type.

@@ -302,6 +302,8 @@ fn path_of(request: &Request) -> &str {
 fn is_public(path: &str) -> bool {
     // A subscription's confirmation link carries its own credential, the token.
     path == "/healthz"
+        // The metrics page checks its own bearer token.
+        || path == "/metrics"
         || path == "/signin"
         || path == "/favicon.svg"
         || path.starts_with("/pkg/")
@@ -310,6 +312,7 @@ fn is_public(path: &str) -> bool {
         || crate::api::codecommit::git_http::is_git_path(path)
         // A webhook's deliveries carry their own authentication (an HMAC, an address range).
         || crate::api::webhooks::is_webhook_path(path)
+        || crate::api::connections::webhook::is_webhook_path(path)
 }
 
 /// True when the request's Origin (or, lacking one, Referer) is Sluice's public URL (one of

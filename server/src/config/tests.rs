@@ -20,6 +20,7 @@ fn a_loopback_server_without_a_public_url_is_also_localhost() {
         region: "us-east-1".into(),
         account_id: "000000000000".into(),
         admin_password: None,
+        metrics_token: None,
         public_url: public_url.map(str::to_owned),
         sandbox: Default::default(),
         notify: Default::default(),

@@ -151,7 +151,7 @@ async fn outbox_stream(
             return Some((item.map(outbox_event), (feed, caller, engine)));
         }
     });
-    sse(events, revoked)
+    sse(events, revoked, state.metrics.stream_opened())
 }
 
 async fn log_events(
@@ -161,10 +161,6 @@ async fn log_events(
     headers: HeaderMap,
     Query(resume): Query<Resume>,
 ) -> Response {
-    let after = match resume_point(&headers, resume) {
-        Ok(after) => after.unwrap_or(0),
-        Err(err) => return error_response(err),
-    };
     match state.engine.action_pipeline(&id).await {
         Ok(Some(pipeline)) => {
             if let Err(refused) = resources::authorize_pipeline_read(&caller, &state.engine, &pipeline) {
@@ -179,7 +175,7 @@ async fn log_events(
         }
         Err(err) => return error_response(err.into()),
     }
-    follow_log(state, caller, Followed::Action(id), after)
+    follow_log(state, caller, Followed::Action(id), &headers, resume)
 }
 
 /// A CodeBuild build's log, for its page: as an action's, but checked on the build's project.
@@ -190,25 +186,26 @@ async fn build_log_events(
     headers: HeaderMap,
     Query(resume): Query<Resume>,
 ) -> Response {
-    let after = match resume_point(&headers, resume) {
-        Ok(after) => after.unwrap_or(0),
-        Err(err) => return error_response(err),
-    };
     let build = match resources::readable_build(&caller, &state.engine, &id).await {
         Ok(build) => build,
         Err(refused) => return refused,
     };
-    follow_log(state, caller, Followed::Build { id: build.id, log_key: build.log_key }, after)
+    follow_log(state, caller, Followed::Build { id: build.id, log_key: build.log_key }, &headers, resume)
 }
 
-fn follow_log(state: AppState, caller: Caller, followed: Followed, after: i64) -> Response {
+/// The log's lines after the resume point, then each new one as it is stored.
+fn follow_log(state: AppState, caller: Caller, followed: Followed, headers: &HeaderMap, resume: Resume) -> Response {
+    let after = match resume_point(headers, resume) {
+        Ok(after) => after.unwrap_or(0),
+        Err(err) => return error_response(err),
+    };
     let revoked = revoked(state.engine.clone(), caller);
     let follower = LogFollower::new(state.engine.clone(), followed, after);
     let lines = futures_util::stream::unfold(follower, |mut follower| async move {
         let item = follower.next().await?;
         Some((item.map(log_event), follower))
     });
-    sse(lines, revoked)
+    sse(lines, revoked, state.metrics.stream_opened())
 }
 
 /// `Last-Event-ID` (a reconnect) wins over `?after=` (the first connection of a page).
@@ -263,9 +260,12 @@ async fn revoked(engine: engine::Engine, caller: Caller) {
 fn sse(
     events: impl Stream<Item = Result<Event, EngineError>> + Send + 'static,
     revoked: impl std::future::Future<Output = ()> + Send + 'static,
+    open: crate::metrics::StreamGuard,
 ) -> Response {
     use futures_util::StreamExt;
-    let events = events.take_until(revoked).map(|item| {
+    // The guard lives as long as the stream: `/metrics` counts the stream open until then.
+    let events = events.take_until(revoked).map(move |item| {
+        let _open = &open;
         item.map_err(|err| {
             tracing::error!(error = %err, "event stream ended by a store error");
             err

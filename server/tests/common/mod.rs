@@ -2,7 +2,9 @@
 //! Over 400 lines: the one harness every server test and the Commands benchmark share.
 #![allow(dead_code)] // Each test binary uses a different part of this harness.
 
+pub mod connections;
 pub mod git;
+pub mod git_hosts;
 pub mod moto;
 pub mod receiver;
 pub mod runs;
@@ -227,6 +229,9 @@ impl RawAnswer {
 }
 
 /// The configuration tests serve with: this database and data dir, the test account.
+/// The bearer token test servers take for `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
     Config {
         addr: "127.0.0.1:0".parse().expect("an address"),
@@ -236,6 +241,7 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path) -> Config {
         region: REGION.into(),
         account_id: ACCOUNT.into(),
         admin_password: None,
+        metrics_token: Some(METRICS_TOKEN.into()),
         sandbox: Default::default(),
         public_url: None,
         notify: Default::default(),

@@ -106,11 +106,12 @@ fn ProviderItem(editor: Editor, spec: &'static ActionTypeSpec) -> impl IntoView 
     };
     let owner = (spec.owner != model::ActionOwner::Aws).then(|| format!(" ({})", spec.owner.as_str()));
     // The name first: a long one is cut with an ellipsis in the narrow palette.
-    let title = if spec.runs_locally {
-        format!("{}: {} \u{2014} Sluice runs this itself", spec.provider, spec.description)
-    } else {
-        format!("{}: {} \u{2014} not run by Sluice yet", spec.provider, spec.description)
-    };
+    let title = format!(
+        "{}: {} \u{2014} {}",
+        spec.provider,
+        spec.description,
+        crate::components::provider::who_runs(spec.category, spec.owner, spec.runs_locally)
+    );
     view! {
         <button type="button" class="palette-item" draggable="true" title=title
             data-testid="palette-item" data-category=spec.category.as_str() data-provider=spec.provider

@@ -7,6 +7,7 @@
 //! connections: an ARN of either name finds one, and answers use the caller's name.
 //! Tokens are given with `sluice connection set-token`, never through this API.
 mod operations;
+pub mod webhook;
 
 use super::error::{ApiError, ApiResult};
 use crate::AppState;
