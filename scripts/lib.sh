@@ -116,6 +116,13 @@ ensure_boto3() {
   quietly python3 -m pip install --quiet boto3
 }
 
+# The S3 checks drive Sluice with the stock aws CLI (the Rust tests too, through a Python script).
+ensure_awscli() {
+  command -v aws >/dev/null && return
+  say "Installing the aws CLI, for the S3 checks (seconds, once)..."
+  quietly python3 -m pip install --quiet awscli
+}
+
 # The AWS-forwarding tests send to moto's server, a local stand-in for SNS and EventBridge.
 ensure_moto() {
   python3 -c 'import moto.server' 2>/dev/null && return

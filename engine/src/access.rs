@@ -5,12 +5,15 @@
 //! variables (and its CodeBuild actions' `EnvironmentVariables`) name. Whoever creates or updates a pipeline must be
 //! allowed to read each of them, and whoever starts a run whose variable overrides change what
 //! is read must be allowed to read what it then reads; otherwise anyone who may edit a pipeline
-//! could read any object or secret through it.
+//! could read any object or secret through it. The objects its Deploy / S3 actions write are
+//! checked the same way, so a pipeline cannot write where its author may not.
 //!
 //! - an object: `sluice:GetObject` on `arn:aws:s3:::BUCKET/KEY`, and, when a pipeline wrote it
 //!   as an artifact, `codepipeline:GetPipelineState` on that pipeline (objects follow pipelines);
 //! - a secret: `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME`;
 //! - a repository: `codecommit:GitPull` on `arn:aws:codecommit:REGION:ACCOUNT:NAME`;
+//! - what a Deploy / S3 action writes: `sluice:PutObject` on `arn:aws:s3:::BUCKET/KEY` (with
+//!   Extract, `BUCKET/PREFIX/*`; a part known only at run time is `*`);
 //! - a connection (a CodeStarSourceConnection source): `UseConnection` on the connection, as
 //!   AWS documents it in either of the service's names (`codestar-connections:UseConnection` on
 //!   `arn:aws:codestar-connections:...:connection/ID`, or `codeconnections:UseConnection` on
@@ -23,6 +26,8 @@ use model::{ActionCategory, ActionOwner, EnvironmentVariableType, PipelineDeclar
 
 /// Downloading an object (and listing its versions).
 pub const GET_OBJECT_ACTION: &str = "sluice:GetObject";
+/// Uploading an object, or deploying to it.
+pub const PUT_OBJECT_ACTION: &str = "sluice:PutObject";
 /// Reading a pipeline's runs: its state, logs, events and artifacts.
 pub const READ_PIPELINE_ACTION: &str = "codepipeline:GetPipelineState";
 /// Reading a secret of Sluice's secret store, as Secrets Manager's action is named.
@@ -109,10 +114,26 @@ struct Read {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Readable {
-    Object { bucket: String, key: String },
-    Secret { variable: String, name: String },
-    Repository { name: String },
-    Connection { arn: String, repository: String },
+    Object {
+        bucket: String,
+        key: String,
+    },
+    Secret {
+        variable: String,
+        name: String,
+    },
+    Repository {
+        name: String,
+    },
+    Connection {
+        arn: String,
+        repository: String,
+    },
+    /// What a Deploy / S3 action writes: a key, or a pattern of keys (`live/*`).
+    Deployed {
+        bucket: String,
+        key: String,
+    },
 }
 
 impl Engine {
@@ -159,6 +180,7 @@ impl Engine {
             }
             Readable::Secret { name, .. } => vec![(GET_SECRET_ACTION, self.secret_arn(name))],
             Readable::Repository { name } => vec![(GIT_PULL_ACTION, self.account.repository_arn(name))],
+            Readable::Deployed { bucket, key } => vec![(PUT_OBJECT_ACTION, object_arn(bucket, key))],
             Readable::Object { bucket, key } => {
                 let writers = self.store.object_writer_pipelines(bucket, key).await?;
                 let mut grants = object_read_grants(bucket, key, None);
@@ -187,6 +209,7 @@ fn denied(read: &Read, who: &str, what: &str) -> EngineError {
             format!("its environment variable '{variable}' reads the secret '{name}'")
         }
         Readable::Repository { name } => format!("its CodeCommit source reads the repository '{name}'"),
+        Readable::Deployed { bucket, key } => format!("its S3 deploy writes s3://{bucket}/{key}"),
         Readable::Connection { arn, repository } => {
             format!("its CodeStarSourceConnection source reads '{repository}' through the connection {arn}")
         }
@@ -233,6 +256,13 @@ fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<V
                 }
             }
         }
+        if id.category == ActionCategory::Deploy && id.owner == ActionOwner::Aws && id.provider == "S3" {
+            if let Some(bucket) = action.configuration.get("BucketName") {
+                if let Some(bucket) = resolve("BucketName", bucket)? {
+                    found.push(at(Readable::Deployed { bucket, key: deployed_keys(&action.configuration) }));
+                }
+            }
+        }
         let is_repository_source = id.provider == "CodeCommit" && id.owner == ActionOwner::Aws;
         if id.category == ActionCategory::Source && is_repository_source {
             if let Some(name) = action.configuration.get("RepositoryName") {
@@ -264,6 +294,27 @@ fn reads(decl: &PipelineDeclaration, variables: &[(String, String)]) -> Result<V
     Ok(found)
 }
 
+/// The keys a Deploy / S3 action may write, as an IAM resource pattern: its `ObjectKey` with each
+/// part known only when it runs (`#{...}`, `{datetime}`, `{uuid}`) as `*`, and with Extract,
+/// everything under it.
+fn deployed_keys(configuration: &indexmap::IndexMap<String, String>) -> String {
+    let key = configuration.get("ObjectKey").map(String::as_str).unwrap_or_default();
+    let mut pattern = String::new();
+    let mut rest = key.replace("{datetime}", "*").replace("{uuid}", "*");
+    while let Some(start) = rest.find("#{") {
+        pattern.push_str(&rest[..start]);
+        pattern.push('*');
+        rest = rest[start..].split_once('}').map(|(_, after)| after.to_owned()).unwrap_or_default();
+    }
+    pattern.push_str(&rest);
+    let extract = configuration.get("Extract").is_none_or(|v| !v.eq_ignore_ascii_case("false"));
+    match pattern.trim_end_matches('/') {
+        _ if !extract => pattern,
+        "" => "*".to_owned(),
+        prefix => format!("{prefix}/*"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +333,17 @@ mod tests {
             ]
         });
         model::parse_pipeline(&text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn deploys_write_their_key_or_everything_under_it() {
+        let config = |pairs: &[(&str, &str)]| {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<indexmap::IndexMap<_, _>>()
+        };
+        assert_eq!(deployed_keys(&config(&[("Extract", "true"), ("ObjectKey", "live/")])), "live/*");
+        assert_eq!(deployed_keys(&config(&[("Extract", "true")])), "*");
+        let release = config(&[("Extract", "false"), ("ObjectKey", "r/#{SourceVariables.VersionId}-{uuid}.zip")]);
+        assert_eq!(deployed_keys(&release), "r/*-*.zip");
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod logs;
 pub mod metrics;
 pub mod objects;
 pub mod request_id;
+pub mod s3;
 
 use anyhow::Context;
 use axum::{extract::FromRef, extract::State, http::StatusCode, routing::get, Json, Router};
@@ -196,6 +197,8 @@ pub fn app(engine: Engine, config: Config) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(axum::middleware::from_fn(app_errors::status))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session::guard))
+        // Requests signed for S3 are the S3 API's, whatever their path; the guard never sees them.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), s3::dispatch))
         .layer(axum::middleware::from_fn(headers::add))
         // Each request as a span with its method, path, status and latency (RUST_LOG=tower_http=debug).
         .layer(tower_http::trace::TraceLayer::new_for_http())

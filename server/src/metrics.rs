@@ -6,7 +6,8 @@
 //! - the database's (executions and actions by status, finished actions' durations, jobs waiting
 //!   for workers, lease takeovers), counted when scraped, so every server on one database reports
 //!   the same totals;
-//! - this process's own: HTTP requests by route (an API call by its operation) and status with
+//! - this process's own: HTTP requests by route (an API call by its operation, any S3 call as
+//!   `s3`) and status with
 //!   their durations, event streams open, actions running here, and the database pool.
 use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
@@ -72,6 +73,7 @@ impl Drop for StreamGuard {
 /// number of series stays bounded whatever clients send.
 pub async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = match crate::api::operation_name(request.headers()) {
+        _ if crate::s3::is_s3_request(&request) => "s3".to_owned(),
         Some(operation) if request.uri().path() == "/" => format!("api:{operation}"),
         _ => request.extensions().get::<MatchedPath>().map_or("unmatched".to_owned(), |p| p.as_str().to_owned()),
     };

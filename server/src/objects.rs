@@ -66,10 +66,6 @@ async fn store_upload(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let objects = objects(state);
-    // Refuse what will be refused anyway before reading a possibly huge body.
-    validate_bucket(bucket)?;
-    validate_key(key)?;
     let key_id = match headers.get(ENCRYPTION_KEY_HEADER) {
         Some(value) => Some(value.to_str().map_err(|_| {
             ApiError::new(
@@ -80,6 +76,35 @@ async fn store_upload(
         })?),
         None => None,
     };
+    let version = receive_upload(state, caller, (bucket, key), key_id, headers, body).await?;
+    let body = json!({
+        "bucket": version.bucket,
+        "key": version.key,
+        "versionId": version.version_id,
+        "etag": version.etag,
+        "size": version.size,
+        "sha256": version.sha256,
+    });
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    set_version_headers(response.headers_mut(), &version);
+    Ok(response)
+}
+
+/// Streams an upload's body to disk (at most [`MAX_OBJECT_BYTES`]) and stores it as a new version
+/// of `bucket`/`key`, encrypted under `key_id` if given, written by the caller. The caller must
+/// have been authorized already.
+pub(crate) async fn receive_upload(
+    state: &AppState,
+    caller: &Caller,
+    (bucket, key): (&str, &str),
+    key_id: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<ObjectVersion, ApiError> {
+    let objects = objects(state);
+    // Refuse what will be refused anyway before reading a possibly huge body.
+    validate_bucket(bucket)?;
+    validate_key(key)?;
     if let Some(id) = key_id {
         if !objects.keys().has_key(id) {
             return Err(ObjectError::UnknownKey { id: id.to_owned() }.into());
@@ -109,18 +134,7 @@ async fn store_upload(
     drop(file);
 
     // The uploader is kept: a run this version starts is theirs (self-approval).
-    let version = objects.put_file_by(bucket, key, scratch.path(), key_id, Some(&caller.arn)).await?;
-    let body = json!({
-        "bucket": version.bucket,
-        "key": version.key,
-        "versionId": version.version_id,
-        "etag": version.etag,
-        "size": version.size,
-        "sha256": version.sha256,
-    });
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    set_version_headers(response.headers_mut(), &version);
-    Ok(response)
+    Ok(objects.put_file_by(bucket, key, scratch.path(), key_id, Some(&caller.arn)).await?)
 }
 
 #[derive(serde::Deserialize)]
@@ -141,7 +155,7 @@ async fn download(
         .await
         .map_err(|err| ApiError::from(err).into_response())?;
     authorize_read(&caller, &version)?;
-    Ok(send_download(&state, &version).await.into_response())
+    Ok(send_download(&state, &version, None).await.into_response())
 }
 
 /// Refuses unless the caller may read `version`: `sluice:GetObject` on it and, for an artifact,
@@ -151,20 +165,47 @@ fn authorize_read(caller: &Caller, version: &ObjectVersion) -> Result<(), Respon
     grants.iter().try_for_each(|(action, resource)| resources::authorize(caller, action, resource))
 }
 
-async fn send_download(state: &AppState, version: &ObjectVersion) -> Result<Response, ApiError> {
+/// The bytes `start..=end` of an object, as `Range: bytes=START-END` asks (S3's GetObject).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+/// The object's bytes, all of them (200) or `range` of them (206 with `Content-Range`).
+pub(crate) async fn send_download(
+    state: &AppState,
+    version: &ObjectVersion,
+    range: Option<ByteRange>,
+) -> Result<Response, ApiError> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
     let objects = objects(state);
     // Decrypt and verify completely before the first byte goes out: a corrupt object becomes an
     // error response, never a 200 with wrong bytes.
     let scratch = objects.scratch_file()?;
     objects.read_to_file(version, scratch.path()).await?;
-    let file = tokio::fs::File::open(scratch.path()).await.map_err(internal)?;
+    let mut file = tokio::fs::File::open(scratch.path()).await.map_err(internal)?;
     // Unlinking now is fine: the open handle keeps the bytes readable until the body is sent.
     drop(scratch);
-    let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let length = match range {
+        Some(range) => {
+            file.seek(std::io::SeekFrom::Start(range.start)).await.map_err(internal)?;
+            range.end - range.start + 1
+        }
+        None => version.size,
+    };
+    let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(length))).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(version.size));
-    set_version_headers(headers, version);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Some(range) = range {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        let content_range = format!("bytes {}-{}/{}", range.start, range.end, version.size);
+        if let Ok(value) = HeaderValue::from_str(&content_range) {
+            response.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
+    }
+    set_version_headers(response.headers_mut(), version);
     Ok(response)
 }
 
@@ -212,7 +253,7 @@ fn list_key_versions(bucket: String, key: String, versions: &[ObjectVersion]) ->
     Json(json!({ "bucket": bucket, "key": key, "versions": listed })).into_response()
 }
 
-fn set_version_headers(headers: &mut HeaderMap, version: &ObjectVersion) {
+pub(crate) fn set_version_headers(headers: &mut HeaderMap, version: &ObjectVersion) {
     // Both values are hex by construction, so they always make valid header values.
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", version.etag)) {
         headers.insert(header::ETAG, etag);
@@ -237,6 +278,11 @@ pub struct ApiError {
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError { status, code, message: message.into() }
+    }
+
+    /// The status, the S3 error code and the message, for answers in S3's XML.
+    pub(crate) fn into_parts(self) -> (StatusCode, &'static str, String) {
+        (self.status, self.code, self.message)
     }
 }
 

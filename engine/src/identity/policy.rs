@@ -32,22 +32,22 @@ pub enum Decision {
     ExplicitDeny,
 }
 
-/// A built-in role's policy. Every role may read objects and Editor may upload them; only Admin
-/// gets Sluice's other own actions (users, the audit trail).
+/// A built-in role's policy. Every role may read and list objects and Editor may upload and
+/// delete them; only Admin gets Sluice's other own actions (users, the audit trail).
 pub fn of_role(role: Role) -> Policy {
     let document = match role {
         Role::Admin => serde_json::json!({ "Statement": { "Effect": "Allow", "Action": "*", "Resource": "*" } }),
         // Authors and runs pipelines and the event rules around them; answering approvals is the
         // Approver's part.
         Role::Editor => serde_json::json!({ "Statement": [
-            { "Effect": "Allow", "Action": ["codepipeline:*", "codebuild:*", "codecommit:*", "codestar-connections:*", "codeconnections:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject"], "Resource": "*" },
+            { "Effect": "Allow", "Action": ["codepipeline:*", "codebuild:*", "codecommit:*", "codestar-connections:*", "codeconnections:*", "events:*", "sns:*", "sluice:GetObject", "sluice:PutObject", "sluice:DeleteObject", "sluice:ListBucket"], "Resource": "*" },
             { "Effect": "Deny", "Action": "codepipeline:PutApprovalResult", "Resource": "*" }
         ]}),
         // As AWS's AWSCodePipelineApproverAccess; narrower grants go in inline policies.
         Role::Approver => serde_json::json!({ "Statement": { "Effect": "Allow", "Resource": "*", "Action": [
             "codepipeline:GetPipeline", "codepipeline:GetPipelineState", "codepipeline:GetPipelineExecution",
             "codepipeline:ListPipelineExecutions", "codepipeline:ListPipelines", "codepipeline:PutApprovalResult",
-            "sluice:GetObject"
+            "sluice:GetObject", "sluice:ListBucket"
         ]}}),
         // Job details carry the action's secrets, for the worker that runs it: not for readers.
         Role::Viewer => serde_json::json!({ "Statement": [{
@@ -56,7 +56,8 @@ pub fn of_role(role: Role) -> Policy {
                 "codepipeline:Get*", "codepipeline:List*", "events:Describe*", "events:List*",
                 "events:TestEventPattern", "sns:Get*", "sns:List*", "codebuild:BatchGet*", "codebuild:List*",
                 "codecommit:Get*", "codecommit:List*", "codecommit:GitPull", "codestar-connections:Get*",
-                "codestar-connections:List*", "codeconnections:Get*", "codeconnections:List*", "sluice:GetObject"
+                "codestar-connections:List*", "codeconnections:Get*", "codeconnections:List*", "sluice:GetObject",
+                "sluice:ListBucket"
             ],
             "Resource": "*"
         }, {

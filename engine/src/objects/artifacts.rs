@@ -140,6 +140,25 @@ pub(super) fn pack_blocking(dir: &Path, zip_path: &Path) -> Result<PackSummary> 
     Ok(summary)
 }
 
+/// The files of an artifact folder: `(name in the artifact, path)`, and what is left out.
+pub type ArtifactFiles = (Vec<(String, PathBuf)>, Vec<String>);
+
+/// The files of the artifact folder `dir`, as `pack_dir` would pack them: `(name in the artifact,
+/// path)` in byte order of their names, and what it would skip. Blocking.
+pub fn artifact_files(dir: &Path) -> Result<ArtifactFiles> {
+    let root = dir.canonicalize().map_err(io_err(format!("opening the artifact directory {}", dir.display())))?;
+    let (mut entries, mut skipped) = (Vec::new(), Vec::new());
+    walk(&root, &root, "", None, &mut entries, &mut skipped)?;
+    let files = entries
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Entry::File { name, path, .. } => Some((name, path)),
+            Entry::Dir { .. } => None,
+        })
+        .collect();
+    Ok((files, skipped))
+}
+
 /// Collects the entries under `dir` depth-first, children in byte order of their names.
 fn walk(
     root: &Path,

@@ -33,6 +33,16 @@ struct KeyFile {
     key: String,
 }
 
+/// The key id a KMS-style reference names: an ARN's part after `key/` or `alias/`
+/// (`arn:aws:kms:REGION:ACCOUNT:key/ID`), or the reference itself.
+pub fn key_id_of(reference: &str) -> &str {
+    let resource = reference.strip_prefix("arn:").and_then(|_| reference.splitn(6, ':').nth(5));
+    resource
+        .and_then(|r| r.strip_prefix("key/").or_else(|| r.strip_prefix("alias/")))
+        .filter(|id| !id.is_empty())
+        .unwrap_or(reference)
+}
+
 impl KeyStore {
     /// The key store of a data dir: `<data_dir>/keys`. Nothing is touched until a key is created.
     pub fn new(data_dir: &Path) -> Self {

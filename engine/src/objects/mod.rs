@@ -18,6 +18,7 @@
 pub mod artifacts;
 pub(crate) mod crypto;
 mod keys;
+mod listing;
 mod names;
 mod reads;
 mod sealed;
@@ -30,8 +31,8 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-pub use artifacts::{pack_dir, unpack, unpack_within, PackSummary, UnpackLimits};
-pub use keys::KeyStore;
+pub use artifacts::{artifact_files, pack_dir, unpack, unpack_within, PackSummary, UnpackLimits};
+pub use keys::{key_id_of, KeyStore};
 use names::validate_version_id;
 pub use names::{validate_bucket, validate_key};
 use sealed::{write_sealed, Digests, HashingWriter};

@@ -10,6 +10,7 @@ mod git_source;
 pub(crate) mod job_worker;
 pub mod manual;
 pub mod rules;
+pub mod s3_deploy;
 pub mod s3_source;
 
 pub use crate::runs::Revision;
@@ -188,6 +189,8 @@ pub(crate) fn register_builtin(engine: &crate::Engine) {
     use std::sync::Arc;
     engine.register_provider(ActionCategory::Approval, ActionOwner::Aws, "Manual", Arc::new(manual::ManualApproval));
     engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "S3", Arc::new(s3_source::S3Source));
+    let s3_deploy = Arc::new(s3_deploy::S3Deploy::new(engine.account().clone()));
+    engine.register_provider(ActionCategory::Deploy, ActionOwner::Aws, "S3", s3_deploy);
     let codecommit = Arc::new(codecommit_source::CodeCommitSource);
     engine.register_provider(ActionCategory::Source, ActionOwner::Aws, "CodeCommit", codecommit);
     let connection = Arc::new(connection_source::ConnectionSource::new(engine.connections()));

@@ -35,7 +35,7 @@ static ALL: &[ActionTypeSpec] = &[
     build_test::ECR_BUILD_AND_PUBLISH,
     build_test::DEVICE_FARM,
     spec::runs_locally(build_test::COMMANDS),
-    deploy::S3,
+    spec::runs_locally(deploy::S3),
     deploy::CLOUD_FORMATION,
     deploy::CLOUD_FORMATION_STACK_SET,
     deploy::CLOUD_FORMATION_STACK_INSTANCES,

@@ -18,11 +18,12 @@ use engine::Engine;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-pub use engine::access::{object_arn, GET_OBJECT_ACTION, READ_PIPELINE_ACTION};
-pub const PUT_OBJECT_ACTION: &str = "sluice:PutObject";
+pub use engine::access::{object_arn, GET_OBJECT_ACTION, PUT_OBJECT_ACTION, READ_PIPELINE_ACTION};
 const CONTENT_SHA256_HEADER: &str = "x-amz-content-sha256";
+/// What `x-amz-content-sha256` and the canonical request carry for a body the signature skips.
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// The audit trail's `eventSource` for the object store, as S3's is `s3.amazonaws.com`.
-const OBJECTS_SOURCE: &str = "sluice.objects";
+pub const OBJECTS_SOURCE: &str = "sluice.objects";
 /// The audit trail's `eventSource` for the log and event API.
 const EVENTS_SOURCE: &str = "sluice.events";
 
@@ -144,22 +145,79 @@ async fn with_error_code(response: Response) -> (Response, Option<(String, Strin
 /// uploads are never held in memory), otherwise the hash of the body, read here.
 pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<Request, Response> {
     let (mut parts, body) = request.into_parts();
+    match signed_caller(state, &parts, body, sigv4::SERVICE).await {
+        Ok((caller, body)) => {
+            parts.extensions.insert(caller);
+            Ok(Request::from_parts(parts, body))
+        }
+        Err(refused) => {
+            record_refusal(state, call_context(state, &parts), &parts, parameters(&parts), &refused).await;
+            Err(refusal(refused.status, refused.code, refused.message))
+        }
+    }
+}
+
+/// Why a signed request was refused before its caller was known.
+#[derive(Debug)]
+pub struct SignedRefusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Records a refused signed request with the key it claimed, as no one is known yet.
+pub async fn record_refusal(
+    state: &AppState,
+    context: audit::CallContext,
+    parts: &axum::http::request::Parts,
+    parameters: serde_json::Value,
+    refused: &SignedRefusal,
+) {
+    let claimed_key = sigv4::parse_authorization(&parts.headers).ok().map(|claim| claim.access_key_id);
+    let identity = audit::CallIdentity { access_key_id: claimed_key, ..Default::default() };
+    let error = Some((refused.code, refused.message.as_str()));
+    audit::append(&state.engine, &context, &identity, &parameters, error).await;
+}
+
+/// Who signed a request for `service`, and its body. The payload hash is `x-amz-content-sha256`
+/// when sent: a hex hash is checked against the body as it streams (so large uploads are never
+/// held in memory), `UNSIGNED-PAYLOAD` signs no body, as S3 allows; without it the body is read
+/// here and hashed. aws-chunked payloads (`STREAMING-...`) are refused as not implemented.
+pub async fn signed_caller(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: Body,
+    service: &str,
+) -> Result<(Caller, Body), SignedRefusal> {
+    let refuse = |status, code, message: String| SignedRefusal { status, code, message };
     let declared =
         parts.headers.get(CONTENT_SHA256_HEADER).map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase());
     let (payload_hash, body) = match declared {
         Some(hash) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
             (hash.clone(), checked_body(body, hash))
         }
+        Some(hash) if hash == "unsigned-payload" => (UNSIGNED_PAYLOAD.to_owned(), body),
+        Some(hash) if hash.starts_with("streaming-") => {
+            return Err(refuse(
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplemented",
+                format!(
+                    "aws-chunked uploads ({CONTENT_SHA256_HEADER}: {}) are not supported; sign the body's \
+                     SHA-256 or send UNSIGNED-PAYLOAD.",
+                    hash.to_ascii_uppercase()
+                ),
+            ))
+        }
         Some(_) => {
-            return Err(refusal(
+            return Err(refuse(
                 StatusCode::BAD_REQUEST,
                 "InvalidArgument",
-                format!("{CONTENT_SHA256_HEADER} must be the hex SHA-256 of the body."),
+                format!("{CONTENT_SHA256_HEADER} must be the hex SHA-256 of the body or UNSIGNED-PAYLOAD."),
             ))
         }
         None => {
             let Ok(bytes) = axum::body::to_bytes(body, crate::api::MAX_BODY_BYTES).await else {
-                return Err(refusal(
+                return Err(refuse(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "EntityTooLarge",
                     format!(
@@ -178,21 +236,12 @@ pub async fn authenticate_signed(state: &AppState, request: Request) -> Result<R
         headers: &parts.headers,
         body: &[],
     };
-    match super::authenticate_payload(&state.engine, &signed, super::sigv4::SERVICE, &payload_hash).await {
-        Ok(caller) => {
-            parts.extensions.insert(caller);
-            Ok(Request::from_parts(parts, body))
-        }
+    match super::authenticate_payload(&state.engine, &signed, service, &payload_hash).await {
+        Ok(caller) => Ok((caller, body)),
         Err(err) => {
-            let (status, error_type, body) = err.parts();
-            let message = body["message"].as_str().unwrap_or_default();
-            // Refused before anyone is known: recorded with the key the request claimed.
-            let claimed_key = sigv4::parse_authorization(&parts.headers).ok().map(|claim| claim.access_key_id);
-            let identity = audit::CallIdentity { access_key_id: claimed_key, ..Default::default() };
-            let context = call_context(state, &parts);
-            audit::append(&state.engine, &context, &identity, &parameters(&parts), Some((error_type, message))).await;
+            let (status, code, body) = err.parts();
             let status = if status == StatusCode::BAD_REQUEST { StatusCode::FORBIDDEN } else { status };
-            Err(refusal(status, error_type, message))
+            Err(refuse(status, code, body["message"].as_str().unwrap_or_default().to_owned()))
         }
     }
 }

@@ -11,6 +11,8 @@ type HmacSha256 = Hmac<Sha256>;
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// The service name CodePipeline requests are signed for, and tools that sign requests use.
 pub const SERVICE: &str = "codepipeline";
+/// The name S3 requests are signed for.
+pub const S3_SERVICE: &str = "s3";
 /// How far the request's clock may be from ours, as AWS allows.
 pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
 
@@ -214,6 +216,19 @@ pub fn service_authorization_header(
     request: &SignedRequest,
     signed_headers: &[&str],
 ) -> String {
+    let payload = payload_hash(request.body);
+    signed_payload_authorization_header((service, region), (access_key_id, secret), request, signed_headers, &payload)
+}
+
+/// `service_authorization_header` over a given payload hash (`UNSIGNED-PAYLOAD`, a streamed
+/// body's) rather than the hash of `request.body`.
+pub fn signed_payload_authorization_header(
+    (service, region): (&str, &str),
+    (access_key_id, secret): (&str, &str),
+    request: &SignedRequest,
+    signed_headers: &[&str],
+    payload_hash: &str,
+) -> String {
     let amz_date = header_text(request.headers, "x-amz-date").unwrap_or_default();
     let scope_date = amz_date.get(..8).unwrap_or_default().to_owned();
     let mut signed: Vec<String> = signed_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
@@ -229,7 +244,7 @@ pub fn service_authorization_header(
     let scope = format!("{scope_date}/{region}/{service}/aws4_request");
     let string_to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical_request(&claim, request, &payload_hash(request.body))))
+        hex::encode(Sha256::digest(canonical_request(&claim, request, payload_hash)))
     );
     let key = signing_key(secret, &scope_date, region, service);
     let signature = hex::encode(hmac(&key, string_to_sign.as_bytes()));
@@ -253,16 +268,20 @@ fn canonical_request(claim: &Claim, request: &SignedRequest, payload_hash: &str)
     format!(
         "{}\n{}\n{}\n{headers}\n{}\n{payload_hash}",
         request.method,
-        canonical_path(request.path),
+        canonical_path(request.path, &claim.service),
         canonical_query(request.query),
         claim.signed_headers.join(";"),
     )
 }
 
-/// Services other than S3 encode the path twice: the client encoded it once to send it.
-fn canonical_path(path: &str) -> String {
+/// Services other than S3 encode the path twice: the client encoded it once to send it. S3
+/// signs the path as sent.
+fn canonical_path(path: &str, service: &str) -> String {
     if path.is_empty() {
         return "/".to_owned();
+    }
+    if service == S3_SERVICE {
+        return path.to_owned();
     }
     uri_encode(path, false)
 }
@@ -281,7 +300,7 @@ fn canonical_query(query: &str) -> String {
 }
 
 /// SigV4's encoding: unreserved characters stay, everything else becomes %XX (slashes optionally).
-fn uri_encode(text: &str, encode_slash: bool) -> String {
+pub(crate) fn uri_encode(text: &str, encode_slash: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
@@ -295,6 +314,15 @@ fn uri_encode(text: &str, encode_slash: bool) -> String {
 
 /// `%XX` decoded (and `+` as a space, as in a query); invalid sequences stay as they are.
 pub(crate) fn percent_decode(text: &str) -> String {
+    decode(text, true)
+}
+
+/// `%XX` decoded, `+` kept: a URL path's decoding.
+pub(crate) fn percent_decode_path(text: &str) -> String {
+    decode(text, false)
+}
+
+fn decode(text: &str, plus_is_space: bool) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -308,7 +336,7 @@ pub(crate) fn percent_decode(text: &str) -> String {
                 out.push(byte);
                 i += 3;
             }
-            (b'+', _) => {
+            (b'+', _) if plus_is_space => {
                 out.push(b' ');
                 i += 1;
             }
