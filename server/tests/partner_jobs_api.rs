@@ -55,6 +55,20 @@ async fn next_job(client: &Client) -> ThirdPartyJob {
     panic!("no Snyk job was handed out");
 }
 
+async fn acknowledge(
+    client: &Client,
+    job_id: &str,
+    nonce: &str,
+    partner: &PartnerClient,
+) -> Result<
+    aws_sdk_codepipeline::operation::acknowledge_third_party_job::AcknowledgeThirdPartyJobOutput,
+    aws_sdk_codepipeline::error::SdkError<
+        aws_sdk_codepipeline::operation::acknowledge_third_party_job::AcknowledgeThirdPartyJobError,
+    >,
+> {
+    client.acknowledge_third_party_job().job_id(job_id).nonce(nonce).client_token(&partner.client_token).send().await
+}
+
 /// Takes the next job as the partner does: details (for the nonce), then acknowledge.
 async fn take_job(client: &Client, partner: &PartnerClient) -> (String, Option<String>) {
     let job = next_job(client).await;
@@ -63,14 +77,7 @@ async fn take_job(client: &Client, partner: &PartnerClient) -> (String, Option<S
     let details =
         client.get_third_party_job_details().job_id(&job_id).client_token(&partner.client_token).send().await.unwrap();
     let details = details.job_details().unwrap();
-    let acknowledged = client
-        .acknowledge_third_party_job()
-        .job_id(&job_id)
-        .nonce(details.nonce().unwrap())
-        .client_token(&partner.client_token)
-        .send()
-        .await
-        .unwrap();
+    let acknowledged = acknowledge(client, &job_id, details.nonce().unwrap(), partner).await.unwrap();
     assert_eq!(acknowledged.status(), Some(&JobStatus::InProgress));
     let continuation = details.data().and_then(|d| d.continuation_token()).map(str::to_owned);
     (job_id, continuation)
@@ -129,22 +136,9 @@ async fn a_partner_takes_continues_finishes_and_fails_its_jobs() {
         let data = details.data().unwrap();
         assert_eq!(data.pipeline_context().unwrap().pipeline_name(), Some("scan"));
         assert_eq!(data.input_artifacts()[0].name(), Some("Src"));
-        let stale = client
-            .acknowledge_third_party_job()
-            .job_id(job_id)
-            .nonce("0000")
-            .client_token(&partner.client_token)
-            .send()
-            .await;
+        let stale = acknowledge(client, job_id, "0000", &partner).await;
         assert_eq!(code(stale.unwrap_err()), "InvalidNonceException");
-        let acknowledged = client
-            .acknowledge_third_party_job()
-            .job_id(job_id)
-            .nonce(details.nonce().unwrap())
-            .client_token(&partner.client_token)
-            .send()
-            .await
-            .unwrap();
+        let acknowledged = acknowledge(client, job_id, details.nonce().unwrap(), &partner).await.unwrap();
         assert_eq!(acknowledged.status(), Some(&JobStatus::InProgress));
 
         // Half way: a continuation token brings the action back as a new job.

@@ -26,16 +26,13 @@ pub struct PollInput {
 }
 
 pub async fn poll(state: &AppState, caller: &Caller, input: PollInput) -> ApiResult<Value> {
-    let max_batch_size = input.max_batch_size.unwrap_or(1);
-    if max_batch_size < 1 {
-        return Err(ApiError::validation("maxBatchSize must be at least 1."));
-    }
+    let max_batch_size = batch_size(input.max_batch_size)?;
     if input.query_param.len() > 1 {
         return Err(ApiError::validation("queryParam may hold at most one property."));
     }
     let query = JobQuery {
         action_type: &input.action_type_id,
-        max_batch_size: usize::try_from(max_batch_size).unwrap_or(usize::MAX),
+        max_batch_size,
         query: input.query_param.iter().next().map(|(k, v)| (k.as_str(), v.as_str())),
     };
     let engine = &state.engine;
@@ -47,6 +44,14 @@ pub async fn poll(state: &AppState, caller: &Caller, input: PollInput) -> ApiRes
         .map(|job| json!({ "id": job.id, "data": job.data, "nonce": job.nonce, "accountId": job.account_id }))
         .collect();
     Ok(json!({ "jobs": jobs }))
+}
+
+/// A poll's `maxBatchSize` (1 when not given), at least 1.
+pub(super) fn batch_size(max_batch_size: Option<i64>) -> ApiResult<usize> {
+    match max_batch_size.unwrap_or(1) {
+        n if n < 1 => Err(ApiError::validation("maxBatchSize must be at least 1.")),
+        n => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+    }
 }
 
 #[derive(Deserialize)]

@@ -6,8 +6,8 @@
 //! and every call on a job carries the clientToken of the job's partner client. IAM gives these
 //! operations no resource but `*`; the dispatcher checks that, and each call on a job is checked
 //! again on the job's pipeline ARN, as the job-worker operations are.
-use super::error::{ApiError, ApiResult};
-use super::jobs::{job_failure, job_success, WireFailure, WireSuccess};
+use super::error::ApiResult;
+use super::jobs::{batch_size, job_failure, job_success, WireFailure, WireSuccess};
 use crate::auth::{self, Caller};
 use crate::AppState;
 use engine::jobs::Job;
@@ -23,12 +23,8 @@ pub struct PollInput {
 }
 
 pub async fn poll(state: &AppState, caller: &Caller, input: PollInput) -> ApiResult<Value> {
-    let max_batch_size = input.max_batch_size.unwrap_or(1);
-    if max_batch_size < 1 {
-        return Err(ApiError::validation("maxBatchSize must be at least 1."));
-    }
+    let wanted = batch_size(input.max_batch_size)?;
     let engine = &state.engine;
-    let wanted = usize::try_from(max_batch_size).unwrap_or(usize::MAX);
     let may_take = |pipeline: &str| caller.may("codepipeline:PollForThirdPartyJobs", &engine.pipeline_arn(pipeline));
     let jobs = engine.poll_for_third_party_jobs(&input.action_type_id, wanted, may_take).await?;
     let jobs: Vec<Value> =

@@ -69,14 +69,19 @@ struct Request {
     url_encoded: bool,
 }
 
+/// The bucket's name is valid and the caller may list it.
+pub(super) fn may_list(caller: &Caller, target: &Target) -> Result<(), S3Error> {
+    engine::objects::validate_bucket(&target.bucket)?;
+    authorize(caller, LIST_BUCKET_ACTION, &target.bucket_arn())
+}
+
 pub async fn list_objects(
     state: &AppState,
     caller: &Caller,
     target: &Target,
     parts: &Parts,
 ) -> Result<Response, S3Error> {
-    engine::objects::validate_bucket(&target.bucket)?;
-    authorize(caller, LIST_BUCKET_ACTION, &target.bucket_arn())?;
+    may_list(caller, target)?;
     let v2 = query_value(parts, "list-type").as_deref() == Some("2");
     let request = Request {
         prefix: query_value(parts, "prefix").unwrap_or_default(),

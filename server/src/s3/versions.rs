@@ -1,9 +1,9 @@
 //! ListObjectVersions: every version of the keys under a prefix, by key then newest first, paged
 //! with `key-marker` and `version-id-marker`. The store keeps no delete markers, so there are none
 //! to list; a delimiter is not supported here.
-use super::list::{encoded, max_keys, object_fields, url_encoded, LIST_BUCKET_ACTION};
+use super::list::{encoded, max_keys, may_list, object_fields, url_encoded};
 use super::xml::{element, xml_response, S3Error, NAMESPACE};
-use super::{authorize, authorize_read, query_value, Target};
+use super::{authorize_read, query_value, Target};
 use crate::auth::Caller;
 use crate::AppState;
 use axum::http::request::Parts;
@@ -19,8 +19,7 @@ pub async fn list_versions(
     target: &Target,
     parts: &Parts,
 ) -> Result<Response, S3Error> {
-    engine::objects::validate_bucket(&target.bucket)?;
-    authorize(caller, LIST_BUCKET_ACTION, &target.bucket_arn())?;
+    may_list(caller, target)?;
     if query_value(parts, "delimiter").is_some_and(|d| !d.is_empty()) {
         return Err(S3Error::not_implemented("ListObjectVersions with a delimiter"));
     }
